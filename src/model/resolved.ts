@@ -1,0 +1,145 @@
+// The resolved model: what compile/* consumes. References are followed, presets and defaults
+// applied, hosts normalized to lower-case punycode, lists in a stable order. No secrets values:
+// secret references stay references until a provider resolves them at apply time.
+
+export interface ResolvedTarget {
+  address: string; // host:port
+  weight: number; // >= 1
+}
+
+export interface ResolvedPool {
+  targets: ResolvedTarget[];
+  policy: "round_robin" | "weighted_round_robin" | "least_conn" | "random" | "first" | "ip_hash" | "uri_hash" | "cookie";
+  tryDuration?: string;
+  tryInterval?: string;
+  active?: { path: string; interval: string; timeout: string; expectStatus?: number; port?: number };
+  passive?: { failDuration: string; maxFails: number; unhealthyStatus?: number[]; unhealthyLatency?: string };
+  timeouts: { dial?: string; read?: string; write?: string; responseHeader?: string };
+  tls?: { serverName?: string; insecureSkipVerify: boolean; ca?: string /* SecretRef */ };
+}
+
+export interface ResolvedHeaderOps {
+  set: Record<string, string>;
+  remove: string[];
+}
+
+/** A middleware after resolution, in the order the route lists it. */
+export type ResolvedMiddleware =
+  | { name: string; type: "rate-limit"; requests: number; window: string; key: "ip" | "host" }
+  | { name: string; type: "compression"; encodings: ("gzip" | "zstd")[]; minLength?: number }
+  | { name: string; type: "security-headers"; headers: Record<string, string> }
+  | { name: string; type: "ip-filter"; allow: string[]; deny: string[] }
+  | { name: string; type: "basic-auth"; realm: string; users: { username: string; passwordHash: string /* SecretRef */ }[] }
+  | { name: string; type: "headers"; request: ResolvedHeaderOps; response: ResolvedHeaderOps }
+  | { name: string; type: "redirect"; kind: "https" | "www-to-apex" | "apex-to-www" | "custom"; to?: string; code: 301 | 302 | 307 | 308 }
+  | { name: string; type: "request-size"; maxBytes: number }
+  | { name: string; type: "audit-log"; includeHeaders: boolean };
+
+export interface ResolvedAuthPolicy {
+  name: string;
+  mode: "forward_single" | "forward_domain";
+  cookieDomain?: string;
+  flow: string;
+  groups: string[];
+  users: string[];
+  requireMfa: boolean;
+  sessionDuration: string;
+  allowedMethods: string[];
+  metadata: { required: string[]; equals: Record<string, string> };
+  /** host:port (or URL) of the authentik outpost Caddy sends forward-auth requests to. */
+  outpost: string;
+}
+
+export interface ResolvedRoute {
+  name: string;
+  labels: Record<string, string>;
+  protected: boolean;
+  hosts: string[]; // lower-case, punycode, sorted
+  paths: string[]; // path prefixes; [] = all
+  pool: ResolvedPool;
+  /** Name of the Upstream resource the pool came from, if any. */
+  upstreamName?: string;
+  websockets: boolean;
+  headers: { request: ResolvedHeaderOps; response: ResolvedHeaderOps };
+  middleware: ResolvedMiddleware[];
+  auth?: ResolvedAuthPolicy; // undefined = public
+  ssoBypass: string[];
+  tls: {
+    mode: "auto" | "internal" | "off";
+    minVersion: "1.2" | "1.3";
+    hsts?: { maxAge: number /* seconds */; includeSubdomains: boolean; preload: boolean };
+    forceHttps: boolean;
+    certificate?: string;
+  };
+  maintenance?: { message: string; retryAfter?: string };
+  ipFilter?: { allow: string[]; deny: string[] };
+  dns?: { target: string; ttl: number };
+}
+
+export interface ResolvedStreamUpstream {
+  address: string;
+  weight: number;
+  maxFails: number;
+  failTimeout: string;
+  maxConns?: number;
+  backup: boolean;
+}
+
+export interface ResolvedStream {
+  name: string;
+  labels: Record<string, string>;
+  protocol: "tcp" | "udp";
+  listen: { address?: string; port: number };
+  upstreams: ResolvedStreamUpstream[];
+  timeouts: { connect: string; idle: string };
+  proxyProtocol: boolean;
+  ipFilter?: { allow: string[]; deny: string[] };
+}
+
+export interface ResolvedDnsRecord {
+  /** Resource name, or `route:<route>` for records a route implies. */
+  name: string;
+  fqdn: string; // lower-case punycode, no trailing dot
+  type: string;
+  values: string[]; // sorted
+  ttl: number;
+}
+
+export interface ResolvedCertificate {
+  name: string;
+  hosts: string[];
+  issuer: "acme" | "internal" | "imported";
+  acme?: { email?: string; ca?: string; challenge: "http-01" | "tls-alpn-01" | "dns-01" };
+  certificate?: string; // SecretRef
+  key?: string; // SecretRef
+}
+
+export interface ResolvedSettings {
+  caddy: {
+    admin: string[];
+    version?: string;
+    modules: string[];
+    server: string;
+    listen: string[];
+    httpPort: number;
+    httpsPort: number;
+  };
+  nginx: { binary: string; prefix?: string; config?: string; streamFile?: string };
+  authentik?: { url: string; token: string /* SecretRef */; outpost: string };
+  hetzner?: { token: string /* SecretRef */; endpoint: string };
+  dns: { defaultTtl: number; target?: string };
+  acme: { email?: string; ca?: string };
+  securityHeaders: Record<string, string>;
+  trustedProxies: string[];
+}
+
+/** The whole desired state, ready for the compilers. */
+export interface ResolvedState {
+  settings: ResolvedSettings;
+  routes: ResolvedRoute[]; // sorted by name
+  streams: ResolvedStream[]; // sorted by name
+  dnsRecords: ResolvedDnsRecord[]; // sorted by fqdn, type
+  authPolicies: ResolvedAuthPolicy[]; // sorted by name
+  certificates: ResolvedCertificate[];
+  secrets: { name: string; from: string }[];
+}

@@ -1,0 +1,417 @@
+// The resource kinds of apiVersion hecate.io/v1 as zod schemas: the single source of truth for
+// YAML shapes, TypeScript types, the JSON Schema (`hecate schema`) and docs/resources.md.
+// Schemas check shape only; cross-resource and semantic checks live in validate.ts.
+import { z } from "zod";
+
+export const API_VERSION = "hecate.io/v1";
+
+// ---- shared scalars -------------------------------------------------------------------------
+
+/** Go-style duration as Caddy and nginx both accept: "500ms", "30s", "5m", "1h30m". */
+export const Duration = z
+  .string()
+  .regex(/^(\d+(ms|s|m|h|d))+$/, 'a duration like "500ms", "30s", "5m" or "1h"')
+  .describe('Duration such as "500ms", "30s", "5m", "1h".');
+
+/** Reference to a secret value: `secret:NAME` (a Secret resource), `env:VAR`, or `file:/path`. */
+export const SecretRef = z
+  .string()
+  .regex(/^(secret|env|file):.+$/, 'a secret reference: "secret:NAME", "env:VAR" or "file:/path"')
+  .describe('Secret reference: "secret:NAME", "env:VAR" or "file:/path". Never a literal value.');
+
+/** host:port of a backend. Host may be a name, IPv4 or [IPv6]. */
+export const Address = z.string().min(1).describe('Backend address "host:port", e.g. "10.0.0.5:8080" or "[::1]:9000".');
+
+export const Name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters")
+  .describe("Resource name, unique per kind.");
+
+export const Labels = z.record(z.string(), z.string()).describe("Free-form key/value labels.");
+
+export const Metadata = z.strictObject({
+  name: Name,
+  labels: Labels.optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** Protected resources are never deleted by apply without an explicit override. */
+  protected: z.boolean().optional(),
+});
+
+export const HeaderOps = z
+  .strictObject({
+    set: z.record(z.string(), z.string()).optional().describe("Headers to set (replacing any existing value)."),
+    remove: z.array(z.string()).optional().describe("Header names to remove."),
+  })
+  .describe("Header set/remove operations.");
+
+export const Headers = z.strictObject({
+  request: HeaderOps.optional().describe("Applied to the request sent upstream."),
+  response: HeaderOps.optional().describe("Applied to the response sent to the client."),
+});
+
+export const IpFilter = z
+  .strictObject({
+    allow: z.array(z.string()).optional().describe("CIDRs or IPs allowed; when set, everything else gets 403."),
+    deny: z.array(z.string()).optional().describe("CIDRs or IPs answered with 403."),
+  })
+  .describe("Client IP allow/deny lists.");
+
+// ---- upstreams (HTTP) -----------------------------------------------------------------------
+
+export const UpstreamTarget = z.strictObject({
+  address: Address,
+  weight: z.number().int().min(1).max(100).optional().describe("Relative share of requests (default 1)."),
+});
+
+export const LoadBalancing = z.strictObject({
+  policy: z
+    .enum(["round_robin", "weighted_round_robin", "least_conn", "random", "first", "ip_hash", "uri_hash", "cookie"])
+    .optional()
+    .describe("Selection policy; weights imply weighted round robin."),
+  tryDuration: Duration.optional().describe("How long to retry other upstreams when one fails."),
+  tryInterval: Duration.optional(),
+});
+
+export const HealthCheck = z.strictObject({
+  active: z
+    .strictObject({
+      path: z.string().startsWith("/").describe("Path probed on each upstream."),
+      interval: Duration.optional(),
+      timeout: Duration.optional(),
+      expectStatus: z.number().int().min(100).max(599).optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+    })
+    .optional(),
+  passive: z
+    .strictObject({
+      failDuration: Duration.optional().describe("How long a failure counts against an upstream."),
+      maxFails: z.number().int().min(1).optional(),
+      unhealthyStatus: z.array(z.number().int().min(100).max(599)).optional(),
+      unhealthyLatency: Duration.optional(),
+    })
+    .optional(),
+});
+
+export const Timeouts = z.strictObject({
+  dial: Duration.optional(),
+  read: Duration.optional(),
+  write: Duration.optional(),
+  responseHeader: Duration.optional(),
+});
+
+export const UpstreamTls = z.strictObject({
+  enabled: z.boolean().optional().describe("Speak TLS to the upstream."),
+  serverName: z.string().optional(),
+  insecureSkipVerify: z.boolean().optional().describe("Do not verify the upstream certificate. Only when explicitly needed."),
+  ca: SecretRef.optional().describe("PEM CA bundle used to verify the upstream."),
+});
+
+/** The pool fields a Route may set inline or take from a named Upstream. */
+const PoolFields = {
+  upstreams: z.array(UpstreamTarget).min(1).optional(),
+  loadBalancing: LoadBalancing.optional(),
+  healthCheck: HealthCheck.optional(),
+  timeouts: Timeouts.optional(),
+  upstreamTls: UpstreamTls.optional(),
+};
+
+export const UpstreamSpec = z.strictObject({
+  ...PoolFields,
+  upstreams: z.array(UpstreamTarget).min(1),
+});
+
+// ---- Route ----------------------------------------------------------------------------------
+
+export const RouteTls = z.strictObject({
+  mode: z.enum(["auto", "internal", "off"]).optional().describe("auto: ACME; internal: Caddy's local CA; off: plain HTTP."),
+  minVersion: z.enum(["1.2", "1.3"]).optional(),
+  hsts: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        maxAge: Duration.optional(),
+        includeSubdomains: z.boolean().optional(),
+        preload: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
+  forceHttps: z.boolean().optional().describe("Redirect http to https (default true unless mode is off)."),
+  certificate: Name.optional().describe("Name of a Certificate resource to use."),
+});
+
+export const Maintenance = z.strictObject({
+  enabled: z.boolean(),
+  message: z.string().optional().describe("Text of the 503 page."),
+  retryAfter: Duration.optional(),
+});
+
+export const RouteDns = z.strictObject({
+  manage: z.boolean().optional().describe("Create DNS records for the route's hosts (default true when dns is set)."),
+  target: z.string().optional().describe("IP (A/AAAA) or host name (CNAME) the hosts point at; default from Settings."),
+  ttl: z.number().int().min(60).max(86400).optional(),
+});
+
+export const RouteSpec = z.strictObject({
+  preset: z.string().optional().describe("Application preset that fills defaults (see `hecate presets`)."),
+  hosts: z.array(z.string().min(1)).min(1).describe("Host names; a leading '*.' is a wildcard."),
+  paths: z.array(z.string().startsWith("/")).optional().describe("Path prefixes; default all paths."),
+  upstream: Name.optional().describe("Name of an Upstream resource (instead of inline upstreams)."),
+  ...PoolFields,
+  websockets: z.boolean().optional(),
+  headers: Headers.optional(),
+  middleware: z.array(Name).optional().describe("Names of Middleware resources, applied in order."),
+  authPolicy: Name.optional().describe("Name of an AuthPolicy; the route then requires authentik sign-in."),
+  public: z.boolean().optional().describe("Explicitly public (no authentication)."),
+  ssoBypass: z.array(z.string().startsWith("/")).optional().describe("Path prefixes served without authentication."),
+  tls: RouteTls.optional(),
+  maintenance: Maintenance.optional(),
+  ipFilter: IpFilter.optional(),
+  dns: RouteDns.optional(),
+});
+
+// ---- AuthPolicy -----------------------------------------------------------------------------
+
+export const AuthPolicySpec = z.strictObject({
+  provider: z.literal("authentik").optional(),
+  mode: z.enum(["forward_single", "forward_domain"]).optional().describe("authentik proxy provider mode."),
+  cookieDomain: z.string().optional().describe("Cookie domain for forward_domain mode."),
+  flow: z.string().optional().describe("Authorization flow slug (default default-provider-authorization-implicit-consent)."),
+  groups: z.array(z.string()).optional().describe("Members of any of these groups may pass."),
+  users: z.array(z.string()).optional().describe("These users may pass."),
+  requireMfa: z.boolean().optional(),
+  sessionDuration: Duration.optional(),
+  allowedMethods: z
+    .array(z.enum(["password", "webauthn", "totp", "static", "duo", "sms", "email"]))
+    .optional()
+    .describe("Authenticator kinds accepted."),
+  metadata: z
+    .strictObject({
+      required: z.array(z.string()).optional().describe("User attributes that must be present."),
+      equals: z.record(z.string(), z.string()).optional().describe("User attributes that must have this value."),
+    })
+    .optional(),
+  outpost: z.string().optional().describe("Outpost address Caddy asks (default from Settings)."),
+});
+
+// ---- Middleware -----------------------------------------------------------------------------
+
+export const MiddlewareSpec = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("rate-limit"),
+    requests: z.number().int().min(1),
+    window: Duration,
+    key: z.enum(["ip", "host"]).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("compression"),
+    encodings: z.array(z.enum(["gzip", "zstd"])).optional(),
+    minLength: z.number().int().min(0).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("security-headers"),
+    headers: z.record(z.string(), z.string()).optional().describe("Override or add headers to the default set."),
+  }),
+  z.strictObject({ type: z.literal("ip-filter"), allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() }),
+  z.strictObject({
+    type: z.literal("basic-auth"),
+    realm: z.string().optional(),
+    users: z.array(z.strictObject({ username: z.string().min(1), passwordHash: SecretRef.describe("bcrypt hash") })).min(1),
+  }),
+  z.strictObject({ type: z.literal("headers"), request: HeaderOps.optional(), response: HeaderOps.optional() }),
+  z.strictObject({
+    type: z.literal("redirect"),
+    kind: z.enum(["https", "www-to-apex", "apex-to-www", "custom"]),
+    to: z.string().optional().describe("Target URL for kind custom."),
+    code: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).optional(),
+  }),
+  z.strictObject({ type: z.literal("request-size"), maxBytes: z.number().int().min(1) }),
+  z.strictObject({ type: z.literal("audit-log"), includeHeaders: z.boolean().optional() }),
+]);
+
+// ---- Stream ---------------------------------------------------------------------------------
+
+export const StreamUpstream = z.strictObject({
+  address: Address,
+  weight: z.number().int().min(1).max(100).optional(),
+  maxFails: z.number().int().min(0).optional(),
+  failTimeout: Duration.optional(),
+  maxConns: z.number().int().min(0).optional(),
+  backup: z.boolean().optional(),
+});
+
+export const StreamSpec = z.strictObject({
+  preset: z.string().optional(),
+  protocol: z.enum(["tcp", "udp"]).optional(),
+  listen: z
+    .union([z.number().int().min(1).max(65535), z.string().min(1)])
+    .describe('Port, or "address:port" to listen on.'),
+  upstreams: z.array(StreamUpstream).min(1),
+  timeouts: z.strictObject({ connect: Duration.optional(), idle: Duration.optional() }).optional(),
+  proxyProtocol: z.boolean().optional().describe("Send the PROXY protocol header upstream."),
+  ipFilter: IpFilter.optional(),
+});
+
+// ---- DnsRecord, Certificate, Secret, CompliancePolicy, Settings -----------------------------
+
+export const DnsRecordSpec = z.strictObject({
+  name: z.string().min(1).describe("Fully qualified name, e.g. app.example.com."),
+  type: z.enum(["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "TLSA", "HTTPS", "SVCB"]),
+  values: z.array(z.string().min(1)).min(1),
+  ttl: z.number().int().min(60).max(86400).optional(),
+});
+
+export const CertificateSpec = z.strictObject({
+  hosts: z.array(z.string().min(1)).min(1),
+  issuer: z.enum(["acme", "internal", "imported"]),
+  acme: z
+    .strictObject({
+      email: z.string().email().optional(),
+      ca: z.string().url().optional().describe("ACME directory URL (default Let's Encrypt production)."),
+      challenge: z.enum(["http-01", "tls-alpn-01", "dns-01"]).optional(),
+    })
+    .optional(),
+  certificate: SecretRef.optional().describe("PEM certificate chain (issuer imported)."),
+  key: SecretRef.optional().describe("PEM private key (issuer imported)."),
+});
+
+export const SecretSpec = z.strictObject({
+  from: z
+    .string()
+    .regex(/^(env:.+|file:.+|store)$/, '"env:VAR", "file:/path" or "store" (the encrypted store)')
+    .describe('Where the value lives: "env:VAR", "file:/path", or "store" (set with `hecate create secret NAME --value-from ...`).'),
+});
+
+export const ComplianceRule = z.enum([
+  "require-auth",
+  "require-https",
+  "require-hsts",
+  "min-tls-1.2",
+  "min-tls-1.3",
+  "no-insecure-upstream-tls",
+  "require-security-headers",
+  "require-mfa",
+]);
+
+export const CompliancePolicySpec = z.strictObject({
+  rules: z.array(ComplianceRule).min(1),
+  selector: z.record(z.string(), z.string()).optional().describe("Only routes whose labels match all of these."),
+  severity: z.enum(["error", "warning"]).optional(),
+  exemptions: z
+    .array(
+      z.strictObject({
+        route: Name,
+        rules: z.array(ComplianceRule).optional().describe("Default all rules."),
+        reason: z.string().min(1),
+        expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"),
+      }),
+    )
+    .optional(),
+});
+
+export const SettingsSpec = z.strictObject({
+  caddy: z
+    .strictObject({
+      admin: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .describe('Admin endpoints: "http://127.0.0.1:2019" or "unix:/run/caddy/admin.sock"; several = a fleet.'),
+      version: z.string().optional().describe("Target Caddy version when it cannot be asked (e.g. 2.6.2)."),
+      modules: z.array(z.string()).optional().describe("Extra non-standard modules the target Caddy has (e.g. http.handlers.rate_limit)."),
+      server: z.string().optional().describe("Name of the Caddy server Hecate owns (default hecate)."),
+      listen: z.array(z.string()).optional().describe('Listen addresses (default [":443"]).'),
+      httpPort: z.number().int().min(1).max(65535).optional(),
+      httpsPort: z.number().int().min(1).max(65535).optional(),
+    })
+    .optional(),
+  nginx: z
+    .strictObject({
+      binary: z.string().optional(),
+      prefix: z.string().optional().describe("nginx prefix directory (-p)."),
+      config: z.string().optional().describe("Main nginx.conf (-c)."),
+      streamFile: z.string().optional().describe("The file Hecate owns, included in the stream block."),
+    })
+    .optional(),
+  authentik: z
+    .strictObject({
+      url: z.string().url().describe("Base URL, e.g. https://auth.example.com."),
+      token: SecretRef,
+      outpost: z.string().optional().describe('Outpost address Caddy asks, e.g. "127.0.0.1:9000" (default: host of url).'),
+    })
+    .optional(),
+  hetzner: z.strictObject({ token: SecretRef, endpoint: z.string().url().optional() }).optional(),
+  dns: z.strictObject({ defaultTtl: z.number().int().min(60).max(86400).optional(), target: z.string().optional() }).optional(),
+  acme: z.strictObject({ email: z.string().email().optional(), ca: z.string().url().optional() }).optional(),
+  securityHeaders: z.record(z.string(), z.string()).optional().describe("Default security headers for the security-headers middleware."),
+  trustedProxies: z.array(z.string()).optional().describe("CIDRs trusted to set X-Forwarded-* (default private ranges)."),
+});
+
+// ---- documents ------------------------------------------------------------------------------
+
+const doc = <K extends string, S extends z.ZodType>(kind: K, spec: S) =>
+  z.strictObject({ apiVersion: z.literal(API_VERSION), kind: z.literal(kind), metadata: Metadata, spec });
+
+export const RouteDoc = doc("Route", RouteSpec);
+export const UpstreamDoc = doc("Upstream", UpstreamSpec);
+export const AuthPolicyDoc = doc("AuthPolicy", AuthPolicySpec);
+export const MiddlewareDoc = doc("Middleware", MiddlewareSpec);
+export const StreamDoc = doc("Stream", StreamSpec);
+export const DnsRecordDoc = doc("DnsRecord", DnsRecordSpec);
+export const CertificateDoc = doc("Certificate", CertificateSpec);
+export const SecretDoc = doc("Secret", SecretSpec);
+export const CompliancePolicyDoc = doc("CompliancePolicy", CompliancePolicySpec);
+export const SettingsDoc = doc("Settings", SettingsSpec);
+
+export const ResourceDoc = z.discriminatedUnion("kind", [
+  RouteDoc,
+  UpstreamDoc,
+  AuthPolicyDoc,
+  MiddlewareDoc,
+  StreamDoc,
+  DnsRecordDoc,
+  CertificateDoc,
+  SecretDoc,
+  CompliancePolicyDoc,
+  SettingsDoc,
+]);
+
+export const KINDS = [
+  "Route",
+  "Upstream",
+  "AuthPolicy",
+  "Middleware",
+  "Stream",
+  "DnsRecord",
+  "Certificate",
+  "Secret",
+  "CompliancePolicy",
+  "Settings",
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const SPEC_BY_KIND: Record<Kind, z.ZodType> = {
+  Route: RouteSpec,
+  Upstream: UpstreamSpec,
+  AuthPolicy: AuthPolicySpec,
+  Middleware: MiddlewareSpec,
+  Stream: StreamSpec,
+  DnsRecord: DnsRecordSpec,
+  Certificate: CertificateSpec,
+  Secret: SecretSpec,
+  CompliancePolicy: CompliancePolicySpec,
+  Settings: SettingsSpec,
+};
+
+export type Resource = z.infer<typeof ResourceDoc>;
+export type RouteResource = z.infer<typeof RouteDoc>;
+export type UpstreamResource = z.infer<typeof UpstreamDoc>;
+export type AuthPolicyResource = z.infer<typeof AuthPolicyDoc>;
+export type MiddlewareResource = z.infer<typeof MiddlewareDoc>;
+export type StreamResource = z.infer<typeof StreamDoc>;
+export type DnsRecordResource = z.infer<typeof DnsRecordDoc>;
+export type CertificateResource = z.infer<typeof CertificateDoc>;
+export type SecretResource = z.infer<typeof SecretDoc>;
+export type CompliancePolicyResource = z.infer<typeof CompliancePolicyDoc>;
+export type SettingsResource = z.infer<typeof SettingsDoc>;
+export type MiddlewareSpecT = z.infer<typeof MiddlewareSpec>;
+export type HeaderOpsT = z.infer<typeof HeaderOps>;

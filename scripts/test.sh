@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.json
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency=2 --test-timeout=600000 "${files[@]}"

@@ -1,0 +1,81 @@
+// Values the engine produces and the surfaces (CLI, API) consume. A plan is data: it can be
+// printed, saved to a file, and applied later only if reality has not moved since.
+import type { Diagnostic } from "../diag.js";
+import type { Change, SystemName } from "../providers/provider.js";
+import type { RevisionSource } from "../store/store.js";
+
+/** One provider's part of a plan; applied as one step (one transaction in that system). */
+export interface PlanStep {
+  system: SystemName;
+  changes: Change[];
+}
+
+export interface Plan {
+  format: "hecate-plan/1";
+  /** Content hash of the desired revision. */
+  revision: string;
+  createdAt: string;
+  /** Steps in apply order (dns, authentik, caddy, nginx); systems without changes are omitted. */
+  steps: PlanStep[];
+  summary: { create: number; update: number; delete: number };
+  /** sha256 of the normalized actual state of every system read, keyed by system. */
+  fingerprints: Partial<Record<SystemName, string>>;
+  /** Compiled desired state per system (secrets as references only). */
+  desired: Partial<Record<SystemName, unknown>>;
+  /** Normalized actual state per system, as read when planning. */
+  actual: Partial<Record<SystemName, unknown>>;
+  diagnostics: Diagnostic[];
+}
+
+export interface StepOutcome {
+  system: SystemName;
+  status: "applied" | "failed" | "undone" | "undo-failed" | "skipped";
+  error?: string;
+}
+
+export interface ApplyResult {
+  applyId: string;
+  revision: string;
+  status: "succeeded" | "rolled-back" | "failed" | "no-op" | "dry-run";
+  steps: StepOutcome[];
+  diagnostics: Diagnostic[];
+}
+
+export interface DriftReport {
+  /** Revision compared against (the last applied one). */
+  revision?: string;
+  /** Unmanaged edits per system: changes that would put reality back. */
+  systems: { system: SystemName; changes: Change[]; error?: string }[];
+  drifted: boolean;
+}
+
+export type SourceSpec =
+  | { type: "dir"; paths: string[] }
+  | { type: "git"; url: string; ref?: string; path?: string };
+
+export interface ApplyOptions {
+  /** Refuse a plan deleting more than this many objects (default 10). */
+  maxDeletes?: number;
+  /** Allow deleting resources marked protected. */
+  allowProtected?: boolean;
+  dryRun?: boolean;
+  /** How long to wait for the store lock (default 30 s). */
+  lockTimeoutMs?: number;
+  /** After applying, send an HTTP request through the proxy for each changed route. */
+  probe?: boolean;
+  /** Restrict to these systems. */
+  systems?: SystemName[];
+  /** Called before each step; fault injection in tests uses it too. */
+  onEvent?: (event: EngineEvent) => void | Promise<void>;
+}
+
+export type EngineEvent =
+  | { type: "step.start"; system: SystemName; changes: number }
+  | { type: "step.done"; system: SystemName }
+  | { type: "step.failed"; system: SystemName; error: string }
+  | { type: "undo.start"; system: SystemName }
+  | { type: "undo.done"; system: SystemName }
+  | { type: "lock.wait"; holder: string }
+  | { type: "message"; text: string };
+
+export type { RevisionSource };

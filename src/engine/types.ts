@@ -39,6 +39,8 @@ export interface ApplyResult {
   status: "succeeded" | "rolled-back" | "failed" | "no-op" | "dry-run";
   steps: StepOutcome[];
   diagnostics: Diagnostic[];
+  /** The plan that was applied (or would be, for dry-run and no-op). */
+  plan?: Plan;
 }
 
 export interface DriftReport {

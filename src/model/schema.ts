@@ -240,11 +240,12 @@ export const StreamUpstream = z.strictObject({
 });
 
 export const StreamSpec = z.strictObject({
-  preset: z.string().optional(),
+  preset: z.string().optional().describe("Service preset supplying ports and timeouts (see `hecate presets`); it expands into one stream per port."),
   protocol: z.enum(["tcp", "udp"]).optional(),
   listen: z
     .union([z.number().int().min(1).max(65535), z.string().min(1)])
-    .describe('Port, or "address:port" to listen on.'),
+    .optional()
+    .describe('Port, or "address:port" to listen on. Required without a preset; with a preset, an address alone (e.g. "203.0.113.5") binds all the preset\'s ports there, and a port is allowed for single-port presets.'),
   upstreams: z.array(StreamUpstream).min(1),
   timeouts: z.strictObject({ connect: Duration.optional(), idle: Duration.optional() }).optional(),
   proxyProtocol: z.boolean().optional().describe("Send the PROXY protocol header upstream."),
@@ -336,7 +337,7 @@ export const SettingsSpec = z.strictObject({
     .strictObject({
       url: z.string().url().describe("Base URL, e.g. https://auth.example.com."),
       token: SecretRef,
-      outpost: z.string().optional().describe('Outpost address Caddy asks, e.g. "127.0.0.1:9000" (default: host of url).'),
+      outpost: z.string().optional().describe('Outpost address Caddy asks, e.g. "127.0.0.1:9000" (default: the url).'),
     })
     .optional(),
   hetzner: z.strictObject({ token: SecretRef, endpoint: z.string().url().optional() }).optional(),

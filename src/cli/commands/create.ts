@@ -1,0 +1,86 @@
+// `hecate create <noun> NAME [flags] | -f FILE`: add resources to the desired state as a new revision.
+import { readFile } from "node:fs/promises";
+import { hasErrors, HecateError, UsageError, type Diagnostic } from "../../diag.js";
+import { API_VERSION, type Resource } from "../../model/schema.js";
+import type { Context } from "../core/context.js";
+import type { CommandDef, Opts } from "../core/define.js";
+import { readAll } from "../core/io.js";
+import { addressOf, checkShape, commitChange, find, headResources } from "../core/state.js";
+import type { NounDef } from "../nouns/index.js";
+import type { Built } from "../nouns/noun.js";
+import { kv } from "../nouns/parse.js";
+import { DRY_RUN, FILE, LABEL, MESSAGE } from "./shared-flags.js";
+
+/** Resources of one kind from a YAML file (or stdin), with shape errors at file:line:col. */
+export async function resourcesFromFile(ctx: Context, file: string, noun: NounDef): Promise<Resource[]> {
+  const model = await ctx.model();
+  let text: string;
+  try {
+    text = file === "-" ? await readAll(ctx.io.stdin) : await readFile(file, "utf8");
+  } catch (e) {
+    throw new HecateError("read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const { docs, diagnostics } = model.parseYamlText(text, file === "-" ? "<stdin>" : file);
+  const diags: Diagnostic[] = [...diagnostics];
+  for (const d of docs) {
+    if (d.resource.kind !== noun.kind) {
+      diags.push({ severity: "error", code: "kind", message: `expected kind ${noun.kind} here (this is \`${noun.noun}\`), found ${String(d.resource.kind)}`, pos: d.pos(["kind"]) });
+      continue;
+    }
+    diags.push(...checkShape(d.resource, (path) => d.pos(path)));
+  }
+  if (hasErrors(diags)) throw new HecateError("invalid", `${file} is not valid`, { diagnostics: diags.filter((d) => d.severity === "error") });
+  if (!docs.length) throw new HecateError("invalid", `${file} holds no ${noun.kind} document`);
+  return docs.map((d) => d.resource);
+}
+
+export function labelsFrom(opts: Opts, current?: Record<string, string>): Record<string, string> | undefined {
+  const set = kv(opts.label, "--label");
+  const remove = (opts.removeLabel as string[] | undefined) ?? [];
+  const next = { ...current, ...set };
+  for (const k of remove) delete next[k];
+  return Object.keys(next).length ? next : undefined;
+}
+
+export function createCommand(noun: NounDef): CommandDef {
+  return {
+    name: noun.noun,
+    aliases: noun.aliases.filter((a) => !a.endsWith("s")),
+    args: ["[name]"],
+    summary: `create a ${noun.noun}: ${noun.summary}`,
+    flags: [...noun.flags, LABEL, FILE, MESSAGE, DRY_RUN],
+    examples: noun.examples.create,
+    async run(ctx, [name], opts) {
+      let created: Resource[];
+      let beforeStore: Built["beforeStore"];
+      const store = await ctx.store();
+      const { resources } = await headResources(store);
+      if (opts.file !== undefined) {
+        created = await resourcesFromFile(ctx, String(opts.file), noun);
+        if (name !== undefined && (created.length !== 1 || created[0]!.metadata.name !== name)) {
+          throw new UsageError(`NAME "${name}" does not match the file (it defines ${created.map((r) => r.metadata.name).join(", ")})`);
+        }
+      } else {
+        if (name === undefined) throw new UsageError(`create ${noun.noun} needs a NAME (or -f FILE)`);
+        const built = await noun.create(String(name), opts, ctx, resources);
+        const labels = labelsFrom(opts);
+        created = [{ apiVersion: API_VERSION, kind: noun.kind, metadata: { name: String(name), ...(labels ? { labels } : {}) }, spec: built.spec } as Resource];
+        beforeStore = built.beforeStore;
+      }
+      for (const r of created) {
+        if (find(resources, r.kind, r.metadata.name)) {
+          throw new HecateError("exists", `${noun.noun} "${r.metadata.name}" already exists (use \`hecate update ${noun.noun} ${r.metadata.name}\`)`, { status: 409 });
+        }
+      }
+      const names = created.map((r) => r.metadata.name).join(", ");
+      await commitChange(ctx, {
+        before: resources,
+        after: [...resources, ...created],
+        changed: created.map(addressOf),
+        message: (opts.message as string | undefined) ?? `create ${noun.noun} ${names}`,
+        dryRun: Boolean(opts.dryRun),
+        beforeStore: beforeStore ? [beforeStore] : [],
+      });
+    },
+  };
+}

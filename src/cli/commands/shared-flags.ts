@@ -1,0 +1,28 @@
+// Flags several verbs share, declared once so they read the same everywhere.
+import { UsageError } from "../../diag.js";
+import type { Flag } from "../core/define.js";
+
+export const DRY_RUN: Flag = { flags: "--dry-run", description: "show what would change; store nothing" };
+export const MESSAGE: Flag = { flags: "-m, --message <text>", description: "revision message (default: generated, e.g. \"create route app\")" };
+export const LABEL: Flag = { flags: "--label <key=value>", description: "set a label (repeatable)", repeatable: true };
+export const FILE: Flag = { flags: "-f, --file <file>", description: "take the resource(s) from a YAML file (- for stdin)" };
+export const YES: Flag = { flags: "-y, --yes", description: "do not ask for confirmation" };
+
+/** --selector k=v (repeatable, or comma-separated): labels a resource must all have. */
+export function parseSelector(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of ((v as string[] | undefined) ?? []).flatMap((s) => s.split(","))) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--selector expects KEY=VALUE, got "${item}"`);
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** "60s", "5m", "1h", "500ms" or plain seconds, as milliseconds. */
+export function parseDurationMs(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`${flag} expects a duration like 30s, 5m or 1h, got "${v}"`);
+  const n = Number(m[1]);
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"]);
+}

@@ -1,0 +1,114 @@
+// What every command gets injected: io, output settings, the author, and lazily opened store,
+// model and engine (opened on first use so `--help` and `validate` never touch the store).
+import { HecateError } from "../../diag.js";
+import type { Store } from "../../store/store.js";
+import { askYesNo, type Io } from "./io.js";
+import { makePaint, toJson, type Format, type Paint } from "./output.js";
+
+export type Model = typeof import("../../model/index.js");
+
+/** The global flags (`hecate --help` lists them). */
+export interface GlobalFlags {
+  store?: string;
+  output?: Format;
+  color?: boolean;
+  quiet?: boolean;
+  author?: string;
+}
+
+export class Context {
+  readonly io: Io;
+  readonly paint: Paint;
+  readonly quiet: boolean;
+  readonly author: string;
+  readonly storePath: string | undefined;
+  /** Explicit -o, if given; commands pick their own default otherwise. */
+  readonly output: Format | undefined;
+  private storeP: Promise<Store> | undefined;
+  private engineP: Promise<unknown> | undefined;
+
+  constructor(io: Io, flags: GlobalFlags) {
+    this.io = io;
+    const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "";
+    this.paint = makePaint(flags.color !== false && !noColor && io.isTTY && io.env.TERM !== "dumb");
+    this.quiet = Boolean(flags.quiet);
+    this.author = flags.author || io.env.HECATE_AUTHOR || io.env.USER || io.env.USERNAME || "unknown";
+    this.storePath = flags.store || io.env.HECATE_STORE || undefined;
+    this.output = flags.output;
+  }
+
+  format(fallback: Format): Format {
+    return this.output ?? fallback;
+  }
+
+  /** Write a result line (always, even with --quiet). */
+  out(text: string): void {
+    this.io.stdout.write(text.endsWith("\n") || text === "" ? text : text + "\n");
+  }
+
+  /** Write a progress or confirmation message (suppressed by --quiet). */
+  say(text: string): void {
+    if (!this.quiet) this.out(text);
+  }
+
+  warn(text: string): void {
+    this.io.stderr.write(`${this.paint("yellow", "warning:")} ${text}\n`);
+  }
+
+  json(value: unknown): void {
+    this.out(toJson(value));
+  }
+
+  async model(): Promise<Model> {
+    return importPart(() => import("../../model/index.js"), "model (src/model/index.ts)");
+  }
+
+  store(): Promise<Store> {
+    this.storeP ??= importPart(() => import("../../store/index.js"), "store (src/store/index.ts)").then((m) =>
+      m.openStore(this.storePath ? { path: this.storePath } : {}),
+    );
+    return this.storeP;
+  }
+
+  /** The engine, built on the store; typed loosely here, see engine.ts for the calls we make. */
+  engine(): Promise<unknown> {
+    this.engineP ??= (async () => {
+      const m = await importPart(() => import("../../engine/index.js"), "engine (src/engine/index.ts)");
+      const store = await this.store();
+      const create = (m as { createEngine?: (o: unknown) => unknown }).createEngine;
+      if (typeof create !== "function") throw notBuilt("the engine (createEngine)");
+      return await create({ store, actor: this.author, log: (msg: string) => this.say(msg) });
+    })();
+    return this.engineP;
+  }
+
+  /** Yes on --yes; a question on a TTY; refusal without one (never hang in CI). */
+  async confirm(question: string, opts: { yes?: boolean; refusal: string }): Promise<boolean> {
+    if (opts.yes) return true;
+    if (!this.io.isTTY) throw new HecateError("confirmation-required", opts.refusal);
+    return askYesNo(this.io, question);
+  }
+
+  async close(): Promise<void> {
+    const engine = (await this.engineP?.catch(() => undefined)) as { close?: () => unknown } | undefined;
+    if (engine && typeof engine.close === "function") await engine.close();
+    const store = await this.storeP?.catch(() => undefined);
+    await store?.close();
+  }
+}
+
+export function notBuilt(what: string): HecateError {
+  return new HecateError("not-built", `${what} is not built yet`);
+}
+
+async function importPart<T>(load: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    // A part (or something it imports) that does not exist yet: say so instead of crashing.
+    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
+      throw new HecateError("not-built", `the ${what} is not built yet (${(e as Error).message.split("\n")[0]})`);
+    }
+    throw e;
+  }
+}

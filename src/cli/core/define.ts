@@ -1,0 +1,72 @@
+// Commands are data: a definition (name, arguments, flags, examples, handler) registered into
+// commander in one place, so every command gets the same context, help and error handling.
+import { Command, Option } from "commander";
+import { Context, type GlobalFlags } from "./context.js";
+import type { Io } from "./io.js";
+
+export interface Flag {
+  /** commander syntax: "--host <host>", "--public", "-f, --file <path>". */
+  flags: string;
+  description: string;
+  /** Collect every occurrence into an array. */
+  repeatable?: boolean;
+  choices?: readonly string[];
+  hidden?: boolean;
+  default?: string | boolean;
+}
+
+export type Opts = Record<string, unknown>;
+
+export interface CommandDef {
+  name: string;
+  aliases?: string[];
+  /** commander argument syntax, e.g. ["<name>"] or ["[paths...]"]. */
+  args?: string[];
+  summary: string;
+  flags?: Flag[];
+  /** 2-3 real command lines shown under --help. */
+  examples: string[];
+  /** Returns the exit code (default 0). */
+  run(ctx: Context, args: unknown[], opts: Opts): Promise<number | void>;
+}
+
+/** Shared by every registered command of one run(): the io and where the exit code lands. */
+export interface RunState {
+  io: Io;
+  exitCode: number;
+}
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+export function addFlag(cmd: Command, f: Flag): void {
+  const o = new Option(f.flags, f.description);
+  if (f.repeatable) o.argParser(collect);
+  if (f.choices) o.choices(f.choices);
+  if (f.hidden) o.hideHelp();
+  if (f.default !== undefined) o.default(f.default);
+  cmd.addOption(o);
+}
+
+export function register(parent: Command, def: CommandDef, state: RunState): Command {
+  const cmd = parent.command(def.name).description(def.summary);
+  if (def.aliases?.length) cmd.aliases(def.aliases);
+  for (const a of def.args ?? []) cmd.argument(a);
+  for (const f of def.flags ?? []) addFlag(cmd, f);
+  addExamples(cmd, def.examples);
+  cmd.action(async (...params: unknown[]) => {
+    const self = params[params.length - 1] as Command;
+    const ctx = new Context(state.io, self.optsWithGlobals() as GlobalFlags);
+    try {
+      state.exitCode = (await def.run(ctx, params.slice(0, -2), self.opts())) ?? 0;
+    } finally {
+      await ctx.close();
+    }
+  });
+  return cmd;
+}
+
+export function addExamples(cmd: Command, examples: string[]): void {
+  if (!examples.length) return;
+  const lines = examples.map((e) => `  $ ${e}`);
+  cmd.addHelpText("after", `\nExamples:\n${lines.join("\n")}\n`);
+}

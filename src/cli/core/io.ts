@@ -1,0 +1,48 @@
+// The process edges the CLI touches, injectable so tests run commands in-process.
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  stdin: NodeJS.ReadableStream;
+  /** Whether a person is at the terminal (prompts, colors). */
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    env: process.env,
+  };
+}
+
+/** Read all of stdin as text (secrets, piped YAML). */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Ask one yes/no question on the terminal; anything but y/yes is no. */
+export async function askYesNo(io: Io, question: string): Promise<boolean> {
+  io.stderr.write(`${question} [y/N] `);
+  const line = await new Promise<string>((resolve) => {
+    let buf = "";
+    const onData = (c: Buffer | string) => {
+      buf += c.toString();
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        io.stdin.removeListener("data", onData);
+        io.stdin.removeListener("end", onEnd);
+        (io.stdin as NodeJS.ReadStream).pause?.();
+        resolve(buf.slice(0, nl));
+      }
+    };
+    const onEnd = () => resolve(buf);
+    io.stdin.on("data", onData);
+    io.stdin.once("end", onEnd);
+  });
+  return /^\s*y(es)?\s*$/i.test(line);
+}

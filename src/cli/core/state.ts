@@ -1,0 +1,114 @@
+// The desired state as the CLI edits it: read the head revision, change a copy, validate the
+// whole new state through the model, show the change, and store it as a new revision.
+import { formatDiagnostic, hasErrors, HecateError, type Diagnostic } from "../../diag.js";
+import { ResourceDoc, type Kind, type Resource } from "../../model/schema.js";
+import type { Revision, Store } from "../../store/store.js";
+import type { Context, Model } from "./context.js";
+import { unifiedDiff } from "./unidiff.js";
+
+export const addressOf = (r: { kind: string; metadata: { name: string } }) => `${r.kind}/${r.metadata.name}`;
+
+export async function headResources(store: Store): Promise<{ head?: Revision; resources: Resource[] }> {
+  const head = await store.head();
+  return { head, resources: head?.resources ?? [] };
+}
+
+export function find(resources: readonly Resource[], kind: Kind, name: string): Resource | undefined {
+  return resources.find((r) => r.kind === kind && r.metadata.name === name);
+}
+
+export function mustFind(resources: readonly Resource[], kind: Kind, name: string, noun: string): Resource {
+  const r = find(resources, kind, name);
+  if (!r) throw new HecateError("not-found", `${noun} "${name}" does not exist (see \`hecate list ${noun}\`)`, { status: 404 });
+  return r;
+}
+
+/** Shape check of one resource, with the field path in each message (and its position when known). */
+export function checkShape(r: unknown, pos?: (path: (string | number)[]) => Diagnostic["pos"]): Diagnostic[] {
+  const parsed = ResourceDoc.safeParse(r);
+  if (parsed.success) return [];
+  const address = r && typeof r === "object" && "kind" in r && "metadata" in r ? addressOf(r as Resource) : undefined;
+  return parsed.error.issues.map((i) => ({
+    severity: "error" as const,
+    code: "schema",
+    message: `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`,
+    ...(address ? { address } : {}),
+    ...(pos ? { pos: pos(i.path.filter((p): p is string | number => typeof p !== "symbol")) } : {}),
+  }));
+}
+
+/** Validates the whole state; throws HecateError("invalid") with every error at once. */
+export function validateState(model: Model, resources: Resource[], changed: string[]): Diagnostic[] {
+  const shape = resources.filter((r) => changed.includes(addressOf(r))).flatMap(checkShape);
+  if (hasErrors(shape)) throw invalid(shape);
+  const { diagnostics } = model.resolveState(resources);
+  if (hasErrors(diagnostics)) throw invalid(diagnostics.filter((d) => d.severity === "error"));
+  return diagnostics.filter((d) => !d.address || changed.includes(d.address));
+}
+
+function invalid(diags: Diagnostic[]): HecateError {
+  return new HecateError("invalid", `the change is not valid (${diags.length} error${diags.length === 1 ? "" : "s"})`, { diagnostics: diags });
+}
+
+/** Resource-level unified diff of canonical YAML: only resources that changed appear. */
+export function resourceDiff(model: Model, before: readonly Resource[], after: readonly Resource[]): string {
+  const a = new Map(before.map((r) => [addressOf(r), r]));
+  const b = new Map(after.map((r) => [addressOf(r), r]));
+  const addresses = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const parts: string[] = [];
+  for (const addr of addresses) {
+    const ra = a.get(addr), rb = b.get(addr);
+    const ya = ra ? model.toYaml([ra]) : "", yb = rb ? model.toYaml([rb]) : "";
+    if (ya === yb) continue;
+    parts.push(unifiedDiff(ya, yb, { from: ra ? `a/${addr}` : "/dev/null", to: rb ? `b/${addr}` : "/dev/null" }));
+  }
+  return parts.join("");
+}
+
+export function colorDiff(ctx: Context, diff: string): string {
+  if (!ctx.paint.enabled) return diff;
+  return diff
+    .split("\n")
+    .map((l) => (l.startsWith("+++") || l.startsWith("---") ? ctx.paint("bold", l) : l.startsWith("+") ? ctx.paint("green", l) : l.startsWith("-") ? ctx.paint("red", l) : l.startsWith("@@") ? ctx.paint("cyan", l) : l))
+    .join("\n");
+}
+
+export interface Change {
+  before: Resource[];
+  after: Resource[];
+  /** Addresses created, updated or deleted (for warnings and the audit entry). */
+  changed: string[];
+  message: string;
+  dryRun?: boolean;
+  beforeStore?: Array<(store: Store) => Promise<void>>;
+}
+
+/** Validate, then print (dry run) or store the new revision. Returns the revision stored. */
+export async function commitChange(ctx: Context, change: Change): Promise<Revision | undefined> {
+  const model = await ctx.model();
+  const warnings = validateState(model, change.after, change.changed);
+  for (const w of warnings) ctx.warn(formatDiagnostic(w).replace(/^(.*?)warning: /, "$1"));
+  const diff = resourceDiff(model, change.before, change.after);
+  if (change.dryRun) {
+    if (ctx.output === "json") ctx.json({ dryRun: true, changed: change.changed, diff });
+    else {
+      ctx.out(diff ? colorDiff(ctx, diff) : "no changes");
+      ctx.say(`dry run: nothing stored (would be: ${change.message})`);
+    }
+    return undefined;
+  }
+  const store = await ctx.store();
+  for (const step of change.beforeStore ?? []) await step(store);
+  const rev = await store.putRevision({ resources: change.after, author: ctx.author, message: change.message, source: { type: "cli" } });
+  await store.audit({ actor: ctx.author, action: "revision.create", target: rev.hash, detail: { seq: rev.seq, message: change.message, changed: change.changed } });
+  if (ctx.output === "json") ctx.json({ revision: { seq: rev.seq, hash: rev.hash }, changed: change.changed, message: change.message });
+  else ctx.say(`${change.message}: revision #${rev.seq} ${rev.hash.slice(0, 12)}`);
+  return rev;
+}
+
+/** Resolve a revision reference the way operators write it: "#3", "3", "head", a hash prefix. */
+export async function revisionOf(store: Store, ref: string): Promise<Revision> {
+  const rev = ref === "head" || ref === "HEAD" ? await store.head() : ref === "applied" ? await store.lastApplied() : await store.getRevision(ref);
+  if (!rev) throw new HecateError("unknown-revision", `no revision "${ref}" (see \`hecate history\`)`, { status: 404 });
+  return rev;
+}

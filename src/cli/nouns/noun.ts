@@ -1,0 +1,37 @@
+// What a noun is to the CLI: its kind, its flags, how flags become (or change) a spec, and its
+// list columns. The verbs (commands/create.ts, update.ts, ...) are generic over these.
+import type { Kind, Resource } from "../../model/schema.js";
+import type { Store } from "../../store/store.js";
+import type { Context } from "../core/context.js";
+import type { Flag } from "../core/define.js";
+import type { Column } from "../core/output.js";
+import type { Opts } from "./parse.js";
+
+export interface Built {
+  spec: unknown;
+  /** Runs after validation, before the revision is stored (e.g. store a secret value). */
+  beforeStore?: (store: Store) => Promise<void>;
+}
+
+export interface NounDef {
+  noun: string;
+  plural: string;
+  kind: Kind;
+  /** Other words accepted for the noun (singular or plural). */
+  aliases: string[];
+  summary: string;
+  /** Flags of both create and update; on update they replace the field. */
+  flags: Flag[];
+  /** Only on update: --add-*, --remove-*, --no-*. */
+  updateFlags: Flag[];
+  /** `resources` is the current desired state (to tell a reference from a literal). */
+  create(name: string, opts: Opts, ctx: Context, resources: readonly Resource[]): Promise<Built> | Built;
+  update(current: Resource, opts: Opts, ctx: Context, resources: readonly Resource[]): Promise<Built> | Built;
+  columns: Column<Resource>[];
+  examples: { create: string[]; update: string[] };
+}
+
+/** Typed access to a resource's spec for list columns. */
+export function spec<T = Record<string, unknown>>(r: Resource): T {
+  return r.spec as T;
+}

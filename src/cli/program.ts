@@ -1,0 +1,62 @@
+// The command tree: global flags, verb-first commands, and the nouns under create/list/read/update/delete.
+import { Command, Option } from "commander";
+import { addExamples, register, type CommandDef, type RunState } from "./core/define.js";
+import { createCommand } from "./commands/create.js";
+import { deleteCommand } from "./commands/delete.js";
+import { diff } from "./commands/diff.js";
+import { history } from "./commands/history.js";
+import { listCommand } from "./commands/list.js";
+import { presets } from "./commands/presets.js";
+import { readCommand } from "./commands/read.js";
+import { render } from "./commands/render.js";
+import { schema } from "./commands/schema.js";
+import { show } from "./commands/show.js";
+import { updateCommand } from "./commands/update.js";
+import { validate } from "./commands/validate.js";
+import { OPERATIONS } from "./commands/operations.js";
+import { completion } from "./commands/completion.js";
+import { NOUNS, type NounDef } from "./nouns/index.js";
+
+const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
+  { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
+  { name: "list", summary: "list resources of one kind", make: listCommand, example: "hecate list routes --selector env=prod" },
+  { name: "read", summary: "show one resource as stored", make: readCommand, example: "hecate read route app -o yaml" },
+  { name: "update", summary: "change a resource (a new revision)", make: updateCommand, example: "hecate update route app --add-middleware rate-limit" },
+  { name: "delete", summary: "remove a resource (a new revision)", make: deleteCommand, example: "hecate delete upstream backend-api --cascade --dry-run" },
+];
+
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS];
+
+export function buildProgram(state: RunState, name = "hecate"): Command {
+  const program = new Command(name);
+  program
+    .description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams")
+    .addOption(new Option("--store <path>", "store file (env HECATE_STORE; default ~/.local/state/hecate/hecate.db)"))
+    .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
+    .option("--no-color", "no ANSI colors (also when NO_COLOR is set or output is not a terminal)")
+    .option("-q, --quiet", "print only results and errors")
+    .option("--author <name>", "author recorded on revisions (default $USER)")
+    .version("0.1.0", "-V, --version")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => state.io.stdout.write(s),
+      writeErr: (s) => state.io.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, "error: ")),
+    })
+    .addHelpCommand(false);
+  addExamples(program, [
+    "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --auth-policy staff",
+    "hecate validate config/ && hecate plan config/ && hecate apply config/",
+    "hecate history && hecate diff 3 4",
+  ]);
+
+  for (const verb of VERBS) {
+    const group = program.command(verb.name).description(verb.summary);
+    addExamples(group, [verb.example]);
+    for (const noun of NOUNS) register(group, verb.make(noun), state);
+  }
+  for (const def of TOP_LEVEL) register(program, def, state);
+  register(program, completion(() => program), state);
+  return program;
+}

@@ -1,0 +1,28 @@
+// run(argv, io): the whole CLI as a function: parse, dispatch, one top-level error handler,
+// an exit code back. main.ts and eos.ts call it; tests call it in-process.
+import type { RunState } from "./core/define.js";
+import { reportError } from "./core/errors.js";
+import { processIo, type Io } from "./core/io.js";
+import { buildProgram } from "./program.js";
+
+export type { Io } from "./core/io.js";
+
+export async function run(argv: string[], io: Partial<Io> = {}, name = "hecate"): Promise<number> {
+  const full: Io = { ...processIo(), ...io };
+  if (!io.isTTY && io.stdout) full.isTTY = false;
+  const state: RunState = { io: full, exitCode: 0 };
+  const program = buildProgram(state, name);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return state.exitCode;
+  } catch (err) {
+    const json = outputIsJson(argv);
+    const color = full.isTTY && !full.env.NO_COLOR && !argv.includes("--no-color");
+    return reportError(err, full, { json, color });
+  }
+}
+
+/** -o json anywhere in argv (the parsed options are gone when parsing itself failed). */
+function outputIsJson(argv: string[]): boolean {
+  return argv.some((a, i) => ((a === "-o" || a === "--output") && argv[i + 1] === "json") || a === "--output=json" || a === "-ojson");
+}

@@ -1,0 +1,296 @@
+// compileCaddy: ResolvedState → the Caddy JSON Hecate owns. Pure and deterministic.
+//
+// Layout of each Hecate server (the scale lever, see reference/caddy.md):
+//   1. <p>identity-strip     delete every client-supplied X-Authentik-* header (all requests)
+//   2. <p>outpost-<o>        /outpost.goauthentik.io/* on protected hosts → the outpost
+//   3. <p>forward-auth-<o>   ONE forward-auth handler per outpost; its matcher is exactly the
+//                            (host, path) space of protected routes minus SSO-bypass paths
+//   4. <p>bucket-<i>         ~√N host buckets → per-route objects hecate-route-<name> (terminal)
+//   5. <p>wildcards          wildcard-host routes, after every exact host
+//   6. (http server) <p>https-redirect for routes with forceHttps
+// Routes with tls mode off live on the http-only server "<server>-http" (automatic HTTPS off);
+// the TLS server has Caddy's own redirects off because Hecate writes them explicitly.
+import type { Diagnostic } from "../../diag.js";
+import type { ResolvedRoute, ResolvedState } from "../../model/resolved.js";
+import { forwardAuth, identityStrip, OUTPOST_PATH, outpostProxy } from "./auth.js";
+import { buckets, hostGroups, splitParts, type Part } from "./layout.js";
+import { routeHandlers } from "./route.js";
+import { secretMarker } from "./secrets.js";
+import { DEFAULT_CADDY_VERSION, HECATE_ID_PREFIX, type CaddyOwned, type CaddyRoute, type CaddyServer, type CaddyTarget } from "./types.js";
+import { canonical, hasPlaceholderChars, pathPatterns, wildcardCovers } from "./util.js";
+
+type Diag = (severity: "error" | "warning", code: string, message: string) => void;
+
+interface Ctx {
+  state: ResolvedState;
+  version: string;
+  modules: readonly string[];
+  diagnostics: Diagnostic[];
+  diagFor: (route: string) => Diag;
+}
+
+const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
+
+/** Effective protection: a route in maintenance shows its page without sign-in. */
+const isProtected = (r: ResolvedRoute) => !!r.auth && !r.maintenance && !r.ssoBypass.includes("/");
+
+function outpostKey(outpost: string): string {
+  return outpost.toLowerCase().replace(/^https?:\/\//, "").replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+function partMatch(p: Part): Record<string, unknown> {
+  const m: Record<string, unknown> = { host: p.hosts };
+  const paths = pathPatterns(p.route.paths);
+  if (paths) m.path = paths;
+  return m;
+}
+
+function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
+  const handle = routeHandlers(p.route, {
+    version: ctx.version,
+    modules: ctx.modules,
+    settings: ctx.state.settings,
+    tls,
+    diag: ctx.diagFor(p.route.name),
+  });
+  return { "@id": p.id, match: [partMatch(p)], handle, terminal: true };
+}
+
+/**
+ * Matcher sets selecting exactly the requests that routing would hand to protected routes, minus
+ * their SSO-bypass paths. Whole-host protected routes collapse into one sorted host list, which
+ * Caddy binary-searches, so the shared handler costs O(log N) per request.
+ */
+function authMatchers(groups: Part[][], wildcards: Part[], outpost: string, exactHosts: readonly string[]): Record<string, unknown>[] {
+  const merged: string[] = [];
+  const sets: Record<string, unknown>[] = [];
+  const add = (p: Part, nots: Record<string, unknown>[]) => {
+    const bypass = pathPatterns(p.route.ssoBypass);
+    if (bypass) nots.push({ path: bypass });
+    const m = partMatch(p);
+    if (!m.path && nots.length === 0) merged.push(...p.hosts);
+    else sets.push(nots.length ? { ...m, not: nots } : m);
+  };
+  const mine = (p: Part) => isProtected(p.route) && p.route.auth!.outpost === outpost;
+  for (const g of groups) {
+    g.forEach((p, k) => {
+      if (!mine(p)) return;
+      // Earlier routes on a shared host win the request first; they are not this route's.
+      const nots: Record<string, unknown>[] = [];
+      for (const q of g.slice(0, k)) {
+        const shared = q.hosts.filter((h) => p.hosts.includes(h));
+        if (shared.length) nots.push(partMatch({ ...q, hosts: shared }));
+      }
+      add(p, nots);
+    });
+  }
+  wildcards.forEach((p, k) => {
+    if (!mine(p)) return;
+    const nots: Record<string, unknown>[] = [];
+    // Exact hosts are served by their own routes, never by a wildcard.
+    const covered = exactHosts.filter((h) => p.hosts.some((w) => wildcardCovers(w, h)));
+    if (covered.length) nots.push({ host: covered });
+    for (const q of wildcards.slice(0, k)) {
+      const shared = q.hosts.filter((h) => p.hosts.includes(h));
+      if (shared.length) nots.push(partMatch({ ...q, hosts: shared }));
+    }
+    add(p, nots);
+  });
+  const out: Record<string, unknown>[] = [];
+  if (merged.length) out.push({ host: [...new Set(merged)].sort() });
+  return out.concat(sets);
+}
+
+function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { prefix: string; tls: boolean; listen: string[] }): CaddyServer {
+  const { prefix: p } = opts;
+  const { exact, wildcard } = splitParts(routes, HECATE_ID_PREFIX);
+  const groups = hostGroups(exact);
+  const exactHosts = [...new Set(exact.flatMap((x) => x.hosts))].sort();
+  const top: CaddyRoute[] = [{ "@id": `${p}identity-strip`, handle: [identityStrip()] }];
+
+  const outposts = [...new Set(routes.filter(isProtected).map((r) => r.auth!.outpost))].sort();
+  for (const o of outposts) {
+    const key = outpostKey(o);
+    const hosts = [...new Set([...exact, ...wildcard].filter((x) => isProtected(x.route) && x.route.auth!.outpost === o).flatMap((x) => x.hosts))].sort();
+    top.push({ "@id": `${p}outpost-${key}`, match: [{ host: hosts, path: [OUTPOST_PATH] }], handle: [outpostProxy(o)], terminal: true });
+    const sets = authMatchers(groups, wildcard, o, exactHosts);
+    if (sets.length) top.push({ "@id": `${p}forward-auth-${key}`, match: sets, handle: [forwardAuth(o, ctx.state.settings.trustedProxies)] });
+  }
+
+  buckets(groups).forEach((bucket, i) => {
+    if (!bucket.length) return;
+    const id = `${p}bucket-${i}`;
+    const parts = bucket.flat();
+    const hosts = [...new Set(parts.flatMap((x) => x.hosts))].sort();
+    const inner = parts.map((x) => partRoute(x, ctx, opts.tls));
+    inner.push(notFound(`${id}-not-found`));
+    top.push({ "@id": id, match: [{ host: hosts }], handle: [{ handler: "subroute", routes: inner }], terminal: true });
+  });
+  if (wildcard.length) {
+    const id = `${p}wildcards`;
+    const hosts = [...new Set(wildcard.flatMap((x) => x.hosts))].sort();
+    const inner = wildcard.map((x) => partRoute(x, ctx, opts.tls));
+    inner.push(notFound(`${id}-not-found`));
+    top.push({ "@id": id, match: [{ host: hosts }], handle: [{ handler: "subroute", routes: inner }], terminal: true });
+  }
+
+  const server: CaddyServer = { listen: opts.listen, routes: top };
+  const audited = routes.filter((r) => r.middleware.some((m) => m.type === "audit-log"));
+  if (audited.length) {
+    const names: Record<string, string> = {};
+    for (const r of audited) {
+      const m = r.middleware.find((x) => x.type === "audit-log") as { includeHeaders: boolean; name: string };
+      if (!m.includeHeaders) ctx.diagFor(r.name)("warning", "caddy-audit-headers", `audit-log ${m.name}: Caddy ${ctx.version} access logs always include request headers (credentials redacted)`);
+      for (const h of r.hosts) {
+        if (h.includes("*")) ctx.diagFor(r.name)("warning", "caddy-audit-wildcard", `audit-log ${m.name}: wildcard host ${h} is not access-logged`);
+        else names[h] = `hecate-audit-${r.name}`;
+      }
+    }
+    server.logs = { logger_names: names, skip_unmapped_hosts: true };
+  }
+  return server;
+}
+
+function withPort(addr: string, port: number): string {
+  const i = addr.lastIndexOf(":");
+  const host = i >= 0 && !addr.endsWith("]") ? addr.slice(0, i) : addr;
+  return `${host}:${port}`;
+}
+
+/** Give every route object inside Hecate's servers an @id (stable: parent id + position). */
+function assignIds(routes: CaddyRoute[], parent: string): void {
+  routes.forEach((r, i) => {
+    if (!r["@id"]) r["@id"] = `${parent}-${i}`;
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") {
+        for (const [k, x] of Object.entries(v)) {
+          if (k === "routes" && Array.isArray(x)) assignIds(x as CaddyRoute[], r["@id"]!);
+          else walk(x);
+        }
+      }
+    };
+    walk(r.handle);
+  });
+}
+
+function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"] {
+  const { state } = ctx;
+  const certs = new Map(state.certificates.map((c) => [c.name, c]));
+  const byIssuer = new Map<string, { issuer: Record<string, unknown>; hosts: Set<string> }>();
+  const loadPem: Record<string, unknown>[] = [];
+  const addPolicy = (key: string, issuer: Record<string, unknown>, hosts: string[]) => {
+    const e = byIssuer.get(key) ?? byIssuer.set(key, { issuer, hosts: new Set() }).get(key)!;
+    hosts.forEach((h) => e.hosts.add(h));
+  };
+  const acme = (email?: string, ca?: string) => {
+    const issuer: Record<string, unknown> = { module: "acme" };
+    if (ca) issuer.ca = ca;
+    if (email) issuer.email = email;
+    return issuer;
+  };
+  for (const r of tlsRoutes) {
+    const cert = r.tls.certificate ? certs.get(r.tls.certificate) : undefined;
+    if (r.tls.certificate && !cert) ctx.diagFor(r.name)("error", "caddy-certificate", `certificate ${r.tls.certificate} not found`);
+    if (cert?.issuer === "imported") continue; // loaded below, once per certificate
+    if (r.tls.mode === "internal" || cert?.issuer === "internal") addPolicy("internal", { module: "internal" }, r.hosts);
+    else {
+      const email = cert?.acme?.email ?? state.settings.acme.email;
+      const ca = cert?.acme?.ca ?? state.settings.acme.ca;
+      if (cert?.acme?.challenge === "dns-01") {
+        ctx.diagFor(r.name)("error", "caddy-module-missing", `certificate ${cert.name}: dns-01 needs a DNS provider module the target Caddy does not have`);
+      }
+      if (email || ca) addPolicy(`acme ${ca ?? ""} ${email ?? ""}`, acme(email, ca), r.hosts);
+    }
+  }
+  for (const c of state.certificates) {
+    if (c.issuer !== "imported") continue;
+    if (!c.certificate || !c.key) {
+      ctx.diagnostics.push({ severity: "error", code: "caddy-certificate", message: `imported certificate ${c.name} needs certificate and key`, address: `Certificate/${c.name}` });
+      continue;
+    }
+    loadPem.push({ certificate: secretMarker(c.certificate), key: secretMarker(c.key), tags: [`hecate-${c.name}`] });
+  }
+  const policies = [...byIssuer.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, e], i) => ({ "@id": `hecate-tls-${key.startsWith("acme") ? `acme-${i}` : key}`, subjects: [...e.hosts].sort(), issuers: [e.issuer] }));
+  if (!policies.length && !loadPem.length) return undefined;
+  const tls: NonNullable<CaddyOwned["apps"]["tls"]> = {};
+  if (policies.length) tls.automation = { policies };
+  if (loadPem.length) tls.certificates = { load_pem: loadPem };
+  return tls;
+}
+
+/** Compile the desired state into the Caddy JSON Hecate owns, plus diagnostics. */
+export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { config: CaddyOwned; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const ctx: Ctx = {
+    state,
+    version: target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION,
+    modules: target.modules ?? state.settings.caddy.modules,
+    diagnostics,
+    diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
+  };
+  const s = state.settings.caddy;
+  for (const r of state.routes) {
+    for (const path of [...r.paths, ...r.ssoBypass]) {
+      if (hasPlaceholderChars(path) || path.includes("*")) ctx.diagFor(r.name)("error", "caddy-path", `path ${JSON.stringify(path)} may not contain {, } or *`);
+    }
+  }
+  const tlsRoutes = state.routes.filter((r) => r.tls.mode !== "off");
+  const httpRoutes = state.routes.filter((r) => r.tls.mode === "off");
+  const servers: Record<string, CaddyServer> = {};
+  if (tlsRoutes.length) {
+    const srv = buildServer(tlsRoutes, ctx, { prefix: HECATE_ID_PREFIX, tls: true, listen: [...s.listen] });
+    srv.automatic_https = { disable_redirects: true };
+    const imported = new Set(state.certificates.filter((c) => c.issuer === "imported").map((c) => c.name));
+    const skipCerts = tlsRoutes.filter((r) => r.tls.certificate && imported.has(r.tls.certificate)).flatMap((r) => r.hosts);
+    if (skipCerts.length) srv.automatic_https = { ...srv.automatic_https, skip_certificates: [...new Set(skipCerts)].sort() } as CaddyServer["automatic_https"];
+    const strict = [...new Set(tlsRoutes.filter((r) => r.tls.minVersion === "1.3").flatMap((r) => r.hosts))].sort();
+    if (strict.length) srv.tls_connection_policies = [{ match: { sni: strict }, protocol_min: "tls1.3" }, {}];
+    servers[s.server] = srv;
+  }
+  const redirectHosts = [...new Set(tlsRoutes.filter((r) => r.tls.forceHttps).flatMap((r) => r.hosts))].sort();
+  if (httpRoutes.length || redirectHosts.length) {
+    const listen = [...new Set(s.listen.map((a) => withPort(a, s.httpPort)))];
+    const p = `${HECATE_ID_PREFIX}http-`;
+    const srv = buildServer(httpRoutes, ctx, { prefix: p, tls: false, listen });
+    if (redirectHosts.length) {
+      const port = s.httpsPort === 443 ? "" : `:${s.httpsPort}`;
+      srv.routes.push({
+        "@id": `${p}https-redirect`,
+        match: [{ host: redirectHosts }],
+        handle: [{ handler: "static_response", status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } }],
+        terminal: true,
+      });
+    }
+    // Only plain HTTP here: no certificates, no redirects of Caddy's own.
+    srv.automatic_https = { disable: true };
+    servers[`${s.server}-http`] = srv;
+  }
+  for (const srv of Object.values(servers)) assignIds(srv.routes, HECATE_ID_PREFIX + "r");
+  const config: CaddyOwned = { apps: { http: { servers } } };
+  const tls = tlsApp(tlsRoutes, ctx);
+  if (tls) config.apps.tls = tls;
+  return { config: canonical(config), diagnostics };
+}
+
+/** Pretty JSON for `hecate render caddy` (secrets appear as {"$secret": ref} markers). */
+export function renderCaddy(state: ResolvedState, target?: CaddyTarget): string {
+  return JSON.stringify(compileCaddy(state, target).config, null, 2) + "\n";
+}
+
+/** Every Hecate-owned @id on a route object, in document order (top-level and nested). */
+export function ownedRouteIds(config: CaddyOwned): string[] {
+  const ids: string[] = [];
+  const walk = (v: unknown, inRoutes: boolean): void => {
+    if (Array.isArray(v)) v.forEach((x) => walk(x, inRoutes));
+    else if (v && typeof v === "object") {
+      const id = (v as { "@id"?: unknown })["@id"];
+      if (inRoutes && typeof id === "string" && id.startsWith(HECATE_ID_PREFIX)) ids.push(id);
+      for (const [k, x] of Object.entries(v)) walk(x, k === "routes");
+    }
+  };
+  for (const srv of Object.values(config.apps.http.servers)) walk(srv.routes, true);
+  return ids;
+}

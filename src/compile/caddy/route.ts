@@ -1,0 +1,161 @@
+// One Hecate route as a small Caddy route object: its own middleware chain ending in the proxy.
+// Forward auth is NOT here: it is one shared handler in front of all routes (see auth.ts).
+import type { ResolvedMiddleware, ResolvedRoute, ResolvedSettings } from "../../model/resolved.js";
+import type { CaddyHandler, CaddyRoute } from "./types.js";
+import { reverseProxy } from "./proxy.js";
+import { secretMarker } from "./secrets.js";
+import { durationSeconds, escapeHtml, literal } from "./util.js";
+
+export interface RouteCtx {
+  version: string;
+  modules: readonly string[];
+  settings: ResolvedSettings;
+  /** Whether this part of the route is served over TLS (its server) — for HSTS / https redirects. */
+  tls: boolean;
+  diag: (severity: "error" | "warning", code: string, message: string) => void;
+}
+
+const status = (code: number, extra: Record<string, unknown> = {}): CaddyHandler => ({ handler: "static_response", status_code: code, ...extra });
+
+function headerMap(set: Record<string, string>): Record<string, string[]> | undefined {
+  const keys = Object.keys(set).sort();
+  if (!keys.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const k of keys) out[k] = [literal(set[k]!)];
+  return out;
+}
+
+function headersHandler(
+  request: { set: Record<string, string>; remove: string[] },
+  response: { set: Record<string, string>; remove: string[] },
+): CaddyHandler | undefined {
+  const ops = (o: { set: Record<string, string>; remove: string[] }) => {
+    const r: Record<string, unknown> = {};
+    const set = headerMap(o.set);
+    if (set) r.set = set;
+    if (o.remove.length) r.delete = [...o.remove].map(literal).sort();
+    return Object.keys(r).length ? r : undefined;
+  };
+  const req = ops(request), res = ops(response);
+  if (!req && !res) return undefined;
+  const h: CaddyHandler = { handler: "headers" };
+  if (req) h.request = req;
+  // deferred: response headers also apply to answers Hecate itself writes (403, 503, redirects)
+  if (res) h.response = { ...res, deferred: true };
+  return h;
+}
+
+/** A subroute whose inner routes answer early (deny, redirect) and otherwise fall through. */
+const guard = (routes: CaddyRoute[]): CaddyHandler => ({ handler: "subroute", routes });
+
+function ipFilter(f: { allow: string[]; deny: string[] }): CaddyHandler | undefined {
+  const routes: CaddyRoute[] = [];
+  if (f.deny.length) routes.push({ match: [{ remote_ip: { ranges: [...f.deny] } }], handle: [status(403)] });
+  if (f.allow.length) routes.push({ match: [{ not: [{ remote_ip: { ranges: [...f.allow] } }] }], handle: [status(403)] });
+  return routes.length ? guard(routes) : undefined;
+}
+
+function redirect(m: Extract<ResolvedMiddleware, { type: "redirect" }>, route: ResolvedRoute, ctx: RouteCtx): CaddyHandler | undefined {
+  const to = (host: string) => `{http.request.scheme}://${host}{http.request.uri}`;
+  const routes: CaddyRoute[] = [];
+  const exact = route.hosts.filter((h) => !h.includes("*"));
+  if (m.kind === "www-to-apex") {
+    for (const h of exact.filter((h) => h.startsWith("www."))) {
+      routes.push({ match: [{ host: [h] }], handle: [status(m.code, { headers: { Location: [to(h.slice(4))] } })] });
+    }
+  } else if (m.kind === "apex-to-www") {
+    for (const h of exact.filter((h) => !h.startsWith("www."))) {
+      routes.push({ match: [{ host: [h] }], handle: [status(m.code, { headers: { Location: [to("www." + h)] } })] });
+    }
+  } else if (m.kind === "custom") {
+    if (!m.to) {
+      ctx.diag("error", "caddy-redirect", `redirect middleware ${m.name}: kind custom needs "to"`);
+      return undefined;
+    }
+    return status(m.code, { headers: { Location: [literal(m.to)] } });
+  } else {
+    // kind https: the http server of this route's hosts redirects (see compile.ts); nothing per route.
+    if (!ctx.tls) ctx.diag("warning", "caddy-redirect", `redirect middleware ${m.name}: https redirect on a route with tls mode off has no effect`);
+    return undefined;
+  }
+  return routes.length ? guard(routes) : undefined;
+}
+
+function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx): CaddyHandler | undefined {
+  switch (m.type) {
+    case "compression": {
+      const encodings: Record<string, object> = {};
+      for (const e of [...m.encodings].sort()) encodings[e] = {};
+      const h: CaddyHandler = { handler: "encode", encodings, prefer: [...m.encodings] };
+      if (m.minLength !== undefined) h.minimum_length = m.minLength;
+      return h;
+    }
+    case "security-headers": {
+      const headers = Object.keys(m.headers).length ? m.headers : ctx.settings.securityHeaders;
+      return headersHandler({ set: {}, remove: [] }, { set: headers, remove: [] });
+    }
+    case "ip-filter":
+      return ipFilter(m);
+    case "basic-auth": {
+      // The bcrypt hash stays a secret reference (caddy hash-password output, as Caddy 2.6.2 takes it).
+      return {
+        handler: "authentication",
+        providers: {
+          http_basic: {
+            accounts: m.users.map((u) => ({ username: u.username, password: secretMarker(u.passwordHash) })),
+            hash: { algorithm: "bcrypt" },
+            realm: m.realm,
+          },
+        },
+      };
+    }
+    case "headers":
+      return headersHandler(m.request, m.response);
+    case "redirect":
+      return redirect(m, route, ctx);
+    case "request-size":
+      return { handler: "request_body", max_size: m.maxBytes };
+    case "rate-limit": {
+      if (!ctx.modules.includes("http.handlers.rate_limit")) {
+        ctx.diag(
+          "error",
+          "caddy-module-missing",
+          `rate-limit middleware ${m.name} needs the Caddy module http.handlers.rate_limit, which the target Caddy does not have (add it to settings caddy.modules once your Caddy build includes it)`,
+        );
+        return undefined;
+      }
+      const key = m.key === "host" ? "{http.request.host}" : "{http.request.remote.host}";
+      return { handler: "rate_limit", rate_limits: { [`hecate-${route.name}-${m.name}`]: { key, window: m.window, max_events: m.requests } } };
+    }
+    case "audit-log":
+      // Access logging is a server-level setting (compile.ts); nothing in the handler chain.
+      return undefined;
+  }
+}
+
+function maintenancePage(message: string): string {
+  const text = escapeHtml(message);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head><body><h1>Down for maintenance</h1><p>${text}</p></body></html>`;
+}
+
+/** The handler chain of a route: guards and middleware in order, then the proxy (or 503 page). */
+export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler[] {
+  const chain: CaddyHandler[] = [];
+  const push = (h: CaddyHandler | undefined) => h && chain.push(h);
+  if (route.ipFilter) push(ipFilter(route.ipFilter));
+  if (ctx.tls && route.tls.hsts) {
+    const { maxAge, includeSubdomains, preload } = route.tls.hsts;
+    const v = `max-age=${maxAge}${includeSubdomains ? "; includeSubDomains" : ""}${preload ? "; preload" : ""}`;
+    push(headersHandler({ set: {}, remove: [] }, { set: { "Strict-Transport-Security": v }, remove: [] }));
+  }
+  if (route.maintenance) {
+    const headers: Record<string, string[]> = { "Content-Type": ["text/html; charset=utf-8"] };
+    if (route.maintenance.retryAfter) headers["Retry-After"] = [String(durationSeconds(route.maintenance.retryAfter))];
+    chain.push(status(503, { headers, body: literal(maintenancePage(route.maintenance.message)) }));
+    return chain;
+  }
+  for (const m of route.middleware) push(middleware(m, route, ctx));
+  push(headersHandler(route.headers.request, route.headers.response));
+  chain.push(reverseProxy(route.pool, { version: ctx.version, websockets: route.websockets, diag: ctx.diag }));
+  return chain;
+}

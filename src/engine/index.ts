@@ -1,0 +1,45 @@
+// The engine: the one interface the CLI and the server call. Commit desired state, plan, apply as
+// one transaction (lock, journal, verify, roll back), recover crashed applies, detect drift,
+// reconcile, roll back to an old revision, back up and restore the store.
+//
+// Signatures (stable; the CLI codes against these):
+//
+//   createEngine(opts: EngineOptions): Engine
+//   engine.commitFromSource(source: SourceSpec, meta?: CommitMeta): Promise<CommitResult>
+//   engine.commit(resources: Resource[], meta?: CommitMeta): Promise<CommitResult>
+//   engine.plan(opts?: PlanOptions): Promise<Plan>
+//   engine.apply(planOrOpts?: Plan | PlanOptions, opts?: ApplyOptions): Promise<ApplyResult>
+//   engine.recover(): Promise<RecoveryReport[]>
+//   engine.drift(opts?: { systems?: SystemName[]; exclude?: SystemName[] }): Promise<DriftReport>
+//   engine.reconcile(opts?: ApplyOptions): Promise<ApplyResult>
+//   engine.reconcileLoop(opts: ReconcileLoopOptions): Promise<void>
+//   engine.rollback(to: string, opts?: ApplyOptions & { message?: string }): Promise<RollbackResult>
+//   engine.backup(file: string): Promise<BackupManifest>
+//   engine.restore(file: string, opts?: { dryRun?: boolean }): Promise<RestoreReport>
+//   engine.render(system: SystemName, revision?: string): Promise<string>
+//
+//   renderPlan(plan: Plan, opts: { color: boolean }): string          (human, secrets redacted)
+//   planToJson(plan: Plan): string                                    (machine, secrets redacted)
+//   savePlan(plan: Plan, file: string): Promise<void>;  loadPlan(file): Promise<Plan>
+//   loadSource(spec: SourceSpec): Promise<LoadedSource>
+//   providersFor(state, opts?) (src/providers/index.ts)
+//
+// Errors are HecateError with codes: "invalid" (desired state has errors, diagnostics attached),
+// "no-revision", "unknown-revision", "locked", "stale-plan", "too-many-deletes", "protected",
+// "not-built", "bad-backup", "source" (git/dir could not be read).
+export { Engine, createEngine } from "./engine.js";
+export type {
+  EngineOptions,
+  CommitMeta,
+  CommitResult,
+  PlanOptions,
+  ReconcileLoopOptions,
+  RollbackResult,
+  RecoveryReport,
+  ProviderFactory,
+} from "./engine.js";
+export { renderPlan, planToJson, redact } from "./render-plan.js";
+export { savePlan, loadPlan } from "./plan-file.js";
+export { loadSource, type LoadedSource } from "./source.js";
+export type { BackupManifest, RestoreReport } from "./backup.js";
+export type * from "./types.js";

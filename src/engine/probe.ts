@@ -1,0 +1,45 @@
+// Post-apply HTTP probes: one request through the proxy per changed plain-HTTP route, proving the
+// route answers and its upstream is reachable (a 502/504 or no answer fails the apply).
+import { request } from "node:http";
+import type { Diagnostic } from "../diag.js";
+import type { ResolvedState } from "../model/resolved.js";
+import type { Plan } from "./types.js";
+
+function get(port: number, host: string, path: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "GET", headers: { host }, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export async function probeRoutes(state: ResolvedState, plan: Plan, timeoutMs: number): Promise<Diagnostic[]> {
+  const changed = new Set(
+    plan.steps
+      .filter((s) => s.system === "caddy")
+      .flatMap((s) => s.changes.filter((c) => c.action !== "delete" && c.resource?.startsWith("Route/")).map((c) => c.resource!.slice(6))),
+  );
+  const diags: Diagnostic[] = [];
+  const port = state.settings.caddy.httpPort;
+  await Promise.all(
+    state.routes
+      .filter((r) => changed.has(r.name) && r.tls.mode === "off" && !r.maintenance)
+      .map(async (r) => {
+        const host = r.hosts.find((h) => !h.startsWith("*.")) ?? r.hosts[0]!.replace(/^\*\./, "probe.");
+        const path = r.paths[0] ?? "/";
+        try {
+          const status = await get(port, host, path, Math.min(timeoutMs, 10_000));
+          if (status === 502 || status === 504) {
+            diags.push({ severity: "error", code: "probe", address: `Route/${r.name}`, message: `probe of http://${host}${path} answered ${status}: the upstream is not reachable` });
+          }
+        } catch (e) {
+          diags.push({ severity: "error", code: "probe", address: `Route/${r.name}`, message: `probe of http://${host}${path} failed: ${(e as Error).message}` });
+        }
+      }),
+  );
+  return diags;
+}

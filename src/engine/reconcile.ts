@@ -1,0 +1,118 @@
+// The reconcile loop: put reality back to the last applied revision every interval, with jitter,
+// exponential backoff on errors and a circuit breaker; suspend/resume and breaker state live in
+// store settings so every process (and the operator) sees the same switch.
+import { HecateError } from "../diag.js";
+import type { Store } from "../store/store.js";
+import type { ApplyOptions, ApplyResult } from "./types.js";
+
+export const SUSPENDED_KEY = "reconcile.suspended";
+export const FAILURES_KEY = "reconcile.failures";
+export const BREAKER_KEY = "reconcile.breaker"; // JSON {openedAt, until, failures, error}
+
+export interface ReconcileLoopOptions {
+  intervalMs: number;
+  /** Fraction of the interval added or removed at random (default 0.1). */
+  jitter?: number;
+  signal: AbortSignal;
+  /** Longest wait between attempts while failing (default 10 × interval). */
+  maxBackoffMs?: number;
+  /** Consecutive failures that open the breaker (default 5). */
+  breakerThreshold?: number;
+  /** How long an open breaker stays open before one trial run (default 10 × interval). */
+  breakerCooldownMs?: number;
+  apply?: ApplyOptions;
+  /** Told about every round (for logs and metrics). */
+  onRound?: (r: { status: "ok" | "error" | "suspended" | "breaker-open" | "busy"; result?: ApplyResult; error?: string }) => void;
+}
+
+interface Reconciler {
+  store: Store;
+  actor: string;
+  reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
+}
+
+export interface BreakerState {
+  openedAt: string;
+  until: string;
+  failures: number;
+  error: string;
+}
+
+export async function breakerState(store: Store): Promise<BreakerState | undefined> {
+  const v = await store.getSetting(BREAKER_KEY);
+  if (!v) return undefined;
+  try {
+    return JSON.parse(v) as BreakerState;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Delay before the next round: interval, doubled per consecutive failure, capped, jittered. */
+export function nextDelay(o: { intervalMs: number; jitter: number; maxBackoffMs: number; failures: number; random?: () => number }): number {
+  const base = o.failures > 0 ? Math.min(o.intervalMs * 2 ** o.failures, o.maxBackoffMs) : o.intervalMs;
+  const r = (o.random ?? Math.random)() * 2 - 1; // -1..1
+  return Math.max(1, Math.round(base * (1 + o.jitter * r)));
+}
+
+export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptions): Promise<void> {
+  const { store } = engine;
+  const jitter = opts.jitter ?? 0.1;
+  const maxBackoffMs = opts.maxBackoffMs ?? opts.intervalMs * 10;
+  const threshold = opts.breakerThreshold ?? 5;
+  const cooldown = opts.breakerCooldownMs ?? opts.intervalMs * 10;
+  while (!opts.signal.aborted) {
+    let failures = Number((await store.getSetting(FAILURES_KEY)) ?? "0") || 0;
+    if ((await store.getSetting(SUSPENDED_KEY)) === "true") {
+      opts.onRound?.({ status: "suspended" });
+    } else {
+      const breaker = await breakerState(store);
+      if (breaker && Date.parse(breaker.until) > Date.now()) {
+        opts.onRound?.({ status: "breaker-open", error: breaker.error });
+      } else {
+        try {
+          const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply });
+          if (result.status === "rolled-back" || result.status === "failed") {
+            throw new HecateError("reconcile-failed", `reconcile apply ${result.status}: ${result.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`).join("; ")}`);
+          }
+          if (failures > 0 || breaker) {
+            await store.setSetting(FAILURES_KEY, undefined);
+            await store.setSetting(BREAKER_KEY, undefined);
+            if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
+          }
+          failures = 0;
+          opts.onRound?.({ status: "ok", result });
+        } catch (e) {
+          const error = e instanceof Error ? e.message : String(e);
+          if (e instanceof HecateError && e.code === "locked") {
+            opts.onRound?.({ status: "busy", error }); // someone else is applying: not a failure
+          } else {
+            failures++;
+            await store.setSetting(FAILURES_KEY, String(failures));
+            if (failures >= threshold) {
+              const now = Date.now();
+              const state: BreakerState = { openedAt: new Date(now).toISOString(), until: new Date(now + cooldown).toISOString(), failures, error };
+              await store.setSetting(BREAKER_KEY, JSON.stringify(state));
+              await store.audit({ actor: engine.actor, action: "reconcile.breaker.open", detail: { ...state } });
+            }
+            opts.onRound?.({ status: "error", error });
+          }
+        }
+      }
+    }
+    await sleep(nextDelay({ intervalMs: opts.intervalMs, jitter, maxBackoffMs, failures }), opts.signal);
+  }
+}

@@ -1,0 +1,98 @@
+// Plans for people and machines: a terraform-like text diff and JSON, both with secrets redacted.
+import type { Change, FieldChange } from "../providers/provider.js";
+import type { Plan } from "./types.js";
+
+export const SENSITIVE = "(sensitive)";
+
+/** Field names whose values are never shown, whatever they hold. */
+const SENSITIVE_NAME = /password|passwd|token|secret|credential|authorization|cookie|private|(^|[-_.])?key$/i;
+
+function isSecretMarker(v: unknown): boolean {
+  return !!v && typeof v === "object" && !Array.isArray(v) && "$secret" in (v as object);
+}
+
+/** A deep copy with every secret-looking value replaced by "(sensitive)". */
+export function redact<T>(value: T): T {
+  return walk(value, undefined) as T;
+}
+
+function walk(v: unknown, name: string | undefined): unknown {
+  if (isSecretMarker(v)) return SENSITIVE;
+  if (name !== undefined && SENSITIVE_NAME.test(name) && v !== undefined && v !== null && typeof v !== "boolean") {
+    return typeof v === "object" ? SENSITIVE : SENSITIVE;
+  }
+  if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = walk(x, k);
+    return out;
+  }
+  return v;
+}
+
+/** Whether a dotted field path names something sensitive (any segment). */
+function sensitivePath(path: string): boolean {
+  return path.split(".").some((seg) => !/^\d+$/.test(seg) && SENSITIVE_NAME.test(seg));
+}
+
+/** Field-level differences of two plain values, dotted paths, stable order. */
+export function fieldDiff(before: unknown, after: unknown, prefix = ""): FieldChange[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const bo = before && typeof before === "object";
+  const ao = after && typeof after === "object";
+  if (bo && ao && Array.isArray(before) === Array.isArray(after) && !isSecretMarker(before) && !isSecretMarker(after)) {
+    const keys = Array.isArray(before)
+      ? [...Array(Math.max((before as unknown[]).length, (after as unknown[]).length)).keys()].map(String)
+      : [...new Set([...Object.keys(before as object), ...Object.keys(after as object)])].sort();
+    const out: FieldChange[] = [];
+    for (const k of keys) {
+      out.push(...fieldDiff((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k));
+    }
+    return out;
+  }
+  return [{ path: prefix || "(value)", before, after }];
+}
+
+function show(v: unknown, path: string): string {
+  if (v === undefined) return "(none)";
+  if (isSecretMarker(v) || sensitivePath(path)) return SENSITIVE;
+  return JSON.stringify(redact(v));
+}
+
+const SIGN = { create: "+", update: "~", delete: "-" } as const;
+const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m" } as const;
+const RESET = "\x1b[0m";
+
+function changeLines(c: Change, color: boolean): string[] {
+  const paint = (s: string) => (color ? `${COLOR[c.action]}${s}${RESET}` : s);
+  const from = c.resource ? `  (${c.resource})` : "";
+  const lines = [paint(`  ${SIGN[c.action]} ${c.action} ${c.kind} ${c.id}`) + from];
+  if (c.action === "update") {
+    const fields = c.fields ?? fieldDiff(c.before, c.after);
+    for (const f of fields) lines.push(`      ~ ${f.path}: ${show(f.before, f.path)} -> ${show(f.after, f.path)}`);
+  }
+  return lines;
+}
+
+/** The human diff. `color` is the caller's decision (NO_COLOR, not a TTY, --no-color). */
+export function renderPlan(plan: Plan, opts: { color: boolean }): string {
+  const out: string[] = [];
+  for (const d of plan.diagnostics) out.push(`${d.severity}: ${d.address ? `${d.address}: ` : ""}${d.message}`);
+  if (plan.steps.length === 0) {
+    out.push(`No changes. Reality matches revision ${plan.revision.slice(0, 12)}.`);
+    return out.join("\n") + "\n";
+  }
+  out.push(`Revision ${plan.revision.slice(0, 12)}:`);
+  for (const step of plan.steps) {
+    out.push("", `${step.system}:`);
+    for (const c of step.changes) out.push(...changeLines(c, opts.color));
+  }
+  const s = plan.summary;
+  out.push("", `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`);
+  return out.join("\n") + "\n";
+}
+
+/** The machine form: the whole plan as JSON, secrets redacted in changes and actual state. */
+export function planToJson(plan: Plan): string {
+  return JSON.stringify({ ...plan, steps: redact(plan.steps), actual: redact(plan.actual), desired: redact(plan.desired) }, null, 2);
+}

@@ -1,0 +1,226 @@
+// Loading multi-document YAML from files, directory trees or text, keeping source positions so
+// every later diagnostic can point at the exact key or value an operator wrote.
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import type { Diagnostic, SourcePos } from "../diag.js";
+import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
+
+export type PathSeg = string | number;
+
+/** One YAML document with the means to find where any of its fields was written. */
+export interface Located {
+  /** The document as written. Its shape is checked by resolveState (schema diagnostics). */
+  resource: Resource;
+  file: string;
+  /** 0-based index of the document in its file. */
+  docIndex: number;
+  /** Position of the value at `path` (falls back to the nearest existing parent). */
+  pos(path: PathSeg[]): SourcePos;
+  /** Position of the key at `path` (for "unknown field" and similar), else like pos(). */
+  keyPos?(path: PathSeg[]): SourcePos;
+}
+
+export interface LoadResult {
+  docs: Located[];
+  diagnostics: Diagnostic[];
+}
+
+const YAML_EXT = /\.ya?ml$/i;
+
+/** Loads files and directory trees (recursively *.yaml / *.yml, in sorted order). */
+export async function loadPaths(paths: string[]): Promise<LoadResult> {
+  const docs: Located[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const p of paths) {
+    let files: string[];
+    try {
+      files = await expand(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : String((err as Error).message);
+      diagnostics.push({ severity: "error", code: "read", message: `cannot read ${p}: ${why}` });
+      continue;
+    }
+    if (files.length === 0) {
+      diagnostics.push({ severity: "warning", code: "empty", message: `${p}: no *.yaml or *.yml files found` });
+    }
+    for (const f of files) {
+      let text: string;
+      try {
+        text = await readFile(f, "utf8");
+      } catch (err) {
+        diagnostics.push({ severity: "error", code: "read", message: `cannot read ${f}: ${(err as Error).message}` });
+        continue;
+      }
+      const r = parseYamlText(text, f);
+      docs.push(...r.docs);
+      diagnostics.push(...r.diagnostics);
+    }
+  }
+  return { docs, diagnostics };
+}
+
+async function expand(p: string): Promise<string[]> {
+  const st = await stat(p);
+  if (!st.isDirectory()) return [p];
+  const out: string[] = [];
+  const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue; // .git and editor droppings
+    const full = join(p, e.name);
+    if (e.isDirectory()) out.push(...(await expand(full)));
+    else if (YAML_EXT.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+/** Parses YAML text (a file's content, stdin, an API body) into located documents. */
+export function parseYamlText(text: string, file: string): LoadResult {
+  const lc = new LineCounter();
+  const docs: Located[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const at = (offset: number): SourcePos => {
+    const { line, col } = lc.linePos(offset);
+    return { file, line, col };
+  };
+  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  const all = Array.isArray(parsed) ? parsed : [];
+  let nonEmpty = 0;
+  all.forEach((doc, docIndex) => {
+    for (const e of doc.errors) {
+      diagnostics.push({ severity: "error", code: "yaml", message: yamlMessage(e.message, e.code), pos: at(e.pos[0]) });
+    }
+    for (const w of doc.warnings) {
+      diagnostics.push({ severity: "warning", code: "yaml", message: yamlMessage(w.message, w.code), pos: at(w.pos[0]) });
+    }
+    if (doc.errors.length > 0) return;
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return; // empty document
+    nonEmpty++;
+    const located = makeLocated(doc, docIndex, file, at);
+    const header = checkHeader(located.resource, (path) => located.pos(path));
+    if (header) {
+      diagnostics.push(header);
+      return;
+    }
+    docs.push(located);
+  });
+  if (all.length === 0 || (nonEmpty === 0 && diagnostics.length === 0)) {
+    diagnostics.push({ severity: "warning", code: "empty", message: `${file} contains no documents`, pos: { file, line: 1, col: 1 } });
+  }
+  return { docs, diagnostics };
+}
+
+function yamlMessage(message: string, code: string): string {
+  // yaml's pretty messages carry " at line L, column C:" and a code excerpt; the position is ours.
+  const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "TAB_AS_INDENT") return `${first} (indent with spaces)`;
+  if (code === "DUPLICATE_KEY") return `${first} (a key may appear only once in a mapping)`;
+  return `YAML syntax: ${first}`;
+}
+
+function makeLocated(doc: Document.Parsed, docIndex: number, file: string, at: (o: number) => SourcePos): Located {
+  const root = doc.contents as Node | null;
+  const start = (n: Node | null | undefined): number | undefined => n?.range?.[0];
+  /** Walks the path; returns the deepest node found and, for the last step, its key node. */
+  const walk = (path: PathSeg[]): { node?: Node; key?: Node } => {
+    let node: Node | undefined = root ?? undefined;
+    let key: Node | undefined;
+    for (const seg of path) {
+      if (node && isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) return { node, key: undefined };
+        key = pair.key as Node;
+        node = (pair.value as Node | null) ?? undefined;
+        if (!node) return { node: key, key };
+      } else if (node && isSeq(node) && typeof seg === "number") {
+        const item = node.items[seg] as Node | undefined;
+        if (!item) return { node, key: undefined };
+        key = undefined;
+        node = item;
+      } else {
+        return { node, key: undefined };
+      }
+    }
+    return { node, key };
+  };
+  const docStart = start(root) ?? doc.range[0];
+  return {
+    resource: (doc.toJS({ maxAliasCount: 100 }) ?? null) as Resource,
+    file,
+    docIndex,
+    pos(path) {
+      const { node } = walk(path);
+      return at(start(node) ?? docStart);
+    },
+    keyPos(path) {
+      const { node, key } = walk(path);
+      return at(start(key) ?? start(node) ?? docStart);
+    },
+  };
+}
+
+/** Checks apiVersion and kind, the two fields every later step relies on. */
+export function checkHeader(raw: unknown, pos?: (path: PathSeg[]) => SourcePos | undefined, address?: string): Diagnostic | undefined {
+  const mk = (message: string, path: PathSeg[]): Diagnostic => {
+    const d: Diagnostic = { severity: "error", code: "header", message };
+    const p = pos?.(path);
+    if (p) d.pos = p;
+    if (address) d.address = address;
+    return d;
+  };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return mk(`expected a mapping with apiVersion, kind, metadata and spec, got ${Array.isArray(raw) ? "a list" : describeValue(raw)}`, []);
+  }
+  const r = raw as Record<string, unknown>;
+  if (r.apiVersion === undefined) return mk(`missing apiVersion (expected "${API_VERSION}")`, []);
+  if (r.apiVersion !== API_VERSION) return mk(`unsupported apiVersion ${describeValue(r.apiVersion)}: expected "${API_VERSION}"`, ["apiVersion"]);
+  if (r.kind === undefined) return mk(`missing kind (one of ${KINDS.join(", ")})`, []);
+  if (typeof r.kind !== "string" || !(KINDS as readonly string[]).includes(r.kind)) {
+    const hint = typeof r.kind === "string" ? suggest(r.kind, KINDS) : undefined;
+    return mk(`unknown kind ${describeValue(r.kind)}${hint ? ` (did you mean "${hint}"?)` : ""}: expected one of ${KINDS.join(", ")}`, ["kind"]);
+  }
+  return undefined;
+}
+
+export function isKind(k: unknown): k is Kind {
+  return typeof k === "string" && (KINDS as readonly string[]).includes(k);
+}
+
+/** A short, quoted rendering of a user value for messages. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (typeof v === "string") return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return "a list";
+  return "a mapping";
+}
+
+/** Closest candidate by edit distance, when close enough to be a likely typo. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

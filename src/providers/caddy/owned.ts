@@ -1,0 +1,264 @@
+// The part of a live Caddy config Hecate owns: extract it, normalize it, and merge a desired one back in.
+// Pure functions only. Ownership rules (the single place they are written down):
+// - a server is Hecate's when its name is the configured server name, starts with that name and
+//   "-" (compile's "<server>-http"), or starts with "hecate";
+//   all its settings (listen, timeouts, …) are Hecate's, but only routes whose "@id" starts with
+//   "hecate-" are: routes added by hand keep their content and relative order;
+// - in the http app, http_port and https_port are Hecate's;
+// - in the tls app, only array elements carrying a "hecate-" @id (automation policies) or a
+//   "hecate-" tag (load_pem certificates) are; everything else there belongs to whoever wrote it.
+// Everything else (other servers, other apps, admin, logging, storage) is never touched.
+
+export const ID_PREFIX = "hecate-";
+export const DEFAULT_SERVER = "hecate";
+/** Keys of apps.http that Hecate sets. */
+const OWNED_HTTP_KEYS = ["http_port", "https_port"] as const;
+
+export type JsonObject = Record<string, unknown>;
+
+export interface CaddyServerJson {
+  listen?: string[];
+  routes?: unknown[];
+  [key: string]: unknown;
+}
+
+/**
+ * Hecate's part of a Caddy config as read back: the shape compile produces (compile/caddy's
+ * OwnedConfig), typed loosely because a live config can hold anything.
+ */
+export interface OwnedConfig {
+  apps: {
+    http: { servers: Record<string, CaddyServerJson>; http_port?: number; https_port?: number };
+    tls?: JsonObject;
+  };
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function ownedId(v: unknown): string | undefined {
+  if (!isObject(v)) return undefined;
+  const id = v["@id"];
+  return typeof id === "string" && id.startsWith(ID_PREFIX) ? id : undefined;
+}
+
+/**
+ * Hecate's mark on a non-route object: its hecate- @id, or (for loaded certificates, which
+ * compile tags instead) its first "hecate-" tag.
+ */
+export function ownedKey(v: unknown): string | undefined {
+  const id = ownedId(v);
+  if (id !== undefined || !isObject(v) || !Array.isArray(v["tags"])) return id;
+  const tag = v["tags"].find((t) => typeof t === "string" && t.startsWith(ID_PREFIX));
+  return typeof tag === "string" ? tag : undefined;
+}
+
+/** compile writes "<server>" (TLS) and "<server>-http" (plain HTTP); "hecate*" is always Hecate's. */
+export function isOwnedServerName(name: string, server: string = DEFAULT_SERVER): boolean {
+  return name === server || name.startsWith(`${server}-`) || name.startsWith("hecate");
+}
+
+/** `{"$secret": "secret:NAME"}` as compile writes it, or what read puts where a secret was. */
+export function isSecretMarker(v: unknown): v is { $secret: string; encoding?: string } {
+  return isObject(v) && typeof v["$secret"] === "string" && Object.keys(v).every((k) => k === "$secret" || k === "encoding");
+}
+
+/** JSON with object keys sorted: equal configs give equal strings, whatever the key order. */
+export function canonical(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = sortKeys(v[k]);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * The comparable form: keys sorted, and empty treated as absent (null, "", [], {} dropped
+ * recursively) so `"headers": {}` sent by compile and an absent key read back do not differ.
+ */
+export function normalize(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => normalize(x) ?? null);
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v).sort()) {
+      const n = normalize(v[k]);
+      if (n !== undefined) out[k] = n;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  if (v === null || v === "" || v === undefined) return undefined;
+  return v;
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+}
+
+// ---- secrets in what read returns -------------------------------------------------------------
+
+const SECRET_KEY_PATHS = [/(^|\.)accounts\.\d+\.password$/, /(^|\.)load_pem\.\d+\.key$/, /(^|\.)client_certificate_key$/, /(^|\.)(api_token|token|secret)$/];
+const SECRET_VALUE = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /^\$2[abxy]\$\d\d\$/];
+
+/**
+ * Replace resolved secret values (password hashes, private keys, tokens) by a marker so they
+ * never reach a plan, a diff or a log. Diff treats a marker as equal to any secret on the other side.
+ */
+export function redactSecrets(v: unknown, path = ""): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => redactSecrets(x, path ? `${path}.${i}` : String(i)));
+  if (isObject(v)) {
+    if (isSecretMarker(v)) return v;
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = redactSecrets(x, path ? `${path}.${k}` : k);
+    return out;
+  }
+  if (typeof v === "string" && (SECRET_KEY_PATHS.some((r) => r.test(path)) || SECRET_VALUE.some((r) => r.test(v)))) {
+    return { $secret: "redacted" };
+  }
+  return v;
+}
+
+// ---- extract --------------------------------------------------------------------------------
+
+/** Keep only array elements Hecate marked (recursively through objects); drop the rest. */
+function ownedTree(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const kept = v.filter((x) => ownedKey(x) !== undefined);
+    return kept.length ? kept : undefined;
+  }
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) {
+      const t = ownedTree(x);
+      if (t !== undefined) out[k] = t;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return undefined;
+}
+
+/** Hecate's part of a whole live config, normalized and with secrets redacted. */
+export function extractOwned(full: unknown, server: string = DEFAULT_SERVER): OwnedConfig {
+  const apps = isObject(full) && isObject(full["apps"]) ? full["apps"] : {};
+  const http = isObject(apps["http"]) ? apps["http"] : {};
+  const liveServers = isObject(http["servers"]) ? http["servers"] : {};
+  const servers: Record<string, CaddyServerJson> = {};
+  for (const name of Object.keys(liveServers).sort()) {
+    const s = liveServers[name];
+    if (!isOwnedServerName(name, server) || !isObject(s)) continue;
+    const routes = Array.isArray(s["routes"]) ? s["routes"].filter((r) => ownedId(r) !== undefined) : [];
+    servers[name] = { ...s, routes } as CaddyServerJson;
+  }
+  const owned: OwnedConfig = { apps: { http: { servers } } };
+  for (const k of OWNED_HTTP_KEYS) if (typeof http[k] === "number") owned.apps.http[k] = http[k] as number;
+  const tls = ownedTree(apps["tls"]);
+  if (tls !== undefined) owned.apps.tls = tls as JsonObject;
+  return normalizeOwned(redactSecrets(owned) as OwnedConfig);
+}
+
+/** Normalize an owned config but keep its skeleton (apps.http.servers always present). */
+export function normalizeOwned(o: OwnedConfig): OwnedConfig {
+  const servers: Record<string, CaddyServerJson> = {};
+  for (const name of Object.keys(o.apps?.http?.servers ?? {}).sort()) {
+    servers[name] = (normalize(o.apps.http.servers[name]) ?? {}) as CaddyServerJson;
+  }
+  const out: OwnedConfig = { apps: { http: { servers } } };
+  for (const k of OWNED_HTTP_KEYS) {
+    const v = o.apps?.http?.[k];
+    if (typeof v === "number") out.apps.http[k] = v;
+  }
+  const tls = normalize(o.apps?.tls);
+  if (tls !== undefined) out.apps.tls = tls as JsonObject;
+  return out;
+}
+
+// ---- merge ----------------------------------------------------------------------------------
+
+/**
+ * Replace the owned elements of a live array by the desired ones. Elements before the first
+ * owned one stay in front; the rest of the hand-made ones follow the desired block in their
+ * original order. With nothing owned yet, the desired block goes first (Hecate's routes and
+ * policies are host-specific; hand-made ones are often catch-alls).
+ */
+export function mergeOwnedArray(live: unknown[], desired: unknown[]): unknown[] {
+  const first = live.findIndex((x) => ownedKey(x) !== undefined);
+  const foreign = (xs: unknown[]) => xs.filter((x) => ownedKey(x) === undefined);
+  if (first < 0) return [...desired, ...live];
+  return [...live.slice(0, first), ...desired, ...foreign(live.slice(first))];
+}
+
+function mergeOwnedTree(live: unknown, desired: unknown): unknown {
+  if (Array.isArray(live) || Array.isArray(desired)) {
+    return mergeOwnedArray(Array.isArray(live) ? live : [], Array.isArray(desired) ? desired : []);
+  }
+  if (isObject(live) || isObject(desired)) {
+    const l = isObject(live) ? live : {};
+    const d = isObject(desired) ? desired : {};
+    const out: JsonObject = { ...l };
+    for (const k of new Set([...Object.keys(l), ...Object.keys(d)])) {
+      const m = mergeOwnedTree(l[k], d[k]);
+      if (isEmpty(m) && !(k in l)) delete out[k];
+      else out[k] = m;
+    }
+    return out;
+  }
+  return desired !== undefined ? desired : live;
+}
+
+/**
+ * The whole config to send: the live one with Hecate's part replaced by `desired` and nothing
+ * else changed. `desired` must already have its secrets resolved.
+ */
+export function mergeOwned(full: unknown, desired: OwnedConfig, server: string = DEFAULT_SERVER): JsonObject {
+  const out: JsonObject = isObject(full) ? structuredClone(full) : {};
+  const apps: JsonObject = isObject(out["apps"]) ? out["apps"] : {};
+  const http: JsonObject | undefined = isObject(apps["http"]) ? apps["http"] : undefined;
+  const liveServers: JsonObject = http && isObject(http["servers"]) ? http["servers"] : {};
+  const want = desired.apps.http.servers;
+
+  const servers: JsonObject = {};
+  for (const [name, s] of Object.entries(liveServers)) {
+    if (!isOwnedServerName(name, server) || !isObject(s)) {
+      servers[name] = s;
+      continue;
+    }
+    const liveRoutes = Array.isArray(s["routes"]) ? s["routes"] : [];
+    const d = want[name];
+    if (d) {
+      const routes = mergeOwnedArray(liveRoutes, d.routes ?? []);
+      const next: JsonObject = { ...structuredClone(d) };
+      if (routes.length) next["routes"] = routes;
+      else delete next["routes"];
+      servers[name] = next;
+    } else {
+      // Hecate no longer wants this server; keep it only for routes someone added by hand.
+      const hand = liveRoutes.filter((r) => ownedId(r) === undefined);
+      if (hand.length) servers[name] = { ...s, routes: hand };
+    }
+  }
+  for (const [name, d] of Object.entries(want)) if (!(name in servers) && !(name in liveServers)) servers[name] = structuredClone(d);
+
+  const hasHttp = http !== undefined || Object.keys(servers).length > 0 || OWNED_HTTP_KEYS.some((k) => desired.apps.http[k] !== undefined);
+  if (hasHttp) {
+    const nextHttp: JsonObject = { ...(http ?? {}), servers };
+    for (const k of OWNED_HTTP_KEYS) {
+      if (desired.apps.http[k] !== undefined) nextHttp[k] = desired.apps.http[k];
+      else delete nextHttp[k];
+    }
+    if (!http?.["servers"] && Object.keys(servers).length === 0) delete nextHttp["servers"];
+    apps["http"] = nextHttp;
+  }
+  if (apps["tls"] !== undefined || desired.apps.tls !== undefined) {
+    const tls = mergeOwnedTree(apps["tls"], desired.apps.tls);
+    if (isEmpty(tls) && apps["tls"] === undefined) delete apps["tls"];
+    else apps["tls"] = tls;
+  }
+  if (Object.keys(apps).length || out["apps"] !== undefined) out["apps"] = apps;
+  return out;
+}

@@ -1,0 +1,45 @@
+// Picks the store backend: the embedded SQLite file by default; distributed backends by URL later.
+import { HecateError } from "../diag.js";
+import { openSqliteStore } from "./sqlite.js";
+import type { Store } from "./store.js";
+
+export type { Store } from "./store.js";
+export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+export { createSecretResolver } from "./secrets.js";
+export { defaultStorePath, defaultKeyFile } from "./paths.js";
+
+export interface OpenStoreOptions {
+  /**
+   * Which store: "sqlite" (the default file), "sqlite:PATH", "file:PATH" or a plain file path.
+   * "etcd://…" and "consul://…" are recognised but not built yet. Default `$HECATE_STORE_URL`.
+   */
+  url?: string;
+  /** SQLite file path (overrides the default `$HECATE_STORE` / XDG state dir). */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Open the store the operator configured. */
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const env = opts.env ?? process.env;
+  const url = opts.url ?? (env.HECATE_STORE_URL || undefined);
+  if (url === undefined || url === "sqlite") return openSqliteStore({ path: opts.path });
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === "etcd" || scheme === "consul") {
+    throw new HecateError(
+      "backend-not-built",
+      `the ${scheme} store backend is not built yet (store URL ${url}); use the embedded store: unset HECATE_STORE_URL or set it to "sqlite"`,
+      { status: 501 },
+    );
+  }
+  if (scheme === "sqlite" || scheme === "file") {
+    const path = url.slice(scheme.length + 1).replace(/^\/\/(?=\/)/, "");
+    if (!path) throw new HecateError("store-url", `store URL ${url} names no file`);
+    return openSqliteStore({ path });
+  }
+  // A Windows drive letter ("C:\...") looks like a scheme; anything else with "scheme:" is unknown.
+  if (scheme !== undefined && scheme.length > 1) {
+    throw new HecateError("store-url", `unknown store backend "${scheme}" in ${url}: use "sqlite", "sqlite:PATH" or a file path`);
+  }
+  return openSqliteStore({ path: url });
+}

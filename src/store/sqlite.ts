@@ -1,0 +1,685 @@
+// The embedded store: every Store method on one SQLite file (WAL, so several processes share it).
+// History tables (revisions, audit, journal) are append-only, enforced by triggers in the file.
+import Database from "better-sqlite3";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { HecateError } from "../diag.js";
+import type { Resource } from "../model/schema.js";
+import { SecretBox, type SecretBoxOptions } from "./crypto.js";
+import { hashResources } from "../model/serialize.js";
+import { defaultStorePath } from "./paths.js";
+import type {
+  ApplyRecord,
+  AuditEntry,
+  JournalEntry,
+  LockInfo,
+  Revision,
+  RevisionMeta,
+  RevisionSource,
+  Store,
+  StoreDump,
+} from "./store.js";
+
+export interface SqliteStoreOptions {
+  /** File path, or ":memory:" for a throwaway store. Default `$HECATE_STORE`, else XDG state dir. */
+  path?: string;
+  /** How long to wait for another process's write lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Secret key source; default `$HECATE_SECRET_KEY`, else the key file in the XDG config dir. */
+  secretKey?: Buffer;
+  keyFile?: string;
+}
+
+/** "HECA": marks the file as a Hecate store so we never migrate somebody else's database. */
+const APPLICATION_ID = 0x48454341;
+
+/** Triggers that make history append-only. Dropped and recreated only inside load()'s transaction. */
+const GUARDS = `
+CREATE TRIGGER revisions_immutable_u BEFORE UPDATE ON revisions BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END;
+CREATE TRIGGER revisions_immutable_d BEFORE DELETE ON revisions BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END;
+CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER journal_append_only_u BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'the apply journal is append-only'); END;
+CREATE TRIGGER journal_append_only_d BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'the apply journal is append-only'); END;
+CREATE TRIGGER applies_keep_d BEFORE DELETE ON applies BEGIN SELECT RAISE(ABORT, 'apply records are kept'); END;
+CREATE TRIGGER applies_fixed_u BEFORE UPDATE OF apply_id, revision, started_at, holder ON applies
+  BEGIN SELECT RAISE(ABORT, 'only the status of an apply record changes'); END;
+`;
+const GUARD_NAMES = [...GUARDS.matchAll(/CREATE TRIGGER (\w+)/g)].map((m) => m[1]!);
+
+/** Schema migrations: entry i takes user_version i to i+1. Append only; never edit a shipped one. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE revisions (
+    seq INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    parent TEXT,
+    author TEXT NOT NULL,
+    message TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    resources TEXT NOT NULL
+  );
+  CREATE INDEX revisions_hash ON revisions (hash);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT
+  );
+  CREATE TABLE applies (
+    apply_id TEXT PRIMARY KEY,
+    revision TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    holder TEXT NOT NULL
+  );
+  CREATE TABLE journal (
+    apply_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    system TEXT,
+    data TEXT,
+    PRIMARY KEY (apply_id, seq)
+  );
+  CREATE TABLE locks (name TEXT PRIMARY KEY, holder TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+  CREATE TABLE secrets (name TEXT PRIMARY KEY, blob BLOB NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  ${GUARDS}
+  `,
+];
+
+interface RevisionRow {
+  seq: number;
+  hash: string;
+  parent: string | null;
+  author: string;
+  message: string;
+  source: string;
+  created_at: string;
+  resources?: string;
+}
+interface AuditRow { id: number; at: string; actor: string; action: string; target: string | null; detail: string | null }
+interface ApplyRow { apply_id: string; revision: string; status: string; started_at: string; ended_at: string | null; holder: string }
+interface JournalRow { apply_id: string; seq: number; at: string; event: string; system: string | null; data: string | null }
+interface LockRow { name: string; holder: string; acquired_at: string; expires_ms: number }
+
+const META_COLS = "seq, hash, parent, author, message, source, created_at";
+const STATUSES: readonly ApplyRecord["status"][] = ["running", "succeeded", "rolled-back", "failed", "abandoned"];
+
+/** Open (creating and migrating if needed) the SQLite store. */
+export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const path = opts.path === ":memory:" ? ":memory:" : resolve(opts.path ?? defaultStorePath());
+  const busy = opts.busyTimeoutMs ?? 5000;
+  if (path !== ":memory:") prepareFile(path);
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: busy });
+  } catch (e) {
+    throw new HecateError("store-open", `cannot open the store ${path}: ${(e as Error).message}`, { cause: e, status: 500 });
+  }
+  try {
+    if (path !== ":memory:") {
+      const mode = db.pragma("journal_mode = WAL", { simple: true });
+      if (mode !== "wal") throw new HecateError("store-open", `cannot switch the store ${path} to WAL mode (got ${String(mode)})`, { status: 500 });
+    }
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
+    db.pragma("synchronous = FULL"); // the journal must survive a crash: that is what it is for
+    migrate(db, path);
+  } catch (e) {
+    db.close();
+    throw mapError(e, path);
+  }
+  const box = new SecretBox({ key: opts.secretKey, keyFile: opts.keyFile } satisfies SecretBoxOptions);
+  return new SqliteStore(db, path, box);
+}
+
+/** Parent dirs 0700 and the file 0600 before SQLite touches it (WAL/SHM files inherit the mode). */
+function prepareFile(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      closeSync(openSync(path, "wx", 0o600));
+      chmodSync(path, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if (!statSync(path).isFile()) throw new Error("not a regular file");
+    }
+  } catch (e) {
+    throw new HecateError("store-open", `cannot create the store ${path}: ${(e as Error).message}`, { cause: e, status: 500 });
+  }
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const run = db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    const appId = db.pragma("application_id", { simple: true }) as number;
+    if (appId !== 0 && appId !== APPLICATION_ID) {
+      throw new HecateError("store-open", `${path} is an SQLite database but not a Hecate store`, { status: 500 });
+    }
+    if (version > MIGRATIONS.length) {
+      throw new HecateError(
+        "store-version",
+        `the store ${path} has schema version ${version}, newer than this Hecate understands (${MIGRATIONS.length}); upgrade Hecate`,
+        { status: 500 },
+      );
+    }
+    if (version === 0) {
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
+      if (tables.n > 0) throw new HecateError("store-open", `${path} is an SQLite database but not a Hecate store`, { status: 500 });
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    if (version !== MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  });
+  // IMMEDIATE: two processes opening a fresh file must not both run the migrations.
+  run.immediate();
+}
+
+/** SQLite failures turned into errors a person can act on; the file is always named. */
+function mapError(e: unknown, path: string): HecateError {
+  if (e instanceof HecateError) return e;
+  const err = e as { code?: string; message?: string };
+  const code = err.code ?? "";
+  const msg = err.message ?? String(e);
+  if (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB") {
+    return new HecateError("store-corrupt", `the store ${path} is damaged or not a Hecate store (${msg}); restore it from a backup (hecate restore)`, { cause: e, status: 500 });
+  }
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new HecateError("store-busy", `the store ${path} stayed busy: another process held its write lock too long (${msg})`, { cause: e, status: 503 });
+  }
+  if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM") || code.startsWith("SQLITE_IOERR")) {
+    return new HecateError("store-open", `cannot write the store ${path}: ${msg}`, { cause: e, status: 500 });
+  }
+  if (code === "SQLITE_CONSTRAINT_TRIGGER") {
+    return new HecateError("store-append-only", `the store ${path} refused: ${msg}`, { cause: e, status: 500 });
+  }
+  return new HecateError("store-error", `store ${path}: ${msg}`, { cause: e, status: 500 });
+}
+
+function parseJson<T>(text: string, what: string, path: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new HecateError("store-corrupt", `the store ${path} holds unreadable JSON in ${what}; restore it from a backup`, { status: 500 });
+  }
+}
+
+function toJson(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new HecateError("store-value", `${what} cannot be stored as JSON: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw new HecateError("store-value", `${what} cannot be stored as JSON`);
+  return text;
+}
+
+const HEX = /^[0-9a-f]+$/;
+
+/** The Store on SQLite. Methods are async for the interface; the work is synchronous and short. */
+export class SqliteStore implements Store {
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    /** The file (or ":memory:"), for messages and tests. */
+    readonly path: string,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** Every method goes through here: closed check and error mapping in one place. */
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      if (this.closed) throw new HecateError("store-closed", `the store ${this.path} is closed`, { status: 500 });
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(mapError(e, this.path));
+    }
+  }
+
+  // ---- revisions ----------------------------------------------------------------------------
+
+  putRevision(input: { resources: Resource[]; author: string; message: string; source: RevisionSource }): Promise<Revision> {
+    return this.run(() => {
+      const resourcesJson = toJson(input.resources, "the revision's resources");
+      const sourceJson = toJson(input.source, "the revision's source");
+      const hash = hashResources(input.resources);
+      const createdAt = new Date().toISOString();
+      const insert = this.db.transaction(() => {
+        const head = this.db.prepare("SELECT seq, hash FROM revisions ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string } | undefined;
+        const seq = (head?.seq ?? 0) + 1;
+        this.db
+          .prepare("INSERT INTO revisions (seq, hash, parent, author, message, source, created_at, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+          .run(seq, hash, head?.hash ?? null, input.author, input.message, sourceJson, createdAt, resourcesJson);
+        return { seq, parent: head?.hash };
+      });
+      const { seq, parent } = insert.immediate();
+      const rev: Revision = {
+        seq,
+        hash,
+        ...(parent !== undefined ? { parent } : {}),
+        author: input.author,
+        message: input.message,
+        source: parseJson<RevisionSource>(sourceJson, "revision source", this.path),
+        createdAt,
+        resources: parseJson<Resource[]>(resourcesJson, "revision resources", this.path),
+      };
+      return rev;
+    });
+  }
+
+  getRevision(ref: string): Promise<Revision | undefined> {
+    return this.run(() => {
+      const seq = this.resolveRef(ref);
+      return seq === undefined ? undefined : this.revisionBySeq(seq);
+    });
+  }
+
+  head(): Promise<Revision | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("SELECT * FROM revisions ORDER BY seq DESC LIMIT 1").get() as RevisionRow | undefined;
+      return row && this.toRevision(row);
+    });
+  }
+
+  /** Newest first. */
+  listRevisions(opts: { limit?: number } = {}): Promise<RevisionMeta[]> {
+    return this.run(() => {
+      const rows = this.db.prepare(`SELECT ${META_COLS} FROM revisions ORDER BY seq DESC LIMIT ?`).all(limitOf(opts.limit)) as RevisionRow[];
+      return rows.map((r) => this.toMeta(r));
+    });
+  }
+
+  /**
+   * "#N" is sequence N; digits alone are sequence N, or a hash prefix if no such sequence exists;
+   * hex of 4+ characters is a hash prefix (full hash included). Ambiguity is an error, never a guess.
+   */
+  private resolveRef(ref: string): number | undefined {
+    const r = ref.trim().toLowerCase();
+    const hashMatch = /^#(\d+)$/.exec(r);
+    if (hashMatch) return this.seqExists(Number(hashMatch[1]));
+    if (!HEX.test(r)) return undefined;
+    const bySeq = /^\d+$/.test(r) ? this.seqExists(Number(r)) : undefined;
+    if (r.length < 4) {
+      if (bySeq !== undefined || /^\d+$/.test(r)) return bySeq;
+      throw new HecateError("revision-ref", `revision "${ref}" is too short: give at least 4 characters of the hash, or #N for a sequence number`);
+    }
+    const hashes = (this.db.prepare("SELECT DISTINCT hash FROM revisions WHERE hash GLOB ? LIMIT 11").all(`${r}*`) as { hash: string }[]).map((h) => h.hash);
+    const candidates = [...(bySeq !== undefined ? [`#${bySeq}`] : []), ...hashes.map((h) => h.slice(0, 12))];
+    if (candidates.length > 1) {
+      const more = hashes.length > 10 ? ", ..." : "";
+      throw new HecateError(
+        "ambiguous-revision",
+        `revision "${ref}" is ambiguous: it matches ${candidates.slice(0, 10).join(", ")}${more}; give more characters of the hash or #N`,
+        { status: 409 },
+      );
+    }
+    if (bySeq !== undefined) return bySeq;
+    if (hashes.length === 0) return undefined;
+    return this.newestSeqWithHash(hashes[0]!);
+  }
+
+  private seqExists(seq: number): number | undefined {
+    const row = this.db.prepare("SELECT seq FROM revisions WHERE seq = ?").get(seq) as { seq: number } | undefined;
+    return row?.seq;
+  }
+
+  private newestSeqWithHash(hash: string): number | undefined {
+    const row = this.db.prepare("SELECT seq FROM revisions WHERE hash = ? ORDER BY seq DESC LIMIT 1").get(hash) as { seq: number } | undefined;
+    return row?.seq;
+  }
+
+  private revisionBySeq(seq: number): Revision | undefined {
+    const row = this.db.prepare("SELECT * FROM revisions WHERE seq = ?").get(seq) as RevisionRow | undefined;
+    return row && this.toRevision(row);
+  }
+
+  private toMeta(r: RevisionRow): RevisionMeta {
+    return {
+      seq: r.seq,
+      hash: r.hash,
+      ...(r.parent !== null ? { parent: r.parent } : {}),
+      author: r.author,
+      message: r.message,
+      source: parseJson<RevisionSource>(r.source, `revision #${r.seq} source`, this.path),
+      createdAt: r.created_at,
+    };
+  }
+
+  private toRevision(r: RevisionRow): Revision {
+    return { ...this.toMeta(r), resources: parseJson<Resource[]>(r.resources ?? "null", `revision #${r.seq} resources`, this.path) };
+  }
+
+  // ---- applied marker -----------------------------------------------------------------------
+
+  setApplied(hash: string): Promise<void> {
+    return this.run(() => {
+      const seq = this.newestSeqWithHash(hash);
+      if (seq === undefined) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the store ${this.path}`);
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(seq));
+    });
+  }
+
+  lastApplied(): Promise<Revision | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'applied'").get() as { value: string } | undefined;
+      return row ? this.revisionBySeq(Number(row.value)) : undefined;
+    });
+  }
+
+  // ---- audit --------------------------------------------------------------------------------
+
+  audit(entry: AuditEntry): Promise<void> {
+    return this.run(() => {
+      const detail = entry.detail === undefined ? null : toJson(entry.detail, "the audit detail");
+      this.db
+        .prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+        .run(new Date().toISOString(), entry.actor, entry.action, entry.target ?? null, detail);
+    });
+  }
+
+  /** Newest first. */
+  listAudit(opts: { limit?: number } = {}): Promise<AuditEntry[]> {
+    return this.run(() => {
+      const rows = this.db.prepare("SELECT * FROM audit ORDER BY id DESC LIMIT ?").all(limitOf(opts.limit)) as AuditRow[];
+      return rows.map((r) => this.toAudit(r));
+    });
+  }
+
+  private toAudit(r: AuditRow): AuditEntry {
+    return {
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      ...(r.target !== null ? { target: r.target } : {}),
+      ...(r.detail !== null ? { detail: parseJson<Record<string, unknown>>(r.detail, `audit entry ${r.id}`, this.path) } : {}),
+    };
+  }
+
+  // ---- applies and their journal ------------------------------------------------------------
+
+  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">): Promise<ApplyRecord> {
+    return this.run(() => {
+      const startedAt = new Date().toISOString();
+      const info = this.db
+        .prepare("INSERT INTO applies (apply_id, revision, status, started_at, holder) VALUES (?, ?, 'running', ?, ?) ON CONFLICT (apply_id) DO NOTHING")
+        .run(rec.applyId, rec.revision, startedAt, rec.holder);
+      if (info.changes === 0) throw new HecateError("apply-exists", `an apply with id ${rec.applyId} is already recorded in the store ${this.path}`, { status: 409 });
+      return { applyId: rec.applyId, revision: rec.revision, status: "running", startedAt, holder: rec.holder };
+    });
+  }
+
+  /** Appends with the next seq of that apply, atomically (one statement under SQLite's write lock). */
+  journal(entry: JournalEntry): Promise<void> {
+    return this.run(() => {
+      const data = entry.data === undefined ? null : toJson(entry.data, `journal data of apply ${entry.applyId}`);
+      const info = this.db
+        .prepare(
+          `INSERT INTO journal (apply_id, seq, at, event, system, data)
+           SELECT @id, COALESCE((SELECT MAX(seq) FROM journal WHERE apply_id = @id), 0) + 1, @at, @event, @system, @data
+           WHERE EXISTS (SELECT 1 FROM applies WHERE apply_id = @id)`,
+        )
+        .run({ id: entry.applyId, at: new Date().toISOString(), event: entry.event, system: entry.system ?? null, data });
+      if (info.changes === 0) throw new HecateError("unknown-apply", `cannot journal for apply ${entry.applyId}: it was never begun (beginApply)`, { status: 500 });
+    });
+  }
+
+  endApply(applyId: string, status: ApplyRecord["status"]): Promise<void> {
+    return this.run(() => {
+      if (!STATUSES.includes(status)) throw new HecateError("store-value", `unknown apply status "${status}"`);
+      const info = this.db.prepare("UPDATE applies SET status = ?, ended_at = ? WHERE apply_id = ?").run(status, new Date().toISOString(), applyId);
+      if (info.changes === 0) throw new HecateError("unknown-apply", `cannot end apply ${applyId}: no such apply in the store ${this.path}`, { status: 404 });
+    });
+  }
+
+  getApply(applyId: string): Promise<ApplyRecord | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("SELECT * FROM applies WHERE apply_id = ?").get(applyId) as ApplyRow | undefined;
+      return row && toApply(row);
+    });
+  }
+
+  /** Newest first. */
+  listApplies(opts: { status?: ApplyRecord["status"]; limit?: number } = {}): Promise<ApplyRecord[]> {
+    return this.run(() => {
+      const rows = (
+        opts.status
+          ? this.db.prepare("SELECT * FROM applies WHERE status = ? ORDER BY rowid DESC LIMIT ?").all(opts.status, limitOf(opts.limit))
+          : this.db.prepare("SELECT * FROM applies ORDER BY rowid DESC LIMIT ?").all(limitOf(opts.limit))
+      ) as ApplyRow[];
+      return rows.map(toApply);
+    });
+  }
+
+  /** In the order written. */
+  readJournal(applyId: string): Promise<JournalEntry[]> {
+    return this.run(() => {
+      const rows = this.db.prepare("SELECT * FROM journal WHERE apply_id = ? ORDER BY seq").all(applyId) as JournalRow[];
+      return rows.map((r) => this.toJournal(r));
+    });
+  }
+
+  private toJournal(r: JournalRow): JournalEntry {
+    return {
+      applyId: r.apply_id,
+      seq: r.seq,
+      at: r.at,
+      event: r.event,
+      ...(r.system !== null ? { system: r.system } : {}),
+      ...(r.data !== null ? { data: parseJson<unknown>(r.data, `journal ${r.apply_id}#${r.seq}`, this.path) } : {}),
+    };
+  }
+
+  // ---- locks --------------------------------------------------------------------------------
+
+  /** Free, expired, or already ours: take or renew (renewal keeps acquiredAt). Else the holder's lock. */
+  tryLock(name: string, holder: string, ttlMs: number): Promise<LockInfo | undefined> {
+    return this.run(() => {
+      if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new HecateError("store-value", `lock ttl must be a positive number of milliseconds, got ${ttlMs}`);
+      const take = this.db.transaction((): LockInfo | undefined => {
+        const now = Date.now();
+        const row = this.db.prepare("SELECT * FROM locks WHERE name = ?").get(name) as LockRow | undefined;
+        const live = row !== undefined && row.expires_ms > now;
+        if (live && row.holder !== holder) return toLock(row);
+        const acquiredAt = live ? row.acquired_at : new Date(now).toISOString();
+        this.db
+          .prepare(
+            `INSERT INTO locks (name, holder, acquired_at, expires_ms) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_ms = excluded.expires_ms`,
+          )
+          .run(name, holder, acquiredAt, now + Math.ceil(ttlMs));
+        return undefined;
+      });
+      // IMMEDIATE takes SQLite's write lock before reading, so check-and-take is atomic across processes.
+      return take.immediate();
+    });
+  }
+
+  /** Releases only the holder's own lock; a lock since taken over by someone else is left alone. */
+  unlock(name: string, holder: string): Promise<void> {
+    return this.run(() => {
+      this.db.prepare("DELETE FROM locks WHERE name = ? AND holder = ?").run(name, holder);
+    });
+  }
+
+  /** The live lock, or undefined when free or expired. */
+  getLock(name: string): Promise<LockInfo | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("SELECT * FROM locks WHERE name = ?").get(name) as LockRow | undefined;
+      return row && row.expires_ms > Date.now() ? toLock(row) : undefined;
+    });
+  }
+
+  // ---- secrets ------------------------------------------------------------------------------
+
+  putSecret(name: string, value: string): Promise<void> {
+    return this.run(() => {
+      if (!name) throw new HecateError("store-value", "a secret needs a name");
+      // Refuse to mix keys: the new value must be sealed with the key the others were sealed with.
+      const other = this.db.prepare("SELECT name, blob FROM secrets WHERE name <> ? ORDER BY name LIMIT 1").get(name) as { name: string; blob: Buffer } | undefined;
+      if (other) this.box.open(other.name, other.blob);
+      const blob = this.box.seal(name, value);
+      this.db
+        .prepare("INSERT INTO secrets (name, blob, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET blob = excluded.blob, updated_at = excluded.updated_at")
+        .run(name, blob, new Date().toISOString());
+    });
+  }
+
+  getSecret(name: string): Promise<string | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("SELECT blob FROM secrets WHERE name = ?").get(name) as { blob: Buffer } | undefined;
+      return row ? this.box.open(name, row.blob) : undefined;
+    });
+  }
+
+  deleteSecret(name: string): Promise<void> {
+    return this.run(() => {
+      this.db.prepare("DELETE FROM secrets WHERE name = ?").run(name);
+    });
+  }
+
+  listSecrets(): Promise<string[]> {
+    return this.run(() => (this.db.prepare("SELECT name FROM secrets ORDER BY name").all() as { name: string }[]).map((r) => r.name));
+  }
+
+  // ---- settings -----------------------------------------------------------------------------
+
+  getSetting(key: string): Promise<string | undefined> {
+    return this.run(() => (this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined)?.value);
+  }
+
+  setSetting(key: string, value: string | undefined): Promise<void> {
+    return this.run(() => {
+      if (value === undefined) this.db.prepare("DELETE FROM settings WHERE key = ?").run(key);
+      else this.db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+    });
+  }
+
+  // ---- backup and restore -------------------------------------------------------------------
+
+  /** A consistent snapshot (one read transaction). Locks are live state, not history: not dumped. */
+  dump(): Promise<StoreDump> {
+    return this.run(() => {
+      const read = this.db.transaction((): StoreDump => {
+        const revisions = (this.db.prepare("SELECT * FROM revisions ORDER BY seq").all() as RevisionRow[]).map((r) => this.toRevision(r));
+        const appliedRow = this.db.prepare("SELECT r.hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key = 'applied'").get() as { hash: string } | undefined;
+        const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => this.toAudit(r));
+        const applies = (this.db.prepare("SELECT * FROM applies ORDER BY rowid").all() as ApplyRow[]).map(toApply);
+        const journal = (this.db.prepare("SELECT j.* FROM journal j JOIN applies a ON a.apply_id = j.apply_id ORDER BY a.rowid, j.seq").all() as JournalRow[]).map((r) => this.toJournal(r));
+        const secrets: Record<string, string> = {};
+        for (const s of this.db.prepare("SELECT name, blob FROM secrets ORDER BY name").all() as { name: string; blob: Buffer }[]) secrets[s.name] = s.blob.toString("base64");
+        const settings: Record<string, string> = {};
+        for (const s of this.db.prepare("SELECT key, value FROM settings ORDER BY key").all() as { key: string; value: string }[]) settings[s.key] = s.value;
+        return { format: "hecate-store/1", revisions, ...(appliedRow ? { applied: appliedRow.hash } : {}), audit, applies, journal, secrets, settings };
+      });
+      return read();
+    });
+  }
+
+  /**
+   * Replace all history, secrets and settings with the dump, in one transaction (locks stay).
+   * The dump is checked first: each revision's hash must match its resources. This is the one
+   * place history rows are removed; the append-only triggers are dropped and recreated inside the
+   * same write transaction, so no other connection ever sees the store unguarded.
+   */
+  load(dump: StoreDump): Promise<void> {
+    return this.run(() => {
+      checkDump(dump);
+      const now = new Date().toISOString();
+      const replace = this.db.transaction(() => {
+        for (const t of GUARD_NAMES) this.db.exec(`DROP TRIGGER IF EXISTS ${t}`);
+        for (const t of ["revisions", "meta", "audit", "applies", "journal", "secrets", "settings"]) this.db.exec(`DELETE FROM ${t}`);
+        const insRev = this.db.prepare("INSERT INTO revisions (seq, hash, parent, author, message, source, created_at, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        for (const r of dump.revisions) {
+          insRev.run(r.seq, r.hash, r.parent ?? null, r.author, r.message, toJson(r.source, `revision #${r.seq} source`), r.createdAt, toJson(r.resources, `revision #${r.seq} resources`));
+        }
+        if (dump.applied !== undefined) {
+          const seq = this.newestSeqWithHash(dump.applied);
+          if (seq === undefined) throw new HecateError("store-dump", `the dump marks ${dump.applied} as applied but holds no such revision`);
+          this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?)").run(String(seq));
+        }
+        const insAudit = this.db.prepare("INSERT INTO audit (id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
+        for (const a of dump.audit) {
+          insAudit.run(a.id ?? null, a.at ?? now, a.actor, a.action, a.target ?? null, a.detail === undefined ? null : toJson(a.detail, "audit detail"));
+        }
+        const insApply = this.db.prepare("INSERT INTO applies (apply_id, revision, status, started_at, ended_at, holder) VALUES (?, ?, ?, ?, ?, ?)");
+        for (const a of dump.applies) insApply.run(a.applyId, a.revision, a.status, a.startedAt, a.endedAt ?? null, a.holder);
+        const insJournal = this.db.prepare("INSERT INTO journal (apply_id, seq, at, event, system, data) VALUES (?, ?, ?, ?, ?, ?)");
+        const nextSeq = new Map<string, number>();
+        for (const j of dump.journal) {
+          const seq = j.seq ?? (nextSeq.get(j.applyId) ?? 0) + 1;
+          nextSeq.set(j.applyId, seq);
+          insJournal.run(j.applyId, seq, j.at ?? now, j.event, j.system ?? null, j.data === undefined ? null : toJson(j.data, "journal data"));
+        }
+        const insSecret = this.db.prepare("INSERT INTO secrets (name, blob, updated_at) VALUES (?, ?, ?)");
+        for (const [name, b64] of Object.entries(dump.secrets)) insSecret.run(name, Buffer.from(b64, "base64"), now);
+        const insSetting = this.db.prepare("INSERT INTO settings (key, value) VALUES (?, ?)");
+        for (const [k, v] of Object.entries(dump.settings)) insSetting.run(k, v);
+        this.db.exec(GUARDS);
+      });
+      try {
+        replace.immediate();
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? "";
+        if (code.startsWith("SQLITE_CONSTRAINT")) throw new HecateError("store-dump", `the dump is inconsistent: ${(e as Error).message}`, { cause: e });
+        throw e;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+/** Reject a malformed or tampered dump before touching anything. */
+function checkDump(dump: StoreDump): void {
+  const bad = (msg: string) => new HecateError("store-dump", `not a usable store dump: ${msg}`);
+  if (!dump || typeof dump !== "object") throw bad("expected an object");
+  if (dump.format !== "hecate-store/1") throw bad(`format is ${JSON.stringify(dump.format)}, expected "hecate-store/1"`);
+  for (const key of ["revisions", "audit", "applies", "journal"] as const) if (!Array.isArray(dump[key])) throw bad(`${key} must be a list`);
+  for (const key of ["secrets", "settings"] as const) if (!dump[key] || typeof dump[key] !== "object") throw bad(`${key} must be a map`);
+  for (const r of dump.revisions) {
+    if (!Number.isInteger(r.seq) || r.seq < 1) throw bad(`a revision has no valid seq`);
+    if (hashResources(r.resources) !== r.hash) throw bad(`revision #${r.seq}: its hash ${r.hash} does not match its resources`);
+  }
+  for (const a of dump.applies) if (!STATUSES.includes(a.status)) throw bad(`apply ${a.applyId} has unknown status "${a.status}"`);
+  const applyIds = new Set(dump.applies.map((a) => a.applyId));
+  for (const j of dump.journal) if (!applyIds.has(j.applyId)) throw bad(`journal entry for apply ${j.applyId}, which the dump does not hold`);
+  for (const [name, b64] of Object.entries(dump.secrets)) {
+    if (typeof b64 !== "string" || Buffer.from(b64, "base64").length < 29) throw bad(`secret ${name} is not an encrypted blob`);
+  }
+  for (const [k, v] of Object.entries(dump.settings)) if (typeof v !== "string") throw bad(`setting ${k} is not a string`);
+}
+
+function toApply(r: ApplyRow): ApplyRecord {
+  return {
+    applyId: r.apply_id,
+    revision: r.revision,
+    status: r.status as ApplyRecord["status"],
+    startedAt: r.started_at,
+    ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
+    holder: r.holder,
+  };
+}
+
+function toLock(r: LockRow): LockInfo {
+  return { name: r.name, holder: r.holder, acquiredAt: r.acquired_at, expiresAt: new Date(r.expires_ms).toISOString() };
+}
+
+/** SQLite's LIMIT -1 means no limit. */
+function limitOf(limit: number | undefined): number {
+  return limit === undefined || !(limit >= 0) ? -1 : Math.floor(limit);
+}

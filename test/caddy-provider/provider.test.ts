@@ -1,0 +1,206 @@
+// The Caddy provider against a real Caddy 2.6.2: ownership, no-op applies, concurrent edits, rejection, undo.
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { HecateError } from "../../src/diag.js";
+import { CaddyClient } from "../../src/providers/caddy/client.js";
+import { canonical } from "../../src/providers/caddy/owned.js";
+import { createCaddyProvider, type CaddyActual } from "../../src/providers/caddy/provider.js";
+import type { Provider } from "../../src/providers/provider.js";
+import type { CaddyOwned } from "../../src/compile/caddy/index.js";
+import { freePort } from "../helpers/proc.js";
+import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { get, startCaddy, type Caddy } from "./caddy.js";
+import { route, secrets, settings, state } from "./fixtures.js";
+
+const PASSWORD_HASH = execFileSync("caddy", ["hash-password", "--plaintext", "open sesame"]).toString().trim();
+const resolver = () => secrets({ "secret:login": PASSWORD_HASH });
+
+async function expectError(p: Promise<unknown>, code: string): Promise<HecateError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof HecateError, String(e));
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected HecateError ${code}`);
+}
+
+describe("caddy provider", () => {
+  let up1: Upstream, up2: Upstream;
+  let caddy: Caddy;
+  let httpPort: number, legacyPort: number;
+  let provider: Provider<CaddyOwned, CaddyActual>;
+  let client: CaddyClient;
+  const legacy = () => ({ listen: [`127.0.0.1:${legacyPort}`], routes: [{ handle: [{ handler: "static_response", body: "legacy" }] }], automatic_https: { disable: true } });
+  const plan = async () => {
+    const actual = await provider.read({ secrets: resolver() });
+    return { actual, changes: (d: CaddyOwned) => provider.diff(d, actual) };
+  };
+  const desiredFor = (routes: Parameters<typeof route>[0][]) => {
+    const { desired, diagnostics } = provider.compile(state(settings({ admin: [caddy.admin], httpPort }), routes.map(route)));
+    assert.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
+    return desired;
+  };
+
+  before(async () => {
+    [up1, up2] = await Promise.all([startUpstream("one"), startUpstream("two")]);
+  });
+  after(async () => {
+    await Promise.all([up1?.close(), up2?.close()]);
+  });
+  beforeEach(async () => {
+    [httpPort, legacyPort] = [await freePort(), await freePort()];
+    caddy = await startCaddy({ config: { apps: { http: { servers: { legacy: legacy() } } } } });
+    provider = createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy);
+    client = new CaddyClient(caddy.admin);
+  });
+  afterEach(async () => {
+    await caddy?.stop();
+  });
+
+  it("applies routes, serves them, and leaves hand-made config exactly as it was", async () => {
+    const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
+    let p = await plan();
+    const first = p.changes(v1);
+    assert.ok(first.some((c) => c.action === "create" && c.kind === "route" && c.id === "hecate-route-app" && c.resource === "Route/app"), JSON.stringify(first.map((c) => c.id)));
+    assert.ok(first.some((c) => c.action === "create" && c.kind === "server" && c.id === "hecate-http"));
+    assert.ok(!first.some((c) => c.id === "legacy"), "a server Hecate does not own is not in the plan");
+    await provider.apply(v1, p.actual, first, { secrets: resolver() });
+    assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+
+    // Someone adds a route by hand to Hecate's server through the admin API.
+    const hand = { match: [{ host: ["hand.test"] }], handle: [{ handler: "static_response", body: "by hand" }], terminal: true };
+    const res = await client.request("POST", "/config/apps/http/servers/hecate-http/routes", JSON.stringify(hand), { "Content-Type": "application/json" });
+    assert.equal(res.status, 200, res.body);
+    assert.equal((await get(httpPort, "hand.test")).body, "by hand");
+
+    const v2 = desiredFor([
+      { name: "app", hosts: ["app.test"], upstream: up2.address },
+      { name: "blog", hosts: ["blog.test"], upstream: up1.address },
+    ]);
+    p = await plan();
+    const second = p.changes(v2);
+    const app = second.find((c) => c.id === "hecate-route-app");
+    assert.equal(app?.action, "update");
+    assert.ok(app?.fields?.some((f) => f.path.endsWith("upstreams.0.dial") && f.before === up1.address && f.after === up2.address), JSON.stringify(app?.fields));
+    assert.ok(second.some((c) => c.action === "create" && c.id === "hecate-route-blog"));
+    assert.ok(!second.some((c) => c.action === "delete"), "the hand-made route is not Hecate's to delete");
+    await provider.apply(v2, p.actual, second, { secrets: resolver() });
+
+    assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
+    assert.equal((await get(httpPort, "blog.test")).headers["x-upstream"], "one");
+    assert.equal((await get(httpPort, "hand.test")).body, "by hand");
+    assert.equal((await get(legacyPort, "anything")).body, "legacy");
+    const live = (await client.getConfig()).config as { apps: { http: { servers: Record<string, { routes: unknown[] }> } } };
+    assert.deepEqual(live.apps.http.servers["legacy"], legacy());
+    const routes = live.apps.http.servers["hecate-http"]!.routes;
+    assert.deepEqual(routes[routes.length - 1], hand, "the hand-made route is kept verbatim, after Hecate's");
+    assert.deepEqual(await provider.verify(v2, { secrets: resolver() }), []);
+    // Deleting a Hecate route shows as a delete and leaves the hand-made one alone.
+    const v3 = desiredFor([{ name: "blog", hosts: ["blog.test"], upstream: up1.address }]);
+    p = await plan();
+    const third = p.changes(v3);
+    assert.ok(third.some((c) => c.action === "delete" && c.id === "hecate-route-app"));
+    await provider.apply(v3, p.actual, third, { secrets: resolver() });
+    assert.equal((await get(httpPort, "app.test")).status, 404);
+    assert.equal((await get(httpPort, "hand.test")).body, "by hand");
+  });
+
+  it("a second apply of the same state is a no-op: empty plan, no reload, secrets never read back", async () => {
+    const v1 = desiredFor([
+      { name: "app", hosts: ["app.test"], upstream: up1.address },
+      { name: "private", hosts: ["private.test"], upstream: up2.address, basicAuth: { username: "ops", passwordHash: "secret:login" } },
+    ]);
+    const res = resolver();
+    let p = await plan();
+    const record = await provider.apply(v1, p.actual, p.changes(v1), { secrets: res });
+    assert.deepEqual(res.asked, ["secret:login"], "secrets are resolved at apply");
+    assert.deepEqual(record.detail?.["nodes"], [{ endpoint: caddy.admin, reloaded: true }]);
+    assert.equal((await get(httpPort, "private.test")).status, 401);
+
+    const loads = caddy.loads();
+    const etag = (await client.getConfig()).etag;
+    const readRes = resolver();
+    p = await plan();
+    assert.deepEqual(p.changes(v1), [], "no phantom diff after apply");
+    assert.ok(!JSON.stringify(p.actual).includes(PASSWORD_HASH.slice(10)), "read never returns the password hash");
+    assert.ok(!JSON.stringify(p.actual).includes(Buffer.from(PASSWORD_HASH).toString("base64").slice(10)), "nor its base64 form");
+    assert.deepEqual(readRes.asked, []);
+    const again = await provider.apply(v1, p.actual, [], { secrets: resolver() });
+    assert.deepEqual(again.detail?.["nodes"], [{ endpoint: caddy.admin, reloaded: false }]);
+    assert.deepEqual(again.undo, { nodes: [] });
+    assert.equal(caddy.loads(), loads, "Caddy was not reloaded");
+    assert.equal((await client.getConfig()).etag, etag);
+    // A plan saved to disk and applied by another process (no cached config) is a no-op too.
+    const saved = JSON.parse(JSON.stringify(p.actual)) as CaddyActual;
+    await createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy).apply(v1, saved, [], { secrets: resolver() });
+    assert.equal(caddy.loads(), loads);
+  });
+
+  it("refuses to apply when Caddy's config changed since it was read (412), and changes nothing", async () => {
+    const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
+    const p = await plan();
+    const saved = JSON.parse(JSON.stringify(p.actual)) as CaddyActual;
+    // A hand edit lands between plan and apply.
+    const r = await client.request("POST", "/config/apps/http/servers/legacy/routes", JSON.stringify({ handle: [{ handler: "static_response", body: "edited" }] }), {
+      "Content-Type": "application/json",
+    });
+    assert.equal(r.status, 200);
+    const edited = await client.getConfig();
+    const err = await expectError(provider.apply(v1, p.actual, p.changes(v1), { secrets: resolver() }), "caddy-changed");
+    assert.match(err.message, /Caddy's config changed since it was read: re-run plan/);
+    await expectError(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy).apply(v1, saved, [], { secrets: resolver() }), "caddy-changed");
+    const now = await client.getConfig();
+    assert.equal(now.etag, edited.etag, "nothing was changed");
+    await assert.rejects(get(httpPort, "app.test"), /ECONNREFUSED/);
+  });
+
+  it("a config Caddy rejects becomes a caddy-rejected error with Caddy's message, and the old config keeps serving", async () => {
+    const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
+    let p = await plan();
+    await provider.apply(v1, p.actual, p.changes(v1), { secrets: resolver() });
+    const before = await client.getConfig();
+    const bad = structuredClone(v1);
+    bad.apps.http.servers["hecate-http"]!.routes.unshift({ "@id": "hecate-broken", handle: [{ handler: "no_such_handler" }] });
+    p = await plan();
+    const err = await expectError(provider.apply(bad, p.actual, p.changes(bad), { secrets: resolver() }), "caddy-rejected");
+    assert.match(err.message, /no_such_handler/);
+    assert.equal(err.diagnostics[0]?.code, "caddy-rejected");
+    assert.match(err.diagnostics[0]?.message ?? "", /no_such_handler/);
+    assert.equal((await client.getConfig()).etag, before.etag);
+    for (let i = 0; i < 5; i++) assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+  });
+
+  it("undo restores the previous config, from a journaled record, and is safe to repeat", async () => {
+    const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
+    let p = await plan();
+    await provider.apply(v1, p.actual, p.changes(v1), { secrets: resolver() });
+    const afterV1 = await client.getConfig();
+    const v2 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up2.address }]);
+    p = await plan();
+    const record = await provider.apply(v2, p.actual, p.changes(v2), { secrets: resolver() });
+    assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
+
+    const journaled = JSON.parse(JSON.stringify(record));
+    const other = createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy);
+    await other.undo(journaled, { secrets: resolver() });
+    assert.equal(canonical((await client.getConfig()).config), canonical(afterV1.config));
+    assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+    const loads = caddy.loads();
+    await other.undo(journaled, { secrets: resolver() });
+    assert.equal(caddy.loads(), loads, "second undo changes nothing");
+
+    // Undo never overwrites an edit someone made after Hecate's apply.
+    p = await plan();
+    const record3 = await provider.apply(v2, p.actual, p.changes(v2), { secrets: resolver() });
+    const r = await client.request("POST", "/config/apps/http/servers/legacy/routes", JSON.stringify({ handle: [{ handler: "static_response", body: "later" }] }), {
+      "Content-Type": "application/json",
+    });
+    assert.equal(r.status, 200);
+    const edited = await client.getConfig();
+    await expectError(provider.undo(record3, { secrets: resolver() }), "caddy-undo-failed");
+    assert.equal((await client.getConfig()).etag, edited.etag);
+  });
+});

@@ -8,6 +8,7 @@ import { API_VERSION, ResourceDoc } from "./schema.js";
  */
 export function jsonSchema(): Record<string, unknown> {
   const body = z.toJSONSchema(ResourceDoc, { target: "draft-7", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  stripNonStandardFormats(body);
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://hecate.io/schema/v1/hecate.schema.json",
@@ -15,4 +16,16 @@ export function jsonSchema(): Record<string, unknown> {
     description: "One Hecate document: apiVersion, kind, metadata and spec. See docs/resources.md.",
     ...Object.fromEntries(Object.entries(body).filter(([k]) => k !== "$schema")),
   };
+}
+
+/** JSON Schema formats editors and validators know; zod also emits its own (e.g. "starts_with", covered by `pattern`). */
+const STANDARD_FORMATS = new Set(["date-time", "date", "time", "duration", "email", "hostname", "ipv4", "ipv6", "uri", "uri-reference", "uuid", "regex"]);
+
+function stripNonStandardFormats(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(stripNonStandardFormats);
+  else if (node && typeof node === "object") {
+    const o = node as Record<string, unknown>;
+    if (typeof o.format === "string" && !STANDARD_FORMATS.has(o.format)) delete o.format;
+    Object.values(o).forEach(stripNonStandardFormats);
+  }
 }

@@ -222,7 +222,7 @@ class Resolver {
       nginx: { binary: s.nginx?.binary ?? d.nginx.binary },
       dns: { defaultTtl: s.dns?.defaultTtl ?? d.dns.defaultTtl },
       acme: {},
-      securityHeaders: { ...DEFAULT_SECURITY_HEADERS, ...(s.securityHeaders ?? {}) },
+      securityHeaders: sortRecord({ ...DEFAULT_SECURITY_HEADERS, ...(s.securityHeaders ?? {}) }),
       trustedProxies: d.trustedProxies,
     };
     if (s.caddy?.version) out.caddy.version = s.caddy.version;

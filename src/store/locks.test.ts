@@ -69,4 +69,13 @@ describe("locks", () => {
   it("rejects a nonsensical ttl", async () => {
     await assert.rejects(a.tryLock("x", "alice", 0), /ttl/);
   });
+
+  it("breakLock removes a lock whoever holds it and says whose it was", async () => {
+    assert.equal(await a.tryLock("stuck", "crashed@host:9", 60_000), undefined);
+    const removed = await b.breakLock("stuck");
+    assert.equal(removed?.holder, "crashed@host:9");
+    assert.equal(await b.getLock("stuck"), undefined);
+    assert.equal(await b.tryLock("stuck", "bob@host:2", 60_000), undefined);
+    assert.equal(await b.breakLock("absent"), undefined);
+  });
 });

@@ -511,6 +511,13 @@ export class SqliteStore implements Store {
   }
 
   /** The live lock, or undefined when free or expired. */
+  breakLock(name: string): Promise<LockInfo | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("DELETE FROM locks WHERE name = ? RETURNING *").get(name) as LockRow | undefined;
+      return row ? toLock(row) : undefined;
+    });
+  }
+
   getLock(name: string): Promise<LockInfo | undefined> {
     return this.run(() => {
       const row = this.db.prepare("SELECT * FROM locks WHERE name = ?").get(name) as LockRow | undefined;

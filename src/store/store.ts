@@ -88,6 +88,8 @@ export interface Store {
   tryLock(name: string, holder: string, ttlMs: number): Promise<LockInfo | undefined>;
   unlock(name: string, holder: string): Promise<void>;
   getLock(name: string): Promise<LockInfo | undefined>;
+  /** Remove a lock whoever holds it (an operator's `unlock --force`); returns what was removed. */
+  breakLock(name: string): Promise<LockInfo | undefined>;
 
   /** Encrypted at rest; values never logged. */
   putSecret(name: string, value: string): Promise<void>;

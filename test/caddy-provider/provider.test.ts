@@ -70,9 +70,14 @@ describe("caddy provider", () => {
     await provider.apply(v1, p.actual, first, { secrets: resolver() });
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
 
-    // Someone adds a route by hand to Hecate's server through the admin API.
+    // Someone adds routes by hand to Hecate's server through the admin API: one in front (PUT
+    // inserts at an index; Hecate's server ends in a catch-all 404), one at the end (POST appends).
     const hand = { match: [{ host: ["hand.test"] }], handle: [{ handler: "static_response", body: "by hand" }], terminal: true };
-    const res = await client.request("POST", "/config/apps/http/servers/hecate-http/routes", JSON.stringify(hand), { "Content-Type": "application/json" });
+    const tail = { match: [{ host: ["tail.test"] }], handle: [{ handler: "static_response", body: "tail" }], terminal: true };
+    const json = { "Content-Type": "application/json" };
+    let res = await client.request("PUT", "/config/apps/http/servers/hecate-http/routes/0", JSON.stringify(hand), json);
+    assert.equal(res.status, 200, res.body);
+    res = await client.request("POST", "/config/apps/http/servers/hecate-http/routes", JSON.stringify(tail), json);
     assert.equal(res.status, 200, res.body);
     assert.equal((await get(httpPort, "hand.test")).body, "by hand");
 
@@ -96,7 +101,9 @@ describe("caddy provider", () => {
     const live = (await client.getConfig()).config as { apps: { http: { servers: Record<string, { routes: unknown[] }> } } };
     assert.deepEqual(live.apps.http.servers["legacy"], legacy());
     const routes = live.apps.http.servers["hecate-http"]!.routes;
-    assert.deepEqual(routes[routes.length - 1], hand, "the hand-made route is kept verbatim, after Hecate's");
+    assert.deepEqual(routes[0], hand, "the hand-made route in front is kept verbatim, in front");
+    assert.deepEqual(routes[routes.length - 1], tail, "the appended one is kept verbatim, at the end");
+    assert.equal(routes.length, 2 + (v2.apps.http.servers["hecate-http"]!.routes.length));
     assert.deepEqual(await provider.verify(v2, { secrets: resolver() }), []);
     // Deleting a Hecate route shows as a delete and leaves the hand-made one alone.
     const v3 = desiredFor([{ name: "blog", hosts: ["blog.test"], upstream: up1.address }]);
@@ -104,7 +111,9 @@ describe("caddy provider", () => {
     const third = p.changes(v3);
     assert.ok(third.some((c) => c.action === "delete" && c.id === "hecate-route-app"));
     await provider.apply(v3, p.actual, third, { secrets: resolver() });
-    assert.equal((await get(httpPort, "app.test")).status, 404);
+    const gone = await get(httpPort, "app.test");
+    assert.equal(gone.headers["x-upstream"], undefined, "app.test no longer reaches an upstream");
+    assert.equal(gone.body, "");
     assert.equal((await get(httpPort, "hand.test")).body, "by hand");
   });
 

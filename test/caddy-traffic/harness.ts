@@ -70,7 +70,7 @@ export function send(
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: { host, connection: "close", ...opts.headers }, agent: false },
+      { host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: { host, connection: "close", ...(opts.body !== undefined ? { "content-length": String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers }, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

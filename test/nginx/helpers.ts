@@ -3,6 +3,7 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { ResolvedSettings, ResolvedState, ResolvedStream, ResolvedStreamUpstream } from "../../src/model/resolved.js";
 import { freePort } from "../helpers/proc.js";
+import type { StreamInput } from "../../src/compile/nginx/index.js";
 
 export function settings(nginx: ResolvedSettings["nginx"] = { binary: "nginx" }): ResolvedSettings {
   return {
@@ -32,7 +33,7 @@ export function stream(name: string, port: number, upstreams: ResolvedStreamUpst
   };
 }
 
-export function state(streams: ResolvedStream[], nginx?: ResolvedSettings["nginx"]): ResolvedState {
+export function state(streams: StreamInput[], nginx?: ResolvedSettings["nginx"]): ResolvedState {
   return {
     settings: settings(nginx),
     routes: [],

@@ -132,6 +132,36 @@ describe("nginx provider with real nginx", () => {
     assert.equal(readFileSync(nginxSettings.streamFile, "utf8"), before);
   });
 
+  test("without a prefix (system nginx style) pid file and error log come from the main config", async () => {
+    const a = await startTcpEcho("sys");
+    echoes.push(a);
+    const p = createNginxProvider({ binary: "nginx", config: nginxSettings.config, streamFile: nginxSettings.streamFile });
+    assert.equal(p.paths.prefix, undefined);
+    assert.equal(p.paths.pidFile, `${nginxSettings.prefix}/logs/nginx.pid`);
+    assert.equal(p.paths.errorLog, `${nginxSettings.prefix}/logs/error.log`);
+    const port = await freePort();
+    const { desired } = p.compile(state([stream("sys", port, [upstream(a.address)])]));
+    const actual = await p.read(ctx);
+    await p.apply(desired, actual, p.diff(desired, actual), ctx);
+    assert.equal(await tcpRequest(port, "q"), "sys:q");
+    assert.deepEqual(await p.verify(desired, ctx), []);
+  });
+
+  test("apply refuses when the file changed since the plan", async () => {
+    const { desired } = provider.compile(state([], nginxSettings));
+    const actual = await provider.read(ctx);
+    writeFileSync(nginxSettings.streamFile, actual.text + "# touched\n");
+    try {
+      await assert.rejects(provider.apply(desired, actual, provider.diff(desired, actual), ctx), (e: unknown) => {
+        assert.ok(e instanceof HecateError);
+        assert.equal(e.code, "nginx-conflict");
+        return true;
+      });
+    } finally {
+      writeFileSync(nginxSettings.streamFile, actual.text);
+    }
+  });
+
   test("a stream file without Hecate's header is refused, naming the file", async () => {
     const other = tempDir("hecate-nginx-foreign-");
     try {

@@ -7,6 +7,7 @@ import type { CommandDef, Opts } from "../core/define.js";
 import { readAll } from "../core/io.js";
 import { addressOf, checkShape, commitChange, find, headResources } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
+import { article } from "../nouns/noun.js";
 import type { Built } from "../nouns/noun.js";
 import { kv } from "../nouns/parse.js";
 import { DRY_RUN, FILE, LABEL, MESSAGE } from "./shared-flags.js";
@@ -47,7 +48,7 @@ export function createCommand(noun: NounDef): CommandDef {
     name: noun.noun,
     aliases: noun.aliases.filter((a) => !a.endsWith("s")),
     args: ["[name]"],
-    summary: `create a ${noun.noun}: ${noun.summary}`,
+    summary: `create ${article(noun.noun)} ${noun.noun}: ${noun.summary}`,
     flags: [...noun.flags, LABEL, FILE, MESSAGE, DRY_RUN],
     examples: noun.examples.create,
     async run(ctx, [name], opts) {

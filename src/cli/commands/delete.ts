@@ -6,23 +6,15 @@ import type { Model } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
 import { addressOf, commitChange, headResources, mustFind } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
+import { article } from "../nouns/noun.js";
 import { DRY_RUN, MESSAGE } from "./shared-flags.js";
 
-/** The resources that refer to `target`, as resources of `all` (the model decides what a reference is). */
+/** The resources that refer to `target` (the model decides what a reference is). */
 export function referrersOf(model: Model, all: readonly Resource[], target: Resource): Resource[] {
-  const raw = model.referrers(all as Resource[], target.kind, target.metadata.name) as unknown[];
-  const out: Resource[] = [];
-  for (const x of raw) {
-    const addr =
-      typeof x === "string" ? x
-      : x && typeof x === "object" && "metadata" in x ? addressOf(x as Resource)
-      : x && typeof x === "object" && "address" in x ? String((x as { address: unknown }).address)
-      : x && typeof x === "object" && "resource" in x ? addressOf((x as { resource: Resource }).resource)
-      : undefined;
-    const r = all.find((c) => addressOf(c) === addr);
-    if (r && !out.includes(r) && r !== target) out.push(r);
-  }
-  return out;
+  return model
+    .referrers(all, target.kind, target.metadata.name)
+    .map((ref) => all.find((r) => r.kind === ref.kind && r.metadata.name === ref.name))
+    .filter((r): r is Resource => r !== undefined && r !== target);
 }
 
 /** target plus everything that refers to it, transitively, referrers first. */
@@ -45,7 +37,7 @@ export function deleteCommand(noun: NounDef): CommandDef {
     name: noun.noun,
     aliases: noun.aliases.filter((a) => !a.endsWith("s")),
     args: ["<name>"],
-    summary: `delete a ${noun.noun} (refused while referenced, unless --cascade)`,
+    summary: `delete ${article(noun.noun)} ${noun.noun} (refused while referenced, unless --cascade)`,
     flags: [
       { flags: "--cascade", description: "also delete every resource that refers to it" },
       ...(noun.kind === "Secret" ? [{ flags: "--purge", description: "also erase the stored value (older revisions then cannot be rolled back to)" }] : []),

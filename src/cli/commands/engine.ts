@@ -1,58 +1,79 @@
-// The engine calls the CLI makes, in one place: each checks the method exists so a part not
-// built yet fails with a clear "not built yet" error instead of a crash.
+// The engine as the CLI uses it: a guard so a method not built yet fails with a clear error,
+// a scratch copy of the store for dry runs (plans without storing anything), and plan printing.
+import type { Plan, SourceSpec } from "../../engine/types.js";
 import type { SystemName } from "../../providers/provider.js";
-import type { ApplyOptions, ApplyResult, DriftReport, Plan, SourceSpec } from "../../engine/types.js";
-import type { Revision, RevisionSource } from "../../store/store.js";
-import { notBuilt, type Context } from "../core/context.js";
+import type { Store } from "../../store/store.js";
+import { notBuilt, type Context, type Engine } from "../core/context.js";
+import { UsageError } from "../../diag.js";
 
-export interface CommitMetaLike {
-  author?: string;
-  message?: string;
-  source?: RevisionSource;
-}
-export interface PlanOptionsLike {
-  revision?: string;
-  systems?: SystemName[];
-}
-export interface CommitResultLike {
-  revision: Revision;
-  created?: boolean;
-  diagnostics?: unknown[];
+type Methods = { [K in keyof Engine]: Engine[K] extends (...a: never[]) => unknown ? K : never }[keyof Engine];
+
+/** engine.method, or a "not built yet" HecateError when the engine lacks it. */
+export function method<K extends Methods>(engine: Engine, name: K): Engine[K] {
+  const fn = (engine as unknown as Record<string, unknown>)[name];
+  if (typeof fn !== "function") throw notBuilt(`engine.${name}`);
+  return (fn as (...a: unknown[]) => unknown).bind(engine) as Engine[K];
 }
 
-/** The subset of the engine the CLI uses (src/engine/index.ts documents the full signatures). */
-export interface EngineCalls {
-  commitFromSource(source: SourceSpec, meta?: CommitMetaLike): Promise<CommitResultLike>;
-  plan(opts?: PlanOptionsLike): Promise<Plan>;
-  apply(planOrOpts?: Plan | PlanOptionsLike, opts?: ApplyOptions): Promise<ApplyResult>;
-  drift(opts?: { systems?: SystemName[] }): Promise<DriftReport>;
-  reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
-  reconcileLoop(opts: Record<string, unknown>): Promise<void>;
-  rollback(to: string, opts?: ApplyOptions & { message?: string }): Promise<{ revision?: Revision; result?: ApplyResult } & Record<string, unknown>>;
-  backup(file: string): Promise<Record<string, unknown>>;
-  restore(file: string, opts?: { dryRun?: boolean }): Promise<Record<string, unknown>>;
-  render(system: SystemName, revision?: string): Promise<string>;
-}
-
-export async function engineCall<K extends keyof EngineCalls>(ctx: Context, method: K): Promise<EngineCalls[K]> {
-  const engine = (await ctx.engine()) as Partial<EngineCalls>;
-  const fn = engine[method];
-  if (typeof fn !== "function") throw notBuilt(`engine.${method}`);
-  return (fn as (...a: unknown[]) => unknown).bind(engine) as EngineCalls[K];
-}
-
-export type EngineModule = {
-  renderPlan?: (plan: Plan, opts: { color: boolean }) => string;
-  planToJson?: (plan: Plan) => string;
-  savePlan?: (plan: Plan, file: string) => Promise<void>;
-  loadPlan?: (file: string) => Promise<Plan>;
-};
-
-export async function engineModule(): Promise<EngineModule> {
+/**
+ * A throwaway in-memory copy of the store (revisions, secrets, settings; no apply records, so
+ * nothing gets "recovered" twice) with an engine on it: dry runs commit there, never to the real store.
+ */
+export async function withScratch<T>(ctx: Context, fn: (engine: Engine, scratch: Store) => Promise<T>): Promise<T> {
+  const real = await ctx.store();
+  const { openSqliteStore } = await import("../../store/index.js");
+  const scratch = await openSqliteStore({ path: ":memory:" });
   try {
-    return (await import("../../engine/index.js")) as unknown as EngineModule;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") throw notBuilt("the engine (src/engine/index.ts)");
-    throw e;
+    const dump = await real.dump();
+    await scratch.load({ ...dump, applies: [], journal: [] });
+    return await fn(await ctx.engineOn(scratch), scratch);
+  } finally {
+    await scratch.close();
   }
+}
+
+export const SYSTEMS: readonly SystemName[] = ["dns", "authentik", "caddy", "nginx"];
+
+export function parseSystems(v: unknown): SystemName[] | undefined {
+  if (v === undefined) return undefined;
+  const out = String(Array.isArray(v) ? v.join(",") : v).split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = out.filter((s) => !SYSTEMS.includes(s as SystemName));
+  if (bad.length) throw new UsageError(`unknown system ${bad.join(", ")}: expected ${SYSTEMS.join(", ")}`);
+  return out as SystemName[];
+}
+
+/** PATHS or --git as a source, or undefined for "the head revision". */
+export function sourceFrom(paths: string[] | undefined, opts: Record<string, unknown>): SourceSpec | undefined {
+  if (opts.git !== undefined) {
+    if (paths?.length) throw new UsageError("give either PATHS or --git, not both");
+    return { type: "git", url: String(opts.git), ...(opts.ref ? { ref: String(opts.ref) } : {}), ...(opts.gitPath ? { path: String(opts.gitPath) } : {}) };
+  }
+  if (opts.ref !== undefined || opts.gitPath !== undefined) throw new UsageError("--ref and --git-path need --git URL");
+  return paths?.length ? { type: "dir", paths } : undefined;
+}
+
+/** Commit a source on this engine unless the head already has exactly that content. */
+export async function commitSource(ctx: Context, engine: Engine, source: SourceSpec, message?: string): Promise<string> {
+  const m = await ctx.engineModule();
+  const model = await ctx.model();
+  const loaded = await m.loadSource(source);
+  const head = await engine.store.head();
+  if (head && !loaded.diagnostics.some((d) => d.severity === "error") && model.hashResources(loaded.resources) === head.hash) return head.hash;
+  const res = await method(engine, "commitFromSource")(source, { author: ctx.author, ...(message ? { message } : {}) });
+  return res.revision.hash;
+}
+
+export async function printPlan(ctx: Context, plan: Plan): Promise<void> {
+  const m = await ctx.engineModule();
+  if (ctx.output === "json") ctx.out(m.planToJson(plan));
+  else ctx.out(m.renderPlan(plan, { color: ctx.paint.enabled }));
+}
+
+export function isDestructive(plan: Plan): boolean {
+  return plan.summary.delete > 0;
+}
+
+export function assertFinite(n: number | undefined, flag: string): number | undefined {
+  if (n !== undefined && (!Number.isFinite(n) || n < 0)) throw new UsageError(`${flag} expects a number >= 0`);
+  return n;
 }

@@ -1,7 +1,8 @@
 // `hecate render SYSTEM`: the native config Hecate would send to one system, for review.
+import { UsageError } from "../../diag.js";
 import type { SystemName } from "../../providers/provider.js";
 import type { CommandDef } from "../core/define.js";
-import { engineCall } from "./engine.js";
+import { method, SYSTEMS } from "./engine.js";
 
 export const render: CommandDef = {
   name: "render",
@@ -10,12 +11,8 @@ export const render: CommandDef = {
   flags: [{ flags: "-r, --revision <rev>", description: "render this revision instead of the head" }],
   examples: ["hecate render caddy", "hecate render nginx --revision 3", "hecate render caddy | jq '.apps.http'"],
   async run(ctx, [system], opts) {
-    const systems = ["caddy", "nginx", "authentik", "dns"];
-    if (!systems.includes(String(system))) {
-      const { UsageError } = await import("../../diag.js");
-      throw new UsageError(`unknown system "${system}": expected one of ${systems.join(", ")}`);
-    }
-    const out = await (await engineCall(ctx, "render"))(system as SystemName, opts.revision as string | undefined);
-    ctx.out(out);
+    if (!SYSTEMS.includes(system as SystemName)) throw new UsageError(`unknown system "${system}": expected one of ${SYSTEMS.join(", ")}`);
+    const text = await method(await ctx.engine(), "render")(system as SystemName, opts.revision as string | undefined);
+    ctx.out(text);
   },
 };

@@ -4,6 +4,7 @@ import type { Resource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
 import { addressOf, commitChange, headResources, mustFind } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
+import { article } from "../nouns/noun.js";
 import { resourcesFromFile, labelsFrom } from "./create.js";
 import { DRY_RUN, FILE, LABEL, MESSAGE } from "./shared-flags.js";
 
@@ -12,7 +13,7 @@ export function updateCommand(noun: NounDef): CommandDef {
     name: noun.noun,
     aliases: noun.aliases.filter((a) => !a.endsWith("s")),
     args: ["<name>"],
-    summary: `change a ${noun.noun}; flags replace fields, --add-*/--remove-* edit lists`,
+    summary: `change ${article(noun.noun)} ${noun.noun}; flags replace fields, --add-*/--remove-* edit lists`,
     flags: [
       ...noun.flags,
       ...noun.updateFlags,

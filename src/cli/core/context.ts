@@ -6,6 +6,7 @@ import { askYesNo, type Io } from "./io.js";
 import { makePaint, toJson, type Format, type Paint } from "./output.js";
 
 export type Model = typeof import("../../model/index.js");
+export type Engine = import("../../engine/index.js").Engine;
 
 /** The global flags (`hecate --help` lists them). */
 export interface GlobalFlags {
@@ -25,7 +26,7 @@ export class Context {
   /** Explicit -o, if given; commands pick their own default otherwise. */
   readonly output: Format | undefined;
   private storeP: Promise<Store> | undefined;
-  private engineP: Promise<unknown> | undefined;
+  private engineP: Promise<Engine> | undefined;
 
   constructor(io: Io, flags: GlobalFlags) {
     this.io = io;
@@ -65,20 +66,25 @@ export class Context {
 
   store(): Promise<Store> {
     this.storeP ??= importPart(() => import("../../store/index.js"), "store (src/store/index.ts)").then((m) =>
-      m.openStore(this.storePath ? { path: this.storePath } : {}),
+      m.openStore({ ...(this.storePath ? { path: this.storePath } : {}), env: this.io.env as NodeJS.ProcessEnv }),
     );
     return this.storeP;
   }
 
-  /** The engine, built on the store; typed loosely here, see engine.ts for the calls we make. */
-  engine(): Promise<unknown> {
-    this.engineP ??= (async () => {
-      const m = await importPart(() => import("../../engine/index.js"), "engine (src/engine/index.ts)");
-      const store = await this.store();
-      const create = (m as { createEngine?: (o: unknown) => unknown }).createEngine;
-      if (typeof create !== "function") throw notBuilt("the engine (createEngine)");
-      return await create({ store, actor: this.author, log: (msg: string) => this.say(msg) });
-    })();
+  /** The engine module (plan rendering, plan files, sources). */
+  engineModule(): Promise<typeof import("../../engine/index.js")> {
+    return importPart(() => import("../../engine/index.js"), "engine (src/engine/index.ts)");
+  }
+
+  /** The engine on the store (or on another store, e.g. a scratch copy for dry runs). */
+  async engineOn(store: Store): Promise<Engine> {
+    const m = await this.engineModule();
+    if (typeof m.createEngine !== "function") throw notBuilt("the engine (createEngine)");
+    return m.createEngine({ store, actor: this.author });
+  }
+
+  engine(): Promise<Engine> {
+    this.engineP ??= this.store().then((s) => this.engineOn(s));
     return this.engineP;
   }
 
@@ -90,8 +96,6 @@ export class Context {
   }
 
   async close(): Promise<void> {
-    const engine = (await this.engineP?.catch(() => undefined)) as { close?: () => unknown } | undefined;
-    if (engine && typeof engine.close === "function") await engine.close();
     const store = await this.storeP?.catch(() => undefined);
     await store?.close();
   }

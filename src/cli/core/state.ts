@@ -39,7 +39,7 @@ export function checkShape(r: unknown, pos?: (path: (string | number)[]) => Diag
 
 /** Validates the whole state; throws HecateError("invalid") with every error at once. */
 export function validateState(model: Model, resources: Resource[], changed: string[]): Diagnostic[] {
-  const shape = resources.filter((r) => changed.includes(addressOf(r))).flatMap(checkShape);
+  const shape = resources.filter((r) => changed.includes(addressOf(r))).flatMap((r) => checkShape(r));
   if (hasErrors(shape)) throw invalid(shape);
   const { diagnostics } = model.resolveState(resources);
   if (hasErrors(diagnostics)) throw invalid(diagnostics.filter((d) => d.severity === "error"));

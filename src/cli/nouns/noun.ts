@@ -35,3 +35,8 @@ export interface NounDef {
 export function spec<T = Record<string, unknown>>(r: Resource): T {
   return r.spec as T;
 }
+
+/** "a route", "an upstream", "an auth-policy". */
+export function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
+}

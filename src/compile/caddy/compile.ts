@@ -268,7 +268,11 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
     srv.automatic_https = { disable: true };
     servers[`${s.server}-http`] = srv;
   }
-  for (const srv of Object.values(servers)) assignIds(srv.routes, HECATE_ID_PREFIX + "r");
+  for (const [name, srv] of Object.entries(servers)) {
+    // Hecate owns the whole server: a host it does not know gets 404, not Caddy's empty 200.
+    srv.routes.push(notFound(name === s.server ? `${HECATE_ID_PREFIX}not-found` : `${HECATE_ID_PREFIX}http-not-found`));
+    assignIds(srv.routes, HECATE_ID_PREFIX + "r");
+  }
   const config: CaddyOwned = { apps: { http: { servers } } };
   const tls = tlsApp(tlsRoutes, ctx);
   if (tls) config.apps.tls = tls;

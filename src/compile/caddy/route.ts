@@ -114,7 +114,12 @@ function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx):
     case "redirect":
       return redirect(m, route, ctx);
     case "request-size":
-      return { handler: "request_body", max_size: m.maxBytes };
+      // A declared Content-Length over the limit is refused up front with 413; request_body caps
+      // bodies without one (chunked) while they are read.
+      return guard([
+        { match: [{ header_regexp: { "Content-Length": { pattern: greaterThanPattern(m.maxBytes) } } }], handle: [status(413)] },
+        { handle: [{ handler: "request_body", max_size: m.maxBytes }] },
+      ]);
     case "rate-limit": {
       if (!ctx.modules.includes("http.handlers.rate_limit")) {
         ctx.diag(
@@ -131,6 +136,19 @@ function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx):
       // Access logging is a server-level setting (compile.ts); nothing in the handler chain.
       return undefined;
   }
+}
+
+/** An RE2 pattern matching decimal integers strictly greater than n (no leading zeros). */
+export function greaterThanPattern(n: number): string {
+  const d = String(Math.floor(n));
+  const alts = [`[1-9][0-9]{${d.length},}`];
+  for (let i = 0; i < d.length; i++) {
+    const digit = Number(d[i]);
+    if (digit === 9) continue;
+    const rest = d.length - i - 1;
+    alts.push(`${d.slice(0, i)}[${digit + 1}-9]${rest ? `[0-9]{${rest}}` : ""}`);
+  }
+  return `^(?:${alts.join("|")})$`;
 }
 
 function maintenancePage(message: string): string {

@@ -297,6 +297,9 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
       const undo: NginxUndo = { streamFile: paths.streamFile, previous: now.exists ? now.text : null };
       if (now.exists && now.text === desired.file) return { undo, detail: { unchanged: true } };
 
+      if (readMasterPid(paths.pidFile) === undefined) {
+        throw new HecateError("nginx-not-running", `nginx is not running (no live master in ${paths.pidFile}); start it, then apply again`, { status: 503 });
+      }
       await testWith(desired.file);
       ctx.log?.(`nginx -t accepted ${desired.streams.length} stream(s); replacing ${paths.streamFile}`);
       writeAtomic(paths.streamFile, desired.file);

@@ -1,0 +1,119 @@
+// `hecate apply [PATHS...|--git URL|PLANFILE]`: make every system match, as one transaction.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { HecateError } from "../../diag.js";
+import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "../../engine/types.js";
+import type { Context } from "../core/context.js";
+import type { CommandDef } from "../core/define.js";
+import { int } from "../nouns/parse.js";
+import { commitSource, isDestructive, method, parseSystems, printPlan, sourceFrom, withScratch } from "./engine.js";
+import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
+import { DRY_RUN, parseDurationMs, YES } from "./shared-flags.js";
+
+/** A saved plan file (JSON with format hecate-plan/1), as opposed to YAML paths. */
+function isPlanFile(path: string): boolean {
+  try {
+    if (!existsSync(path) || !statSync(path).isFile()) return false;
+    const head = readFileSync(path, "utf8").slice(0, 200);
+    return /^\s*\{/.test(head) && head.includes("hecate-plan/1");
+  } catch {
+    return false;
+  }
+}
+
+export const APPLY_FLAGS = [
+  { ...YES, flags: "-y, --yes, --auto-approve", description: "apply a destructive plan without asking" },
+  { flags: "--max-deletes <n>", description: "refuse a plan deleting more than this many objects (default 10)" },
+  { flags: "--allow-protected", description: "allow deleting resources marked protected" },
+  { flags: "--lock-timeout <duration>", description: "how long to wait for another apply to finish (default 30s)" },
+  { flags: "--probe", description: "after applying, send a request through the proxy for each changed route" },
+  SYSTEM_FLAG,
+];
+
+export function applyOptions(ctx: Context, opts: Record<string, unknown>): ApplyOptions {
+  const o: ApplyOptions = {
+    onEvent: (e: EngineEvent) => progress(ctx, e),
+  };
+  const max = int(opts.maxDeletes, "--max-deletes");
+  if (max !== undefined) o.maxDeletes = max;
+  if (opts.allowProtected) o.allowProtected = true;
+  if (opts.lockTimeout !== undefined) o.lockTimeoutMs = parseDurationMs(String(opts.lockTimeout), "--lock-timeout");
+  if (opts.probe) o.probe = true;
+  const systems = parseSystems(opts.system);
+  if (systems) o.systems = systems;
+  return o;
+}
+
+function progress(ctx: Context, e: EngineEvent): void {
+  if (ctx.output === "json") return;
+  const line =
+    e.type === "step.start" ? `${e.system}: applying ${e.changes} change${e.changes === 1 ? "" : "s"}`
+    : e.type === "step.done" ? `${e.system}: done`
+    : e.type === "step.failed" ? `${e.system}: failed: ${e.error}`
+    : e.type === "undo.start" ? `${e.system}: undoing`
+    : e.type === "undo.done" ? `${e.system}: undone`
+    : e.type === "lock.wait" ? `waiting for the lock held by ${e.holder}`
+    : e.text;
+  ctx.say(line);
+}
+
+/** Print the outcome; 0 when reality now matches, 1 otherwise. */
+export function reportResult(ctx: Context, r: ApplyResult): number {
+  if (ctx.output === "json") {
+    const { plan: _plan, ...rest } = r;
+    ctx.json(rest);
+  } else if (r.status === "no-op") ctx.say(`nothing to apply: reality already matches revision ${r.revision.slice(0, 12)}`);
+  else if (r.status === "succeeded") ctx.say(`${ctx.paint("green", "applied")} revision ${r.revision.slice(0, 12)} (${r.steps.map((s) => s.system).join(", ")})`);
+  else {
+    const failed = r.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`);
+    throw new HecateError("apply-failed", `apply ${r.status}${r.status === "rolled-back" ? " (every system is back where it was)" : ""}${failed.length ? ": " + failed.join("; ") : ""}`);
+  }
+  return 0;
+}
+
+/** Show the plan; on a destructive one ask (TTY) or refuse (no TTY) unless --yes. */
+export async function confirmPlan(ctx: Context, plan: Plan, yes: boolean): Promise<boolean> {
+  if (!isDestructive(plan)) return true;
+  const n = plan.summary.delete;
+  const ok = await ctx.confirm(`This plan deletes ${n} object${n === 1 ? "" : "s"}. Apply it?`, {
+    yes,
+    refusal: `the plan deletes ${n} object${n === 1 ? "" : "s"} and there is no terminal to confirm it: review it with \`hecate plan\`, then re-run with --yes`,
+  });
+  if (!ok) ctx.say("not applied");
+  return ok;
+}
+
+export const apply: CommandDef = {
+  name: "apply",
+  args: ["[paths...]"],
+  summary: "apply YAML PATHS, a --git source, a saved PLANFILE, or the head revision, as one transaction",
+  flags: [...SOURCE_FLAGS, ...APPLY_FLAGS, DRY_RUN, { flags: "-m, --message <text>", description: "revision message when PATHS or --git are recorded" }],
+  examples: ["hecate apply config/ --yes", "hecate plan config/ --out release.plan && hecate apply release.plan", "hecate apply --git https://git.example.com/ops/proxy.git --ref main --dry-run"],
+  async run(ctx, [paths], opts) {
+    const list = (paths as string[] | undefined) ?? [];
+    const planFile = list.length === 1 && isPlanFile(list[0]!) ? list[0]! : undefined;
+    const source = planFile ? undefined : sourceFrom(list, opts);
+    const o = applyOptions(ctx, opts);
+    const m = await ctx.engineModule();
+
+    let plan: Plan;
+    if (planFile) plan = await m.loadPlan(planFile);
+    else if (source) {
+      // Plan on a scratch copy first: nothing is stored unless the operator goes ahead.
+      plan = await withScratch(ctx, async (engine) => {
+        const revision = await commitSource(ctx, engine, source, opts.message as string | undefined);
+        return method(engine, "plan")({ revision, ...(o.systems ? { systems: o.systems } : {}) });
+      });
+    } else plan = await method(await ctx.engine(), "plan")(o.systems ? { systems: o.systems } : {});
+    if (!planFile || ctx.output !== "json") await printPlan(ctx, plan);
+
+    if (opts.dryRun) {
+      if (!source) await method(await ctx.engine(), "apply")(plan, { ...o, dryRun: true });
+      ctx.say("dry run: nothing applied, nothing stored");
+      return 0;
+    }
+    if (plan.steps.length && !(await confirmPlan(ctx, plan, Boolean(opts.yes)))) return 1;
+    const engine = await ctx.engine();
+    if (source) await commitSource(ctx, engine, source, opts.message as string | undefined);
+    return reportResult(ctx, await method(engine, "apply")(plan, o));
+  },
+};

@@ -1,0 +1,91 @@
+// A fleet of two real Caddy nodes: apply to all, disagreement is reported, a failure on the second rolls the first back.
+import { afterEach, after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { HecateError } from "../../src/diag.js";
+import { CaddyClient } from "../../src/providers/caddy/client.js";
+import { canonical } from "../../src/providers/caddy/owned.js";
+import { createCaddyProvider } from "../../src/providers/caddy/provider.js";
+import { freePort } from "../helpers/proc.js";
+import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { get, startCaddy, type Caddy } from "./caddy.js";
+import { route, secrets, settings, state } from "./fixtures.js";
+
+const ctx = () => ({ secrets: secrets({}) });
+
+describe("caddy provider, fleet of two nodes", () => {
+  let up: Upstream;
+  let nodes: Caddy[] = [];
+  before(async () => {
+    up = await startUpstream("one");
+  });
+  after(async () => {
+    await up?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    nodes = [];
+  });
+
+  it("applies to every node (one over a unix socket in its own network namespace), reports nodes that disagree", async () => {
+    // The second node runs in its own network namespace so both can listen on the same port.
+    nodes = await Promise.all([startCaddy(), startCaddy({ unix: true, netns: true })]);
+    const httpPort = await freePort();
+    const s = settings({ admin: nodes.map((n) => n.admin), httpPort });
+    const provider = createCaddyProvider(s.caddy);
+    const { desired } = provider.compile(state(s, [route({ name: "app", hosts: ["app.test"], upstream: up.address })]));
+    const actual = await provider.read(ctx());
+    assert.deepEqual(actual.nodes.map((n) => n.endpoint), nodes.map((n) => n.admin));
+    const record = await provider.apply(desired, actual, provider.diff(desired, actual), ctx());
+    assert.deepEqual((record.detail?.["nodes"] as { reloaded: boolean }[]).map((n) => n.reloaded), [true, true]);
+    assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+    assert.deepEqual(await provider.verify(desired, ctx()), []);
+    const again = await provider.read(ctx());
+    assert.deepEqual(provider.diff(desired, again), []);
+    assert.deepEqual(again.diagnostics, []);
+
+    // Someone deletes Hecate's route on the second node only.
+    const second = new CaddyClient(nodes[1]!.admin);
+    const del = await second.request("DELETE", "/id/hecate-route-app");
+    assert.equal(del.status, 200, del.body);
+    const drifted = await provider.read(ctx());
+    assert.equal(drifted.diagnostics[0]?.code, "caddy-fleet-disagree");
+    assert.match(drifted.diagnostics[0]?.message ?? "", new RegExp(`${nodes[1]!.admin}.*hecate-route-app`));
+    const problems = await provider.verify(desired, ctx());
+    assert.ok(problems.length >= 1);
+    assert.ok(problems.every((p) => p.severity === "error" && p.message.startsWith(`Caddy ${nodes[1]!.admin}: `)), JSON.stringify(problems));
+    assert.ok(problems.some((p) => p.message.endsWith("route hecate-route-app is missing") && p.address === "Route/app"), JSON.stringify(problems));
+    // Applying again repairs the second node only.
+    const repair = await provider.apply(desired, drifted, [], ctx());
+    assert.deepEqual((repair.detail?.["nodes"] as { reloaded: boolean }[]).map((n) => n.reloaded), [false, true]);
+    assert.deepEqual(await provider.verify(desired, ctx()), []);
+  });
+
+  it("a failure on the second node rolls the first back to its previous config", async () => {
+    // On the second node only, a server Hecate does not own already listens on Hecate's port:
+    // Caddy rejects a config where two servers claim one address. (Two *processes* on one port
+    // is no failure: Caddy 2.6 listens with SO_REUSEPORT.)
+    const httpPort = await freePort();
+    const legacy = { listen: [`127.0.0.1:${httpPort}`], routes: [{ handle: [{ handler: "static_response", body: "legacy" }] }], automatic_https: { disable: true } };
+    nodes = await Promise.all([startCaddy(), startCaddy({ config: { apps: { http: { servers: { legacy } } } } })]);
+    const s = settings({ admin: nodes.map((n) => n.admin), httpPort });
+    const provider = createCaddyProvider(s.caddy);
+    const clients = nodes.map((n) => new CaddyClient(n.admin));
+    const before = await Promise.all(clients.map((c) => c.getConfig()));
+    const { desired } = provider.compile(state(s, [route({ name: "app", hosts: ["app.test"], upstream: up.address })]));
+    const actual = await provider.read(ctx());
+    let error: unknown;
+    try {
+      await provider.apply(desired, actual, provider.diff(desired, actual), ctx());
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof HecateError, String(error));
+    assert.equal(error.code, "caddy-rejected");
+    assert.match(error.message, new RegExp(`${nodes[1]!.admin}.*listener address repeated`));
+    const now = await Promise.all(clients.map((c) => c.getConfig()));
+    assert.equal(canonical(now[0]!.config), canonical(before[0]!.config), "first node rolled back");
+    assert.equal(canonical(now[1]!.config), canonical(before[1]!.config), "second node unchanged");
+    // Only the second node's own server answers on that port now; node one does not serve Hecate's route.
+    for (let i = 0; i < 5; i++) assert.equal((await get(httpPort, "app.test")).body, "legacy");
+  });
+});

@@ -1,0 +1,60 @@
+// Shared setup for engine tests: a real SQLite store in a temp dir, resources, and an engine wired
+// to the file-backed test-double providers.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { createEngine, type Engine } from "../../src/engine/index.js";
+import type { Resource } from "../../src/model/schema.js";
+import { openSqliteStore } from "../../src/store/index.js";
+import type { Store } from "../../src/store/store.js";
+import { tempDir } from "../helpers/proc.js";
+import { createFileProvider, type FileProvider } from "./file-provider.js";
+
+export const KEY = randomBytes(32);
+
+export function route(name: string, upstream: string, extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): Resource {
+  return {
+    apiVersion: "hecate.io/v1",
+    kind: "Route",
+    metadata: { name, ...meta },
+    spec: { hosts: [`${name}.example.com`], upstreams: [{ address: upstream }], public: true, tls: { mode: "off" }, ...extra },
+  } as Resource;
+}
+
+export function stream(name: string, port: number, upstream: string): Resource {
+  return { apiVersion: "hecate.io/v1", kind: "Stream", metadata: { name }, spec: { listen: port, upstreams: [{ address: upstream }] } } as Resource;
+}
+
+export interface Rig {
+  dir: string;
+  storePath: string;
+  store: Store;
+  caddy: FileProvider;
+  nginx: FileProvider;
+  engine: Engine;
+  /** Another engine (another "process" in spirit) on the same store and providers. */
+  other(actor?: string, opts?: { stepTimeoutMs?: number }): Engine;
+  cleanup(): Promise<void>;
+}
+
+export async function rig(opts: { stepTimeoutMs?: number } = {}): Promise<Rig> {
+  const tmp = tempDir("hecate-engine-");
+  const storePath = join(tmp.path, "store.db");
+  const store = await openSqliteStore({ path: storePath, secretKey: KEY });
+  const caddy = createFileProvider("caddy", join(tmp.path, "caddy.json"));
+  const nginx = createFileProvider("nginx", join(tmp.path, "nginx.json"));
+  const make = (actor: string, o: { stepTimeoutMs?: number } = {}) =>
+    createEngine({ store, actor, providers: () => [caddy, nginx], secrets: { resolve: async () => "" }, ...opts, ...o });
+  return {
+    dir: tmp.path,
+    storePath,
+    store,
+    caddy,
+    nginx,
+    engine: make("alice"),
+    other: (actor = "bob", o) => make(actor, o),
+    cleanup: async () => {
+      await store.close();
+      tmp.cleanup();
+    },
+  };
+}

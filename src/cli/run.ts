@@ -11,8 +11,8 @@ export async function run(argv: string[], io: Partial<Io> = {}, name = "hecate")
   const full: Io = { ...processIo(), ...io };
   if (!io.isTTY && io.stdout) full.isTTY = false;
   const state: RunState = { io: full, exitCode: 0 };
-  const program = buildProgram(state, name);
   try {
+    const program = buildProgram(state, name);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {

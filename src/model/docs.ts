@@ -48,7 +48,8 @@ function typeOf(s: JS): string {
     return "string";
   }
   if (t === "integer" || t === "number") {
-    const range = s.minimum !== undefined && s.maximum !== undefined ? ` ${s.minimum}–${s.maximum}` : s.minimum !== undefined ? ` ≥ ${s.minimum}` : "";
+    const max = s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined;
+    const range = s.minimum !== undefined && max !== undefined ? ` ${s.minimum}–${max}` : s.minimum !== undefined ? ` ≥ ${s.minimum}` : "";
     return `${t}${range}`;
   }
   if (t === "array") return `list of ${s.items ? typeOf(s.items) : "any"}`;

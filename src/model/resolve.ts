@@ -678,7 +678,8 @@ class Resolver {
   /** Same host+path on two routes, and wildcard precedence that may surprise. */
   private checkHostCollisions(units: RouteUnit[]): void {
     const served = new Map<string, { u: RouteUnit; i: number; pathIdx?: number }>();
-    const normPath = (p: string) => (p.length > 1 ? p.replace(/\/+$/, "") : p);
+    // "/" and "/api/" mean the same prefixes as "" (all paths) and "/api".
+    const normPath = (p: string) => p.replace(/\/+$/, "");
     for (const u of units) {
       const paths = u.spec.paths && u.spec.paths.length > 0 ? u.spec.paths.map((p, j) => ({ p: normPath(p), j })) : [{ p: "", j: -1 }];
       for (const { host, i } of u.hosts) {

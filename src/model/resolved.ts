@@ -91,6 +91,7 @@ export interface ResolvedStream {
   protocol: "tcp" | "udp";
   listen: { address?: string; port: number };
   upstreams: ResolvedStreamUpstream[];
+  balancing?: "round_robin" | "least_conn" | "random" | "hash";
   timeouts: { connect: string; idle: string };
   proxyProtocol: boolean;
   ipFilter?: { allow: string[]; deny: string[] };

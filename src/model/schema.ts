@@ -247,6 +247,10 @@ export const StreamSpec = z.strictObject({
     .optional()
     .describe('Port, or "address:port" to listen on. Required without a preset; with a preset, an address alone (e.g. "203.0.113.5") binds all the preset\'s ports there, and a port is allowed for single-port presets.'),
   upstreams: z.array(StreamUpstream).min(1),
+  balancing: z
+    .enum(["round_robin", "least_conn", "random", "hash"])
+    .optional()
+    .describe("How nginx picks an upstream (default round_robin; hash = by client address, no backup servers)."),
   timeouts: z.strictObject({ connect: Duration.optional(), idle: Duration.optional() }).optional(),
   proxyProtocol: z.boolean().optional().describe("Send the PROXY protocol header upstream."),
   ipFilter: IpFilter.optional(),

@@ -12,7 +12,8 @@ async function startOutpost(): Promise<{ address: string; seen: IncomingHttpHead
   const port = await freePort();
   const seen: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
-    if (req.url === "/outpost.goauthentik.io/auth/caddy") {
+    // Caddy's rewrite keeps the client's query string; the outpost routes on the path.
+    if ((req.url ?? "").split("?")[0] === "/outpost.goauthentik.io/auth/caddy") {
       seen.push(req.headers);
       if (!req.headers["x-forwarded-uri"] || !req.headers["x-forwarded-host"]) return void res.writeHead(500).end("missing forwarding headers");
       if ((req.headers.cookie ?? "").includes("session=alice")) {
@@ -49,20 +50,15 @@ describe("caddy traffic: forward auth", () => {
       ),
     );
   });
-  after(async () => { console.log(caddy.proc.output().split("\n").filter(l=>/error|warn/.test(l)).slice(0,8).join("\n"));
+  after(async () => {
     await caddy?.stop();
     await Promise.all([app?.close(), pub?.close(), outpost?.close()]);
   });
 
   it("sends anonymous users the outpost's 302 to the login page", async () => {
     const before = app.requests.length;
-    const r0 = await send(caddy.port, "app.test", "/dashboard?x=1");
-    const r1 = await send(caddy.port, "app.test", "/dashboard");
-    const r2 = await send(caddy.port, "x.corp.test", "/dashboard");
-    const r3 = await send(caddy.port, "app.test", "/dashboard?x=1");
-    console.log("STATUSES", r0.status, r1.status, r2.status, r3.status);
     const r = await send(caddy.port, "app.test", "/dashboard?x=1");
-    assert.equal(r.status, 302, JSON.stringify(outpost.seen) + r.body);
+    assert.equal(r.status, 302, r.body);
     assert.equal(r.headers.location, `http://auth.test/login?rd=${encodeURIComponent("http://app.test/dashboard?x=1")}`);
     assert.equal(app.requests.length, before, "the upstream must not be reached");
     const last = outpost.seen.at(-1)!;

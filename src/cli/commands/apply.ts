@@ -21,13 +21,19 @@ function isPlanFile(path: string): boolean {
 }
 
 export const APPLY_FLAGS = [
-  { ...YES, flags: "-y, --yes, --auto-approve", description: "apply a destructive plan without asking" },
+  { ...YES, description: "apply a destructive plan without asking" },
+  { flags: "--auto-approve", description: "same as --yes", hidden: true },
   { flags: "--max-deletes <n>", description: "refuse a plan deleting more than this many objects (default 10)" },
   { flags: "--allow-protected", description: "allow deleting resources marked protected" },
   { flags: "--lock-timeout <duration>", description: "how long to wait for another apply to finish (default 30s)" },
   { flags: "--probe", description: "after applying, send a request through the proxy for each changed route" },
   SYSTEM_FLAG,
 ];
+
+/** --yes or its Terraform spelling --auto-approve. */
+export function yesOf(opts: Record<string, unknown>): boolean {
+  return Boolean(opts.yes || opts.autoApprove);
+}
 
 export function applyOptions(ctx: Context, opts: Record<string, unknown>): ApplyOptions {
   const o: ApplyOptions = {
@@ -95,23 +101,26 @@ export const apply: CommandDef = {
     const o = applyOptions(ctx, opts);
     const m = await ctx.engineModule();
 
+    const dryRun = Boolean(opts.dryRun);
     let plan: Plan;
     if (planFile) plan = await m.loadPlan(planFile);
     else if (source) {
       // Plan on a scratch copy first: nothing is stored unless the operator goes ahead.
       plan = await withScratch(ctx, async (engine) => {
         const revision = await commitSource(ctx, engine, source, opts.message as string | undefined);
-        return method(engine, "plan")({ revision, ...(o.systems ? { systems: o.systems } : {}) });
+        const p = await method(engine, "plan")({ revision, ...(o.systems ? { systems: o.systems } : {}) });
+        if (dryRun) await method(engine, "apply")(p, { ...o, dryRun: true }); // safety rails only
+        return p;
       });
     } else plan = await method(await ctx.engine(), "plan")(o.systems ? { systems: o.systems } : {});
-    if (!planFile || ctx.output !== "json") await printPlan(ctx, plan);
+    await printPlan(ctx, plan);
 
-    if (opts.dryRun) {
+    if (dryRun) {
       if (!source) await method(await ctx.engine(), "apply")(plan, { ...o, dryRun: true });
       ctx.say("dry run: nothing applied, nothing stored");
       return 0;
     }
-    if (plan.steps.length && !(await confirmPlan(ctx, plan, Boolean(opts.yes)))) return 1;
+    if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
     const engine = await ctx.engine();
     if (source) await commitSource(ctx, engine, source, opts.message as string | undefined);
     return reportResult(ctx, await method(engine, "apply")(plan, o));

@@ -5,7 +5,7 @@ import { UsageError } from "../../diag.js";
 import type { CommandDef } from "../core/define.js";
 
 interface Node {
-  path: string; // "create route"
+  path: string; // "hecate create route"
   words: string[]; // subcommands (names and aliases) and flags
 }
 
@@ -17,7 +17,7 @@ export function commandTable(root: Command): Node[] {
     out.push({ path: path.join(" "), words: [...subs, ...flags, "--help"] });
     for (const c of cmd.commands) for (const n of [c.name(), ...c.aliases()]) walk(c, [...path, n]);
   };
-  walk(root, []);
+  walk(root, [root.name()]); // keys start with the program name: shells reject an empty key
   return out;
 }
 
@@ -29,11 +29,11 @@ ${fn}() {
   local -A words=(
 ${entries}
   )
-  local path="" w i
+  local path="${name}" w i
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     [[ "$w" == -* ]] && continue
-    if [[ -n "\${words["\${path:+$path }$w"]+x}" ]]; then path="\${path:+$path }$w"; fi
+    if [[ -n "\${words["$path $w"]+x}" ]]; then path="$path $w"; fi
   done
   COMPREPLY=($(compgen -W "\${words["$path"]}" -- "\${COMP_WORDS[COMP_CWORD]}"))
 }
@@ -51,10 +51,10 @@ ${fn}() {
   table=(
 ${entries}
   )
-  local path="" w
+  local path="${name}" w
   for w in \${words[2,CURRENT-1]}; do
     [[ "$w" == -* ]] && continue
-    if (( \${+table[\${path:+$path }$w]} )); then path="\${path:+$path }$w"; fi
+    if (( \${+table[$path $w]} )); then path="$path $w"; fi
   done
   compadd -- \${=table[$path]}
 }
@@ -68,11 +68,10 @@ function fish(name: string, table: Node[]): string {
   return `# fish completion for ${name}; load with: ${name} completion fish | source
 function ${fn}
   set -l table ${table.map((n) => `'${n.path}'`).join(" ")}
-  set -l path ''
+  set -l path '${name}'
   for w in (commandline -opc)[2..-1]
     string match -q -- '-*' $w; and continue
-    set -l next (string trim -- "$path $w")
-    contains -- $next $table; and set path $next
+    contains -- "$path $w" $table; and set path "$path $w"
   end
   echo $path
 end

@@ -75,11 +75,22 @@ export function forwardAuth(outpost: string, trustedProxies: readonly string[]):
     handle_response: [
       {
         match: { status_code: [2] },
-        routes: IDENTITY_HEADERS.map((name) => ({
-          // Only copy headers the outpost actually sent: an absent one stays absent (never "").
-          match: [{ not: [{ vars: { [`{http.reverse_proxy.header.${name}}`]: [""] } }] }],
-          handle: [{ handler: "headers", request: { set: { [name]: [`{http.reverse_proxy.header.${name}}`] } } }],
-        })),
+        routes: [
+          {
+            handle: [
+              {
+                handler: "headers",
+                request: { set: Object.fromEntries(IDENTITY_HEADERS.map((n) => [n, [`{http.reverse_proxy.header.${n}}`]])) },
+              },
+            ],
+          },
+          // Caddy 2.6.2 leaves the placeholder of a header the outpost did not send as literal
+          // text; such a header is removed so that absent stays absent (never "{http...}" or "").
+          ...IDENTITY_HEADERS.map((n) => ({
+            match: [{ header_regexp: { [n]: { pattern: "^\\{http\\.reverse_proxy\\.header\\." } } }],
+            handle: [{ handler: "headers", request: { delete: [n] } }],
+          })),
+        ],
       },
     ],
   };

@@ -84,7 +84,7 @@ function sortKeys(v: unknown): unknown {
  * recursively) so `"headers": {}` sent by compile and an absent key read back do not differ.
  */
 export function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map((x) => normalize(x) ?? null);
+  if (Array.isArray(v)) return v.length ? v.map((x) => normalize(x) ?? null) : undefined;
   if (isObject(v)) {
     const out: JsonObject = {};
     for (const k of Object.keys(v).sort()) {

@@ -1,0 +1,28 @@
+import { performance } from "node:perf_hooks";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { createEngine } from "./src/engine/index.js";
+import { openSqliteStore } from "./src/store/index.js";
+import { startCaddy } from "./test/caddy-provider/caddy.js";
+import { freePort, tempDir } from "./test/helpers/proc.js";
+import { providersFor } from "./src/providers/index.js";
+const N = 10000;
+const caddy = await startCaddy();
+const dir = tempDir("p-");
+const store = await openSqliteStore({ path: join(dir.path, "s.db"), secretKey: randomBytes(32) });
+const httpPort = await freePort(), httpsPort = await freePort();
+const settings: any = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${httpsPort}`], httpPort, httpsPort } } };
+const routes = (c = -1): any[] => Array.from({ length: N }, (_, i) => ({ apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: `r${String(i).padStart(5, "0")}` }, spec: { hosts: [`r${i}.b.example.com`], upstreams: [{ address: `10.0.${(i >> 8) & 255}.${i & 255}:${i === c ? 9090 : 8080}` }], public: true, tls: { mode: "off" } } }));
+let t0 = performance.now();
+const lap = (l: string) => { const t = performance.now(); console.log(l, (t - t0).toFixed(0)); t0 = t; };
+const wrap = (state: any, o: any) => providersFor(state, o).providers.map((p) => {
+  const w = Object.create(p);
+  for (const m of ["compile", "read", "diff", "apply", "undo", "verify"]) w[m] = (...a: any[]) => { const t = performance.now(); const r = (p as any)[m](...a); if (r && r.then) return r.then((x: any) => (console.log("  ", m, (performance.now() - t).toFixed(0)), x)); console.log("  ", m, (performance.now() - t).toFixed(0)); return r; };
+  return w;
+});
+const engine = createEngine({ store, actor: "b", providers: wrap });
+await engine.commit([settings, ...routes()], { message: "x" }); lap("commit");
+const r = await engine.apply({}, { onEvent: (e) => lap("event " + e.type) }); lap("apply " + r.status);
+await engine.commit([settings, ...routes(42)], { message: "y" }); lap("commit2");
+const r2 = await engine.apply({}, { onEvent: (e) => lap("event " + e.type) }); lap("apply2 " + r2.status);
+await store.close(); await caddy.stop(); dir.cleanup();

@@ -1,0 +1,50 @@
+// `hecate reconcile [--watch]`: put reality back to the last applied revision, once or in a loop.
+import type { CommandDef } from "../core/define.js";
+import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
+import { method, printPlan } from "./engine.js";
+import { APPLY_FLAGS } from "./apply.js";
+import { DRY_RUN, parseDurationMs } from "./shared-flags.js";
+
+export const reconcile: CommandDef = {
+  name: "reconcile",
+  summary: "undo drift: re-apply the last applied revision (once, or every --interval with --watch)",
+  flags: [
+    ...APPLY_FLAGS,
+    DRY_RUN,
+    { flags: "--watch", description: "keep reconciling until interrupted (backoff and circuit breaker on errors)" },
+    { flags: "--interval <duration>", description: "time between rounds with --watch (default 60s)" },
+  ],
+  examples: ["hecate reconcile --dry-run", "hecate reconcile --yes", "hecate reconcile --watch --interval 60s --yes"],
+  async run(ctx, _args, opts) {
+    const engine = await ctx.engine();
+    const o = applyOptions(ctx, opts);
+    if (opts.watch) {
+      const intervalMs = parseDurationMs(String(opts.interval ?? "60s"), "--interval");
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      ctx.say(`reconciling every ${opts.interval ?? "60s"} (Ctrl-C to stop)`);
+      try {
+        await method(engine, "reconcileLoop")({
+          intervalMs,
+          signal: ac.signal,
+          apply: { ...o, ...(yesOf(opts) ? {} : { maxDeletes: o.maxDeletes ?? 0 }) },
+          onRound: (r) => ctx.say(`${new Date().toISOString()} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`),
+        });
+      } finally {
+        process.removeListener("SIGINT", stop);
+        process.removeListener("SIGTERM", stop);
+      }
+      return 0;
+    }
+    const preview = await method(engine, "reconcile")({ ...o, dryRun: true });
+    if (preview.plan) await printPlan(ctx, preview.plan);
+    if (opts.dryRun) {
+      ctx.say("dry run: nothing applied");
+      return 0;
+    }
+    if (preview.plan && !(await confirmPlan(ctx, preview.plan, yesOf(opts)))) return 1;
+    return reportResult(ctx, await method(engine, "reconcile")(o));
+  },
+};

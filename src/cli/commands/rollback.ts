@@ -1,0 +1,36 @@
+// `hecate rollback --to REVISION`: a new revision with an old revision's resources, applied.
+import { UsageError } from "../../diag.js";
+import type { CommandDef } from "../core/define.js";
+import { resourceDiff, revisionOf, colorDiff } from "../core/state.js";
+import { APPLY_FLAGS, applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
+import { method, printPlan, withScratch } from "./engine.js";
+import { DRY_RUN, MESSAGE } from "./shared-flags.js";
+
+export const rollback: CommandDef = {
+  name: "rollback",
+  summary: "go back to an earlier revision: stores it as a new revision and applies it",
+  flags: [{ flags: "--to <revision>", description: "revision to go back to (#seq, seq, hash prefix)" }, ...APPLY_FLAGS, MESSAGE, DRY_RUN],
+  examples: ["hecate rollback --to 3 --dry-run", "hecate rollback --to 3 --yes", "hecate rollback --to 1f2e3d4c -m 'bad upstream in #7'"],
+  async run(ctx, _args, opts) {
+    if (opts.to === undefined) throw new UsageError("rollback needs --to REVISION (see `hecate history`)");
+    const to = String(opts.to);
+    const store = await ctx.store();
+    const target = await revisionOf(store, to);
+    const head = await store.head();
+    const text = resourceDiff(await ctx.model(), head?.resources ?? [], target.resources);
+    if (ctx.output !== "json") ctx.out(text ? colorDiff(ctx, text) : `revision #${target.seq} has the same resources as the head`);
+    const o = applyOptions(ctx, opts);
+    const message = opts.message as string | undefined;
+    // Preview on a scratch copy: the real store gets the new revision only when we go ahead.
+    const preview = await withScratch(ctx, (engine) => method(engine, "rollback")(target.hash, { ...o, dryRun: true, ...(message ? { message } : {}) }));
+    if (preview.result.plan) await printPlan(ctx, preview.result.plan);
+    if (opts.dryRun) {
+      ctx.say("dry run: nothing stored, nothing applied");
+      return 0;
+    }
+    if (preview.result.plan && !(await confirmPlan(ctx, preview.result.plan, yesOf(opts)))) return 1;
+    const res = await method(await ctx.engine(), "rollback")(target.hash, { ...o, ...(message ? { message } : {}) });
+    ctx.say(`revision #${res.revision.seq} ${res.revision.hash.slice(0, 12)} restores #${target.seq}`);
+    return reportResult(ctx, res.result);
+  },
+};

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Plan } from "./types.js";
+import { fieldDiff, planToJson, redact, renderPlan } from "./render-plan.js";
+
+const plan: Plan = {
+  format: "hecate-plan/1",
+  revision: "ab".repeat(32),
+  createdAt: "2026-01-01T00:00:00Z",
+  steps: [
+    {
+      system: "caddy",
+      changes: [
+        { system: "caddy", action: "create", kind: "route", id: "hecate-route-new", resource: "Route/new" },
+        {
+          system: "caddy",
+          action: "update",
+          kind: "route",
+          id: "hecate-route-app",
+          resource: "Route/app",
+          before: { dial: "10.0.0.1:80", accounts: [{ username: "bob", password: "$2a$old-hash" }], auth: { $secret: "secret:x" } },
+          after: { dial: "10.0.0.2:80", accounts: [{ username: "bob", password: "$2a$new-hash" }], auth: { $secret: "secret:y" } },
+        },
+        { system: "caddy", action: "delete", kind: "route", id: "hecate-route-old" },
+      ],
+    },
+  ],
+  summary: { create: 1, update: 1, delete: 1 },
+  fingerprints: {},
+  desired: { caddy: { token: "plain-token-value" } },
+  actual: { caddy: { apiKey: "k-123", nested: { $secret: "secret:z" } } },
+  diagnostics: [],
+};
+
+test("renders a terraform-like diff with field lines and a summary, secrets redacted", () => {
+  const text = renderPlan(plan, { color: false });
+  assert.match(text, /^ {2}\+ create route hecate-route-new {2}\(Route\/new\)$/m);
+  assert.match(text, /^ {6}~ dial: "10\.0\.0\.1:80" -> "10\.0\.0\.2:80"$/m);
+  assert.match(text, /^ {6}~ accounts\.0\.password: \(sensitive\) -> \(sensitive\)$/m);
+  assert.match(text, /^ {6}~ auth: \(sensitive\) -> \(sensitive\)$/m);
+  assert.match(text, /^ {2}- delete route hecate-route-old$/m);
+  assert.match(text, /^Plan: 1 to create, 1 to update, 1 to delete\.$/m);
+  assert.doesNotMatch(text, /hash|secret:/);
+});
+
+test("JSON form redacts secrets in changes, desired and actual", () => {
+  const json = planToJson(plan);
+  for (const leak of ["old-hash", "new-hash", "plain-token-value", "k-123", "secret:z"]) assert.ok(!json.includes(leak), leak);
+  assert.equal(JSON.parse(json).summary.update, 1);
+});
+
+test("redact leaves ordinary values alone", () => {
+  assert.deepEqual(redact({ hosts: ["a"], port: 80, tls: true, password: "x", keep: "y" }), { hosts: ["a"], port: 80, tls: true, password: "(sensitive)", keep: "y" });
+  assert.deepEqual(fieldDiff({ a: [1, 2] }, { a: [1, 3], b: 1 }), [
+    { path: "a.1", before: 2, after: 3 },
+    { path: "b", before: undefined, after: 1 },
+  ]);
+});

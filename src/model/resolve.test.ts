@@ -1,0 +1,168 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveState } from "./resolve.js";
+import { parseYamlText } from "./load.js";
+import type { Resource } from "./schema.js";
+import { formatDiagnostic } from "../diag.js";
+
+const route = (name: string, spec: Record<string, unknown>, labels?: Record<string, string>) =>
+  ({ apiVersion: "hecate.io/v1", kind: "Route", metadata: { name, ...(labels ? { labels } : {}) }, spec }) as unknown as Resource;
+const res = (kind: string, name: string, spec: Record<string, unknown>) => ({ apiVersion: "hecate.io/v1", kind, metadata: { name }, spec }) as unknown as Resource;
+const ok = (input: Resource[]) => {
+  const r = resolveState(input);
+  assert.ok(r.state, r.diagnostics.map(formatDiagnostic).join("\n"));
+  return r;
+};
+const errors = (input: Resource[], now?: Date) =>
+  resolveState(input, now ? { now } : {})
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => `${d.address}: ${d.message}`);
+
+test("route defaults: weights, policy, health checks, TLS, headers", () => {
+  const { state } = ok([
+    route("a", { hosts: ["B.example.com", "a.example.com"], upstreams: [{ address: "x:1" }, { address: "y:1" }], public: true, healthCheck: { active: { path: "/h" }, passive: {} } }),
+    route("b", { hosts: ["c.example.com"], upstreams: [{ address: "x:1", weight: 2 }, { address: "y:1" }], public: true, tls: { mode: "off" } }),
+    route("c", { hosts: ["d.example.com"], upstreams: [{ address: "x:1" }], public: true, tls: { hsts: true } }),
+  ]);
+  const [a, b, c] = state!.routes;
+  assert.deepEqual(a!.hosts, ["a.example.com", "b.example.com"]);
+  assert.deepEqual(a!.pool.targets, [{ address: "x:1", weight: 1 }, { address: "y:1", weight: 1 }]);
+  assert.equal(a!.pool.policy, "round_robin");
+  assert.deepEqual(a!.pool.active, { path: "/h", interval: "30s", timeout: "5s" });
+  assert.deepEqual(a!.pool.passive, { failDuration: "30s", maxFails: 1 });
+  assert.deepEqual(a!.tls, { mode: "auto", minVersion: "1.2", forceHttps: true });
+  assert.deepEqual(a!.headers, { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } });
+  assert.equal(b!.pool.policy, "weighted_round_robin");
+  assert.equal(b!.tls.forceHttps, false);
+  assert.deepEqual(c!.tls.hsts, { maxAge: 31536000, includeSubdomains: false, preload: false });
+});
+
+test("settings defaults when no Settings document exists", () => {
+  const { state } = ok([]);
+  assert.deepEqual(state!.settings.caddy, { admin: ["http://127.0.0.1:2019"], modules: [], server: "hecate", listen: [":443"], httpPort: 80, httpsPort: 443 });
+  assert.equal(state!.settings.nginx.binary, "nginx");
+  assert.equal(state!.settings.dns.defaultTtl, 300);
+  assert.deepEqual(state!.settings.trustedProxies, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.1/8", "fd00::/8", "::1/128"]);
+  assert.equal(state!.settings.securityHeaders["X-Content-Type-Options"], "nosniff");
+});
+
+test("route presets fill defaults that the route overrides field by field", () => {
+  const { state } = ok([
+    res("AuthPolicy", "staff", { groups: ["staff"], outpost: "127.0.0.1:9000" }),
+    route("chat", { preset: "bionicgpt", hosts: ["chat.example.com"], upstreams: [{ address: "bionic.internal" }], authPolicy: "staff", healthCheck: { active: { interval: "10s", path: "/health" } } }),
+    route("cloud", { preset: "nextcloud", hosts: ["cloud.example.com"], upstreams: [{ address: "nc:8080" }], authPolicy: "staff", ssoBypass: ["/status.php"] }),
+    route("siem", { preset: "wazuh", hosts: ["wazuh.example.com"], upstreams: [{ address: "wazuh.internal" }], authPolicy: "staff" }),
+  ]);
+  const [chat, cloud, siem] = state!.routes;
+  assert.deepEqual(chat!.pool.targets, [{ address: "bionic.internal:8513", weight: 1 }]);
+  assert.equal(chat!.websockets, true);
+  assert.deepEqual(chat!.pool.active, { path: "/health", interval: "10s", timeout: "5s" });
+  assert.deepEqual(cloud!.ssoBypass, ["/status.php"], "arrays replace, not merge");
+  assert.equal(cloud!.pool.targets[0]!.address, "nc:8080", "an explicit port wins over the preset's");
+  assert.deepEqual(siem!.pool.tls, { insecureSkipVerify: true });
+  assert.equal(siem!.pool.targets[0]!.address, "wazuh.internal:443");
+});
+
+test("stream presets expand into one stream per port with mail-safe timeouts", () => {
+  const { state } = ok([res("Stream", "mail", { preset: "mailcow", upstreams: [{ address: "mail.internal" }] })]);
+  const names = state!.streams.map((s) => `${s.name}:${s.listen.port}:${s.timeouts.idle}`);
+  assert.deepEqual(names, ["mail-imap:143:31m", "mail-imaps:993:31m", "mail-pop3:110:10m", "mail-pop3s:995:10m", "mail-smtp:25:10m", "mail-smtps:465:10m", "mail-submission:587:10m"]);
+  const smtp = state!.streams.find((s) => s.name === "mail-smtp")!;
+  assert.deepEqual(smtp.upstreams, [{ address: "mail.internal:25", weight: 1, maxFails: 1, failTimeout: "10s", backup: false }]);
+  assert.equal(smtp.timeouts.connect, "5s");
+});
+
+test("stream defaults per protocol; coturn splits by protocol", () => {
+  const { state } = ok([
+    res("Stream", "t", { listen: 7000, upstreams: [{ address: "a:7000" }] }),
+    res("Stream", "u", { listen: "127.0.0.1:7001", protocol: "udp", upstreams: [{ address: "a:7001" }] }),
+    res("Stream", "turn", { preset: "coturn", protocol: "udp", upstreams: [{ address: "turn.internal" }] }),
+  ]);
+  const by = Object.fromEntries(state!.streams.map((s) => [s.name, s]));
+  assert.deepEqual(by.t!.timeouts, { connect: "5s", idle: "10m" });
+  assert.deepEqual(by.u!.timeouts.idle, "30s");
+  assert.deepEqual(by.u!.listen, { port: 7001, address: "127.0.0.1" });
+  assert.deepEqual(Object.keys(by).filter((n) => n.startsWith("turn")), ["turn-turn-udp", "turn-turns-udp"]);
+});
+
+test("route dns implies records named route:<name>", () => {
+  const { state } = ok([
+    res("Settings", "s", { dns: { target: "proxy.example.net" } }),
+    route("a", { hosts: ["a.example.com", "*.a.example.com"], upstreams: [{ address: "x:1" }], public: true, dns: {} }),
+    route("b", { hosts: ["b.example.com"], upstreams: [{ address: "x:1" }], public: true, dns: { target: "2001:db8::1", ttl: 60 } }),
+    route("c", { hosts: ["c.example.com"], upstreams: [{ address: "x:1" }], public: true, dns: { target: "203.0.113.1" } }),
+  ]);
+  assert.deepEqual(
+    state!.dnsRecords.map((d) => `${d.name} ${d.fqdn} ${d.type} ${d.values.join()} ${d.ttl}`),
+    ["route:a *.a.example.com CNAME proxy.example.net 300", "route:a a.example.com CNAME proxy.example.net 300", "route:b b.example.com AAAA 2001:db8::1 60", "route:c c.example.com A 203.0.113.1 300"],
+  );
+});
+
+test("plain Resource[] input is schema-checked and reported by address", () => {
+  const r = resolveState([res("Route", "a", { hosts: ["a.example.com"], upstreams: [{ address: "x:1", weight: "heavy" }] })]);
+  assert.equal(r.state, undefined);
+  assert.equal(r.diagnostics[0]!.address, "Route/a");
+  assert.match(formatDiagnostic(r.diagnostics[0]!), /^Route\/a: error: spec\.upstreams\[0\]\.weight: expected an integer from 1 to 100/);
+});
+
+test("semantic errors", () => {
+  const e = errors([
+    route("a", { hosts: ["a.example.com"], upstreams: [{ address: "x:1" }], public: true, maintenance: { enabled: true, message: "back at {time}" } }),
+    route("b", { hosts: ["b.example.com"], upstreams: [{ address: "x:1" }], public: true, tls: { mode: "off", hsts: true } }),
+    res("Certificate", "w", { hosts: ["*.example.com"], issuer: "acme" }),
+    res("Stream", "s", { listen: 80, upstreams: [{ address: "x:1" }] }),
+    res("Stream", "h3", { listen: 443, protocol: "udp", upstreams: [{ address: "x:1" }] }),
+  ]);
+  assert.ok(e.some((m) => m.startsWith("Route/a:") && m.includes("Caddy would expand as a placeholder")), e.join("\n"));
+  assert.ok(e.some((m) => m.startsWith("Route/b:") && m.includes("HSTS needs HTTPS")));
+  assert.ok(e.some((m) => m.startsWith("Certificate/w:") && m.includes("dns-01")));
+  assert.ok(e.some((m) => m.startsWith("Stream/s:") && m.includes("which Caddy uses")));
+  assert.ok(e.some((m) => m.startsWith("Stream/h3:") && m.includes("HTTP/3")));
+});
+
+test("rate limiting is accepted once Settings lists the module", () => {
+  const docs = [
+    res("Middleware", "rl", { type: "rate-limit", requests: 10, window: "1m" }),
+    route("a", { hosts: ["a.example.com"], upstreams: [{ address: "x:1" }], public: true, middleware: ["rl"] }),
+  ];
+  assert.ok(errors(docs).some((m) => m.includes("http.handlers.rate_limit")));
+  const { state } = ok([...docs, res("Settings", "s", { caddy: { modules: ["http.handlers.rate_limit"] } })]);
+  assert.deepEqual(state!.routes[0]!.middleware, [{ name: "rl", type: "rate-limit", requests: 10, window: "1m", key: "ip" }]);
+});
+
+test("compliance rules, selectors, exemptions and their expiry", () => {
+  const policy = (expires: string) =>
+    res("CompliancePolicy", "p", { rules: ["require-auth", "require-hsts"], selector: { env: "prod" }, exemptions: [{ route: "a", rules: ["require-auth"], reason: "status page", expires }] });
+  const routes = [
+    route("a", { hosts: ["a.example.com"], upstreams: [{ address: "x:1" }], public: true, tls: { hsts: true } }, { env: "prod" }),
+    route("b", { hosts: ["b.example.com"], upstreams: [{ address: "x:1" }], public: true }, { env: "dev" }),
+  ];
+  const now = new Date("2026-03-01T12:00:00Z");
+  assert.deepEqual(errors([policy("2026-03-01"), ...routes], now), [], "valid through its expiry date; b is not selected");
+  const e = errors([policy("2026-02-28"), ...routes], now);
+  assert.ok(e.some((m) => m.includes("expired on 2026-02-28")), e.join("\n"));
+  assert.ok(e.some((m) => m.startsWith("Route/a:") && m.includes("require-auth")));
+  const warn = resolveState([res("CompliancePolicy", "w", { rules: ["require-mfa"], severity: "warning" }), ...routes]);
+  assert.ok(warn.state);
+  assert.equal(warn.diagnostics.filter((d) => d.code === "compliance" && d.severity === "warning").length, 2);
+});
+
+test("output is deterministic whatever the input order", () => {
+  const docs = [
+    route("b", { hosts: ["z.example.com", "b.example.com"], upstreams: [{ address: "x:1" }], public: true, ssoBypass: ["/z", "/a"] }),
+    route("a", { hosts: ["a.example.com"], upstreams: [{ address: "x:1" }], public: true }),
+    res("Stream", "s", { preset: "wazuh", upstreams: [{ address: "w" }] }),
+  ];
+  const one = JSON.stringify(resolveState(docs).state);
+  const two = JSON.stringify(resolveState([...docs].reverse()).state);
+  assert.equal(one, two);
+});
+
+test("positions survive presets and cross-file checks", () => {
+  const { docs } = parseYamlText(
+    "apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: a\nspec:\n  preset: grafana\n  hosts: [a.example.com]\n  upstreams: [{address: g}]\n  authPolicy: nobody\n",
+    "g.yaml",
+  );
+  const d = resolveState(docs).diagnostics.find((x) => x.code === "dangling-ref")!;
+  assert.deepEqual(d.pos, { file: "g.yaml", line: 9, col: 15 });
+});

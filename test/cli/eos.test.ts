@@ -1,0 +1,67 @@
+// eos-hecate <verb> hecate <noun> ... runs exactly what hecate <verb> <noun> ... runs.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { eosToHecate } from "../../src/cli/eos.js";
+import { sandbox, type Sandbox } from "./helpers.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let sb: Sandbox;
+before(() => (sb = sandbox()));
+after(() => sb.cleanup());
+
+function bin(name: string, args: string[]) {
+  const r = spawnSync(process.execPath, [`${root}bin/${name}.js`, ...args], { encoding: "utf8", env: { ...process.env, ...sb.env, HECATE_FROM_SOURCE: "1" } as NodeJS.ProcessEnv, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("eos-hecate", () => {
+  it("as real processes: same output and exit code as hecate", () => {
+    const created = bin("eos-hecate", ["create", "hecate", "route", "app", "--host", "app.example.com", "--upstream", "10.0.0.5:8080", "--public"]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /create route app: revision #1/);
+    for (const [eos, hecate] of [
+      [["list", "hecate", "routes"], ["list", "routes"]],
+      [["read", "hecate", "route", "app", "-o", "json"], ["read", "route", "app", "-o", "json"]],
+      [["delete", "hecate", "route", "nope"], ["delete", "route", "nope"]],
+    ] as const) {
+      const a = bin("eos-hecate", [...eos]);
+      const b = bin("hecate", [...hecate]);
+      assert.deepEqual(a, b, eos.join(" "));
+    }
+    assert.equal(bin("hecate", ["delete", "route", "nope"]).code, 1);
+    const usage = bin("eos-hecate", ["create", "route", "x"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /the second word must be "hecate"/);
+  });
+
+  it("in-process: more commands give identical results", async () => {
+    const pairs: [string[], string[]][] = [
+      [["create", "hecate", "upstream", "pool", "--upstream", "10.1.0.1:80", "--dry-run"], ["create", "upstream", "pool", "--upstream", "10.1.0.1:80", "--dry-run"]],
+      [["list", "hecate", "routes", "-o", "yaml"], ["list", "routes", "-o", "yaml"]],
+      [["read", "hecate", "route", "app"], ["read", "route", "app"]],
+      [["validate", "hecate", "config", `${sb.dir}/none`], ["validate", `${sb.dir}/none`]],
+      [["list", "hecate", "presets"], ["presets"]],
+      [["update", "hecate", "reconcile", "--dry-run"], ["reconcile", "--dry-run"]],
+      [["create", "hecate", "route", "x", "--bogus"], ["create", "route", "x", "--bogus"]],
+    ];
+    for (const [eos, hecate] of pairs) {
+      const a = await sb.eos(eos);
+      const b = await sb.hecate(hecate);
+      assert.deepEqual(a, b, eos.join(" "));
+    }
+    const h1 = (await sb.eos(["history", "hecate"])).stdout;
+    assert.match(h1, /create route app/);
+  });
+
+  it("maps the eos word order, keeping global flags in front", () => {
+    assert.deepEqual(eosToHecate(["create", "hecate", "route", "a", "--public"]), ["create", "route", "a", "--public"]);
+    assert.deepEqual(eosToHecate(["--store", "/tmp/s.db", "list", "hecate", "routes"]), ["--store", "/tmp/s.db", "list", "routes"]);
+    assert.deepEqual(eosToHecate(["update", "hecate", "reconcile", "--dry-run"]), ["reconcile", "--dry-run"]);
+    assert.deepEqual(eosToHecate(["backup", "hecate", "--out", "f"]), ["backup", "--out", "f"]);
+    assert.deepEqual(eosToHecate(["restore", "hecate", "--from", "f"]), ["restore", "--from", "f"]);
+    assert.throws(() => eosToHecate(["list", "routes"]), /second word must be "hecate"/);
+    assert.throws(() => eosToHecate([]), /usage: eos-hecate/);
+  });
+});

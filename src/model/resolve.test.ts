@@ -166,3 +166,15 @@ test("positions survive presets and cross-file checks", () => {
   const d = resolveState(docs).diagnostics.find((x) => x.code === "dangling-ref")!;
   assert.deepEqual(d.pos, { file: "g.yaml", line: 9, col: 15 });
 });
+
+test("wildcards: exact hosts win; a partial exact route next to a wildcard warns", () => {
+  const r = resolveState([
+    route("wild", { hosts: ["*.example.com"], upstreams: [{ address: "x:1" }], public: true }),
+    route("exact", { hosts: ["a.example.com"], upstreams: [{ address: "y:1" }], public: true }),
+    route("api", { hosts: ["b.example.com"], paths: ["/api"], upstreams: [{ address: "z:1" }], public: true }),
+  ]);
+  assert.ok(r.state);
+  const w = r.diagnostics.filter((d) => d.code === "wildcard-precedence");
+  assert.equal(w.length, 1);
+  assert.match(w[0]!.message, /b\.example\.com is served by route "api" only on \/api; its other paths fall through to wildcard route "wild"/);
+});

@@ -13,7 +13,7 @@ import type { Diagnostic } from "../diag.js";
 import { hasErrors, sortDiagnostics } from "../diag.js";
 import { addressOf, checkDocument, formatPath, type Where } from "./check.js";
 import { Reporter, where, type Entry } from "./ctx.js";
-import type { Located, PathSeg } from "./load.js";
+import { suggest, type Located, type PathSeg } from "./load.js";
 import { hasPort, isIPv4, isIPv6, isPublicSuffix, isUnder, normalizeHost, parseDuration, parseHostPort } from "./net.js";
 import { deepMerge, ROUTE_PRESETS, routePreset, STREAM_PRESETS, streamPreset, type RoutePreset } from "./presets.js";
 import type {
@@ -522,7 +522,8 @@ class Resolver {
         preset = routePreset(spec.preset);
         if (!preset) {
           const names = listRoutePresetNames();
-          this.rep.error("preset", `spec.preset: unknown route preset ${JSON.stringify(spec.preset)}; known: ${names.join(", ")}`, entry, ["spec", "preset"]);
+          const close = suggest(spec.preset, names);
+          this.rep.error("preset", `spec.preset: unknown route preset ${JSON.stringify(spec.preset)}${close ? ` (did you mean "${close}"?)` : ""}; known: ${names.join(", ")}`, entry, ["spec", "preset"]);
         } else {
           spec = deepMerge(preset.spec as RouteSpecT, spec);
         }
@@ -764,7 +765,8 @@ class Resolver {
       if (s.preset !== undefined) {
         const p = streamPreset(s.preset);
         if (!p) {
-          this.rep.error("preset", `spec.preset: unknown stream preset ${JSON.stringify(s.preset)}; known: ${listStreamPresetNames().join(", ")}`, e, ["spec", "preset"]);
+          const close = suggest(s.preset, listStreamPresetNames());
+          this.rep.error("preset", `spec.preset: unknown stream preset ${JSON.stringify(s.preset)}${close ? ` (did you mean "${close}"?)` : ""}; known: ${listStreamPresetNames().join(", ")}`, e, ["spec", "preset"]);
           continue;
         }
         parts = p.ports.filter((x) => !s.protocol || x.protocol === s.protocol);

@@ -20,7 +20,8 @@ const wrap = (state: any, o: any) => providersFor(state, o).providers.map((p) =>
   for (const m of ["compile", "read", "diff", "apply", "undo", "verify"]) w[m] = (...a: any[]) => { const t = performance.now(); const r = (p as any)[m](...a); if (r && r.then) return r.then((x: any) => (console.log("  ", m, (performance.now() - t).toFixed(0)), x)); console.log("  ", m, (performance.now() - t).toFixed(0)); return r; };
   return w;
 });
-const engine = createEngine({ store, actor: "b", providers: wrap });
+const tstore: any = new Proxy(store, { get(t: any, k) { const v = t[k]; if (typeof v !== "function") return v; return (...a: any[]) => { const s = performance.now(); const r = v.apply(t, a); return r.then((x: any) => { const d = performance.now() - s; if (d > 20) console.log("   store." + String(k), a[0]?.event ?? "", d.toFixed(0)); return x; }); }; } });
+const engine = createEngine({ store: tstore, actor: "b", providers: wrap });
 await engine.commit([settings, ...routes()], { message: "x" }); lap("commit");
 const r = await engine.apply({}, { onEvent: (e) => lap("event " + e.type) }); lap("apply " + r.status);
 await engine.commit([settings, ...routes(42)], { message: "y" }); lap("commit2");

@@ -127,22 +127,24 @@ export class Engine {
         diagnostics: loaded.diagnostics,
       });
     }
-    const { diagnostics } = resolveState(loaded.docs);
+    const { state, diagnostics } = resolveState(loaded.docs);
     const all = loaded.relabel([...loaded.diagnostics, ...diagnostics]);
     if (hasErrors(all)) {
       throw new HecateError("invalid", `the desired state has errors (${all.filter((d) => d.severity === "error").length})`, { diagnostics: all });
     }
     const defaultMessage = loaded.source.type === "git" ? `from ${loaded.source.location}${loaded.source.commit ? ` at ${loaded.source.commit.slice(0, 12)}` : ""}` : `from ${loaded.source.location}`;
     const revision = await this.putRevision(loaded.resources, { ...meta, message: meta.message ?? defaultMessage, source: meta.source ?? loaded.source });
+    if (state) this.remember(revision.hash, state);
     return { revision, diagnostics: all };
   }
 
   async commit(resources: Resource[], meta: CommitMeta = {}): Promise<CommitResult> {
-    const { diagnostics } = resolveState(resources);
+    const { state, diagnostics } = resolveState(resources);
     if (hasErrors(diagnostics)) {
       throw new HecateError("invalid", `the desired state has errors (${diagnostics.filter((d) => d.severity === "error").length})`, { diagnostics });
     }
     const revision = await this.putRevision(resources, meta);
+    if (state) this.remember(revision.hash, state);
     return { revision, diagnostics };
   }
 
@@ -175,8 +177,15 @@ export class Engine {
     if (!state || hasErrors(diagnostics)) {
       throw new HecateError("invalid", `revision ${rev.hash.slice(0, 12)} does not resolve`, { diagnostics });
     }
-    this.stateCache.set(rev.hash, state);
+    this.remember(rev.hash, state);
     return state;
+  }
+
+  /** Keep a few resolved states (head, last applied, one more): resolving 10k routes is not free. */
+  private remember(hash: string, state: ResolvedState): void {
+    this.stateCache.delete(hash);
+    this.stateCache.set(hash, state);
+    while (this.stateCache.size > 4) this.stateCache.delete(this.stateCache.keys().next().value!);
   }
 
   private secretsFor(resources: Resource[]): SecretResolver {
@@ -186,9 +195,13 @@ export class Engine {
     return createSecretResolver(this.store, resources);
   }
 
-  private async providersForRevision(rev: Revision, sel: ProvidersForOptions): Promise<{ providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] }> {
+  private async providersForRevision(
+    rev: Revision,
+    sel: ProvidersForOptions,
+    live?: Revision | null,
+  ): Promise<{ providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] }> {
     const state = this.resolve(rev);
-    const applied = await this.store.lastApplied();
+    const applied = live === undefined ? await this.store.lastApplied() : (live ?? undefined);
     let previous: ResolvedState | undefined;
     if (applied && applied.hash !== rev.hash) {
       try {
@@ -228,11 +241,11 @@ export class Engine {
 
   // ---- plan -------------------------------------------------------------------------------
 
-  private async prepare(opts: PlanOptions): Promise<Prepared> {
+  private async prepare(opts: PlanOptions, live?: Revision | null): Promise<Prepared> {
     const revision = await this.revisionOrHead(opts.revision);
     const state = this.resolve(revision);
     const sel = { ...(opts.systems ? { systems: opts.systems } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) };
-    const { providers, diagnostics } = await this.providersForRevision(revision, sel);
+    const { providers, diagnostics } = await this.providersForRevision(revision, sel, live);
     const desired = new Map<SystemName, unknown>();
     for (const p of providers.values()) {
       const c = p.compile(state);
@@ -268,13 +281,13 @@ export class Engine {
   }
 
   /** A saved plan, checked against reality now: refuse when any system moved since. */
-  private async prepareSaved(plan: Plan): Promise<Prepared> {
+  private async prepareSaved(plan: Plan, live?: Revision | null): Promise<Prepared> {
     const revision = await this.store.getRevision(plan.revision);
     if (!revision || revision.hash !== plan.revision) {
       throw new HecateError("unknown-revision", `the plan's revision ${plan.revision.slice(0, 12)} is not in the store`, { status: 404 });
     }
     const systems = Object.keys(plan.fingerprints) as SystemName[];
-    const { providers } = await this.providersForRevision(revision, { systems });
+    const { providers } = await this.providersForRevision(revision, { systems }, live);
     const missing = systems.filter((s) => !providers.has(s));
     if (missing.length) throw new HecateError("stale-plan", `the plan covers ${missing.join(", ")} which this revision no longer needs; plan again`, { status: 409 });
     const actual = await this.readAll(providers, this.ctx(revision.resources));
@@ -301,7 +314,7 @@ export class Engine {
 
   // ---- safety rails -----------------------------------------------------------------------
 
-  private async checkRails(prep: Prepared, opts: ApplyOptions): Promise<void> {
+  private async checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefined): Promise<void> {
     const { plan } = prep;
     if (hasErrors(plan.diagnostics)) {
       const notBuilt = plan.diagnostics.find((d) => d.code === "not-built" && d.severity === "error");
@@ -318,7 +331,7 @@ export class Engine {
       );
     }
     if (!opts.allowProtected) {
-      const applied = await this.store.lastApplied();
+      const applied = live;
       if (applied) {
         const keep = new Set(prep.resources.map(address));
         const gone = applied.resources.filter((r) => r.metadata.protected && !keep.has(address(r))).map(address);
@@ -348,32 +361,33 @@ export class Engine {
     const o: ApplyOptions = { ...opts, ...(onEvent ? { onEvent } : {}) };
     const sel: PlanOptions = isPlan(planOrOpts) ? {} : { ...planOrOpts, ...(opts.systems ? { systems: opts.systems } : {}) };
     if (o.dryRun) {
-      const prep = isPlan(planOrOpts) ? await this.prepareSaved(planOrOpts) : await this.prepare(sel);
-      await this.checkRails(prep, o);
+      const live = (await this.store.lastApplied()) ?? null;
+      const prep = isPlan(planOrOpts) ? await this.prepareSaved(planOrOpts, live) : await this.prepare(sel, live);
+      await this.checkRails(prep, o, live ?? undefined);
       return { applyId: "", revision: prep.revision.hash, status: "dry-run", steps: [], diagnostics: prep.plan.diagnostics, plan: prep.plan };
     }
     const held = await this.lock(o);
     try {
       await this.recoverHeld();
-      const prep = isPlan(planOrOpts) ? await this.prepareSaved(planOrOpts) : await this.prepare(sel);
-      await this.checkRails(prep, o);
-      return await this.execute(prep, o);
+      const live = (await this.store.lastApplied()) ?? null;
+      const prep = isPlan(planOrOpts) ? await this.prepareSaved(planOrOpts, live) : await this.prepare(sel, live);
+      await this.checkRails(prep, o, live ?? undefined);
+      return await this.execute(prep, o, live ?? undefined);
     } finally {
       await held.release();
     }
   }
 
-  private async execute(prep: Prepared, o: ApplyOptions): Promise<ApplyResult> {
+  private async execute(prep: Prepared, o: ApplyOptions, live: Revision | undefined): Promise<ApplyResult> {
     const { plan, revision } = prep;
     if (plan.steps.length === 0) {
-      const applied = await this.store.lastApplied();
+      const applied = live;
       // Reality already matches: remember that this revision is what is live.
       if (applied?.hash !== revision.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await this.store.setApplied(revision.hash);
       return { applyId: "", revision: revision.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan };
     }
     const applyId = randomUUID();
     const state = this.resolve(revision);
-    const live = await this.store.lastApplied();
     const previous = this.previousState(live, state);
     await this.store.beginApply({ applyId, revision: revision.hash, holder: this.holder });
     await this.store.journal({
@@ -388,8 +402,9 @@ export class Engine {
         provider,
         desired: plan.desired[s.system],
         actual: prep.actual.get(s.system),
+        fingerprint: plan.fingerprints[s.system] ?? fingerprint(prep.actual.get(s.system)),
         changes: s.changes,
-        previous: previous ? provider.compile(previous).desired : undefined,
+        previous: () => (previous ? provider.compile(previous).desired : undefined),
       };
     });
     const tx = await runTransaction(steps, {

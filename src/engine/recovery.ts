@@ -16,7 +16,8 @@ export interface RecoveryReport {
 interface StepTrace {
   system: SystemName;
   started: boolean;
-  before?: unknown;
+  /** Fingerprint of the system's state before the step. */
+  before?: string;
   record?: StepRecord;
   undone: boolean;
 }
@@ -33,7 +34,8 @@ export function traceJournal(entries: { event: string; system?: string; data?: u
     }
     if (e.event === "step.start") {
       t.started = true;
-      t.before = (e.data as { before?: unknown } | undefined)?.before;
+      const b = (e.data as { before?: unknown } | undefined)?.before;
+      t.before = typeof b === "string" ? b : undefined;
     } else if (e.event === "step.done") t.record = e.data as StepRecord;
     else if (e.event === "undo.done") t.undone = true;
   }
@@ -74,7 +76,7 @@ export async function recoverApply(
     await store.journal({ applyId: rec.applyId, event: "undo.start", system: t.system });
     try {
       if (!p) throw new Error(`no ${t.system} provider available to undo this step`);
-      await restoreStep(p, { before: t.before, previous: previous(p), ...(t.record ? { record: t.record } : {}) }, ctx, o.timeoutMs);
+      await restoreStep(p, { before: t.before, previous: () => previous(p), ...(t.record ? { record: t.record } : {}) }, ctx, o.timeoutMs);
       await store.journal({ applyId: rec.applyId, event: "undo.done", system: t.system });
       report.steps.push({ system: t.system, status: "undone" });
     } catch (e) {

@@ -12,9 +12,11 @@ export interface TxStep {
   desired: unknown;
   /** Reality when planned: the state a failed step is put back to. */
   actual: unknown;
+  /** fingerprint(actual), journaled so any process can tell whether a step touched reality. */
+  fingerprint: string;
   changes: Change[];
-  /** Compiled desired state of the revision live before this apply (the restore target). */
-  previous: unknown;
+  /** Compiled desired state of the revision live before this apply (the restore target); lazy. */
+  previous: () => unknown;
 }
 
 export interface TxOptions {
@@ -64,13 +66,13 @@ async function emit(onEvent: TxOptions["onEvent"], e: EngineEvent): Promise<void
 
 /**
  * Put one system back to how it was before the apply. First the provider's own undo (when a
- * StepRecord was journaled); then read: reality equal to `before` is done. Otherwise (a step
+ * StepRecord was journaled); then read: reality whose fingerprint is `before` is done. Otherwise (a step
  * interrupted before its record was written, or an undo that did not take) apply `previous`, the
  * compiled desired state of the revision that was live before, and check it took.
  */
 export async function restoreStep(
   p: Provider,
-  s: { before: unknown; previous: unknown; record?: StepRecord },
+  s: { before: string | undefined; previous: () => unknown; record?: StepRecord },
   ctx: ProviderContext,
   timeoutMs: number,
 ): Promise<void> {
@@ -79,12 +81,13 @@ export async function restoreStep(
   }
   const read = () => withTimeout(`read of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }));
   const now = await read();
-  if (s.before !== undefined && fingerprint(now) === fingerprint(s.before)) return;
-  if (s.previous === undefined) throw new Error(`${p.system} differs from before the apply and the earlier desired state is unknown`);
-  const changes = p.diff(s.previous, now);
+  if (s.before !== undefined && fingerprint(now) === s.before) return;
+  const previous = s.previous();
+  if (previous === undefined) throw new Error(`${p.system} differs from before the apply and the earlier desired state is unknown`);
+  const changes = p.diff(previous, now);
   if (changes.length === 0) return;
-  await withTimeout(`restore of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.apply(s.previous, now, changes, { ...ctx, signal }));
-  const left = p.diff(s.previous, await read());
+  await withTimeout(`restore of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.apply(previous, now, changes, { ...ctx, signal }));
+  const left = p.diff(previous, await read());
   if (left.length > 0) throw new Error(`${p.system} still differs from the previous revision in ${left.length} object(s)`);
 }
 
@@ -108,7 +111,7 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       outcome.status = "skipped";
       continue;
     }
-    await store.journal({ applyId, event: "step.start", system, data: { changes: redact(step.changes), before: step.actual } });
+    await store.journal({ applyId, event: "step.start", system, data: { changes: redact(step.changes), before: step.fingerprint } });
     const entry: (typeof touched)[number] = { step, outcome };
     touched.push(entry);
     try {
@@ -140,7 +143,7 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
     await store.journal({ applyId, event: "undo.start", system });
     await emit(o.onEvent, { type: "undo.start", system });
     try {
-      await restoreStep(t.step.provider, { before: t.step.actual, previous: t.step.previous, ...(t.record ? { record: t.record } : {}) }, o.ctx, o.stepTimeoutMs);
+      await restoreStep(t.step.provider, { before: t.step.fingerprint, previous: t.step.previous, ...(t.record ? { record: t.record } : {}) }, o.ctx, o.stepTimeoutMs);
       await store.journal({ applyId, event: "undo.done", system });
       await emit(o.onEvent, { type: "undo.done", system });
       if (t.outcome.status === "applied") t.outcome.status = "undone";

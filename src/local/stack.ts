@@ -1,0 +1,195 @@
+// The local stack: a private Caddy and nginx on loopback, demo backends, the embedded store, and
+// a starter desired state applied through the engine, then proven with real traffic.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { HecateError } from "../diag.js";
+import { createEngine, renderPlan } from "../engine/index.js";
+import { startCaddy, type RunningCaddy } from "../providers/caddy/run.js";
+import { initNginxPrefix, startNginx, type RunningNginx } from "../providers/nginx/run.js";
+import { openStore } from "../store/index.js";
+import type { Store } from "../store/store.js";
+import { startHttpDemo, startTcpEcho, type DemoServer } from "./demo.js";
+
+export interface LocalPorts {
+  http: number; // Caddy's plain-HTTP listener
+  stream: number; // nginx TCP stream listener
+  demoA: number;
+  demoB: number;
+  echo: number;
+}
+
+export const DEFAULT_PORTS: LocalPorts = { http: 8080, stream: 9000, demoA: 18081, demoB: 18082, echo: 19001 };
+
+export interface LocalStack {
+  dir: string;
+  storePath: string;
+  desiredDir: string;
+  ports: LocalPorts;
+  stop: () => Promise<void>;
+}
+
+const HEADER = "# yaml-language-server: $schema=https://hecate.io/schema/hecate.schema.json\n";
+
+/** Settings depend on where the stack runs, so they are rewritten every start. */
+function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts): string {
+  return `${HEADER}apiVersion: hecate.io/v1
+kind: Settings
+metadata:
+  name: local
+spec:
+  caddy:
+    admin: ["${caddyAdmin}"]
+    server: hecate
+    listen: ["127.0.0.1:${ports.http + 363}"]
+    httpPort: ${ports.http}
+    httpsPort: ${ports.http + 363}
+  nginx:
+    prefix: ${nginxPrefix}
+`;
+}
+
+/** The starter state: written once; edit it and run `hecate apply` to change the stack. */
+function starterYaml(ports: LocalPorts): string {
+  return `${HEADER}apiVersion: hecate.io/v1
+kind: Upstream
+metadata:
+  name: demo
+spec:
+  upstreams:
+    - address: 127.0.0.1:${ports.demoA}
+      weight: 3
+    - address: 127.0.0.1:${ports.demoB}
+      weight: 1
+  healthCheck:
+    active:
+      path: /health
+      interval: 5s
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata:
+  name: app
+  labels:
+    env: local
+spec:
+  hosts: [app.localhost]
+  upstream: demo
+  public: true
+  tls:
+    mode: "off"
+  headers:
+    request:
+      set:
+        X-Hecate-Route: app
+    response:
+      remove: [Server]
+---
+apiVersion: hecate.io/v1
+kind: Stream
+metadata:
+  name: echo
+spec:
+  protocol: tcp
+  listen: 127.0.0.1:${ports.stream}
+  upstreams:
+    - address: 127.0.0.1:${ports.echo}
+`;
+}
+
+function httpGet(port: number, host: string, path = "/"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: { Host: host }, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function tcpEcho(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: "127.0.0.1", port }, () => s.write(text));
+    let got = "";
+    s.setTimeout(5000, () => s.destroy(new Error("timeout")));
+    s.on("data", (b) => {
+      got += b.toString();
+      if (got.length >= text.length) {
+        s.end();
+        resolve(got);
+      }
+    });
+    s.on("error", reject);
+  });
+}
+
+export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPorts>; log?: (line: string) => void; color?: boolean }): Promise<LocalStack> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const ports = { ...DEFAULT_PORTS, ...opts.ports };
+  const dir = opts.dir;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const desiredDir = join(dir, "desired");
+  mkdirSync(desiredDir, { recursive: true });
+  const storePath = join(dir, "hecate.db");
+
+  const started: { stop: () => Promise<void> }[] = [];
+  let store: Store | undefined;
+  const stop = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    started.length = 0;
+    await store?.close().catch(() => undefined);
+  };
+  try {
+    const demos: DemoServer[] = [
+      await startHttpDemo("demo-a", ports.demoA),
+      await startHttpDemo("demo-b", ports.demoB),
+      await startTcpEcho("echo", ports.echo),
+    ];
+    for (const d of demos) started.push({ stop: d.close });
+    log(`backends: ${demos.map((d) => `${d.name} ${d.address}`).join(", ")}`);
+
+    const caddy: RunningCaddy = await startCaddy(join(dir, "caddy"));
+    started.push(caddy);
+    log(`caddy: pid ${caddy.pid}, admin ${caddy.admin}`);
+    const nginxPrefix = join(dir, "nginx");
+    if (!existsSync(join(nginxPrefix, "conf", "nginx.conf")) && !existsSync(join(nginxPrefix, "nginx.conf"))) initNginxPrefix(nginxPrefix);
+    const nginx: RunningNginx = await startNginx(nginxPrefix);
+    started.push(nginx);
+    log(`nginx: pid ${nginx.pid}, prefix ${nginxPrefix}`);
+
+    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports));
+    const starter = join(desiredDir, "stack.yaml");
+    if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports));
+
+    store = await openStore({ path: storePath });
+    const engine = createEngine({ store, actor: process.env.USER ?? "local" });
+    const { revision } = await engine.commitFromSource({ type: "dir", paths: [desiredDir] }, { message: "local stack start" });
+    const plan = await engine.plan({ revision: revision.hash });
+    log(renderPlan(plan, { color: opts.color ?? false }).trimEnd());
+    const result = await engine.apply(plan, { maxDeletes: 1000 });
+    if (result.status !== "succeeded" && result.status !== "no-op") {
+      throw new HecateError("local-apply", `apply ${result.status}: ${result.steps.map((s) => `${s.system} ${s.status}${s.error ? ` (${s.error})` : ""}`).join(", ")}`);
+    }
+    log(`apply: ${result.status} (revision ${revision.hash.slice(0, 12)})`);
+
+    const http = await httpGet(ports.http, "app.localhost");
+    if (http.status !== 200) throw new HecateError("local-probe", `GET http://app.localhost:${ports.http}/ through Caddy answered ${http.status}: ${http.body.trim()}`);
+    log(`probe http: GET app.localhost:${ports.http} -> ${http.status} ${http.body.trim()}`);
+    const echoed = await tcpEcho(ports.stream, "hello through nginx\n");
+    if (echoed.trim() !== "hello through nginx") throw new HecateError("local-probe", `TCP echo through nginx on ${ports.stream} returned ${JSON.stringify(echoed)}`);
+    log(`probe tcp: 127.0.0.1:${ports.stream} echoed ${JSON.stringify(echoed.trim())}`);
+
+    const again = await engine.plan();
+    const pending = again.summary.create + again.summary.update + again.summary.delete;
+    if (pending !== 0) throw new HecateError("local-probe", `a second plan still shows ${pending} change(s) right after apply`);
+    log("plan after apply: no changes");
+    return { dir, storePath, desiredDir, ports, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,45 @@
+// Run a private Caddy for the local stack: admin on a unix socket in its own directory, no
+// autosave, its data under that directory. Stopped by its pid.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HecateError } from "../../diag.js";
+
+export interface RunningCaddy {
+  pid: number;
+  /** Admin endpoint as Settings write it: unix:/dir/admin.sock */
+  admin: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function startCaddy(dir: string, opts: { binary?: string; timeoutMs?: number } = {}): Promise<RunningCaddy> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const sock = join(dir, "admin.sock");
+  const file = join(dir, "caddy.json");
+  // persist:false: Hecate's store is the source of truth, Caddy's autosave would be a second one.
+  writeFileSync(file, JSON.stringify({ admin: { listen: `unix/${sock}`, config: { persist: false } } }));
+  const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") };
+  const child = spawn(opts.binary ?? "caddy", ["run", "--config", file], { env, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  while (!existsSync(sock) || !out.includes("admin endpoint started")) {
+    if (child.exitCode !== null) throw new HecateError("caddy-start", `caddy exited while starting:\n${out.trim()}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new HecateError("caddy-start", `caddy did not open its admin socket ${sock} in time:\n${out.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { pid: child.pid ?? -1, admin: `unix:${sock}`, output: () => out, stop };
+}

@@ -1,0 +1,118 @@
+// plan/apply/drift/rollback/render through the CLI against a real Caddy and a real upstream.
+import assert from "node:assert/strict";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
+import { freePort } from "../helpers/proc.js";
+import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { sandbox, type Sandbox } from "./helpers.js";
+
+let sb: Sandbox;
+let caddy: Caddy;
+let up: Upstream;
+let httpPort: number;
+let conf: string;
+
+before(async () => {
+  sb = sandbox();
+  caddy = await startCaddy();
+  up = await startUpstream("app-backend");
+  httpPort = await freePort();
+  const httpsPort = await freePort();
+  conf = `${sb.dir}/conf`;
+  mkdirSync(conf);
+  writeFileSync(
+    `${conf}/settings.yaml`,
+    `apiVersion: hecate.io/v1
+kind: Settings
+metadata:
+  name: settings
+spec:
+  caddy:
+    admin: ["${caddy.admin}"]
+    listen: ["127.0.0.1:${httpsPort}"]
+    httpPort: ${httpPort}
+    httpsPort: ${httpsPort}
+`,
+  );
+  writeFileSync(
+    `${conf}/app.yaml`,
+    `apiVersion: hecate.io/v1
+kind: Route
+metadata:
+  name: app
+spec:
+  hosts: [app.test]
+  upstreams:
+    - address: ${up.address}
+  public: true
+  tls:
+    mode: "off"
+`,
+  );
+});
+after(async () => {
+  await caddy?.stop();
+  await up?.close();
+  sb?.cleanup();
+});
+
+describe("apply through the CLI", () => {
+  it("plan shows the change and stores nothing; apply makes traffic flow", async () => {
+    const p = await sb.hecate(["plan", conf, "--detailed-exitcode"]);
+    assert.equal(p.code, 2, p.stderr);
+    assert.match(p.stdout, /caddy:\n/);
+    assert.match(p.stdout, /Plan: \d+ to create, 0 to update, 0 to delete\./);
+    assert.match((await sb.hecate(["history"])).stdout, /no revisions yet/);
+
+    const dry = await sb.hecate(["apply", conf, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /dry run: nothing applied, nothing stored/);
+    assert.match((await sb.hecate(["history"])).stdout, /no revisions yet/);
+
+    const a = await sb.hecate(["apply", conf]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stdout, /applied revision [0-9a-f]{12} \(caddy\)/);
+    const res = await get(httpPort, "app.test", "/hello");
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).name, "app-backend");
+
+    const again = await sb.hecate(["plan", "--detailed-exitcode"]);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /No changes/);
+    const d = await sb.hecate(["drift", "--detailed-exitcode"]);
+    assert.equal(d.code, 0, d.stdout + d.stderr);
+    assert.match(d.stdout, /caddy: in sync/);
+  });
+
+  it("a destructive apply without a terminal and without --yes is refused; with --yes it goes", async () => {
+    rmSync(`${conf}/app.yaml`);
+    const revs = JSON.parse((await sb.hecate(["history", "-o", "json"])).stdout).length;
+    const refused = await sb.hecate(["apply", conf]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /deletes \d+ objects? and there is no terminal to confirm it.*--yes/);
+    assert.equal(JSON.parse((await sb.hecate(["history", "-o", "json"])).stdout).length, revs, "nothing stored");
+    assert.equal((await get(httpPort, "app.test", "/")).status, 200, "still served");
+
+    const ok = await sb.hecate(["apply", conf, "--yes"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.notEqual((await get(httpPort, "app.test", "/").catch(() => ({ status: 0 }))).status, 200);
+  });
+
+  it("rollback --to the first revision brings the route back; render shows the Caddy config", async () => {
+    const r = await sb.hecate(["rollback", "--to", "1", "--yes"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\+\+\+ b\/Route\/app/);
+    assert.match(r.stdout, /revision #3 [0-9a-f]{12} restores #1/);
+    assert.equal((await get(httpPort, "app.test", "/")).status, 200);
+    const h = await sb.hecate(["history"]);
+    assert.match(h.stdout, /\*3\s+[0-9a-f]{12}.*rollback\S*\s+rollback to #1/);
+
+    const caddyJson = await sb.hecate(["render", "caddy"]);
+    assert.equal(caddyJson.code, 0, caddyJson.stderr);
+    assert.ok(caddyJson.stdout.includes(up.address));
+    const dns = await sb.hecate(["render", "dns"]);
+    assert.equal(dns.code, 1);
+    assert.match(dns.stderr, /^error: .*not built yet/);
+  });
+});

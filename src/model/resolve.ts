@@ -822,6 +822,7 @@ class Resolver {
           upstreams: ups,
           timeouts: { connect, idle },
           proxyProtocol: s.proxyProtocol ?? false,
+          ...(s.balancing ? { balancing: s.balancing } : {}),
           ...(ipFilter ? { ipFilter } : {}),
         };
         out.push({ entry: e, resolved, listenPath: s.listen !== undefined ? ["spec", "listen"] : ["spec", "preset"] });

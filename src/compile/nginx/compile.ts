@@ -10,11 +10,8 @@ export const HEADER_LINE = "# Managed by Hecate — do not edit; changes are ove
 export const HASH_PREFIX = "# hecate-sha256: ";
 export const UPSTREAM_PREFIX = "hecate_";
 
-/**
- * ResolvedStream has no balancing field yet; compile honours one when the model supplies it
- * (hash is what makes `backup` illegal in nginx).
- */
-export type StreamInput = ResolvedStream & { balancing?: StreamBalancing };
+/** A stream as compile takes it (hash balancing is what makes `backup` illegal in nginx). */
+export type StreamInput = ResolvedStream;
 
 /**
  * Ports of mail protocols and the shortest idle timeout each may get. A mail session idles far

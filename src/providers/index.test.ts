@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { resolveState } from "../model/index.js";
+import type { Resource } from "../model/schema.js";
+import { providersFor } from "./index.js";
+
+const docs = [
+  { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { groups: ["staff"], outpost: "127.0.0.1:9000" } },
+  { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "app" }, spec: { hosts: ["app.example.com"], upstreams: [{ address: "127.0.0.1:8080" }], authPolicy: "staff" } },
+  { apiVersion: "hecate.io/v1", kind: "DnsRecord", metadata: { name: "www" }, spec: { name: "www.example.com", type: "A", values: ["192.0.2.1"] } },
+] as Resource[];
+
+test("systems without a provider yet are errors naming them, unless excluded; auth routes still go to caddy", () => {
+  const { state, diagnostics } = resolveState(docs);
+  assert.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
+  const all = providersFor(state!);
+  assert.deepEqual(all.providers.map((p) => p.system), ["caddy"]);
+  assert.deepEqual(all.diagnostics.map((d) => d.message), [
+    "the dns provider is not built yet: 1 object cannot be applied; exclude it with --system caddy,nginx",
+    "the authentik provider is not built yet: 1 object cannot be applied; exclude it with --system caddy,nginx",
+  ]);
+  const some = providersFor(state!, { exclude: ["dns", "authentik"] });
+  assert.deepEqual(some.diagnostics, []);
+  assert.deepEqual(some.providers.map((p) => p.system), ["caddy"]);
+  const only = providersFor(state!, { systems: ["caddy"] });
+  assert.deepEqual(only.diagnostics, []);
+});

@@ -22,7 +22,9 @@
 //   planToJson(plan: Plan): string                                    (machine, secrets redacted)
 //   savePlan(plan: Plan, file: string): Promise<void>;  loadPlan(file): Promise<Plan>
 //   loadSource(spec: SourceSpec): Promise<LoadedSource>
-//   providersFor(state, opts?) (src/providers/index.ts)
+//   providersFor(state, opts?) → { providers, diagnostics }   (src/providers/index.ts)
+//   reconcile switches: store.setSetting(SUSPENDED_KEY, "true" | undefined); breakerState(store);
+//   clearing BREAKER_KEY and FAILURES_KEY closes the breaker by hand.
 //
 // Errors are HecateError with codes: "invalid" (desired state has errors, diagnostics attached),
 // "no-revision", "unknown-revision", "locked", "stale-plan", "too-many-deletes", "protected",
@@ -41,5 +43,6 @@ export type {
 export { renderPlan, planToJson, redact } from "./render-plan.js";
 export { savePlan, loadPlan } from "./plan-file.js";
 export { loadSource, type LoadedSource } from "./source.js";
+export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";
 export type { BackupManifest, RestoreReport } from "./backup.js";
 export type * from "./types.js";

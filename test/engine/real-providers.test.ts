@@ -161,6 +161,16 @@ describe("engine with real Caddy and nginx", () => {
     });
   }
 
+  it("renders the compiled config of caddy and nginx; refuses systems not built yet", async () => {
+    const caddyText = await engine.render("caddy");
+    assert.ok(JSON.parse(caddyText), "caddy renders as JSON");
+    assert.ok(caddyText.includes(ups[1]!.address), "head revision's upstream is in the Caddy JSON");
+    const nginxText = await engine.render("nginx");
+    assert.match(nginxText, new RegExp(`listen\\s+[^;]*${streamPort}`));
+    await assert.rejects(engine.render("dns"), (e: unknown) => (e as { code?: string }).code === "not-built");
+    await assert.rejects(engine.render("authentik"), /authentik compiler and provider are not built yet/);
+  });
+
   it("applies the new revision fully once nothing fails", async () => {
     const res = await engine.apply();
     assert.equal(res.status, "succeeded", JSON.stringify(res.steps));

@@ -5,5 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 npx tsc -p tsconfig.json
+# Nothing a test does may land in the real home: point the XDG directories at a temp dir.
+xdg=$(mktemp -d -t hecate-test-xdg-XXXXXX)
+trap 'rm -rf "$xdg"' EXIT
+export XDG_CONFIG_HOME="$xdg/config" XDG_STATE_HOME="$xdg/state" XDG_DATA_HOME="$xdg/data" XDG_CACHE_HOME="$xdg/cache"
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
-exec node --import tsx --test --test-concurrency=2 --test-timeout=600000 "${files[@]}"
+node --import tsx --test --test-concurrency=2 --test-timeout=600000 "${files[@]}"

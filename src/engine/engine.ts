@@ -1,5 +1,6 @@
 // The Engine: commit, plan, apply (one transaction across systems), recover, drift, reconcile,
 // rollback, backup/restore, render. Surfaces (CLI, API) call only this.
+import { dropSealed } from "./seal.js";
 import { randomUUID } from "node:crypto";
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
@@ -417,6 +418,7 @@ export class Engine {
     });
     await this.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } });
     await this.store.endApply(applyId, tx.status);
+    await dropSealed(this.store, applyId);
     if (tx.status === "succeeded") await this.store.setApplied(revision.hash);
     await this.store.audit({
       actor: this.actor,

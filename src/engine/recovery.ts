@@ -1,5 +1,6 @@
 // Recovery of applies whose process died (crash, SIGKILL, lost host): undo from the journal in
 // reverse so nothing is left half applied, then record what happened.
+import { dropSealed, unsealRecord } from "./seal.js";
 import type { Provider, ProviderContext, StepRecord, SystemName } from "../providers/provider.js";
 import type { ApplyRecord, Store } from "../store/store.js";
 import { APPLY_LOCK, holderDead } from "./lock.js";
@@ -65,6 +66,7 @@ export async function recoverApply(
 ): Promise<RecoveryReport> {
   const entries = await store.readJournal(rec.applyId);
   const traces = traceJournal(entries).filter((t) => t.started);
+  for (const t of traces) if (t.record) t.record = await unsealRecord(store, t.record);
   const report: RecoveryReport = { applyId: rec.applyId, revision: rec.revision, holder: rec.holder, status: "rolled-back", steps: [] };
   await store.journal({ applyId: rec.applyId, event: "recover", data: { by: o.actor, holder: rec.holder } });
   for (const t of traces.reverse()) {
@@ -88,6 +90,7 @@ export async function recoverApply(
   }
   await store.journal({ applyId: rec.applyId, event: "end", data: { status: report.status, recovered: true } });
   await store.endApply(rec.applyId, report.status);
+  await dropSealed(store, rec.applyId);
   await store.audit({
     actor: o.actor,
     action: "apply.recover",

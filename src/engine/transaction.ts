@@ -1,5 +1,6 @@
 // Running a plan's steps as one transaction: journal each step before and after, verify, and on
 // any failure put every touched system back in reverse order. Also the undo used by recovery.
+import { journalData } from "./seal.js";
 import { hasErrors, type Diagnostic } from "../diag.js";
 import type { Change, Provider, ProviderContext, StepRecord, SystemName } from "../providers/provider.js";
 import type { Store } from "../store/store.js";
@@ -119,7 +120,7 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       entry.record = await withTimeout(`apply of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) =>
         p.apply(step.desired, step.actual, step.changes, { ...o.ctx, signal }),
       );
-      await store.journal({ applyId, event: "step.done", system, data: entry.record });
+      await store.journal({ applyId, event: "step.done", system, data: await journalData(store, applyId, system, entry.record) });
       const diags = await withTimeout(`verify of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) => p.verify(step.desired, { ...o.ctx, signal }));
       if (o.probe) diags.push(...(await o.probe(system, step.desired)));
       if (hasErrors(diags)) {

@@ -51,6 +51,8 @@ export interface StepRecord {
   undo: unknown;
   /** Free-form details of what happened (node names, reload ids). */
   detail?: Record<string, unknown>;
+  /** The undo data may hold secret values: the engine keeps it encrypted, never in the journal. */
+  sensitive?: boolean;
 }
 
 export interface Provider<Desired = unknown, Actual = unknown> {

@@ -147,7 +147,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         detail.push({ endpoint: node.endpoint, reloaded: true });
       }
       fullConfigs.delete(actual); // its Etags are stale now
-      return { undo, detail: { nodes: detail } } satisfies StepRecord;
+      // Each node's whole previous config can hold secrets (Hecate's and other apps'): sensitive.
+      return { undo, detail: { nodes: detail }, sensitive: true } satisfies StepRecord;
     },
 
     async undo(record, ctx) {

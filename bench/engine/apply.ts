@@ -1,94 +1,264 @@
-// Engine bench against real Caddy with 10,000 routes: no-op plan time, full apply vs a raw
-// POST /load of the same JSON, one-route change vs a raw /load. Run: node --import tsx bench/engine/apply.ts [routes]
-import { request } from "node:http";
+// Engine bench against a real Caddy: no-op plan time, full apply and one-route apply, each against
+// a raw POST /load of the very same JSON on the same Caddy from the same starting state.
+//
+//   node --import tsx bench/engine/apply.ts [--routes 10000] [--repeat 3] [--out results.json]
+//
+// What is measured (medians of --repeat rounds; engine and raw alternate which goes first, so
+// neither side profits from a warmer Caddy or a warmer V8):
+// - no-op plan: engine.plan() with Caddy already holding the revision (compile, read, diff).
+// - full apply: Caddy holds no Hecate config (raw /load of the config Caddy started with), then
+//   engine.apply() end to end: lock, plan (compile, read, diff), journal, If-Match-guarded
+//   POST /config/, read of the applied Etag, verify, journal, audit, unlock.
+//   raw: the same starting state, then one POST /load of the config the engine produced.
+// - one-route apply: Caddy holds revision A, engine.apply() of revision B (one upstream port
+//   differs), end to end as above. raw: Caddy holds A's config, one POST /load of B's config.
+//   Rounds alternate A→B and B→A so every round is a one-route change.
+// The per-phase breakdown times the provider's calls (compile, read, diff, apply, verify) and
+// the store's; "engine" is what is left (resolve, plan building, redaction, fingerprints).
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createEngine } from "../../src/engine/index.js";
 import type { Resource } from "../../src/model/schema.js";
+import { providersFor } from "../../src/providers/index.js";
+import type { Provider } from "../../src/providers/provider.js";
+import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { openSqliteStore } from "../../src/store/index.js";
+import type { Store } from "../../src/store/store.js";
 import { startCaddy } from "../../test/caddy-provider/caddy.js";
 import { freePort, tempDir } from "../../test/helpers/proc.js";
-import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 
-const N = Number(process.argv[2] ?? 10_000);
+interface Args {
+  routes: number;
+  repeat: number;
+  out?: string;
+}
 
-function admin(base: string, method: string, path: string, body?: string): Promise<string> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method, headers: { "content-type": "application/json" } }, (res) => {
-      let s = "";
-      res.on("data", (c) => (s += c));
-      res.on("end", () => ((res.statusCode ?? 500) >= 400 ? reject(new Error(`${method} ${path}: ${res.statusCode} ${s}`)) : resolve(s)));
-    });
-    req.on("error", reject);
-    req.end(body);
+function parseArgs(argv: string[]): Args {
+  const args: Args = { routes: 10_000, repeat: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    if (a === "--routes" && v) (args.routes = Number.parseInt(v, 10)), i++;
+    else if (a === "--repeat" && v) (args.repeat = Math.max(1, Number.parseInt(v, 10))), i++;
+    else if (a === "--out" && v) (args.out = v), i++;
+    else if (a && /^\d+$/.test(a)) args.routes = Number.parseInt(a, 10); // old form: apply.ts 10000
+    else throw new Error(`unknown argument ${a}; usage: apply.ts [--routes 10000] [--repeat 3] [--out file.json]`);
+  }
+  return args;
+}
+
+/** Time spent per phase while one measured operation runs. */
+type Phases = Record<string, number>;
+let phases: Phases = {};
+const add = (name: string, ms: number) => (phases[name] = (phases[name] ?? 0) + ms);
+
+function timed<A extends unknown[], R>(name: string, fn: (...a: A) => R): (...a: A) => R {
+  return (...a: A) => {
+    const t = performance.now();
+    const r = fn(...a);
+    if (r instanceof Promise) return r.finally(() => add(name, performance.now() - t)) as R;
+    add(name, performance.now() - t);
+    return r;
+  };
+}
+
+function timedProvider(p: Provider): Provider {
+  return {
+    system: p.system,
+    compile: timed("compile", p.compile.bind(p)),
+    read: timed("read", p.read.bind(p)),
+    diff: timed("diff", p.diff.bind(p)),
+    apply: timed("apply", p.apply.bind(p)),
+    undo: timed("undo", p.undo.bind(p)),
+    verify: timed("verify", p.verify.bind(p)),
+  };
+}
+
+function timedStore(s: Store): Store {
+  return new Proxy(s, {
+    get(target, key, recv) {
+      const v = Reflect.get(target, key, recv) as unknown;
+      return typeof v === "function" ? timed("store", (v as (...a: unknown[]) => unknown).bind(target)) : v;
+    },
   });
 }
 
-async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; phases: Phases; value: T }> {
+  phases = {};
   const t = performance.now();
-  const v = await fn();
-  return [performance.now() - t, v];
+  const value = await fn();
+  const ms = performance.now() - t;
+  const known = Object.values(phases).reduce((a, b) => a + b, 0);
+  return { ms, phases: { ...phases, engine: ms - known }, value };
 }
 
-const caddy = await startCaddy();
-const dir = tempDir("hecate-bench-engine-");
-const store = await openSqliteStore({ path: join(dir.path, "store.db"), secretKey: randomBytes(32) });
-try {
-  const httpPort = await freePort();
-  const httpsPort = await freePort();
-  const settings = {
-    apiVersion: "hecate.io/v1",
-    kind: "Settings",
-    metadata: { name: "settings" },
-    spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${httpsPort}`], httpPort, httpsPort } },
-  } as Resource;
-  const routes = (changed = -1): Resource[] =>
-    Array.from({ length: N }, (_, i) => ({
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const medianPhases = (ps: Phases[]): Phases => {
+  const keys = [...new Set(ps.flatMap((p) => Object.keys(p)))];
+  return Object.fromEntries(keys.map((k) => [k, median(ps.map((p) => p[k] ?? 0))]));
+};
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const N = args.routes;
+  const caddy = await startCaddy();
+  const dir = tempDir("hecate-bench-engine-");
+  const store = await openSqliteStore({ path: join(dir.path, "store.db"), secretKey: randomBytes(32) });
+  try {
+    const client = new CaddyClient(caddy.admin, { timeoutMs: 300_000 });
+    // The raw side: the same client code path Hecate's provider uses, minus everything else.
+    const rawLoad = async (body: string) => {
+      await client.call("POST", "/load", body);
+    };
+    const httpPort = await freePort();
+    const httpsPort = await freePort();
+    const outpostPort = await freePort(); // nothing listens: only the config is measured here
+    const settings = {
       apiVersion: "hecate.io/v1",
-      kind: "Route",
-      metadata: { name: `r${String(i).padStart(5, "0")}` },
-      spec: { hosts: [`r${i}.bench.example.com`], upstreams: [{ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${i === changed ? 9090 : 8080}` }], public: true, tls: { mode: "off" } },
-    }) as Resource);
-  const emptyConfig = await admin(caddy.admin, "GET", "/config/");
-  const engine = createEngine({ store, actor: "bench" });
+      kind: "Settings",
+      metadata: { name: "settings" },
+      spec: {
+        caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${httpsPort}`], httpPort, httpsPort },
+        authentik: { url: `http://127.0.0.1:${outpostPort}`, token: "env:BENCH_AUTHENTIK_TOKEN", outpost: `127.0.0.1:${outpostPort}` },
+      },
+    } as Resource;
+    const policy = { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { mode: "forward_single", groups: ["staff"] } } as Resource;
+    // 80% of the routes protected (every fifth one public), one upstream each.
+    const routes = (changed = -1): Resource[] =>
+      Array.from({ length: N }, (_, i) => ({
+        apiVersion: "hecate.io/v1",
+        kind: "Route",
+        metadata: { name: `r${String(i).padStart(5, "0")}` },
+        spec: {
+          hosts: [`r${i}.bench.example.com`],
+          upstreams: [{ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${i === changed ? 9090 : 8080}` }],
+          ...(i % 5 === 4 ? { public: true } : { authPolicy: "staff" }),
+          tls: { mode: "off" },
+        },
+      }) as Resource);
+    const emptyConfig = (await client.call("GET", "/config/")).body;
+    const engine = createEngine({
+      store: timedStore(store),
+      actor: "bench",
+      providers: (state, opts) => {
+        const built = providersFor(state, opts);
+        return { providers: built.providers.map(timedProvider), diagnostics: built.diagnostics };
+      },
+    });
+    // authentik is not built yet: the bench measures the Caddy part of the transaction.
+    const sel = { systems: ["caddy" as const] };
 
-  await engine.commit([settings, ...routes()], { message: "bench" });
-  const [tPlanFull, planFull] = await time(() => engine.plan());
-  const [tApply, applied] = await time(() => engine.apply());
-  if (applied.status !== "succeeded") throw new Error(`apply ${applied.status}: ${JSON.stringify(applied.steps)}`);
-  const fullConfig = await admin(caddy.admin, "GET", "/config/");
+    const revA = (await engine.commit([settings, policy, ...routes()], { message: "bench A" })).revision;
+    const revB = (await engine.commit([settings, policy, ...routes(Math.floor(N / 2))], { message: "bench B" })).revision;
+    const live = async () => (await client.call("GET", "/config/")).body;
 
-  const noop: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const [t, p] = await time(() => engine.plan());
-    if (p.steps.length) throw new Error(`phantom diff: ${JSON.stringify(p.steps).slice(0, 400)}`);
-    noop.push(t);
+    // Warm-up (not measured): first compile, first apply, capture each revision's full JSON.
+    await engine.apply({ ...sel, revision: revA.hash });
+    const configA = await live();
+    await engine.apply({ ...sel, revision: revB.hash });
+    const configB = await live();
+    await engine.apply({ ...sel, revision: revA.hash });
+    const plan0 = await engine.plan({ ...sel, revision: revA.hash });
+    if (plan0.steps.length) throw new Error(`phantom diff after apply: ${JSON.stringify(plan0.steps).slice(0, 400)}`);
+
+    // No-op plans.
+    const noop: { ms: number; phases: Phases }[] = [];
+    for (let i = 0; i < Math.max(5, args.repeat); i++) {
+      const m = await measure(() => engine.plan({ ...sel, revision: revA.hash }));
+      if (m.value.steps.length) throw new Error(`phantom diff: ${JSON.stringify(m.value.steps).slice(0, 400)}`);
+      noop.push(m);
+    }
+
+    // Full apply vs raw /load, from Caddy holding no Hecate config.
+    const full: { ms: number; phases: Phases }[] = [];
+    const rawFull: number[] = [];
+    for (let i = 0; i < args.repeat; i++) {
+      const engineSide = async () => {
+        await rawLoad(emptyConfig);
+        const m = await measure(() => engine.apply({ ...sel, revision: revA.hash }).then((r) => (r.status === "succeeded" ? r : Promise.reject(new Error(`apply ${r.status}`)))));
+        if (m.value.plan?.summary.create !== m.value.plan?.steps[0]?.changes.length) throw new Error("full apply was not all creates");
+        full.push(m);
+      };
+      const rawSide = async () => {
+        await rawLoad(emptyConfig);
+        const t = performance.now();
+        await rawLoad(configA);
+        rawFull.push(performance.now() - t);
+      };
+      if (i % 2 === 0) (await engineSide(), await rawSide());
+      else (await rawSide(), await engineSide());
+    }
+
+    // One route changed vs raw /load, alternating A→B and B→A.
+    const one: { ms: number; phases: Phases }[] = [];
+    const rawOne: number[] = [];
+    for (let i = 0; i < args.repeat; i++) {
+      const [from, to, fromCfg, toCfg] = i % 2 === 0 ? [revA, revB, configA, configB] : [revB, revA, configB, configA];
+      const engineRun = async () => {
+        await rawLoad(fromCfg);
+        const pre = await engine.plan({ ...sel, revision: from.hash });
+        if (pre.steps.length) throw new Error("starting state is not the previous revision");
+        const m = await measure(() => engine.apply({ ...sel, revision: to.hash }));
+        if (m.value.status !== "succeeded" || m.value.plan?.summary.update !== 1 || m.value.plan.summary.create || m.value.plan.summary.delete) {
+          throw new Error(`one-route apply: ${m.value.status} ${JSON.stringify(m.value.plan?.summary)}`);
+        }
+        one.push(m);
+      };
+      const rawRun = async () => {
+        await rawLoad(fromCfg);
+        const t = performance.now();
+        await rawLoad(toCfg);
+        rawOne.push(performance.now() - t);
+      };
+      if (i % 2 === 0) (await engineRun(), await rawRun());
+      else (await rawRun(), await engineRun());
+    }
+
+    const f = (ms: number) => `${ms.toFixed(0)} ms`;
+    const fmtPhases = (p: Phases) =>
+      ["compile", "read", "diff", "apply", "verify", "store", "engine"]
+        .filter((k) => p[k] !== undefined)
+        .map((k) => `${k} ${p[k]!.toFixed(0)}`)
+        .join(", ");
+    const res = {
+      routes: N,
+      protected: N - Math.floor((N + 1) / 5),
+      configBytes: Buffer.byteLength(configA),
+      repeat: args.repeat,
+      noopPlanMs: median(noop.map((m) => m.ms)),
+      fullApplyMs: median(full.map((m) => m.ms)),
+      rawFullLoadMs: median(rawFull),
+      oneRouteApplyMs: median(one.map((m) => m.ms)),
+      rawOneLoadMs: median(rawOne),
+      phases: { noopPlan: medianPhases(noop.map((m) => m.phases)), fullApply: medianPhases(full.map((m) => m.phases)), oneRouteApply: medianPhases(one.map((m) => m.phases)) },
+      samples: { noopPlan: noop.map((m) => m.ms), fullApply: full.map((m) => m.ms), rawFull, oneRouteApply: one.map((m) => m.ms), rawOne },
+    };
+    const fullRatio = res.fullApplyMs / res.rawFullLoadMs;
+    const oneRatio = res.oneRouteApplyMs / res.rawOneLoadMs;
+    console.log(`routes: ${N} (${res.protected} protected), config ${(res.configBytes / 1e6).toFixed(1)} MB, medians of ${args.repeat} (no-op plan: ${noop.length})`);
+    console.log(`no-op plan:               ${f(res.noopPlanMs)}   target <= 1500 ms: ${res.noopPlanMs <= 1500 ? "ok" : "MISSED"}   [${fmtPhases(res.phases.noopPlan)}]`);
+    console.log(`full apply (engine):      ${f(res.fullApplyMs)}   [${fmtPhases(res.phases.fullApply)}]`);
+    console.log(`raw POST /load, same JSON: ${f(res.rawFullLoadMs)}   ratio ${fullRatio.toFixed(2)}x (target <= 1.25x: ${fullRatio <= 1.25 ? "ok" : "MISSED"})`);
+    console.log(`one-route apply (engine): ${f(res.oneRouteApplyMs)}   [${fmtPhases(res.phases.oneRouteApply)}]`);
+    console.log(`raw POST /load, same JSON: ${f(res.rawOneLoadMs)}   ratio ${oneRatio.toFixed(2)}x (target <= 1.25x: ${oneRatio <= 1.25 ? "ok" : "MISSED"})`);
+    console.log(`samples (ms): ${JSON.stringify(Object.fromEntries(Object.entries(res.samples).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`);
+    if (args.out) {
+      writeFileSync(args.out, JSON.stringify({ caddy: "2.6.2", ...res, fullRatio, oneRatio }, null, 2) + "\n");
+      console.log(`results written to ${args.out}`);
+    }
+  } finally {
+    await store.close();
+    await caddy.stop();
+    dir.cleanup();
   }
-
-  // Raw /load of the same JSON from an empty server: what one POST costs on its own.
-  await admin(caddy.admin, "POST", "/load", emptyConfig);
-  const [tRawFull] = await time(() => admin(caddy.admin, "POST", "/load", fullConfig));
-
-  // One route changed: the engine (read, diff, /load, verify, journal) vs a raw /load of the result.
-  await engine.commit([settings, ...routes(4242)], { message: "one route" });
-  const [tOne, one] = await time(() => engine.apply());
-  if (one.status !== "succeeded" || one.plan?.summary.update !== 1) throw new Error(`one-route apply: ${one.status} ${JSON.stringify(one.plan?.summary)}`);
-  const oneConfig = await admin(caddy.admin, "GET", "/config/");
-  await admin(caddy.admin, "POST", "/load", fullConfig);
-  const [tRawOne] = await time(() => admin(caddy.admin, "POST", "/load", oneConfig));
-
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const f = (ms: number) => `${ms.toFixed(0)} ms`;
-  console.log(`routes: ${N} (config ${(fullConfig.length / 1e6).toFixed(1)} MB, plan ${planFull.summary.create} creates)`);
-  console.log(`first plan (read+compile+diff):  ${f(tPlanFull)}`);
-  console.log(`no-op plan (median of 5):        ${f(median(noop))}   target <= 1500 ms`);
-  console.log(`full apply (engine):             ${f(tApply)}`);
-  console.log(`raw POST /load, same JSON:       ${f(tRawFull)}   ratio ${(tApply / tRawFull).toFixed(2)}x (target <= 1.25x)`);
-  console.log(`one-route apply (engine):        ${f(tOne)}`);
-  console.log(`raw POST /load, one changed:     ${f(tRawOne)}   ratio ${(tOne / tRawOne).toFixed(2)}x (target <= 1.25x)`);
-} finally {
-  await store.close();
-  await caddy.stop();
-  dir.cleanup();
 }
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  process.exitCode = 1;
+});

@@ -4,7 +4,9 @@ import { addExamples, register, type CommandDef, type RunState } from "./core/de
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { diff } from "./commands/diff.js";
+import { audit } from "./commands/audit.js";
 import { history } from "./commands/history.js";
+import { unlock } from "./commands/unlock.js";
 import { listCommand } from "./commands/list.js";
 import { presets } from "./commands/presets.js";
 import { readCommand } from "./commands/read.js";
@@ -25,7 +27,7 @@ const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; 
   { name: "delete", summary: "remove a resource (a new revision)", make: deleteCommand, example: "hecate delete upstream backend-api --cascade --dry-run" },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS];
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock];
 
 export function buildProgram(state: RunState, name = "hecate"): Command {
   const program = new Command(name);

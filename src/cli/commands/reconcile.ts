@@ -1,4 +1,6 @@
 // `hecate reconcile [--watch]`: put reality back to the last applied revision, once or in a loop.
+import { UsageError } from "../../diag.js";
+import { SUSPENDED_KEY, breakerState } from "../../engine/reconcile.js";
 import type { CommandDef } from "../core/define.js";
 import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
 import { method, printPlan } from "./engine.js";
@@ -13,9 +15,25 @@ export const reconcile: CommandDef = {
     DRY_RUN,
     { flags: "--watch", description: "keep reconciling until interrupted (backoff and circuit breaker on errors)" },
     { flags: "--interval <duration>", description: "time between rounds with --watch (default 60s)" },
+    { flags: "--suspend", description: "pause every reconcile loop sharing this store (until --resume)" },
+    { flags: "--resume", description: "let reconcile loops run again" },
+    { flags: "--status", description: "show whether reconciling is suspended and the circuit breaker's state" },
   ],
-  examples: ["hecate reconcile --dry-run", "hecate reconcile --yes", "hecate reconcile --watch --interval 60s --yes"],
+  examples: ["hecate reconcile --dry-run", "hecate reconcile --yes", "hecate reconcile --watch --interval 60s --yes", "hecate reconcile --suspend"],
   async run(ctx, _args, opts) {
+    if (opts.suspend || opts.resume || opts.status) {
+      if (opts.suspend && opts.resume) throw new UsageError("--suspend and --resume exclude each other");
+      const store = await ctx.store();
+      if (opts.suspend) await store.setSetting(SUSPENDED_KEY, "true");
+      if (opts.resume) await store.setSetting(SUSPENDED_KEY, undefined);
+      if (opts.suspend || opts.resume) await store.audit({ actor: ctx.author, action: opts.suspend ? "reconcile.suspend" : "reconcile.resume" });
+      const suspended = (await store.getSetting(SUSPENDED_KEY)) === "true";
+      const breaker = await breakerState(store);
+      if (ctx.format("table") === "json") return void ctx.json({ suspended, breaker: breaker ?? null });
+      ctx.out(`reconcile: ${suspended ? "suspended (hecate reconcile --resume)" : "active"}`);
+      if (breaker) ctx.out(`circuit breaker: open since ${breaker.openedAt} until ${breaker.until} after ${breaker.failures} failures: ${breaker.error}`);
+      return 0;
+    }
     const engine = await ctx.engine();
     const o = applyOptions(ctx, opts);
     if (opts.watch) {

@@ -1,5 +1,6 @@
 // What every command gets injected: io, output settings, the author, and lazily opened store,
 // model and engine (opened on first use so `--help` and `validate` never touch the store).
+import { userInfo } from "node:os";
 import { HecateError } from "../../diag.js";
 import type { Store } from "../../store/store.js";
 import { askYesNo, type Io } from "./io.js";
@@ -33,7 +34,7 @@ export class Context {
     const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "";
     this.paint = makePaint(flags.color !== false && !noColor && io.isTTY && io.env.TERM !== "dumb");
     this.quiet = Boolean(flags.quiet);
-    this.author = flags.author || io.env.HECATE_AUTHOR || io.env.USER || io.env.USERNAME || "unknown";
+    this.author = flags.author || io.env.HECATE_AUTHOR || io.env.USER || io.env.USERNAME || osUser();
     this.storePath = flags.store || io.env.HECATE_STORE || undefined;
     this.output = flags.output;
   }
@@ -114,5 +115,14 @@ async function importPart<T>(load: () => Promise<T>, what: string): Promise<T> {
       throw new HecateError("not-built", `the ${what} is not built yet (${(e as Error).message.split("\n")[0]})`);
     }
     throw e;
+  }
+}
+
+/** The login name when $USER is not set (services, containers); never fails. */
+function osUser(): string {
+  try {
+    return userInfo().username || "unknown";
+  } catch {
+    return "unknown";
   }
 }

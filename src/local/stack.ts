@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { HecateError } from "../diag.js";
 import { createEngine, renderPlan } from "../engine/index.js";
@@ -166,7 +167,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports));
 
     store = await openStore({ path: storePath });
-    const engine = createEngine({ store, actor: process.env.USER ?? "local" });
+    const engine = createEngine({ store, actor: process.env.USER || userInfo().username || "local" });
     const { revision } = await engine.commitFromSource({ type: "dir", paths: [desiredDir] }, { message: "local stack start" });
     const plan = await engine.plan({ revision: revision.hash });
     log(renderPlan(plan, { color: opts.color ?? false }).trimEnd());

@@ -5,6 +5,7 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { HecateError } from "../diag.js";
 import { createEngine, renderPlan } from "../engine/index.js";
 import { startCaddy, type RunningCaddy } from "../providers/caddy/run.js";
@@ -31,7 +32,9 @@ export interface LocalStack {
   stop: () => Promise<void>;
 }
 
-const HEADER = "# yaml-language-server: $schema=https://hecate.io/schema/hecate.schema.json\n";
+/** Editors validate the generated files against the schema shipped with this checkout. */
+const SCHEMA = fileURLToPath(new URL("../../schema/hecate.schema.json", import.meta.url));
+const HEADER = `# yaml-language-server: $schema=${SCHEMA}\n`;
 
 /** Settings depend on where the stack runs, so they are rewritten every start. */
 function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts): string {

@@ -62,6 +62,8 @@ export interface LiveConfig {
   config: unknown;
   /** `"/config/ <hash>"`, ready for If-Match. */
   etag: string;
+  /** The body exactly as Caddy sent it (see caddyText in owned.ts). */
+  text?: string;
 }
 
 export interface UpstreamStatus {
@@ -134,16 +136,22 @@ export class CaddyClient {
 
   /** GET /config/: the whole live config and its Etag. */
   async getConfig(): Promise<LiveConfig> {
-    const res = await this.call("GET", "/config/");
-    const etag = res.trailers["etag"] ?? (typeof res.headers["etag"] === "string" ? res.headers["etag"] : undefined);
-    if (!etag) throw new HecateError("caddy-rejected", `Caddy at ${this.label} answered GET /config/ without an Etag (needs Caddy 2.5.2 or later)`, { status: 502 });
+    const { text, etag } = await this.getConfigText();
     let config: unknown;
     try {
-      config = JSON.parse(res.body);
+      config = JSON.parse(text);
     } catch {
       throw new HecateError("caddy-rejected", `Caddy at ${this.label} answered GET /config/ with something that is not JSON`, { status: 502 });
     }
-    return { config, etag };
+    return { config, etag, text };
+  }
+
+  /** GET /config/ without parsing it: the text and its Etag (for comparing, not for reading). */
+  async getConfigText(): Promise<{ text: string; etag: string }> {
+    const res = await this.call("GET", "/config/");
+    const etag = res.trailers["etag"] ?? (typeof res.headers["etag"] === "string" ? res.headers["etag"] : undefined);
+    if (!etag) throw new HecateError("caddy-rejected", `Caddy at ${this.label} answered GET /config/ without an Etag (needs Caddy 2.5.2 or later)`, { status: 502 });
+    return { text: res.body, etag };
   }
 
   /**
@@ -151,7 +159,12 @@ export class CaddyClient {
    * (POST /config/ + If-Match, because /load ignores If-Match). 412 → caddy-changed.
    */
   async putConfig(config: unknown, etag?: string): Promise<void> {
-    await this.call("POST", "/config/", JSON.stringify(config), etag ? { "If-Match": etag } : {});
+    await this.putConfigText(JSON.stringify(config), etag);
+  }
+
+  /** putConfig with the body already encoded (Hecate sends caddyText, which it then compares). */
+  async putConfigText(body: string, etag?: string): Promise<void> {
+    await this.call("POST", "/config/", body, etag ? { "If-Match": etag } : {});
   }
 
   /** POST /load: replace the whole config, unguarded (Caddy ignores If-Match here). */

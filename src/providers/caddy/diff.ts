@@ -1,6 +1,6 @@
 // Diff two owned Caddy configs at route granularity: one Change per @id, server settings apart. Pure.
 import type { Change, FieldChange } from "../provider.js";
-import { type OwnedConfig, type JsonObject, isObject, isSecretMarker, normalize, normalizeOwned, ownedId, ownedKey } from "./owned.js";
+import { type OwnedConfig, type JsonObject, isNormalized, isObject, isSecretMarker, normalize, normalizeOwned, ownedId, ownedKey } from "./owned.js";
 
 /** One diffable object of the owned config. */
 export interface OwnedItem {
@@ -8,6 +8,11 @@ export interface OwnedItem {
   id: string;
   value: unknown;
   resource?: string;
+}
+
+/** An item with its kind:id key. */
+interface KeyedItem extends OwnedItem {
+  key: string;
 }
 
 /** Hecate's @ids name the resource they come from: hecate-route-<name>[_wildcard] → Route/<name>. */
@@ -25,26 +30,45 @@ function resourceOf(id: string): string | undefined {
  */
 function routeItems(route: unknown, fallbackId: string, out: OwnedItem[]): void {
   const id = ownedId(route) ?? fallbackId;
-  const lift = (v: unknown): unknown => {
-    if (Array.isArray(v)) {
-      return v.map((x) => {
-        const nested = ownedId(x);
-        if (nested !== undefined && x !== route) {
-          routeItems(x, nested, out);
-          return { "@id": nested };
-        }
-        return lift(x);
-      });
-    }
-    if (isObject(v)) {
-      const o: JsonObject = {};
-      for (const [k, x] of Object.entries(v)) o[k] = lift(x);
-      return o;
-    }
-    return v;
-  };
-  const value = isObject(route) ? Object.fromEntries(Object.entries(route).map(([k, x]) => [k, lift(x)])) : route;
+  const value = isObject(route) ? liftNested(route, route, out) : route;
   out.push({ kind: "route", id, value, resource: resourceOf(id) });
+}
+
+/**
+ * `v` with every nested owned route below it replaced by its {"@id"} reference (and emitted as
+ * an item). Copy on write: a part without nested routes is returned as it is, not copied.
+ */
+function liftNested(v: unknown, route: unknown, out: OwnedItem[]): unknown {
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const nested = ownedId(x);
+      let y: unknown;
+      if (nested !== undefined && x !== route) {
+        routeItems(x, nested, out);
+        y = { "@id": nested };
+      } else y = liftNested(x, route, out);
+      if (y !== x && !copy) copy = v.slice(0, i);
+      if (copy) copy.push(y);
+    }
+    return copy ?? v;
+  }
+  if (isObject(v)) {
+    let copy: JsonObject | undefined;
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const x = v[keys[i]!];
+      const y = liftNested(x, route, out);
+      if (y !== x && !copy) {
+        copy = {};
+        for (let j = 0; j < i; j++) copy[keys[j]!] = v[keys[j]!];
+      }
+      if (copy) copy[keys[i]!] = y;
+    }
+    return copy ?? v;
+  }
+  return v;
 }
 
 function tlsItems(v: unknown, path: string, out: OwnedItem[]): void {
@@ -60,10 +84,26 @@ function tlsItems(v: unknown, path: string, out: OwnedItem[]): void {
   }
 }
 
+/**
+ * Items of configs already seen, by object: a plan's desired config is diffed at plan time and
+ * again in verify, an Actual in plan and in fleet checks. Configs are never modified once built.
+ */
+const itemCache = new WeakMap<object, { list: KeyedItem[]; byKey: Map<string, KeyedItem> }>();
+
+/** ownedItems in config order and by kind:id, cached per config object. */
+function keyedItems(o: OwnedConfig): { list: KeyedItem[]; byKey: Map<string, KeyedItem> } {
+  const hit = itemCache.get(o);
+  if (hit) return hit;
+  const list = ownedItems(o).map((i) => ({ ...i, key: `${i.kind}:${i.id}` }));
+  const entry = { list, byKey: new Map(list.map((i) => [i.key, i])) };
+  itemCache.set(o, entry);
+  return entry;
+}
+
 /** Every diffable object of an owned config, in config order. */
 export function ownedItems(o: OwnedConfig): OwnedItem[] {
   const out: OwnedItem[] = [];
-  const n = normalizeOwned(o);
+  const n = isNormalized(o) ? o : normalizeOwned(o);
   for (const [name, server] of Object.entries(n.apps.http.servers)) {
     const { routes, ...settings } = server;
     out.push({ kind: "server", id: name, value: settings });
@@ -110,6 +150,30 @@ export function fieldChanges(before: unknown, after: unknown, path = "", out: Fi
   return out;
 }
 
+/**
+ * Deep equality of two normalized values (keys sorted, empties dropped), without allocating.
+ * Equal here implies fieldChanges finds nothing; unequal goes through fieldChanges, which also
+ * knows that a secret marker equals a secret.
+ */
+function sameNormalized(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameNormalized(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    if (!sameNormalized((a as JsonObject)[ka[i]!], (b as JsonObject)[kb[i]!])) return false;
+  }
+  return true;
+}
+
 const KIND_ORDER: Record<OwnedItem["kind"], number> = { http: 0, server: 1, "tls-certificate": 2, "tls-policy": 3, tls: 4, route: 5 };
 
 /**
@@ -118,14 +182,15 @@ const KIND_ORDER: Record<OwnedItem["kind"], number> = { http: 0, server: 1, "tls
  * for people reading the plan.
  */
 export function diffOwned(desired: OwnedConfig, actual: OwnedConfig): Change[] {
-  const want = ownedItems(desired);
-  const have = new Map<string, OwnedItem>(ownedItems(actual).map((i) => [`${i.kind}:${i.id}`, i]));
+  const want = keyedItems(desired).list;
+  const have = keyedItems(actual).byKey;
   const seen = new Set<string>();
   const upserts: Change[] = [];
   for (const item of want) {
-    const key = `${item.kind}:${item.id}`;
+    const key = item.key;
     seen.add(key);
     const old = have.get(key);
+    if (old && sameNormalized(old.value, item.value)) continue; // the common case: no field walk
     const base = { system: "caddy" as const, kind: item.kind, id: item.id, ...(item.resource ? { resource: item.resource } : {}) };
     if (!old) {
       upserts.push({ ...base, action: "create", after: item.value });

@@ -84,17 +84,48 @@ function sortKeys(v: unknown): unknown {
  * recursively) so `"headers": {}` sent by compile and an absent key read back do not differ.
  */
 export function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.length ? v.map((x) => normalize(x) ?? null) : undefined;
-  if (isObject(v)) {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v).sort()) {
-      const n = normalize(v[k]);
-      if (n !== undefined) out[k] = n;
-    }
-    return Object.keys(out).length ? out : undefined;
+  if (v === null || v === undefined || v === "") return undefined;
+  if (typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return undefined;
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = normalize(v[i]) ?? null;
+    return out;
   }
-  if (v === null || v === "" || v === undefined) return undefined;
-  return v;
+  const keys = Object.keys(v).sort();
+  const out: JsonObject = {};
+  let n = 0;
+  for (const k of keys) {
+    const x = normalize((v as JsonObject)[k]);
+    if (x !== undefined) (out[k] = x), n++;
+  }
+  return n ? out : undefined;
+}
+
+/**
+ * Caddy's own text for a config: what `GET /config/` answers, byte for byte, in Caddy 2.6.2
+ * (Go's encoding/json: map keys sorted, `<`, `>`, `&`, U+2028/9 escaped, \b and \f as \u00XX,
+ * then a newline). Equal text means an equal config; a value this misses (a rare float, a key
+ * outside the BMP) only makes a comparison fall back to the slower structural one.
+ */
+export function caddyText(v: unknown): string {
+  return JSON.stringify(sortKeys(v)).replace(GO_ESCAPED, goEscape) + "\n";
+}
+
+// A backslash pair is matched as a whole so an escaped backslash followed by "b" stays as it is.
+const GO_ESCAPED = /[<>&\u2028\u2029]|\\[\\bf]/g;
+const GO_ESCAPES: Record<string, string> = {
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "&": "\\u0026",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029",
+  "\\b": "\\u0008",
+  "\\f": "\\u000c",
+  "\\\\": "\\\\",
+};
+function goEscape(m: string): string {
+  return GO_ESCAPES[m] ?? m;
 }
 
 function isEmpty(v: unknown): boolean {
@@ -118,10 +149,49 @@ export function redactSecrets(v: unknown, path = ""): unknown {
     for (const [k, x] of Object.entries(v)) out[k] = redactSecrets(x, path ? `${path}.${k}` : k);
     return out;
   }
-  if (typeof v === "string" && (SECRET_KEY_PATHS.some((r) => r.test(path)) || SECRET_VALUE.some((r) => r.test(v)))) {
-    return { $secret: "redacted" };
-  }
+  if (typeof v === "string" && isSecretAt(v, () => path)) return { $secret: "redacted" };
   return v;
+}
+
+// Every SECRET_KEY_PATHS pattern ends in one of these: the full path is only built for such keys.
+const SECRET_KEY_TAIL = /(password|key|token|secret)$/;
+
+function isSecretAt(v: string, path: () => string, key?: string): boolean {
+  if ((key === undefined || SECRET_KEY_TAIL.test(key)) && SECRET_KEY_PATHS.some((r) => r.test(path()))) return true;
+  return (v.charCodeAt(0) === 36 /* $ */ || v.includes("-----BEGIN")) && SECRET_VALUE.some((r) => r.test(v));
+}
+
+/**
+ * normalize(redactSecrets(v)) in one walk, without building paths for keys that cannot name a
+ * secret: reading 10,000 routes back must not cost more than sending them.
+ */
+function normalizeRedacted(v: unknown, path: string[]): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === "string") {
+    if (isSecretAt(v, () => path.join("."), path[path.length - 1])) return { $secret: "redacted" };
+    return v === "" ? undefined : v;
+  }
+  if (typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return undefined;
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      path.push(String(i));
+      out[i] = normalizeRedacted(v[i], path) ?? null;
+      path.pop();
+    }
+    return out;
+  }
+  if (isSecretMarker(v)) return normalize(v);
+  const out: JsonObject = {};
+  let n = 0;
+  for (const k of Object.keys(v).sort()) {
+    path.push(k);
+    const x = normalizeRedacted((v as JsonObject)[k], path);
+    path.pop();
+    if (x !== undefined) (out[k] = x), n++;
+  }
+  return n ? out : undefined;
 }
 
 // ---- extract --------------------------------------------------------------------------------
@@ -153,13 +223,27 @@ export function extractOwned(full: unknown, server: string = DEFAULT_SERVER): Ow
     const s = liveServers[name];
     if (!isOwnedServerName(name, server) || !isObject(s)) continue;
     const routes = Array.isArray(s["routes"]) ? s["routes"].filter((r) => ownedId(r) !== undefined) : [];
-    servers[name] = { ...s, routes } as CaddyServerJson;
+    // Same result as normalizeOwned(redactSecrets(owned)), in one walk.
+    servers[name] = (normalizeRedacted({ ...s, routes }, ["apps", "http", "servers", name]) ?? {}) as CaddyServerJson;
   }
   const owned: OwnedConfig = { apps: { http: { servers } } };
   for (const k of OWNED_HTTP_KEYS) if (typeof http[k] === "number") owned.apps.http[k] = http[k] as number;
   const tls = ownedTree(apps["tls"]);
-  if (tls !== undefined) owned.apps.tls = tls as JsonObject;
-  return normalizeOwned(redactSecrets(owned) as OwnedConfig);
+  if (tls !== undefined) {
+    const n = normalizeRedacted(tls, ["apps", "tls"]);
+    if (n !== undefined) owned.apps.tls = n as JsonObject;
+  }
+  normalized.add(owned);
+  return owned;
+}
+
+// Owned configs built normalized here; diff need not normalize them again. (Like every config
+// handed around, they are not modified after they are built.)
+const normalized = new WeakSet<object>();
+
+/** Whether `o` came out of extractOwned or normalizeOwned (so normalizing it changes nothing). */
+export function isNormalized(o: OwnedConfig): boolean {
+  return normalized.has(o);
 }
 
 /** Normalize an owned config but keep its skeleton (apps.http.servers always present). */
@@ -175,6 +259,7 @@ export function normalizeOwned(o: OwnedConfig): OwnedConfig {
   }
   const tls = normalize(o.apps?.tls);
   if (tls !== undefined) out.apps.tls = tls as JsonObject;
+  normalized.add(out);
   return out;
 }
 
@@ -213,11 +298,13 @@ function mergeOwnedTree(live: unknown, desired: unknown): unknown {
 
 /**
  * The whole config to send: the live one with Hecate's part replaced by `desired` and nothing
- * else changed. `desired` must already have its secrets resolved.
+ * else changed. `desired` must already have its secrets resolved. The result shares unchanged
+ * parts with `full` and `desired` (copying 10,000 routes costs more than the rest of the merge):
+ * neither input is modified, and the result must not be modified either.
  */
 export function mergeOwned(full: unknown, desired: OwnedConfig, server: string = DEFAULT_SERVER): JsonObject {
-  const out: JsonObject = isObject(full) ? structuredClone(full) : {};
-  const apps: JsonObject = isObject(out["apps"]) ? out["apps"] : {};
+  const out: JsonObject = isObject(full) ? { ...full } : {};
+  const apps: JsonObject = isObject(out["apps"]) ? { ...out["apps"] } : {};
   const http: JsonObject | undefined = isObject(apps["http"]) ? apps["http"] : undefined;
   const liveServers: JsonObject = http && isObject(http["servers"]) ? http["servers"] : {};
   const want = desired.apps.http.servers;
@@ -232,7 +319,7 @@ export function mergeOwned(full: unknown, desired: OwnedConfig, server: string =
     const d = want[name];
     if (d) {
       const routes = mergeOwnedArray(liveRoutes, d.routes ?? []);
-      const next: JsonObject = { ...structuredClone(d) };
+      const next: JsonObject = { ...d };
       if (routes.length) next["routes"] = routes;
       else delete next["routes"];
       servers[name] = next;
@@ -242,7 +329,7 @@ export function mergeOwned(full: unknown, desired: OwnedConfig, server: string =
       if (hand.length) servers[name] = { ...s, routes: hand };
     }
   }
-  for (const [name, d] of Object.entries(want)) if (!(name in servers) && !(name in liveServers)) servers[name] = structuredClone(d);
+  for (const [name, d] of Object.entries(want)) if (!(name in servers) && !(name in liveServers)) servers[name] = d;
 
   const hasHttp = http !== undefined || Object.keys(servers).length > 0 || OWNED_HTTP_KEYS.some((k) => desired.apps.http[k] !== undefined);
   if (hasHttp) {

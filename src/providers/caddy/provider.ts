@@ -1,5 +1,6 @@
 // The Caddy provider: reads Hecate's part of every node's live config, diffs it per route, and
 // applies it as one If-Match-guarded whole-config swap per node, never touching what it does not own.
+import { createHash } from "node:crypto";
 import type { Diagnostic } from "../../diag.js";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
@@ -9,7 +10,7 @@ import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import type { Change, Provider, ProviderContext, StepRecord } from "../provider.js";
 import { CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
-import { DEFAULT_SERVER, type OwnedConfig, canonical, extractOwned, isOwnedServerName, mergeOwned } from "./owned.js";
+import { DEFAULT_SERVER, type OwnedConfig, caddyText, canonical, extractOwned, isOwnedServerName, mergeOwned } from "./owned.js";
 
 /** What read() returns: plain data (no secrets, no foreign config), safe to print and journal. */
 export interface CaddyActual {
@@ -51,6 +52,10 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   // The whole live configs behind an Actual, for apply in the same process. Kept out of the
   // Actual itself because they hold foreign config and resolved secrets.
   const fullConfigs = new WeakMap<CaddyActual, LiveNode[]>();
+  // Per desired config and node: the sha256 of the exact text apply sent. GET /config/ answering
+  // that very text proves the node runs what was sent, so verify can skip the structural compare.
+  const sent = new WeakMap<object, Map<string, string>>();
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, { timeoutMs: opts.timeoutMs, signal: ctx?.signal });
 
   async function readNodes(ctx: ProviderContext): Promise<LiveNode[]> {
@@ -125,14 +130,18 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       const nodes = await nodesFor(actual, ctx);
       const undo: CaddyUndo = { nodes: [] };
       const detail: { endpoint: string; reloaded: boolean }[] = [];
+      const expected = new Map<string, string>();
+      sent.set(desired, expected);
       for (const node of nodes) {
-        const next = mergeOwned(node.config, resolved, server);
-        if (canonical(next) === canonical(node.config)) {
+        // Sent as Caddy's own text, so what GET /config/ answers can be compared byte for byte.
+        const text = caddyText(mergeOwned(node.config, resolved, server));
+        expected.set(node.endpoint, sha256(text));
+        if (node.text !== undefined ? text === node.text : canonical(JSON.parse(text)) === canonical(node.config)) {
           detail.push({ endpoint: node.endpoint, reloaded: false });
           continue; // same bytes: no reload at all
         }
         try {
-          await node.client.putConfig(next, node.etag);
+          await node.client.putConfigText(text, node.etag);
         } catch (err) {
           const rollback = await rollBack(undo, ctx);
           if (err instanceof HecateError) {
@@ -142,7 +151,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           throw err;
         }
         ctx.log?.(`caddy: loaded new config on ${node.client.label}`);
-        const after = await node.client.getConfig().catch(() => undefined);
+        // Only the Etag is needed here (undo refuses to overwrite later edits): no parse.
+        const after = await node.client.getConfigText().catch(() => undefined);
         undo.nodes.push({ endpoint: node.endpoint, previous: node.config, ...(after ? { appliedEtag: after.etag } : {}) });
         detail.push({ endpoint: node.endpoint, reloaded: true });
       }
@@ -157,19 +167,35 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     },
 
     async verify(desired, ctx) {
-      const nodes = await readNodes(ctx);
+      const expected = sent.get(desired);
       const diagnostics: Diagnostic[] = [];
-      for (const node of nodes) {
-        for (const c of diffOwned(desired as unknown as OwnedConfig, extractOwned(node.config, server))) {
-          const what = c.action === "create" ? "is missing" : c.action === "delete" ? "should not be there" : `differs (${(c.fields ?? []).map((f) => f.path).slice(0, 3).join(", ")})`;
-          diagnostics.push({
-            severity: "error",
-            code: "caddy-verify",
-            message: `Caddy ${node.client.label}: ${c.kind} ${c.id} ${what}`,
-            ...(c.resource ? { address: c.resource } : {}),
-          });
-        }
-      }
+      const perNode: Diagnostic[][] = [];
+      await Promise.all(
+        endpoints.map(async (endpoint, i) => {
+          const client = clientFor(endpoint, ctx);
+          const { text } = await client.getConfigText();
+          // Exactly the text apply sent for this desired config: the node runs it, nothing to compare.
+          if (expected?.get(endpoint) === sha256(text)) return;
+          let config: unknown;
+          try {
+            config = JSON.parse(text);
+          } catch {
+            throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
+          }
+          const found: Diagnostic[] = [];
+          for (const c of diffOwned(desired as unknown as OwnedConfig, extractOwned(config, server))) {
+            const what = c.action === "create" ? "is missing" : c.action === "delete" ? "should not be there" : `differs (${(c.fields ?? []).map((f) => f.path).slice(0, 3).join(", ")})`;
+            found.push({
+              severity: "error",
+              code: "caddy-verify",
+              message: `Caddy ${client.label}: ${c.kind} ${c.id} ${what}`,
+              ...(c.resource ? { address: c.resource } : {}),
+            });
+          }
+          perNode[i] = found;
+        }),
+      );
+      for (const found of perNode) if (found) diagnostics.push(...found);
       return diagnostics;
     },
   };

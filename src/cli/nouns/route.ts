@@ -14,6 +14,9 @@ const flags: Flag[] = [
   { flags: "--upstream <address[,weight]|name>", description: "backend host:port with optional weight (repeatable), or the name of an Upstream resource", repeatable: true },
   { flags: "--lb-policy <policy>", description: "load balancing policy", choices: ["round_robin", "weighted_round_robin", "least_conn", "random", "first", "ip_hash", "uri_hash", "cookie"] },
   { flags: "--health-check <path>", description: "actively probe this path on each upstream" },
+  { flags: "--health-check-interval <duration>", description: "time between active health checks (default 30s)" },
+  { flags: "--upstream-tls", description: "speak TLS to the upstreams" },
+  { flags: "--insecure-skip-verify", description: "do not verify the upstream's certificate (only for upstreams with their own self-signed certificate)" },
   { flags: "--auth-policy <name>", description: "require sign-in through this AuthPolicy" },
   { flags: "--public", description: "explicitly public: no authentication" },
   { flags: "--preset <name>", description: "application preset that fills defaults (see `hecate presets`)" },
@@ -25,6 +28,12 @@ const flags: Flag[] = [
   { flags: "--websockets", description: "allow WebSocket upgrades" },
   { flags: "--maintenance [message]", description: "answer 503 with this maintenance message" },
   { flags: "--tls <mode>", description: "certificate mode", choices: ["auto", "internal", "off"] },
+  { flags: "--min-tls <version>", description: "lowest TLS version clients may use", choices: ["1.2", "1.3"] },
+  { flags: "--hsts", description: "send Strict-Transport-Security (one year)" },
+  { flags: "--ip-allow <cidr>", description: "only these client addresses may pass, others get 403 (repeatable)", repeatable: true },
+  { flags: "--ip-deny <cidr>", description: "these client addresses get 403 (repeatable)", repeatable: true },
+  { flags: "--dns-target <ip|host>", description: "manage DNS records for the hosts, pointing at this address" },
+  { flags: "--dns-ttl <seconds>", description: "TTL of those records (default from Settings)" },
   { flags: "--sso-bypass <prefix>", description: "path prefix served without authentication (repeatable)", repeatable: true },
 ];
 
@@ -75,6 +84,14 @@ function apply(s: RouteSpec | Partial<RouteSpec>, o: Opts, resources: readonly R
     next.healthCheck = { ...next.healthCheck, active: { ...next.healthCheck?.active, path: String(o.healthCheck) } };
   }
 
+  if (o.healthCheckInterval !== undefined) {
+    if (!next.healthCheck?.active) throw new UsageError("--health-check-interval needs --health-check PATH (now or already set)");
+    next.healthCheck = { ...next.healthCheck, active: { ...next.healthCheck.active, interval: String(o.healthCheckInterval) } };
+  }
+  if (o.upstreamTls || o.insecureSkipVerify) {
+    next.upstreamTls = { ...next.upstreamTls, enabled: true, ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}) };
+  }
+
   if (o.authPolicy !== undefined && o.public) throw new UsageError("--auth-policy and --public exclude each other");
   if (o.authPolicy !== undefined) {
     next.authPolicy = String(o.authPolicy);
@@ -104,6 +121,16 @@ function apply(s: RouteSpec | Partial<RouteSpec>, o: Opts, resources: readonly R
     next.maintenance = { enabled: true, ...(typeof o.maintenance === "string" ? { message: o.maintenance } : {}) };
   }
   if (o.tls !== undefined) next.tls = { ...next.tls, mode: o.tls as "auto" | "internal" | "off" };
+  if (o.minTls !== undefined) next.tls = { ...next.tls, minVersion: o.minTls as "1.2" | "1.3" };
+  if (o.hsts) next.tls = { ...next.tls, hsts: true };
+  if (o.ipAllow !== undefined || o.ipDeny !== undefined) {
+    next.ipFilter = { ...next.ipFilter, ...(o.ipAllow !== undefined ? { allow: list(o.ipAllow) } : {}), ...(o.ipDeny !== undefined ? { deny: list(o.ipDeny) } : {}) };
+  }
+  if (o.dnsTarget !== undefined || o.dnsTtl !== undefined) {
+    const ttl = o.dnsTtl === undefined ? undefined : Number(o.dnsTtl);
+    if (ttl !== undefined && !Number.isInteger(ttl)) throw new UsageError(`--dns-ttl takes whole seconds, got "${String(o.dnsTtl)}"`);
+    next.dns = { ...next.dns, ...(o.dnsTarget !== undefined ? { target: String(o.dnsTarget) } : {}), ...(ttl !== undefined ? { ttl } : {}) };
+  }
   if (o.ssoBypass !== undefined) next.ssoBypass = list(o.ssoBypass);
   return prune(next) as RouteSpec;
 }

@@ -115,4 +115,18 @@ describe("apply through the CLI", () => {
     assert.equal(dns.code, 1);
     assert.match(dns.stderr, /^error: .*not built yet/);
   });
+
+  it("on a terminal, a destructive plan asks first: 'n' changes nothing, 'y' applies", async () => {
+    // The rollback above brought app back; conf/ (without app.yaml) now deletes it.
+    const revs = JSON.parse((await sb.hecate(["history", "-o", "json"])).stdout).length;
+    const no = await sb.hecate(["apply", conf], { isTTY: true, stdin: "n\n" });
+    assert.equal(no.code, 1, no.stdout + no.stderr);
+    assert.match(no.stdout + no.stderr, /- delete/);
+    assert.equal(JSON.parse((await sb.hecate(["history", "-o", "json"])).stdout).length, revs, "nothing stored");
+    assert.equal((await get(httpPort, "app.test", "/")).status, 200, "still served after 'n'");
+
+    const yes = await sb.hecate(["apply", conf], { isTTY: true, stdin: "y\n" });
+    assert.equal(yes.code, 0, yes.stdout + yes.stderr);
+    assert.notEqual((await get(httpPort, "app.test", "/").catch(() => ({ status: 0 }))).status, 200, "gone after 'y'");
+  });
 });

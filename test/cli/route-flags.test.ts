@@ -40,4 +40,20 @@ describe("route flags", () => {
     assert.match(noPath.stderr, /--health-check-interval needs --health-check/);
     assert.equal((await sb.hecate(["history", "-o", "json"])).stdout, before);
   });
+
+  it("like the eos seeds: a route created by --domain is named after it and found by its host", async () => {
+    const c = await sb.eos(["create", "hecate", "route", "--domain", "shop.example.com", "--upstream", "10.0.0.20:8080", "--public"]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /create route shop\.example\.com: revision/);
+    assert.equal((await sb.eos(["update", "hecate", "route", "shop.example.com", "--upstream", "10.0.0.21:8080"])).code, 0);
+    assert.equal((await sb.hecate(["create", "route", "blog", "--host", "Blog.Example.com", "--upstream", "10.0.0.22:80", "--public"])).code, 0);
+    const byHost = parse((await sb.hecate(["read", "route", "blog.example.com", "-o", "yaml"])).stdout);
+    assert.equal(byHost.metadata.name, "blog", "a host names the one route serving it");
+    assert.equal((await sb.hecate(["create", "route", "--host", "*.bücher.example", "--upstream", "10.0.0.23:80", "--public"])).code, 0);
+    assert.match((await sb.hecate(["list", "routes"])).stdout, /wildcard\.xn--bcher-kva\.example/);
+    assert.equal((await sb.hecate(["create", "route", "blog2", "--host", "blog.example.com", "--path", "/api", "--upstream", "10.0.0.24:80", "--public"])).code, 0);
+    const ambiguous = await sb.hecate(["read", "route", "blog.example.com"]);
+    assert.equal(ambiguous.code, 1);
+    assert.match(ambiguous.stderr, /2 routes serve blog\.example\.com \(blog, blog2\)/);
+  });
 });

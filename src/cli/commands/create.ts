@@ -28,7 +28,7 @@ export async function resourcesFromFile(ctx: Context, file: string, noun: NounDe
       diags.push({ severity: "error", code: "kind", message: `expected kind ${noun.kind} here (this is \`${noun.noun}\`), found ${String(d.resource.kind)}`, pos: d.pos(["kind"]) });
       continue;
     }
-    diags.push(...checkShape(d.resource, (path) => d.pos(path)));
+    diags.push(...checkShape(model, d.resource, { pos: (path) => d.pos(path), ...(d.keyPos ? { keyPos: d.keyPos } : {}) }));
   }
   if (hasErrors(diags)) throw new HecateError("invalid", `${file} is not valid`, { diagnostics: diags.filter((d) => d.severity === "error") });
   if (!docs.length) throw new HecateError("invalid", `${file} holds no ${noun.kind} document`);
@@ -62,6 +62,7 @@ export function createCommand(noun: NounDef): CommandDef {
           throw new UsageError(`NAME "${name}" does not match the file (it defines ${created.map((r) => r.metadata.name).join(", ")})`);
         }
       } else {
+        name ??= noun.defaultName?.(opts);
         if (name === undefined) throw new UsageError(`create ${noun.noun} needs a NAME (or -f FILE)`);
         const built = await noun.create(String(name), opts, ctx, resources);
         const labels = labelsFrom(opts);

@@ -1,7 +1,7 @@
 // The desired state as the CLI edits it: read the head revision, change a copy, validate the
 // whole new state through the model, show the change, and store it as a new revision.
 import { formatDiagnostic, hasErrors, HecateError, type Diagnostic } from "../../diag.js";
-import { ResourceDoc, type Kind, type Resource } from "../../model/schema.js";
+import type { Kind, Resource } from "../../model/schema.js";
 import type { Revision, Store } from "../../store/store.js";
 import type { Context, Model } from "./context.js";
 import { unifiedDiff } from "./unidiff.js";
@@ -17,29 +17,33 @@ export function find(resources: readonly Resource[], kind: Kind, name: string): 
   return resources.find((r) => r.kind === kind && r.metadata.name === name);
 }
 
+/**
+ * By name; a route may also be named by one of its hosts (`eos update hecate route
+ * api.example.com ...`, as operators address sites), when exactly one route serves that host.
+ */
 export function mustFind(resources: readonly Resource[], kind: Kind, name: string, noun: string): Resource {
   const r = find(resources, kind, name);
-  if (!r) throw new HecateError("not-found", `${noun} "${name}" does not exist (see \`hecate list ${noun}\`)`, { status: 404 });
-  return r;
+  if (r) return r;
+  if (kind === "Route") {
+    const host = name.toLowerCase();
+    const serving = resources.filter((x) => x.kind === "Route" && (x.spec as { hosts?: string[] }).hosts?.some((h) => h.toLowerCase() === host));
+    if (serving.length === 1) return serving[0]!;
+    if (serving.length > 1) {
+      throw new HecateError("ambiguous", `${serving.length} routes serve ${name} (${serving.map((x) => x.metadata.name).join(", ")}): name one of them`, { status: 409 });
+    }
+  }
+  throw new HecateError("not-found", `${noun} "${name}" does not exist (see \`hecate list ${noun}\`)`, { status: 404 });
 }
 
-/** Shape check of one resource, with the field path in each message (and its position when known). */
-export function checkShape(r: unknown, pos?: (path: (string | number)[]) => Diagnostic["pos"]): Diagnostic[] {
-  const parsed = ResourceDoc.safeParse(r);
-  if (parsed.success) return [];
+/** Shape check of one resource through the model (readable messages, positions when known). */
+export function checkShape(model: Model, r: unknown, where: { pos?: (path: (string | number)[]) => Diagnostic["pos"]; keyPos?: (path: (string | number)[]) => Diagnostic["pos"] } = {}): Diagnostic[] {
   const address = r && typeof r === "object" && "kind" in r && "metadata" in r ? addressOf(r as Resource) : undefined;
-  return parsed.error.issues.map((i) => ({
-    severity: "error" as const,
-    code: "schema",
-    message: `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`,
-    ...(address ? { address } : {}),
-    ...(pos ? { pos: pos(i.path.filter((p): p is string | number => typeof p !== "symbol")) } : {}),
-  }));
+  return model.checkDocument(r, { ...(address ? { address } : {}), ...where }).diagnostics;
 }
 
 /** Validates the whole state; throws HecateError("invalid") with every error at once. */
 export function validateState(model: Model, resources: Resource[], changed: string[]): Diagnostic[] {
-  const shape = resources.filter((r) => changed.includes(addressOf(r))).flatMap((r) => checkShape(r));
+  const shape = resources.filter((r) => changed.includes(addressOf(r))).flatMap((r) => checkShape(model, r));
   if (hasErrors(shape)) throw invalid(shape);
   const { diagnostics } = model.resolveState(resources);
   if (hasErrors(diagnostics)) throw invalid(diagnostics.filter((d) => d.severity === "error"));

@@ -1,4 +1,5 @@
 // The route noun: hosts and paths to upstreams, with auth, headers, middleware, TLS, maintenance.
+import { domainToASCII } from "node:url";
 import { UsageError } from "../../diag.js";
 import type { Resource, RouteResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
@@ -143,6 +144,12 @@ export const route: NounDef = {
   summary: "hosts and paths proxied to upstreams, with auth and middleware",
   flags,
   updateFlags,
+  defaultName(o) {
+    const first = [...(list(o.host) ?? []), ...(list(o.domain) ?? [])][0];
+    if (!first) return undefined;
+    const name = domainToASCII(first.toLowerCase().replace(/^\*\./, "wildcard.")) || first.toLowerCase();
+    return /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(name) ? name : undefined;
+  },
   create(name, o, _ctx, resources) {
     if (o.host === undefined && o.domain === undefined) throw new UsageError(`create route ${name} needs --host (or -f FILE)`);
     if (o.upstream === undefined) throw new UsageError(`create route ${name} needs --upstream (or -f FILE)`);

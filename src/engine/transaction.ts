@@ -5,7 +5,6 @@ import { hasErrors, type Diagnostic } from "../diag.js";
 import type { Change, Provider, ProviderContext, StepRecord, SystemName } from "../providers/provider.js";
 import type { Store } from "../store/store.js";
 import { fingerprint } from "./canonical.js";
-import { redact } from "./render-plan.js";
 import type { EngineEvent, StepOutcome } from "./types.js";
 
 export interface TxStep {
@@ -32,6 +31,14 @@ export interface TxOptions {
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * One turn of the event loop: requests just issued get connected and written (the connect of a
+ * loopback socket completes within the turn) before synchronous work blocks the loop.
+ */
+export function ioStarted(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** Run fn with an abort signal; reject after ms, then give the operation a grace period to stop. */
@@ -112,7 +119,10 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       outcome.status = "skipped";
       continue;
     }
-    await store.journal({ applyId, event: "step.start", system, data: { changes: redact(step.changes), before: step.fingerprint } });
+    // What is about to change, by name only: the plan holds the values, and a 10,000-route
+    // create must not write every route's config into the journal before anything happens.
+    const changes = step.changes.map((c) => ({ action: c.action, kind: c.kind, id: c.id, ...(c.resource ? { resource: c.resource } : {}) }));
+    await store.journal({ applyId, event: "step.start", system, data: { changes, before: step.fingerprint } });
     const entry: (typeof touched)[number] = { step, outcome };
     touched.push(entry);
     try {
@@ -120,8 +130,13 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       entry.record = await withTimeout(`apply of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) =>
         p.apply(step.desired, step.actual, step.changes, { ...o.ctx, signal }),
       );
+      // Verify's read goes out first and the system answers it while the journal is written;
+      // step.done is still on disk before the verification's outcome is looked at.
+      const verifying = withTimeout(`verify of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) => p.verify(step.desired, { ...o.ctx, signal }));
+      verifying.catch(() => undefined); // a failing journal write must not leave it unhandled
+      await ioStarted();
       await store.journal({ applyId, event: "step.done", system, data: await journalData(store, applyId, system, entry.record) });
-      const diags = await withTimeout(`verify of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) => p.verify(step.desired, { ...o.ctx, signal }));
+      const diags = await verifying;
       if (o.probe) diags.push(...(await o.probe(system, step.desired)));
       if (hasErrors(diags)) {
         throw new Error(`verification failed: ${diags.filter((d) => d.severity === "error").map((d) => d.message).join("; ")}`);

@@ -159,19 +159,24 @@ function withPort(addr: string, port: number): string {
 
 /** Give every route object inside Hecate's servers an @id (stable: parent id + position). */
 function assignIds(routes: CaddyRoute[], parent: string): void {
-  routes.forEach((r, i) => {
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
     if (!r["@id"]) r["@id"] = `${parent}-${i}`;
-    const walk = (v: unknown): void => {
-      if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === "object") {
-        for (const [k, x] of Object.entries(v)) {
-          if (k === "routes" && Array.isArray(x)) assignIds(x as CaddyRoute[], r["@id"]!);
-          else walk(x);
-        }
-      }
-    };
-    walk(r.handle);
-  });
+    assignNested(r.handle, r["@id"]);
+  }
+}
+
+/** assignIds for every "routes" array below v (nested subroutes), their parent being `id`. */
+function assignNested(v: unknown, id: string): void {
+  if (Array.isArray(v)) {
+    for (const x of v) assignNested(x, id);
+  } else if (v && typeof v === "object") {
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (k === "routes" && Array.isArray(x)) assignIds(x as CaddyRoute[], id);
+      else if (x && typeof x === "object") assignNested(x, id);
+    }
+  }
 }
 
 function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"] {

@@ -58,9 +58,16 @@ export function hostGroups(parts: readonly Part[]): Part[][] {
     const g = find(i);
     (groups.get(g) ?? groups.set(g, []).get(g)!).push(p);
   });
-  const out = [...groups.values()].map((g) => g.sort(byPathThenName));
-  const key = (g: Part[]) => g.flatMap((p) => p.hosts).sort()[0]!;
-  return out.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  // Each group's key computed once, not in every comparison (10,000 groups: ~130,000 of them).
+  const keyed = [...groups.values()].map((g) => ({ g: g.sort(byPathThenName), key: firstHost(g) }));
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : 1)).map((x) => x.g);
+}
+
+/** The smallest host of a group (what orders groups and picks their bucket). */
+function firstHost(g: Part[]): string {
+  let min: string | undefined;
+  for (const p of g) for (const h of p.hosts) if (min === undefined || h < min) min = h;
+  return min!;
 }
 
 /** Power of two near √groups (stable as routes come and go), 1 for small configs. */
@@ -74,7 +81,7 @@ export function buckets(groups: Part[][]): Part[][][] {
   const n = bucketCount(groups.length);
   const out: Part[][][] = Array.from({ length: n }, () => []);
   for (const g of groups) {
-    const first = g.flatMap((p) => p.hosts).sort()[0]!;
+    const first = firstHost(g);
     out[fnv1a(first) % n]!.push(g);
   }
   return out;

@@ -74,11 +74,17 @@ export function wildcardCovers(w: string, h: string): boolean {
   return wl.every((l, i) => l === "*" || l === hl[i]);
 }
 
+const keyOrder = (a: string, b: string) => (a === b ? 0 : a === "@id" ? -1 : b === "@id" ? 1 : a < b ? -1 : a > b ? 1 : 0);
+
 /** Recursively sort object keys so JSON.stringify is byte-stable ("@id" first for readability). */
 export function canonical<T>(v: T): T {
   if (Array.isArray(v)) return v.map(canonical) as T;
   if (v && typeof v === "object") {
-    const keys = Object.keys(v as object).sort((a, b) => (a === "@id" ? -1 : b === "@id" ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    const keys = Object.keys(v as object);
+    // Most objects are built in order already: check before sorting (10,000 routes' worth).
+    let ordered = true;
+    for (let i = 1; i < keys.length && ordered; i++) ordered = keyOrder(keys[i - 1]!, keys[i]!) < 0;
+    if (!ordered) keys.sort(keyOrder);
     const out: Record<string, unknown> = {};
     for (const k of keys) {
       const x = (v as Record<string, unknown>)[k];

@@ -94,7 +94,8 @@ const itemCache = new WeakMap<object, { list: KeyedItem[]; byKey: Map<string, Ke
 function keyedItems(o: OwnedConfig): { list: KeyedItem[]; byKey: Map<string, KeyedItem> } {
   const hit = itemCache.get(o);
   if (hit) return hit;
-  const list = ownedItems(o).map((i) => ({ ...i, key: `${i.kind}:${i.id}` }));
+  const list = ownedItems(o) as KeyedItem[];
+  for (const i of list) i.key = `${i.kind}:${i.id}`;
   const entry = { list, byKey: new Map(list.map((i) => [i.key, i])) };
   itemCache.set(o, entry);
   return entry;

@@ -82,24 +82,56 @@ function sortKeys(v: unknown): unknown {
 /**
  * The comparable form: keys sorted, and empty treated as absent (null, "", [], {} dropped
  * recursively) so `"headers": {}` sent by compile and an absent key read back do not differ.
+ * Copy on write: a part already in that form (compile's output mostly is, and so is what Caddy
+ * answers) is returned as it is, so normalizing 10,000 routes does not copy them all.
  */
 export function normalize(v: unknown): unknown {
   if (v === null || v === undefined || v === "") return undefined;
   if (typeof v !== "object") return v;
   if (Array.isArray(v)) {
     if (v.length === 0) return undefined;
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = normalize(v[i]) ?? null;
-    return out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = normalize(x) ?? null;
+      if (y !== x && !out) out = v.slice(0, i);
+      if (out) out.push(y);
+    }
+    return out ?? v;
   }
-  const keys = Object.keys(v).sort();
-  const out: JsonObject = {};
+  return normalizeObject(v as JsonObject, normalize);
+}
+
+/** Whether keys are in strictly ascending order (what Object.keys(...).sort() gives). */
+function sortedKeys(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
+  return true;
+}
+
+/**
+ * An object's entries through `each`, keys sorted, undefined results dropped; undefined when
+ * nothing is left. The object itself when that changes nothing.
+ */
+function normalizeObject(v: JsonObject, each: (x: unknown, k: string) => unknown): JsonObject | undefined {
+  const keys = Object.keys(v);
+  const sorted = sortedKeys(keys);
+  if (!sorted) keys.sort();
+  let out: JsonObject | undefined = sorted ? undefined : {};
   let n = 0;
-  for (const k of keys) {
-    const x = normalize((v as JsonObject)[k]);
-    if (x !== undefined) (out[k] = x), n++;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = v[k];
+    const y = each(x, k);
+    if (!out && (y !== x || y === undefined)) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = v[keys[j]!];
+    }
+    if (y !== undefined) {
+      n++;
+      if (out) out[k] = y;
+    }
   }
-  return n ? out : undefined;
+  return n ? (out ?? v) : undefined;
 }
 
 /**
@@ -109,7 +141,40 @@ export function normalize(v: unknown): unknown {
  * outside the BMP) only makes a comparison fall back to the slower structural one.
  */
 export function caddyText(v: unknown): string {
-  return JSON.stringify(sortKeys(v)).replace(GO_ESCAPED, goEscape) + "\n";
+  return JSON.stringify(sortedShared(v)).replace(GO_ESCAPED, goEscape) + "\n";
+}
+
+/**
+ * sortKeys, copy on write: parts whose keys are in order already (everything Caddy answered,
+ * nearly all compile wrote) are used as they are. JSON.stringify drops undefined by itself.
+ */
+function sortedShared(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = sortedShared(x);
+      if (y !== x && !out) out = v.slice(0, i);
+      if (out) out.push(y);
+    }
+    return out ?? v;
+  }
+  const keys = Object.keys(v);
+  const sorted = sortedKeys(keys);
+  if (!sorted) keys.sort();
+  let out: JsonObject | undefined = sorted ? undefined : {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = (v as JsonObject)[k];
+    const y = sortedShared(x);
+    if (!out && y !== x) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = (v as JsonObject)[keys[j]!];
+    }
+    if (out && y !== undefined) out[k] = y;
+  }
+  return out ?? v;
 }
 
 // A backslash pair is matched as a whole so an escaped backslash followed by "b" stays as it is.
@@ -174,24 +239,24 @@ function normalizeRedacted(v: unknown, path: string[]): unknown {
   if (typeof v !== "object") return v;
   if (Array.isArray(v)) {
     if (v.length === 0) return undefined;
-    const out = new Array<unknown>(v.length);
+    let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
       path.push(String(i));
-      out[i] = normalizeRedacted(v[i], path) ?? null;
+      const y = normalizeRedacted(x, path) ?? null;
       path.pop();
+      if (y !== x && !out) out = v.slice(0, i);
+      if (out) out.push(y);
     }
-    return out;
+    return out ?? v;
   }
   if (isSecretMarker(v)) return normalize(v);
-  const out: JsonObject = {};
-  let n = 0;
-  for (const k of Object.keys(v).sort()) {
+  return normalizeObject(v as JsonObject, (x, k) => {
     path.push(k);
-    const x = normalizeRedacted((v as JsonObject)[k], path);
+    const y = normalizeRedacted(x, path);
     path.pop();
-    if (x !== undefined) (out[k] = x), n++;
-  }
-  return n ? out : undefined;
+    return y;
+  });
 }
 
 // ---- extract --------------------------------------------------------------------------------

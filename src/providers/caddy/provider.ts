@@ -28,7 +28,12 @@ export interface CaddyUndo {
     endpoint: string;
     /** The node's whole config before apply (it may hold resolved secrets: keep the journal private). */
     previous: unknown;
-    /** Etag right after Hecate's change: undo refuses if someone changed the node since. */
+    /**
+     * sha256 of the exact text Hecate loaded (Caddy answers GET /config/ with those very bytes):
+     * undo refuses to overwrite a node whose config no longer hashes to it (someone changed it since).
+     */
+    appliedHash?: string;
+    /** The same check by Etag, as records journaled by earlier versions carry it. */
     appliedEtag?: string;
   }[];
 }
@@ -55,6 +60,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   // Per desired config and node: the sha256 of the exact text apply sent. GET /config/ answering
   // that very text proves the node runs what was sent, so verify can skip the structural compare.
   const sent = new WeakMap<object, Map<string, string>>();
+  // Per desired config: the undo data apply returned, so verify can settle its appliedHash.
+  const undoFor = new WeakMap<object, CaddyUndo>();
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, { timeoutMs: opts.timeoutMs, signal: ctx?.signal });
 
@@ -151,12 +158,13 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           throw err;
         }
         ctx.log?.(`caddy: loaded new config on ${node.client.label}`);
-        // Only the Etag is needed here (undo refuses to overwrite later edits): no parse.
-        const after = await node.client.getConfigText().catch(() => undefined);
-        undo.nodes.push({ endpoint: node.endpoint, previous: node.config, ...(after ? { appliedEtag: after.etag } : {}) });
+        // No read back for an Etag: the hash of what was sent identifies Hecate's config (and
+        // verify, which reads anyway, corrects it should Caddy's text ever differ from ours).
+        undo.nodes.push({ endpoint: node.endpoint, previous: node.config, appliedHash: expected.get(node.endpoint)! });
         detail.push({ endpoint: node.endpoint, reloaded: true });
       }
       fullConfigs.delete(actual); // its Etags are stale now
+      undoFor.set(desired, undo);
       // Each node's whole previous config can hold secrets (Hecate's and other apps'): sensitive.
       return { undo, detail: { nodes: detail }, sensitive: true } satisfies StepRecord;
     },
@@ -174,8 +182,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         endpoints.map(async (endpoint, i) => {
           const client = clientFor(endpoint, ctx);
           const { text } = await client.getConfigText();
+          const hash = sha256(text);
           // Exactly the text apply sent for this desired config: the node runs it, nothing to compare.
-          if (expected?.get(endpoint) === sha256(text)) return;
+          if (expected?.get(endpoint) === hash) return;
           let config: unknown;
           try {
             config = JSON.parse(text);
@@ -193,6 +202,10 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
             });
           }
           perNode[i] = found;
+          // Caddy runs what was sent, in bytes of its own (an encoding caddyText does not mirror):
+          // those bytes, not ours, are what undo must recognise as Hecate's config.
+          const node = found.length ? undefined : undoFor.get(desired)?.nodes.find((n) => n.endpoint === endpoint);
+          if (node) node.appliedHash = hash;
         }),
       );
       for (const found of perNode) if (found) diagnostics.push(...found);
@@ -211,7 +224,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       try {
         const live = await client.getConfig();
         if (canonical(live.config) === canonical(node.previous)) continue;
-        if (node.appliedEtag && live.etag !== node.appliedEtag) {
+        const changed = node.appliedHash ? live.text === undefined || sha256(live.text) !== node.appliedHash : !!node.appliedEtag && live.etag !== node.appliedEtag;
+        if (changed) {
           errors.push(`${client.label}: changed by someone else since Hecate's apply; not overwriting it`);
           continue;
         }

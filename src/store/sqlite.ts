@@ -284,7 +284,7 @@ export class SqliteStore implements Store {
 
   head(): Promise<Revision | undefined> {
     return this.run(() => {
-      const row = this.db.prepare("SELECT * FROM revisions ORDER BY seq DESC LIMIT 1").get() as RevisionRow | undefined;
+      const row = this.db.prepare(`SELECT ${META_COLS} FROM revisions ORDER BY seq DESC LIMIT 1`).get() as RevisionRow | undefined;
       return row && this.toRevision(row);
     });
   }
@@ -337,7 +337,7 @@ export class SqliteStore implements Store {
   }
 
   private revisionBySeq(seq: number): Revision | undefined {
-    const row = this.db.prepare("SELECT * FROM revisions WHERE seq = ?").get(seq) as RevisionRow | undefined;
+    const row = this.db.prepare(`SELECT ${META_COLS} FROM revisions WHERE seq = ?`).get(seq) as RevisionRow | undefined;
     return row && this.toRevision(row);
   }
 
@@ -353,8 +353,22 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * Parsed resources by content hash. A hash names its content, so a cached parse is always right;
+   * the objects are frozen because every caller shares them. Plans at 10,000 routes read the same
+   * two revisions several times: parsing them once matters.
+   */
+  private readonly parsed = new Map<string, Resource[]>();
+
   private toRevision(r: RevisionRow): Revision {
-    return { ...this.toMeta(r), resources: parseJson<Resource[]>(r.resources ?? "null", `revision #${r.seq} resources`, this.path) };
+    let resources = this.parsed.get(r.hash);
+    if (!resources) {
+      const text = r.resources ?? (this.db.prepare("SELECT resources FROM revisions WHERE seq = ?").get(r.seq) as { resources: string } | undefined)?.resources;
+      resources = deepFreeze(parseJson<Resource[]>(text ?? "null", `revision #${r.seq} resources`, this.path));
+      if (this.parsed.size >= 4) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(r.hash, resources);
+    }
+    return { ...this.toMeta(r), resources };
   }
 
   // ---- applied marker -----------------------------------------------------------------------
@@ -689,4 +703,12 @@ function toLock(r: LockRow): LockInfo {
 /** SQLite's LIMIT -1 means no limit. */
 function limitOf(limit: number | undefined): number {
   return limit === undefined || !(limit >= 0) ? -1 : Math.floor(limit);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as object)) deepFreeze(x);
+  }
+  return v;
 }

@@ -227,17 +227,26 @@ export class Engine {
     return { secrets: this.secretsFor(resources), ...(signal ? { signal } : {}) };
   }
 
-  private async readAll(providers: Map<SystemName, Provider>, ctx: ProviderContext): Promise<Map<SystemName, unknown>> {
-    const entries = await Promise.all(
-      [...providers.values()].map(async (p) => {
-        try {
-          return [p.system, await withTimeout(`read of ${p.system}`, this.stepTimeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }))] as const;
-        } catch (e) {
-          throw new HecateError("read-failed", `cannot read the current ${p.system} state: ${errorText(e)}`, { status: 502 });
-        }
-      }),
+  /**
+   * Read every system; when some cannot be read, one error names all of them, together with any
+   * errors already known (`known`, e.g. a system not built yet), so the operator sees every
+   * problem of this plan at once.
+   */
+  private async readAll(providers: Map<SystemName, Provider>, ctx: ProviderContext, known: Diagnostic[] = []): Promise<Map<SystemName, unknown>> {
+    const list = [...providers.values()];
+    const settled = await Promise.allSettled(
+      list.map((p) => withTimeout(`read of ${p.system}`, this.stepTimeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }))),
     );
-    return new Map(entries);
+    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [{ system: list[i]!.system, error: errorText(r.reason) }] : []));
+    if (failed.length) {
+      const messages = failed.map((f) => `cannot read the current ${f.system} state: ${f.error}`);
+      const others = known.filter((d) => d.severity === "error");
+      throw new HecateError("read-failed", messages.join("; "), {
+        status: 502,
+        ...(failed.length > 1 || others.length ? { diagnostics: [...others, ...failed.map((f, i) => ({ severity: "error" as const, code: "read-failed", message: messages[i]! }))] } : {}),
+      });
+    }
+    return new Map(list.map((p, i) => [p.system, (settled[i] as PromiseFulfilledResult<unknown>).value] as const));
   }
 
   // ---- plan -------------------------------------------------------------------------------
@@ -250,7 +259,7 @@ export class Engine {
     // Reads first, compile while they run: a read is mostly the system's own work (Caddy
     // encoding 10,000 routes), compile is ours, so the two overlap instead of adding up.
     const ctx = this.ctx(revision.resources);
-    const reading = this.readAll(providers, ctx);
+    const reading = this.readAll(providers, ctx, diagnostics);
     reading.catch(() => undefined); // a compile that throws must not leave the read's failure unhandled
     await ioStarted();
     const desired = new Map<SystemName, unknown>();

@@ -8,20 +8,48 @@ import { KINDS, type Kind, type Resource } from "./schema.js";
 
 /** JSON with object keys sorted at every level and undefined dropped; arrays keep their order. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return JSON.stringify(sortedShared(value));
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = sortKeys(x);
+/**
+ * Keys sorted at every level, undefined dropped, copy on write: a plain object whose keys are in
+ * sorted order already is used as it is (read states come normalized, nearly all compile output
+ * too), so the canonical text of 10,000 routes needs no sorted copy of them.
+ */
+export function sortedShared(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = sortedShared(x);
+      if (y !== x && !out) out = v.slice(0, i);
+      if (out) out.push(y);
     }
-    return out;
+    return out ?? v;
   }
-  return v;
+  const keys = Object.keys(v);
+  const proto = Object.getPrototypeOf(v) as unknown;
+  // Date, Map, Buffer or a toJSON method: JSON.stringify would not see what sortKeys sees.
+  let reuse = (proto === Object.prototype || proto === null) && !("toJSON" in v);
+  for (let i = 1; i < keys.length && reuse; i++) reuse = keys[i - 1]! < keys[i]!;
+  if (!reuse) keys.sort();
+  let out: Record<string, unknown> | undefined = reuse ? undefined : {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined) continue; // dropped either way
+    const y = sortedShared(x);
+    if (!out && y !== x) {
+      out = {};
+      for (let j = 0; j < i; j++) {
+        const e = (v as Record<string, unknown>)[keys[j]!];
+        if (e !== undefined) out[keys[j]!] = e;
+      }
+    }
+    if (out) out[k] = y;
+  }
+  return out ?? v;
 }
 
 const kindRank = (k: string) => {
@@ -80,7 +108,7 @@ export function toYaml(resources: readonly Resource[]): string {
   return sortResources(resources)
     .map((r) => {
       const schema = DOC_BY_KIND[r.kind as Kind];
-      const ordered = schema ? orderBySchema(r, schema, [], r) : sortKeys(r);
+      const ordered = schema ? orderBySchema(r, schema, [], r) : sortedShared(r);
       return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
     })
     .map((s) => `---\n${s}`)

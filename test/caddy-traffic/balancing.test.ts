@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import * as k from "../../src/compile/caddy/testkit.js";
+import * as k from "../../src/model/testkit.js";
 import { echo, eventually, runCaddy, send, type RunningCaddy } from "./harness.js";
 
 describe("caddy traffic: balancing and health", () => {

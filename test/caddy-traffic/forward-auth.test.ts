@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { freePort } from "../helpers/proc.js";
-import * as k from "../../src/compile/caddy/testkit.js";
+import * as k from "../../src/model/testkit.js";
 import { echo, runCaddy, send, type RunningCaddy } from "./harness.js";
 
 /** Behaves like authentik's /outpost.goauthentik.io/auth/caddy: 302 without session, 200 + identity with one. */

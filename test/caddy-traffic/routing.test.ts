@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { WebSocketServer, WebSocket } from "ws";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { freePort } from "../helpers/proc.js";
-import * as k from "../../src/compile/caddy/testkit.js";
+import * as k from "../../src/model/testkit.js";
 import { caddyHash, echo, runCaddy, send, type RunningCaddy } from "./harness.js";
 
 describe("caddy traffic: routing and middleware", () => {

@@ -7,7 +7,7 @@ import { resolveSecrets, secretRefs } from "./secrets.js";
 import { greaterThanPattern } from "./route.js";
 import { IDENTITY_HEADERS } from "./auth.js";
 import { HECATE_ID_PREFIX, type CaddyRoute } from "./types.js";
-import * as k from "./testkit.js";
+import * as k from "../../model/testkit.js";
 
 const weighted = () => k.state([k.route("app", ["app.example.com"], [{ address: "10.0.0.1:80", weight: 6 }, { address: "10.0.0.2:80", weight: 2 }])]);
 const proxyOf = (cfg: ReturnType<typeof compileCaddy>["config"], server = "hecate") => {

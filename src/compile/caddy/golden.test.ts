@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { compileCaddy } from "./compile.js";
 import type { ResolvedState } from "../../model/resolved.js";
 import type { CaddyTarget } from "./types.js";
-import * as k from "./testkit.js";
+import * as k from "../../model/testkit.js";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const update = process.env.UPDATE_GOLDEN === "1";

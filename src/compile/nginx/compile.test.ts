@@ -5,6 +5,7 @@ import type { ResolvedState, ResolvedStream } from "../../model/resolved.js";
 import { compileNginx, HASH_PREFIX, HEADER_LINE, MAIL_IDLE_FLOOR_MS, normalizeListen, renderNginx, splitHostPort } from "./compile.js";
 import { parseOwnedFile } from "./parse.js";
 import { canonicalDuration, parseDuration } from "./time.js";
+import { settings, state } from "../../model/testkit.js";
 
 function s(name: string, port: number, over: Partial<ResolvedStream> = {}): ResolvedStream {
   return {
@@ -19,23 +20,9 @@ function s(name: string, port: number, over: Partial<ResolvedStream> = {}): Reso
   };
 }
 
+/** A state holding only these streams (the nginx compiler reads nothing else). */
 function st(streams: ResolvedStream[]): ResolvedState {
-  return {
-    settings: {
-      caddy: { admin: [], modules: [], server: "hecate", listen: [], httpPort: 80, httpsPort: 443 },
-      nginx: { binary: "nginx" },
-      dns: { defaultTtl: 300 },
-      acme: {},
-      securityHeaders: {},
-      trustedProxies: [],
-    },
-    routes: [],
-    streams,
-    dnsRecords: [],
-    authPolicies: [],
-    certificates: [],
-    secrets: [],
-  };
+  return state([], settings(), streams);
 }
 
 const varied = [

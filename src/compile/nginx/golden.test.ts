@@ -7,28 +7,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedState, ResolvedStream } from "../../model/resolved.js";
 import { compileNginx } from "./compile.js";
+import { settings, state } from "../../model/testkit.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const NGINX = "\n----- nginx -----\n";
 const DIAGS = "----- diagnostics -----\n";
 
+/** A state holding only these streams (the nginx compiler reads nothing else). */
 function stateOf(streams: ResolvedStream[]): ResolvedState {
-  return {
-    settings: {
-      caddy: { admin: [], modules: [], server: "hecate", listen: [], httpPort: 80, httpsPort: 443 },
-      nginx: { binary: "nginx" },
-      dns: { defaultTtl: 300 },
-      acme: {},
-      securityHeaders: {},
-      trustedProxies: [],
-    },
-    routes: [],
-    streams,
-    dnsRecords: [],
-    authPolicies: [],
-    certificates: [],
-    secrets: [],
-  };
+  return state([], settings(), streams);
 }
 
 for (const name of readdirSync(DIR).filter((f) => f.endsWith(".golden")).sort()) {

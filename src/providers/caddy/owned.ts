@@ -8,6 +8,7 @@
 // - in the tls app, only array elements carrying a "hecate-" @id (automation policies) or a
 //   "hecate-" tag (load_pem certificates) are; everything else there belongs to whoever wrote it.
 // Everything else (other servers, other apps, admin, logging, storage) is never touched.
+import { canonicalJson, sortedShared } from "../../model/serialize.js";
 
 export const ID_PREFIX = "hecate-";
 export const DEFAULT_SERVER = "hecate";
@@ -65,19 +66,7 @@ export function isSecretMarker(v: unknown): v is { $secret: string; encoding?: s
 }
 
 /** JSON with object keys sorted: equal configs give equal strings, whatever the key order. */
-export function canonical(v: unknown): string {
-  return JSON.stringify(sortKeys(v));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isObject(v)) {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
+export const canonical: (v: unknown) => string = canonicalJson;
 
 /**
  * The comparable form: keys sorted, and empty treated as absent (null, "", [], {} dropped
@@ -144,38 +133,6 @@ export function caddyText(v: unknown): string {
   return JSON.stringify(sortedShared(v)).replace(GO_ESCAPED, goEscape) + "\n";
 }
 
-/**
- * sortKeys, copy on write: parts whose keys are in order already (everything Caddy answered,
- * nearly all compile wrote) are used as they are. JSON.stringify drops undefined by itself.
- */
-function sortedShared(v: unknown): unknown {
-  if (typeof v !== "object" || v === null) return v;
-  if (Array.isArray(v)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      const y = sortedShared(x);
-      if (y !== x && !out) out = v.slice(0, i);
-      if (out) out.push(y);
-    }
-    return out ?? v;
-  }
-  const keys = Object.keys(v);
-  const sorted = sortedKeys(keys);
-  if (!sorted) keys.sort();
-  let out: JsonObject | undefined = sorted ? undefined : {};
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const x = (v as JsonObject)[k];
-    const y = sortedShared(x);
-    if (!out && y !== x) {
-      out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = (v as JsonObject)[keys[j]!];
-    }
-    if (out && y !== undefined) out[k] = y;
-  }
-  return out ?? v;
-}
 
 // A backslash pair is matched as a whole so an escaped backslash followed by "b" stays as it is.
 const GO_ESCAPED = /[<>&\u2028\u2029]|\\[\\bf]/g;

@@ -1,5 +1,5 @@
 // Builders of ResolvedState for tests and benchmarks (defaults as the model applies them).
-import type { ResolvedAuthPolicy, ResolvedRoute, ResolvedSettings, ResolvedState } from "../../model/resolved.js";
+import type { ResolvedAuthPolicy, ResolvedRoute, ResolvedSettings, ResolvedState, ResolvedStream } from "./resolved.js";
 
 export const PRIVATE_RANGES = ["10.0.0.0/8", "127.0.0.1/8", "172.16.0.0/12", "192.168.0.0/16", "::1", "fd00::/8"];
 
@@ -52,12 +52,12 @@ export function route(name: string, hosts: string[], upstreams: string[] | { add
   };
 }
 
-export function state(routes: ResolvedRoute[], s: ResolvedSettings = settings()): ResolvedState {
+export function state(routes: ResolvedRoute[], s: ResolvedSettings = settings(), streams: ResolvedStream[] = []): ResolvedState {
   const policies = new Map(routes.filter((r) => r.auth).map((r) => [r.auth!.name, r.auth!]));
   return {
     settings: s,
     routes: [...routes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    streams: [],
+    streams,
     dnsRecords: [],
     authPolicies: [...policies.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     certificates: [],

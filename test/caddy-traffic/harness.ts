@@ -14,11 +14,18 @@ export interface RunningCaddy {
   admin: number;
   proc: Proc;
   config: CaddyOwned;
+  /** Caddy's home and data directory (its local CA lives under caddy/pki/authorities/local). */
+  dir: string;
   stop: () => Promise<void>;
 }
 
 /** Compile (must be free of errors), resolve secret markers, start caddy, wait until it listens. */
-export async function runCaddy(build: (httpPort: number) => ResolvedState, secrets: Record<string, string> = {}): Promise<RunningCaddy> {
+export async function runCaddy(
+  build: (httpPort: number) => ResolvedState,
+  secrets: Record<string, string> = {},
+  /** Apps Hecate does not own (e.g. pki), added beside the compiled config. */
+  otherApps: Record<string, unknown> = {},
+): Promise<RunningCaddy> {
   const port = await freePort();
   const admin = await freePort();
   const state = build(port);
@@ -33,7 +40,7 @@ export async function runCaddy(build: (httpPort: number) => ResolvedState, secre
   const resolved = await resolveSecrets(config, resolver);
   const dir = tempDir("hecate-caddy-");
   const file = join(dir.path, "caddy.json");
-  writeFileSync(file, JSON.stringify({ admin: { listen: `127.0.0.1:${admin}` }, ...resolved }));
+  writeFileSync(file, JSON.stringify({ admin: { listen: `127.0.0.1:${admin}` }, ...resolved, apps: { ...otherApps, ...resolved.apps } }));
   const env = { ...process.env, HOME: dir.path, XDG_DATA_HOME: dir.path, XDG_CONFIG_HOME: dir.path };
   const proc = startProcess("caddy", ["run", "--config", file], { env });
   try {
@@ -48,6 +55,7 @@ export async function runCaddy(build: (httpPort: number) => ResolvedState, secre
     admin,
     proc,
     config,
+    dir: dir.path,
     stop: async () => {
       await proc.stop();
       dir.cleanup();

@@ -1,5 +1,5 @@
 // Semantic checks that need no other resource: unsafe strings (CR/LF/NUL, Caddy placeholders),
-// header names, IP filters. Cross-resource checks (references, collisions) live in resolve.ts,
+// header names, IP filters. Cross-resource checks (references, collisions) live in resolve.ts and resolve/,
 // where the resolved values they compare are built.
 import type { Reporter, Entry } from "./ctx.js";
 import type { PathSeg } from "./load.js";

@@ -1,0 +1,181 @@
+// Routes: presets merged in, then references (upstream, middleware, auth policy, certificate)
+// followed and TLS, headers and DNS resolved into what the Caddy compiler consumes.
+import { suggest } from "../load.js";
+import { parseDuration } from "../net.js";
+import { deepMerge, ROUTE_PRESETS, routePreset, type RoutePreset } from "../presets.js";
+import type { ResolvedAuthPolicy, ResolvedCertificate, ResolvedMiddleware, ResolvedPool, ResolvedRoute } from "../resolved.js";
+import type { RouteResource, UpstreamResource } from "../schema.js";
+import { checkHeaderOps, checkIpFilter } from "../validate.js";
+import type { Entry } from "../ctx.js";
+import type { ResolveCtx } from "./context.js";
+import { checkDnsTarget } from "./dns.js";
+import { coversHost, hostList } from "./hosts.js";
+import { RATE_LIMIT_MODULE } from "./middleware.js";
+import { headerOps, hint, sortRecord } from "./order.js";
+import { buildPool } from "./pools.js";
+
+type RouteSpecT = RouteResource["spec"];
+
+/** A route with its preset merged in, kept beside the entry so cross-route checks can point at the source. */
+export interface RouteUnit {
+  entry: Entry<RouteResource>;
+  spec: RouteSpecT;
+  preset?: RoutePreset;
+  /** Normalized hosts with the index they were written at. */
+  hosts: { host: string; i: number }[];
+}
+
+/** The resolved kinds a route may refer to, by name. */
+export interface RouteRefs {
+  middleware: Map<string, ResolvedMiddleware>;
+  authPolicies: Map<string, ResolvedAuthPolicy>;
+  upstreams: Map<string, ResolvedPool>;
+  certificates: Map<string, ResolvedCertificate>;
+}
+
+export function routeUnits(ctx: ResolveCtx): RouteUnit[] {
+  return ctx.catalog.list<RouteResource>("Route").map((entry) => {
+    let spec = entry.resource.spec;
+    let preset: RoutePreset | undefined;
+    if (spec.preset !== undefined) {
+      preset = routePreset(spec.preset);
+      if (!preset) {
+        const names = listRoutePresetNames();
+        const close = suggest(spec.preset, names);
+        ctx.rep.error("preset", `spec.preset: unknown route preset ${JSON.stringify(spec.preset)}${close ? ` (did you mean "${close}"?)` : ""}; known: ${names.join(", ")}`, entry, ["spec", "preset"]);
+      } else {
+        spec = deepMerge(preset.spec as RouteSpecT, spec);
+      }
+    }
+    return { entry, spec, ...(preset ? { preset } : {}), hosts: hostList(ctx.rep, entry, spec.hosts) };
+  });
+}
+
+export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): ResolvedRoute | undefined {
+  const { middleware, authPolicies, upstreams, certificates } = refs;
+  const e = u.entry;
+  const s = u.spec;
+  const name = e.resource.metadata.name;
+  const rep = ctx.rep;
+
+  // where requests go
+  let pool: ResolvedPool | undefined;
+  if (s.upstream !== undefined && s.upstreams !== undefined) {
+    rep.error("upstream", `route "${name}" has both spec.upstream (a named Upstream) and inline spec.upstreams; use one`, e, ["spec", "upstream"], { key: true });
+  } else if (s.upstream !== undefined) {
+    const up = ctx.catalog.get<UpstreamResource>("Upstream", s.upstream);
+    if (!up) rep.error("dangling-ref", `spec.upstream: Upstream "${s.upstream}" does not exist (referenced by route "${name}")${hint(s.upstream, ctx.catalog.names("Upstream"))}`, e, ["spec", "upstream"]);
+    else pool = upstreams.get(s.upstream);
+    for (const k of ["loadBalancing", "healthCheck", "timeouts", "upstreamTls"] as const) {
+      if (e.resource.spec[k] !== undefined) rep.error("upstream", `spec.${k}: belongs on Upstream "${s.upstream}" when the route uses a named upstream`, e, ["spec", k], { key: true });
+    }
+  } else if (s.upstreams !== undefined) {
+    pool = buildPool(ctx.rep, e, s, u.preset?.port);
+  } else {
+    rep.error("upstream", `route "${name}" has no upstream: set spec.upstreams (inline) or spec.upstream (the name of an Upstream)`, e, ["spec"], { key: true });
+  }
+
+  // middleware
+  const mws: ResolvedMiddleware[] = [];
+  (s.middleware ?? []).forEach((m, i) => {
+    const mw = middleware.get(m);
+    if (!mw) {
+      rep.error("dangling-ref", `spec.middleware[${i}]: Middleware "${m}" does not exist (referenced by route "${name}")${hint(m, ctx.catalog.names("Middleware"))}`, e, ["spec", "middleware", i]);
+      return;
+    }
+    if (mw.type === "rate-limit" && !ctx.settings.caddy.modules.includes(RATE_LIMIT_MODULE)) {
+      rep.error(
+        "caddy-module",
+        `spec.middleware[${i}]: Middleware "${m}" is a rate limit, which needs the Caddy module "${RATE_LIMIT_MODULE}"; Settings spec.caddy.modules does not list it (Debian's Caddy 2.6.2 does not have it). Build Caddy with github.com/mholt/caddy-ratelimit and list the module, or drop the middleware`,
+        e,
+        ["spec", "middleware", i],
+      );
+    }
+    mws.push(mw);
+  });
+
+  // authentication
+  let auth: ResolvedAuthPolicy | undefined;
+  if (s.authPolicy !== undefined) {
+    auth = authPolicies.get(s.authPolicy);
+    if (!auth) rep.error("dangling-ref", `spec.authPolicy: AuthPolicy "${s.authPolicy}" does not exist (referenced by route "${name}")${hint(s.authPolicy, ctx.catalog.names("AuthPolicy"))}`, e, ["spec", "authPolicy"]);
+    if (e.resource.spec.public === true) rep.error("auth", `route "${name}" sets both authPolicy and public: true; a route is either protected or public`, e, ["spec", "public"]);
+  } else if (s.public !== true) {
+    if (u.preset?.sso) {
+      rep.error("auth", `route "${name}" uses preset ${u.preset.name}, which expects sign-in: set spec.authPolicy (or public: true to serve it without authentication)`, e, ["spec", "preset"]);
+    } else {
+      rep.warn("no-auth", `route "${name}" has neither authPolicy nor public: true, so it is served without authentication; set one to say which you mean`, e, ["spec"], { key: true });
+    }
+  }
+  if ((s.ssoBypass ?? []).length > 0 && !s.authPolicy && e.resource.spec.ssoBypass) {
+    rep.warn("sso-bypass", `spec.ssoBypass has no effect without an authPolicy`, e, ["spec", "ssoBypass"]);
+  }
+
+  // headers
+  checkHeaderOps(rep, e, ["spec", "headers", "request"], s.headers?.request);
+  checkHeaderOps(rep, e, ["spec", "headers", "response"], s.headers?.response);
+
+  // TLS
+  const mode = s.tls?.mode ?? "auto";
+  const forceHttps = s.tls?.forceHttps ?? mode !== "off";
+  if (mode === "off" && s.tls?.forceHttps === true) rep.error("tls", `spec.tls.forceHttps: cannot redirect to HTTPS when tls.mode is off`, e, ["spec", "tls", "forceHttps"]);
+  let hsts: ResolvedRoute["tls"]["hsts"];
+  const h = s.tls?.hsts;
+  if (h !== undefined && h !== false) {
+    const o = h === true ? {} : h;
+    hsts = { maxAge: o.maxAge ? Math.floor(parseDuration(o.maxAge) / 1000) : 31536000, includeSubdomains: o.includeSubdomains ?? false, preload: o.preload ?? false };
+    if (mode === "off") rep.error("tls", `spec.tls.hsts: HSTS needs HTTPS; tls.mode is off`, e, ["spec", "tls", "hsts"]);
+    if (hsts.preload && (!hsts.includeSubdomains || hsts.maxAge < 31536000)) rep.warn("tls", `spec.tls.hsts.preload: the preload list requires includeSubdomains and maxAge of at least 1 year`, e, ["spec", "tls", "hsts", "preload"]);
+  }
+  const tls: ResolvedRoute["tls"] = { mode, minVersion: s.tls?.minVersion ?? "1.2", forceHttps, ...(hsts ? { hsts } : {}) };
+  if (s.tls?.certificate !== undefined) {
+    const c = certificates.get(s.tls.certificate);
+    if (!c) rep.error("dangling-ref", `spec.tls.certificate: Certificate "${s.tls.certificate}" does not exist (referenced by route "${name}")${hint(s.tls.certificate, ctx.catalog.names("Certificate"))}`, e, ["spec", "tls", "certificate"]);
+    else {
+      tls.certificate = c.name;
+      for (const { host, i } of u.hosts) {
+        if (!c.hosts.some((ch) => coversHost(ch, host))) rep.warn("certificate", `spec.hosts[${i}]: ${host} is not covered by Certificate "${c.name}" (${c.hosts.join(", ")})`, e, ["spec", "hosts", i]);
+      }
+    }
+    if (mode === "off") rep.error("tls", `spec.tls.certificate is set but tls.mode is off`, e, ["spec", "tls", "certificate"]);
+  }
+
+  // the rest
+  const ipFilter = checkIpFilter(rep, e, ["spec", "ipFilter"], s.ipFilter);
+  let dns: ResolvedRoute["dns"];
+  if (s.dns && s.dns.manage !== false) {
+    const target = s.dns.target ?? ctx.settings.dns.target;
+    if (!target) rep.error("dns", `spec.dns: no target for the route's DNS records; set spec.dns.target or spec.dns.target in Settings`, e, ["spec", "dns"]);
+    else {
+      const t = s.dns.target ? checkDnsTarget(ctx.rep, e, ["spec", "dns", "target"], s.dns.target) : { value: target };
+      if (t) dns = { target: t.value, ttl: s.dns.ttl ?? ctx.settings.dns.defaultTtl };
+    }
+  }
+  if (!pool) return undefined;
+  const route: ResolvedRoute = {
+    name,
+    labels: sortRecord(e.resource.metadata.labels ?? {}),
+    protected: e.resource.metadata.protected ?? false,
+    hosts: u.hosts.map((x) => x.host).sort(),
+    paths: [...new Set(s.paths ?? [])].sort(),
+    pool,
+    websockets: s.websockets ?? false,
+    headers: { request: headerOps(s.headers?.request), response: headerOps(s.headers?.response) },
+    middleware: mws,
+    ssoBypass: [...new Set(s.ssoBypass ?? [])].sort(),
+    tls,
+  };
+  if (s.upstream !== undefined) route.upstreamName = s.upstream;
+  if (auth) route.auth = auth;
+  if (s.maintenance?.enabled) {
+    route.maintenance = { message: s.maintenance.message ?? "This service is down for maintenance. Please try again later." };
+    if (s.maintenance.retryAfter) route.maintenance.retryAfter = s.maintenance.retryAfter;
+  }
+  if (ipFilter) route.ipFilter = ipFilter;
+  if (dns) route.dns = dns;
+  return route;
+}
+
+function listRoutePresetNames(): string[] {
+  return ROUTE_PRESETS.map((p) => p.name).sort();
+}

@@ -1,0 +1,82 @@
+// Settings: the built-in defaults and the one Settings document laid over them.
+import type { Reporter } from "../ctx.js";
+import type { ResolvedSettings } from "../resolved.js";
+import type { SettingsResource } from "../schema.js";
+import { checkHeaderName, checkIpFilter } from "../validate.js";
+import type { Catalog } from "./context.js";
+import { checkDnsTarget } from "./dns.js";
+import { sortRecord } from "./order.js";
+
+/** Security headers the security-headers middleware sets unless Settings or the middleware override them (OWASP secure headers). */
+export const DEFAULT_SECURITY_HEADERS: Record<string, string> = {
+  "Permissions-Policy": "geolocation=(), payment=(), usb=()",
+  "Referrer-Policy": "strict-origin-when-cross-origin",
+  "X-Content-Type-Options": "nosniff",
+  // SAMEORIGIN rather than DENY: several apps behind this stack (Grafana, Nextcloud) frame themselves.
+  "X-Frame-Options": "SAMEORIGIN",
+  "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
+};
+
+export const DEFAULT_TRUSTED_PROXIES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.1/8", "fd00::/8", "::1/128"];
+
+export const DEFAULT_SETTINGS: ResolvedSettings = {
+  caddy: { admin: ["http://127.0.0.1:2019"], modules: [], server: "hecate", listen: [":443"], httpPort: 80, httpsPort: 443 },
+  nginx: { binary: "nginx" },
+  dns: { defaultTtl: 300 },
+  acme: {},
+  securityHeaders: DEFAULT_SECURITY_HEADERS,
+  trustedProxies: DEFAULT_TRUSTED_PROXIES,
+};
+
+export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettings {
+  const e = catalog.list<SettingsResource>("Settings")[0];
+  if (!e) return DEFAULT_SETTINGS;
+  const s = e.resource.spec;
+  const d = DEFAULT_SETTINGS;
+  const out: ResolvedSettings = {
+    caddy: {
+      admin: s.caddy?.admin ?? d.caddy.admin,
+      modules: [...(s.caddy?.modules ?? [])].sort(),
+      server: s.caddy?.server ?? d.caddy.server,
+      listen: s.caddy?.listen ?? d.caddy.listen,
+      httpPort: s.caddy?.httpPort ?? d.caddy.httpPort,
+      httpsPort: s.caddy?.httpsPort ?? d.caddy.httpsPort,
+    },
+    nginx: { binary: s.nginx?.binary ?? d.nginx.binary },
+    dns: { defaultTtl: s.dns?.defaultTtl ?? d.dns.defaultTtl },
+    acme: {},
+    securityHeaders: sortRecord({ ...DEFAULT_SECURITY_HEADERS, ...(s.securityHeaders ?? {}) }),
+    trustedProxies: d.trustedProxies,
+  };
+  if (s.caddy?.version) out.caddy.version = s.caddy.version;
+  if (s.nginx?.prefix) out.nginx.prefix = s.nginx.prefix;
+  if (s.nginx?.config) out.nginx.config = s.nginx.config;
+  if (s.nginx?.streamFile) out.nginx.streamFile = s.nginx.streamFile;
+  if (s.dns?.target) {
+    const t = checkDnsTarget(rep, e, ["spec", "dns", "target"], s.dns.target);
+    if (t) out.dns.target = t.value;
+  }
+  if (s.acme?.email) out.acme.email = s.acme.email;
+  if (s.acme?.ca) out.acme.ca = s.acme.ca;
+  if (s.authentik) out.authentik = { url: s.authentik.url, token: s.authentik.token, outpost: s.authentik.outpost ?? s.authentik.url.replace(/\/+$/, "") };
+  if (s.hetzner) out.hetzner = { token: s.hetzner.token, endpoint: s.hetzner.endpoint ?? "https://api.hetzner.cloud/v1" };
+  if (s.trustedProxies) {
+    const f = checkIpFilter(rep, e, ["spec"], { allow: s.trustedProxies });
+    out.trustedProxies = (f?.allow ?? []).map((x) => (x.includes("/") ? x : x.includes(":") ? `${x}/128` : `${x}/32`));
+    // report positions as spec.trustedProxies[i] rather than spec.allow[i]
+    for (const d2 of rep.diagnostics) if (d2.code === "ip" && d2.address === e.address) d2.message = d2.message.replace(/^spec\.allow/, "spec.trustedProxies");
+  }
+  for (const [name] of Object.entries(s.securityHeaders ?? {})) checkHeaderName(rep, e, ["spec", "securityHeaders", name], name, true);
+  (s.caddy?.listen ?? []).forEach((l, i) => {
+    if (caddyListenPort(l) === undefined) rep.error("address", `spec.caddy.listen[${i}]: ${JSON.stringify(l)} is not a listen address like ":443" or "0.0.0.0:443"`, e, ["spec", "caddy", "listen", i]);
+  });
+  return out;
+}
+
+/** The port of a Caddy listen address (":443", "0.0.0.0:443", "[::]:8443"). */
+export function caddyListenPort(l: string): number | undefined {
+  const m = /:(\d+)$/.exec(l);
+  if (!m) return undefined;
+  const p = Number(m[1]);
+  return p >= 1 && p <= 65535 ? p : undefined;
+}

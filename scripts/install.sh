@@ -9,6 +9,9 @@ command -v caddy >/dev/null 2>&1 || need_apt+=(caddy)
 command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
 [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || need_apt+=(libnginx-mod-stream)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# Tests also use openssl (a CA for upstream TLS) and ip (a second Caddy node in its own network namespace).
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "install: apt-get install ${need_apt[*]}" >&2

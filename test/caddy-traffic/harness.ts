@@ -1,9 +1,8 @@
 // Traffic-test harness: run the real caddy on a compiled config (loopback, free ports) and talk to it.
-import { writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { freePort, startProcess, tempDir, waitForPort, eventually, type Proc } from "../helpers/proc.js";
+import { freePort, waitForPort, eventually } from "../helpers/proc.js";
+import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { compileCaddy, resolveSecrets, type CaddyOwned } from "../../src/compile/caddy/index.js";
 import { hasErrors, formatDiagnostic } from "../../src/diag.js";
 import type { ResolvedState } from "../../src/model/resolved.js";
@@ -11,8 +10,7 @@ import type { SecretResolver } from "../../src/providers/provider.js";
 
 export interface RunningCaddy {
   port: number; // the plain-HTTP listener (tls mode off routes)
-  admin: number;
-  proc: Proc;
+  caddy: Caddy;
   config: CaddyOwned;
   /** Caddy's home and data directory (its local CA lives under caddy/pki/authorities/local). */
   dir: string;
@@ -27,7 +25,6 @@ export async function runCaddy(
   otherApps: Record<string, unknown> = {},
 ): Promise<RunningCaddy> {
   const port = await freePort();
-  const admin = await freePort();
   const state = build(port);
   const { config, diagnostics } = compileCaddy(state);
   if (hasErrors(diagnostics)) throw new Error(diagnostics.map(formatDiagnostic).join("\n"));
@@ -38,29 +35,15 @@ export async function runCaddy(
     },
   };
   const resolved = await resolveSecrets(config, resolver);
-  const dir = tempDir("hecate-caddy-");
-  const file = join(dir.path, "caddy.json");
-  writeFileSync(file, JSON.stringify({ admin: { listen: `127.0.0.1:${admin}` }, ...resolved, apps: { ...otherApps, ...resolved.apps } }));
-  const env = { ...process.env, HOME: dir.path, XDG_DATA_HOME: dir.path, XDG_CONFIG_HOME: dir.path };
-  const proc = startProcess("caddy", ["run", "--config", file], { env });
+  const caddy = await startCaddy({ config: { apps: { ...otherApps, ...resolved.apps } } });
   try {
     await waitForPort(port);
   } catch (e) {
-    await proc.stop();
-    dir.cleanup();
-    throw new Error(`caddy did not start: ${String(e)}\n${proc.output()}`);
+    const out = caddy.proc.output();
+    await caddy.stop();
+    throw new Error(`caddy did not listen on ${port}: ${String(e)}\n${out}`);
   }
-  return {
-    port,
-    admin,
-    proc,
-    config,
-    dir: dir.path,
-    stop: async () => {
-      await proc.stop();
-      dir.cleanup();
-    },
-  };
+  return { port, caddy, config, dir: caddy.dir, stop: caddy.stop };
 }
 
 export interface Reply {

@@ -1,6 +1,5 @@
 // `hecate audit`: the append-only audit log of every change (revisions, applies, rollbacks, locks).
 import type { CommandDef } from "../core/define.js";
-import { renderTable } from "../core/output.js";
 import { int } from "../nouns/parse.js";
 
 export const audit: CommandDef = {
@@ -11,17 +10,13 @@ export const audit: CommandDef = {
   async run(ctx, _args, opts) {
     const store = await ctx.store();
     const entries = await store.listAudit({ limit: int(opts.limit, "--limit") ?? 50 });
-    const format = ctx.format("table");
-    if (format === "json") return void ctx.json(entries);
-    if (format === "yaml") return void ctx.out((await import("yaml")).stringify(entries));
-    if (!entries.length) return void ctx.say("the audit log is empty");
-    ctx.out(renderTable(entries, [
+    ctx.records(entries, [
       { header: "TIME", get: (e) => (e.at ?? "").replace(/\.\d+Z$/, "Z") },
       { header: "ACTOR", get: (e) => e.actor },
       { header: "ACTION", get: (e) => e.action },
       { header: "TARGET", get: (e) => (e.target && /^[0-9a-f]{64}$/.test(e.target) ? e.target.slice(0, 12) : e.target ?? "") },
       { header: "DETAIL", get: (e) => summarize(e.detail) },
-    ]));
+    ], "the audit log is empty");
   },
 };
 

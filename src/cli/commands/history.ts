@@ -1,7 +1,6 @@
 // `hecate history`: the revisions of the desired state, newest first.
 import type { RevisionMeta } from "../../store/store.js";
 import type { CommandDef } from "../core/define.js";
-import { renderTable } from "../core/output.js";
 import { int } from "../nouns/parse.js";
 
 export function sourceOf(m: RevisionMeta): string {
@@ -18,17 +17,14 @@ export const history: CommandDef = {
     const store = await ctx.store();
     const revs = await store.listRevisions({ limit: int(opts.limit, "--limit") ?? 50 });
     const applied = (await store.lastApplied())?.hash;
-    const format = ctx.format("table");
-    if (format === "json") return void ctx.json(revs.map((r) => ({ ...r, applied: r.hash === applied })));
-    if (format === "yaml") return void ctx.out((await import("yaml")).stringify(revs));
-    if (!revs.length) return void ctx.say("no revisions yet (create a resource or `hecate apply` some YAML)");
-    ctx.out(renderTable(revs, [
+    const rows = ctx.format("table") === "table" ? revs : revs.map((r) => ({ ...r, applied: r.hash === applied }));
+    ctx.records(rows, [
       { header: "SEQ", get: (r) => `${r.hash === applied ? "*" : " "}${r.seq}` },
       { header: "HASH", get: (r) => r.hash.slice(0, 12) },
       { header: "TIME", get: (r) => r.createdAt.replace(/\.\d+Z$/, "Z") },
       { header: "AUTHOR", get: (r) => r.author },
       { header: "SOURCE", get: sourceOf },
       { header: "MESSAGE", get: (r) => r.message },
-    ]));
+    ], "no revisions yet (create a resource or `hecate apply` some YAML)");
   },
 };

@@ -1,6 +1,5 @@
 // `hecate presets`: the application presets routes and streams can start from.
 import type { CommandDef } from "../core/define.js";
-import { renderTable } from "../core/output.js";
 
 export const presets: CommandDef = {
   name: "presets",
@@ -8,14 +7,11 @@ export const presets: CommandDef = {
   examples: ["hecate presets", "hecate presets -o json"],
   async run(ctx) {
     const all = (await ctx.model()).listPresets();
-    const format = ctx.format("table");
-    if (format === "json") ctx.json(all);
-    else if (format === "yaml") ctx.out((await import("yaml")).stringify(all));
-    else ctx.out(renderTable(all, [
+    ctx.records(all, [
       { header: "KIND", get: (p) => p.kind },
       { header: "NAME", get: (p) => p.name },
       { header: "PORTS", get: (p) => (p.ports ? p.ports.map((x) => `${x.port}/${x.protocol}`).join(",") : p.port !== undefined ? String(p.port) : "-") },
       { header: "DESCRIPTION", get: (p) => p.description },
-    ]));
+    ], "no presets");
   },
 };

@@ -4,7 +4,8 @@ import { userInfo } from "node:os";
 import { HecateError } from "../../diag.js";
 import type { Store } from "../../store/store.js";
 import { askYesNo, type Io } from "./io.js";
-import { makePaint, toJson, type Format, type Paint } from "./output.js";
+import { stringify as stringifyYaml } from "yaml";
+import { makePaint, renderTable, toJson, type Column, type Format, type Paint } from "./output.js";
 
 export type Model = typeof import("../../model/index.js");
 export type Engine = import("../../engine/index.js").Engine;
@@ -59,6 +60,15 @@ export class Context {
 
   json(value: unknown): void {
     this.out(toJson(value));
+  }
+
+  /** A list of records as the chosen format asks: JSON, YAML, or a table (`empty` when none). */
+  records<T>(rows: readonly T[], columns: readonly Column<T>[], empty: string): void {
+    const format = this.format("table");
+    if (format === "json") this.json(rows);
+    else if (format === "yaml") this.out(rows.length ? stringifyYaml(rows) : "");
+    else if (!rows.length) this.say(empty);
+    else this.out(renderTable(rows, columns));
   }
 
   async model(): Promise<Model> {

@@ -5,11 +5,13 @@ import type { Diagnostic } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Plan } from "./types.js";
 
-function get(port: number, host: string, path: string, timeoutMs: number): Promise<number> {
+/** One GET through the proxy on loopback with the given Host; resolves status and body. */
+export function proxyGet(port: number, host: string, path = "/", timeoutMs = 5000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: "GET", headers: { host }, timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+    const req = request({ host: "127.0.0.1", port, path, method: "GET", headers: { host }, timeout: timeoutMs, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
@@ -32,7 +34,7 @@ export async function probeRoutes(state: ResolvedState, plan: Plan, timeoutMs: n
         const host = r.hosts.find((h) => !h.startsWith("*.")) ?? r.hosts[0]!.replace(/^\*\./, "probe.");
         const path = r.paths[0] ?? "/";
         try {
-          const status = await get(port, host, path, Math.min(timeoutMs, 10_000));
+          const { status } = await proxyGet(port, host, path, Math.min(timeoutMs, 10_000));
           if (status === 502 || status === 504) {
             diags.push({ severity: "error", code: "probe", address: `Route/${r.name}`, message: `probe of http://${host}${path} answered ${status}: the upstream is not reachable` });
           }

@@ -1,13 +1,13 @@
 // The local stack: a private Caddy and nginx on loopback, demo backends, the embedded store, and
 // a starter desired state applied through the engine, then proven with real traffic.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HecateError } from "../diag.js";
 import { createEngine, renderPlan } from "../engine/index.js";
+import { proxyGet } from "../engine/probe.js";
 import { startCaddy, type RunningCaddy } from "../providers/caddy/run.js";
 import { initNginxPrefix, startNginx, type RunningNginx } from "../providers/nginx/run.js";
 import { openStore } from "../store/index.js";
@@ -102,19 +102,6 @@ spec:
 `;
 }
 
-function httpGet(port: number, host: string, path = "/"): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { Host: host }, agent: false }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 function tcpEcho(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: "127.0.0.1", port }, () => s.write(text));
@@ -180,7 +167,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     }
     log(`apply: ${result.status} (revision ${revision.hash.slice(0, 12)})`);
 
-    const http = await httpGet(ports.http, "app.localhost");
+    const http = await proxyGet(ports.http, "app.localhost");
     if (http.status !== 200) throw new HecateError("local-probe", `GET http://app.localhost:${ports.http}/ through Caddy answered ${http.status}: ${http.body.trim()}`);
     log(`probe http: GET app.localhost:${ports.http} -> ${http.status} ${http.body.trim()}`);
     const echoed = await tcpEcho(ports.stream, "hello through nginx\n");

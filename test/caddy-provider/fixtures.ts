@@ -1,6 +1,7 @@
 // Small ResolvedState builders for provider tests and the benchmark: plain-HTTP routes on loopback.
 import type { ResolvedAuthPolicy, ResolvedRoute, ResolvedSettings, ResolvedState } from "../../src/model/resolved.js";
 import type { SecretResolver } from "../../src/providers/provider.js";
+import * as k from "../../src/model/testkit.js";
 
 export function settings(opts: { admin: string[]; httpPort: number; httpsPort?: number; server?: string }): ResolvedSettings {
   return {
@@ -49,18 +50,7 @@ export function route(r: RouteSpec): ResolvedRoute {
 }
 
 export function authPolicy(outpost: string): ResolvedAuthPolicy {
-  return {
-    name: "staff",
-    mode: "forward_single",
-    flow: "default-authentication-flow",
-    groups: ["staff"],
-    users: [],
-    requireMfa: false,
-    sessionDuration: "8h",
-    allowedMethods: [],
-    metadata: { required: [], equals: {} },
-    outpost,
-  };
+  return k.authPolicy("staff", outpost, { flow: "default-authentication-flow", groups: ["staff"] });
 }
 
 export function state(s: ResolvedSettings, routes: ResolvedRoute[]): ResolvedState {

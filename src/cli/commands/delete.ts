@@ -49,7 +49,7 @@ export function deleteCommand(noun: NounDef): CommandDef {
       const model = await ctx.model();
       const store = await ctx.store();
       const { resources } = await headResources(store);
-      const target = mustFind(resources, noun.kind, String(name), noun.noun);
+      const target = mustFind(resources, noun, String(name));
       const direct = referrersOf(model, resources, target);
       if (direct.length && !opts.cascade) {
         const list = direct.map(addressOf).join(", ");

@@ -13,7 +13,7 @@ export function readCommand(noun: NounDef): CommandDef {
     examples: [`hecate read ${noun.noun} NAME`, `hecate read ${noun.noun} NAME -o json`],
     async run(ctx, [name]) {
       const { resources } = await headResources(await ctx.store());
-      const r = mustFind(resources, noun.kind, String(name), noun.noun);
+      const r = mustFind(resources, noun, String(name));
       const format = ctx.format("yaml");
       if (format === "json") ctx.json(r);
       else if (format === "table") ctx.out(renderTable([r], noun.columns));

@@ -27,7 +27,7 @@ export function updateCommand(noun: NounDef): CommandDef {
     async run(ctx, [name], opts) {
       const store = await ctx.store();
       const { resources } = await headResources(store);
-      const current = mustFind(resources, noun.kind, String(name), noun.noun);
+      const current = mustFind(resources, noun, String(name));
       let next: Resource;
       let beforeStore: ((s: typeof store) => Promise<void>) | undefined;
       if (opts.file !== undefined) {

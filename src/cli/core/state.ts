@@ -4,6 +4,7 @@ import { formatDiagnostic, hasErrors, HecateError, type Diagnostic } from "../..
 import type { Kind, Resource } from "../../model/schema.js";
 import type { Revision, Store } from "../../store/store.js";
 import type { Context, Model } from "./context.js";
+import type { NounDef } from "../nouns/noun.js";
 import { unifiedDiff } from "./unidiff.js";
 
 export const addressOf = (r: { kind: string; metadata: { name: string } }) => `${r.kind}/${r.metadata.name}`;
@@ -17,22 +18,11 @@ export function find(resources: readonly Resource[], kind: Kind, name: string): 
   return resources.find((r) => r.kind === kind && r.metadata.name === name);
 }
 
-/**
- * By name; a route may also be named by one of its hosts (`eos update hecate route
- * api.example.com ...`, as operators address sites), when exactly one route serves that host.
- */
-export function mustFind(resources: readonly Resource[], kind: Kind, name: string, noun: string): Resource {
-  const r = find(resources, kind, name);
-  if (r) return r;
-  if (kind === "Route") {
-    const host = name.toLowerCase();
-    const serving = resources.filter((x) => x.kind === "Route" && (x.spec as { hosts?: string[] }).hosts?.some((h) => h.toLowerCase() === host));
-    if (serving.length === 1) return serving[0]!;
-    if (serving.length > 1) {
-      throw new HecateError("ambiguous", `${serving.length} routes serve ${name} (${serving.map((x) => x.metadata.name).join(", ")}): name one of them`, { status: 409 });
-    }
-  }
-  throw new HecateError("not-found", `${noun} "${name}" does not exist (see \`hecate list ${noun}\`)`, { status: 404 });
+/** By name, or by whatever else the noun accepts as a name (a route: one of its hosts). */
+export function mustFind(resources: readonly Resource[], noun: Pick<NounDef, "kind" | "noun" | "findOther">, name: string): Resource {
+  const r = find(resources, noun.kind, name) ?? noun.findOther?.(resources, name);
+  if (!r) throw new HecateError("not-found", `${noun.noun} "${name}" does not exist (see \`hecate list ${noun.noun}\`)`, { status: 404 });
+  return r;
 }
 
 /** Shape check of one resource through the model (readable messages, positions when known). */

@@ -27,6 +27,8 @@ export interface NounDef {
   /** `resources` is the current desired state (to tell a reference from a literal). */
   create(name: string, opts: Opts, ctx: Context, resources: readonly Resource[]): Promise<Built> | Built;
   update(current: Resource, opts: Opts, ctx: Context, resources: readonly Resource[]): Promise<Built> | Built;
+  /** Another way to name an existing resource when no resource has that name (a route: a host). */
+  findOther?(resources: readonly Resource[], word: string): Resource | undefined;
   /** A name derived from the flags when none is given (a route: its first host). */
   defaultName?(opts: Opts): string | undefined;
   columns: Column<Resource>[];

@@ -1,6 +1,6 @@
 // The route noun: hosts and paths to upstreams, with auth, headers, middleware, TLS, maintenance.
 import { domainToASCII } from "node:url";
-import { UsageError } from "../../diag.js";
+import { HecateError, UsageError } from "../../diag.js";
 import type { Resource, RouteResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
 import { spec, type NounDef } from "./noun.js";
@@ -144,6 +144,15 @@ export const route: NounDef = {
   summary: "hosts and paths proxied to upstreams, with auth and middleware",
   flags,
   updateFlags,
+  /** `eos update hecate route api.example.com ...`: operators name sites by host. */
+  findOther(resources, word) {
+    const host = word.toLowerCase();
+    const serving = resources.filter((x) => x.kind === "Route" && (x.spec as RouteSpec).hosts.some((h) => h.toLowerCase() === host));
+    if (serving.length > 1) {
+      throw new HecateError("ambiguous", `${serving.length} routes serve ${word} (${serving.map((x) => x.metadata.name).join(", ")}): name one of them`, { status: 409 });
+    }
+    return serving[0];
+  },
   defaultName(o) {
     const first = [...(list(o.host) ?? []), ...(list(o.domain) ?? [])][0];
     if (!first) return undefined;

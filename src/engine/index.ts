@@ -6,9 +6,11 @@
 //
 //   createEngine(opts: EngineOptions): Engine
 //   engine.commitFromSource(source: SourceSpec, meta?: CommitMeta): Promise<CommitResult>
+//   engine.load(source: SourceSpec): Promise<Desired>          (read + validate, nothing stored)
 //   engine.commit(resources: Resource[], meta?: CommitMeta): Promise<CommitResult>
-//   engine.plan(opts?: PlanOptions): Promise<Plan>
+//   engine.plan(opts?: PlanOptions): Promise<Plan>              (revision, default head, or resources)
 //   engine.apply(planOrOpts?: Plan | PlanOptions, opts?: ApplyOptions): Promise<ApplyResult>
+//     (opts.resources + opts.commit: stored as a revision only once the apply goes ahead)
 //   engine.recover(): Promise<RecoveryReport[]>
 //   engine.drift(opts?: { systems?: SystemName[]; exclude?: SystemName[] }): Promise<DriftReport>
 //   engine.reconcile(opts?: ApplyOptions): Promise<ApplyResult>
@@ -39,10 +41,11 @@ export type {
   RollbackResult,
   RecoveryReport,
   ProviderFactory,
+  Desired,
 } from "./engine.js";
 export { renderPlan, planToJson, redact } from "./render-plan.js";
 export { savePlan, loadPlan } from "./plan-file.js";
-export { loadSource, type LoadedSource } from "./source.js";
+export { loadSource, type LoadedSource } from "../sources/index.js";
 export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";
 export type { BackupManifest, RestoreReport } from "./backup.js";
 export type * from "./types.js";

@@ -30,6 +30,8 @@ export function holderDead(holder: string, lock: LockInfo | undefined): boolean 
 
 export interface HeldLock {
   holder: string;
+  /** Aborted when the lease is lost: the apply holding it must stop and undo. */
+  signal: AbortSignal;
   release(): Promise<void>;
 }
 
@@ -62,10 +64,12 @@ export async function acquire(
     }
     await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
   }
+  const lost = new AbortController();
   const timer = setInterval(() => void store.tryLock(APPLY_LOCK, holder, ttl).catch(() => undefined), Math.max(1000, ttl / 3));
   timer.unref();
   return {
     holder,
+    signal: lost.signal,
     release: async () => {
       clearInterval(timer);
       await store.unlock(APPLY_LOCK, holder);

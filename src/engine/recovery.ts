@@ -1,46 +1,44 @@
-// Recovery of applies whose process died (crash, SIGKILL, lost host): undo from the journal in
-// reverse so nothing is left half applied, then record what happened.
+// Recovery of applies whose process died (crash, SIGKILL, lost host): undo from the journal
+// alone, change by change in reverse, then restore what is still not as before, and record it.
 import { dropSealed, unsealRecord } from "./seal.js";
-import type { Provider, ProviderContext, StepRecord, SystemName } from "../providers/provider.js";
+import type { ChangeRecord, SystemName } from "../providers/provider.js";
 import type { ApplyRecord, Store } from "../store/store.js";
 import { APPLY_LOCK, holderDead } from "./lock.js";
-import { errorText, restoreStep } from "./transaction.js";
+import { undoChanges, type DoneChange, type TxSystem } from "./transaction.js";
+import type { ProviderContext } from "../providers/provider.js";
 
 export interface RecoveryReport {
   applyId: string;
   revision: string;
   holder: string;
   status: "rolled-back" | "failed";
-  steps: { system: SystemName; status: "undone" | "undo-failed" | "not-started"; error?: string }[];
+  steps: { system: SystemName; status: "undone" | "undo-failed"; error?: string }[];
 }
 
-interface StepTrace {
-  system: SystemName;
-  started: boolean;
-  /** Fingerprint of the system's state before the step. */
-  before?: string;
-  record?: StepRecord;
-  undone: boolean;
+export interface JournalTrace {
+  /** Systems in the order their first step started. */
+  touched: SystemName[];
+  /** Fingerprint of each system before the apply, from its first step.start. */
+  before: Map<SystemName, string | undefined>;
+  /** Reported changes in the order they completed; records may still be sealed. */
+  done: { n: number; system: SystemName; data: unknown }[];
+  /** Numbers of changes already undone (a recovery that was itself interrupted). */
+  undone: Set<number>;
 }
 
-/** What the journal says each system went through, in the order steps started. */
-export function traceJournal(entries: { event: string; system?: string; data?: unknown }[]): StepTrace[] {
-  const bySystem = new Map<string, StepTrace>();
+/** What the journal says the apply went through. */
+export function traceJournal(entries: { event: string; system?: string; data?: unknown }[]): JournalTrace {
+  const t: JournalTrace = { touched: [], before: new Map(), done: [], undone: new Set() };
   for (const e of entries) {
     if (!e.system) continue;
-    let t = bySystem.get(e.system);
-    if (!t) {
-      t = { system: e.system as SystemName, started: false, undone: false };
-      bySystem.set(e.system, t);
-    }
-    if (e.event === "step.start") {
-      t.started = true;
-      const b = (e.data as { before?: unknown } | undefined)?.before;
-      t.before = typeof b === "string" ? b : undefined;
-    } else if (e.event === "step.done") t.record = e.data as StepRecord;
-    else if (e.event === "undo.done") t.undone = true;
+    const data = (e.data ?? {}) as { before?: unknown; n?: unknown; record?: unknown };
+    if (e.event === "step.start" && !t.touched.includes(e.system)) {
+      t.touched.push(e.system);
+      t.before.set(e.system, typeof data.before === "string" ? data.before : undefined);
+    } else if (e.event === "change.done" && typeof data.n === "number") t.done.push({ n: data.n, system: e.system, data: data.record });
+    else if (e.event === "undo.done" && typeof data.n === "number") t.undone.add(data.n);
   }
-  return [...bySystem.values()];
+  return t;
 }
 
 /** Applies still marked running whose holder is gone. */
@@ -52,42 +50,37 @@ export async function abandonedApplies(store: Store, self: string): Promise<Appl
 }
 
 /**
- * Undo one abandoned apply. The caller holds the apply lock. `providers` must cover the systems
- * the journal names; a missing one leaves that step "undo-failed" and the apply "failed".
+ * Undo one abandoned apply. The caller holds the apply lock. `system` gives, per system the
+ * journal names, its provider and the state to restore; a missing one leaves that system
+ * "undo-failed" and the apply "failed".
  */
 export async function recoverApply(
   store: Store,
   rec: ApplyRecord,
-  providers: Map<SystemName, Provider>,
-  /** Compiled desired state of the revision live before the apply, per system. */
-  previous: (p: Provider) => unknown,
+  system: (name: SystemName, before: string | undefined) => TxSystem | undefined,
   ctx: ProviderContext,
   o: { actor: string; timeoutMs: number },
 ): Promise<RecoveryReport> {
-  const entries = await store.readJournal(rec.applyId);
-  const traces = traceJournal(entries).filter((t) => t.started);
-  for (const t of traces) if (t.record) t.record = await unsealRecord(store, t.record);
-  const report: RecoveryReport = { applyId: rec.applyId, revision: rec.revision, holder: rec.holder, status: "rolled-back", steps: [] };
-  await store.journal({ applyId: rec.applyId, event: "recover", data: { by: o.actor, holder: rec.holder } });
-  for (const t of traces.reverse()) {
-    if (t.undone) {
-      report.steps.push({ system: t.system, status: "undone" });
-      continue;
-    }
-    const p = providers.get(t.system);
-    await store.journal({ applyId: rec.applyId, event: "undo.start", system: t.system });
-    try {
-      if (!p) throw new Error(`no ${t.system} provider available to undo this step`);
-      await restoreStep(p, { before: t.before, previous: () => previous(p), ...(t.record ? { record: t.record } : {}) }, ctx, o.timeoutMs);
-      await store.journal({ applyId: rec.applyId, event: "undo.done", system: t.system });
-      report.steps.push({ system: t.system, status: "undone" });
-    } catch (e) {
-      const error = errorText(e);
-      await store.journal({ applyId: rec.applyId, event: "undo.failed", system: t.system, data: { error } });
-      report.steps.push({ system: t.system, status: "undo-failed", error });
-      report.status = "failed";
-    }
+  const trace = traceJournal(await store.readJournal(rec.applyId));
+  const done: DoneChange[] = [];
+  for (const d of trace.done) {
+    const record = await unsealRecord(store, d.data);
+    // A record whose sealed undo data is gone cannot be undone by itself; the restore pass covers it.
+    if (record) done.push({ n: d.n, system: d.system, record: record as ChangeRecord });
   }
+  await store.journal({ applyId: rec.applyId, event: "recover", data: { by: o.actor, holder: rec.holder } });
+  const systems = new Map(trace.touched.map((s) => [s, system(s, trace.before.get(s))] as const));
+  const undo = await undoChanges(done, trace.touched, systems, { store, applyId: rec.applyId, ctx, timeoutMs: o.timeoutMs, undone: trace.undone });
+  const report: RecoveryReport = {
+    applyId: rec.applyId,
+    revision: rec.revision,
+    holder: rec.holder,
+    status: undo.clean ? "rolled-back" : "failed",
+    steps: trace.touched.map((s) => {
+      const error = undo.systems.get(s);
+      return error ? { system: s, status: "undo-failed" as const, error } : { system: s, status: "undone" as const };
+    }),
+  };
   await store.journal({ applyId: rec.applyId, event: "end", data: { status: report.status, recovered: true } });
   await store.endApply(rec.applyId, report.status);
   await dropSealed(store, rec.applyId);

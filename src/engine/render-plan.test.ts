@@ -10,6 +10,7 @@ const plan: Plan = {
   steps: [
     {
       system: "caddy",
+      phase: "all",
       changes: [
         { system: "caddy", action: "create", kind: "route", id: "hecate-route-new", resource: "Route/new" },
         {

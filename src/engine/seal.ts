@@ -1,31 +1,31 @@
 // Undo data that may hold secret values (a Caddy node's whole previous config: password hashes,
 // private keys, other apps' credentials) is kept in the store's encrypted secret table; the
 // journal, which backups carry, only names it. Dropped once the apply has ended.
-import type { StepRecord, SystemName } from "../providers/provider.js";
+import type { ChangeRecord } from "../providers/provider.js";
 import type { Store } from "../store/store.js";
 
 const PREFIX = "hecate.journal/";
 
-export function sealName(applyId: string, system: SystemName | string): string {
-  return `${PREFIX}${applyId}/${system}`;
+export function sealName(applyId: string, n: number): string {
+  return `${PREFIX}${applyId}/${n}`;
 }
 
-/** Journal data for a finished step: the record itself, or a reference to its sealed undo data. */
-export async function journalData(store: Store, applyId: string, system: SystemName, record: StepRecord): Promise<unknown> {
+/** A change record as the journal keeps it: itself, or with its undo data sealed away. */
+export async function sealRecord(store: Store, applyId: string, n: number, record: ChangeRecord): Promise<unknown> {
   if (!record.sensitive) return record;
-  const name = sealName(applyId, system);
+  const name = sealName(applyId, n);
   await store.putSecret(name, JSON.stringify(record.undo));
   const { undo: _undo, ...rest } = record;
   return { ...rest, sealed: name };
 }
 
-/** The record as apply returned it, unsealing undo data kept encrypted. */
-export async function unsealRecord(store: Store, data: unknown): Promise<StepRecord | undefined> {
+/** The record as the provider reported it, unsealing undo data kept encrypted. */
+export async function unsealRecord(store: Store, data: unknown): Promise<ChangeRecord | undefined> {
   if (!data || typeof data !== "object") return undefined;
-  const d = data as StepRecord & { sealed?: string };
+  const d = data as ChangeRecord & { sealed?: string };
   if (!d.sealed) return d;
   const text = await store.getSecret(d.sealed);
-  if (text === undefined) return undefined; // already dropped: the caller falls back to the previous revision
+  if (text === undefined) return undefined; // already dropped: the restore pass falls back to the previous revision
   const { sealed: _s, ...rest } = d;
   return { ...rest, undo: JSON.parse(text) as unknown };
 }

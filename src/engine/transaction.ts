@@ -1,32 +1,50 @@
-// Running a plan's steps as one transaction: journal each step before and after, verify, and on
-// any failure put every touched system back in reverse order. Also the undo used by recovery.
-import { journalData } from "./seal.js";
+// Running a plan's steps as one transaction. Each change a provider reports is journaled before
+// the next one starts; after the last step every touched system is verified; on any failure the
+// changes are undone one by one in reverse, and every touched system is read back and, if it is
+// still not as it was, restored to the revision live before. Recovery runs the same undo from the
+// journal alone (recovery.ts).
 import { hasErrors, type Diagnostic } from "../diag.js";
-import type { Change, Provider, ProviderContext, StepRecord, SystemName } from "../providers/provider.js";
+import { changeRef, type Change, type ChangeRecord, type Phase, type Provider, type ProviderContext, type SystemName } from "../providers/provider.js";
 import type { Store } from "../store/store.js";
 import { fingerprint } from "./canonical.js";
+import { sealRecord } from "./seal.js";
 import type { EngineEvent, StepOutcome } from "./types.js";
 
 export interface TxStep {
   provider: Provider;
+  phase: Phase;
   desired: unknown;
-  /** Reality when planned: the state a failed step is put back to. */
+  /** Reality when planned. */
   actual: unknown;
-  /** fingerprint(actual), journaled so any process can tell whether a step touched reality. */
-  fingerprint: string;
   changes: Change[];
+}
+
+/** What the engine knows of a system it may have to put back. */
+export interface TxSystem {
+  provider: Provider;
+  /** fingerprint of reality before the apply: a read that matches it needs no restore. */
+  before: string | undefined;
   /** Compiled desired state of the revision live before this apply (the restore target); lazy. */
   previous: () => unknown;
+}
+
+/** One journaled change: which one it was (its number in the apply) and what the provider said. */
+export interface DoneChange {
+  n: number;
+  system: SystemName;
+  record: ChangeRecord;
 }
 
 export interface TxOptions {
   store: Store;
   applyId: string;
   ctx: ProviderContext;
-  stepTimeoutMs: number;
+  timeoutMs: number;
+  /** The systems of the plan, by name: desired states to verify, restore targets. */
+  systems: Map<SystemName, TxSystem>;
   onEvent?: (e: EngineEvent) => void | Promise<void>;
-  /** Extra checks after a step's verify (HTTP probes through the proxy). */
-  probe?: (system: SystemName, desired: unknown) => Promise<Diagnostic[]>;
+  /** Extra checks after verify (HTTP probes through the proxy), per system with its changes. */
+  probe?: (system: SystemName, changes: Change[]) => Promise<Diagnostic[]>;
 }
 
 export function errorText(e: unknown): string {
@@ -45,7 +63,8 @@ export function ioStarted(): Promise<void> {
 export async function withTimeout<T>(label: string, ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   const onParent = () => ac.abort(parent?.reason);
-  parent?.addEventListener("abort", onParent, { once: true });
+  if (parent?.aborted) onParent();
+  else parent?.addEventListener("abort", onParent, { once: true });
   const op = fn(ac.signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -73,20 +92,13 @@ async function emit(onEvent: TxOptions["onEvent"], e: EngineEvent): Promise<void
 }
 
 /**
- * Put one system back to how it was before the apply. First the provider's own undo (when a
- * StepRecord was journaled); then read: reality whose fingerprint is `before` is done. Otherwise (a step
- * interrupted before its record was written, or an undo that did not take) apply `previous`, the
- * compiled desired state of the revision that was live before, and check it took.
+ * Put one system back to how it was before the apply, after its changes were undone: reality
+ * whose fingerprint is `before` is done. Otherwise (a change interrupted before it was reported,
+ * or an undo that did not take) apply `previous`, the compiled desired state of the revision that
+ * was live before, and check it took.
  */
-export async function restoreStep(
-  p: Provider,
-  s: { before: string | undefined; previous: () => unknown; record?: StepRecord },
-  ctx: ProviderContext,
-  timeoutMs: number,
-): Promise<void> {
-  if (s.record) {
-    await withTimeout(`undo of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.undo(s.record!, { ...ctx, signal }));
-  }
+export async function restoreSystem(s: TxSystem, ctx: ProviderContext, timeoutMs: number): Promise<void> {
+  const p = s.provider;
   const read = () => withTimeout(`read of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }));
   const now = await read();
   if (s.before !== undefined && fingerprint(now) === s.before) return;
@@ -94,9 +106,61 @@ export async function restoreStep(
   if (previous === undefined) throw new Error(`${p.system} differs from before the apply and the earlier desired state is unknown`);
   const changes = p.diff(previous, now);
   if (changes.length === 0) return;
-  await withTimeout(`restore of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.apply(previous, now, changes, { ...ctx, signal }));
+  // Restoring is not journaled change by change: it is itself the last resort, and repeatable.
+  const report = async () => undefined;
+  await withTimeout(`restore of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.apply({ desired: previous, actual: now, changes, phase: "all" }, { ...ctx, signal, report }));
   const left = p.diff(previous, await read());
   if (left.length > 0) throw new Error(`${p.system} still differs from the previous revision in ${left.length} object(s)`);
+}
+
+export interface UndoReport {
+  clean: boolean;
+  /** Per system: undone, or why not. */
+  systems: Map<SystemName, string | undefined>;
+}
+
+/**
+ * Undo journaled changes in reverse (skipping those already undone), then read every touched
+ * system back and restore what is still not as before. Used by a failed apply and by recovery.
+ */
+export async function undoChanges(
+  done: readonly DoneChange[],
+  touched: readonly SystemName[],
+  systems: Map<SystemName, TxSystem | undefined>,
+  o: { store: Store; applyId: string; ctx: ProviderContext; timeoutMs: number; onEvent?: TxOptions["onEvent"]; undone?: ReadonlySet<number> },
+): Promise<UndoReport> {
+  const { store, applyId } = o;
+  const problems = new Map<SystemName, string | undefined>(touched.map((s) => [s, undefined]));
+  const note = (system: SystemName, error: string) => problems.set(system, problems.get(system) ? `${problems.get(system)}; ${error}` : error);
+  for (const d of [...done].reverse()) {
+    if (o.undone?.has(d.n)) continue;
+    const s = systems.get(d.system);
+    await store.journal({ applyId, event: "undo.start", system: d.system, data: { n: d.n, change: d.record.change } });
+    await emit(o.onEvent, { type: "undo.start", system: d.system });
+    try {
+      if (!s) throw new Error(`no ${d.system} provider available to undo ${d.record.change.kind} ${d.record.change.id}`);
+      await withTimeout(`undo of ${d.system} ${d.record.change.kind} ${d.record.change.id}`, o.timeoutMs, o.ctx.signal, (signal) => s.provider.undo(d.record, { ...o.ctx, signal }));
+      await store.journal({ applyId, event: "undo.done", system: d.system, data: { n: d.n } });
+    } catch (e) {
+      // The restore pass below still gets its chance at this system.
+      await store.journal({ applyId, event: "undo.failed", system: d.system, data: { n: d.n, error: errorText(e) } });
+      note(d.system, `undo of ${d.record.change.kind} ${d.record.change.id} failed: ${errorText(e)}`);
+    }
+  }
+  for (const system of [...touched].reverse()) {
+    const s = systems.get(system);
+    try {
+      if (!s) throw new Error(`no ${system} provider available to restore it`);
+      await restoreSystem(s, o.ctx, o.timeoutMs);
+      await store.journal({ applyId, event: "restore.done", system });
+      problems.set(system, undefined); // reality is as before, whatever single undos said
+      await emit(o.onEvent, { type: "undo.done", system });
+    } catch (e) {
+      await store.journal({ applyId, event: "restore.failed", system, data: { error: errorText(e) } });
+      note(system, `restore failed: ${errorText(e)}`);
+    }
+  }
+  return { clean: [...problems.values()].every((p) => p === undefined), systems: problems };
 }
 
 export interface TxResult {
@@ -106,70 +170,83 @@ export interface TxResult {
 
 export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxResult> {
   const { store, applyId } = o;
-  const outcomes: StepOutcome[] = [];
-  const touched: { step: TxStep; record?: StepRecord; outcome: StepOutcome }[] = [];
-  let failed = false;
+  const outcomes: StepOutcome[] = steps.map((s) => ({ system: s.provider.system, phase: s.phase, status: "skipped" }));
+  const done: DoneChange[] = [];
+  const touched: SystemName[] = [];
+  let failure: { at: number; error: string } | undefined;
 
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     const p = step.provider;
     const system = p.system;
-    const outcome: StepOutcome = { system, status: "applied" };
-    outcomes.push(outcome);
-    if (failed) {
-      outcome.status = "skipped";
-      continue;
-    }
+    const outcome = outcomes[i]!;
     // What is about to change, by name only: the plan holds the values, and a 10,000-route
     // create must not write every route's config into the journal before anything happens.
-    const changes = step.changes.map((c) => ({ action: c.action, kind: c.kind, id: c.id, ...(c.resource ? { resource: c.resource } : {}) }));
-    await store.journal({ applyId, event: "step.start", system, data: { changes, before: step.fingerprint } });
-    const entry: (typeof touched)[number] = { step, outcome };
-    touched.push(entry);
+    await store.journal({ applyId, event: "step.start", system, data: { phase: step.phase, changes: step.changes.map(changeRef), before: o.systems.get(system)?.before } });
+    if (!touched.includes(system)) touched.push(system);
     try {
       await o.onEvent?.({ type: "step.start", system, changes: step.changes.length });
-      entry.record = await withTimeout(`apply of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) =>
-        p.apply(step.desired, step.actual, step.changes, { ...o.ctx, signal }),
-      );
-      // Verify's read goes out first and the system answers it while the journal is written;
-      // step.done is still on disk before the verification's outcome is looked at.
-      const verifying = withTimeout(`verify of ${system}`, o.stepTimeoutMs, o.ctx.signal, (signal) => p.verify(step.desired, { ...o.ctx, signal }));
-      verifying.catch(() => undefined); // a failing journal write must not leave it unhandled
-      await ioStarted();
-      await store.journal({ applyId, event: "step.done", system, data: await journalData(store, applyId, system, entry.record) });
-      const diags = await verifying;
-      if (o.probe) diags.push(...(await o.probe(system, step.desired)));
-      if (hasErrors(diags)) {
-        throw new Error(`verification failed: ${diags.filter((d) => d.severity === "error").map((d) => d.message).join("; ")}`);
-      }
+      const report = async (record: ChangeRecord) => {
+        const n = done.length;
+        await store.journal({ applyId, event: "change.done", system, data: { n, record: await sealRecord(store, applyId, n, record) } });
+        done.push({ n, system, record });
+        await emit(o.onEvent, { type: "change.done", system, change: record.change });
+      };
+      await withTimeout(`apply of ${system}`, o.timeoutMs, o.ctx.signal, (signal) => p.apply({ desired: step.desired, actual: step.actual, changes: step.changes, phase: step.phase }, { ...o.ctx, signal, report }));
+      await store.journal({ applyId, event: "step.done", system });
+      outcome.status = "applied";
       await o.onEvent?.({ type: "step.done", system });
     } catch (e) {
-      failed = true;
+      failure = { at: i, error: errorText(e) };
       outcome.status = "failed";
-      outcome.error = errorText(e);
-      await store.journal({ applyId, event: "step.failed", system, data: { error: outcome.error } });
-      await emit(o.onEvent, { type: "step.failed", system, error: outcome.error });
+      outcome.error = failure.error;
+      await store.journal({ applyId, event: "step.failed", system, data: { error: failure.error } });
+      await emit(o.onEvent, { type: "step.failed", system, error: failure.error });
+      break;
     }
   }
-  if (!failed) return { status: "succeeded", steps: outcomes };
 
-  // Compensate in reverse: every step that started, including the failed one (it may be half done).
-  let clean = true;
-  for (const t of [...touched].reverse()) {
-    const system = t.step.provider.system;
-    await store.journal({ applyId, event: "undo.start", system });
-    await emit(o.onEvent, { type: "undo.start", system });
-    try {
-      await restoreStep(t.step.provider, { before: t.step.fingerprint, previous: t.step.previous, ...(t.record ? { record: t.record } : {}) }, o.ctx, o.stepTimeoutMs);
-      await store.journal({ applyId, event: "undo.done", system });
-      await emit(o.onEvent, { type: "undo.done", system });
-      if (t.outcome.status === "applied") t.outcome.status = "undone";
-    } catch (e) {
-      clean = false;
-      const error = errorText(e);
-      await store.journal({ applyId, event: "undo.failed", system, data: { error } });
-      t.outcome.status = "undo-failed";
-      t.outcome.error = t.outcome.error ? `${t.outcome.error}; undo failed: ${error}` : `undo failed: ${error}`;
+  if (!failure) {
+    // Every system is verified once its last step ran: in between, a system is half way by design
+    // (upserted, not yet pruned).
+    const verdicts = await Promise.all(
+      touched.map(async (system) => {
+        const s = o.systems.get(system)!;
+        try {
+          const records = done.filter((d) => d.system === system).map((d) => d.record);
+          const diags = await withTimeout(`verify of ${system}`, o.timeoutMs, o.ctx.signal, (signal) => s.provider.verify(desiredOf(steps, system), records, { ...o.ctx, signal }));
+          if (o.probe && !hasErrors(diags)) diags.push(...(await o.probe(system, steps.filter((st) => st.provider.system === system).flatMap((st) => st.changes))));
+          const errors = diags.filter((d) => d.severity === "error");
+          return errors.length ? `verification failed: ${errors.map((d) => d.message).join("; ")}` : undefined;
+        } catch (e) {
+          return `verification failed: ${errorText(e)}`;
+        }
+      }),
+    );
+    for (const [k, system] of touched.entries()) {
+      const error = verdicts[k];
+      if (!error) continue;
+      const at = steps.map((st) => st.provider.system).lastIndexOf(system);
+      outcomes[at]!.status = "failed";
+      outcomes[at]!.error = error;
+      failure ??= { at, error };
+      await store.journal({ applyId, event: "step.failed", system, data: { error } });
+      await emit(o.onEvent, { type: "step.failed", system, error });
     }
   }
-  return { status: clean ? "rolled-back" : "failed", steps: outcomes };
+  if (!failure) return { status: "succeeded", steps: outcomes };
+
+  const undo = await undoChanges(done, touched, o.systems, { store, applyId, ctx: o.ctx, timeoutMs: o.timeoutMs, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+  for (const outcome of outcomes) {
+    const problem = undo.systems.get(outcome.system);
+    if (problem) {
+      outcome.status = "undo-failed";
+      outcome.error = outcome.error ? `${outcome.error}; ${problem}` : problem;
+    } else if (outcome.status === "applied") outcome.status = "undone";
+  }
+  return { status: undo.clean ? "rolled-back" : "failed", steps: outcomes };
+}
+
+/** The desired state a system's steps were applied toward (every step of a system carries it). */
+function desiredOf(steps: TxStep[], system: SystemName): unknown {
+  return steps.find((s) => s.provider.system === system)!.desired;
 }

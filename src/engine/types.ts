@@ -1,12 +1,15 @@
 // Values the engine produces and the surfaces (CLI, API) consume. A plan is data: it can be
 // printed, saved to a file, and applied later only if reality has not moved since.
 import type { Diagnostic } from "../diag.js";
-import type { Change, SystemName } from "../providers/provider.js";
+import type { Resource } from "../model/schema.js";
+import type { Change, ChangeRef, Phase, SystemName } from "../providers/provider.js";
 import type { RevisionSource } from "../store/store.js";
 
-/** One provider's part of a plan; applied as one step (one transaction in that system). */
+/** Changes of one system handed to its provider at once, in the plan's dependency order. */
 export interface PlanStep {
   system: SystemName;
+  /** "upsert" or "prune" for systems applied change by change; "all" for one-document systems. */
+  phase: Phase;
   changes: Change[];
 }
 
@@ -15,7 +18,7 @@ export interface Plan {
   /** Content hash of the desired revision. */
   revision: string;
   createdAt: string;
-  /** Steps in apply order (dns, authentik, caddy, nginx); systems without changes are omitted. */
+  /** Steps in apply order: upserts by the order table, then prunes in reverse (providers/order.ts). */
   steps: PlanStep[];
   summary: { create: number; update: number; delete: number };
   /** sha256 of the normalized actual state of every system read, keyed by system. */
@@ -29,6 +32,7 @@ export interface Plan {
 
 export interface StepOutcome {
   system: SystemName;
+  phase: Phase;
   status: "applied" | "failed" | "undone" | "undo-failed" | "skipped";
   error?: string;
 }
@@ -56,6 +60,12 @@ export type SourceSpec =
   | { type: "git"; url: string; ref?: string; path?: string };
 
 export interface ApplyOptions {
+  /** Who acts (default the engine's actor): audit, revision author, lock holder. */
+  actor?: string;
+  /** Apply these resources (not stored yet): stored as a revision only once the apply goes ahead. */
+  resources?: Resource[];
+  /** Message, author and source of the revision stored for `resources`. */
+  commit?: { message?: string; author?: string; source?: RevisionSource };
   /** Refuse a plan deleting more than this many objects (default 10). */
   maxDeletes?: number;
   /** Allow deleting resources marked protected. */
@@ -74,6 +84,7 @@ export interface ApplyOptions {
 export type EngineEvent =
   | { type: "step.start"; system: SystemName; changes: number }
   | { type: "step.done"; system: SystemName }
+  | { type: "change.done"; system: SystemName; change: ChangeRef }
   | { type: "step.failed"; system: SystemName; error: string }
   | { type: "undo.start"; system: SystemName }
   | { type: "undo.done"; system: SystemName }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HecateError } from "../diag.js";
 import { createEngine, renderPlan } from "../engine/index.js";
-import { proxyGet } from "../engine/probe.js";
+import { proxyGet } from "../providers/caddy/probe.js";
 import { startCaddy, type RunningCaddy } from "../providers/caddy/run.js";
 import { initNginxPrefix, startNginx, type RunningNginx } from "../providers/nginx/run.js";
 import { openStore } from "../store/index.js";

@@ -1,12 +1,12 @@
-// Which providers a desired state needs, built from its settings. A system with desired content
-// but no provider yet is an error naming it, never silently skipped.
+// Which providers a desired state needs, built from its settings through the registry. A system
+// with desired content but no provider yet is an error naming it, never silently skipped.
 import type { Diagnostic } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
-import { createCaddyProvider } from "./caddy/provider.js";
-import { createNginxProvider } from "./nginx/index.js";
-import { SYSTEM_ORDER, type Provider, type SystemName } from "./provider.js";
+import type { BuildOptions } from "./descriptor.js";
+import type { Provider, SystemName } from "./provider.js";
+import { REGISTRY } from "./registry.js";
 
-export interface ProvidersForOptions {
+export interface ProvidersForOptions extends BuildOptions {
   /** The last applied state: a system it used still needs its provider (to delete what is left). */
   previous?: ResolvedState;
   /** Only these systems. */
@@ -17,26 +17,17 @@ export interface ProvidersForOptions {
   all?: boolean;
 }
 
-/** Systems whose provider is not built yet. */
-export const NOT_BUILT: readonly SystemName[] = ["dns", "authentik"];
-
-/** How many objects a state asks of each system (0 = the system is not used). */
+/** How many objects a state asks of each registered system (0 = the system is not used). */
 export function demand(state: ResolvedState): Record<SystemName, number> {
-  const routeDns = state.routes.filter((r) => r.dns).reduce((n, r) => n + r.hosts.length, 0);
-  return {
-    dns: state.dnsRecords.length + routeDns,
-    authentik: state.authPolicies.length,
-    caddy: state.routes.length + state.certificates.length,
-    nginx: state.streams.length,
-  };
+  return Object.fromEntries(REGISTRY.map((d) => [d.system, d.demand(state)]));
 }
 
-/** Systems in play for this state (and the previous one), in SYSTEM_ORDER, after selection. */
+/** Systems in play for this state (and the previous one), in registry order, after selection. */
 export function systemsInPlay(state: ResolvedState, opts: ProvidersForOptions = {}): SystemName[] {
   const now = demand(state);
   const before = opts.previous ? demand(opts.previous) : undefined;
-  return SYSTEM_ORDER.filter(
-    (s) => (opts.all || now[s] > 0 || (before?.[s] ?? 0) > 0) && (!opts.systems || opts.systems.includes(s)) && !opts.exclude?.includes(s),
+  return REGISTRY.map((d) => d.system).filter(
+    (s) => (opts.all || (now[s] ?? 0) > 0 || (before?.[s] ?? 0) > 0) && (!opts.systems || opts.systems.includes(s)) && !opts.exclude?.includes(s),
   );
 }
 
@@ -49,19 +40,23 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
   const diagnostics: Diagnostic[] = [];
   const want = demand(state);
   const prev = opts.previous ? demand(opts.previous) : undefined;
-  const inPlay = systemsInPlay(state, opts);
-  for (const system of inPlay) {
-    if (system === "caddy") providers.push(createCaddyProvider(state.settings.caddy) as Provider);
-    else if (system === "nginx") providers.push(createNginxProvider(state.settings.nginx) as Provider);
-    else {
-      const n = Math.max(want[system], prev?.[system] ?? 0);
-      const others = SYSTEM_ORDER.filter((s) => s !== system && !NOT_BUILT.includes(s) && !opts.exclude?.includes(s));
-      diagnostics.push({
-        severity: "error",
-        code: "not-built",
-        message: `the ${system} provider is not built yet: ${n} object${n === 1 ? "" : "s"} cannot be applied; exclude it with --system ${others.join(",")}`,
-      });
+  const built = REGISTRY.filter((d) => d.create).map((d) => d.system);
+  for (const system of systemsInPlay(state, opts)) {
+    const d = REGISTRY.find((x) => x.system === system)!;
+    if (d.create) {
+      providers.push(d.create(state.settings, { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
+      continue;
     }
+    const n = Math.max(want[system] ?? 0, prev?.[system] ?? 0);
+    const others = built.filter((s) => !opts.exclude?.includes(s));
+    diagnostics.push({
+      severity: "error",
+      code: "not-built",
+      message: `the ${system} provider is not built yet: ${n} object${n === 1 ? "" : "s"} cannot be applied; exclude it with --system ${others.join(",")}`,
+    });
   }
   return { providers, diagnostics };
 }
+
+export { REGISTRY, SYSTEMS, descriptorOf } from "./registry.js";
+export type { ProviderDescriptor, BuildOptions } from "./descriptor.js";

@@ -1,13 +1,12 @@
 // The contract every provider (caddy, nginx, authentik, dns) implements for the engine.
-// A provider reads only what Hecate owns, normalizes it into the same shape compile produces,
-// diffs, applies its whole owned part as one step, and can undo that step from journaled data.
+// The change is the unit: a provider applies a batch of changes and reports each one as it
+// completes (server-assigned ids, undo data), so the engine journals it before the next one
+// starts, and undo runs per change, in reverse, from the journal alone.
 import type { Diagnostic } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
 
-export type SystemName = "dns" | "authentik" | "caddy" | "nginx";
-
-/** Create order across systems; deletes run in the reverse order. */
-export const SYSTEM_ORDER: readonly SystemName[] = ["dns", "authentik", "caddy", "nginx"];
+/** A system's name as its descriptor registers it ("caddy", "nginx", "authentik", "dns"). */
+export type SystemName = string;
 
 export type Action = "create" | "update" | "delete";
 
@@ -33,6 +32,13 @@ export interface Change {
   fields?: FieldChange[];
 }
 
+/** A change by name only: what the journal keeps (the plan holds the values). */
+export type ChangeRef = Pick<Change, "system" | "action" | "kind" | "id"> & { resource?: string };
+
+export function changeRef(c: Change): ChangeRef {
+  return { system: c.system, action: c.action, kind: c.kind, id: c.id, ...(c.resource ? { resource: c.resource } : {}) };
+}
+
 /** Resolves secret references (secret:NAME, env:VAR, file:/path) at apply time only. */
 export interface SecretResolver {
   resolve(ref: string): Promise<string>;
@@ -40,20 +46,47 @@ export interface SecretResolver {
 
 export interface ProviderContext {
   secrets: SecretResolver;
-  /** Abort long operations (timeouts, shutdown). */
+  /** Abort long operations (timeouts, a lost lock, shutdown). */
   signal?: AbortSignal;
   log?: (msg: string) => void;
 }
 
-/** What apply returns: JSON the engine journals so undo works even from another process. */
-export interface StepRecord {
-  /** Enough of the before-state to restore it (e.g. the previous owned Caddy config). */
+/**
+ * What a provider reports for one completed change. JSON only: the engine journals it, and undo
+ * must work from it alone in another process after the applying one was killed.
+ */
+export interface ChangeRecord {
+  /** The change done. A provider that applies its batch as one document swap names that swap. */
+  change: ChangeRef;
+  /** Ids the system assigned (an authentik pk, a Hetzner action id): how undo finds the object. */
+  ids?: Record<string, string | number>;
+  /** Enough of the before-state to undo this one change. */
   undo: unknown;
   /** Free-form details of what happened (node names, reload ids). */
   detail?: Record<string, unknown>;
-  /** The undo data may hold secret values: the engine keeps it encrypted, never in the journal. */
+  /** The undo data may hold secret values: the engine keeps it sealed, never in the journal. */
   sensitive?: boolean;
 }
+
+export interface ApplyContext extends ProviderContext {
+  /**
+   * Journal one completed change. Await it before the next change starts: a crash after it
+   * leaves the record for undo, a crash before it leaves an object the restore pass finds.
+   */
+  report(record: ChangeRecord): Promise<void>;
+}
+
+/** What the engine hands a provider to apply: changes of one phase, with the plan's two states. */
+export interface Batch<Desired = unknown, Actual = unknown> {
+  desired: Desired;
+  /** Reality when planned: a provider that can detect concurrent edits must refuse when it moved. */
+  actual: Actual;
+  changes: Change[];
+  /** "upsert": creates and updates; "prune": deletes; "all": one document swap of everything. */
+  phase: Phase;
+}
+
+export type Phase = "upsert" | "prune" | "all";
 
 export interface Provider<Desired = unknown, Actual = unknown> {
   readonly system: SystemName;
@@ -63,13 +96,10 @@ export interface Provider<Desired = unknown, Actual = unknown> {
   read(ctx: ProviderContext): Promise<Actual>;
   /** Object-level changes from actual to desired, in this system's apply order. Pure. */
   diff(desired: Desired, actual: Actual): Change[];
-  /**
-   * Make the system match desired. `actual` is the state the plan was computed from: a provider
-   * that can detect concurrent edits (Caddy If-Match) must refuse when reality moved since.
-   */
-  apply(desired: Desired, actual: Actual, changes: Change[], ctx: ProviderContext): Promise<StepRecord>;
-  /** Restore the state recorded by apply. Must be safe to call twice. */
-  undo(record: StepRecord, ctx: ProviderContext): Promise<void>;
-  /** Read back after apply and report anything that does not match. */
-  verify(desired: Desired, ctx: ProviderContext): Promise<Diagnostic[]>;
+  /** Apply a batch, calling ctx.report for each change as it completes. */
+  apply(batch: Batch<Desired, Actual>, ctx: ApplyContext): Promise<void>;
+  /** Undo one reported change. Must be safe to call twice. */
+  undo(record: ChangeRecord, ctx: ProviderContext): Promise<void>;
+  /** Read back after apply and report what does not match. Findings only: changes nothing. */
+  verify(desired: Desired, records: readonly ChangeRecord[], ctx: ProviderContext): Promise<Diagnostic[]>;
 }

@@ -5,8 +5,10 @@ import { HecateError } from "../../src/diag.js";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { canonical } from "../../src/providers/caddy/owned.js";
 import { createCaddyProvider } from "../../src/providers/caddy/provider.js";
+import type { ChangeRecord } from "../../src/providers/provider.js";
 import { freePort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { applyBatch } from "../helpers/apply.js";
 import { get, startCaddy, type Caddy } from "./caddy.js";
 import { route, secrets, settings, state } from "./fixtures.js";
 
@@ -35,10 +37,10 @@ describe("caddy provider, fleet of two nodes", () => {
     const { desired } = provider.compile(state(s, [route({ name: "app", hosts: ["app.test"], upstream: up.address })]));
     const actual = await provider.read(ctx());
     assert.deepEqual(actual.nodes.map((n) => n.endpoint), nodes.map((n) => n.admin));
-    const record = await provider.apply(desired, actual, provider.diff(desired, actual), ctx());
-    assert.deepEqual((record.detail?.["nodes"] as { reloaded: boolean }[]).map((n) => n.reloaded), [true, true]);
+    const record = await applyBatch(provider, desired, actual, provider.diff(desired, actual), ctx());
+    assert.deepEqual(record.map((r) => r.change.id), nodes.map((n) => n.admin), "each node reported as it took the config");
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
-    assert.deepEqual(await provider.verify(desired, ctx()), []);
+    assert.deepEqual(await provider.verify(desired, [], ctx()), []);
     const again = await provider.read(ctx());
     assert.deepEqual(provider.diff(desired, again), []);
     assert.deepEqual(again.diagnostics, []);
@@ -50,17 +52,17 @@ describe("caddy provider, fleet of two nodes", () => {
     const drifted = await provider.read(ctx());
     assert.equal(drifted.diagnostics[0]?.code, "caddy-fleet-disagree");
     assert.match(drifted.diagnostics[0]?.message ?? "", new RegExp(`${nodes[1]!.admin}.*hecate-route-app`));
-    const problems = await provider.verify(desired, ctx());
+    const problems = await provider.verify(desired, [], ctx());
     assert.ok(problems.length >= 1);
     assert.ok(problems.every((p) => p.severity === "error" && p.message.startsWith(`Caddy ${nodes[1]!.admin}: `)), JSON.stringify(problems));
     assert.ok(problems.some((p) => p.message.endsWith("route hecate-route-app is missing") && p.address === "Route/app"), JSON.stringify(problems));
     // Applying again repairs the second node only.
-    const repair = await provider.apply(desired, drifted, [], ctx());
-    assert.deepEqual((repair.detail?.["nodes"] as { reloaded: boolean }[]).map((n) => n.reloaded), [false, true]);
-    assert.deepEqual(await provider.verify(desired, ctx()), []);
+    const repair = await applyBatch(provider, desired, drifted, [], ctx());
+    assert.deepEqual(repair.map((r) => r.change.id), [nodes[1]!.admin], "only the second node reloaded");
+    assert.deepEqual(await provider.verify(desired, [], ctx()), []);
   });
 
-  it("a failure on the second node rolls the first back to its previous config", async () => {
+  it("a failure on the second node leaves the first reported, and its undo puts it back", async () => {
     // On the second node only, a server Hecate does not own already listens on Hecate's port:
     // Caddy rejects a config where two servers claim one address. (Two *processes* on one port
     // is no failure: Caddy 2.6 listens with SO_REUSEPORT.)
@@ -74,14 +76,18 @@ describe("caddy provider, fleet of two nodes", () => {
     const { desired } = provider.compile(state(s, [route({ name: "app", hosts: ["app.test"], upstream: up.address })]));
     const actual = await provider.read(ctx());
     let error: unknown;
+    const reported: ChangeRecord[] = [];
     try {
-      await provider.apply(desired, actual, provider.diff(desired, actual), ctx());
+      await provider.apply({ desired, actual, changes: provider.diff(desired, actual), phase: "all" }, { ...ctx(), report: async (r) => void reported.push(r) });
     } catch (e) {
       error = e;
     }
     assert.ok(error instanceof HecateError, String(error));
     assert.equal(error.code, "caddy-rejected");
     assert.match(error.message, new RegExp(`${nodes[1]!.admin}.*listener address repeated`));
+    // The first node was reported as it took the config, so the engine can undo exactly it.
+    assert.deepEqual(reported.map((r) => r.change.id), [nodes[0]!.admin]);
+    await provider.undo(JSON.parse(JSON.stringify(reported[0])) as ChangeRecord, ctx());
     const now = await Promise.all(clients.map((c) => c.getConfig()));
     assert.equal(canonical(now[0]!.config), canonical(before[0]!.config), "first node rolled back");
     assert.equal(canonical(now[1]!.config), canonical(before[1]!.config), "second node unchanged");

@@ -10,6 +10,7 @@ import type { Provider } from "../../src/providers/provider.js";
 import type { CaddyOwned } from "../../src/compile/caddy/index.js";
 import { freePort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { applyBatch } from "../helpers/apply.js";
 import { get, startCaddy, type Caddy } from "./caddy.js";
 import { route, secrets, settings, state } from "./fixtures.js";
 
@@ -67,7 +68,7 @@ describe("caddy provider", () => {
     assert.ok(first.some((c) => c.action === "create" && c.kind === "route" && c.id === "hecate-route-app" && c.resource === "Route/app"), JSON.stringify(first.map((c) => c.id)));
     assert.ok(first.some((c) => c.action === "create" && c.kind === "server" && c.id === "hecate-http"));
     assert.ok(!first.some((c) => c.id === "legacy"), "a server Hecate does not own is not in the plan");
-    await provider.apply(v1, p.actual, first, { secrets: resolver() });
+    await applyBatch(provider, v1, p.actual, first, { secrets: resolver() });
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
 
     // Someone adds routes by hand to Hecate's server through the admin API: one in front (PUT
@@ -92,7 +93,7 @@ describe("caddy provider", () => {
     assert.ok(app?.fields?.some((f) => f.path.endsWith("upstreams.0.dial") && f.before === up1.address && f.after === up2.address), JSON.stringify(app?.fields));
     assert.ok(second.some((c) => c.action === "create" && c.id === "hecate-route-blog"));
     assert.ok(!second.some((c) => c.action === "delete"), "the hand-made route is not Hecate's to delete");
-    await provider.apply(v2, p.actual, second, { secrets: resolver() });
+    await applyBatch(provider, v2, p.actual, second, { secrets: resolver() });
 
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
     assert.equal((await get(httpPort, "blog.test")).headers["x-upstream"], "one");
@@ -104,13 +105,13 @@ describe("caddy provider", () => {
     assert.deepEqual(routes[0], hand, "the hand-made route in front is kept verbatim, in front");
     assert.deepEqual(routes[routes.length - 1], tail, "the appended one is kept verbatim, at the end");
     assert.equal(routes.length, 2 + (v2.apps.http.servers["hecate-http"]!.routes.length));
-    assert.deepEqual(await provider.verify(v2, { secrets: resolver() }), []);
+    assert.deepEqual(await provider.verify(v2, [], { secrets: resolver() }), []);
     // Deleting a Hecate route shows as a delete and leaves the hand-made one alone.
     const v3 = desiredFor([{ name: "blog", hosts: ["blog.test"], upstream: up1.address }]);
     p = await plan();
     const third = p.changes(v3);
     assert.ok(third.some((c) => c.action === "delete" && c.id === "hecate-route-app"));
-    await provider.apply(v3, p.actual, third, { secrets: resolver() });
+    await applyBatch(provider, v3, p.actual, third, { secrets: resolver() });
     const gone = await get(httpPort, "app.test");
     assert.equal(gone.headers["x-upstream"], undefined, "app.test no longer reaches an upstream");
     assert.equal(gone.body, "");
@@ -124,9 +125,9 @@ describe("caddy provider", () => {
     ]);
     const res = resolver();
     let p = await plan();
-    const record = await provider.apply(v1, p.actual, p.changes(v1), { secrets: res });
+    const record = await applyBatch(provider, v1, p.actual, p.changes(v1), { secrets: res });
     assert.deepEqual(res.asked, ["secret:login"], "secrets are resolved at apply");
-    assert.deepEqual(record.detail?.["nodes"], [{ endpoint: caddy.admin, reloaded: true }]);
+    assert.deepEqual(record.map((r) => r.change.id), [caddy.admin], "one node, reloaded");
     assert.equal((await get(httpPort, "private.test")).status, 401);
 
     const loads = caddy.loads();
@@ -137,14 +138,13 @@ describe("caddy provider", () => {
     assert.ok(!JSON.stringify(p.actual).includes(PASSWORD_HASH.slice(10)), "read never returns the password hash");
     assert.ok(!JSON.stringify(p.actual).includes(Buffer.from(PASSWORD_HASH).toString("base64").slice(10)), "nor its base64 form");
     assert.deepEqual(readRes.asked, []);
-    const again = await provider.apply(v1, p.actual, [], { secrets: resolver() });
-    assert.deepEqual(again.detail?.["nodes"], [{ endpoint: caddy.admin, reloaded: false }]);
-    assert.deepEqual(again.undo, { nodes: [] });
+    const again = await applyBatch(provider, v1, p.actual, [], { secrets: resolver() });
+    assert.deepEqual(again, [], "nothing loaded, nothing to undo");
     assert.equal(caddy.loads(), loads, "Caddy was not reloaded");
     assert.equal((await client.getConfig()).etag, etag);
     // A plan saved to disk and applied by another process (no cached config) is a no-op too.
     const saved = JSON.parse(JSON.stringify(p.actual)) as CaddyActual;
-    await createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy).apply(v1, saved, [], { secrets: resolver() });
+    await applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v1, saved, [], { secrets: resolver() });
     assert.equal(caddy.loads(), loads);
   });
 
@@ -158,9 +158,9 @@ describe("caddy provider", () => {
     });
     assert.equal(r.status, 200);
     const edited = await client.getConfig();
-    const err = await expectError(provider.apply(v1, p.actual, p.changes(v1), { secrets: resolver() }), "caddy-changed");
+    const err = await expectError(applyBatch(provider, v1, p.actual, p.changes(v1), { secrets: resolver() }), "caddy-changed");
     assert.match(err.message, /Caddy's config changed since it was read: re-run plan/);
-    await expectError(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy).apply(v1, saved, [], { secrets: resolver() }), "caddy-changed");
+    await expectError(applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v1, saved, [], { secrets: resolver() }), "caddy-changed");
     const now = await client.getConfig();
     assert.equal(now.etag, edited.etag, "nothing was changed");
     await assert.rejects(get(httpPort, "app.test"), /ECONNREFUSED/);
@@ -169,12 +169,12 @@ describe("caddy provider", () => {
   it("a config Caddy rejects becomes a caddy-rejected error with Caddy's message, and the old config keeps serving", async () => {
     const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
     let p = await plan();
-    await provider.apply(v1, p.actual, p.changes(v1), { secrets: resolver() });
+    await applyBatch(provider, v1, p.actual, p.changes(v1), { secrets: resolver() });
     const before = await client.getConfig();
     const bad = structuredClone(v1);
     bad.apps.http.servers["hecate-http"]!.routes.unshift({ "@id": "hecate-broken", handle: [{ handler: "no_such_handler" }] });
     p = await plan();
-    const err = await expectError(provider.apply(bad, p.actual, p.changes(bad), { secrets: resolver() }), "caddy-rejected");
+    const err = await expectError(applyBatch(provider, bad, p.actual, p.changes(bad), { secrets: resolver() }), "caddy-rejected");
     assert.match(err.message, /no_such_handler/);
     assert.equal(err.diagnostics[0]?.code, "caddy-rejected");
     assert.match(err.diagnostics[0]?.message ?? "", /no_such_handler/);
@@ -185,14 +185,14 @@ describe("caddy provider", () => {
   it("undo restores the previous config, from a journaled record, and is safe to repeat", async () => {
     const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
     let p = await plan();
-    await provider.apply(v1, p.actual, p.changes(v1), { secrets: resolver() });
+    await applyBatch(provider, v1, p.actual, p.changes(v1), { secrets: resolver() });
     const afterV1 = await client.getConfig();
     const v2 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up2.address }]);
     p = await plan();
-    const record = await provider.apply(v2, p.actual, p.changes(v2), { secrets: resolver() });
+    const record = await applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() });
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
 
-    const journaled = JSON.parse(JSON.stringify(record));
+    const journaled = JSON.parse(JSON.stringify(record[0]));
     const other = createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy);
     await other.undo(journaled, { secrets: resolver() });
     assert.equal(canonical((await client.getConfig()).config), canonical(afterV1.config));
@@ -203,13 +203,13 @@ describe("caddy provider", () => {
 
     // Undo never overwrites an edit someone made after Hecate's apply.
     p = await plan();
-    const record3 = await provider.apply(v2, p.actual, p.changes(v2), { secrets: resolver() });
+    const record3 = await applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() });
     const r = await client.request("POST", "/config/apps/http/servers/legacy/routes", JSON.stringify({ handle: [{ handler: "static_response", body: "later" }] }), {
       "Content-Type": "application/json",
     });
     assert.equal(r.status, 200);
     const edited = await client.getConfig();
-    await expectError(provider.undo(record3, { secrets: resolver() }), "caddy-undo-failed");
+    await expectError(provider.undo(record3[0]!, { secrets: resolver() }), "caddy-undo-failed");
     assert.equal((await client.getConfig()).etag, edited.etag);
   });
 });

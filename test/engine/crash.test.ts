@@ -65,7 +65,7 @@ describe("recovery after SIGKILL mid-apply", () => {
         const journal = await r.store.readJournal(running.applyId);
         assert.ok(journal.some((e) => e.event === "recover"));
         const started = journal.filter((e) => e.event === "step.start").map((e) => e.system);
-        const undone = journal.filter((e) => e.event === "undo.done").map((e) => e.system);
+        const undone = journal.filter((e) => e.event === "restore.done").map((e) => e.system);
         assert.deepEqual(undone, [...started].reverse());
         const audit = await r.store.listAudit({ limit: 20 });
         assert.ok(audit.some((a) => a.action === "apply.recover" && (a.detail as { applyId?: string }).applyId === running.applyId));

@@ -3,7 +3,7 @@
 // the real Caddy and nginx providers are exercised in real-providers.test.ts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { ResolvedState } from "../../src/model/resolved.js";
-import type { Change, Provider, ProviderContext, StepRecord, SystemName } from "../../src/providers/provider.js";
+import type { Change, Provider, SystemName } from "../../src/providers/provider.js";
 
 type Objects = Record<string, { resource: string; spec: unknown }>;
 
@@ -70,7 +70,7 @@ export function createFileProvider(system: SystemName, file: string): FileProvid
       }
       return out;
     },
-    async apply(desired, actual, _changes, ctx: ProviderContext): Promise<StepRecord> {
+    async apply({ desired, actual }, ctx) {
       p.applies++;
       const now = load(file);
       if (!same(now, actual)) throw new Error(`${system} changed since it was read`);
@@ -95,7 +95,7 @@ export function createFileProvider(system: SystemName, file: string): FileProvid
         throw new Error(`${system} failed half way (injected)`);
       }
       save(file, desired);
-      return { undo: { previous: now } };
+      await ctx.report({ change: { system, action: "update", kind: "file", id: file }, undo: { previous: now } });
     },
     async undo(record) {
       p.undos++;

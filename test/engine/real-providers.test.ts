@@ -26,14 +26,14 @@ type Mode = "before" | "after" | "hang";
 function faulty(p: Provider, mode: Mode): Provider {
   const w = Object.create(p) as Provider;
   let fired = false; // one shot: the undo that follows uses the real apply
-  w.apply = async (desired, actual, changes, ctx) => {
-    if (fired) return p.apply(desired, actual, changes, ctx);
+  w.apply = async (batch, ctx) => {
+    if (fired) return p.apply(batch, ctx);
     fired = true;
     if (mode === "before") throw new Error(`${p.system} refused (injected)`);
     if (mode === "hang") {
       await new Promise<void>((_, reject) => ctx.signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
     }
-    await p.apply(desired, actual, changes, ctx);
+    await p.apply(batch, ctx);
     throw new Error(`${p.system} failed after the change landed (injected)`);
   };
   return w;
@@ -123,7 +123,7 @@ describe("engine with real Caddy and nginx", () => {
         assert.deepEqual(back.steps, [], "reality is exactly the old revision");
         const journal = await store.readJournal(res.applyId);
         assert.deepEqual(
-          journal.filter((e) => e.event === "undo.done").map((e) => e.system),
+          journal.filter((e) => e.event === "restore.done").map((e) => e.system),
           journal.filter((e) => e.event === "step.start").map((e) => e.system).reverse(),
         );
       });

@@ -72,7 +72,7 @@ describe("sealed undo data", () => {
   });
 
   it("unseals a record that a crashed apply left behind", async () => {
-    const name = sealName("apply-x", "caddy");
+    const name = sealName("apply-x", 0);
     await store.putSecret(name, JSON.stringify({ nodes: [{ endpoint: "e", previous: { secret: hash } }] }));
     const rec = await unsealRecord(store, { detail: {}, sensitive: true, sealed: name });
     assert.deepEqual(rec?.undo, { nodes: [{ endpoint: "e", previous: { secret: hash } }] });

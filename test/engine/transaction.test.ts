@@ -94,7 +94,7 @@ describe("a failure at any step leaves the old revision everywhere", () => {
           const rec = await r.store.getApply(res.applyId);
           assert.equal(rec?.status, "rolled-back");
           const journal = await r.store.readJournal(res.applyId);
-          const undone = journal.filter((e) => e.event === "undo.done").map((e) => e.system);
+          const undone = journal.filter((e) => e.event === "restore.done").map((e) => e.system);
           const started = journal.filter((e) => e.event === "step.start").map((e) => e.system);
           assert.deepEqual(undone, [...started].reverse(), "every started step undone, in reverse");
           assert.ok(journal.some((e) => e.event === "step.failed" && e.system === system));
@@ -210,9 +210,9 @@ describe("history, drift and reconcile", () => {
     assert.notDeepEqual(r.caddy.live(), oldLive.caddy);
     const { revision, result } = await r.engine.rollback(one.hash.slice(0, 8));
     assert.equal(result.status, "succeeded");
-    assert.equal(revision.seq, 3);
-    assert.deepEqual(revision.source, { type: "rollback", location: one.hash });
-    assert.equal(revision.hash, one.hash, "same content, same hash");
+    assert.equal(revision!.seq, 3);
+    assert.deepEqual(revision!.source, { type: "rollback", location: one.hash });
+    assert.equal(revision!.hash, one.hash, "same content, same hash");
     assert.deepEqual(r.caddy.live(), oldLive.caddy);
     assert.deepEqual(r.nginx.live(), oldLive.nginx);
     assert.equal((await r.store.head())?.seq, 3);

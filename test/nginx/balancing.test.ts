@@ -5,6 +5,7 @@ import { createNginxProvider, initNginxPrefix, startNginx, type NginxProvider, t
 import type { ResolvedState } from "../../src/model/resolved.js";
 import { freePort, tempDir } from "../helpers/proc.js";
 import { startTcpEcho, state, stream, tcpRequest, upstream, type TcpEcho } from "./helpers.js";
+import { applyBatch } from "../helpers/apply.js";
 
 const ctx = { secrets: { resolve: async () => "" } };
 
@@ -29,7 +30,7 @@ describe("nginx stream balancing with real nginx", () => {
     const { desired, diagnostics } = provider.compile(s);
     assert.deepEqual(diagnostics, []);
     const actual = await provider.read(ctx);
-    return provider.apply(desired, actual, provider.diff(desired, actual), ctx);
+    return applyBatch(provider, desired, actual, provider.diff(desired, actual), ctx);
   }
 
   before(async () => {

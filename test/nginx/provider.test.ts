@@ -8,6 +8,7 @@ import { createNginxProvider, initNginxPrefix, startNginx, type NginxProvider, t
 import { freePort, tempDir } from "../helpers/proc.js";
 import { startTcpEcho, startUdpEcho, state, stream, tcpRequest, udpRequest, upstream, type TcpEcho, type UdpEcho } from "./helpers.js";
 import type { ResolvedState } from "../../src/model/resolved.js";
+import { applyBatch } from "../helpers/apply.js";
 
 const ctx = { secrets: { resolve: async () => "" } };
 
@@ -23,8 +24,8 @@ describe("nginx provider with real nginx", () => {
     assert.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
     const actual = await provider.read(ctx);
     const changes = provider.diff(desired, actual);
-    const record = await provider.apply(desired, actual, changes, ctx);
-    return { desired, changes, record };
+    const records = await applyBatch(provider, desired, actual, changes, ctx);
+    return { desired, changes, record: records[0], records };
   }
 
   before(async () => {
@@ -56,14 +57,14 @@ describe("nginx provider with real nginx", () => {
     assert.equal(await tcpRequest(tcpPort, "hello"), "a:hello");
     assert.equal(await udpRequest(udpPort, "hi there"), "u:hi there");
     assert.equal(readFileSync(nginxSettings.streamFile, "utf8"), first.desired.file);
-    assert.deepEqual(await provider.verify(first.desired, ctx), []);
+    assert.deepEqual(await provider.verify(first.desired, [], ctx), []);
 
     // Read back parses into exactly what compile produced: no phantom diff.
     const actual = await provider.read(ctx);
     assert.deepEqual(actual.streams, first.desired.streams);
     const second = await apply(s);
     assert.deepEqual(second.changes, []);
-    assert.equal(second.record.detail?.unchanged, true);
+    assert.deepEqual(second.records, [], "an unchanged file is no change: nothing reloaded, nothing to undo");
   });
 
   test("update shows field changes, and undo restores the previous streams", async () => {
@@ -82,9 +83,9 @@ describe("nginx provider with real nginx", () => {
     assert.deepEqual(upd?.fields?.map((f) => f.path), ["connectTimeout", "upstreams.0.address"]);
     assert.equal(await tcpRequest(port, "x"), "b2:x");
 
-    await provider.undo(record, ctx);
+    await provider.undo(record!, ctx);
     assert.equal(await tcpRequest(port, "x"), "a2:x");
-    await provider.undo(record, ctx); // twice is harmless
+    await provider.undo(record!, ctx); // twice is harmless
     assert.equal(await tcpRequest(port, "x"), "a2:x");
   });
 
@@ -142,9 +143,9 @@ describe("nginx provider with real nginx", () => {
     const port = await freePort();
     const { desired } = p.compile(state([stream("sys", port, [upstream(a.address)])]));
     const actual = await p.read(ctx);
-    await p.apply(desired, actual, p.diff(desired, actual), ctx);
+    await applyBatch(p, desired, actual, p.diff(desired, actual), ctx);
     assert.equal(await tcpRequest(port, "q"), "sys:q");
-    assert.deepEqual(await p.verify(desired, ctx), []);
+    assert.deepEqual(await p.verify(desired, [], ctx), []);
   });
 
   test("apply refuses when the file changed since the plan", async () => {
@@ -152,7 +153,7 @@ describe("nginx provider with real nginx", () => {
     const actual = await provider.read(ctx);
     writeFileSync(nginxSettings.streamFile, actual.text + "# touched\n");
     try {
-      await assert.rejects(provider.apply(desired, actual, provider.diff(desired, actual), ctx), (e: unknown) => {
+      await assert.rejects(applyBatch(provider, desired, actual, provider.diff(desired, actual), ctx), (e: unknown) => {
         assert.ok(e instanceof HecateError);
         assert.equal(e.code, "nginx-conflict");
         return true;

@@ -5,7 +5,7 @@ import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "../../engine/
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
-import { commitSource, isDestructive, method, parseSystems, printPlan, sourceFrom, withScratch } from "./engine.js";
+import { isDestructive, method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
 import { DRY_RUN, parseDurationMs, YES } from "./shared-flags.js";
 
@@ -58,7 +58,9 @@ function progress(ctx: Context, e: EngineEvent): void {
     : e.type === "undo.start" ? `${e.system}: undoing`
     : e.type === "undo.done" ? `${e.system}: undone`
     : e.type === "lock.wait" ? `waiting for the lock held by ${e.holder}`
+    : e.type === "change.done" ? undefined
     : e.text;
+  if (line === undefined) return;
   ctx.say(line);
 }
 
@@ -100,29 +102,26 @@ export const apply: CommandDef = {
     const source = planFile ? undefined : sourceFrom(list, opts);
     const o = applyOptions(ctx, opts);
     const m = await ctx.engineModule();
+    const engine = await ctx.engine();
 
     const dryRun = Boolean(opts.dryRun);
-    let plan: Plan;
-    if (planFile) plan = await m.loadPlan(planFile);
-    else if (source) {
-      // Plan on a scratch copy first: nothing is stored unless the operator goes ahead.
-      plan = await withScratch(ctx, async (engine) => {
-        const revision = await commitSource(ctx, engine, source, opts.message as string | undefined);
-        const p = await method(engine, "plan")({ revision, ...(o.systems ? { systems: o.systems } : {}) });
-        if (dryRun) await method(engine, "apply")(p, { ...o, dryRun: true }); // safety rails only
-        return p;
-      });
-    } else plan = await method(await ctx.engine(), "plan")(o.systems ? { systems: o.systems } : {});
+    // PATHS are read once and planned as they are: stored as a revision only if the apply goes ahead.
+    const desired = source ? await method(engine, "load")(source) : undefined;
+    if (desired) {
+      o.resources = desired.resources;
+      o.commit = { ...desired.commit, author: ctx.author, ...(opts.message ? { message: String(opts.message) } : {}) };
+    }
+    const plan: Plan = planFile
+      ? await m.loadPlan(planFile)
+      : await method(engine, "plan")({ ...(desired ? { resources: desired.resources } : {}), ...(o.systems ? { systems: o.systems } : {}) });
     await printPlan(ctx, plan);
 
     if (dryRun) {
-      if (!source) await method(await ctx.engine(), "apply")(plan, { ...o, dryRun: true });
+      await method(engine, "apply")(plan, { ...o, dryRun: true }); // safety rails only
       ctx.say("dry run: nothing applied, nothing stored");
       return 0;
     }
     if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
-    const engine = await ctx.engine();
-    if (source) await commitSource(ctx, engine, source, opts.message as string | undefined);
     return reportResult(ctx, await method(engine, "apply")(plan, o));
   },
 };

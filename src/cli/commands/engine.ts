@@ -1,10 +1,12 @@
 // The engine as the CLI uses it: a guard so a method not built yet fails with a clear error,
-// a scratch copy of the store for dry runs (plans without storing anything), and plan printing.
+// sources and systems from flags, and plan printing.
 import type { Plan, SourceSpec } from "../../engine/types.js";
 import type { SystemName } from "../../providers/provider.js";
-import type { Store } from "../../store/store.js";
 import { notBuilt, type Context, type Engine } from "../core/context.js";
 import { UsageError } from "../../diag.js";
+import { SYSTEMS } from "../../providers/registry.js";
+
+export { SYSTEMS };
 
 type Methods = { [K in keyof Engine]: Engine[K] extends (...a: never[]) => unknown ? K : never }[keyof Engine];
 
@@ -15,24 +17,6 @@ export function method<K extends Methods>(engine: Engine, name: K): Engine[K] {
   return (fn as (...a: unknown[]) => unknown).bind(engine) as Engine[K];
 }
 
-/**
- * A throwaway in-memory copy of the store (revisions, secrets, settings; no apply records, so
- * nothing gets "recovered" twice) with an engine on it: dry runs commit there, never to the real store.
- */
-export async function withScratch<T>(ctx: Context, fn: (engine: Engine, scratch: Store) => Promise<T>): Promise<T> {
-  const real = await ctx.store();
-  const { openSqliteStore } = await import("../../store/index.js");
-  const scratch = await openSqliteStore({ path: ":memory:" });
-  try {
-    const dump = await real.dump();
-    await scratch.load({ ...dump, applies: [], journal: [] });
-    return await fn(await ctx.engineOn(scratch), scratch);
-  } finally {
-    await scratch.close();
-  }
-}
-
-export const SYSTEMS: readonly SystemName[] = ["dns", "authentik", "caddy", "nginx"];
 
 export function parseSystems(v: unknown): SystemName[] | undefined {
   if (v === undefined) return undefined;
@@ -50,17 +34,6 @@ export function sourceFrom(paths: string[] | undefined, opts: Record<string, unk
   }
   if (opts.ref !== undefined || opts.gitPath !== undefined) throw new UsageError("--ref and --git-path need --git URL");
   return paths?.length ? { type: "dir", paths } : undefined;
-}
-
-/** Commit a source on this engine unless the head already has exactly that content. */
-export async function commitSource(ctx: Context, engine: Engine, source: SourceSpec, message?: string): Promise<string> {
-  const m = await ctx.engineModule();
-  const model = await ctx.model();
-  const loaded = await m.loadSource(source);
-  const head = await engine.store.head();
-  if (head && !loaded.diagnostics.some((d) => d.severity === "error") && model.hashResources(loaded.resources) === head.hash) return head.hash;
-  const res = await method(engine, "commitFromSource")(source, { author: ctx.author, ...(message ? { message } : {}) });
-  return res.revision.hash;
 }
 
 export async function printPlan(ctx: Context, plan: Plan): Promise<void> {

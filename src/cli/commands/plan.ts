@@ -1,7 +1,8 @@
 // `hecate plan [PATHS...]`: what apply would change in each system, without changing anything.
 import type { Plan } from "../../engine/types.js";
+import type { Resource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
-import { commitSource, method, parseSystems, printPlan, sourceFrom, withScratch } from "./engine.js";
+import { method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 
 export const SOURCE_FLAGS = [
   { flags: "--git <url>", description: "take the desired state from this git repository" },
@@ -25,12 +26,12 @@ export const plan: CommandDef = {
   async run(ctx, [paths], opts) {
     const source = sourceFrom(paths as string[] | undefined, opts);
     const systems = parseSystems(opts.system);
-    const make = async (engine: Awaited<ReturnType<typeof ctx.engine>>): Promise<Plan> => {
-      const revision = source ? await commitSource(ctx, engine, source) : (opts.revision as string | undefined);
-      return method(engine, "plan")({ ...(revision ? { revision } : {}), ...(systems ? { systems } : {}) });
-    };
-    // Without --out nothing needs storing: PATHS are committed to a scratch copy only.
-    const p = source && !opts.out ? await withScratch(ctx, (engine) => make(engine)) : await make(await ctx.engine());
+    const engine = await ctx.engine();
+    // PATHS are planned as they are; only --out stores them, so the saved plan can name a revision.
+    const desired = source ? await method(engine, "load")(source) : undefined;
+    let target: { resources: Resource[] } | { revision: string } | object = opts.revision ? { revision: String(opts.revision) } : {};
+    if (desired) target = opts.out ? { revision: (await method(engine, "commit")(desired.resources, { author: ctx.author, ...desired.commit })).revision.hash } : { resources: desired.resources };
+    const p: Plan = await method(engine, "plan")({ ...target, ...(systems ? { systems } : {}) });
     await printPlan(ctx, p);
     if (opts.out) {
       await (await ctx.engineModule()).savePlan(p, String(opts.out));

@@ -3,7 +3,7 @@ import { UsageError } from "../../diag.js";
 import type { CommandDef } from "../core/define.js";
 import { resourceDiff, revisionOf, colorDiff } from "../core/state.js";
 import { APPLY_FLAGS, applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
-import { method, printPlan, withScratch } from "./engine.js";
+import { method, printPlan } from "./engine.js";
 import { DRY_RUN, MESSAGE } from "./shared-flags.js";
 
 export const rollback: CommandDef = {
@@ -21,16 +21,17 @@ export const rollback: CommandDef = {
     if (ctx.output !== "json") ctx.out(text ? colorDiff(ctx, text) : `revision #${target.seq} has the same resources as the head`);
     const o = applyOptions(ctx, opts);
     const message = opts.message as string | undefined;
-    // Preview on a scratch copy: the real store gets the new revision only when we go ahead.
-    const preview = await withScratch(ctx, (engine) => method(engine, "rollback")(target.hash, { ...o, dryRun: true, ...(message ? { message } : {}) }));
+    // A dry run first, to show and confirm the plan: the new revision is stored only when we go ahead.
+    const engine = await ctx.engine();
+    const preview = await method(engine, "rollback")(target.hash, { ...o, dryRun: true, ...(message ? { message } : {}) });
     if (preview.result.plan) await printPlan(ctx, preview.result.plan);
     if (opts.dryRun) {
       ctx.say("dry run: nothing stored, nothing applied");
       return 0;
     }
     if (preview.result.plan && !(await confirmPlan(ctx, preview.result.plan, yesOf(opts)))) return 1;
-    const res = await method(await ctx.engine(), "rollback")(target.hash, { ...o, ...(message ? { message } : {}) });
-    ctx.say(`revision #${res.revision.seq} ${res.revision.hash.slice(0, 12)} restores #${target.seq}`);
+    const res = await method(engine, "rollback")(target.hash, { ...o, ...(message ? { message } : {}) });
+    if (res.revision) ctx.say(`revision #${res.revision.seq} ${res.revision.hash.slice(0, 12)} restores #${target.seq}`);
     return reportResult(ctx, res.result);
   },
 };

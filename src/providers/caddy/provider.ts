@@ -7,35 +7,45 @@ import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { compileCaddy } from "../../compile/caddy/index.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
-import type { Change, Provider, ProviderContext, StepRecord } from "../provider.js";
+import type { Provider, ProviderContext } from "../provider.js";
 import { CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
 import { DEFAULT_SERVER, type OwnedConfig, caddyText, canonical, extractOwned, isOwnedServerName, mergeOwned } from "./owned.js";
 
-/** What read() returns: plain data (no secrets, no foreign config), safe to print and journal. */
-export interface CaddyActual {
-  /** Hecate's part of the first node's config, normalized, secrets redacted. */
-  owned: OwnedConfig;
-  /** Every node read, in settings order, with the Etag its config had (for If-Match). */
-  nodes: { endpoint: string; etag: string }[];
-  /** Problems found while reading, e.g. nodes of a fleet that disagree. */
-  diagnostics: Diagnostic[];
+/**
+ * What read() returns: plain data (no secrets, no foreign config), safe to print and journal.
+ * The whole live configs it was read from travel with it in a private field, which never
+ * serializes, so apply works on exactly what the plan saw without reading again.
+ */
+export class CaddyActual {
+  readonly #live: LiveNode[];
+  constructor(
+    /** Hecate's part of the first node's config, normalized, secrets redacted. */
+    readonly owned: OwnedConfig,
+    /** Every node read, in settings order, with the Etag its config had (for If-Match). */
+    readonly nodes: { endpoint: string; etag: string }[],
+    /** Problems found while reading, e.g. nodes of a fleet that disagree. */
+    readonly diagnostics: Diagnostic[],
+    live: LiveNode[],
+  ) {
+    this.#live = live;
+  }
+  /** The live configs behind this reading (foreign config and resolved secrets included). */
+  live(): LiveNode[] {
+    return this.#live;
+  }
 }
 
-/** What apply journals so undo() can put every node back, even from another process. */
+/** What apply reports per node, so undo can put that node back, even from another process. */
 export interface CaddyUndo {
-  nodes: {
-    endpoint: string;
-    /** The node's whole config before apply (it may hold resolved secrets: keep the journal private). */
-    previous: unknown;
-    /**
-     * sha256 of the exact text Hecate loaded (Caddy answers GET /config/ with those very bytes):
-     * undo refuses to overwrite a node whose config no longer hashes to it (someone changed it since).
-     */
-    appliedHash?: string;
-    /** The same check by Etag, as records journaled by earlier versions carry it. */
-    appliedEtag?: string;
-  }[];
+  endpoint: string;
+  /** The node's whole config before apply (it may hold resolved secrets: the record is sealed). */
+  previous: unknown;
+  /**
+   * sha256 of the exact text Hecate loaded, in Caddy's own encoding: undo refuses to overwrite a
+   * node whose config no longer is that (someone changed it since).
+   */
+  appliedHash: string;
 }
 
 export interface CaddyProviderOptions {
@@ -54,14 +64,6 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const server = settings.server || DEFAULT_SERVER;
   const endpoints = settings.admin.length ? settings.admin : ["http://127.0.0.1:2019"];
   const target: CaddyTarget = opts.target ?? { version: settings.version, modules: settings.modules };
-  // The whole live configs behind an Actual, for apply in the same process. Kept out of the
-  // Actual itself because they hold foreign config and resolved secrets.
-  const fullConfigs = new WeakMap<CaddyActual, LiveNode[]>();
-  // Per desired config and node: the sha256 of the exact text apply sent. GET /config/ answering
-  // that very text proves the node runs what was sent, so verify can skip the structural compare.
-  const sent = new WeakMap<object, Map<string, string>>();
-  // Per desired config: the undo data apply returned, so verify can settle its appliedHash.
-  const undoFor = new WeakMap<object, CaddyUndo>();
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, { timeoutMs: opts.timeoutMs, signal: ctx?.signal });
 
@@ -74,13 +76,16 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     );
   }
 
-  /** The live configs apply works on: the ones read for this Actual, or fresh ones if unchanged. */
+  /**
+   * The live configs apply works on: the ones read for this Actual, or (an Actual that came back
+   * from a saved plan, without them) fresh ones, if their Etags are still the ones planned.
+   */
   async function nodesFor(actual: CaddyActual, ctx: ProviderContext): Promise<LiveNode[]> {
-    const cached = fullConfigs.get(actual);
-    if (cached) return cached;
+    if (actual instanceof CaddyActual) return actual.live();
+    const planned = actual as { nodes: { endpoint: string; etag: string }[] };
     const fresh = await readNodes(ctx);
     for (const node of fresh) {
-      const seen = actual.nodes.find((n) => n.endpoint === node.endpoint);
+      const seen = planned.nodes.find((n) => n.endpoint === node.endpoint);
       if (!seen || seen.etag !== node.etag) {
         throw new HecateError("caddy-changed", `${CHANGED_MESSAGE} (${node.client.label})`, { status: 409 });
       }
@@ -93,6 +98,11 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     if (foreign.length) {
       throw new HecateError("caddy-ownership", `Caddy server(s) ${foreign.join(", ")} are not Hecate's: Hecate owns "${server}" and servers named hecate*`);
     }
+  }
+
+  /** Whether the node still runs exactly what Hecate loaded (its bytes, or Caddy's encoding of them). */
+  function stillOurs(live: LiveConfig, appliedHash: string): boolean {
+    return (live.text !== undefined && sha256(live.text) === appliedHash) || sha256(caddyText(live.config)) === appliedHash;
   }
 
   const provider: Provider<CaddyOwned, CaddyActual> = {
@@ -121,122 +131,74 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           });
         }
       }
-      const actual: CaddyActual = { owned: first, nodes: nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics };
-      fullConfigs.set(actual, nodes);
-      return actual;
+      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes);
     },
 
     diff(desired, actual) {
       return diffOwned(desired as unknown as OwnedConfig, actual.owned);
     },
 
-    async apply(desired, actual, _changes: Change[], ctx) {
+    // One guarded whole-config swap per node, each node reported as one change as soon as it
+    // took: a failure on node 3 leaves nodes 1 and 2 journaled for the engine to undo.
+    async apply({ desired, actual, changes }, ctx) {
       desiredChecks(desired);
       // Secrets exist in resolved form only here, on the way to Caddy.
       const resolved = (secretRefs(desired).length ? await resolveSecrets(desired, ctx.secrets) : desired) as unknown as OwnedConfig;
       const nodes = await nodesFor(actual, ctx);
-      const undo: CaddyUndo = { nodes: [] };
-      const detail: { endpoint: string; reloaded: boolean }[] = [];
-      const expected = new Map<string, string>();
-      sent.set(desired, expected);
+      const action = changes.every((c) => c.action === "delete") ? "delete" : changes.every((c) => c.action === "create") ? "create" : "update";
       for (const node of nodes) {
         // Sent as Caddy's own text, so what GET /config/ answers can be compared byte for byte.
         const text = caddyText(mergeOwned(node.config, resolved, server));
-        expected.set(node.endpoint, sha256(text));
-        if (node.text !== undefined ? text === node.text : canonical(JSON.parse(text)) === canonical(node.config)) {
-          detail.push({ endpoint: node.endpoint, reloaded: false });
-          continue; // same bytes: no reload at all
-        }
-        try {
-          await node.client.putConfigText(text, node.etag);
-        } catch (err) {
-          const rollback = await rollBack(undo, ctx);
-          if (err instanceof HecateError) {
-            const msg = rollback.length ? `${err.message}; rolling back earlier nodes failed: ${rollback.join("; ")}` : err.message;
-            throw new HecateError(err.code, msg, { diagnostics: err.diagnostics, status: err.status, cause: err });
-          }
-          throw err;
-        }
+        if (node.text !== undefined ? text === node.text : canonical(JSON.parse(text)) === canonical(node.config)) continue; // same bytes: no reload
+        await node.client.putConfigText(text, node.etag);
         ctx.log?.(`caddy: loaded new config on ${node.client.label}`);
-        // No read back for an Etag: the hash of what was sent identifies Hecate's config (and
-        // verify, which reads anyway, corrects it should Caddy's text ever differ from ours).
-        undo.nodes.push({ endpoint: node.endpoint, previous: node.config, appliedHash: expected.get(node.endpoint)! });
-        detail.push({ endpoint: node.endpoint, reloaded: true });
+        const undo: CaddyUndo = { endpoint: node.endpoint, previous: node.config, appliedHash: sha256(text) };
+        // A node's whole previous config can hold secrets (Hecate's and other apps'): sensitive.
+        await ctx.report({ change: { system: "caddy", action, kind: "config", id: node.endpoint }, undo, detail: { changes: changes.length }, sensitive: true });
       }
-      fullConfigs.delete(actual); // its Etags are stale now
-      undoFor.set(desired, undo);
-      // Each node's whole previous config can hold secrets (Hecate's and other apps'): sensitive.
-      return { undo, detail: { nodes: detail }, sensitive: true } satisfies StepRecord;
     },
 
     async undo(record, ctx) {
-      const errors = await rollBack(record.undo as CaddyUndo, ctx);
-      if (errors.length) throw new HecateError("caddy-undo-failed", `could not restore Caddy's previous config: ${errors.join("; ")}`, { status: 502 });
+      const node = record.undo as CaddyUndo;
+      const client = clientFor(node.endpoint, ctx);
+      const live = await client.getConfig();
+      if (canonical(live.config) === canonical(node.previous)) return; // already back
+      if (!stillOurs(live, node.appliedHash)) {
+        throw new HecateError("caddy-undo-failed", `could not restore Caddy's previous config on ${client.label}: changed by someone else since Hecate's apply; not overwriting it`, {
+          status: 409,
+        });
+      }
+      await client.putConfig(node.previous, live.etag);
+      ctx.log?.(`caddy: restored previous config on ${client.label}`);
     },
 
-    async verify(desired, ctx) {
-      const expected = sent.get(desired);
+    async verify(desired, records, ctx) {
       const diagnostics: Diagnostic[] = [];
       const perNode: Diagnostic[][] = [];
       await Promise.all(
         endpoints.map(async (endpoint, i) => {
           const client = clientFor(endpoint, ctx);
           const { text } = await client.getConfigText();
-          const hash = sha256(text);
-          // Exactly the text apply sent for this desired config: the node runs it, nothing to compare.
-          if (expected?.get(endpoint) === hash) return;
+          // Exactly the text apply sent: the node runs it, nothing to compare.
+          const sent = records.find((r) => r.change.id === endpoint)?.undo as CaddyUndo | undefined;
+          if (sent && sha256(text) === sent.appliedHash) return;
           let config: unknown;
           try {
             config = JSON.parse(text);
           } catch {
             throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
           }
-          const found: Diagnostic[] = [];
-          for (const c of diffOwned(desired as unknown as OwnedConfig, extractOwned(config, server))) {
-            const what = c.action === "create" ? "is missing" : c.action === "delete" ? "should not be there" : `differs (${(c.fields ?? []).map((f) => f.path).slice(0, 3).join(", ")})`;
-            found.push({
-              severity: "error",
-              code: "caddy-verify",
-              message: `Caddy ${client.label}: ${c.kind} ${c.id} ${what}`,
-              ...(c.resource ? { address: c.resource } : {}),
-            });
-          }
-          perNode[i] = found;
-          // Caddy runs what was sent, in bytes of its own (an encoding caddyText does not mirror):
-          // those bytes, not ours, are what undo must recognise as Hecate's config.
-          const node = found.length ? undefined : undoFor.get(desired)?.nodes.find((n) => n.endpoint === endpoint);
-          if (node) node.appliedHash = hash;
+          perNode[i] = diffOwned(desired as unknown as OwnedConfig, extractOwned(config, server)).map((c) => ({
+            severity: "error" as const,
+            code: "caddy-verify",
+            message: `Caddy ${client.label}: ${c.kind} ${c.id} ${c.action === "create" ? "is missing" : c.action === "delete" ? "should not be there" : `differs (${(c.fields ?? []).map((f) => f.path).slice(0, 3).join(", ")})`}`,
+            ...(c.resource ? { address: c.resource } : {}),
+          }));
         }),
       );
       for (const found of perNode) if (found) diagnostics.push(...found);
       return diagnostics;
     },
   };
-
-  /**
-   * Put nodes back to their previous config, last changed first. Safe to repeat: a node already
-   * back is skipped; a node someone changed after Hecate's apply is left alone and reported.
-   */
-  async function rollBack(record: CaddyUndo, ctx: ProviderContext): Promise<string[]> {
-    const errors: string[] = [];
-    for (const node of [...(record?.nodes ?? [])].reverse()) {
-      const client = clientFor(node.endpoint, ctx);
-      try {
-        const live = await client.getConfig();
-        if (canonical(live.config) === canonical(node.previous)) continue;
-        const changed = node.appliedHash ? live.text === undefined || sha256(live.text) !== node.appliedHash : !!node.appliedEtag && live.etag !== node.appliedEtag;
-        if (changed) {
-          errors.push(`${client.label}: changed by someone else since Hecate's apply; not overwriting it`);
-          continue;
-        }
-        await client.putConfig(node.previous, live.etag);
-        ctx.log?.(`caddy: restored previous config on ${client.label}`);
-      } catch (err) {
-        errors.push(`${client.label}: ${(err as Error).message}`);
-      }
-    }
-    return errors;
-  }
-
   return provider;
 }

@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { HecateError, type Diagnostic } from "../../diag.js";
 import type { ResolvedSettings } from "../../model/resolved.js";
-import type { Provider, ProviderContext, StepRecord } from "../provider.js";
+import type { Provider, ProviderContext } from "../provider.js";
 import { compileNginx, HEADER_LINE, renderFile } from "../../compile/nginx/compile.js";
 import { parseDirectives, parseOwnedFile } from "../../compile/nginx/parse.js";
 import type { NginxOwned, NginxStream } from "../../compile/nginx/types.js";
@@ -285,7 +285,8 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
       return diffNginx(desired, actual);
     },
 
-    async apply(desired, actual, _changes, ctx): Promise<StepRecord> {
+    // The file swap and reload is one change: reported once nginx runs it and its listeners answer.
+    async apply({ desired, actual, changes }, ctx) {
       const now = readOwned(paths.streamFile);
       if (now.exists !== actual.exists || now.text !== actual.text) {
         throw new HecateError(
@@ -295,7 +296,7 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
         );
       }
       const undo: NginxUndo = { streamFile: paths.streamFile, previous: now.exists ? now.text : null };
-      if (now.exists && now.text === desired.file) return { undo, detail: { unchanged: true } };
+      if (now.exists && now.text === desired.file) return;
 
       if (readMasterPid(paths.pidFile) === undefined) {
         throw new HecateError("nginx-not-running", `nginx is not running (no live master in ${paths.pidFile}); start it, then apply again`, { status: 503 });
@@ -319,7 +320,12 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
             (restoreProblem ? ` (but: ${restoreProblem})` : ""),
         );
       }
-      return { undo, detail: { streams: desired.streams.length, workers: r.ok ? r.workers : [] } };
+      const action = !now.exists ? "create" : changes.every((c) => c.action === "delete") ? "delete" : "update";
+      await ctx.report({
+        change: { system: "nginx", action, kind: "file", id: paths.streamFile },
+        undo,
+        detail: { streams: desired.streams.length, workers: r.ok ? r.workers : [] },
+      });
     },
 
     async undo(record) {
@@ -342,7 +348,7 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
       if (problem) throw new HecateError("nginx-undo", problem);
     },
 
-    async verify(desired) {
+    async verify(desired, _records) {
       const diags: Diagnostic[] = [];
       let actual: NginxActual;
       try {

@@ -1,9 +1,9 @@
 // Post-apply HTTP probes: one request through the proxy per changed plain-HTTP route, proving the
 // route answers and its upstream is reachable (a 502/504 or no answer fails the apply).
 import { request } from "node:http";
-import type { Diagnostic } from "../diag.js";
-import type { ResolvedState } from "../model/resolved.js";
-import type { Plan } from "./types.js";
+import type { Diagnostic } from "../../diag.js";
+import type { ResolvedState } from "../../model/resolved.js";
+import type { Change } from "../provider.js";
 
 /** One GET through the proxy on loopback with the given Host; resolves status and body. */
 export function proxyGet(port: number, host: string, path = "/", timeoutMs = 5000): Promise<{ status: number; body: string }> {
@@ -19,12 +19,9 @@ export function proxyGet(port: number, host: string, path = "/", timeoutMs = 500
   });
 }
 
-export async function probeRoutes(state: ResolvedState, plan: Plan, timeoutMs: number): Promise<Diagnostic[]> {
-  const changed = new Set(
-    plan.steps
-      .filter((s) => s.system === "caddy")
-      .flatMap((s) => s.changes.filter((c) => c.action !== "delete" && c.resource?.startsWith("Route/")).map((c) => c.resource!.slice(6))),
-  );
+/** Probes the plain-HTTP routes these (Caddy) changes created or updated. */
+export async function probeRoutes(state: ResolvedState, changes: readonly Change[], timeoutMs: number): Promise<Diagnostic[]> {
+  const changed = new Set(changes.filter((c) => c.action !== "delete" && c.resource?.startsWith("Route/")).map((c) => c.resource!.slice(6)));
   const diags: Diagnostic[] = [];
   const port = state.settings.caddy.httpPort;
   await Promise.all(

@@ -10,7 +10,7 @@ import { HecateError, type Diagnostic } from "../diag.js";
 import { loadPaths, type Located } from "../model/load.js";
 import type { Resource } from "../model/schema.js";
 import type { RevisionSource } from "../store/store.js";
-import type { SourceSpec } from "./types.js";
+import type { SourceSpec } from "../engine/types.js";
 
 const run = promisify(execFile);
 

@@ -1,0 +1,211 @@
+// Apply: under the lock, recover what a dead process left, prepare the plan, check the safety
+// rails, store the desired state only now that the apply goes ahead, then run the transaction.
+// Recovery of abandoned applies lives here too: it is an apply's undo, run by someone else.
+import { randomUUID } from "node:crypto";
+import { HecateError, hasErrors } from "../diag.js";
+import type { ResolvedState } from "../model/resolved.js";
+import type { Resource } from "../model/schema.js";
+import { descriptorOf } from "../providers/registry.js";
+import type { Provider, SystemName } from "../providers/provider.js";
+import type { Revision } from "../store/store.js";
+import { Core, emptyState, targetOf, type Target } from "./core.js";
+import { headOrCommit, type CommitMeta } from "./history.js";
+import { acquire, type HeldLock } from "./lock.js";
+import { prepare, prepareSaved, savedTarget, targetFor, type PlanOptions, type Prepared } from "./plan.js";
+import { abandonedApplies, recoverApply, type RecoveryReport } from "./recovery.js";
+import { dropSealed } from "./seal.js";
+import { runTransaction, type TxStep, type TxSystem } from "./transaction.js";
+import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "./types.js";
+
+const DEFAULT_MAX_DELETES = 10;
+
+export function isPlan(x: unknown): x is Plan {
+  return !!x && typeof x === "object" && (x as Plan).format === "hecate-plan/1";
+}
+
+function address(r: Resource): string {
+  return `${r.kind}/${r.metadata.name}`;
+}
+
+function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefined): void {
+  const { plan } = prep;
+  if (hasErrors(plan.diagnostics)) {
+    const notBuilt = plan.diagnostics.find((d) => d.code === "not-built" && d.severity === "error");
+    throw new HecateError(notBuilt ? "not-built" : "invalid", notBuilt ? notBuilt.message : "the plan has errors; nothing applied", { diagnostics: plan.diagnostics });
+  }
+  const max = opts.maxDeletes ?? DEFAULT_MAX_DELETES;
+  if (plan.summary.delete > max) {
+    throw new HecateError(
+      "too-many-deletes",
+      `the plan deletes ${plan.summary.delete} objects, more than the limit of ${max}; check the plan, then raise the limit (--max-deletes ${plan.summary.delete})`,
+      { status: 409 },
+    );
+  }
+  if (!opts.allowProtected && live) {
+    const keep = new Set(prep.target.resources.map(address));
+    const gone = live.resources.filter((r) => r.metadata.protected && !keep.has(address(r))).map(address);
+    const deleting = new Set(plan.steps.flatMap((s) => s.changes.filter((c) => c.action === "delete" && c.resource).map((c) => c.resource!)));
+    const refused = [...new Set([...gone, ...[...deleting].filter((a) => live.resources.some((r) => r.metadata.protected && address(r) === a))])];
+    if (refused.length) {
+      throw new HecateError("protected", `refusing to delete protected ${refused.join(", ")} (metadata.protected); pass --allow-protected to delete anyway`, { status: 409 });
+    }
+  }
+}
+
+function lock(core: Core, opts: ApplyOptions): Promise<HeldLock> {
+  return acquire(core.store, core.holder, { timeoutMs: opts.lockTimeoutMs ?? 30_000, onEvent: opts.onEvent, actor: opts.actor ?? core.actor });
+}
+
+/**
+ * Apply a plan (saved or fresh) or a target (PlanOptions: a revision, default head, or resources
+ * not stored yet) as one transaction. Resources are stored as a revision only once the lock is
+ * held and the safety rails passed. dryRun computes the plan and checks the rails, nothing else.
+ */
+export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: ApplyOptions): Promise<ApplyResult> {
+  const saved = isPlan(planOrOpts) ? planOrOpts : undefined;
+  const sel: PlanOptions = saved ? {} : { ...(planOrOpts as PlanOptions), ...(opts.systems ? { systems: opts.systems } : {}) };
+  const onEvent = opts.onEvent ?? sel.onEvent;
+  const o: ApplyOptions = { ...opts, ...(onEvent ? { onEvent } : {}) };
+  const resources = opts.resources ?? sel.resources;
+  const targetNow = async (): Promise<Target> =>
+    resources ? await targetFor(core, { resources }) : saved ? await savedTarget(core, saved) : await targetFor(core, sel);
+  const prepareNow = async (live: Revision | null): Promise<Prepared> => {
+    const target = await targetNow();
+    return saved ? prepareSaved(core, saved, target, live) : prepare(core, target, sel, live);
+  };
+  if (o.dryRun) {
+    const live = (await core.store.lastApplied()) ?? null;
+    const prep = await prepareNow(live);
+    checkRails(prep, o, live ?? undefined);
+    return { applyId: "", revision: prep.target.hash, status: "dry-run", steps: [], diagnostics: prep.plan.diagnostics, plan: prep.plan };
+  }
+  const held = await lock(core, o);
+  try {
+    await recoverHeld(core, o.actor);
+    const live = (await core.store.lastApplied()) ?? null;
+    const prep = await prepareNow(live);
+    checkRails(prep, o, live ?? undefined);
+    if (!prep.target.revision) {
+      const revision = await headOrCommit(core, prep.target.hash, prep.target.resources, { ...(o.commit ?? {}), ...(o.actor ? { actor: o.actor } : {}) });
+      prep.target = targetOf(revision);
+    }
+    return await execute(core, prep, o, live ?? undefined, held);
+  } finally {
+    await held.release();
+  }
+}
+
+async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revision | undefined, held: HeldLock): Promise<ApplyResult> {
+  const { plan, target } = prep;
+  const actor = o.actor ?? core.actor;
+  if (plan.steps.length === 0) {
+    // Reality already matches: remember that this revision is what is live.
+    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await core.store.setApplied(target.hash);
+    return { applyId: "", revision: target.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan };
+  }
+  const applyId = randomUUID();
+  const state = core.resolve(target);
+  const previous = core.previousState(live, state);
+  await core.store.beginApply({ applyId, revision: target.hash, holder: held.holder });
+  await core.store.journal({
+    applyId,
+    event: "begin",
+    data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor },
+  });
+  const ctx = core.ctx(target.resources, held.signal);
+  const systems = new Map<SystemName, TxSystem>(
+    [...prep.providers.values()].map((provider) => [provider.system, txSystem(provider, plan.fingerprints[provider.system], previous)]),
+  );
+  const steps: TxStep[] = plan.steps.map((s) => ({
+    provider: prep.providers.get(s.system)!,
+    phase: s.phase,
+    desired: plan.desired[s.system],
+    actual: prep.actual.get(s.system),
+    changes: s.changes,
+  }));
+  const tx = await runTransaction(steps, {
+    store: core.store,
+    applyId,
+    ctx,
+    timeoutMs: core.timeoutMs,
+    systems,
+    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ...(o.probe
+      ? { probe: (system: SystemName, changes) => descriptorOf(system)?.probe?.(state, changes, core.timeoutMs) ?? Promise.resolve([]) }
+      : {}),
+  });
+  await core.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } });
+  await core.store.endApply(applyId, tx.status);
+  await dropSealed(core.store, applyId);
+  if (tx.status === "succeeded") await core.store.setApplied(target.hash);
+  await core.store.audit({ actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } });
+  return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan };
+}
+
+function txSystem(provider: Provider, before: string | undefined, previous: ResolvedState | undefined): TxSystem {
+  let compiled: { value: unknown } | undefined;
+  return {
+    provider,
+    before,
+    previous: () => (compiled ??= { value: previous ? provider.compile(previous).desired : undefined }).value,
+  };
+}
+
+/** Undo applies left running by a dead process. Takes the lock (waits up to lockTimeoutMs). */
+export async function recover(core: Core, opts: { lockTimeoutMs?: number; actor?: string } = {}): Promise<RecoveryReport[]> {
+  const held = await lock(core, opts);
+  try {
+    return await recoverHeld(core, opts.actor);
+  } finally {
+    await held.release();
+  }
+}
+
+/** Recovery for plan/drift: only when nobody live holds the lock (a live holder is not abandoned). */
+export async function recoverIfFree(core: Core, onEvent?: (e: EngineEvent) => void | Promise<void>): Promise<void> {
+  const abandoned = await abandonedApplies(core.store, core.holder);
+  if (abandoned.length === 0) return;
+  let held: HeldLock;
+  try {
+    held = await acquire(core.store, core.holder, { timeoutMs: 0, actor: core.actor });
+  } catch {
+    return;
+  }
+  try {
+    const done = await recoverHeld(core);
+    for (const r of done) await onEvent?.({ type: "message", text: `recovered abandoned apply ${r.applyId}: ${r.status}` });
+  } finally {
+    await held.release();
+  }
+}
+
+async function recoverHeld(core: Core, actor?: string): Promise<RecoveryReport[]> {
+  const reports: RecoveryReport[] = [];
+  for (const rec of await abandonedApplies(core.store, core.holder)) {
+    let providers = new Map<SystemName, Provider>();
+    let resources: Resource[] = [];
+    let previous: ResolvedState | undefined;
+    const rev = await core.store.getRevision(rec.revision);
+    if (rev) {
+      resources = rev.resources;
+      try {
+        const state = core.resolve(rev);
+        const begin = (await core.store.readJournal(rec.applyId)).find((e) => e.event === "begin");
+        const prevHash = (begin?.data as { previous?: string | null } | undefined)?.previous;
+        const prevRev = prevHash ? await core.store.getRevision(prevHash) : undefined;
+        previous = prevHash ? (prevRev ? core.previousState(prevRev, state) : undefined) : emptyState(state);
+        providers = core.providers(state, {}, previous).providers;
+      } catch {
+        /* recoverApply reports each system it cannot undo */
+      }
+    }
+    const system = (name: SystemName, before: string | undefined) => {
+      const p = providers.get(name);
+      return p ? txSystem(p, before, previous) : undefined;
+    };
+    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs }));
+  }
+  return reports;
+}
+
+export type { CommitMeta };

@@ -1,0 +1,170 @@
+// What every verb of the engine shares: the store, who acts, how providers are built, secrets,
+// the timeout, and resolved states kept for reuse. The verbs (plan.ts, apply.ts, drift.ts,
+// history.ts) are functions over one Core.
+import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
+import { resolveState } from "../model/index.js";
+import type { ResolvedState } from "../model/resolved.js";
+import type { Resource } from "../model/schema.js";
+import { providersFor, type ProvidersForOptions } from "../providers/index.js";
+import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
+import { createSecretResolver } from "../store/secrets.js";
+import type { Revision, Store } from "../store/store.js";
+import { newHolder } from "./lock.js";
+import { errorText, withTimeout } from "./transaction.js";
+
+/** Builds the providers for a desired state; the default is providersFor (the registry). */
+export type ProviderFactory = (
+  state: ResolvedState,
+  opts: ProvidersForOptions,
+) => Provider[] | { providers: Provider[]; diagnostics: Diagnostic[] };
+
+export interface EngineOptions {
+  store: Store;
+  /** Who acts by default (user name, token name): recorded as author and in the audit log. */
+  actor: string;
+  providers?: ProviderFactory;
+  /** Secret resolver; default resolves secret:/env:/file: through the store. */
+  secrets?: SecretResolver | ((resources: Resource[]) => SecretResolver);
+  /** Longest a single provider operation (apply, undo, read, verify) may take (default 120 s). */
+  stepTimeoutMs?: number;
+  /** Lock holder id; default actor@host/pid/random. */
+  holder?: string;
+}
+
+/** Desired state to plan or apply: a stored revision, or resources not stored (yet). */
+export interface Target {
+  hash: string;
+  resources: Resource[];
+  /** Set when the target is stored. */
+  revision?: Revision;
+}
+
+export class Core {
+  readonly store: Store;
+  readonly actor: string;
+  readonly holder: string;
+  readonly timeoutMs: number;
+  private readonly factory: ProviderFactory;
+  private readonly secretsOpt: EngineOptions["secrets"];
+  private readonly states = new Map<string, ResolvedState>();
+
+  constructor(opts: EngineOptions) {
+    this.store = opts.store;
+    this.actor = opts.actor;
+    this.holder = opts.holder ?? newHolder(opts.actor);
+    this.factory = opts.providers ?? providersFor;
+    this.secretsOpt = opts.secrets;
+    this.timeoutMs = opts.stepTimeoutMs ?? 120_000;
+  }
+
+  async revisionOrHead(ref?: string): Promise<Revision> {
+    if (ref) {
+      const r = ref === "head" || ref === "HEAD" ? await this.store.head() : ref === "applied" ? await this.store.lastApplied() : await this.store.getRevision(ref);
+      if (!r) throw new HecateError("unknown-revision", `no revision ${ref} (see \`hecate history\`)`, { status: 404 });
+      return r;
+    }
+    const h = await this.store.head();
+    if (!h) throw new HecateError("no-revision", "nothing committed yet: give the desired state first (e.g. `hecate apply DIR`)", { status: 404 });
+    return h;
+  }
+
+  /** The resolved state of a target; throws "invalid" with the diagnostics when it does not resolve. */
+  resolve(t: { hash: string; resources: Resource[] }): ResolvedState {
+    const cached = this.states.get(t.hash);
+    if (cached) return cached;
+    const { state, diagnostics } = resolveState(t.resources);
+    if (!state || hasErrors(diagnostics)) {
+      throw new HecateError("invalid", `revision ${t.hash.slice(0, 12)} does not resolve`, { diagnostics });
+    }
+    this.remember(t.hash, state);
+    return state;
+  }
+
+  /** Keep a few resolved states (head, last applied, one more): resolving 10k routes is not free. */
+  remember(hash: string, state: ResolvedState): void {
+    this.states.delete(hash);
+    this.states.set(hash, state);
+    while (this.states.size > 4) this.states.delete(this.states.keys().next().value!);
+  }
+
+  /** The state live before: `live` resolved, else nothing at all; undefined if it no longer resolves. */
+  previousState(live: Revision | undefined, like: ResolvedState): ResolvedState | undefined {
+    if (!live) return emptyState(like);
+    try {
+      return this.resolve(live);
+    } catch {
+      return undefined; // restore then relies on the providers' own undo records
+    }
+  }
+
+  /** Providers for a state, selected; `previous` keeps a system in play that still holds objects. */
+  providers(state: ResolvedState, sel: ProvidersForOptions, previous?: ResolvedState): { providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] } {
+    const built = this.factory(state, { ...sel, ...(previous ? { previous } : {}), timeoutMs: this.timeoutMs });
+    const list = Array.isArray(built) ? built : built.providers;
+    const diagnostics = Array.isArray(built) ? [] : built.diagnostics;
+    const providers = new Map<SystemName, Provider>();
+    for (const p of list) {
+      if (sel.systems && !sel.systems.includes(p.system)) continue;
+      if (sel.exclude?.includes(p.system)) continue;
+      providers.set(p.system, p);
+    }
+    return { providers, diagnostics };
+  }
+
+  /** Providers for a target against the last applied revision (or `live` when the caller read it). */
+  async providersFor(t: Target, sel: ProvidersForOptions, live?: Revision | null): Promise<{ providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] }> {
+    const state = this.resolve(t);
+    const applied = live === undefined ? await this.store.lastApplied() : (live ?? undefined);
+    let previous: ResolvedState | undefined;
+    if (applied && applied.hash !== t.hash) {
+      try {
+        previous = this.resolve(applied);
+      } catch {
+        previous = undefined; // an old revision that no longer resolves must not block new ones
+      }
+    }
+    return this.providers(state, sel, previous);
+  }
+
+  secretsFor(resources: Resource[]): SecretResolver {
+    const s = this.secretsOpt;
+    if (typeof s === "function") return s(resources);
+    if (s) return s;
+    return createSecretResolver(this.store, resources);
+  }
+
+  ctx(resources: Resource[], signal?: AbortSignal): ProviderContext {
+    return { secrets: this.secretsFor(resources), ...(signal ? { signal } : {}) };
+  }
+
+  /**
+   * Read every system; when some cannot be read, one error names all of them, together with any
+   * errors already known (`known`, e.g. a system not built yet), so the operator sees every
+   * problem at once.
+   */
+  async readAll(providers: Map<SystemName, Provider>, ctx: ProviderContext, known: Diagnostic[] = []): Promise<Map<SystemName, unknown>> {
+    const list = [...providers.values()];
+    const settled = await Promise.allSettled(
+      list.map((p) => withTimeout(`read of ${p.system}`, this.timeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }))),
+    );
+    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [{ system: list[i]!.system, error: errorText(r.reason) }] : []));
+    if (failed.length) {
+      const messages = failed.map((f) => `cannot read the current ${f.system} state: ${f.error}`);
+      const others = known.filter((d) => d.severity === "error");
+      throw new HecateError("read-failed", messages.join("; "), {
+        status: 502,
+        ...(failed.length > 1 || others.length ? { diagnostics: [...others, ...failed.map((f, i) => ({ severity: "error" as const, code: "read-failed", message: messages[i]! }))] } : {}),
+      });
+    }
+    return new Map(list.map((p, i) => [p.system, (settled[i] as PromiseFulfilledResult<unknown>).value] as const));
+  }
+}
+
+/** Nothing desired, same settings: what a system held before Hecate's first apply. */
+export function emptyState(like: ResolvedState): ResolvedState {
+  return { settings: like.settings, routes: [], streams: [], dnsRecords: [], authPolicies: [], certificates: [], secrets: [] };
+}
+
+export function targetOf(rev: Revision): Target {
+  return { hash: rev.hash, resources: rev.resources, revision: rev };
+}

@@ -1,0 +1,84 @@
+// History: storing desired state as revisions (validated first), and rollback, which is a new
+// revision with an old revision's resources applied through the same transaction.
+import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
+import { resolveState } from "../model/index.js";
+import { hashResources } from "../model/serialize.js";
+import type { Resource } from "../model/schema.js";
+import type { Revision, RevisionSource } from "../store/store.js";
+import { loadSource } from "../sources/index.js";
+import type { Core } from "./core.js";
+import type { SourceSpec } from "./types.js";
+
+export interface CommitMeta {
+  message?: string;
+  /** Default: the engine's actor. */
+  author?: string;
+  source?: RevisionSource;
+}
+
+export interface CommitResult {
+  revision: Revision;
+  /** Warnings (errors make commit throw HecateError "invalid"). */
+  diagnostics: Diagnostic[];
+}
+
+function invalid(diagnostics: Diagnostic[]): HecateError {
+  return new HecateError("invalid", `the desired state has errors (${diagnostics.filter((d) => d.severity === "error").length})`, { diagnostics });
+}
+
+/** Desired state read from a source and validated, not stored: what plan and apply take. */
+export interface Desired {
+  hash: string;
+  resources: Resource[];
+  /** Warnings, at their file positions (errors make load throw HecateError "invalid"). */
+  diagnostics: Diagnostic[];
+  /** How the revision made of it is recorded: its source and a default message. */
+  commit: { message: string; source: RevisionSource };
+}
+
+/** Read a source once (each file parsed once), resolve and validate it; nothing is stored. */
+export async function loadDesired(core: Core, source: SourceSpec): Promise<Desired> {
+  const loaded = await loadSource(source);
+  if (hasErrors(loaded.diagnostics)) throw invalid(loaded.diagnostics);
+  const { state, diagnostics } = resolveState(loaded.docs);
+  const all = loaded.relabel([...loaded.diagnostics, ...diagnostics]);
+  if (hasErrors(all) || !state) throw invalid(all);
+  const hash = hashResources(loaded.resources);
+  core.remember(hash, state);
+  const message = loaded.source.type === "git" ? `from ${loaded.source.location}${loaded.source.commit ? ` at ${loaded.source.commit.slice(0, 12)}` : ""}` : `from ${loaded.source.location}`;
+  return { hash, resources: loaded.resources, diagnostics: all, commit: { message, source: loaded.source } };
+}
+
+export async function commitFromSource(core: Core, source: SourceSpec, meta: CommitMeta = {}): Promise<CommitResult> {
+  const d = await loadDesired(core, source);
+  const revision = await putRevision(core, d.resources, { ...meta, message: meta.message ?? d.commit.message, source: meta.source ?? d.commit.source });
+  return { revision, diagnostics: d.diagnostics };
+}
+
+export async function commit(core: Core, resources: Resource[], meta: CommitMeta = {}): Promise<CommitResult> {
+  const { state, diagnostics } = resolveState(resources);
+  if (hasErrors(diagnostics)) throw invalid(diagnostics);
+  const revision = await putRevision(core, resources, meta);
+  if (state) core.remember(revision.hash, state);
+  return { revision, diagnostics };
+}
+
+/** Store resources as a new revision on top of the head, and audit it. */
+export async function putRevision(core: Core, resources: Resource[], meta: CommitMeta & { actor?: string }): Promise<Revision> {
+  const actor = meta.actor ?? core.actor;
+  const revision = await core.store.putRevision({
+    resources,
+    author: meta.author ?? actor,
+    message: meta.message ?? "",
+    source: meta.source ?? { type: "api" },
+  });
+  await core.store.audit({ actor, action: "revision.create", target: revision.hash, detail: { seq: revision.seq, source: revision.source } });
+  return revision;
+}
+
+/** The head when it holds exactly these resources, else a new revision with them. */
+export async function headOrCommit(core: Core, hash: string, resources: Resource[], meta: CommitMeta & { actor?: string }): Promise<Revision> {
+  const head = await core.store.head();
+  if (head && head.hash === hash) return head;
+  return putRevision(core, resources, meta);
+}

@@ -5,7 +5,7 @@ import { compileCaddy, ownedRouteIds, renderCaddy } from "./compile.js";
 import { compilePerSiteReference } from "./reference.js";
 import { resolveSecrets, secretRefs } from "./secrets.js";
 import { greaterThanPattern } from "./route.js";
-import { IDENTITY_HEADERS } from "./auth.js";
+import { goCanonicalHeader, IDENTITY_HEADERS, separatorSpellings } from "./auth.js";
 import { HECATE_ID_PREFIX, type CaddyRoute } from "./types.js";
 import * as k from "../../model/testkit.js";
 
@@ -47,6 +47,11 @@ describe("compileCaddy", () => {
     assert.deepEqual(p!.load_balancing, { selection_policy: { policy: "weighted_round_robin", weights: [6, 2] } });
   });
 
+  it("spells header names as Go canonicalizes them", () => {
+    assert.equal(goCanonicalHeader("x_AUTHENTIK-uSERNAME"), "X_authentik-Username");
+    assert.deepEqual(separatorSpellings("A-b-C"), ["A-B-C", "A-B_c", "A_b-C", "A_b_c"]);
+  });
+
   it("strips client identity headers first on every server and version", () => {
     for (const version of ["2.6.2", "2.7.6", "2.10.0"]) {
       const st = k.state([
@@ -58,8 +63,10 @@ describe("compileCaddy", () => {
         const first = srv.routes[0]!;
         assert.equal(first.match, undefined, "applies to every request");
         const del = (first.handle![0] as unknown as { request: { delete: string[] } }).request.delete;
-        assert.ok(del.includes("X-Authentik-*"));
+        // Go's canonical spelling of each prefix: Caddy matches wildcards against that.
+        for (const prefix of ["X-Authentik-*", "X-Authentik_*", "X_authentik-*", "X_authentik_*"]) assert.ok(del.includes(prefix), prefix);
         for (const h of IDENTITY_HEADERS) assert.ok(del.includes(h), h);
+        assert.ok(del.includes("X_authentik_meta_jwks") && del.includes("X-Authentik_meta-Jwks"));
       }
     }
   });

@@ -111,4 +111,23 @@ describe("every example and preset on real Caddy and nginx", () => {
       assert.equal((await engine.apply({ systems: SYSTEMS })).status, "no-op");
     }
   });
+
+  it("adding an ACME issuer and a route only creates: existing objects keep their ids", async () => {
+    const meta = (name: string) => ({ apiVersion: "hecate.io/v1", metadata: { name } });
+    const added = [
+      // "a@" sorts before the examples' issuer: a positional id would move that one.
+      { ...meta("shop"), kind: "Certificate", spec: { hosts: ["shop.example.com"], issuer: "acme", acme: { email: "a@example.com" } } },
+      { ...meta("shop"), kind: "Route", spec: { hosts: ["shop.example.com"], upstreams: [{ address: "127.0.0.1:9" }], public: true, tls: { certificate: "shop" }, ipFilter: { deny: ["203.0.113.7"] } } },
+    ] as Resource[];
+    await engine.commit([...resources, ...added], { message: "examples + shop" });
+    const plan = await engine.plan({ systems: SYSTEMS });
+    const changes = plan.steps.flatMap((s) => s.changes);
+    // Besides the new objects, only those that list hosts (a bucket, the https redirect) change.
+    const listsHosts = /^hecate-(http-)?(bucket-\d+|wildcards|https-redirect|outpost-|forward-auth-)/;
+    const moved = changes.filter((c) => c.action === "delete" || (c.action === "update" && c.kind !== "server" && !listsHosts.test(c.id)));
+    assert.deepEqual(moved.map((c) => `${c.action} ${c.kind} ${c.id}`), [], "existing objects keep their ids");
+    assert.equal(changes.filter((c) => c.kind === "tls-policy").length, 1);
+    assert.equal((await engine.apply({ systems: SYSTEMS })).status, "succeeded");
+    assert.deepEqual((await engine.plan({ systems: SYSTEMS })).steps, []);
+  });
 });

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { Resource } from "../../src/model/schema.js";
 import { initNginxPrefix, startNginx, type RunningNginx } from "../../src/providers/nginx/index.js";
-import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
+import { startCaddy, type Caddy, type StartCaddyOptions } from "../caddy-provider/caddy.js";
 import { freePort, tempDir } from "../helpers/proc.js";
 
 export interface RealSystems {
@@ -14,9 +14,9 @@ export interface RealSystems {
   stop(): Promise<void>;
 }
 
-export async function startRealSystems(): Promise<RealSystems> {
+export async function startRealSystems(opts: { caddy?: StartCaddyOptions } = {}): Promise<RealSystems> {
   const dir = tempDir("hecate-engine-nginx-");
-  const caddy = await startCaddy();
+  const caddy = await startCaddy(opts.caddy);
   let nginx: RunningNginx | undefined;
   try {
     const files = initNginxPrefix(join(dir.path, "nginx"));

@@ -23,11 +23,39 @@ export const OUTPOST_PATH = "/outpost.goauthentik.io/*";
 export const OUTPOST_AUTH_URI = "/outpost.goauthentik.io/auth/caddy";
 
 /**
- * Deletes every client-supplied identity header. The wildcard covers names authentik may add
- * later; the explicit names keep it safe on any Caddy whose header wildcard differs.
+ * A header name as Go's net/http stores it (textproto.CanonicalMIMEHeaderKey): upper case first
+ * and after each "-", lower case elsewhere; "_" is kept, and the letter after it is lower case.
+ */
+export function goCanonicalHeader(name: string): string {
+  let upper = true;
+  let out = "";
+  for (const c of name) {
+    out += upper ? c.toUpperCase() : c.toLowerCase();
+    upper = c === "-";
+  }
+  return out;
+}
+
+/** Every way to write name with each "-" as "-" or "_", in Go's canonical case. */
+export function separatorSpellings(name: string): string[] {
+  const parts = name.split("-");
+  const out = new Set<string>();
+  for (let mask = 0; mask < 2 ** (parts.length - 1); mask++) {
+    const spelled = parts.reduce((acc, p, i) => (i === 0 ? p : acc + ((mask >> (i - 1)) & 1 ? "_" : "-") + p), "");
+    out.add(goCanonicalHeader(spelled));
+  }
+  return [...out].sort();
+}
+
+/**
+ * Deletes every client-supplied identity header in every spelling. CGI, WSGI and PHP fold "_"
+ * and "-" into one variable, so X_Authentik_Username is as good as a forged X-Authentik-Username;
+ * Go keeps "_" in a name and canonicalizes case, and Caddy's prefix wildcard matches that
+ * canonical name, so one prefix per separator spelling covers every case. The prefixes also cover
+ * names authentik may add later; the explicit names keep it safe on a Caddy without wildcards.
  */
 export function identityStrip(): CaddyHandler {
-  return { handler: "headers", request: { delete: ["X-Authentik-*", ...IDENTITY_HEADERS] } };
+  return { handler: "headers", request: { delete: [...separatorSpellings("X-Authentik-*"), ...IDENTITY_HEADERS.flatMap(separatorSpellings)] } };
 }
 
 /** "127.0.0.1:9000", "http://outpost:9000", "https://auth.example.com" → dial + whether TLS. */

@@ -1,11 +1,11 @@
 // Unit tests of the tricky parts of the Caddy compiler (pure; no caddy process here).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { compileCaddy, ownedRouteIds, renderCaddy } from "./compile.js";
+import { compileCaddy, duplicateIds, ownedRouteIds, renderCaddy } from "./compile.js";
 import { compilePerSiteReference } from "./reference.js";
 import { resolveSecrets, secretRefs } from "./secrets.js";
 import { greaterThanPattern } from "./route.js";
-import { IDENTITY_HEADERS } from "./auth.js";
+import { goCanonicalHeader, IDENTITY_HEADERS, separatorSpellings } from "./auth.js";
 import { HECATE_ID_PREFIX, type CaddyRoute } from "./types.js";
 import * as k from "../../model/testkit.js";
 
@@ -47,6 +47,11 @@ describe("compileCaddy", () => {
     assert.deepEqual(p!.load_balancing, { selection_policy: { policy: "weighted_round_robin", weights: [6, 2] } });
   });
 
+  it("spells header names as Go canonicalizes them", () => {
+    assert.equal(goCanonicalHeader("x_AUTHENTIK-uSERNAME"), "X_authentik-Username");
+    assert.deepEqual(separatorSpellings("A-b-C"), ["A-B-C", "A-B_c", "A_b-C", "A_b_c"]);
+  });
+
   it("strips client identity headers first on every server and version", () => {
     for (const version of ["2.6.2", "2.7.6", "2.10.0"]) {
       const st = k.state([
@@ -58,8 +63,10 @@ describe("compileCaddy", () => {
         const first = srv.routes[0]!;
         assert.equal(first.match, undefined, "applies to every request");
         const del = (first.handle![0] as unknown as { request: { delete: string[] } }).request.delete;
-        assert.ok(del.includes("X-Authentik-*"));
+        // Go's canonical spelling of each prefix: Caddy matches wildcards against that.
+        for (const prefix of ["X-Authentik-*", "X-Authentik_*", "X_authentik-*", "X_authentik_*"]) assert.ok(del.includes(prefix), prefix);
         for (const h of IDENTITY_HEADERS) assert.ok(del.includes(h), h);
+        assert.ok(del.includes("X_authentik_meta_jwks") && del.includes("X-Authentik_meta-Jwks"));
       }
     }
   });
@@ -120,6 +127,78 @@ describe("compileCaddy", () => {
     for (const s of Object.values(config.apps.http.servers)) walk(s.routes, true);
     assert.equal(routeObjects, ids.length);
     assert.ok(ids.includes("hecate-route-a") && ids.includes("hecate-route-a_wildcard") && ids.includes("hecate-route-b"));
+  });
+
+  it("gives unique ids to a route's ipFilter and its ip-filter middleware (examples/routes/api.yaml)", () => {
+    const st = k.state([
+      k.route("api", ["api.example.com"], ["10.0.0.1:80"], {
+        ipFilter: { allow: [], deny: ["203.0.113.99"] },
+        middleware: [{ name: "office", type: "ip-filter", allow: ["10.0.0.0/8"], deny: [] }],
+      }),
+      // A route whose name looks like a nested id of "api" under the old "<parent>-<i>" scheme.
+      k.route("api-0", ["api0.example.com"], ["10.0.0.1:80"], { ipFilter: { allow: [], deny: ["203.0.113.1"] } }),
+    ]);
+    const { config, diagnostics } = compileCaddy(st);
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(duplicateIds(config), []);
+  });
+
+  it("refuses a config with a duplicate @id, naming it", () => {
+    // Two different outposts whose id parts come out alike: an error, never sent.
+    const st = k.state([
+      k.route("a", ["a.example.com"], ["10.0.0.1:80"], { auth: k.authPolicy("p", "[::1]:9000") }),
+      k.route("b", ["b.example.com"], ["10.0.0.1:80"], { auth: k.authPolicy("q", "1:9000") }),
+    ]);
+    const errors = compileCaddy(st).diagnostics.filter((d) => d.code === "caddy-duplicate-id");
+    assert.deepEqual(errors.map((d) => [d.severity, d.message]), [
+      ["error", "@id hecate-forward-auth-1-9000 is used by more than one object"],
+      ["error", "@id hecate-outpost-1-9000 is used by more than one object"],
+    ]);
+    assert.deepEqual(duplicateIds({ a: [{ "@id": "x" }, { b: { "@id": "x" } }, { "@id": "y" }] }), ["x"]);
+  });
+
+  it("shares one outpost's objects between spellings of it; http:// and https:// stay apart", () => {
+    const ids = (outposts: string[]) =>
+      ownedRouteIds(compileCaddy(k.state(outposts.map((o, i) => k.route(`r${i}`, [`h${i}.example.com`], ["10.0.0.1:80"], { auth: k.authPolicy(`p${i}`, o) })))).config).filter((i) => /^hecate-(outpost|forward-auth)-[^_]*$/.test(i));
+    assert.deepEqual(ids(["a.test:9000", "http://a.test:9000"]), ["hecate-outpost-a.test-9000", "hecate-forward-auth-a.test-9000"]);
+    assert.deepEqual(ids(["http://a.test", "https://a.test"]).sort(), ["hecate-forward-auth-a.test-80", "hecate-forward-auth-https-a.test-443", "hecate-outpost-a.test-80", "hecate-outpost-https-a.test-443"]);
+  });
+
+  it("keeps the ids of existing objects when an issuer or a route is added", () => {
+    const cert = (name: string, email: string, hosts: string[]) => ({ name, hosts, issuer: "acme" as const, acme: { email, challenge: "http-01" as const } });
+    const routes = [
+      k.route("shop", ["shop.example.com"], ["10.0.0.1:80"], { tls: { mode: "auto", certificate: "shop" }, ipFilter: { allow: ["10.0.0.0/8"], deny: [] } }),
+      k.route("wild", ["*.example.com"], ["10.0.0.2:80"], { auth: k.authPolicy("staff", "127.0.0.1:9000") }),
+    ];
+    const before = { ...k.state(routes), certificates: [cert("shop", "b@example.com", ["shop.example.com"])] };
+    const after = {
+      ...k.state([...routes, k.route("api", ["api.example.com"], ["10.0.0.3:80"], { tls: { mode: "auto", certificate: "api" }, ipFilter: { allow: [], deny: ["10.6.6.6"] } })]),
+      // "a@" sorts before "b@": a positional id would move the existing issuer's policy.
+      certificates: [cert("shop", "b@example.com", ["shop.example.com"]), cert("api", "a@example.com", ["api.example.com"])],
+    };
+    const objects = (st: typeof before) => {
+      const out = new Map<string, string>();
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === "object") {
+          const id = (v as { "@id"?: string })["@id"];
+          if (id) out.set(id, JSON.stringify(v));
+          Object.values(v).forEach(walk);
+        }
+      };
+      walk(compileCaddy(st).config);
+      return out;
+    };
+    const was = objects(before), now = objects(after);
+    const policies = [...now.keys()].filter((i) => i.startsWith("hecate-tls-acme-"));
+    assert.equal(policies.length, 2);
+    for (const [id, json] of was) {
+      assert.ok(now.has(id), `${id} disappeared`);
+      // Objects that hold no list of hosts are unchanged, not just renamed into place.
+      if (!/hosts|subjects|"host"/.test(json)) assert.equal(now.get(id), json, id);
+    }
+    const shopPolicy = [...was.keys()].find((i) => i.startsWith("hecate-tls-acme-"))!;
+    assert.match(now.get(shopPolicy)!, /b@example\.com/);
   });
 
   it("never lets user text act as a Caddy placeholder", () => {

@@ -12,12 +12,12 @@
 // the TLS server has Caddy's own redirects off because Hecate writes them explicitly.
 import type { Diagnostic } from "../../diag.js";
 import type { ResolvedRoute, ResolvedState } from "../../model/resolved.js";
-import { forwardAuth, identityStrip, OUTPOST_PATH, outpostProxy } from "./auth.js";
+import { forwardAuth, identityStrip, OUTPOST_PATH, outpostDial, outpostProxy } from "./auth.js";
 import { buckets, hostGroups, splitParts, type Part } from "./layout.js";
 import { routeHandlers } from "./route.js";
 import { secretMarker } from "./secrets.js";
 import { DEFAULT_CADDY_VERSION, HECATE_ID_PREFIX, type CaddyOwned, type CaddyRoute, type CaddyServer, type CaddyTarget } from "./types.js";
-import { canonical, hasPlaceholderChars, pathPatterns, wildcardCovers } from "./util.js";
+import { canonical, fnv1a, hasPlaceholderChars, pathPatterns, wildcardCovers } from "./util.js";
 
 type Diag = (severity: "error" | "warning", code: string, message: string) => void;
 
@@ -34,9 +34,17 @@ const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "
 /** Effective protection: a route in maintenance shows its page without sign-in. */
 const isProtected = (r: ResolvedRoute) => !!r.auth && !r.maintenance && !r.ssoBypass.includes("/");
 
-function outpostKey(outpost: string): string {
-  return outpost.toLowerCase().replace(/^https?:\/\//, "").replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
+/**
+ * Where an outpost is reached (dial, TLS or not): two spellings of one outpost ("a:9000",
+ * "http://a:9000") are one outpost, http:// and https:// of one name are two.
+ */
+function outpostIdentity(outpost: string): string {
+  const o = outpostDial(outpost);
+  return `${o.tls ? "https://" : ""}${o.dial}`.toLowerCase();
 }
+
+/** The outpost's part of an @id ("https://a:443" → "https-a-443"). */
+const outpostKey = (identity: string) => identity.replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
 
 function partMatch(p: Part): Record<string, unknown> {
   const m: Record<string, unknown> = { host: p.hosts };
@@ -61,7 +69,7 @@ function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
  * their SSO-bypass paths. Whole-host protected routes collapse into one sorted host list, which
  * Caddy binary-searches, so the shared handler costs O(log N) per request.
  */
-function authMatchers(groups: Part[][], wildcards: Part[], outpost: string, exactHosts: readonly string[]): Record<string, unknown>[] {
+function authMatchers(groups: Part[][], wildcards: Part[], mine: (p: Part) => boolean, exactHosts: readonly string[]): Record<string, unknown>[] {
   const merged: string[] = [];
   const sets: Record<string, unknown>[] = [];
   const add = (p: Part, nots: Record<string, unknown>[]) => {
@@ -71,7 +79,6 @@ function authMatchers(groups: Part[][], wildcards: Part[], outpost: string, exac
     if (!m.path && nots.length === 0) merged.push(...p.hosts);
     else sets.push(nots.length ? { ...m, not: nots } : m);
   };
-  const mine = (p: Part) => isProtected(p.route) && p.route.auth!.outpost === outpost;
   for (const g of groups) {
     g.forEach((p, k) => {
       if (!mine(p)) return;
@@ -108,15 +115,19 @@ function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { prefix: string; 
   const exactHosts = [...new Set(exact.flatMap((x) => x.hosts))].sort();
   const top: CaddyRoute[] = [{ "@id": `${p}identity-strip`, handle: [identityStrip()] }];
 
-  const outposts = [...new Set(routes.filter(isProtected).map((r) => r.auth!.outpost))].sort();
-  for (const o of outposts) {
-    const key = outpostKey(o);
-    const hosts = [...new Set([...exact, ...wildcard].filter((x) => isProtected(x.route) && x.route.auth!.outpost === o).flatMap((x) => x.hosts))].sort();
+  // One outpost per identity; its first spelling (sorted) builds the handlers.
+  const outposts = new Map<string, string>();
+  for (const o of routes.filter(isProtected).map((r) => r.auth!.outpost).sort()) if (!outposts.has(outpostIdentity(o))) outposts.set(outpostIdentity(o), o);
+  for (const [identity, o] of [...outposts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const key = outpostKey(identity);
+    const mine = (x: Part) => isProtected(x.route) && outpostIdentity(x.route.auth!.outpost) === identity;
+    const hosts = [...new Set([...exact, ...wildcard].filter(mine).flatMap((x) => x.hosts))].sort();
     top.push({ "@id": `${p}outpost-${key}`, match: [{ host: hosts, path: [OUTPOST_PATH] }], handle: [outpostProxy(o)], terminal: true });
-    const sets = authMatchers(groups, wildcard, o, exactHosts);
+    const sets = authMatchers(groups, wildcard, mine, exactHosts);
     if (sets.length) top.push({ "@id": `${p}forward-auth-${key}`, match: sets, handle: [forwardAuth(o, ctx.state.settings.trustedProxies)] });
   }
 
+  // i is the bucket's hash slot (layout.ts), not a count of buckets before it: stable ids.
   buckets(groups).forEach((bucket, i) => {
     if (!bucket.length) return;
     const id = `${p}bucket-${i}`;
@@ -157,26 +168,51 @@ function withPort(addr: string, port: number): string {
   return `${host}:${port}`;
 }
 
-/** Give every route object inside Hecate's servers an @id (stable: parent id + position). */
-function assignIds(routes: CaddyRoute[], parent: string): void {
-  for (let i = 0; i < routes.length; i++) {
-    const r = routes[i]!;
-    if (!r["@id"]) r["@id"] = `${parent}-${i}`;
-    assignNested(r.handle, r["@id"]);
-  }
+/**
+ * Give every route object without an @id one from its path below the nearest route that has one:
+ * <parent>_<handler>_<route> for a subroute's routes, other keys on the way named
+ * (<parent>_0_handle_response_0_3). Unique by construction: paths differ, a path starts with "_"
+ * and a digit, and no id compile names itself holds that (resource names cannot hold "_").
+ * Positions count only inside one parent's own handlers: other routes cannot shift them.
+ */
+function assignIds(routes: CaddyRoute[], parent: string, path: readonly (string | number)[]): void {
+  routes.forEach((r, i) => {
+    const id = (r["@id"] ??= `${parent}_${[...path, i].join("_")}`);
+    assignNested(r.handle, id, []);
+  });
 }
 
 /** assignIds for every "routes" array below v (nested subroutes), their parent being `id`. */
-function assignNested(v: unknown, id: string): void {
+function assignNested(v: unknown, id: string, path: readonly (string | number)[]): void {
   if (Array.isArray(v)) {
-    for (const x of v) assignNested(x, id);
+    v.forEach((x, i) => assignNested(x, id, [...path, i]));
   } else if (v && typeof v === "object") {
     for (const k in v) {
       const x = (v as Record<string, unknown>)[k];
-      if (k === "routes" && Array.isArray(x)) assignIds(x as CaddyRoute[], id);
-      else if (x && typeof x === "object") assignNested(x, id);
+      if (k === "routes" && Array.isArray(x)) assignIds(x as CaddyRoute[], id, path);
+      else if (x && typeof x === "object") assignNested(x, id, [...path, k]);
     }
   }
+}
+
+/**
+ * Every @id in the config used more than once (Caddy keeps only one of them in its index); ids
+ * derived from a duplicate (<dup>_<path>) are its consequence and not listed again.
+ */
+export function duplicateIds(config: unknown): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const id = (v as { "@id"?: unknown })["@id"];
+      if (typeof id === "string") (seen.has(id) ? dup : seen).add(id);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(config);
+  const all = [...dup].sort();
+  return all.filter((id) => !all.some((d) => id.startsWith(`${d}_`)));
 }
 
 function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"] {
@@ -216,9 +252,11 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
     }
     loadPem.push({ certificate: secretMarker(c.certificate), key: secretMarker(c.key), tags: [`hecate-${c.name}`] });
   }
+  // An issuer's id is its content (a hash of CA and email), never its position: adding an issuer
+  // must not turn the existing policies into delete/create pairs.
   const policies = [...byIssuer.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([key, e], i) => ({ "@id": `hecate-tls-${key.startsWith("acme") ? `acme-${i}` : key}`, subjects: [...e.hosts].sort(), issuers: [e.issuer] }));
+    .map(([key, e]) => ({ "@id": `hecate-tls-${key.startsWith("acme") ? `acme-${fnv1a(key).toString(16).padStart(8, "0")}` : key}`, subjects: [...e.hosts].sort(), issuers: [e.issuer] }));
   if (!policies.length && !loadPem.length) return undefined;
   const tls: NonNullable<CaddyOwned["apps"]["tls"]> = {};
   if (policies.length) tls.automation = { policies };
@@ -276,11 +314,13 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
   for (const [name, srv] of Object.entries(servers)) {
     // Hecate owns the whole server: a host it does not know gets 404, not Caddy's empty 200.
     srv.routes.push(notFound(name === s.server ? `${HECATE_ID_PREFIX}not-found` : `${HECATE_ID_PREFIX}http-not-found`));
-    assignIds(srv.routes, HECATE_ID_PREFIX + "r");
+    assignIds(srv.routes, `${HECATE_ID_PREFIX}${name}`, []);
   }
   const config: CaddyOwned = { apps: { http: { servers } } };
   const tls = tlsApp(tlsRoutes, ctx);
   if (tls) config.apps.tls = tls;
+  // Two objects with one @id: Caddy indexes one of them, so reads never match and plans never settle.
+  for (const id of duplicateIds(config)) diagnostics.push({ severity: "error", code: "caddy-duplicate-id", message: `@id ${id} is used by more than one object` });
   return { config: canonical(config), diagnostics };
 }
 

@@ -15,9 +15,12 @@ interface KeyedItem extends OwnedItem {
   key: string;
 }
 
-/** Hecate's @ids name the resource they come from: hecate-route-<name>[_wildcard] → Route/<name>. */
+/**
+ * Hecate's @ids name the resource they come from: hecate-route-<name>[_wildcard][_<path>] →
+ * Route/<name> (a path such as _0_1 is an object inside the route's own handlers).
+ */
 function resourceOf(id: string): string | undefined {
-  const m = /^hecate-(route|stream|auth|authpolicy|policy|cert|certificate)-([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)(?:_[a-z]+)?$/.exec(id);
+  const m = /^hecate-(route|stream|auth|authpolicy|policy|cert|certificate)-([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)(?:_[a-z0-9_]+)?$/.exec(id);
   if (!m) return undefined;
   const kind = { route: "Route", stream: "Stream", auth: "AuthPolicy", authpolicy: "AuthPolicy", policy: "AuthPolicy", cert: "Certificate", certificate: "Certificate" }[m[1]!];
   return `${kind}/${m[2]}`;

@@ -2,11 +2,19 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { canonical, extractOwned, mergeOwned, mergeOwnedArray, normalize, redactSecrets, type OwnedConfig } from "./owned.js";
-import { diffOwned } from "./diff.js";
+import { diffOwned, ownedItems } from "./diff.js";
 
 const r = (id: string | undefined, body: string) => ({ ...(id ? { "@id": id } : {}), handle: [{ handler: "static_response", body }] });
 
 describe("caddy ownership", () => {
+  it("names the route of an object inside a route's own handlers", () => {
+    const guard = { "@id": "hecate-route-api_0_1", handle: [{ handler: "static_response", status_code: 403 }] };
+    const route = { "@id": "hecate-route-api", handle: [{ handler: "subroute", routes: [guard] }] };
+    const config = { apps: { http: { servers: { hecate: { listen: [":443"], routes: [route] } } } } } as unknown as OwnedConfig;
+    const items = ownedItems(config).filter((i) => i.kind === "route");
+    assert.deepEqual(items.map((i) => [i.id, i.resource]), [["hecate-route-api_0_1", "Route/api"], ["hecate-route-api", "Route/api"]]);
+  });
+
   it("normalizes empty as absent and sorts keys", () => {
     assert.deepEqual(normalize({ b: {}, a: [], c: "", d: null, e: { z: 1, y: [] } }), { e: { z: 1 } });
     assert.equal(canonical({ b: 1, a: { d: 2, c: 3 } }), '{"a":{"c":3,"d":2},"b":1}');

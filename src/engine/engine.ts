@@ -10,7 +10,7 @@ import { NOT_BUILT, providersFor, type ProvidersForOptions } from "../providers/
 import { SYSTEM_ORDER, type Change, type Provider, type ProviderContext, type SecretResolver, type SystemName } from "../providers/provider.js";
 import { createSecretResolver } from "../store/secrets.js";
 import type { Revision, RevisionSource, Store } from "../store/store.js";
-import { backup, restore, type BackupManifest, type RestoreReport } from "./backup.js";
+import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { fingerprint } from "./canonical.js";
 import { acquire, newHolder, type HeldLock } from "./lock.js";
 import { probeRoutes } from "./probe.js";
@@ -565,12 +565,12 @@ export class Engine {
     return m;
   }
 
-  async restore(file: string, opts: { dryRun?: boolean; lockTimeoutMs?: number } = {}): Promise<RestoreReport> {
-    if (opts.dryRun) return restore(this.store, file, { dryRun: true });
+  async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number } = {}): Promise<RestoreReport> {
+    if (opts.dryRun) return restore(this.store, file, { ...opts, dryRun: true });
     const held = await this.lock({ lockTimeoutMs: opts.lockTimeoutMs ?? 30_000 });
     try {
-      const r = await restore(this.store, file, { dryRun: false });
-      await this.store.audit({ actor: this.actor, action: "restore", target: file, detail: { headBefore: r.headBefore, headAfter: r.headAfter } });
+      const r = await restore(this.store, file, { ...opts, dryRun: false });
+      await this.store.audit({ actor: this.actor, action: "restore", target: file, detail: restoreAuditDetail(r) });
       return r;
     } finally {
       await held.release();

@@ -15,7 +15,7 @@
 //   engine.reconcileLoop(opts: ReconcileLoopOptions): Promise<void>
 //   engine.rollback(to: string, opts?: ApplyOptions & { message?: string }): Promise<RollbackResult>
 //   engine.backup(file: string): Promise<BackupManifest>
-//   engine.restore(file: string, opts?: { dryRun?: boolean }): Promise<RestoreReport>
+//   engine.restore(file: string, opts?: { dryRun?: boolean; skipSignature?: boolean }): Promise<RestoreReport>
 //   engine.render(system: SystemName, revision?: string): Promise<string>
 //
 //   renderPlan(plan: Plan, opts: { color: boolean }): string          (human, secrets redacted)

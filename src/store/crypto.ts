@@ -18,6 +18,8 @@ export interface DerivedKey {
   keyId: string;
   /** Where the secret key came from, for messages: "$HECATE_SECRET_KEY", "key file PATH", ... */
   source: string;
+  /** The key file this store reads when $HECATE_SECRET_KEY is unset, for "put the key here" hints. */
+  keyFile: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export class SecretBox {
    */
   derive(purpose: string, opts: { create: boolean }): DerivedKey {
     const key = this.loadKey(opts.create, `a key derived from it ("${purpose}") is needed`);
-    return { key: deriveKey(key, purpose), keyId: keyIdOf(key), source: this.describeKey() };
+    return { key: deriveKey(key, purpose), keyId: keyIdOf(key), source: this.describeKey(), keyFile: this.keyFile };
   }
 
   seal(name: string, value: string): Buffer {

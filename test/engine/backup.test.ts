@@ -3,13 +3,11 @@
 // edited by hand (even with its checksums fixed) or signed with another key is refused, and a
 // running apply inside a backup is closed as abandoned on restore, never recovered.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, it } from "node:test";
-import * as tar from "tar";
 import { HecateError } from "../../src/diag.js";
 import { backup } from "../../src/engine/backup.js";
 import { fingerprint } from "../../src/engine/canonical.js";
@@ -17,29 +15,8 @@ import { abandonedApplies } from "../../src/engine/recovery.js";
 import { sealName } from "../../src/engine/seal.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { StoreDump } from "../../src/store/store.js";
+import { tamper } from "../helpers/backup.js";
 import { rig, route } from "./setup.js";
-
-/**
- * What an attacker with write access to the backup can do: unpack, edit store.json, fix its sha256
- * and size in manifest.json, pack again. `drop` removes a member (the signature) instead.
- */
-async function tamper(file: string, out: string, edit: (d: StoreDump) => void, opts: { drop?: string } = {}): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "hecate-tamper-"));
-  try {
-    await tar.x({ file, cwd: dir });
-    const dump = JSON.parse(readFileSync(join(dir, "store.json"), "utf8")) as StoreDump;
-    edit(dump);
-    const body = Buffer.from(JSON.stringify(dump));
-    writeFileSync(join(dir, "store.json"), body);
-    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { members: Record<string, { sha256: string; size: number }> };
-    manifest.members["store.json"] = { sha256: createHash("sha256").update(body).digest("hex"), size: body.length };
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
-    const members = readdirSync(dir).filter((m) => m !== opts.drop);
-    await tar.c({ gzip: true, file: out, cwd: dir }, members);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const refused = (code: string, re: RegExp) => (e: unknown) => {
   assert.ok(e instanceof HecateError, String(e));

@@ -44,5 +44,5 @@ export { renderPlan, planToJson, redact } from "./render-plan.js";
 export { savePlan, loadPlan } from "./plan-file.js";
 export { loadSource, type LoadedSource } from "./source.js";
 export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";
-export type { BackupManifest, RestoreReport } from "./backup.js";
+export type { AbandonedApply, BackupManifest, RestoreReport } from "./backup.js";
 export type * from "./types.js";

@@ -46,22 +46,22 @@ export const restore: CommandDef = {
     if (preview.signature.status === "skipped") ctx.warn(`the signature of ${from} is not verified (${preview.signature.reason}); the restore is audited as unverified`);
     if (opts.dryRun) {
       if (ctx.output === "json") ctx.json(preview);
-      else ctx.out(`would restore ${from}:\n${describe(preview)}\ndry run: nothing changed`);
+      else ctx.out(`would restore ${from}:\n${describeRestore(preview)}\ndry run: nothing changed`);
       return 0;
     }
-    const ok = await ctx.confirm(`Restoring ${from} replaces the store:\n${describe(preview)}\nRestore?`, {
+    const ok = await ctx.confirm(`Restoring ${from} replaces the store:\n${describeRestore(preview)}\nRestore?`, {
       yes: Boolean(opts.yes) || (preview.revisions.removed.length === 0 && preview.audit.removed === 0 && preview.signature.status === "valid"),
       refusal: `restoring ${from} would remove ${preview.revisions.removed.length} revision(s) and ${preview.audit.removed} audit row(s)${preview.signature.status === "skipped" ? " and its signature is not verified" : ""}; check with --dry-run, then re-run with --yes`,
     });
     if (!ok) return 1;
     const r = await method(engine, "restore")(from, { skipSignature });
     if (ctx.output === "json") ctx.json(r);
-    else ctx.say(`restored ${from}:\n${describe(r)}`);
+    else ctx.say(`restored ${from}:\n${describeRestore(r)}`);
   },
 };
 
 /** The report, one line per part of the store, names only for secrets and settings. */
-export function describe(r: RestoreReport): string {
+function describeRestore(r: RestoreReport): string {
   const lines: string[] = [];
   const sig = r.signature;
   lines.push(

@@ -7,7 +7,7 @@ import { descriptorOf } from "../providers/registry.js";
 import type { SystemName } from "../providers/provider.js";
 import type { Revision } from "../store/store.js";
 import { apply, recover, recoverIfFree } from "./apply.js";
-import { backup, restore, type BackupManifest, type RestoreReport } from "./backup.js";
+import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
 import { drift, reconcile } from "./drift.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
@@ -103,13 +103,13 @@ export class Engine {
     return m;
   }
 
-  async restore(file: string, opts: { dryRun?: boolean; lockTimeoutMs?: number } = {}): Promise<RestoreReport> {
-    if (opts.dryRun) return restore(this.store, file, { dryRun: true });
+  async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number } = {}): Promise<RestoreReport> {
+    if (opts.dryRun) return restore(this.store, file, { ...opts, dryRun: true });
     const { acquire } = await import("./lock.js");
     const held = await acquire(this.store, this.holder, { timeoutMs: opts.lockTimeoutMs ?? 30_000, actor: this.actor });
     try {
-      const r = await restore(this.store, file, { dryRun: false });
-      await this.store.audit({ actor: this.actor, action: "restore", target: file, detail: { headBefore: r.headBefore, headAfter: r.headAfter } });
+      const r = await restore(this.store, file, { ...opts, dryRun: false });
+      await this.store.audit({ actor: this.actor, action: "restore", target: file, detail: restoreAuditDetail(r) });
       return r;
     } finally {
       await held.release();

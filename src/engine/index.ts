@@ -17,7 +17,7 @@
 //   engine.reconcileLoop(opts: ReconcileLoopOptions): Promise<void>
 //   engine.rollback(to: string, opts?: ApplyOptions & { message?: string }): Promise<RollbackResult>
 //   engine.backup(file: string): Promise<BackupManifest>
-//   engine.restore(file: string, opts?: { dryRun?: boolean }): Promise<RestoreReport>
+//   engine.restore(file: string, opts?: { dryRun?: boolean; skipSignature?: boolean }): Promise<RestoreReport>
 //   engine.render(system: SystemName, revision?: string): Promise<string>
 //
 //   renderPlan(plan: Plan, opts: { color: boolean }): string          (human, secrets redacted)
@@ -47,5 +47,5 @@ export { renderPlan, planToJson, redact } from "./render-plan.js";
 export { savePlan, loadPlan } from "./plan-file.js";
 export { loadSource, type LoadedSource } from "../sources/index.js";
 export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";
-export type { BackupManifest, RestoreReport } from "./backup.js";
+export type { AbandonedApply, BackupManifest, RestoreReport } from "./backup.js";
 export type * from "./types.js";

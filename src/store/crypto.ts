@@ -1,6 +1,6 @@
 // Secret values at rest: AES-256-GCM with a random 12-byte IV per value and the secret's name as
 // additional data (a blob cannot be moved to another name). Backend-neutral: any store can use it.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import { dirname } from "node:path";
 import { HecateError } from "../diag.js";
@@ -10,6 +10,30 @@ import { defaultKeyFile } from "./paths.js";
 const VERSION = 1;
 const IV_LEN = 12;
 const TAG_LEN = 16;
+
+/** A key derived from the secret key for one purpose; the secret key itself never leaves the box. */
+export interface DerivedKey {
+  key: Buffer;
+  /** Identifies the secret key (not this derived key) in messages: 16 hex chars, safe to show. */
+  keyId: string;
+  /** Where the secret key came from, for messages: "$HECATE_SECRET_KEY", "key file PATH", ... */
+  source: string;
+  /** The key file this store reads when $HECATE_SECRET_KEY is unset, for "put the key here" hints. */
+  keyFile: string;
+}
+
+/**
+ * HKDF-SHA256 of the secret key with `purpose` as info, so each use (backup signing, key ids)
+ * gets its own key and none of them can stand in for the encryption key or for each other.
+ */
+export function deriveKey(secretKey: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secretKey, Buffer.alloc(0), Buffer.from(purpose, "utf8"), 32));
+}
+
+/** A short public name for a secret key, so "signed with another key" can be told from "tampered". */
+export function keyIdOf(secretKey: Buffer): string {
+  return deriveKey(secretKey, "hecate key id v1").subarray(0, 8).toString("hex");
+}
 
 export interface SecretBoxOptions {
   /** The raw 32-byte key (tests, or a caller that fetched it elsewhere). */
@@ -37,6 +61,15 @@ export class SecretBox {
     if (this.opts.key) return "the key given to the store";
     if (this.env.HECATE_SECRET_KEY) return "$HECATE_SECRET_KEY";
     return `key file ${this.keyFile}`;
+  }
+
+  /**
+   * A key for `purpose` derived from the secret key. With `create`, a missing key file is made (as
+   * sealing a secret would); without it, a missing key is an error that names where it was looked for.
+   */
+  derive(purpose: string, opts: { create: boolean }): DerivedKey {
+    const key = this.loadKey(opts.create, `a key derived from it ("${purpose}") is needed`);
+    return { key: deriveKey(key, purpose), keyId: keyIdOf(key), source: this.describeKey(), keyFile: this.keyFile };
   }
 
   seal(name: string, value: string): Buffer {
@@ -71,7 +104,7 @@ export class SecretBox {
   }
 
   /** Load (and on `create`, make) the key. Without `create`, a missing key file is an error. */
-  private loadKey(create: boolean): Buffer {
+  private loadKey(create: boolean, why = "the store holds encrypted secrets"): Buffer {
     if (this.key) return this.key;
     const fromEnv = this.env.HECATE_SECRET_KEY;
     if (fromEnv) {
@@ -88,7 +121,7 @@ export class SecretBox {
     if (!this.key) {
       throw new HecateError(
         "secret-key",
-        `no secret key: ${this.keyFile} does not exist and $HECATE_SECRET_KEY is not set, but the store holds encrypted secrets; restore the key file or set $HECATE_SECRET_KEY`,
+        `no secret key: ${this.keyFile} does not exist and $HECATE_SECRET_KEY is not set, but ${why}; restore the key file or set $HECATE_SECRET_KEY`,
       );
     }
     return this.key;

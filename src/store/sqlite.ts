@@ -5,7 +5,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
-import { SecretBox, type SecretBoxOptions } from "./crypto.js";
+import { SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
 import { hashResources } from "../model/serialize.js";
 import { defaultStorePath } from "./paths.js";
 import type {
@@ -585,6 +585,10 @@ export class SqliteStore implements Store {
   }
 
   // ---- backup and restore -------------------------------------------------------------------
+
+  deriveKey(purpose: string, opts: { create: boolean }): Promise<DerivedKey> {
+    return this.run(() => this.box.derive(purpose, opts));
+  }
 
   /** A consistent snapshot (one read transaction). Locks are live state, not history: not dumped. */
   dump(): Promise<StoreDump> {

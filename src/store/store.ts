@@ -2,6 +2,9 @@
 // store (store/sqlite.ts) is the default; distributed backends (etcd, Consul KV) implement the
 // same interface. All methods are async so network backends fit.
 import type { Resource } from "../model/schema.js";
+import type { DerivedKey } from "./crypto.js";
+
+export type { DerivedKey } from "./crypto.js";
 
 export interface RevisionSource {
   type: "cli" | "file" | "git" | "api" | "rollback" | "restore";
@@ -100,6 +103,9 @@ export interface Store {
   /** Key/value settings the engine keeps (reconcile suspended, ...). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string | undefined): Promise<void>;
+
+  /** A key derived from the secret key for one purpose (backup signing); never the secret key itself. */
+  deriveKey(purpose: string, opts: { create: boolean }): Promise<DerivedKey>;
 
   /** Everything, for backup; secrets stay encrypted. */
   dump(): Promise<StoreDump>;

@@ -11,7 +11,7 @@ import * as tar from "tar";
 import { HecateError } from "../diag.js";
 import type { DerivedKey, JournalEntry, Store, StoreDump } from "../store/store.js";
 import { sha256 } from "./canonical.js";
-import { sealName } from "./seal.js";
+import { sealPrefix } from "./seal.js";
 
 export const BACKUP_FORMAT = "hecate-backup/1";
 /** HKDF info for the signing key: a backup key can never serve as another key, or the reverse. */
@@ -250,7 +250,7 @@ function closeRunning(dump: StoreDump, now: string): { dump: StoreDump; abandone
     event: "end",
     data: { status: "abandoned", reason: "running when the backup was made; closed on restore, not recovered" },
   }));
-  const sealed = (name: string) => running.some((a) => name.startsWith(sealName(a.applyId, "")));
+  const sealed = (name: string) => running.some((a) => name.startsWith(sealPrefix(a.applyId)));
   return {
     dump: {
       ...dump,

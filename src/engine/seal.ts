@@ -7,7 +7,12 @@ import type { Store } from "../store/store.js";
 const PREFIX = "hecate.journal/";
 
 export function sealName(applyId: string, n: number): string {
-  return `${PREFIX}${applyId}/${n}`;
+  return `${sealPrefix(applyId)}${n}`;
+}
+
+/** Every sealed name of one apply starts with this. */
+export function sealPrefix(applyId: string): string {
+  return `${PREFIX}${applyId}/`;
 }
 
 /** A change record as the journal keeps it: itself, or with its undo data sealed away. */
@@ -32,7 +37,7 @@ export async function unsealRecord(store: Store, data: unknown): Promise<ChangeR
 
 /** Forget the sealed undo data of an apply that has ended. */
 export async function dropSealed(store: Store, applyId: string): Promise<void> {
-  const mine = (await store.listSecrets()).filter((n) => n.startsWith(`${PREFIX}${applyId}/`));
+  const mine = (await store.listSecrets()).filter((n) => n.startsWith(sealPrefix(applyId)));
   for (const n of mine) await store.deleteSecret(n);
 }
 

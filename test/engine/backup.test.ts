@@ -228,8 +228,8 @@ describe("backup and restore", () => {
       await r.store.beginApply({ applyId, revision: two.hash, holder: "ghost@gone-host/4242/abcdef" });
       await r.store.journal({ applyId, event: "begin", data: { revision: two.hash } });
       await r.store.journal({ applyId, event: "step.start", system: "caddy", data: { before: fingerprint(liveOne) } });
-      await r.store.journal({ applyId, event: "step.done", system: "caddy", data: { undo: { previous: liveOne } } });
-      await r.store.putSecret(sealName(applyId, "caddy"), "{}");
+      await r.store.journal({ applyId, event: "change.done", system: "caddy", data: { n: 0, record: { change: { system: "caddy", action: "update", kind: "file", id: "caddy" }, undo: { previous: liveOne } } } });
+      await r.store.putSecret(sealName(applyId, 0), "{}");
       assert.equal((await abandonedApplies(r.store, "me")).length, 1, "as backed up, recovery would pick it up");
       const file = join(r.dir, "mid-apply.tar.gz");
       await r.engine.backup(file);
@@ -254,7 +254,7 @@ describe("backup and restore", () => {
       const last = (await r.store.readJournal(applyId)).at(-1)!;
       assert.equal(last.event, "end");
       assert.equal((last.data as { status: string }).status, "abandoned");
-      assert.ok(!(await r.store.listSecrets()).includes(sealName(applyId, "caddy")), "sealed undo data of the abandoned apply is dropped");
+      assert.ok(!(await r.store.listSecrets()).includes(sealName(applyId, 0)), "sealed undo data of the abandoned apply is dropped");
 
       // Both reports name it; so does the audit row.
       for (const rep of [dry, report]) {

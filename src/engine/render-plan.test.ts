@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Plan } from "./types.js";
-import { fieldDiff, planToJson, redact, renderPlan } from "./render-plan.js";
+import { fieldChanges } from "../providers/differ.js";
+import { planToJson, redact, renderPlan } from "./render-plan.js";
 
 const plan: Plan = {
   format: "hecate-plan/1",
@@ -52,8 +53,8 @@ test("JSON form redacts secrets in changes, desired and actual", () => {
 
 test("redact leaves ordinary values alone", () => {
   assert.deepEqual(redact({ hosts: ["a"], port: 80, tls: true, password: "x", keep: "y" }), { hosts: ["a"], port: 80, tls: true, password: "(sensitive)", keep: "y" });
-  assert.deepEqual(fieldDiff({ a: [1, 2] }, { a: [1, 3], b: 1 }), [
+  assert.deepEqual(fieldChanges({ a: [1, 2] }, { a: [1, 3], b: 1 }), [
     { path: "a.1", before: 2, after: 3 },
-    { path: "b", before: undefined, after: 1 },
+    { path: "b", after: 1 },
   ]);
 });

@@ -1,15 +1,10 @@
 // Plans for people and machines: a terraform-like text diff and JSON, both with secrets redacted.
-import type { Change, FieldChange } from "../providers/provider.js";
+import { fieldChanges } from "../providers/differ.js";
+import type { Change } from "../providers/provider.js";
+import { isSecretMarker, looksSecret, SECRET_FIELD } from "../secret.js";
 import type { Plan } from "./types.js";
 
 export const SENSITIVE = "(sensitive)";
-
-/** Field names whose values are never shown, whatever they hold. */
-const SENSITIVE_NAME = /password|passwd|token|secret|credential|authorization|cookie|private|(^|[-_.])?key$/i;
-
-function isSecretMarker(v: unknown): boolean {
-  return !!v && typeof v === "object" && !Array.isArray(v) && "$secret" in (v as object);
-}
 
 /** A deep copy with every secret-looking value replaced by "(sensitive)". */
 export function redact<T>(value: T): T {
@@ -18,9 +13,8 @@ export function redact<T>(value: T): T {
 
 function walk(v: unknown, name: string | undefined): unknown {
   if (isSecretMarker(v)) return SENSITIVE;
-  if (name !== undefined && SENSITIVE_NAME.test(name) && v !== undefined && v !== null && typeof v !== "boolean") {
-    return typeof v === "object" ? SENSITIVE : SENSITIVE;
-  }
+  if (name !== undefined && SECRET_FIELD.test(name) && v !== undefined && v !== null && typeof v !== "boolean") return SENSITIVE;
+  if (typeof v === "string" && looksSecret(v)) return SENSITIVE;
   if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};
@@ -32,25 +26,7 @@ function walk(v: unknown, name: string | undefined): unknown {
 
 /** Whether a dotted field path names something sensitive (any segment). */
 function sensitivePath(path: string): boolean {
-  return path.split(".").some((seg) => !/^\d+$/.test(seg) && SENSITIVE_NAME.test(seg));
-}
-
-/** Field-level differences of two plain values, dotted paths, stable order. */
-export function fieldDiff(before: unknown, after: unknown, prefix = ""): FieldChange[] {
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  const bo = before && typeof before === "object";
-  const ao = after && typeof after === "object";
-  if (bo && ao && Array.isArray(before) === Array.isArray(after) && !isSecretMarker(before) && !isSecretMarker(after)) {
-    const keys = Array.isArray(before)
-      ? [...Array(Math.max((before as unknown[]).length, (after as unknown[]).length)).keys()].map(String)
-      : [...new Set([...Object.keys(before as object), ...Object.keys(after as object)])].sort();
-    const out: FieldChange[] = [];
-    for (const k of keys) {
-      out.push(...fieldDiff((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k));
-    }
-    return out;
-  }
-  return [{ path: prefix || "(value)", before, after }];
+  return path.split(".").some((seg) => !/^\d+$/.test(seg) && SECRET_FIELD.test(seg));
 }
 
 function show(v: unknown, path: string): string {
@@ -68,7 +44,7 @@ function changeLines(c: Change, color: boolean): string[] {
   const from = c.resource ? `  (${c.resource})` : "";
   const lines = [paint(`  ${SIGN[c.action]} ${c.action} ${c.kind} ${c.id}`) + from];
   if (c.action === "update") {
-    const fields = c.fields ?? fieldDiff(c.before, c.after);
+    const fields = c.fields ?? fieldChanges(c.before, c.after);
     for (const f of fields) lines.push(`      ~ ${f.path}: ${show(f.before, f.path)} -> ${show(f.after, f.path)}`);
   }
   return lines;

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Diagnostic } from "../../src/diag.js";
 import type { ResolvedState } from "../../src/model/resolved.js";
 import type { ProviderFactory } from "../../src/engine/index.js";
+import { diffKeyed } from "../../src/providers/differ.js";
 import { providersFor } from "../../src/providers/index.js";
 import type { Change, ChangeRecord, Provider } from "../../src/providers/provider.js";
 
@@ -176,7 +177,6 @@ function compileObjects(state: ResolvedState): Desired {
 }
 
 export function createRestProvider(base: string): Provider<Desired, Actual> {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const p: Provider<Desired, Actual> = {
     system: "authentik",
     compile: (state) => ({ desired: compileObjects(state), diagnostics: [] }),
@@ -194,18 +194,11 @@ export function createRestProvider(base: string): Provider<Desired, Actual> {
       return actual;
     },
     diff(desired, actual) {
-      const out: Change[] = [];
-      for (const key of [...new Set([...Object.keys(desired), ...Object.keys(actual.objects)])]) {
-        const d = desired[key], a = actual.objects[key];
-        const base = { system: "authentik", kind: (d ?? a)!.kind, id: key, resource: `Route/${(d ?? a)!.name}` };
-        if (d && !a) out.push({ ...base, action: "create", after: d.spec });
-        else if (!d && a) out.push({ ...base, action: "delete", before: a.spec });
-        else if (d && a && !same(d.spec, a.spec)) out.push({ ...base, action: "update", before: a.spec, after: d.spec });
-      }
+      const items = (objects: Desired) => Object.entries(objects).map(([id, o]) => ({ kind: o.kind, id, value: o.spec, resource: `Route/${o.name}` }));
+      const { creates, updates, deletes } = diffKeyed("authentik", items(desired), items(actual.objects));
       const rank = (c: Change) => RANK[c.kind] ?? 9;
-      const ups = out.filter((c) => c.action !== "delete").sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
-      const downs = out.filter((c) => c.action === "delete").sort((a, b) => rank(b) - rank(a) || a.id.localeCompare(b.id));
-      return [...ups, ...downs];
+      const ups = [...creates, ...updates].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+      return [...ups, ...deletes.sort((a, b) => rank(b) - rank(a) || a.id.localeCompare(b.id))];
     },
     async apply({ desired, actual, changes }, ctx) {
       const pks = { ...actual.pks };

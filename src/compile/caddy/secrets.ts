@@ -3,26 +3,8 @@
 // Plans and `hecate render caddy` therefore show markers, never values.
 import type { SecretResolver } from "../../providers/provider.js";
 
-/**
- * How a resolved value is placed:
- * - "raw": the string as is;
- * - "base64": base64 of the value unless it already is base64 (Caddy < 2.8 basic-auth hashes);
- * - "pem-der-list": a PEM bundle becomes the array of base64 DER certificates (root_ca_pool).
- */
-export type SecretEncoding = "raw" | "base64" | "pem-der-list";
-
-export interface SecretMarker {
-  $secret: string;
-  encoding?: Exclude<SecretEncoding, "raw">;
-}
-
-export function secretMarker(ref: string, encoding: SecretEncoding = "raw"): SecretMarker {
-  return encoding === "raw" ? { $secret: ref } : { $secret: ref, encoding };
-}
-
-export function isSecretMarker(v: unknown): v is SecretMarker {
-  return !!v && typeof v === "object" && !Array.isArray(v) && typeof (v as SecretMarker).$secret === "string";
-}
+export { secretMarker, isSecretMarker, type SecretEncoding, type SecretMarker } from "../../secret.js";
+import { isSecretMarker, type SecretMarker } from "../../secret.js";
 
 /** Every secret reference the config needs, sorted and unique. */
 export function secretRefs(config: unknown): string[] {

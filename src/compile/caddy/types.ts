@@ -18,13 +18,13 @@ export interface CaddyHandler {
 }
 
 /** One Caddy HTTP server Hecate owns (whole). */
-export interface CaddyServer {
+export type CaddyServer = {
   listen: string[];
   routes: CaddyRoute[];
   automatic_https?: { disable?: boolean; disable_redirects?: boolean; skip?: string[] };
   tls_connection_policies?: Record<string, unknown>[];
   logs?: { logger_names?: Record<string, string>; skip_unmapped_hosts?: boolean };
-}
+};
 
 /**
  * The part of the Caddy config Hecate owns. The caddy provider merges it into the live config
@@ -33,7 +33,7 @@ export interface CaddyServer {
  */
 export interface CaddyOwned {
   apps: {
-    http: { servers: Record<string, CaddyServer> };
+    http: { servers: Record<string, CaddyServer>; http_port?: number; https_port?: number };
     tls?: {
       automation?: { policies: Record<string, unknown>[] };
       certificates?: { load_pem: Record<string, unknown>[] };

@@ -1,6 +1,7 @@
 // Diff two owned Caddy configs at route granularity: one Change per @id, server settings apart. Pure.
-import type { Change, FieldChange } from "../provider.js";
-import { type OwnedConfig, type JsonObject, isNormalized, isObject, isSecretMarker, normalize, normalizeOwned, ownedId, ownedKey } from "./owned.js";
+import { diffKeyed, isObject, sameNormalized, type JsonObject } from "../differ.js";
+import type { Change } from "../provider.js";
+import { type OwnedConfig, isNormalized, normalizeOwned, ownedId, ownedKey } from "./owned.js";
 
 /** One diffable object of the owned config. */
 export interface OwnedItem {
@@ -8,11 +9,6 @@ export interface OwnedItem {
   id: string;
   value: unknown;
   resource?: string;
-}
-
-/** An item with its kind:id key. */
-interface KeyedItem extends OwnedItem {
-  key: string;
 }
 
 /**
@@ -87,23 +83,6 @@ function tlsItems(v: unknown, path: string, out: OwnedItem[]): void {
   }
 }
 
-/**
- * Items of configs already seen, by object: a plan's desired config is diffed at plan time and
- * again in verify, an Actual in plan and in fleet checks. Configs are never modified once built.
- */
-const itemCache = new WeakMap<object, { list: KeyedItem[]; byKey: Map<string, KeyedItem> }>();
-
-/** ownedItems in config order and by kind:id, cached per config object. */
-function keyedItems(o: OwnedConfig): { list: KeyedItem[]; byKey: Map<string, KeyedItem> } {
-  const hit = itemCache.get(o);
-  if (hit) return hit;
-  const list = ownedItems(o) as KeyedItem[];
-  for (const i of list) i.key = `${i.kind}:${i.id}`;
-  const entry = { list, byKey: new Map(list.map((i) => [i.key, i])) };
-  itemCache.set(o, entry);
-  return entry;
-}
-
 /** Every diffable object of an owned config, in config order. */
 export function ownedItems(o: OwnedConfig): OwnedItem[] {
   const out: OwnedItem[] = [];
@@ -119,65 +98,6 @@ export function ownedItems(o: OwnedConfig): OwnedItem[] {
   return out;
 }
 
-/** Equal after normalizing; a secret marker equals any secret (or marker) on the other side. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  return fieldChanges(a, b).length === 0;
-}
-
-/** Leaf-level differences in dotted paths ("handle.0.upstreams.1.dial"). */
-export function fieldChanges(before: unknown, after: unknown, path = "", out: FieldChange[] = []): FieldChange[] {
-  const b = normalize(before);
-  const a = normalize(after);
-  if (isSecretMarker(a) || isSecretMarker(b)) {
-    // Values behind a marker are only known at apply time (and must not be shown): a secret on
-    // both sides is equal here; apply still compares the resolved bytes.
-    const other = isSecretMarker(a) ? b : a;
-    const secretish = (x: unknown) => isSecretMarker(x) || typeof x === "string" || (Array.isArray(x) && x.every((y) => typeof y === "string"));
-    if (secretish(other)) return out;
-    out.push({ path, before: b, after: a });
-    return out;
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) fieldChanges(b[i], a[i], path ? `${path}.${i}` : String(i), out);
-    return out;
-  }
-  if (isObject(a) && isObject(b)) {
-    for (const k of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) fieldChanges(b[k], a[k], path ? `${path}.${k}` : k, out);
-    return out;
-  }
-  if (JSON.stringify(a) !== JSON.stringify(b)) {
-    const fc: FieldChange = { path };
-    if (b !== undefined) fc.before = b;
-    if (a !== undefined) fc.after = a;
-    out.push(fc);
-  }
-  return out;
-}
-
-/**
- * Deep equality of two normalized values (keys sorted, empties dropped), without allocating.
- * Equal here implies fieldChanges finds nothing; unequal goes through fieldChanges, which also
- * knows that a secret marker equals a secret.
- */
-function sameNormalized(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameNormalized(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return false;
-    if (!sameNormalized((a as JsonObject)[ka[i]!], (b as JsonObject)[kb[i]!])) return false;
-  }
-  return true;
-}
-
 const KIND_ORDER: Record<OwnedItem["kind"], number> = { http: 0, server: 1, "tls-certificate": 2, "tls-policy": 3, tls: 4, route: 5 };
 
 /**
@@ -186,30 +106,13 @@ const KIND_ORDER: Record<OwnedItem["kind"], number> = { http: 0, server: 1, "tls
  * for people reading the plan.
  */
 export function diffOwned(desired: OwnedConfig, actual: OwnedConfig): Change[] {
-  const want = keyedItems(desired).list;
-  const have = keyedItems(actual).byKey;
-  const seen = new Set<string>();
-  const upserts: Change[] = [];
-  for (const item of want) {
-    const key = item.key;
-    seen.add(key);
-    const old = have.get(key);
-    if (old && sameNormalized(old.value, item.value)) continue; // the common case: no field walk
-    const base = { system: "caddy" as const, kind: item.kind, id: item.id, ...(item.resource ? { resource: item.resource } : {}) };
-    if (!old) {
-      upserts.push({ ...base, action: "create", after: item.value });
-      continue;
-    }
-    const fields = fieldChanges(old.value, item.value);
-    if (fields.length) upserts.push({ ...base, action: "update", before: old.value, after: item.value, fields });
-  }
-  const deletes: Change[] = [];
-  for (const [key, old] of have) {
-    if (seen.has(key)) continue;
-    deletes.push({ system: "caddy", action: "delete", kind: old.kind, id: old.id, before: old.value, ...(old.resource ? { resource: old.resource } : {}) });
-  }
+  // sameNormalized first: the common case (an unchanged route) needs no field walk.
+  const want = ownedItems(desired);
+  const { creates, updates, deletes } = diffKeyed("caddy", want, ownedItems(actual), sameNormalized);
+  const pos = new Map(want.map((i, n) => [`${i.kind}:${i.id}`, n]));
+  const at = (c: Change) => pos.get(`${c.kind}:${c.id}`) ?? 0;
   const order = (c: Change) => KIND_ORDER[c.kind as OwnedItem["kind"]] ?? 9;
-  upserts.sort((x, y) => order(x) - order(y)); // stable: keeps config order within a kind
+  const upserts = [...creates, ...updates].sort((x, y) => order(x) - order(y) || at(x) - at(y));
   deletes.sort((x, y) => order(y) - order(x));
   return [...upserts, ...deletes];
 }

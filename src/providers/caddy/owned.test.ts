@@ -1,7 +1,7 @@
 // Ownership, normalization, merge and diff of Caddy configs, without a Caddy.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { canonical, extractOwned, mergeOwned, mergeOwnedArray, normalize, redactSecrets, type OwnedConfig } from "./owned.js";
+import { canonical, extractOwned, mergeOwned, mergeOwnedArray, normalize, type OwnedConfig } from "./owned.js";
 import { diffOwned, ownedItems } from "./diff.js";
 
 const r = (id: string | undefined, body: string) => ({ ...(id ? { "@id": id } : {}), handle: [{ handler: "static_response", body }] });
@@ -72,7 +72,8 @@ describe("caddy ownership", () => {
   });
 
   it("redacts resolved secrets", () => {
-    const out = redactSecrets({ providers: { http_basic: { accounts: [{ username: "u", password: "JDJhJDE0JA==" }] } }, x: "$2a$14$abc" });
+    const route = { "@id": "hecate-route-p", handle: [{ handler: "authentication", providers: { http_basic: { accounts: [{ username: "u", password: "JDJhJDE0JA==" }] } } }, { handler: "static_response", body: "$2a$14$abc" }] };
+    const out = extractOwned({ apps: { http: { servers: { hecate: { listen: [":443"], routes: [route] } } } } });
     assert.equal(JSON.stringify(out).includes("JDJh"), false);
     assert.equal(JSON.stringify(out).includes("$2a$"), false);
   });

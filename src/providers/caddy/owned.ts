@@ -9,34 +9,22 @@
 //   "hecate-" tag (load_pem certificates) are; everything else there belongs to whoever wrote it.
 // Everything else (other servers, other apps, admin, logging, storage) is never touched.
 import { canonicalJson, sortedShared } from "../../model/serialize.js";
+import type { CaddyOwned, CaddyServer } from "../../compile/caddy/types.js";
+import { isSecretMarker, looksSecret, REDACTED_MARKER } from "../../secret.js";
+import { isObject, normalize, normalizeObject, type JsonObject } from "../differ.js";
+
+export { isObject, normalize, type JsonObject };
 
 export const ID_PREFIX = "hecate-";
 export const DEFAULT_SERVER = "hecate";
 /** Keys of apps.http that Hecate sets. */
 const OWNED_HTTP_KEYS = ["http_port", "https_port"] as const;
 
-export type JsonObject = Record<string, unknown>;
 
-export interface CaddyServerJson {
-  listen?: string[];
-  routes?: unknown[];
-  [key: string]: unknown;
-}
+/** Hecate's part of a Caddy config: what compile produces, and what read extracts from a live one. */
+export type OwnedConfig = CaddyOwned;
+type CaddyServerJson = CaddyServer;
 
-/**
- * Hecate's part of a Caddy config as read back: the shape compile produces (compile/caddy's
- * OwnedConfig), typed loosely because a live config can hold anything.
- */
-export interface OwnedConfig {
-  apps: {
-    http: { servers: Record<string, CaddyServerJson>; http_port?: number; https_port?: number };
-    tls?: JsonObject;
-  };
-}
-
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function ownedId(v: unknown): string | undefined {
   if (!isObject(v)) return undefined;
@@ -60,68 +48,10 @@ export function isOwnedServerName(name: string, server: string = DEFAULT_SERVER)
   return name === server || name.startsWith(`${server}-`) || name.startsWith("hecate");
 }
 
-/** `{"$secret": "secret:NAME"}` as compile writes it, or what read puts where a secret was. */
-export function isSecretMarker(v: unknown): v is { $secret: string; encoding?: string } {
-  return isObject(v) && typeof v["$secret"] === "string" && Object.keys(v).every((k) => k === "$secret" || k === "encoding");
-}
+export { isSecretMarker };
 
 /** JSON with object keys sorted: equal configs give equal strings, whatever the key order. */
 export const canonical: (v: unknown) => string = canonicalJson;
-
-/**
- * The comparable form: keys sorted, and empty treated as absent (null, "", [], {} dropped
- * recursively) so `"headers": {}` sent by compile and an absent key read back do not differ.
- * Copy on write: a part already in that form (compile's output mostly is, and so is what Caddy
- * answers) is returned as it is, so normalizing 10,000 routes does not copy them all.
- */
-export function normalize(v: unknown): unknown {
-  if (v === null || v === undefined || v === "") return undefined;
-  if (typeof v !== "object") return v;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return undefined;
-    let out: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      const y = normalize(x) ?? null;
-      if (y !== x && !out) out = v.slice(0, i);
-      if (out) out.push(y);
-    }
-    return out ?? v;
-  }
-  return normalizeObject(v as JsonObject, normalize);
-}
-
-/** Whether keys are in strictly ascending order (what Object.keys(...).sort() gives). */
-function sortedKeys(keys: string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
-  return true;
-}
-
-/**
- * An object's entries through `each`, keys sorted, undefined results dropped; undefined when
- * nothing is left. The object itself when that changes nothing.
- */
-function normalizeObject(v: JsonObject, each: (x: unknown, k: string) => unknown): JsonObject | undefined {
-  const keys = Object.keys(v);
-  const sorted = sortedKeys(keys);
-  if (!sorted) keys.sort();
-  let out: JsonObject | undefined = sorted ? undefined : {};
-  let n = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const x = v[k];
-    const y = each(x, k);
-    if (!out && (y !== x || y === undefined)) {
-      out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = v[keys[j]!];
-    }
-    if (y !== undefined) {
-      n++;
-      if (out) out[k] = y;
-    }
-  }
-  return n ? (out ?? v) : undefined;
-}
 
 /**
  * Caddy's own text for a config: what `GET /config/` answers, byte for byte, in Caddy 2.6.2
@@ -157,40 +87,24 @@ function isEmpty(v: unknown): boolean {
 // ---- secrets in what read returns -------------------------------------------------------------
 
 const SECRET_KEY_PATHS = [/(^|\.)accounts\.\d+\.password$/, /(^|\.)load_pem\.\d+\.key$/, /(^|\.)client_certificate_key$/, /(^|\.)(api_token|token|secret)$/];
-const SECRET_VALUE = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /^\$2[abxy]\$\d\d\$/];
-
-/**
- * Replace resolved secret values (password hashes, private keys, tokens) by a marker so they
- * never reach a plan, a diff or a log. Diff treats a marker as equal to any secret on the other side.
- */
-export function redactSecrets(v: unknown, path = ""): unknown {
-  if (Array.isArray(v)) return v.map((x, i) => redactSecrets(x, path ? `${path}.${i}` : String(i)));
-  if (isObject(v)) {
-    if (isSecretMarker(v)) return v;
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = redactSecrets(x, path ? `${path}.${k}` : k);
-    return out;
-  }
-  if (typeof v === "string" && isSecretAt(v, () => path)) return { $secret: "redacted" };
-  return v;
-}
 
 // Every SECRET_KEY_PATHS pattern ends in one of these: the full path is only built for such keys.
 const SECRET_KEY_TAIL = /(password|key|token|secret)$/;
 
 function isSecretAt(v: string, path: () => string, key?: string): boolean {
   if ((key === undefined || SECRET_KEY_TAIL.test(key)) && SECRET_KEY_PATHS.some((r) => r.test(path()))) return true;
-  return (v.charCodeAt(0) === 36 /* $ */ || v.includes("-----BEGIN")) && SECRET_VALUE.some((r) => r.test(v));
+  return looksSecret(v);
 }
 
 /**
- * normalize(redactSecrets(v)) in one walk, without building paths for keys that cannot name a
+ * normalize(v) with resolved secret values (password hashes, private keys, tokens) replaced by a
+ * marker, so they never reach a plan, a diff or a log, in one walk, without building paths for keys that cannot name a
  * secret: reading 10,000 routes back must not cost more than sending them.
  */
 function normalizeRedacted(v: unknown, path: string[]): unknown {
   if (v === null || v === undefined) return undefined;
   if (typeof v === "string") {
-    if (isSecretAt(v, () => path.join("."), path[path.length - 1])) return { $secret: "redacted" };
+    if (isSecretAt(v, () => path.join("."), path[path.length - 1])) return REDACTED_MARKER;
     return v === "" ? undefined : v;
   }
   if (typeof v !== "object") return v;
@@ -245,7 +159,6 @@ export function extractOwned(full: unknown, server: string = DEFAULT_SERVER): Ow
     const s = liveServers[name];
     if (!isOwnedServerName(name, server) || !isObject(s)) continue;
     const routes = Array.isArray(s["routes"]) ? s["routes"].filter((r) => ownedId(r) !== undefined) : [];
-    // Same result as normalizeOwned(redactSecrets(owned)), in one walk.
     servers[name] = (normalizeRedacted({ ...s, routes }, ["apps", "http", "servers", name]) ?? {}) as CaddyServerJson;
   }
   const owned: OwnedConfig = { apps: { http: { servers } } };

@@ -1,7 +1,7 @@
 // The nginx provider: public entry points.
 export { createNginxProvider, readOwned, resolveNginxPaths, probeTarget } from "./provider.js";
 export type { NginxProvider, NginxProviderOptions, NginxUndo, NginxPaths } from "./provider.js";
-export { diffNginx, fieldChanges } from "./diff.js";
+export { diffNginx } from "./diff.js";
 export type { NginxActual } from "./diff.js";
 export { initNginxPrefix, startNginx, stopNginx, runNginx, workerPids, workerStillServing, readMasterPid, STREAM_MODULE_PATH } from "./run.js";
 export type { NginxPrefixFiles, RunningNginx, NginxCommandResult } from "./run.js";

@@ -327,6 +327,17 @@ export const SettingsSpec = z.strictObject({
       listen: z.array(z.string()).optional().describe('Listen addresses (default [":443"]).'),
       httpPort: z.number().int().min(1).max(65535).optional(),
       httpsPort: z.number().int().min(1).max(65535).optional(),
+      timeout: Duration.optional().describe("How long one admin API request may take (a big config loads slowly)."),
+      settleTimeout: Duration.optional().describe("After a write times out, how much longer to wait for Caddy's answer before its outcome is unknown."),
+      allowPlaintextAdmin: z.boolean().optional().describe("Allow http:// admin endpoints off loopback (config and secrets cross the network in clear)."),
+      tls: z
+        .strictObject({
+          ca: z.string().optional().describe("PEM file of the CA that signed Caddy's admin certificate (default: system CAs)."),
+          cert: z.string().optional().describe("PEM client certificate file that Caddy's admin.remote access_control accepts."),
+          key: z.string().optional().describe("PEM key file of the client certificate."),
+        })
+        .optional()
+        .describe("For https:// admin endpoints (Caddy's admin.remote, mutual TLS)."),
     })
     .optional(),
   nginx: z

@@ -8,7 +8,7 @@ import { compileCaddy } from "../../compile/caddy/index.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import type { Change, Provider, ProviderContext, StepRecord } from "../provider.js";
-import { CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
+import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
 import { DEFAULT_SERVER, type OwnedConfig, caddyText, canonical, extractOwned, isOwnedServerName, mergeOwned } from "./owned.js";
 
@@ -63,7 +63,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   // Per desired config: the undo data apply returned, so verify can settle its appliedHash.
   const undoFor = new WeakMap<object, CaddyUndo>();
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, { timeoutMs: opts.timeoutMs, signal: ctx?.signal });
+  const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   async function readNodes(ctx: ProviderContext): Promise<LiveNode[]> {
     return Promise.all(

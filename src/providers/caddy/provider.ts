@@ -148,7 +148,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           continue; // same bytes: no reload at all
         }
         try {
-          await node.client.putConfigText(text, node.etag);
+          // A client carrying this apply's signal (node.client has the read's): a step timeout must reach the write.
+          await clientFor(node.endpoint, ctx).putConfigText(text, node.etag);
         } catch (err) {
           const rollback = await rollBack(undo, ctx);
           if (err instanceof HecateError) {

@@ -20,6 +20,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings } from "../../model/resolved.js";
 import { isLoopbackHost, isPlaintextRemote, parseAdminAddress, type AdminEndpoint } from "../../model/net.js";
@@ -324,8 +325,9 @@ export class CaddyClient {
     if (ca) out.ca = ca;
     if (cert) out.cert = cert;
     if (key) out.key = key;
-    // SNI takes names only; an IP address is checked against the certificate's IP SANs.
-    if (!/^[\d.]+$/.test(host) && !host.includes(":")) out.servername = host;
+    // SNI names the endpoint's host, never the Host header (node's default, "localhost" here);
+    // an IP address sends none and is checked against the certificate's IP SANs.
+    out.servername = isIP(host) ? "" : host;
     return out;
   }
 
@@ -443,7 +445,9 @@ function connectionProblem(e: unknown, ep: AdminEndpoint): string {
     return `TLS: Caddy's admin certificate is not trusted (${code}: ${msg}); set spec.caddy.tls.ca to the CA that signed it`;
   }
   if (code.startsWith("ERR_SSL") || code === "EPROTO" || /alert|handshake|certificate/i.test(msg)) {
-    return `TLS handshake failed (${msg}): is spec.caddy.tls.cert a client certificate Caddy's admin.remote access_control accepts?`;
+    // OpenSSL's text is long and multi-line; its alert ("bad certificate") is what matters.
+    const alert = /alert ([a-z ]+?)(?::|$)/im.exec(msg)?.[1] ?? msg.split("\n")[0];
+    return `TLS handshake failed (${alert}): is spec.caddy.tls.cert a client certificate Caddy's admin.remote access_control accepts?`;
   }
   return msg || code || "unknown error";
 }

@@ -320,7 +320,7 @@ export const SettingsSpec = z.strictObject({
         .array(z.string())
         .min(1)
         .optional()
-        .describe('Admin endpoints: "http://127.0.0.1:2019" or "unix:/run/caddy/admin.sock"; several = a fleet.'),
+        .describe('Admin endpoints: "http://127.0.0.1:2019", "https://caddy1.internal:2021" (see tls) or "unix:/run/caddy/admin.sock"; several = a fleet.'),
       version: z.string().optional().describe("Target Caddy version when it cannot be asked (e.g. 2.6.2)."),
       modules: z.array(z.string()).optional().describe("Extra non-standard modules the target Caddy has (e.g. http.handlers.rate_limit)."),
       server: z.string().optional().describe("Name of the Caddy server Hecate owns (default hecate)."),

@@ -1,7 +1,10 @@
 // The admin API client against a real Caddy 2.6.2: Etag, If-Match, errors, unix socket, build info.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { HecateError } from "../../src/diag.js";
+import { DEFAULT_SETTINGS } from "../../src/model/index.js";
 import { CaddyClient, detectCaddyBuild, parseAdminEndpoint } from "../../src/providers/caddy/client.js";
+import { createCaddyProvider } from "../../src/providers/caddy/provider.js";
 import { freePort } from "../helpers/proc.js";
 import { rejectsWith as rejects } from "../helpers/errors.js";
 import { startCaddy, type Caddy } from "./caddy.js";
@@ -70,6 +73,12 @@ describe("caddy admin client", () => {
   it("refuses plain http:// off loopback unless allowed, before sending anything", async () => {
     await rejects(new CaddyClient("http://10.255.255.1:2019").getConfig(), "caddy-plaintext", /http:\/\/10\.255\.255\.1:2019 is plain http:\/\/ to another machine.*allowPlaintextAdmin: true/);
     await rejects(new CaddyClient("http://[::1]:1").getConfig(), "caddy-unreachable"); // loopback: no refusal
+    // Settings opt in, through the provider: the request goes out (and, to this address, fails).
+    const settings = { ...DEFAULT_SETTINGS.caddy, admin: ["http://10.255.255.1:2019"], timeoutMs: 300 };
+    const ctx = { secrets: { resolve: () => Promise.reject(new Error("no secrets here")) } };
+    await rejects(createCaddyProvider(settings).read(ctx), "caddy-plaintext");
+    const err = await createCaddyProvider({ ...settings, allowPlaintextAdmin: true }).read(ctx).then(() => undefined, (e: HecateError) => e);
+    assert.ok(err && err.code !== "caddy-plaintext" && err.message.includes("http://10.255.255.1:2019"), String(err));
   });
 
   it("lists upstreams and reads the local build", async () => {

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_SETTINGS } from "../../src/model/index.js";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
+import { createCaddyProvider } from "../../src/providers/caddy/provider.js";
 import { rejectsWith as rejects } from "../helpers/errors.js";
 import { eventually, freePort, tempDir } from "../helpers/proc.js";
 import { startCaddy, type Caddy } from "./caddy.js";
@@ -69,6 +71,14 @@ describe("caddy admin client over https (remote admin, mutual TLS)", () => {
   it("is refused by Caddy without a client certificate it accepts", async () => {
     await rejects(new CaddyClient(url, { tls: { ca } }).getConfig(), "caddy-unreachable", new RegExp(`^cannot reach Caddy admin at ${url.replace(/\./g, "\\.")}: TLS handshake failed .*access_control`));
     await rejects(new CaddyClient(url, { tls: { ca, ...stranger } }).getConfig(), "caddy-unreachable", /TLS handshake failed/);
+  });
+
+  it("the provider takes the endpoint's TLS files from Settings", async () => {
+    const settings = { ...DEFAULT_SETTINGS.caddy, admin: [url], tls: { ca, ...client } };
+    const ctx = { secrets: { resolve: () => Promise.reject(new Error("no secrets here")) } };
+    const actual = await createCaddyProvider(settings).read(ctx);
+    assert.equal(actual.nodes[0]?.endpoint, url);
+    await rejects(createCaddyProvider({ ...settings, tls: { ...client } }).read(ctx), "caddy-unreachable", /not trusted/);
   });
 
   it("says which TLS file it cannot read", async () => {

@@ -4,7 +4,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
-import { eventually } from "../helpers/proc.js";
+import { createServer, type Socket } from "node:net";
+import { eventually, freePort } from "../helpers/proc.js";
 import { rejectsWith as rejects } from "../helpers/errors.js";
 import { startCaddy, type Caddy } from "./caddy.js";
 import { startSlowAdmin, type SlowAdmin } from "./slow-admin.js";
@@ -49,6 +50,24 @@ describe("caddy admin client against a slow admin API", () => {
     // Once answered, reads go on and show what really happened: the write landed late.
     const after = await eventually(() => new CaddyClient(slow.url, { settleMs: 200 }).getConfig(), 5000, 20);
     assert.deepEqual(appsOf(after.config), servers(2).apps);
+  });
+
+  it("a write that could not be sent whole changed nothing, and says so without waiting", async () => {
+    // A listener that never reads: a 32 MiB body cannot leave the kernel's buffers.
+    const port = await freePort();
+    const sockets: Socket[] = [];
+    const sink = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => sink.listen(port, "127.0.0.1", r));
+    try {
+      const c = new CaddyClient(`http://127.0.0.1:${port}`, { timeoutMs: 200, settleMs: 60_000 });
+      const started = Date.now();
+      await rejects(c.putConfigText(" ".repeat(32 << 20)), "caddy-timeout", new RegExp(`^POST /config/ was not completely sent to Caddy admin at http://127\\.0\\.0\\.1:${port} \\(it did not answer within 200 ms\\): nothing was changed`));
+      assert.ok(Date.now() - started < 5000, "no settle wait for a write Caddy never had");
+      assert.equal(c.pendingWrites(), 0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => sink.close(r));
+    }
   });
 
   it("an aborted write that was sent is waited for like a timed-out one", async () => {

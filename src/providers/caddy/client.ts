@@ -24,6 +24,7 @@ import { isIP } from "node:net";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings } from "../../model/resolved.js";
 import { isLoopbackHost, isPlaintextRemote, parseAdminAddress, type AdminEndpoint } from "../../model/net.js";
+import { pending, track, type InFlight } from "./inflight.js";
 
 export type { AdminEndpoint };
 
@@ -98,24 +99,6 @@ export interface UpstreamStatus {
 
 export const CHANGED_MESSAGE = "Caddy's config changed since it was read: re-run plan";
 
-/**
- * A write sent to an endpoint and not answered yet. Aborting the HTTP request would not stop
- * Caddy from finishing a /load it already received, so such a write is never cut off: reads of
- * the same endpoint in this process wait for it, and refuse to answer while its outcome is unknown.
- */
-interface InFlight {
-  what: string;
-  sentAt: number;
-  /** Resolves when the request ended (answered, or the connection died). */
-  done: Promise<void>;
-  finished: boolean;
-  /** Resolves when its writer stopped waiting: from then on its outcome is unknown. */
-  expired: Promise<void>;
-  isExpired: boolean;
-}
-
-const inFlight = new Map<string, Set<InFlight>>();
-
 function endpointKey(ep: AdminEndpoint): string {
   return ep.kind === "unix" ? `unix:${ep.socketPath}` : `${ep.host}:${ep.port}`;
 }
@@ -145,7 +128,7 @@ export class CaddyClient {
 
   /** Writes to this endpoint still unanswered (from any client in this process). */
   pendingWrites(): number {
-    return inFlight.get(endpointKey(this.endpoint))?.size ?? 0;
+    return pending(endpointKey(this.endpoint)).length;
   }
 
   /** One raw request; rejects when Caddy cannot be reached or does not answer in time. */
@@ -187,8 +170,6 @@ export class CaddyClient {
   private exchange(req: ClientRequest, what: string, write: boolean, body?: string): Promise<AdminResponse> {
     let sent = false;
     let entry: InFlight | undefined;
-    let markDone!: () => void;
-    let markExpired!: () => void;
     const answer = new Promise<AdminResponse>((resolve, reject) => {
       req.on("response", (res) => {
         const chunks: Buffer[] = [];
@@ -199,28 +180,11 @@ export class CaddyClient {
       req.on("error", (e) => reject(this.unreachable(e, what, sent && write)));
     });
     answer.catch(() => undefined);
+    // "finish": the whole request is handed to the kernel, so Caddy may act on it from now on.
     if (write) {
       req.on("finish", () => {
         sent = true;
-        entry = {
-          what,
-          sentAt: Date.now(),
-          done: new Promise<void>((r) => (markDone = r)),
-          finished: false,
-          expired: new Promise<void>((r) => (markExpired = r)),
-          isExpired: false,
-        };
-        const key = endpointKey(this.endpoint);
-        const set = inFlight.get(key) ?? new Set<InFlight>();
-        set.add(entry);
-        inFlight.set(key, set);
-        const settle = () => {
-          entry!.finished = true;
-          set.delete(entry!);
-          if (!set.size && inFlight.get(key) === set) inFlight.delete(key);
-          markDone();
-        };
-        answer.then(settle, settle);
+        entry = track(endpointKey(this.endpoint), what, answer);
       });
     }
     req.end(body);
@@ -248,8 +212,7 @@ export class CaddyClient {
         }
         const sentEntry = entry;
         const late = setTimeout(() => {
-          sentEntry.isExpired = true;
-          markExpired();
+          sentEntry.expire();
           // Keep the request open: its answer, whenever it comes, is what lets reads go on. It
           // must not keep a finished CLI alive, though.
           req.socket?.unref();
@@ -278,18 +241,18 @@ export class CaddyClient {
 
   /** Wait for writes to this endpoint still in flight; refuse when one's outcome is unknown. */
   private async settled(): Promise<void> {
-    const pending = [...(inFlight.get(endpointKey(this.endpoint)) ?? [])];
-    if (!pending.length) return;
+    const writes = pending(endpointKey(this.endpoint));
+    if (!writes.length) return;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((r) => {
       onAbort = r;
       this.signal?.addEventListener("abort", onAbort, { once: true });
     });
     try {
-      for (const w of pending) {
+      for (const w of writes) {
         await Promise.race([w.done, w.expired, aborted]);
         if (w.finished) continue;
-        if (this.signal?.aborted) throw new HecateError("caddy-timeout", `stopped waiting for ${w.what} to Caddy admin at ${this.label} to be answered (${reasonText(this.signal.reason)}); its outcome is unknown`, { status: 504 });
+        if (this.signal?.aborted) throw new HecateError("caddy-outcome-unknown", `stopped waiting for ${w.what} to Caddy admin at ${this.label} to be answered (${reasonText(this.signal.reason)}); its outcome is unknown`, { status: 504 });
         throw this.unknown(w, "did not answer");
       }
     } finally {

@@ -67,15 +67,17 @@ export async function withTimeout<T>(label: string, ms: number, parent: AbortSig
   else parent?.addEventListener("abort", onParent, { once: true });
   const op = fn(ac.signal);
   let timer: NodeJS.Timeout | undefined;
+  let timedOut: Error | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${label} did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject((timedOut = new Error(`${label} did not finish within ${ms} ms`))), ms);
   });
   try {
     return await Promise.race([op, timeout]);
   } catch (e) {
     if (!ac.signal.aborted) ac.abort(e);
-    // A late finish must not land after we start putting things back.
-    await Promise.race([op.catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    // A late finish must not land after we start putting things back; what it says is news.
+    const late = await Promise.race([op.then(() => undefined, (err: unknown) => err), new Promise((r) => setTimeout(r, 5000))]);
+    if (timedOut && e === timedOut && late instanceof Error) throw new Error(`${timedOut.message}: ${late.message}`);
     throw e;
   } finally {
     clearTimeout(timer);

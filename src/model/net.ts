@@ -142,3 +142,43 @@ export function isUnder(host: string, domain: string): boolean {
   const d = domain.replace(/^\./, "");
   return h === d || h.endsWith(`.${d}`);
 }
+
+/** A Caddy admin endpoint as Settings spell it: TCP (http:// or https://) or a unix socket. */
+export type AdminEndpoint =
+  | { kind: "tcp"; scheme: "http" | "https"; host: string; port: number; label: string }
+  | { kind: "unix"; socketPath: string; label: string };
+
+/** Parse "http://127.0.0.1:2019", "https://caddy1.internal:2021", "localhost:2019" or "unix:/path/admin.sock". */
+export function parseAdminAddress(spec: string): Checked<AdminEndpoint> {
+  const s = spec.trim();
+  if (s.startsWith("unix:")) {
+    const socketPath = s.slice("unix:".length).replace(/^\/\/(?=\/)/, "");
+    if (!socketPath.startsWith("/")) return bad("a unix socket needs an absolute path, e.g. unix:/run/caddy/admin.sock");
+    return ok({ kind: "unix", socketPath, label: s });
+  }
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(s) ? s : `http://${s}`);
+  } catch {
+    return bad("is neither http(s)://host:port nor unix:/path");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return bad("only http://, https:// and unix: are supported");
+  const scheme = url.protocol === "https:" ? "https" : "http";
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return ok({ kind: "tcp", scheme, host, port: url.port ? Number(url.port) : 2019, label: `${scheme}://${url.host}` });
+}
+
+/** Whether a host name or address never leaves the machine (localhost, 127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  try {
+    return ipaddr.parse(host).range() === "loopback";
+  } catch {
+    return false;
+  }
+}
+
+/** An admin endpoint whose traffic crosses a network in clear: http:// to a non-loopback host. */
+export function isPlaintextRemote(ep: AdminEndpoint): boolean {
+  return ep.kind === "tcp" && ep.scheme === "http" && !isLoopbackHost(ep.host);
+}

@@ -120,6 +120,21 @@ test("semantic errors", () => {
   assert.ok(e.some((m) => m.startsWith("Stream/h3:") && m.includes("HTTP/3")));
 });
 
+test("Caddy admin settings: timeouts as milliseconds, TLS files, and the plaintext opt-in silencing its warning", () => {
+  const admin = ["http://10.0.0.5:2019", "https://caddy2.internal:2021"];
+  const tls = { ca: "/etc/hecate/ca.pem", cert: "/etc/hecate/c.pem", key: "/etc/hecate/c.key" };
+  const warned = resolveState([res("Settings", "s", { caddy: { admin, timeout: "2m30s", settleTimeout: "500ms", tls } })]);
+  assert.deepEqual(
+    { timeoutMs: warned.state?.settings.caddy.timeoutMs, settleMs: warned.state?.settings.caddy.settleMs, tls: warned.state?.settings.caddy.tls },
+    { timeoutMs: 150_000, settleMs: 500, tls },
+  );
+  assert.deepEqual(warned.diagnostics.map((d) => `${d.severity} ${d.code}`), ["warning caddy-plaintext"]);
+  const optedIn = ok([res("Settings", "s", { caddy: { admin, allowPlaintextAdmin: true } })]);
+  assert.equal(optedIn.state?.settings.caddy.allowPlaintextAdmin, true);
+  assert.deepEqual(optedIn.diagnostics, []);
+  assert.deepEqual(errors([res("Settings", "s", { caddy: { admin: ["ftp://x:1"] } })]), ['Settings/s: spec.caddy.admin[0]: "ftp://x:1" only http://, https:// and unix: are supported']);
+});
+
 test("rate limiting is accepted once Settings lists the module", () => {
   const docs = [
     res("Middleware", "rl", { type: "rate-limit", requests: 10, window: "1m" }),

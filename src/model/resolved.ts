@@ -124,6 +124,12 @@ export interface ResolvedSettings {
     listen: string[];
     httpPort: number;
     httpsPort: number;
+    /** Admin API request timeout and the extra wait for a timed-out write's answer (client defaults when absent). */
+    timeoutMs?: number;
+    settleMs?: number;
+    allowPlaintextAdmin?: boolean;
+    /** File paths for https:// admin endpoints. */
+    tls?: { ca?: string; cert?: string; key?: string };
   };
   nginx: { binary: string; prefix?: string; config?: string; streamFile?: string };
   authentik?: { url: string; token: string /* SecretRef */; outpost: string };

@@ -320,13 +320,24 @@ export const SettingsSpec = z.strictObject({
         .array(z.string())
         .min(1)
         .optional()
-        .describe('Admin endpoints: "http://127.0.0.1:2019" or "unix:/run/caddy/admin.sock"; several = a fleet.'),
+        .describe('Admin endpoints: "http://127.0.0.1:2019", "https://caddy1.internal:2021" (see tls) or "unix:/run/caddy/admin.sock"; several = a fleet.'),
       version: z.string().optional().describe("Target Caddy version when it cannot be asked (e.g. 2.6.2)."),
       modules: z.array(z.string()).optional().describe("Extra non-standard modules the target Caddy has (e.g. http.handlers.rate_limit)."),
       server: z.string().optional().describe("Name of the Caddy server Hecate owns (default hecate)."),
       listen: z.array(z.string()).optional().describe('Listen addresses (default [":443"]).'),
       httpPort: z.number().int().min(1).max(65535).optional(),
       httpsPort: z.number().int().min(1).max(65535).optional(),
+      timeout: Duration.optional().describe("How long one admin API request may take (a big config loads slowly)."),
+      settleTimeout: Duration.optional().describe("After a write times out, how much longer to wait for Caddy's answer before its outcome is unknown."),
+      allowPlaintextAdmin: z.boolean().optional().describe("Allow http:// admin endpoints off loopback (config and secrets cross the network in clear)."),
+      tls: z
+        .strictObject({
+          ca: z.string().optional().describe("PEM file of the CA that signed Caddy's admin certificate (default: system CAs)."),
+          cert: z.string().optional().describe("PEM client certificate file that Caddy's admin.remote access_control accepts."),
+          key: z.string().optional().describe("PEM key file of the client certificate."),
+        })
+        .optional()
+        .describe("For https:// admin endpoints (Caddy's admin.remote, mutual TLS)."),
     })
     .optional(),
   nginx: z

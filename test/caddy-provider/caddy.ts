@@ -22,6 +22,8 @@ export interface StartCaddyOptions {
   netns?: boolean;
   /** Extra config merged at the top level (apps, …). */
   config?: Record<string, unknown>;
+  /** Extra admin config (identity, remote, …). */
+  admin?: Record<string, unknown>;
 }
 
 export async function startCaddy(opts: StartCaddyOptions = {}): Promise<Caddy> {
@@ -29,7 +31,7 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<Caddy> {
   const sock = join(dir.path, "admin.sock");
   const port = opts.unix ? 0 : await freePort();
   const listen = opts.unix ? `unix/${sock}` : `127.0.0.1:${port}`;
-  const config = { admin: { listen, config: { persist: false } }, ...(opts.config ?? {}) };
+  const config = { admin: { listen, config: { persist: false }, ...(opts.admin ?? {}) }, ...(opts.config ?? {}) };
   const file = join(dir.path, "caddy.json");
   writeFileSync(file, JSON.stringify(config));
   const env = { ...process.env, HOME: dir.path, XDG_CONFIG_HOME: dir.path, XDG_DATA_HOME: dir.path };

@@ -1,22 +1,14 @@
 // The admin API client against a real Caddy 2.6.2: Etag, If-Match, errors, unix socket, build info.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { HecateError } from "../../src/diag.js";
+import { DEFAULT_SETTINGS } from "../../src/model/index.js";
 import { CaddyClient, detectCaddyBuild, parseAdminEndpoint } from "../../src/providers/caddy/client.js";
-import { HecateError } from "../../src/diag.js";
+import { createCaddyProvider } from "../../src/providers/caddy/provider.js";
 import { freePort } from "../helpers/proc.js";
+import { rejectsWith as rejects } from "../helpers/errors.js";
 import { startCaddy, type Caddy } from "./caddy.js";
 
-async function rejects(p: Promise<unknown>, code: string, text?: RegExp): Promise<HecateError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof HecateError, `expected a HecateError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (text) assert.match(e.message, text);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe("caddy admin client", () => {
   let tcp: Caddy;
@@ -29,11 +21,12 @@ describe("caddy admin client", () => {
   });
 
   it("parses endpoints", () => {
-    assert.deepEqual(parseAdminEndpoint("http://127.0.0.1:2019"), { kind: "tcp", host: "127.0.0.1", port: 2019, label: "http://127.0.0.1:2019" });
+    assert.deepEqual(parseAdminEndpoint("http://127.0.0.1:2019"), { kind: "tcp", scheme: "http", host: "127.0.0.1", port: 2019, label: "http://127.0.0.1:2019" });
+    assert.deepEqual(parseAdminEndpoint("https://caddy1.internal:2021"), { kind: "tcp", scheme: "https", host: "caddy1.internal", port: 2021, label: "https://caddy1.internal:2021" });
     assert.deepEqual(parseAdminEndpoint("localhost:2020").kind, "tcp");
     assert.deepEqual(parseAdminEndpoint("unix:/run/caddy/admin.sock"), { kind: "unix", socketPath: "/run/caddy/admin.sock", label: "unix:/run/caddy/admin.sock" });
     assert.throws(() => parseAdminEndpoint("unix:relative.sock"), /absolute path/);
-    assert.throws(() => parseAdminEndpoint("https://x:1"), /only http/);
+    assert.throws(() => parseAdminEndpoint("ftp://x:1"), /only http:\/\/, https:\/\/ and unix:/);
   });
 
   for (const which of ["tcp", "unix"] as const) {
@@ -71,8 +64,21 @@ describe("caddy admin client", () => {
 
   it("names the endpoint when Caddy is not there", async () => {
     const port = await freePort();
-    await rejects(new CaddyClient(`http://127.0.0.1:${port}`).getConfig(), "caddy-unreachable", new RegExp(`127\\.0\\.0\\.1:${port}.*connection refused`));
-    await rejects(new CaddyClient("unix:/nonexistent/admin.sock").getConfig(), "caddy-unreachable", /unix:\/nonexistent\/admin.sock/);
+    await rejects(new CaddyClient(`http://127.0.0.1:${port}`).getConfig(), "caddy-unreachable", new RegExp(`^cannot reach Caddy admin at http://127\\.0\\.0\\.1:${port}: connection refused`));
+    await rejects(new CaddyClient("unix:/nonexistent/admin.sock").getConfig(), "caddy-unreachable", /^cannot reach Caddy admin at unix:\/nonexistent\/admin\.sock: no such socket/);
+    // A name that cannot resolve (.invalid never does); allowed in clear only to reach the lookup.
+    await rejects(new CaddyClient("http://no-such-caddy.invalid:2019", { allowPlaintext: true }).getConfig(), "caddy-unreachable", /^cannot reach Caddy admin at http:\/\/no-such-caddy\.invalid:2019: (host name no-such-caddy\.invalid not found|DNS lookup)/);
+  });
+
+  it("refuses plain http:// off loopback unless allowed, before sending anything", async () => {
+    await rejects(new CaddyClient("http://10.255.255.1:2019").getConfig(), "caddy-plaintext", /http:\/\/10\.255\.255\.1:2019 is plain http:\/\/ to another machine.*allowPlaintextAdmin: true/);
+    await rejects(new CaddyClient("http://[::1]:1").getConfig(), "caddy-unreachable"); // loopback: no refusal
+    // Settings opt in, through the provider: the request goes out (and, to this address, fails).
+    const settings = { ...DEFAULT_SETTINGS.caddy, admin: ["http://10.255.255.1:2019"], timeoutMs: 300 };
+    const ctx = { secrets: { resolve: () => Promise.reject(new Error("no secrets here")) } };
+    await rejects(createCaddyProvider(settings).read(ctx), "caddy-plaintext");
+    const err = await createCaddyProvider({ ...settings, allowPlaintextAdmin: true }).read(ctx).then(() => undefined, (e: HecateError) => e);
+    assert.ok(err && err.code !== "caddy-plaintext" && err.message.includes("http://10.255.255.1:2019"), String(err));
   });
 
   it("lists upstreams and reads the local build", async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { freePort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { sandbox, type Sandbox } from "./helpers.js";
+import { caddySettingsYaml, sandbox, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
 let caddy: Caddy;
@@ -21,20 +21,7 @@ before(async () => {
   const httpsPort = await freePort();
   conf = `${sb.dir}/conf`;
   mkdirSync(conf);
-  writeFileSync(
-    `${conf}/settings.yaml`,
-    `apiVersion: hecate.io/v1
-kind: Settings
-metadata:
-  name: settings
-spec:
-  caddy:
-    admin: ["${caddy.admin}"]
-    listen: ["127.0.0.1:${httpsPort}"]
-    httpPort: ${httpPort}
-    httpsPort: ${httpsPort}
-`,
-  );
+  writeFileSync(`${conf}/settings.yaml`, caddySettingsYaml(caddy.admin, { httpPort, httpsPort }));
   writeFileSync(
     `${conf}/app.yaml`,
     `apiVersion: hecate.io/v1

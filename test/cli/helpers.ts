@@ -60,3 +60,18 @@ export function sandbox(): Sandbox {
     cleanup: t.cleanup,
   };
 }
+
+/** A Settings document pointing Hecate at one Caddy admin endpoint on free loopback ports. */
+export function caddySettingsYaml(admin: string, ports: { httpPort: number; httpsPort: number }, extra = ""): string {
+  return `apiVersion: hecate.io/v1
+kind: Settings
+metadata:
+  name: settings
+spec:
+  caddy:
+    admin: ["${admin}"]
+    listen: ["127.0.0.1:${ports.httpsPort}"]
+    httpPort: ${ports.httpPort}
+    httpsPort: ${ports.httpsPort}
+${extra}`;
+}

@@ -29,7 +29,7 @@ describe("plan errors", () => {
       assert.ok(err instanceof HecateError);
       assert.equal(err.code, "read-failed");
       const text = err.diagnostics.map((d) => d.message).join("\n");
-      assert.match(text, new RegExp(`caddy state: Caddy admin endpoint http://127\\.0\\.0\\.1:${port} is unreachable`));
+      assert.match(text, new RegExp(`caddy state: cannot reach Caddy admin at http://127\\.0\\.0\\.1:${port}: connection refused`));
       assert.match(text, /the dns provider is not built yet: 1 object cannot be applied/);
     } finally {
       await store.close();

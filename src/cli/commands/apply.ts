@@ -7,7 +7,7 @@ import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
 import { isDestructive, method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
-import { DRY_RUN, parseDurationMs, YES } from "./shared-flags.js";
+import { DRY_RUN, parseDurationMs, TIMEOUT, useTimeout, YES } from "./shared-flags.js";
 
 /** A saved plan file (JSON with format hecate-plan/1), as opposed to YAML paths. */
 function isPlanFile(path: string): boolean {
@@ -28,6 +28,7 @@ export const APPLY_FLAGS = [
   { flags: "--lock-timeout <duration>", description: "how long to wait for another apply to finish (default 30s)" },
   { flags: "--probe", description: "after applying, send a request through the proxy for each changed route" },
   SYSTEM_FLAG,
+  TIMEOUT,
 ];
 
 /** --yes or its Terraform spelling --auto-approve. */
@@ -98,6 +99,7 @@ export const apply: CommandDef = {
   examples: ["hecate apply config/ --yes", "hecate plan config/ --out release.plan && hecate apply release.plan", "hecate apply --git https://git.example.com/ops/proxy.git --ref main --dry-run"],
   async run(ctx, [paths], opts) {
     const list = (paths as string[] | undefined) ?? [];
+    useTimeout(ctx, opts);
     const planFile = list.length === 1 && isPlanFile(list[0]!) ? list[0]! : undefined;
     const source = planFile ? undefined : sourceFrom(list, opts);
     const o = applyOptions(ctx, opts);

@@ -2,13 +2,15 @@
 import type { CommandDef } from "../core/define.js";
 import { method, parseSystems } from "./engine.js";
 import { SYSTEM_FLAG } from "./plan.js";
+import { TIMEOUT, useTimeout } from "./shared-flags.js";
 
 export const drift: CommandDef = {
   name: "drift",
   summary: "show unmanaged changes in the systems since the last apply (read-only)",
-  flags: [SYSTEM_FLAG, { flags: "--detailed-exitcode", description: "exit 0 when nothing drifted, 2 when something did, 1 on error" }],
+  flags: [SYSTEM_FLAG, TIMEOUT, { flags: "--detailed-exitcode", description: "exit 0 when nothing drifted, 2 when something did, 1 on error" }],
   examples: ["hecate drift", "hecate drift --system caddy -o json", "hecate drift --detailed-exitcode || hecate reconcile"],
   async run(ctx, _args, opts) {
+    useTimeout(ctx, opts);
     const systems = parseSystems(opts.system);
     const report = await method(await ctx.engine(), "drift")(systems ? { systems } : {});
     if (ctx.output === "json") ctx.json(report);

@@ -3,6 +3,7 @@ import type { Plan } from "../../engine/types.js";
 import type { Resource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
 import { method, parseSystems, printPlan, sourceFrom } from "./engine.js";
+import { TIMEOUT, useTimeout } from "./shared-flags.js";
 
 export const SOURCE_FLAGS = [
   { flags: "--git <url>", description: "take the desired state from this git repository" },
@@ -18,12 +19,14 @@ export const plan: CommandDef = {
   flags: [
     ...SOURCE_FLAGS,
     SYSTEM_FLAG,
+    TIMEOUT,
     { flags: "-r, --revision <rev>", description: "plan this stored revision instead of the head" },
     { flags: "--out <file>", description: "save the plan for `hecate apply FILE` (records PATHS as a revision so the plan can name it)" },
     { flags: "--detailed-exitcode", description: "exit 0 when nothing would change, 2 when something would, 1 on error" },
   ],
   examples: ["hecate plan", "hecate plan config/ --out release.plan", "hecate plan --git https://git.example.com/ops/proxy.git --ref main -o json"],
   async run(ctx, [paths], opts) {
+    useTimeout(ctx, opts);
     const source = sourceFrom(paths as string[] | undefined, opts);
     const systems = parseSystems(opts.system);
     const engine = await ctx.engine();

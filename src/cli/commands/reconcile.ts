@@ -5,7 +5,7 @@ import type { CommandDef } from "../core/define.js";
 import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
 import { method, printPlan } from "./engine.js";
 import { APPLY_FLAGS } from "./apply.js";
-import { DRY_RUN, parseDurationMs } from "./shared-flags.js";
+import { DRY_RUN, parseDurationMs, useTimeout } from "./shared-flags.js";
 
 export const reconcile: CommandDef = {
   name: "reconcile",
@@ -34,6 +34,7 @@ export const reconcile: CommandDef = {
       if (breaker) ctx.out(`circuit breaker: open since ${breaker.openedAt} until ${breaker.until} after ${breaker.failures} failures: ${breaker.error}`);
       return 0;
     }
+    useTimeout(ctx, opts);
     const engine = await ctx.engine();
     const o = applyOptions(ctx, opts);
     if (opts.watch) {

@@ -1,5 +1,6 @@
 // Flags several verbs share, declared once so they read the same everywhere.
 import { UsageError } from "../../diag.js";
+import type { Context } from "../core/context.js";
 import type { Flag } from "../core/define.js";
 
 export const DRY_RUN: Flag = { flags: "--dry-run", description: "show what would change; store nothing" };
@@ -7,6 +8,10 @@ export const MESSAGE: Flag = { flags: "-m, --message <text>", description: "revi
 export const LABEL: Flag = { flags: "--label <key=value>", description: "set a label (repeatable)", repeatable: true };
 export const FILE: Flag = { flags: "-f, --file <file>", description: "take the resource(s) from a YAML file (- for stdin)" };
 export const YES: Flag = { flags: "-y, --yes", description: "do not ask for confirmation" };
+export const TIMEOUT: Flag = {
+  flags: "--timeout <duration>",
+  description: "longest one request to Caddy's admin API, and one step of the engine, may take (default: Settings spec.caddy.timeout, else 120s)",
+};
 
 /** --selector k=v (repeatable, or comma-separated): labels a resource must all have. */
 export function parseSelector(v: unknown): Record<string, string> {
@@ -25,4 +30,9 @@ export function parseDurationMs(v: string, flag: string): number {
   if (!m) throw new UsageError(`${flag} expects a duration like 30s, 5m or 1h, got "${v}"`);
   const n = Number(m[1]);
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"]);
+}
+
+/** --timeout for this command's engine: set before the engine is opened. */
+export function useTimeout(ctx: Context, opts: Record<string, unknown>): void {
+  if (opts.timeout !== undefined) ctx.timeoutMs = parseDurationMs(String(opts.timeout), "--timeout");
 }

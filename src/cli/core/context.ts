@@ -27,6 +27,8 @@ export class Context {
   readonly storePath: string | undefined;
   /** Explicit -o, if given; commands pick their own default otherwise. */
   readonly output: Format | undefined;
+  /** --timeout: per admin API request and per engine step; set before the engine opens. */
+  timeoutMs: number | undefined;
   private storeP: Promise<Store> | undefined;
   private engineP: Promise<Engine> | undefined;
 
@@ -91,7 +93,16 @@ export class Context {
   async engineOn(store: Store): Promise<Engine> {
     const m = await this.engineModule();
     if (typeof m.createEngine !== "function") throw notBuilt("the engine (createEngine)");
-    return m.createEngine({ store, actor: this.author });
+    const t = this.timeoutMs;
+    if (t === undefined) return m.createEngine({ store, actor: this.author });
+    // The flag outranks Settings: the providers get it as if spec.caddy.timeout said so.
+    const { providersFor } = await importPart(() => import("../../providers/index.js"), "providers (src/providers/index.ts)");
+    return m.createEngine({
+      store,
+      actor: this.author,
+      stepTimeoutMs: t,
+      providers: (state, o) => providersFor({ ...state, settings: { ...state.settings, caddy: { ...state.settings.caddy, timeoutMs: t } } }, o),
+    });
   }
 
   engine(): Promise<Engine> {

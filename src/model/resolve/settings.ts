@@ -1,10 +1,11 @@
 // Settings: the built-in defaults and the one Settings document laid over them.
-import type { Reporter } from "../ctx.js";
+import type { Entry, Reporter } from "../ctx.js";
 import type { ResolvedSettings } from "../resolved.js";
 import type { SettingsResource } from "../schema.js";
 import { checkHeaderName, checkIpFilter } from "../validate.js";
 import type { Catalog } from "./context.js";
 import { checkDnsTarget } from "./dns.js";
+import { isPlaintextRemote, parseAdminAddress, parseDuration } from "../net.js";
 import { sortRecord } from "./order.js";
 
 /** Security headers the security-headers middleware sets unless Settings or the middleware override them (OWASP secure headers). */
@@ -49,6 +50,11 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
     trustedProxies: d.trustedProxies,
   };
   if (s.caddy?.version) out.caddy.version = s.caddy.version;
+  if (s.caddy?.timeout) out.caddy.timeoutMs = parseDuration(s.caddy.timeout);
+  if (s.caddy?.settleTimeout) out.caddy.settleMs = parseDuration(s.caddy.settleTimeout);
+  if (s.caddy?.allowPlaintextAdmin) out.caddy.allowPlaintextAdmin = true;
+  if (s.caddy?.tls) out.caddy.tls = { ...s.caddy.tls };
+  checkAdminEndpoints(rep, e, s.caddy);
   if (s.nginx?.prefix) out.nginx.prefix = s.nginx.prefix;
   if (s.nginx?.config) out.nginx.config = s.nginx.config;
   if (s.nginx?.streamFile) out.nginx.streamFile = s.nginx.streamFile;
@@ -71,6 +77,29 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
     if (caddyListenPort(l) === undefined) rep.error("address", `spec.caddy.listen[${i}]: ${JSON.stringify(l)} is not a listen address like ":443" or "0.0.0.0:443"`, e, ["spec", "caddy", "listen", i]);
   });
   return out;
+}
+
+/**
+ * Admin endpoints: each must parse, and plain http:// to another machine is a warning (Caddy's
+ * whole config, secrets included, would cross the network in clear; apply refuses it unless
+ * allowPlaintextAdmin says the operator accepts that).
+ */
+function checkAdminEndpoints(rep: Reporter, e: Entry, caddy: SettingsResource["spec"]["caddy"]): void {
+  (caddy?.admin ?? []).forEach((spec, i) => {
+    const path = ["spec", "caddy", "admin", i];
+    const parsed = parseAdminAddress(spec);
+    if (!parsed.ok) return rep.error("caddy-endpoint", `spec.caddy.admin[${i}]: ${JSON.stringify(spec)} ${parsed.reason}`, e, path);
+    if (isPlaintextRemote(parsed.value) && !caddy?.allowPlaintextAdmin) {
+      rep.warn(
+        "caddy-plaintext",
+        `spec.caddy.admin[${i}]: ${parsed.value.label} is plain http:// to another machine: Caddy's config, secrets included, would cross the network in clear. Use https:// with spec.caddy.tls (Caddy's admin.remote); apply refuses it unless spec.caddy.allowPlaintextAdmin is true`,
+        e,
+        path,
+      );
+    }
+  });
+  const tls = caddy?.tls;
+  if (tls && !tls.cert !== !tls.key) rep.error("caddy-tls", `spec.caddy.tls: cert and key go together (a client certificate needs its key)`, e, ["spec", "caddy", "tls", tls.cert ? "key" : "cert"]);
 }
 
 /** The port of a Caddy listen address (":443", "0.0.0.0:443", "[::]:8443"). */

@@ -1,4 +1,6 @@
-// A small client for Caddy's admin API over TCP or a unix socket; every failure becomes a HecateError.
+// A small client for Caddy's admin API over http(s) or a unix socket; every failure becomes a
+// HecateError naming the endpoint. A write that was sent is never reported as done or not done
+// without Caddy's answer: past the timeout it is waited for (settleMs), then called unknown.
 //
 // What the real Caddy 2.6.2 does (checked by experiment, see test/caddy-provider/client.test.ts):
 // - `POST /load` IGNORES If-Match: a stale or bogus If-Match still loads (200). So Hecate never
@@ -9,38 +11,28 @@
 //   An identical config is a no-op there too ("config is unchanged" in Caddy's log).
 // - `GET /config/` sends its Etag as an HTTP *trailer* in 2.6.2 (chunked body), not a header.
 // - Over a unix socket Caddy 2.6.2 only accepts an EMPTY Host header (403 "host not allowed:
-//   localhost" otherwise); over TCP, Host must be localhost / 127.0.0.1 / ::1.
+//   localhost" otherwise); over TCP, Host must be localhost / 127.0.0.1 / ::1 (or the listener's
+//   own host:port when it is not on loopback).
+// - Caddy finishes a /load or /config/ write it has read even when the client hangs up.
 // - A config that fails to provision answers 500 on /config/ and 400 on /load, both {"error"}.
 // - The admin API has no version endpoint in 2.6.2: version and modules come from the binary.
 import { execFile } from "node:child_process";
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { readFileSync } from "node:fs";
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
 import { HecateError } from "../../diag.js";
+import type { ResolvedSettings } from "../../model/resolved.js";
+import { isLoopbackHost, isPlaintextRemote, parseAdminAddress, type AdminEndpoint } from "../../model/net.js";
+import { pending, track, type InFlight } from "./inflight.js";
 
-export type AdminEndpoint =
-  | { kind: "tcp"; host: string; port: number; label: string }
-  | { kind: "unix"; socketPath: string; label: string };
+export type { AdminEndpoint };
 
-/** Parse "http://127.0.0.1:2019", "127.0.0.1:2019", "localhost:2019" or "unix:/path/admin.sock". */
+/** Parse "http://127.0.0.1:2019", "https://caddy1:2021", "localhost:2019" or "unix:/path/admin.sock". */
 export function parseAdminEndpoint(spec: string): AdminEndpoint {
-  const s = spec.trim();
-  if (s.startsWith("unix:")) {
-    const socketPath = s.slice("unix:".length).replace(/^\/\/(?=\/)/, "");
-    if (!socketPath.startsWith("/")) {
-      throw new HecateError("caddy-endpoint", `Caddy admin endpoint "${spec}": a unix socket needs an absolute path, e.g. unix:/run/caddy/admin.sock`);
-    }
-    return { kind: "unix", socketPath, label: s };
-  }
-  let url: URL;
-  try {
-    url = new URL(/^[a-z]+:\/\//i.test(s) ? s : `http://${s}`);
-  } catch {
-    throw new HecateError("caddy-endpoint", `Caddy admin endpoint "${spec}" is neither http://host:port nor unix:/path`);
-  }
-  if (url.protocol !== "http:") {
-    throw new HecateError("caddy-endpoint", `Caddy admin endpoint "${spec}": only http:// and unix: are supported`);
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  return { kind: "tcp", host, port: url.port ? Number(url.port) : 2019, label: `http://${url.host}` };
+  const parsed = parseAdminAddress(spec);
+  if (!parsed.ok) throw new HecateError("caddy-endpoint", `Caddy admin endpoint "${spec}": ${parsed.reason}`);
+  return parsed.value;
 }
 
 export interface AdminResponse {
@@ -50,11 +42,44 @@ export interface AdminResponse {
   body: string;
 }
 
+/** Files for an https:// admin endpoint (Caddy's `admin.remote` with mutual TLS). */
+export interface AdminTls {
+  /** PEM CA that signed Caddy's admin certificate (default: the system's CAs). */
+  ca?: string;
+  /** PEM client certificate Caddy's `access_control` knows, and its key. */
+  cert?: string;
+  key?: string;
+}
+
 export interface CaddyClientOptions {
   /** Per request; a big config can take Caddy many seconds to load. Default 120 s. */
   timeoutMs?: number;
+  /**
+   * After a write that was sent times out (or is aborted), how much longer to wait for Caddy's
+   * answer before its outcome is unknown. Default 60 s.
+   */
+  settleMs?: number;
   signal?: AbortSignal;
+  tls?: AdminTls;
+  /** Use http:// to a non-loopback host (config and secrets cross the network in clear). */
+  allowPlaintext?: boolean;
 }
+
+/** Client options from Settings; explicit `over` values (a --timeout flag, a signal) win. */
+export function adminOptions(settings: ResolvedSettings["caddy"], over: CaddyClientOptions = {}): CaddyClientOptions {
+  const o: CaddyClientOptions = {};
+  const timeoutMs = over.timeoutMs ?? settings.timeoutMs;
+  const settleMs = over.settleMs ?? settings.settleMs;
+  if (timeoutMs !== undefined) o.timeoutMs = timeoutMs;
+  if (settleMs !== undefined) o.settleMs = settleMs;
+  if (over.signal) o.signal = over.signal;
+  if (settings.tls) o.tls = settings.tls;
+  if (settings.allowPlaintextAdmin) o.allowPlaintext = true;
+  return o;
+}
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_SETTLE_MS = 60_000;
 
 /** What Caddy said about the /config/ it holds now. */
 export interface LiveConfig {
@@ -74,57 +99,199 @@ export interface UpstreamStatus {
 
 export const CHANGED_MESSAGE = "Caddy's config changed since it was read: re-run plan";
 
+function endpointKey(ep: AdminEndpoint): string {
+  return ep.kind === "unix" ? `unix:${ep.socketPath}` : `${ep.host}:${ep.port}`;
+}
+
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 export class CaddyClient {
   readonly endpoint: AdminEndpoint;
   private readonly timeoutMs: number;
+  private readonly settleMs: number;
   private readonly signal?: AbortSignal;
+  private readonly tlsFiles?: AdminTls;
+  private readonly allowPlaintext: boolean;
 
   constructor(spec: string | AdminEndpoint, opts: CaddyClientOptions = {}) {
     this.endpoint = typeof spec === "string" ? parseAdminEndpoint(spec) : spec;
-    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
     this.signal = opts.signal;
+    this.tlsFiles = opts.tls;
+    this.allowPlaintext = opts.allowPlaintext ?? false;
   }
 
   get label(): string {
     return this.endpoint.label;
   }
 
-  /** One raw request; rejects only when Caddy cannot be reached (caddy-unreachable). */
-  request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<AdminResponse> {
+  /** Writes to this endpoint still unanswered (from any client in this process). */
+  pendingWrites(): number {
+    return pending(endpointKey(this.endpoint)).length;
+  }
+
+  /** One raw request; rejects when Caddy cannot be reached or does not answer in time. */
+  async request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<AdminResponse> {
     const ep = this.endpoint;
+    if (isPlaintextRemote(ep) && !this.allowPlaintext) {
+      throw new HecateError(
+        "caddy-plaintext",
+        `Caddy admin endpoint ${this.label} is plain http:// to another machine: Caddy's config, secrets included, would cross the network in clear. Use https:// with spec.caddy.tls (Caddy's admin.remote), or accept the risk with spec.caddy.allowPlaintextAdmin: true`,
+      );
+    }
+    const write = WRITES.has(method.toUpperCase());
+    // A read must not answer while a write of ours may still land: it would prove nothing.
+    if (!write) await this.settled();
     const hdrs: Record<string, string> = { ...headers };
     if (body !== undefined) {
       hdrs["Content-Type"] = "application/json";
       hdrs["Content-Length"] = String(Buffer.byteLength(body));
     }
-    // Caddy's DNS-rebinding guard: TCP wants a loopback Host, a unix socket wants an empty one.
-    hdrs["Host"] = ep.kind === "unix" ? "" : `localhost:${ep.port}`;
-    return new Promise<AdminResponse>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          method,
-          path,
-          headers: hdrs,
-          setHost: false,
-          // Caddy restarts its admin server on every config change, so a kept-alive socket dies
-          // under the next request ("socket hang up"): one connection per request.
-          agent: false,
-          signal: this.signal,
-          ...(ep.kind === "unix" ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port }),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", (e) => reject(this.unreachable(e)));
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks).toString("utf8") }),
-          );
-        },
-      );
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on("error", (e) => reject(this.unreachable(e)));
-      req.end(body);
+    // Caddy's DNS-rebinding guard: a unix socket wants an empty Host, a loopback listener a
+    // loopback one, any other listener its own host:port.
+    hdrs["Host"] = ep.kind === "unix" ? "" : isLoopbackHost(ep.host) ? `localhost:${ep.port}` : hostPort(ep.host, ep.port);
+    const options: RequestOptions = {
+      method,
+      path,
+      headers: hdrs,
+      setHost: false,
+      // Caddy restarts its admin server on every config change, so a kept-alive socket dies
+      // under the next request ("socket hang up"): one connection per request.
+      agent: false,
+      ...(ep.kind === "unix" ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port }),
+    };
+    const https = ep.kind === "tcp" && ep.scheme === "https";
+    const req = https ? httpsRequest({ ...options, ...this.tlsOptions(ep.host) }) : httpRequest(options);
+    return this.exchange(req, `${method} ${path}`, write, body);
+  }
+
+  /** Send, then wait for the answer; the timeout and the abort signal treat a sent write apart. */
+  private exchange(req: ClientRequest, what: string, write: boolean, body?: string): Promise<AdminResponse> {
+    let sent = false;
+    let entry: InFlight | undefined;
+    const answer = new Promise<AdminResponse>((resolve, reject) => {
+      req.on("response", (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", (e) => reject(this.unreachable(e, what, sent && write)));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks).toString("utf8") }));
+      });
+      req.on("error", (e) => reject(this.unreachable(e, what, sent && write)));
     });
+    answer.catch(() => undefined);
+    // "finish": the whole request is handed to the kernel, so Caddy may act on it from now on.
+    if (write) {
+      req.on("finish", () => {
+        sent = true;
+        entry = track(endpointKey(this.endpoint), what, answer);
+      });
+    }
+    req.end(body);
+
+    return new Promise<AdminResponse>((resolve, reject) => {
+      let waiting = true; // false once answered, or once giveUp took over the outcome
+      const timer = setTimeout(() => giveUp(`did not answer within ${this.timeoutMs} ms`), this.timeoutMs);
+      const onAbort = () => giveUp(`was abandoned (${reasonText(this.signal?.reason)})`);
+      const stopWaiting = (): boolean => {
+        if (!waiting) return false;
+        waiting = false;
+        clearTimeout(timer);
+        this.signal?.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const giveUp = (why: string) => {
+        if (!stopWaiting()) return;
+        if (!write || !sent || !entry) {
+          // A read, or a write not completely sent: Caddy acts on no request it has not read
+          // whole, so cutting it off is safe.
+          req.destroy();
+          const text = write ? `${what} was not completely sent to Caddy admin at ${this.label} (it ${why}): nothing was changed` : `Caddy admin at ${this.label} ${why} (${what})`;
+          reject(new HecateError("caddy-timeout", text, { status: 504 }));
+          return;
+        }
+        const sentEntry = entry;
+        const late = setTimeout(() => {
+          sentEntry.expire();
+          // Keep the request open: its answer, whenever it comes, is what lets reads go on. It
+          // must not keep a finished CLI alive, though.
+          req.socket?.unref();
+          reject(this.unknown(sentEntry, why));
+        }, this.settleMs);
+        answer.then(
+          (res) => {
+            clearTimeout(late);
+            const outcome = res.status >= 200 && res.status < 300 ? "Caddy took it" : `Caddy refused it (${res.status}), nothing changed`;
+            reject(new HecateError("caddy-timeout", `Caddy admin at ${this.label} ${why}; ${what} was answered ${Date.now() - sentEntry.sentAt} ms after it was sent: ${outcome}`, { status: 504 }));
+          },
+          (err: unknown) => {
+            clearTimeout(late);
+            reject(err);
+          },
+        );
+      };
+      if (this.signal?.aborted) onAbort();
+      else this.signal?.addEventListener("abort", onAbort, { once: true });
+      answer.then(
+        (res) => stopWaiting() && resolve(res),
+        (err: unknown) => stopWaiting() && reject(err),
+      );
+    });
+  }
+
+  /** Wait for writes to this endpoint still in flight; refuse when one's outcome is unknown. */
+  private async settled(): Promise<void> {
+    const writes = pending(endpointKey(this.endpoint));
+    if (!writes.length) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((r) => {
+      onAbort = r;
+      this.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      for (const w of writes) {
+        await Promise.race([w.done, w.expired, aborted]);
+        if (w.finished) continue;
+        if (this.signal?.aborted) throw new HecateError("caddy-outcome-unknown", `stopped waiting for ${w.what} to Caddy admin at ${this.label} to be answered (${reasonText(this.signal.reason)}); its outcome is unknown`, { status: 504 });
+        throw this.unknown(w, "did not answer");
+      }
+    } finally {
+      if (onAbort) this.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private unknown(w: InFlight, why: string): HecateError {
+    return new HecateError(
+      "caddy-outcome-unknown",
+      `Caddy admin at ${this.label} ${why}: ${w.what} was sent ${Date.now() - w.sentAt} ms ago and is still unanswered, so whether Caddy loads it is unknown (it may still land); once Caddy answers, read its config (\`hecate drift\`) before trusting either revision`,
+      { status: 504 },
+    );
+  }
+
+  /** https options: the configured CA and client certificate, read when a request needs them. */
+  private tlsOptions(host: string): { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } {
+    const t = this.tlsFiles ?? {};
+    const read = (field: keyof AdminTls): Buffer | undefined => {
+      const file = t[field];
+      if (!file) return undefined;
+      try {
+        return readFileSync(file);
+      } catch (e) {
+        throw new HecateError("caddy-tls", `cannot read spec.caddy.tls.${field} (${file}) for Caddy admin at ${this.label}: ${(e as Error).message}`);
+      }
+    };
+    if (!t.cert !== !t.key) throw new HecateError("caddy-tls", `spec.caddy.tls needs both cert and key for a client certificate (Caddy admin at ${this.label})`);
+    const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } = {};
+    const ca = read("ca");
+    const cert = read("cert");
+    const key = read("key");
+    if (ca) out.ca = ca;
+    if (cert) out.cert = cert;
+    if (key) out.key = key;
+    // SNI names the endpoint's host, never the Host header (node's default, "localhost" here);
+    // an IP address sends none and is checked against the certificate's IP SANs.
+    out.servername = isIP(host) ? "" : host;
+    return out;
   }
 
   /** Request and turn any non-2xx answer into a HecateError. */
@@ -178,17 +345,13 @@ export class CaddyClient {
     return (JSON.parse(res.body || "[]") ?? []) as UpstreamStatus[];
   }
 
-  private unreachable(e: unknown): HecateError {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === "ECONNREFUSED" ? "connection refused"
-      : err.code === "ENOENT" ? "no such socket"
-      : err.code === "EACCES" ? "permission denied on the socket"
-      : err.message;
-    return new HecateError("caddy-unreachable", `Caddy admin endpoint ${this.label} is unreachable (${why}): is Caddy running with this admin address?`, {
-      status: 502,
-      cause: e,
-    });
+  /** A connection-level failure, naming the endpoint and, for a write already sent, what that means. */
+  private unreachable(e: unknown, what: string, afterSend: boolean): HecateError {
+    const why = connectionProblem(e, this.endpoint);
+    const message = afterSend
+      ? `lost the connection to Caddy admin at ${this.label} after ${what} was sent (${why}): Caddy may have loaded it; read its config before trusting either state`
+      : `cannot reach Caddy admin at ${this.label}: ${why}`;
+    return new HecateError(afterSend ? "caddy-outcome-unknown" : "caddy-unreachable", message, { status: 502, cause: e });
   }
 
   private failure(res: AdminResponse, what: string): HecateError {
@@ -207,6 +370,49 @@ export class CaddyClient {
       diagnostics: [{ severity: "error", code: "caddy-rejected", message: `Caddy at ${this.label}: ${message || `status ${res.status}`}` }],
     });
   }
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : reason === undefined ? "aborted" : String(reason);
+}
+
+/** What went wrong on the wire, in words an operator can act on. */
+function connectionProblem(e: unknown, ep: AdminEndpoint): string {
+  const err = e as NodeJS.ErrnoException;
+  const code = err.code ?? "";
+  const msg = err.message ?? String(e);
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused (is Caddy running with this admin address?)";
+    case "ENOENT":
+      return "no such socket (is Caddy running with this admin socket?)";
+    case "EACCES":
+      return "permission denied on the socket";
+    case "ENOTFOUND":
+      return `host name ${ep.kind === "tcp" ? ep.host : ""} not found (DNS)`;
+    case "EAI_AGAIN":
+      return `DNS lookup of ${ep.kind === "tcp" ? ep.host : "the host"} failed for now (EAI_AGAIN)`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return `no route to the host (${code})`;
+    case "ETIMEDOUT":
+      return "connecting timed out";
+    case "ECONNRESET":
+      return "connection reset";
+  }
+  if (/^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|ERR_TLS_CERT)/.test(code)) {
+    return `TLS: Caddy's admin certificate is not trusted (${code}: ${msg}); set spec.caddy.tls.ca to the CA that signed it`;
+  }
+  if (code.startsWith("ERR_SSL") || code === "EPROTO" || /alert|handshake|certificate/i.test(msg)) {
+    // OpenSSL's text is long and multi-line; its alert ("bad certificate") is what matters.
+    const alert = /alert ([a-z ]+?)(?::|$)/im.exec(msg)?.[1] ?? msg.split("\n")[0];
+    return `TLS handshake failed (${alert}): is spec.caddy.tls.cert a client certificate Caddy's admin.remote access_control accepts?`;
+  }
+  return msg || code || "unknown error";
 }
 
 /** What a local Caddy binary says about itself (the admin API of 2.6.2 cannot tell). */

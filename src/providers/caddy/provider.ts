@@ -8,7 +8,7 @@ import { compileCaddy } from "../../compile/caddy/index.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import type { Provider, ProviderContext } from "../provider.js";
-import { CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
+import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
 import { DEFAULT_SERVER, type OwnedConfig, caddyText, canonical, extractOwned, isOwnedServerName, mergeOwned } from "./owned.js";
 
@@ -65,7 +65,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const endpoints = settings.admin.length ? settings.admin : ["http://127.0.0.1:2019"];
   const target: CaddyTarget = opts.target ?? { version: settings.version, modules: settings.modules };
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, { timeoutMs: opts.timeoutMs, signal: ctx?.signal });
+  const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   async function readNodes(ctx: ProviderContext): Promise<LiveNode[]> {
     return Promise.all(
@@ -150,7 +150,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // Sent as Caddy's own text, so what GET /config/ answers can be compared byte for byte.
         const text = caddyText(mergeOwned(node.config, resolved, server));
         if (node.text !== undefined ? text === node.text : canonical(JSON.parse(text)) === canonical(node.config)) continue; // same bytes: no reload
-        await node.client.putConfigText(text, node.etag);
+        // A client carrying this apply's signal (node.client has the read's): a step timeout must reach the write.
+        await clientFor(node.endpoint, ctx).putConfigText(text, node.etag);
         ctx.log?.(`caddy: loaded new config on ${node.client.label}`);
         const undo: CaddyUndo = { endpoint: node.endpoint, previous: node.config, appliedHash: sha256(text) };
         // A node's whole previous config can hold secrets (Hecate's and other apps'): sensitive.

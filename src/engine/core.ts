@@ -99,7 +99,7 @@ export class Core {
 
   /** Providers for a state, selected; `previous` keeps a system in play that still holds objects. */
   providers(state: ResolvedState, sel: ProvidersForOptions, previous?: ResolvedState): { providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] } {
-    const built = this.factory(state, { ...sel, ...(previous ? { previous } : {}), timeoutMs: this.timeoutMs });
+    const built = this.factory(state, { ...sel, ...(previous ? { previous } : {}) });
     const list = Array.isArray(built) ? built : built.providers;
     const diagnostics = Array.isArray(built) ? [] : built.diagnostics;
     const providers = new Map<SystemName, Provider>();

@@ -4,17 +4,12 @@ import type { Diagnostic } from "../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../model/resolved.js";
 import type { Change, Provider, SystemName } from "./provider.js";
 
-export interface BuildOptions {
-  /** Longest a single request to the system may take, in ms (settings or --timeout). */
-  timeoutMs?: number;
-}
-
 export interface ProviderDescriptor {
   readonly system: SystemName;
   /** How many objects a resolved state asks of this system (0: the system is not used). */
   demand(state: ResolvedState): number;
   /** The provider, built from settings. Absent while the provider is not built yet. */
-  create?(settings: ResolvedSettings, opts: BuildOptions): Provider;
+  create?(settings: ResolvedSettings): Provider;
   /** The compiled desired config as the system's own text (`hecate render`). */
   render?(desired: unknown): string;
   /** Extra checks after a verified apply, e.g. requests through the proxy for changed routes. */

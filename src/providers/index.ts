@@ -2,11 +2,10 @@
 // with desired content but no provider yet is an error naming it, never silently skipped.
 import type { Diagnostic } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
-import type { BuildOptions } from "./descriptor.js";
 import type { Provider, SystemName } from "./provider.js";
 import { REGISTRY } from "./registry.js";
 
-export interface ProvidersForOptions extends BuildOptions {
+export interface ProvidersForOptions {
   /** The last applied state: a system it used still needs its provider (to delete what is left). */
   previous?: ResolvedState;
   /** Only these systems. */
@@ -44,7 +43,7 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
   for (const system of systemsInPlay(state, opts)) {
     const d = REGISTRY.find((x) => x.system === system)!;
     if (d.create) {
-      providers.push(d.create(state.settings, { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
+      providers.push(d.create(state.settings));
       continue;
     }
     const n = Math.max(want[system] ?? 0, prev?.[system] ?? 0);
@@ -59,4 +58,4 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
 }
 
 export { REGISTRY, SYSTEMS, descriptorOf } from "./registry.js";
-export type { ProviderDescriptor, BuildOptions } from "./descriptor.js";
+export type { ProviderDescriptor } from "./descriptor.js";

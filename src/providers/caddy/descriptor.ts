@@ -7,7 +7,7 @@ import { createCaddyProvider } from "./provider.js";
 export const caddy: ProviderDescriptor = {
   system: "caddy",
   demand: (state) => state.routes.length + state.certificates.length,
-  create: (settings, opts) => createCaddyProvider(settings.caddy, { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }) as Provider,
+  create: (settings) => createCaddyProvider(settings.caddy) as Provider,
   render: (desired) => JSON.stringify(desired, null, 2) + "\n",
   probe: probeRoutes,
   capabilities: { wholeDocument: true },

@@ -46,6 +46,11 @@ export interface CommitMeta {
   /** Default: the engine's actor. */
   author?: string;
   source?: RevisionSource;
+  /**
+   * Seq of the head this state was based on (compare-and-set: "head-moved" when it moved).
+   * Default: the head at commit time, since a commit replaces the whole state.
+   */
+  expectedParent?: number;
 }
 
 export interface CommitResult {
@@ -155,6 +160,7 @@ export class Engine {
       author: meta.author ?? this.actor,
       message: meta.message ?? "",
       source: meta.source ?? { type: "api" },
+      expectedParent: meta.expectedParent ?? (await this.store.listRevisions({ limit: 1 }))[0]?.seq ?? 0,
     });
     await this.store.audit({ actor: this.actor, action: "revision.create", target: revision.hash, detail: { seq: revision.seq, source: revision.source } });
     return revision;
@@ -387,30 +393,31 @@ export class Engine {
       const live = (await this.store.lastApplied()) ?? null;
       const prep = isPlan(planOrOpts) ? await this.prepareSaved(planOrOpts, live) : await this.prepare(sel, live);
       await this.checkRails(prep, o, live ?? undefined);
-      return await this.execute(prep, o, live ?? undefined);
+      return await this.execute(prep, o, live ?? undefined, held);
     } finally {
       await held.release();
     }
   }
 
-  private async execute(prep: Prepared, o: ApplyOptions, live: Revision | undefined): Promise<ApplyResult> {
+  private async execute(prep: Prepared, o: ApplyOptions, live: Revision | undefined, held?: HeldLock): Promise<ApplyResult> {
     const { plan, revision } = prep;
+    const fence = held?.fence;
     if (plan.steps.length === 0) {
       const applied = live;
       // Reality already matches: remember that this revision is what is live.
-      if (applied?.hash !== revision.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await this.store.setApplied(revision.hash);
+      if (applied?.hash !== revision.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await this.store.setApplied(revision.hash, fence);
       return { applyId: "", revision: revision.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan };
     }
     const applyId = randomUUID();
     const state = this.resolve(revision);
     const previous = this.previousState(live, state);
-    await this.store.beginApply({ applyId, revision: revision.hash, holder: this.holder });
+    await this.store.beginApply({ applyId, revision: revision.hash, holder: this.holder }, fence);
     await this.store.journal({
       applyId,
       event: "begin",
       data: { revision: revision.hash, previous: live?.hash ?? null, summary: plan.summary, systems: plan.steps.map((s) => s.system), actor: this.actor },
-    });
-    const ctx = this.ctx(prep.resources);
+    }, fence);
+    const ctx = this.ctx(prep.resources, held?.signal);
     const steps: TxStep[] = plan.steps.map((s) => {
       const provider = prep.providers.get(s.system)!;
       return {
@@ -430,10 +437,10 @@ export class Engine {
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...(o.probe ? { probe: (system) => (system === "caddy" ? probeRoutes(state, plan, this.stepTimeoutMs) : Promise.resolve([])) } : {}),
     });
-    await this.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } });
-    await this.store.endApply(applyId, tx.status);
+    await this.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } }, fence);
+    await this.store.endApply(applyId, tx.status, fence);
     await dropSealed(this.store, applyId);
-    if (tx.status === "succeeded") await this.store.setApplied(revision.hash);
+    if (tx.status === "succeeded") await this.store.setApplied(revision.hash, fence);
     await this.store.audit({
       actor: this.actor,
       action: "apply",

@@ -5,7 +5,7 @@
 // resource rewrites one chunk (two when it was a boundary), whatever the size of the state.
 // At 10,000 routes a revision is ~160 chunk hashes (~10 KB), a chunk ~64 body hashes (~4 KB):
 // every value stays far below etcd's 1.5 MiB limit.
-import { createHash } from "node:crypto";
+import { hash as oneShot } from "node:crypto";
 import type { Resource } from "../model/schema.js";
 import { canonicalJson, sortResources } from "../model/serialize.js";
 
@@ -33,13 +33,19 @@ export interface Layout {
 }
 
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return oneShot("sha256", text, "hex");
 }
 
+/**
+ * FNV-1a of the address: cheap, and only decides where chunks end (a different rule would cost
+ * space once, never correctness). Part of the layout: keep it stable so old chunks are reused.
+ */
 function endsChunk(r: Resource): boolean {
   const m = (r as { metadata?: { name?: unknown } }).metadata;
   const address = `${String(r.kind)}/${String(m?.name)}`;
-  return createHash("sha256").update(address).digest().readUInt16BE(0) % CHUNK_SPREAD === 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < address.length; i++) h = Math.imul(h ^ address.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % CHUNK_SPREAD === 0;
 }
 
 /** The content-addressed form of a list of resources, in the order given. */

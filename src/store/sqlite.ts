@@ -113,7 +113,7 @@ export const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   // 2: revisions by content (bodies, chunks, a manifest per revision); fencing tokens for locks.
   (db) => {
     db.exec(`
-      CREATE TABLE bodies (hash TEXT PRIMARY KEY, body TEXT NOT NULL);
+      CREATE TABLE bodies (hash TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE chunks (hash TEXT PRIMARY KEY, bodies TEXT NOT NULL);
       CREATE TABLE revisions_cas (
         seq INTEGER PRIMARY KEY,

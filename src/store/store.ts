@@ -5,7 +5,9 @@
 // Two compare-and-set rules keep writers honest, the same on SQLite and etcd (one transaction
 // with a compare each): a new revision names the head it was based on (expectedParent), and every
 // write of an apply may carry the apply lock's fencing token (Fence), refused once that lease is
-// no longer the current one.
+// no longer the current one. On etcd: the head is a key holding its seq, compared in the txn that
+// writes the revision (bodies and chunks are content-addressed, so they can be put before it);
+// the lock is a key on a lease, and its create revision is a ready-made fencing token.
 import type { Resource } from "../model/schema.js";
 
 export interface RevisionSource {

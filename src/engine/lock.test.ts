@@ -1,12 +1,11 @@
 // The apply lock as a lease: a fencing token per acquisition, a signal that aborts when the lease
 // is lost, and renewals that ride out transient store failures.
 import { strict as assert } from "node:assert";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HecateError } from "../diag.js";
-import { tempDir } from "../../test/helpers/proc.js";
-import { openSqliteStore, type SqliteStore } from "../store/sqlite.js";
+import { twoStores } from "../../test/helpers/stores.js";
+import type { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { acquire, APPLY_LOCK } from "./lock.js";
 
@@ -22,18 +21,10 @@ async function abortedWithin(signal: AbortSignal, ms: number): Promise<unknown> 
 }
 
 describe("apply lock lease", () => {
-  const dir = tempDir("hecate-lease-");
+  const stores = twoStores("hecate-lease-");
   let a: SqliteStore;
   let b: SqliteStore;
-  before(async () => {
-    a = await openSqliteStore({ path: join(dir.path, "hecate.db") });
-    b = await openSqliteStore({ path: join(dir.path, "hecate.db") });
-  });
-  after(async () => {
-    await a.close();
-    await b.close();
-    dir.cleanup();
-  });
+  before(() => ({ a, b } = stores));
 
   it("a lock broken by another holder aborts the first holder within one renewal period; the second's writes go through", async () => {
     const first = await acquire(a, "alice@elsewhere/1/aa", { timeoutMs: 0, ttlMs: 10_000, renewEveryMs: EVERY, actor: "alice" });

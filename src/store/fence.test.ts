@@ -2,13 +2,12 @@
 // writes carry the apply lock's fencing token. Two store instances on one file, as two processes.
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
-import { tempDir } from "../../test/helpers/proc.js";
-import { openSqliteStore, type SqliteStore } from "./sqlite.js";
+import { twoStores } from "../../test/helpers/stores.js";
+import type { SqliteStore } from "./sqlite.js";
 import type { Fence } from "./store.js";
 
 const route = (name: string): Resource => ({
@@ -28,19 +27,10 @@ const rejectsWith = (p: Promise<unknown>, code: string, re?: RegExp) =>
   });
 
 describe("fenced store", () => {
-  const dir = tempDir("hecate-fence-");
-  const key = randomBytes(32);
+  const stores = twoStores("hecate-fence-", { secretKey: randomBytes(32) });
   let a: SqliteStore;
   let b: SqliteStore;
-  before(async () => {
-    a = await openSqliteStore({ path: join(dir.path, "hecate.db"), secretKey: key });
-    b = await openSqliteStore({ path: join(dir.path, "hecate.db"), secretKey: key });
-  });
-  after(async () => {
-    await a.close();
-    await b.close();
-    dir.cleanup();
-  });
+  before(() => ({ a, b } = stores));
 
   describe("expected parent", () => {
     it("stores a revision only on the head it was based on", async () => {

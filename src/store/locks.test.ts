@@ -1,24 +1,15 @@
 // Locks with expiry, seen through two store instances on one file (as two processes would).
 import { strict as assert } from "node:assert";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { tempDir } from "../../test/helpers/proc.js";
-import { openSqliteStore, type SqliteStore } from "./sqlite.js";
+import { twoStores } from "../../test/helpers/stores.js";
+import type { SqliteStore } from "./sqlite.js";
 
 describe("locks", () => {
-  const dir = tempDir("hecate-locks-");
+  const stores = twoStores("hecate-locks-");
   let a: SqliteStore;
   let b: SqliteStore;
-  before(async () => {
-    a = await openSqliteStore({ path: join(dir.path, "hecate.db") });
-    b = await openSqliteStore({ path: join(dir.path, "hecate.db") });
-  });
-  after(async () => {
-    await a.close();
-    await b.close();
-    dir.cleanup();
-  });
+  before(() => ({ a, b } = stores));
 
   it("the second taker sees the holder", async () => {
     assert.equal((await a.tryLock("apply", "alice@host:1", 60_000)).acquired, true);

@@ -52,6 +52,17 @@ describe("apply lock lease", () => {
     assert.equal(await a.getLock(APPLY_LOCK), undefined);
   });
 
+  it("a broken lock aborts its holder, who does not take it back", async () => {
+    const held = await acquire(a, "frank@elsewhere/6/ff", { timeoutMs: 0, ttlMs: 10_000, renewEveryMs: EVERY, actor: "frank" });
+    const broken = await b.breakLock(APPLY_LOCK);
+    assert.equal(broken?.token, held.token);
+    const reason = await abortedWithin(held.signal, NOTICE);
+    assert.match((reason as Error).message, /lost the apply lock: it was broken \(hecate unlock --force\) or its lease ran out/);
+    await sleep(3 * EVERY);
+    assert.equal(await b.getLock(APPLY_LOCK), undefined, "the renewal did not re-acquire it");
+    await held.release();
+  });
+
   it("keeps the token across renewals and does not abort while the lease is held", async () => {
     const held = await acquire(a, "carol@elsewhere/3/cc", { timeoutMs: 0, ttlMs: 300, renewEveryMs: EVERY, actor: "carol" });
     await sleep(700); // past two ttls: only renewals keep it
@@ -65,12 +76,12 @@ describe("apply lock lease", () => {
   it("retries a renewal that fails transiently, before the lease runs out", async () => {
     let failures = 0;
     const flaky: Store = Object.create(a) as Store;
-    flaky.tryLock = async (...args) => {
-      if (failures < 1 && (await a.getLock(APPLY_LOCK))) {
+    flaky.renewLock = async (...args) => {
+      if (failures < 1) {
         failures++;
         throw new HecateError("store-busy", "the store stayed busy", { status: 503 });
       }
-      return a.tryLock(...args);
+      return a.renewLock(...args);
     };
     // Renewal at 600 ms fails; waiting for the next period (1200 ms) would let the 1000 ms lease lapse.
     const held = await acquire(flaky, "dave@elsewhere/4/dd", { timeoutMs: 0, ttlMs: 1_000, renewEveryMs: 600, actor: "dave" });
@@ -83,10 +94,8 @@ describe("apply lock lease", () => {
 
   it("aborts when renewals keep failing until the lease would run out", async () => {
     const down: Store = Object.create(a) as Store;
-    let up = true;
-    down.tryLock = (...args) => (up ? a.tryLock(...args) : Promise.reject(new Error("store unreachable")));
+    down.renewLock = () => Promise.reject(new Error("store unreachable"));
     const held = await acquire(down, "erin@elsewhere/5/ee", { timeoutMs: 0, ttlMs: 400, renewEveryMs: EVERY, actor: "erin" });
-    up = false;
     const reason = await abortedWithin(held.signal, 1_000);
     assert.match((reason as Error).message, /lost the apply lock: its lease ran out before it could be renewed \(store unreachable\)/);
     await held.release();

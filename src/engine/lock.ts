@@ -4,7 +4,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { HecateError } from "../diag.js";
-import type { Fence, LockAttempt, LockInfo, Store } from "../store/store.js";
+import type { Fence, LockInfo, Store } from "../store/store.js";
 import type { EngineEvent } from "./types.js";
 
 export const APPLY_LOCK = "apply";
@@ -103,9 +103,9 @@ export async function acquire(store: Store, holder: string, opts: AcquireOptions
   };
   const renew = async () => {
     const asked = Date.now();
-    let attempt: LockAttempt;
+    let renewed: boolean;
     try {
-      attempt = await store.tryLock(APPLY_LOCK, holder, ttl);
+      renewed = await store.renewLock(APPLY_LOCK, holder, token, ttl);
     } catch (e) {
       // Transient (store busy, network): try again while the lease still stands.
       if (Date.now() + retryEvery < leaseEnd) schedule(retryEvery);
@@ -113,15 +113,13 @@ export async function acquire(store: Store, holder: string, opts: AcquireOptions
       return;
     }
     if (released) return;
-    if (attempt.acquired && attempt.lock.token === token) {
+    if (renewed) {
       leaseEnd = asked + ttl;
       schedule(every);
-    } else if (attempt.acquired) {
-      // Our lease lapsed and this renewal took the lock afresh: someone may have held it meanwhile.
-      lose(`lost the apply lock: its lease ran out before it was renewed (token ${token}, now ${attempt.lock.token})`);
-    } else {
-      lose(`lost the apply lock to ${attempt.lock.holder}`);
+      return;
     }
+    const now = await store.getLock(APPLY_LOCK).catch(() => undefined);
+    lose(now ? `lost the apply lock to ${now.holder}` : "lost the apply lock: it was broken (hecate unlock --force) or its lease ran out");
   };
   schedule(every);
   return {

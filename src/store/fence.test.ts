@@ -71,6 +71,21 @@ describe("fenced store", () => {
       await a.unlock("apply", "alice");
     });
 
+    it("renewLock extends only this acquisition while it is live, and never acquires", async () => {
+      const got = await a.tryLock("renewal", "alice", 150);
+      assert.ok(got.acquired);
+      assert.equal(await a.renewLock("renewal", "alice", got.lock.token, 60_000), true);
+      assert.ok(Date.parse((await b.getLock("renewal"))!.expiresAt) > Date.now() + 50_000);
+      assert.equal(await b.renewLock("renewal", "bob", got.lock.token, 60_000), false, "another holder");
+      assert.equal(await a.renewLock("renewal", "alice", got.lock.token + 1, 60_000), false, "another token");
+      await b.breakLock("renewal");
+      assert.equal(await a.renewLock("renewal", "alice", got.lock.token, 60_000), false, "broken");
+      assert.equal(await b.getLock("renewal"), undefined, "a failed renewal does not take the lock");
+      const short = await a.tryLock("renewal", "alice", 50);
+      await sleep(80);
+      assert.equal(await a.renewLock("renewal", "alice", short.lock.token, 60_000), false, "expired");
+    });
+
     it("refuses every apply write carrying a stale token, and lets the current holder's through", async () => {
       const old = await a.tryLock("apply", "alice", 60_000);
       const stale: Fence = { lock: "apply", token: old.lock.token };

@@ -699,6 +699,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  renewLock(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
+    return this.run(() => {
+      if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new HecateError("store-value", `lock ttl must be a positive number of milliseconds, got ${ttlMs}`);
+      const now = Date.now();
+      // One statement: the compare (holder, token, live) and the extension are atomic.
+      const info = this.db
+        .prepare("UPDATE locks SET expires_ms = ? WHERE name = ? AND holder = ? AND token = ? AND expires_ms > ?")
+        .run(now + Math.ceil(ttlMs), name, holder, token, now);
+      return info.changes === 1;
+    });
+  }
+
   /** Run a write only while the fence's lease is live with its token: check and write in one IMMEDIATE transaction. */
   private fenced<T>(fence: Fence | undefined, write: () => T): T {
     if (!fence) return write();

@@ -132,6 +132,12 @@ export interface Store {
    * A holder whose own lease expired gets a NEW token: whatever it held before is fenced off.
    */
   tryLock(name: string, holder: string, ttlMs: number): Promise<LockAttempt>;
+  /**
+   * Extend the lease of exactly this acquisition (holder and token) while it is live; false when
+   * it is not ours any more (taken, broken, or expired). Never acquires: a holder that lost the
+   * lock must not get it back behind the back of whoever broke it.
+   */
+  renewLock(name: string, holder: string, token: number, ttlMs: number): Promise<boolean>;
   unlock(name: string, holder: string): Promise<void>;
   getLock(name: string): Promise<LockInfo | undefined>;
   /** Remove a lock whoever holds it (an operator's `unlock --force`); returns what was removed. */

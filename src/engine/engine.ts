@@ -439,7 +439,7 @@ export class Engine {
     });
     await this.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } }, fence);
     await this.store.endApply(applyId, tx.status, fence);
-    await dropSealed(this.store, applyId);
+    await dropSealed(this.store, applyId, fence);
     if (tx.status === "succeeded") await this.store.setApplied(revision.hash, fence);
     await this.store.audit({
       actor: this.actor,

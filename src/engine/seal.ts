@@ -2,7 +2,7 @@
 // private keys, other apps' credentials) is kept in the store's encrypted secret table; the
 // journal, which backups carry, only names it. Dropped once the apply has ended.
 import type { StepRecord, SystemName } from "../providers/provider.js";
-import type { Store } from "../store/store.js";
+import type { Fence, Store } from "../store/store.js";
 
 const PREFIX = "hecate.journal/";
 
@@ -11,10 +11,11 @@ export function sealName(applyId: string, system: SystemName | string): string {
 }
 
 /** Journal data for a finished step: the record itself, or a reference to its sealed undo data. */
-export async function journalData(store: Store, applyId: string, system: SystemName, record: StepRecord): Promise<unknown> {
+/** `fence`: the apply lock's, so a holder that lost the lock cannot seal undo data any more. */
+export async function journalData(store: Store, applyId: string, system: SystemName, record: StepRecord, fence?: Fence): Promise<unknown> {
   if (!record.sensitive) return record;
   const name = sealName(applyId, system);
-  await store.putSecret(name, JSON.stringify(record.undo));
+  await store.putSecret(name, JSON.stringify(record.undo), fence);
   const { undo: _undo, ...rest } = record;
   return { ...rest, sealed: name };
 }
@@ -31,9 +32,9 @@ export async function unsealRecord(store: Store, data: unknown): Promise<StepRec
 }
 
 /** Forget the sealed undo data of an apply that has ended. */
-export async function dropSealed(store: Store, applyId: string): Promise<void> {
+export async function dropSealed(store: Store, applyId: string, fence?: Fence): Promise<void> {
   const mine = (await store.listSecrets()).filter((n) => n.startsWith(`${PREFIX}${applyId}/`));
-  for (const n of mine) await store.deleteSecret(n);
+  for (const n of mine) await store.deleteSecret(n, fence);
 }
 
 export function isSealName(name: string): boolean {

@@ -81,7 +81,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
   }
   const held = await lock(core, o);
   try {
-    await recoverHeld(core, o.actor);
+    await recoverHeld(core, held, o.actor);
     const live = (await core.store.lastApplied()) ?? null;
     const prep = await prepareNow(live);
     checkRails(prep, o, live ?? undefined);
@@ -98,20 +98,20 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
 async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revision | undefined, held: HeldLock): Promise<ApplyResult> {
   const { plan, target } = prep;
   const actor = o.actor ?? core.actor;
+  const fence = held.fence;
   if (plan.steps.length === 0) {
     // Reality already matches: remember that this revision is what is live.
-    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await core.store.setApplied(target.hash);
+    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await core.store.setApplied(target.hash, fence);
     return { applyId: "", revision: target.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan };
   }
   const applyId = randomUUID();
   const state = core.resolve(target);
   const previous = core.previousState(live, state);
-  await core.store.beginApply({ applyId, revision: target.hash, holder: held.holder });
-  await core.store.journal({
-    applyId,
-    event: "begin",
-    data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor },
-  });
+  await core.store.beginApply({ applyId, revision: target.hash, holder: held.holder }, fence);
+  await core.store.journal(
+    { applyId, event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } },
+    fence,
+  );
   const ctx = core.ctx(target.resources, held.signal);
   const systems = new Map<SystemName, TxSystem>(
     [...prep.providers.values()].map((provider) => [provider.system, txSystem(provider, plan.fingerprints[provider.system], previous)]),
@@ -126,6 +126,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   const tx = await runTransaction(steps, {
     store: core.store,
     applyId,
+    fence,
     ctx,
     timeoutMs: core.timeoutMs,
     systems,
@@ -134,10 +135,10 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
       ? { probe: (system: SystemName, changes) => descriptorOf(system)?.probe?.(state, changes, core.timeoutMs) ?? Promise.resolve([]) }
       : {}),
   });
-  await core.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } });
-  await core.store.endApply(applyId, tx.status);
-  await dropSealed(core.store, applyId);
-  if (tx.status === "succeeded") await core.store.setApplied(target.hash);
+  await core.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } }, fence);
+  await core.store.endApply(applyId, tx.status, fence);
+  await dropSealed(core.store, applyId, fence);
+  if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence);
   await core.store.audit({ actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } });
   return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan };
 }
@@ -155,7 +156,7 @@ function txSystem(provider: Provider, before: string | undefined, previous: Reso
 export async function recover(core: Core, opts: { lockTimeoutMs?: number; actor?: string } = {}): Promise<RecoveryReport[]> {
   const held = await lock(core, opts);
   try {
-    return await recoverHeld(core, opts.actor);
+    return await recoverHeld(core, held, opts.actor);
   } finally {
     await held.release();
   }
@@ -172,14 +173,14 @@ export async function recoverIfFree(core: Core, onEvent?: (e: EngineEvent) => vo
     return;
   }
   try {
-    const done = await recoverHeld(core);
+    const done = await recoverHeld(core, held);
     for (const r of done) await onEvent?.({ type: "message", text: `recovered abandoned apply ${r.applyId}: ${r.status}` });
   } finally {
     await held.release();
   }
 }
 
-async function recoverHeld(core: Core, actor?: string): Promise<RecoveryReport[]> {
+async function recoverHeld(core: Core, held: HeldLock, actor?: string): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   for (const rec of await abandonedApplies(core.store, core.holder)) {
     let providers = new Map<SystemName, Provider>();
@@ -203,7 +204,7 @@ async function recoverHeld(core: Core, actor?: string): Promise<RecoveryReport[]
       const p = providers.get(name);
       return p ? txSystem(p, before, previous) : undefined;
     };
-    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs }));
+    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
   }
   return reports;
 }

@@ -10,6 +10,11 @@ import type { Core } from "./core.js";
 import type { SourceSpec } from "./types.js";
 
 export interface CommitMeta {
+  /**
+   * Seq of the head this commit builds on (0: an empty store): the commit fails with "head-moved"
+   * when the head is another by then. Default: whatever the head is at that moment.
+   */
+  expectedParent?: number;
   message?: string;
   /** Default: the engine's actor. */
   author?: string;
@@ -67,6 +72,7 @@ export async function commit(core: Core, resources: Resource[], meta: CommitMeta
 export async function putRevision(core: Core, resources: Resource[], meta: CommitMeta & { actor?: string }): Promise<Revision> {
   const actor = meta.actor ?? core.actor;
   const revision = await core.store.putRevision({
+    expectedParent: meta.expectedParent ?? (await core.store.listRevisions({ limit: 1 }))[0]?.seq ?? 0,
     resources,
     author: meta.author ?? actor,
     message: meta.message ?? "",
@@ -80,5 +86,5 @@ export async function putRevision(core: Core, resources: Resource[], meta: Commi
 export async function headOrCommit(core: Core, hash: string, resources: Resource[], meta: CommitMeta & { actor?: string }): Promise<Revision> {
   const head = await core.store.head();
   if (head && head.hash === hash) return head;
-  return putRevision(core, resources, meta);
+  return putRevision(core, resources, { expectedParent: head?.seq ?? 0, ...meta });
 }

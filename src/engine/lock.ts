@@ -1,9 +1,10 @@
 // The store lock "apply": one writer at a time across processes and hosts. Holder ids carry host
 // and pid so a crashed holder on this host is recognised at once instead of after its lease.
+// A held lock is a lease with a fencing token: writes carry it, and losing the lease aborts.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { HecateError } from "../diag.js";
-import type { LockInfo, Store } from "../store/store.js";
+import type { Fence, LockInfo, Store } from "../store/store.js";
 import type { EngineEvent } from "./types.js";
 
 export const APPLY_LOCK = "apply";
@@ -30,26 +31,47 @@ export function holderDead(holder: string, lock: LockInfo | undefined): boolean 
 
 export interface HeldLock {
   holder: string;
-  /** Aborted when the lease is lost: the apply holding it must stop and undo. */
+  /** Fencing token of this acquisition (see Store.tryLock). */
+  token: number;
+  /** What every store write of the apply carries: refused once the lease is no longer ours. */
+  fence: Fence;
+  /**
+   * Aborted, with a HecateError "lock-lost" as reason, as soon as a renewal finds the lease taken
+   * by someone else, lapsed, or not renewable before it runs out: stop work, write nothing more.
+   */
   signal: AbortSignal;
   release(): Promise<void>;
 }
 
+export interface AcquireOptions {
+  timeoutMs: number;
+  ttlMs?: number;
+  /** How often the lease is renewed; default a third of the ttl, at least once a second. */
+  renewEveryMs?: number;
+  onEvent?: (e: EngineEvent) => void | Promise<void>;
+  actor: string;
+}
+
 /**
  * Take the lock, waiting up to timeoutMs. A lock whose holder died on this host is broken
- * (audited). The lease is renewed in the background until release().
+ * (audited). The lease is renewed in the background until release(); a renewal that fails is
+ * retried until the lease would run out, and a lost lease aborts `signal` at once.
  */
-export async function acquire(
-  store: Store,
-  holder: string,
-  opts: { timeoutMs: number; ttlMs?: number; onEvent?: (e: EngineEvent) => void | Promise<void>; actor: string },
-): Promise<HeldLock> {
+export async function acquire(store: Store, holder: string, opts: AcquireOptions): Promise<HeldLock> {
   const ttl = opts.ttlMs ?? 30_000;
   const deadline = Date.now() + opts.timeoutMs;
   let announced = false;
+  let lock: LockInfo;
+  let leaseEnd: number;
   for (;;) {
-    const taken = await store.tryLock(APPLY_LOCK, holder, ttl);
-    if (!taken) break;
+    const asked = Date.now();
+    const attempt = await store.tryLock(APPLY_LOCK, holder, ttl);
+    if (attempt.acquired) {
+      lock = attempt.lock;
+      leaseEnd = asked + ttl; // measured from before the request: never later than the store's own expiry
+      break;
+    }
+    const taken = attempt.lock;
     if (holderDead(taken.holder, taken)) {
       await store.audit({ actor: opts.actor, action: "lock.break", target: APPLY_LOCK, detail: { holder: taken.holder, since: taken.acquiredAt } });
       await store.unlock(APPLY_LOCK, taken.holder);
@@ -64,14 +86,50 @@ export async function acquire(
     }
     await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
   }
-  const lost = new AbortController();
-  const timer = setInterval(() => void store.tryLock(APPLY_LOCK, holder, ttl).catch(() => undefined), Math.max(1000, ttl / 3));
-  timer.unref();
+
+  const token = lock.token;
+  const every = opts.renewEveryMs ?? Math.max(1000, ttl / 3);
+  const retryEvery = Math.max(20, Math.min(every, ttl) / 4);
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let released = false;
+  const lose = (why: string) => {
+    if (!ac.signal.aborted) ac.abort(new HecateError("lock-lost", `${why}; this apply stops and writes nothing more`, { status: 409 }));
+  };
+  const schedule = (ms: number) => {
+    if (released || ac.signal.aborted) return;
+    timer = setTimeout(() => void renew(), ms);
+    timer.unref();
+  };
+  const renew = async () => {
+    const asked = Date.now();
+    let renewed: boolean;
+    try {
+      renewed = await store.renewLock(APPLY_LOCK, holder, token, ttl);
+    } catch (e) {
+      // Transient (store busy, network): try again while the lease still stands.
+      if (Date.now() + retryEvery < leaseEnd) schedule(retryEvery);
+      else lose(`lost the apply lock: its lease ran out before it could be renewed (${(e as Error).message})`);
+      return;
+    }
+    if (released) return;
+    if (renewed) {
+      leaseEnd = asked + ttl;
+      schedule(every);
+      return;
+    }
+    const now = await store.getLock(APPLY_LOCK).catch(() => undefined);
+    lose(now ? `lost the apply lock to ${now.holder}` : "lost the apply lock: it was broken (hecate unlock --force) or its lease ran out");
+  };
+  schedule(every);
   return {
     holder,
-    signal: lost.signal,
+    token,
+    fence: { lock: APPLY_LOCK, token },
+    signal: ac.signal,
     release: async () => {
-      clearInterval(timer);
+      released = true;
+      clearTimeout(timer);
       await store.unlock(APPLY_LOCK, holder);
     },
   };

@@ -2,7 +2,7 @@
 // alone, change by change in reverse, then restore what is still not as before, and record it.
 import { dropSealed, unsealRecord } from "./seal.js";
 import type { ChangeRecord, SystemName } from "../providers/provider.js";
-import type { ApplyRecord, Store } from "../store/store.js";
+import type { ApplyRecord, Fence, Store } from "../store/store.js";
 import { APPLY_LOCK, holderDead } from "./lock.js";
 import { undoChanges, type DoneChange, type TxSystem } from "./transaction.js";
 import type { ProviderContext } from "../providers/provider.js";
@@ -59,8 +59,9 @@ export async function recoverApply(
   rec: ApplyRecord,
   system: (name: SystemName, before: string | undefined) => TxSystem | undefined,
   ctx: ProviderContext,
-  o: { actor: string; timeoutMs: number },
+  o: { actor: string; timeoutMs: number; fence?: Fence },
 ): Promise<RecoveryReport> {
+  const fence = o.fence;
   const trace = traceJournal(await store.readJournal(rec.applyId));
   const done: DoneChange[] = [];
   for (const d of trace.done) {
@@ -68,9 +69,9 @@ export async function recoverApply(
     // A record whose sealed undo data is gone cannot be undone by itself; the restore pass covers it.
     if (record) done.push({ n: d.n, system: d.system, record: record as ChangeRecord });
   }
-  await store.journal({ applyId: rec.applyId, event: "recover", data: { by: o.actor, holder: rec.holder } });
+  await store.journal({ applyId: rec.applyId, event: "recover", data: { by: o.actor, holder: rec.holder } }, fence);
   const systems = new Map(trace.touched.map((s) => [s, system(s, trace.before.get(s))] as const));
-  const undo = await undoChanges(done, trace.touched, systems, { store, applyId: rec.applyId, ctx, timeoutMs: o.timeoutMs, undone: trace.undone });
+  const undo = await undoChanges(done, trace.touched, systems, { store, applyId: rec.applyId, ...(fence ? { fence } : {}), ctx, timeoutMs: o.timeoutMs, undone: trace.undone });
   const report: RecoveryReport = {
     applyId: rec.applyId,
     revision: rec.revision,
@@ -81,9 +82,9 @@ export async function recoverApply(
       return error ? { system: s, status: "undo-failed" as const, error } : { system: s, status: "undone" as const };
     }),
   };
-  await store.journal({ applyId: rec.applyId, event: "end", data: { status: report.status, recovered: true } });
-  await store.endApply(rec.applyId, report.status);
-  await dropSealed(store, rec.applyId);
+  await store.journal({ applyId: rec.applyId, event: "end", data: { status: report.status, recovered: true } }, fence);
+  await store.endApply(rec.applyId, report.status, fence);
+  await dropSealed(store, rec.applyId, fence);
   await store.audit({
     actor: o.actor,
     action: "apply.recover",

@@ -2,7 +2,7 @@
 // private keys, other apps' credentials) is kept in the store's encrypted secret table; the
 // journal, which backups carry, only names it. Dropped once the apply has ended.
 import type { ChangeRecord } from "../providers/provider.js";
-import type { Store } from "../store/store.js";
+import type { Fence, Store } from "../store/store.js";
 
 const PREFIX = "hecate.journal/";
 
@@ -15,11 +15,14 @@ export function sealPrefix(applyId: string): string {
   return `${PREFIX}${applyId}/`;
 }
 
-/** A change record as the journal keeps it: itself, or with its undo data sealed away. */
-export async function sealRecord(store: Store, applyId: string, n: number, record: ChangeRecord): Promise<unknown> {
+/**
+ * A change record as the journal keeps it: itself, or with its undo data sealed away. `fence`:
+ * the apply lock's, so a holder that lost the lock cannot seal undo data any more.
+ */
+export async function sealRecord(store: Store, applyId: string, n: number, record: ChangeRecord, fence?: Fence): Promise<unknown> {
   if (!record.sensitive) return record;
   const name = sealName(applyId, n);
-  await store.putSecret(name, JSON.stringify(record.undo));
+  await store.putSecret(name, JSON.stringify(record.undo), fence);
   const { undo: _undo, ...rest } = record;
   return { ...rest, sealed: name };
 }
@@ -36,9 +39,9 @@ export async function unsealRecord(store: Store, data: unknown): Promise<ChangeR
 }
 
 /** Forget the sealed undo data of an apply that has ended. */
-export async function dropSealed(store: Store, applyId: string): Promise<void> {
+export async function dropSealed(store: Store, applyId: string, fence?: Fence): Promise<void> {
   const mine = (await store.listSecrets()).filter((n) => n.startsWith(sealPrefix(applyId)));
-  for (const n of mine) await store.deleteSecret(n);
+  for (const n of mine) await store.deleteSecret(n, fence);
 }
 
 export function isSealName(name: string): boolean {

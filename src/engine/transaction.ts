@@ -5,7 +5,7 @@
 // journal alone (recovery.ts).
 import { hasErrors, type Diagnostic } from "../diag.js";
 import { changeRef, type Change, type ChangeRecord, type Phase, type Provider, type ProviderContext, type SystemName } from "../providers/provider.js";
-import type { Store } from "../store/store.js";
+import type { Fence, Store } from "../store/store.js";
 import { fingerprint } from "./canonical.js";
 import { sealRecord } from "./seal.js";
 import type { EngineEvent, StepOutcome } from "./types.js";
@@ -38,6 +38,8 @@ export interface DoneChange {
 export interface TxOptions {
   store: Store;
   applyId: string;
+  /** The apply lock's fence: every journal write carries it, and is refused once the lock is lost. */
+  fence?: Fence;
   ctx: ProviderContext;
   timeoutMs: number;
   /** The systems of the plan, by name: desired states to verify, restore targets. */
@@ -129,23 +131,23 @@ export async function undoChanges(
   done: readonly DoneChange[],
   touched: readonly SystemName[],
   systems: Map<SystemName, TxSystem | undefined>,
-  o: { store: Store; applyId: string; ctx: ProviderContext; timeoutMs: number; onEvent?: TxOptions["onEvent"]; undone?: ReadonlySet<number> },
+  o: { store: Store; applyId: string; fence?: Fence; ctx: ProviderContext; timeoutMs: number; onEvent?: TxOptions["onEvent"]; undone?: ReadonlySet<number> },
 ): Promise<UndoReport> {
-  const { store, applyId } = o;
+  const { store, applyId, fence } = o;
   const problems = new Map<SystemName, string | undefined>(touched.map((s) => [s, undefined]));
   const note = (system: SystemName, error: string) => problems.set(system, problems.get(system) ? `${problems.get(system)}; ${error}` : error);
   for (const d of [...done].reverse()) {
     if (o.undone?.has(d.n)) continue;
     const s = systems.get(d.system);
-    await store.journal({ applyId, event: "undo.start", system: d.system, data: { n: d.n, change: d.record.change } });
+    await store.journal({ applyId, event: "undo.start", system: d.system, data: { n: d.n, change: d.record.change } }, fence);
     await emit(o.onEvent, { type: "undo.start", system: d.system });
     try {
       if (!s) throw new Error(`no ${d.system} provider available to undo ${d.record.change.kind} ${d.record.change.id}`);
       await withTimeout(`undo of ${d.system} ${d.record.change.kind} ${d.record.change.id}`, o.timeoutMs, o.ctx.signal, (signal) => s.provider.undo(d.record, { ...o.ctx, signal }));
-      await store.journal({ applyId, event: "undo.done", system: d.system, data: { n: d.n } });
+      await store.journal({ applyId, event: "undo.done", system: d.system, data: { n: d.n } }, fence);
     } catch (e) {
       // The restore pass below still gets its chance at this system.
-      await store.journal({ applyId, event: "undo.failed", system: d.system, data: { n: d.n, error: errorText(e) } });
+      await store.journal({ applyId, event: "undo.failed", system: d.system, data: { n: d.n, error: errorText(e) } }, fence);
       note(d.system, `undo of ${d.record.change.kind} ${d.record.change.id} failed: ${errorText(e)}`);
     }
   }
@@ -154,11 +156,11 @@ export async function undoChanges(
     try {
       if (!s) throw new Error(`no ${system} provider available to restore it`);
       await restoreSystem(s, o.ctx, o.timeoutMs);
-      await store.journal({ applyId, event: "restore.done", system });
+      await store.journal({ applyId, event: "restore.done", system }, fence);
       problems.set(system, undefined); // reality is as before, whatever single undos said
       await emit(o.onEvent, { type: "undo.done", system });
     } catch (e) {
-      await store.journal({ applyId, event: "restore.failed", system, data: { error: errorText(e) } });
+      await store.journal({ applyId, event: "restore.failed", system, data: { error: errorText(e) } }, fence);
       note(system, `restore failed: ${errorText(e)}`);
     }
   }
@@ -171,7 +173,7 @@ export interface TxResult {
 }
 
 export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxResult> {
-  const { store, applyId } = o;
+  const { store, applyId, fence } = o;
   const outcomes: StepOutcome[] = steps.map((s) => ({ system: s.provider.system, phase: s.phase, status: "skipped" }));
   const done: DoneChange[] = [];
   const touched: SystemName[] = [];
@@ -183,25 +185,25 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
     const outcome = outcomes[i]!;
     // What is about to change, by name only: the plan holds the values, and a 10,000-route
     // create must not write every route's config into the journal before anything happens.
-    await store.journal({ applyId, event: "step.start", system, data: { phase: step.phase, changes: step.changes.map(changeRef), before: o.systems.get(system)?.before } });
+    await store.journal({ applyId, event: "step.start", system, data: { phase: step.phase, changes: step.changes.map(changeRef), before: o.systems.get(system)?.before } }, fence);
     if (!touched.includes(system)) touched.push(system);
     try {
       await o.onEvent?.({ type: "step.start", system, changes: step.changes.length });
       const report = async (record: ChangeRecord) => {
         const n = done.length;
-        await store.journal({ applyId, event: "change.done", system, data: { n, record: await sealRecord(store, applyId, n, record) } });
+        await store.journal({ applyId, event: "change.done", system, data: { n, record: await sealRecord(store, applyId, n, record, fence) } }, fence);
         done.push({ n, system, record });
         await emit(o.onEvent, { type: "change.done", system, change: record.change });
       };
       await withTimeout(`apply of ${system}`, o.timeoutMs, o.ctx.signal, (signal) => p.apply({ desired: step.desired, actual: step.actual, changes: step.changes, phase: step.phase }, { ...o.ctx, signal, report }));
-      await store.journal({ applyId, event: "step.done", system });
+      await store.journal({ applyId, event: "step.done", system }, fence);
       outcome.status = "applied";
       await o.onEvent?.({ type: "step.done", system });
     } catch (e) {
       failure = { at: i, error: errorText(e) };
       outcome.status = "failed";
       outcome.error = failure.error;
-      await store.journal({ applyId, event: "step.failed", system, data: { error: failure.error } });
+      await store.journal({ applyId, event: "step.failed", system, data: { error: failure.error } }, fence);
       await emit(o.onEvent, { type: "step.failed", system, error: failure.error });
       break;
     }
@@ -231,13 +233,13 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       outcomes[at]!.status = "failed";
       outcomes[at]!.error = error;
       failure ??= { at, error };
-      await store.journal({ applyId, event: "step.failed", system, data: { error } });
+      await store.journal({ applyId, event: "step.failed", system, data: { error } }, fence);
       await emit(o.onEvent, { type: "step.failed", system, error });
     }
   }
   if (!failure) return { status: "succeeded", steps: outcomes };
 
-  const undo = await undoChanges(done, touched, o.systems, { store, applyId, ctx: o.ctx, timeoutMs: o.timeoutMs, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+  const undo = await undoChanges(done, touched, o.systems, { store, applyId, ...(fence ? { fence } : {}), ctx: o.ctx, timeoutMs: o.timeoutMs, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
   for (const outcome of outcomes) {
     const problem = undo.systems.get(outcome.system);
     if (problem) {

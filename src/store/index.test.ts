@@ -14,7 +14,7 @@ describe("openStore", () => {
   it("opens the SQLite file from a path, a sqlite: URL, or $HECATE_STORE", async () => {
     for (const [i, url] of [join(dir.path, "plain.db"), `sqlite:${join(dir.path, "url.db")}`, `sqlite://${join(dir.path, "slashes.db")}`].entries()) {
       const s = await openStore({ url, env: {} });
-      await s.putRevision({ resources: [], author: "t", message: `m${i}`, source: { type: "cli" } });
+      await s.putRevision({ resources: [], author: "t", message: `m${i}`, source: { type: "cli" }, expectedParent: 0 });
       await s.close();
     }
     for (const f of ["plain.db", "url.db", "slashes.db"]) assert.ok(existsSync(join(dir.path, f)), f);

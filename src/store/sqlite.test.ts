@@ -50,8 +50,8 @@ describe("sqlite store", () => {
 
     it("round trips, chains parents and finds by hash, prefix and seq", async () => {
       assert.equal(await s.head(), undefined);
-      const a = await s.putRevision({ resources: [route("app")], author: "alice", message: "first", source: { type: "file", location: "/etc/hecate" } });
-      const b = await s.putRevision({ resources: [route("app"), route("api")], author: "bob", message: "second", source: { type: "cli" } });
+      const a = await s.putRevision({ resources: [route("app")], author: "alice", message: "first", source: { type: "file", location: "/etc/hecate" }, expectedParent: 0 });
+      const b = await s.putRevision({ resources: [route("app"), route("api")], author: "bob", message: "second", source: { type: "cli" }, expectedParent: 1 });
       assert.equal(a.seq, 1);
       assert.equal(b.seq, 2);
       assert.equal(a.parent, undefined);
@@ -82,7 +82,7 @@ describe("sqlite store", () => {
 
     it("records identical content as a new revision with the same hash", async () => {
       const head = (await s.head())!;
-      const again = await s.putRevision({ resources: head.resources, author: "carol", message: "rollback", source: { type: "rollback", location: "#2" } });
+      const again = await s.putRevision({ resources: head.resources, author: "carol", message: "rollback", source: { type: "rollback", location: "#2" }, expectedParent: head.seq });
       assert.equal(again.hash, head.hash);
       assert.equal(again.seq, head.seq + 1);
       assert.equal(again.parent, head.hash);
@@ -113,8 +113,8 @@ describe("sqlite store", () => {
           if (prev) pair = [prev, res, p];
           else seen.set(p, res);
         }
-        const r1 = await t.putRevision({ resources: pair[0], author: "a", message: "one", source: { type: "cli" } });
-        const r2 = await t.putRevision({ resources: pair[1], author: "a", message: "two", source: { type: "cli" } });
+        const r1 = await t.putRevision({ resources: pair[0], author: "a", message: "one", source: { type: "cli" }, expectedParent: 0 });
+        const r2 = await t.putRevision({ resources: pair[1], author: "a", message: "two", source: { type: "cli" }, expectedParent: 1 });
         await rejectsWith(t.getRevision(pair[2]), "ambiguous-revision", new RegExp(`${r1.hash.slice(0, 12)}.*${r2.hash.slice(0, 12)}|${r2.hash.slice(0, 12)}.*${r1.hash.slice(0, 12)}`));
         // A longer prefix that is unique works.
         let len = 5;
@@ -140,7 +140,7 @@ describe("sqlite store", () => {
       try {
         await s.audit({ actor: "alice", action: "apply", target: "rev", detail: { changes: 3 } });
         await s.audit({ actor: "bob", action: "lock.break" });
-        await s.putRevision({ resources: [route("a")], author: "a", message: "m", source: { type: "cli" } });
+        await s.putRevision({ resources: [route("a")], author: "a", message: "m", source: { type: "cli" }, expectedParent: 0 });
         await s.beginApply({ applyId: "ap1", revision: "h", holder: "me" });
         await s.journal({ applyId: "ap1", event: "begin" });
 
@@ -228,8 +228,8 @@ describe("sqlite store", () => {
       const s = await fresh();
       const t = await fresh();
       try {
-        const r1 = await s.putRevision({ resources: [route("app")], author: "alice", message: "one", source: { type: "git", location: "https://git.example/x", commit: "abc" } });
-        await s.putRevision({ resources: [route("app"), route("api")], author: "bob", message: "two", source: { type: "cli" } });
+        const r1 = await s.putRevision({ resources: [route("app")], author: "alice", message: "one", source: { type: "git", location: "https://git.example/x", commit: "abc" }, expectedParent: 0 });
+        await s.putRevision({ resources: [route("app"), route("api")], author: "bob", message: "two", source: { type: "cli" }, expectedParent: 1 });
         await s.setApplied(r1.hash);
         await s.audit({ actor: "alice", action: "revision.create", target: r1.hash });
         await s.beginApply({ applyId: "x1", revision: r1.hash, holder: "h" });
@@ -244,13 +244,13 @@ describe("sqlite store", () => {
         assert.equal(dump.applied, r1.hash);
         assert.ok(!JSON.stringify(dump).includes("s3cr3t-value-123"), "dump holds no plaintext secret");
 
-        await t.putRevision({ resources: [route("old")], author: "z", message: "to be replaced", source: { type: "cli" } });
+        await t.putRevision({ resources: [route("old")], author: "z", message: "to be replaced", source: { type: "cli" }, expectedParent: 0 });
         await t.load(JSON.parse(JSON.stringify(dump)));
         assert.deepEqual(await t.dump(), dump);
         assert.equal(await t.getSecret("token"), "s3cr3t-value-123");
         assert.equal((await t.lastApplied())?.hash, r1.hash);
         assert.equal((await t.head())?.message, "two");
-        const next = await t.putRevision({ resources: [], author: "c", message: "three", source: { type: "cli" } });
+        const next = await t.putRevision({ resources: [], author: "c", message: "three", source: { type: "cli" }, expectedParent: 2 });
         assert.equal(next.seq, 3);
 
         const raw = new Database(t.path);
@@ -268,7 +268,7 @@ describe("sqlite store", () => {
     it("rejects a tampered dump and leaves the store as it was", async () => {
       const s = await fresh();
       try {
-        await s.putRevision({ resources: [route("app")], author: "a", message: "keep me", source: { type: "cli" } });
+        await s.putRevision({ resources: [route("app")], author: "a", message: "keep me", source: { type: "cli" }, expectedParent: 0 });
         const dump = await s.dump();
         const tampered = JSON.parse(JSON.stringify(dump));
         tampered.revisions[0].resources[0].spec.hosts = ["evil.example.com"];
@@ -307,7 +307,7 @@ describe("sqlite store", () => {
 
     it("reopens an existing store without migrating twice, and rejects use after close", async () => {
       const s = await fresh();
-      await s.putRevision({ resources: [], author: "a", message: "m", source: { type: "cli" } });
+      await s.putRevision({ resources: [], author: "a", message: "m", source: { type: "cli" }, expectedParent: 0 });
       await s.close();
       const again = await openSqliteStore({ path: s.path });
       try {

@@ -1,6 +1,13 @@
 // The store interface: everything the engine remembers goes through it. The embedded SQLite
 // store (store/sqlite.ts) is the default; distributed backends (etcd, Consul KV) implement the
 // same interface. All methods are async so network backends fit.
+//
+// Two compare-and-set rules keep writers honest, the same on SQLite and etcd (one transaction
+// with a compare each): a new revision names the head it was based on (expectedParent), and every
+// write of an apply may carry the apply lock's fencing token (Fence), refused once that lease is
+// no longer the current one. On etcd: the head is a key holding its seq, compared in the txn that
+// writes the revision (bodies and chunks are content-addressed, so they can be put before it);
+// the lock is a key on a lease, and its create revision is a ready-made fencing token.
 import type { Resource } from "../model/schema.js";
 import type { DerivedKey } from "./crypto.js";
 
@@ -61,43 +68,88 @@ export interface ApplyRecord {
 export interface LockInfo {
   name: string;
   holder: string;
+  /**
+   * Fencing token: increases with every new acquisition of this lock name (never reused, also
+   * after unlock), unchanged by renewals.
+   */
+  token: number;
   acquiredAt: string;
   expiresAt: string;
 }
 
+/** tryLock's answer: the lock is ours now (lock.token is our fence), or someone else's lock. */
+export type LockAttempt = { acquired: true; lock: LockInfo } | { acquired: false; lock: LockInfo };
+
+/**
+ * Presented with a write to make it conditional on a lease: the write happens only while lock
+ * `lock` is live and its current token is `token`; otherwise it is refused with HecateError
+ * "fenced" (409) and nothing is written. A holder whose lease lapsed or was broken cannot write.
+ */
+export interface Fence {
+  lock: string;
+  token: number;
+}
+
+export interface PutRevisionInput {
+  resources: Resource[];
+  author: string;
+  message: string;
+  source: RevisionSource;
+  /**
+   * Seq of the head the writer read and based this revision on; 0 when the store was empty.
+   * The revision is stored only if that is still the head (compare-and-set); otherwise
+   * HecateError "head-moved" (409): read the head again, redo the change, retry.
+   */
+  expectedParent: number;
+}
+
 export interface Store {
-  /** Store a revision. Identical content to the head still creates a new revision (new message). */
-  putRevision(input: { resources: Resource[]; author: string; message: string; source: RevisionSource }): Promise<Revision>;
+  /**
+   * Store a revision whose parent is the head at input.expectedParent, or fail with "head-moved".
+   * Identical content to the head still creates a new revision (new message). Each resource body
+   * is kept once, by content, so a revision costs about what changed, not the whole state.
+   */
+  putRevision(input: PutRevisionInput): Promise<Revision>;
   /** By hash, unique hash prefix (>= 4 chars), or "#seq"/seq number. */
   getRevision(ref: string): Promise<Revision | undefined>;
   head(): Promise<Revision | undefined>;
   listRevisions(opts?: { limit?: number }): Promise<RevisionMeta[]>;
 
   /** The revision last applied successfully (drift compares against it). */
-  setApplied(hash: string): Promise<void>;
+  setApplied(hash: string, fence?: Fence): Promise<void>;
   lastApplied(): Promise<Revision | undefined>;
 
   audit(entry: AuditEntry): Promise<void>;
   listAudit(opts?: { limit?: number }): Promise<AuditEntry[]>;
 
-  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">): Promise<ApplyRecord>;
-  journal(entry: JournalEntry): Promise<void>;
-  endApply(applyId: string, status: ApplyRecord["status"]): Promise<void>;
+  /** The write methods of an apply take the apply lock's fence; without one they are unconditional. */
+  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord>;
+  journal(entry: JournalEntry, fence?: Fence): Promise<void>;
+  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence): Promise<void>;
   getApply(applyId: string): Promise<ApplyRecord | undefined>;
   listApplies(opts?: { status?: ApplyRecord["status"]; limit?: number }): Promise<ApplyRecord[]>;
   readJournal(applyId: string): Promise<JournalEntry[]>;
 
-  /** Acquire or renew; returns undefined on success or the current holder's lock when taken. */
-  tryLock(name: string, holder: string, ttlMs: number): Promise<LockInfo | undefined>;
+  /**
+   * Acquire (free or expired: a new token) or renew (ours and live: same token, later expiry).
+   * A holder whose own lease expired gets a NEW token: whatever it held before is fenced off.
+   */
+  tryLock(name: string, holder: string, ttlMs: number): Promise<LockAttempt>;
+  /**
+   * Extend the lease of exactly this acquisition (holder and token) while it is live; false when
+   * it is not ours any more (taken, broken, or expired). Never acquires: a holder that lost the
+   * lock must not get it back behind the back of whoever broke it.
+   */
+  renewLock(name: string, holder: string, token: number, ttlMs: number): Promise<boolean>;
   unlock(name: string, holder: string): Promise<void>;
   getLock(name: string): Promise<LockInfo | undefined>;
   /** Remove a lock whoever holds it (an operator's `unlock --force`); returns what was removed. */
   breakLock(name: string): Promise<LockInfo | undefined>;
 
-  /** Encrypted at rest; values never logged. */
-  putSecret(name: string, value: string): Promise<void>;
+  /** Encrypted at rest; values never logged. The fence is for an apply's sealed undo data. */
+  putSecret(name: string, value: string, fence?: Fence): Promise<void>;
   getSecret(name: string): Promise<string | undefined>;
-  deleteSecret(name: string): Promise<void>;
+  deleteSecret(name: string, fence?: Fence): Promise<void>;
   listSecrets(): Promise<string[]>;
 
   /** Key/value settings the engine keeps (reconcile suspended, ...). */
@@ -109,8 +161,8 @@ export interface Store {
 
   /** Everything, for backup; secrets stay encrypted. */
   dump(): Promise<StoreDump>;
-  /** Replace everything from a dump (restore). */
-  load(dump: StoreDump): Promise<void>;
+  /** Replace everything from a dump (restore); fenced like an apply's writes when given. */
+  load(dump: StoreDump, fence?: Fence): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -25,7 +25,7 @@ describe("operator commands", () => {
   it("unlock names the holder, refuses without --force, and --force frees the lock", async () => {
     assert.match((await sb.hecate(["unlock"])).stdout, /free/);
     const store = await openStore({ path: sb.store });
-    assert.equal(await store.tryLock("apply", "crashed@otherhost/123", 600_000), undefined);
+    assert.equal((await store.tryLock("apply", "crashed@otherhost/123", 600_000)).acquired, true);
     await store.close();
     const refused = await sb.hecate(["unlock"]);
     assert.equal(refused.code, 1);

@@ -130,7 +130,7 @@ describe("backup and restore", () => {
     const other = await openSqliteStore({ path: join(r.dir, "other.db"), secretKey: randomBytes(32) });
     try {
       await r.engine.commit([route("app", "127.0.0.1:8001")], { message: "mine" });
-      const theirs = await other.putRevision({ resources: [route("b", "127.0.0.1:8002")], author: "bob", message: "theirs", source: { type: "cli" } });
+      const theirs = await other.putRevision({ expectedParent: 0, resources: [route("b", "127.0.0.1:8002")], author: "bob", message: "theirs", source: { type: "cli" } });
       const file = join(r.dir, "other.tar.gz");
       const m = await backup(other, file);
       const mine = await r.store.deriveKey("hecate backup v1", { create: false });

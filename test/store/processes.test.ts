@@ -41,7 +41,7 @@ describe("store shared by processes", () => {
       script(`
         const s = await openSqliteStore({ path: ${JSON.stringify(path)} });
         const held = await s.tryLock("apply", "child:" + process.pid, 1500);
-        console.log(held ? "BUSY " + held.holder : "LOCKED " + process.pid);
+        console.log(held.acquired ? "LOCKED " + process.pid : "BUSY " + held.lock.holder);
         setInterval(() => {}, 1000);
       `),
     );
@@ -51,11 +51,11 @@ describe("store shared by processes", () => {
     try {
       const lock = await s.getLock("apply");
       assert.equal(lock?.holder, `child:${child.pid}`);
-      assert.equal((await s.tryLock("apply", "parent", 60_000))?.holder, `child:${child.pid}`);
+      assert.equal((await s.tryLock("apply", "parent", 60_000)).lock.holder, `child:${child.pid}`);
       await child.stop();
       // The child is gone but its lease stands until it expires; then the parent takes over.
-      assert.equal((await s.tryLock("apply", "parent", 60_000))?.holder, `child:${child.pid}`);
-      await eventually(async () => (await s.tryLock("apply", "parent", 60_000)) === undefined, 5_000, 50);
+      assert.equal((await s.tryLock("apply", "parent", 60_000)).lock.holder, `child:${child.pid}`);
+      await eventually(async () => (await s.tryLock("apply", "parent", 60_000)).acquired, 5_000, 50);
       assert.equal((await s.getLock("apply"))?.holder, "parent");
     } finally {
       await s.close();
@@ -75,7 +75,7 @@ describe("store shared by processes", () => {
             const s = await openSqliteStore({ path: ${JSON.stringify(path)} });
             const held = await s.tryLock("race", "p${i}", 60000);
             for (let k = 0; k < ${per}; k++) await s.journal({ applyId: "race", event: "step.done", data: { p: ${i}, k } });
-            console.log(held ? "LOST" : "WON");
+            console.log(held.acquired ? "WON" : "LOST");
             await s.close();
           `),
         ),

@@ -5,7 +5,7 @@ import { API_VERSION, type Resource } from "../../model/schema.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef, Opts } from "../core/define.js";
 import { readAll } from "../core/io.js";
-import { addressOf, checkShape, commitChange, find, headResources } from "../core/state.js";
+import { addressOf, checkShape, commitEdit, find } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
 import { article } from "../nouns/noun.js";
 import type { Built } from "../nouns/noun.js";
@@ -52,36 +52,38 @@ export function createCommand(noun: NounDef): CommandDef {
     flags: [...noun.flags, LABEL, FILE, MESSAGE, DRY_RUN],
     examples: noun.examples.create,
     async run(ctx, [name], opts) {
-      let created: Resource[];
-      let beforeStore: Built["beforeStore"];
-      const store = await ctx.store();
-      const { resources } = await headResources(store);
-      if (opts.file !== undefined) {
-        created = await resourcesFromFile(ctx, String(opts.file), noun);
-        if (name !== undefined && (created.length !== 1 || created[0]!.metadata.name !== name)) {
-          throw new UsageError(`NAME "${name}" does not match the file (it defines ${created.map((r) => r.metadata.name).join(", ")})`);
-        }
-      } else {
+      // The file is read once; what depends on the head is redone on a newer head (commitEdit).
+      const fromFile = opts.file !== undefined ? await resourcesFromFile(ctx, String(opts.file), noun) : undefined;
+      if (fromFile && name !== undefined && (fromFile.length !== 1 || fromFile[0]!.metadata.name !== name)) {
+        throw new UsageError(`NAME "${name}" does not match the file (it defines ${fromFile.map((r) => r.metadata.name).join(", ")})`);
+      }
+      if (!fromFile) {
         name ??= noun.defaultName?.(opts);
         if (name === undefined) throw new UsageError(`create ${noun.noun} needs a NAME (or -f FILE)`);
-        const built = await noun.create(String(name), opts, ctx, resources);
-        const labels = labelsFrom(opts);
-        created = [{ apiVersion: API_VERSION, kind: noun.kind, metadata: { name: String(name), ...(labels ? { labels } : {}) }, spec: built.spec } as Resource];
-        beforeStore = built.beforeStore;
       }
-      for (const r of created) {
-        if (find(resources, r.kind, r.metadata.name)) {
-          throw new HecateError("exists", `${noun.noun} "${r.metadata.name}" already exists (use \`hecate update ${noun.noun} ${r.metadata.name}\`)`, { status: 409 });
+      await commitEdit(ctx, async (resources) => {
+        let created: Resource[];
+        let beforeStore: Built["beforeStore"];
+        if (fromFile) created = fromFile;
+        else {
+          const built = await noun.create(String(name), opts, ctx, resources);
+          const labels = labelsFrom(opts);
+          created = [{ apiVersion: API_VERSION, kind: noun.kind, metadata: { name: String(name), ...(labels ? { labels } : {}) }, spec: built.spec } as Resource];
+          beforeStore = built.beforeStore;
         }
-      }
-      const names = created.map((r) => r.metadata.name).join(", ");
-      await commitChange(ctx, {
-        before: resources,
-        after: [...resources, ...created],
-        changed: created.map(addressOf),
-        message: (opts.message as string | undefined) ?? `create ${noun.noun} ${names}`,
-        dryRun: Boolean(opts.dryRun),
-        beforeStore: beforeStore ? [beforeStore] : [],
+        for (const r of created) {
+          if (find(resources, r.kind, r.metadata.name)) {
+            throw new HecateError("exists", `${noun.noun} "${r.metadata.name}" already exists (use \`hecate update ${noun.noun} ${r.metadata.name}\`)`, { status: 409 });
+          }
+        }
+        const names = created.map((r) => r.metadata.name).join(", ");
+        return {
+          after: [...resources, ...created],
+          changed: created.map(addressOf),
+          message: (opts.message as string | undefined) ?? `create ${noun.noun} ${names}`,
+          dryRun: Boolean(opts.dryRun),
+          beforeStore: beforeStore ? [beforeStore] : [],
+        };
       });
     },
   };

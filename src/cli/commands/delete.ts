@@ -4,7 +4,7 @@ import { HecateError } from "../../diag.js";
 import type { Resource } from "../../model/schema.js";
 import type { Model } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
-import { addressOf, commitChange, headResources, mustFind } from "../core/state.js";
+import { addressOf, commitEdit, mustFind } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
 import { article } from "../nouns/noun.js";
 import { DRY_RUN, MESSAGE } from "./shared-flags.js";
@@ -47,27 +47,27 @@ export function deleteCommand(noun: NounDef): CommandDef {
     examples: [`hecate delete ${noun.noun} NAME`, `hecate delete ${noun.noun} NAME --cascade --dry-run`],
     async run(ctx, [name], opts) {
       const model = await ctx.model();
-      const store = await ctx.store();
-      const { resources } = await headResources(store);
-      const target = mustFind(resources, noun, String(name));
-      const direct = referrersOf(model, resources, target);
-      if (direct.length && !opts.cascade) {
-        const list = direct.map(addressOf).join(", ");
-        throw new HecateError("referenced", `${noun.noun} "${name}" is referenced by ${list}; change those first or use --cascade to delete them too`, { status: 409 });
-      }
-      const gone = opts.cascade ? closure(model, resources, target) : [target];
-      const extra = gone.filter((r) => r !== target);
-      if (extra.length) ctx.say(`${opts.dryRun ? "would also delete" : "also deleting"} (--cascade): ${extra.map(addressOf).join(", ")}`);
-      const after = resources.filter((r) => !gone.includes(r));
-      const rev = await commitChange(ctx, {
-        before: resources,
-        after,
-        changed: gone.map(addressOf),
-        message: (opts.message as string | undefined) ?? `delete ${noun.noun} ${name}${extra.length ? ` (cascade: ${extra.map(addressOf).join(", ")})` : ""}`,
-        dryRun: Boolean(opts.dryRun),
+      let gone: Resource[] = [];
+      const rev = await commitEdit(ctx, async (resources) => {
+        const target = mustFind(resources, noun, String(name));
+        const direct = referrersOf(model, resources, target);
+        if (direct.length && !opts.cascade) {
+          const list = direct.map(addressOf).join(", ");
+          throw new HecateError("referenced", `${noun.noun} "${name}" is referenced by ${list}; change those first or use --cascade to delete them too`, { status: 409 });
+        }
+        gone = opts.cascade ? closure(model, resources, target) : [target];
+        const extra = gone.filter((r) => r !== target);
+        return {
+          after: resources.filter((r) => !gone.includes(r)),
+          changed: gone.map(addressOf),
+          message: (opts.message as string | undefined) ?? `delete ${noun.noun} ${name}${extra.length ? ` (cascade: ${extra.map(addressOf).join(", ")})` : ""}`,
+          dryRun: Boolean(opts.dryRun),
+          notes: extra.length ? [`${opts.dryRun ? "would also delete" : "also deleting"} (--cascade): ${extra.map(addressOf).join(", ")}`] : [],
+        };
       });
       // Stored values stay (encrypted) by default so rolling back to an older revision still works.
       if (rev && opts.purge) {
+        const store = await ctx.store();
         for (const r of gone) if (r.kind === "Secret") await store.deleteSecret(r.metadata.name);
       }
     },

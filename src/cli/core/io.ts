@@ -18,11 +18,23 @@ export function processIo(): Io {
   };
 }
 
-/** Read all of stdin as text (secrets, piped YAML). */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
+const readOnce = new WeakMap<NodeJS.ReadableStream, Promise<string>>();
+
+/**
+ * Read all of stdin as text (secrets, piped YAML). A stream is read once; asking again gives the
+ * same text, so an edit redone on a newer head (state.ts commitEdit) sees the same input.
+ */
+export function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = readOnce.get(stream);
+  if (!text) {
+    text = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+      return Buffer.concat(chunks).toString("utf8");
+    })();
+    readOnce.set(stream, text);
+  }
+  return text;
 }
 
 /** Ask one yes/no question on the terminal; anything but y/yes is no. */

@@ -1,5 +1,6 @@
 // The desired state as the CLI edits it: read the head revision, change a copy, validate the
-// whole new state through the model, show the change, and store it as a new revision.
+// whole new state through the model, show the change, and store it as a new revision whose
+// parent is that head, redoing the edit on the new head when another writer got there first.
 import { formatDiagnostic, hasErrors, HecateError, type Diagnostic } from "../../diag.js";
 import type { Kind, Resource } from "../../model/schema.js";
 import type { Revision, Store } from "../../store/store.js";
@@ -68,36 +69,79 @@ export function colorDiff(ctx: Context, diff: string): string {
 }
 
 export interface Change {
-  before: Resource[];
   after: Resource[];
   /** Addresses created, updated or deleted (for warnings and the audit entry). */
   changed: string[];
   message: string;
   dryRun?: boolean;
   beforeStore?: Array<(store: Store) => Promise<void>>;
+  /** Said once, before the outcome (not once per attempt). */
+  notes?: string[];
 }
 
-/** Validate, then print (dry run) or store the new revision. Returns the revision stored. */
-export async function commitChange(ctx: Context, change: Change): Promise<Revision | undefined> {
+/**
+ * A CLI edit as a function of the head's resources: it looks things up, checks (exists, not
+ * found, referenced) and builds the new state, so it can be run again on a newer head. Returns
+ * undefined when there is nothing to store (it has said why).
+ */
+export type Edit = (resources: Resource[]) => Promise<Change | undefined>;
+
+/** Attempts before giving up on a head that other writers keep moving. */
+export const EDIT_ATTEMPTS = 12;
+
+/** Full jitter, doubling up to a second: writers that collided spread out instead of colliding again. */
+const backoff = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
+
+/**
+ * Run the edit on the head, validate, then print (dry run) or store it as a revision whose parent
+ * is that head. When another writer stored a revision in between (head-moved), read the new head
+ * and run the edit again, so no other writer's change is lost; after EDIT_ATTEMPTS, fail.
+ */
+export async function commitEdit(ctx: Context, edit: Edit): Promise<Revision | undefined> {
   const model = await ctx.model();
-  const warnings = validateState(model, change.after, change.changed);
-  for (const w of warnings) ctx.warn(formatDiagnostic(w).replace(/^(.*?)warning: /, "$1"));
-  const diff = resourceDiff(model, change.before, change.after);
-  if (change.dryRun) {
-    if (ctx.output === "json") ctx.json({ dryRun: true, changed: change.changed, diff });
-    else {
-      ctx.out(diff ? colorDiff(ctx, diff) : "no changes");
-      ctx.say(`dry run: nothing stored (would be: ${change.message})`);
-    }
-    return undefined;
-  }
   const store = await ctx.store();
-  for (const step of change.beforeStore ?? []) await step(store);
-  const rev = await store.putRevision({ resources: change.after, author: ctx.author, message: change.message, source: { type: "cli" } });
-  await store.audit({ actor: ctx.author, action: "revision.create", target: rev.hash, detail: { seq: rev.seq, message: change.message, changed: change.changed } });
-  if (ctx.output === "json") ctx.json({ revision: { seq: rev.seq, hash: rev.hash }, changed: change.changed, message: change.message });
-  else ctx.say(`${change.message}: revision #${rev.seq} ${rev.hash.slice(0, 12)}`);
-  return rev;
+  for (let attempt = 1; ; attempt++) {
+    const head = await store.head();
+    const before = head?.resources ?? [];
+    const change = await edit(before);
+    if (!change) return undefined;
+    const warnings = validateState(model, change.after, change.changed);
+    const report = () => {
+      for (const n of change.notes ?? []) ctx.say(n);
+      for (const w of warnings) ctx.warn(formatDiagnostic(w).replace(/^(.*?)warning: /, "$1"));
+    };
+    if (change.dryRun) {
+      report();
+      const diff = resourceDiff(model, before, change.after);
+      if (ctx.output === "json") ctx.json({ dryRun: true, changed: change.changed, diff });
+      else {
+        ctx.out(diff ? colorDiff(ctx, diff) : "no changes");
+        ctx.say(`dry run: nothing stored (would be: ${change.message})`);
+      }
+      return undefined;
+    }
+    for (const step of change.beforeStore ?? []) await step(store);
+    let rev: Revision;
+    try {
+      rev = await store.putRevision({ resources: change.after, author: ctx.author, message: change.message, source: { type: "cli" }, expectedParent: head?.seq ?? 0 });
+    } catch (e) {
+      if (!(e instanceof HecateError) || e.code !== "head-moved") throw e;
+      if (attempt >= EDIT_ATTEMPTS) {
+        throw new HecateError(
+          "head-moved",
+          `nothing stored: another writer kept changing the head (${EDIT_ATTEMPTS} attempts, last: ${e.message}); run the command again`,
+          { status: 409, cause: e },
+        );
+      }
+      await new Promise((r) => setTimeout(r, backoff(attempt)));
+      continue;
+    }
+    report();
+    await store.audit({ actor: ctx.author, action: "revision.create", target: rev.hash, detail: { seq: rev.seq, message: change.message, changed: change.changed } });
+    if (ctx.output === "json") ctx.json({ revision: { seq: rev.seq, hash: rev.hash }, changed: change.changed, message: change.message });
+    else ctx.say(`${change.message}: revision #${rev.seq} ${rev.hash.slice(0, 12)}`);
+    return rev;
+  }
 }
 
 /** Resolve a revision reference the way operators write it: "#3", "3", "head", a hash prefix. */

@@ -1,0 +1,77 @@
+// How a revision is laid out by content, for every backend: each resource body is kept once under
+// the sha256 of its canonical JSON; a chunk is a list of body hashes; a revision is the short list
+// of its chunk hashes. A chunk ends after a resource whose address hashes to a boundary, so the
+// boundaries move with the resources, not with positions: changing, adding or removing one
+// resource rewrites one chunk (two when it was a boundary), whatever the size of the state.
+// At 10,000 routes a revision is ~160 chunk hashes (~10 KB), a chunk ~64 body hashes (~4 KB):
+// every value stays far below etcd's 1.5 MiB limit.
+import { hash as oneShot } from "node:crypto";
+import type { Resource } from "../model/schema.js";
+import { canonicalJson, sortResources } from "../model/serialize.js";
+
+/** A chunk ends after ~1 resource in CHUNK_SPREAD (by address hash)... */
+const CHUNK_SPREAD = 64;
+/** ...or after CHUNK_MAX, so even pathological input gives bounded chunks (~70 KB). */
+const CHUNK_MAX = 1024;
+
+export interface Chunk {
+  hash: string;
+  /** Body hashes in order. */
+  bodies: string[];
+  /** The stored form: JSON list of the body hashes. */
+  text: string;
+}
+
+export interface Layout {
+  /** The revision hash: sha256 of the canonical resources (what hashResources gives). */
+  hash: string;
+  /** Body hash -> canonical JSON of the resource. */
+  bodies: Map<string, string>;
+  chunks: Chunk[];
+  /** Chunk hashes in order: what the revision itself stores. */
+  manifest: string[];
+}
+
+export function sha256(text: string): string {
+  return oneShot("sha256", text, "hex");
+}
+
+/**
+ * FNV-1a of the address: cheap, and only decides where chunks end (a different rule would cost
+ * space once, never correctness). Part of the layout: keep it stable so old chunks are reused.
+ */
+function endsChunk(r: Resource): boolean {
+  const m = (r as { metadata?: { name?: unknown } }).metadata;
+  const address = `${String(r.kind)}/${String(m?.name)}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < address.length; i++) h = Math.imul(h ^ address.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % CHUNK_SPREAD === 0;
+}
+
+/** The content-addressed form of a list of resources, in the order given. */
+export function layout(resources: readonly Resource[]): Layout {
+  const bodies = new Map<string, string>();
+  const textOf = new Map<Resource, string>();
+  const chunks: Chunk[] = [];
+  let current: string[] = [];
+  const close = () => {
+    const text = JSON.stringify(current);
+    chunks.push({ hash: sha256(text), bodies: current, text });
+    current = [];
+  };
+  for (const r of resources) {
+    let text = textOf.get(r);
+    if (text === undefined) {
+      text = canonicalJson(r);
+      textOf.set(r, text);
+    }
+    const hash = sha256(text);
+    bodies.set(hash, text);
+    current.push(hash);
+    if (current.length >= CHUNK_MAX || endsChunk(r)) close();
+  }
+  if (current.length > 0) close();
+  // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization.
+  const hash = sha256(`[${sortResources(resources).map((r) => textOf.get(r)!).join(",")}]`);
+  return { hash, bodies, chunks, manifest: chunks.map((c) => c.hash) };
+}

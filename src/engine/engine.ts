@@ -599,7 +599,7 @@ export class Engine {
 function renderDesired(desired: unknown): string {
   if (typeof desired === "string") return desired.endsWith("\n") ? desired : desired + "\n";
   if (desired && typeof desired === "object") {
-    for (const k of ["text", "config", "conf"]) {
+    for (const k of ["text", "file", "config", "conf"]) {
       const v = (desired as Record<string, unknown>)[k];
       if (typeof v === "string") return v.endsWith("\n") ? v : v + "\n";
     }

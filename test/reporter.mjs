@@ -49,7 +49,7 @@ export default async function* compactReporter(source) {
     const key = file ?? "";
     let f = files.get(key);
     if (!f) {
-      f = { file: key, passed: 0, failed: 0, skipped: 0, todo: 0, failures: [], diags: new Map(), output: [], path: [], done: false, selfError: undefined, ms: 0 };
+      f = { file: key, passed: 0, failed: 0, skipped: 0, todo: 0, failures: [], diags: new Map(), output: [], path: [], done: false, ended: false, reported: false, selfError: undefined, ms: 0 };
       files.set(key, f);
       order.push(key);
     }
@@ -86,6 +86,21 @@ export default async function* compactReporter(source) {
     return out;
   }
 
+  // Node reports each file's tests in order, one file after another, but announces a file's own
+  // end (test:complete named after the file) as soon as its process exits, often before its tests
+  // are reported. So a file is printed once both happened: its end was announced, and the ordered
+  // events moved on to another file (or the stream ended).
+  let current;
+  const ready = (f) => (f.ended && f.reported ? finish(f) : "");
+  const ordered = (file) => {
+    if (file === undefined || file === current) return "";
+    const prev = current === undefined ? undefined : files.get(current);
+    current = file;
+    if (!prev) return "";
+    prev.reported = true;
+    return ready(prev);
+  };
+
   for await (const { type, data } of source) {
     if (type === "test:stdout" || type === "test:stderr") {
       fileOf(data.file).output.push(data.message);
@@ -93,33 +108,39 @@ export default async function* compactReporter(source) {
     }
     if (type === "test:diagnostic") {
       if (!data.file) continue; // the runner's own closing totals: we print ours
+      yield ordered(data.file);
       const f = fileOf(data.file);
       const k = where(data);
       if (!f.diags.has(k)) f.diags.set(k, []);
       f.diags.get(k).push(data.message);
       continue;
     }
+    if (type === "test:complete" && data.name === data.file && data.nesting === 0) {
+      const f = fileOf(data.file);
+      f.ms = data.details?.duration_ms ?? 0;
+      if (data.details?.passed === false && f.selfError === undefined) f.selfError = data.details.error;
+      f.ended = true;
+      yield ready(f);
+      continue;
+    }
+    if (type === "test:plan" && data.file) {
+      yield ordered(data.file);
+      continue;
+    }
     if (type === "test:start") {
+      yield ordered(data.file);
       if (data.name === data.file) continue;
       const f = fileOf(data.file);
       f.path.length = data.nesting;
       f.path[data.nesting] = data.name;
       continue;
     }
-    if (type === "test:complete" && data.name === data.file && data.nesting === 0) {
-      // The file's own result: node reports it once all its tests have.
-      const f = fileOf(data.file);
-      f.ms = data.details?.duration_ms ?? 0;
-      if (data.details?.passed === false) f.selfError = data.details.error;
-      yield finish(f);
-      continue;
-    }
     if (type !== "test:pass" && type !== "test:fail") continue;
+    yield ordered(data.file);
     if (data.name === data.file) {
-      // Some node versions report the file itself as a test as well: its result is in complete.
+      // The file itself reported as a test (it crashed, or exited non-zero): why is in its output.
       const f = fileOf(data.file);
-      if (type === "test:fail" && f.selfError === undefined) f.selfError = data.details?.error;
-      if (!f.done) f.ms = data.details?.duration_ms ?? f.ms;
+      if (type === "test:fail") f.selfError = data.details?.error;
       continue;
     }
     const f = fileOf(data.file);

@@ -21,12 +21,14 @@ const FILES: Record<string, string> = {
     `});`,
   ].join("\n"),
   "crash.test.mjs": `throw new Error("boom at import");\n`,
+  "slow.test.mjs": `import { it } from "node:test";\nit("waits", () => new Promise((r) => setTimeout(r, 400)));\n`,
+  "fast.test.mjs": `import { it } from "node:test";\nit("a", () => {});\nit("b", () => {});\nit("c", () => {});\n`,
 };
 
-function runReporter(dir: string, names: string[]) {
+function runReporter(dir: string, names: string[], extra: string[] = []) {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  return spawnSync(process.execPath, ["--test", `--test-reporter=${reporter}`, ...names], { cwd: dir, env, encoding: "utf8" });
+  return spawnSync(process.execPath, ["--test", `--test-reporter=${reporter}`, ...extra, ...names], { cwd: dir, env, encoding: "utf8" });
 }
 
 describe("compact test reporter", () => {
@@ -41,6 +43,16 @@ describe("compact test reporter", () => {
     assert.equal(lines.length, 2, r.stdout);
     assert.match(lines[0]!, /^ok +good\.test\.mjs +2 passed, 1 skipped +\d+\.\ds$/);
     assert.match(lines[1]!, /^2 passed, 0 failed, 1 skipped \(1 file, \d+\.\ds\)$/);
+  });
+
+  it("counts each file's tests even when a file ends while another is still being reported", () => {
+    // Node announces a file's end when its process exits, before replaying its tests in order.
+    const r = runReporter(dir.path, ["slow.test.mjs", "fast.test.mjs", "good.test.mjs"], ["--test-concurrency=3"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ok +slow\.test\.mjs +1 passed +\d/m);
+    assert.match(r.stdout, /^ok +fast\.test\.mjs +3 passed +\d/m);
+    assert.match(r.stdout, /^ok +good\.test\.mjs +2 passed, 1 skipped +\d/m);
+    assert.match(r.stdout, /^6 passed, 0 failed, 1 skipped \(3 files, /m);
   });
 
   it("failures in full, a crashed file counted, and exit 1", () => {

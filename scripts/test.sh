@@ -10,4 +10,6 @@ xdg=$(mktemp -d -t hecate-test-xdg-XXXXXX)
 trap 'rm -rf "$xdg"' EXIT
 export XDG_CONFIG_HOME="$xdg/config" XDG_STATE_HOME="$xdg/state" XDG_DATA_HOME="$xdg/data" XDG_CACHE_HOME="$xdg/cache"
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
-node --import tsx --test --test-concurrency=2 --test-timeout=600000 "${files[@]}"
+# Compact output: a line per file, failures in full, a closing "N passed, N failed" line
+# (test/reporter.mjs). Node's exit status stays: any failing test fails the command.
+node --import tsx --test --test-reporter=./test/reporter.mjs --test-concurrency=2 --test-timeout=600000 "${files[@]}"

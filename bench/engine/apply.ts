@@ -33,7 +33,7 @@ import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
 import { startCaddy } from "../../test/caddy-provider/caddy.js";
-import { freePort, tempDir } from "../../test/helpers/proc.js";
+import { freePorts, tempDir } from "../../test/helpers/proc.js";
 
 interface Args {
   routes: number;
@@ -147,9 +147,8 @@ async function main(): Promise<void> {
       const { etag } = await client.getConfigText();
       await client.putConfigText(body, etag);
     };
-    const httpPort = await freePort();
-    const httpsPort = await freePort();
-    const outpostPort = await freePort(); // nothing listens: only the config is measured here
+    // nothing listens on outpostPort: only the config is measured here
+    const [httpPort, httpsPort, outpostPort] = (await freePorts(3)) as [number, number, number];
     const settings = {
       apiVersion: "hecate.io/v1",
       kind: "Settings",

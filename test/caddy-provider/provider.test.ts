@@ -8,7 +8,7 @@ import { canonical } from "../../src/providers/caddy/owned.js";
 import { createCaddyProvider, type CaddyActual } from "../../src/providers/caddy/provider.js";
 import type { Provider } from "../../src/providers/provider.js";
 import type { CaddyOwned } from "../../src/compile/caddy/index.js";
-import { freePort } from "../helpers/proc.js";
+import { freePorts } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { applyBatch } from "../helpers/apply.js";
 import { get, startCaddy, type Caddy } from "./caddy.js";
@@ -52,7 +52,7 @@ describe("caddy provider", () => {
     await Promise.all([up1?.close(), up2?.close()]);
   });
   beforeEach(async () => {
-    [httpPort, legacyPort] = [await freePort(), await freePort()];
+    [httpPort, legacyPort] = (await freePorts(2)) as [number, number];
     caddy = await startCaddy({ config: { apps: { http: { servers: { legacy: legacy() } } } } });
     provider = createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy);
     client = new CaddyClient(caddy.admin);

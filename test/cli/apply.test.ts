@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
-import { freePort } from "../helpers/proc.js";
+import { freePorts } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { caddySettingsYaml, sandbox, type Sandbox } from "./helpers.js";
 
@@ -17,8 +17,8 @@ before(async () => {
   sb = sandbox();
   caddy = await startCaddy();
   up = await startUpstream("app-backend");
-  httpPort = await freePort();
-  const httpsPort = await freePort();
+  let httpsPort: number;
+  [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
   conf = `${sb.dir}/conf`;
   mkdirSync(conf);
   writeFileSync(`${conf}/settings.yaml`, caddySettingsYaml(caddy.admin, { httpPort, httpsPort }));

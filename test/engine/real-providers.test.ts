@@ -3,6 +3,7 @@
 // revision with real traffic proving it, and drift from a hand edit is found and put back.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -161,21 +162,31 @@ describe("engine with real Caddy and nginx", () => {
     });
   }
 
-  it("renders the compiled config of caddy and nginx; refuses systems not built yet", async () => {
-    const caddyText = await engine.render("caddy");
-    assert.ok(JSON.parse(caddyText), "caddy renders as JSON");
-    assert.ok(caddyText.includes(ups[1]!.address), "head revision's upstream is in the Caddy JSON");
-    const nginxText = await engine.render("nginx");
-    assert.match(nginxText, new RegExp(`listen\\s+[^;]*${streamPort}`));
-    await assert.rejects(engine.render("dns"), (e: unknown) => (e as { code?: string }).code === "not-built");
-    await assert.rejects(engine.render("authentik"), /authentik compiler and provider are not built yet/);
-  });
-
   it("applies the new revision fully once nothing fails", async () => {
     const res = await engine.apply();
     assert.equal(res.status, "succeeded", JSON.stringify(res.steps));
     assert.deepEqual(await observe(), NEW);
     assert.deepEqual((await engine.plan()).steps, []);
+  });
+
+  it("renders exactly the config the systems run: Caddy's JSON document, nginx's stream file; refuses systems not built yet", async () => {
+    // Runs after the head revision was applied, so the rendered text must be what is live.
+    const caddyText = await engine.render("caddy");
+    const rendered: unknown = JSON.parse(caddyText);
+    assert.ok(rendered && typeof rendered === "object" && !Array.isArray(rendered), `caddy renders a JSON object, not ${typeof rendered}`);
+    assert.equal(caddyText.trimEnd(), JSON.stringify(rendered, null, 2), "caddy renders plain pretty-printed JSON, not an escaped string");
+    const live = (await adminJson(sys.caddy.admin, "GET", "/config/")) as Record<string, unknown>;
+    assert.deepEqual(rendered, pick(live, Object.keys(rendered as object)), "rendered Caddy JSON is the live config");
+    const dials = JSON.stringify(rendered).match(/"dial":"[^"]*"/g) ?? [];
+    assert.deepEqual([...new Set(dials)], [`"dial":"${ups[1]!.address}"`], "the head revision's one upstream, and nothing else");
+
+    const nginxText = await engine.render("nginx");
+    assert.equal(nginxText, readFileSync((sys.settings.spec as { nginx: { streamFile: string } }).nginx.streamFile, "utf8"), "rendered nginx text is byte for byte the stream file nginx runs");
+    assert.match(nginxText, new RegExp(`^\\s*listen ${streamPort};$`, "m"));
+    assert.match(nginxText, new RegExp(`^\\s*server ${echoes[1]!.address.replace(/\./g, "\\.")}\\b[^;\\n]*;$`, "m"));
+    assert.doesNotMatch(nginxText, /\\n|\\"/, "no JSON escapes in the nginx text");
+    await assert.rejects(engine.render("dns"), (e: unknown) => (e as { code?: string }).code === "not-built");
+    await assert.rejects(engine.render("authentik"), /authentik compiler and provider are not built yet/);
   });
 
   it("drift lists a hand edit made through Caddy's admin API and reconcile puts it back", async () => {
@@ -196,6 +207,11 @@ describe("engine with real Caddy and nginx", () => {
     assert.equal((await engine.drift()).drifted, false);
   });
 });
+
+/** The keys of `o` named in `keys` (the part of the live config Hecate rendered). */
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]]));
+}
 
 function adminJson(admin: string, method: string, path: string, body?: string): Promise<unknown> {
   const u = new URL(admin);

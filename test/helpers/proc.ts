@@ -1,22 +1,53 @@
 // Test helpers for real processes: free loopback ports, start/stop by pid, temp dirs, waiting.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { createServer, connect, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A free TCP port on 127.0.0.1 (bound then released; races are rare on loopback). */
+/**
+ * Ports this process has handed out. The kernel may give the same ephemeral port to two
+ * bind-then-release calls in a row (Caddy then fails with "listener address repeated"), so no
+ * port is ever handed out twice by one test process.
+ */
+const handedOut = new Set<number>();
+
+/** Bind n listeners on 127.0.0.1:0 at once, skipping ports handed out before; return their ports after closing them all. */
+async function allocate(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let tries = 0; ports.length < n; tries++) {
+      if (tries > n + 200) throw new Error(`could not find ${n} unused loopback ports`);
+      const srv = createServer();
+      srv.unref();
+      servers.push(srv); // held open until all n are found: the kernel cannot repeat one
+      const port = await new Promise<number>((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+          const addr = srv.address();
+          resolve(typeof addr === "object" && addr ? addr.port : 0);
+        });
+      });
+      if (port > 0 && !handedOut.has(port)) {
+        handedOut.add(port); // at once, so a concurrent call skips it too
+        ports.push(port);
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+  return ports;
+}
+
+/** A free TCP port on 127.0.0.1, never one this process handed out before. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+  return (await allocate(1))[0]!;
+}
+
+/** n distinct free TCP ports on 127.0.0.1 (all bound at once), none handed out before by this process. */
+export async function freePorts(n: number): Promise<number[]> {
+  return allocate(n);
 }
 
 /** A temporary directory removed by the returned cleanup. */

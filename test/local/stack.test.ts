@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { upLocalStack, type LocalStack } from "../../src/local/stack.js";
-import { freePort, tempDir } from "../helpers/proc.js";
+import { freePorts, tempDir } from "../helpers/proc.js";
 
 describe("local stack", () => {
   const dir = tempDir("hecate-local-");
@@ -15,7 +15,8 @@ describe("local stack", () => {
   });
 
   it("comes up, applies its desired state, serves HTTP and TCP, and a restart is a no-op", async () => {
-    const ports = { http: await freePort(), stream: await freePort(), demoA: await freePort(), demoB: await freePort(), echo: await freePort() };
+    const [http, stream, demoA, demoB, echo] = (await freePorts(5)) as [number, number, number, number, number];
+    const ports = { http, stream, demoA, demoB, echo };
     const lines: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => lines.push(l) });
     const out = lines.join("\n");

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createNginxProvider, initNginxPrefix, startNginx, type NginxProvider, type RunningNginx } from "../../src/providers/nginx/index.js";
 import type { ResolvedState } from "../../src/model/resolved.js";
-import { freePort, tempDir } from "../helpers/proc.js";
+import { freePort, freePorts, tempDir } from "../helpers/proc.js";
 import { startTcpEcho, state, stream, tcpRequest, upstream, type TcpEcho } from "./helpers.js";
 import { applyBatch } from "../helpers/apply.js";
 
@@ -64,8 +64,7 @@ describe("nginx stream balancing with real nginx", () => {
   test("a dead upstream fails over to the next one: every connection is answered", async () => {
     const live = await startTcpEcho("live");
     echoes.push(live);
-    const deadPort = await freePort(); // nothing listens here
-    const port = await freePort();
+    const [deadPort, port] = (await freePorts(2)) as [number, number]; // nothing listens on deadPort
     await apply(state([stream("failover", port, [upstream(`127.0.0.1:${deadPort}`), upstream(live.address)])], nginxSettings));
     const counts = await tally(port, 20);
     assert.deepEqual([...counts], [["live", 20]]);

@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { compileNginx } from "../../src/compile/nginx/index.js";
 import { initNginxPrefix, runNginx } from "../../src/providers/nginx/index.js";
-import { freePort, tempDir } from "../helpers/proc.js";
+import { freePorts, tempDir } from "../helpers/proc.js";
 import { state, stream, upstream } from "./helpers.js";
 
 test("a file using every directive passes nginx -t", async () => {
   const dir = tempDir("hecate-nginx-t-");
   try {
     const files = initNginxPrefix(dir.path);
-    const p = await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()));
+    const p = await freePorts(6);
     const s = state([
       stream("weighted", p[0]!, [upstream("127.0.0.1:1", { weight: 3, maxConns: 10, maxFails: 2, failTimeout: "1m30s" }), upstream("[::1]:2", { backup: true })],
         { proxyProtocol: true, ipFilter: { allow: ["10.0.0.0/8", "::1"], deny: ["10.1.1.1"] } }),

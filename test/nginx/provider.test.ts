@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { HecateError } from "../../src/diag.js";
 import { createNginxProvider, initNginxPrefix, startNginx, type NginxProvider, type RunningNginx } from "../../src/providers/nginx/index.js";
-import { freePort, tempDir } from "../helpers/proc.js";
+import { freePort, freePorts, tempDir } from "../helpers/proc.js";
 import { startTcpEcho, startUdpEcho, state, stream, tcpRequest, udpRequest, upstream, type TcpEcho, type UdpEcho } from "./helpers.js";
 import type { ResolvedState } from "../../src/model/resolved.js";
 import { applyBatch } from "../helpers/apply.js";
@@ -45,8 +45,7 @@ describe("nginx provider with real nginx", () => {
     const a = await startTcpEcho("a");
     const u = await startUdpEcho("u");
     echoes.push(a, u);
-    const tcpPort = await freePort();
-    const udpPort = await freePort();
+    const [tcpPort, udpPort] = (await freePorts(2)) as [number, number];
     const s = state([
       stream("echo-tcp", tcpPort, [upstream(a.address)]),
       stream("echo-udp", udpPort, [upstream(u.address)], { protocol: "udp" }),

@@ -12,6 +12,10 @@ import * as k from "../../model/testkit.js";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const update = process.env.UPDATE_GOLDEN === "1";
+// Rewriting golden files makes every golden test pass: a person may do it, CI never.
+if (process.env.UPDATE_GOLDEN && process.env.CI && !["0", "false"].includes(process.env.CI)) {
+  throw new Error("UPDATE_GOLDEN is not allowed in CI: golden files are compared there, never rewritten");
+}
 
 interface Golden {
   description: string;

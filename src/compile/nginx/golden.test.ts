@@ -12,6 +12,10 @@ import { settings, state } from "../../model/testkit.js";
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const NGINX = "\n----- nginx -----\n";
 const DIAGS = "----- diagnostics -----\n";
+// Rewriting golden files makes every golden test pass: a person may do it, CI never.
+if (process.env.UPDATE_GOLDEN && process.env.CI && !["0", "false"].includes(process.env.CI)) {
+  throw new Error("UPDATE_GOLDEN is not allowed in CI: golden files are compared there, never rewritten");
+}
 
 /** A state holding only these streams (the nginx compiler reads nothing else). */
 function stateOf(streams: ResolvedStream[]): ResolvedState {

@@ -16,6 +16,7 @@ import { acquire, newHolder, type HeldLock } from "./lock.js";
 import { probeRoutes } from "./probe.js";
 import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";
 import { abandonedApplies, recoverApply, type RecoveryReport } from "./recovery.js";
+import { resolveRevision } from "./revision-ref.js";
 import { loadSource } from "./source.js";
 import { errorText, ioStarted, runTransaction, withTimeout, type TxStep } from "./transaction.js";
 import type { ApplyOptions, ApplyResult, DriftReport, EngineEvent, Plan, PlanStep, SourceSpec } from "./types.js";
@@ -161,14 +162,7 @@ export class Engine {
   }
 
   private async revisionOrHead(ref?: string): Promise<Revision> {
-    if (ref) {
-      const r = await this.store.getRevision(ref);
-      if (!r) throw new HecateError("unknown-revision", `no revision ${ref} (see \`hecate history\`)`, { status: 404 });
-      return r;
-    }
-    const h = await this.store.head();
-    if (!h) throw new HecateError("no-revision", "nothing committed yet: commit desired state first (e.g. `hecate apply -f DIR`)", { status: 404 });
-    return h;
+    return resolveRevision(this.store, ref ?? "head");
   }
 
   private resolve(rev: Revision): ResolvedState {
@@ -529,7 +523,7 @@ export class Engine {
       }),
     );
     const ordered = SYSTEM_ORDER.flatMap((s) => systems.filter((x) => x.system === s));
-    return { revision: applied.hash, systems: ordered, drifted: ordered.some((s) => s.changes.length > 0 || s.error !== undefined) };
+    return { revision: applied.hash, systems: ordered, drifted: ordered.some((s) => s.changes.length > 0) };
   }
 
   /** Put reality back to the last applied revision (plan + apply of it). */

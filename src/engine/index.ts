@@ -40,7 +40,7 @@ export type {
   RecoveryReport,
   ProviderFactory,
 } from "./engine.js";
-export { renderPlan, planToJson, redact } from "./render-plan.js";
+export { renderPlan, renderDrift, planToJson, redact } from "./render-plan.js";
 export { savePlan, loadPlan } from "./plan-file.js";
 export { loadSource, type LoadedSource } from "./source.js";
 export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";

@@ -1,11 +1,10 @@
 // plan/apply/drift/rollback/render through the CLI against a real Caddy and a real upstream.
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
-import { freePort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { sandbox, type Sandbox } from "./helpers.js";
+import { caddyConf, publicRoute, sandbox, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
 let caddy: Caddy;
@@ -17,39 +16,9 @@ before(async () => {
   sb = sandbox();
   caddy = await startCaddy();
   up = await startUpstream("app-backend");
-  httpPort = await freePort();
-  const httpsPort = await freePort();
   conf = `${sb.dir}/conf`;
-  mkdirSync(conf);
-  writeFileSync(
-    `${conf}/settings.yaml`,
-    `apiVersion: hecate.io/v1
-kind: Settings
-metadata:
-  name: settings
-spec:
-  caddy:
-    admin: ["${caddy.admin}"]
-    listen: ["127.0.0.1:${httpsPort}"]
-    httpPort: ${httpPort}
-    httpsPort: ${httpsPort}
-`,
-  );
-  writeFileSync(
-    `${conf}/app.yaml`,
-    `apiVersion: hecate.io/v1
-kind: Route
-metadata:
-  name: app
-spec:
-  hosts: [app.test]
-  upstreams:
-    - address: ${up.address}
-  public: true
-  tls:
-    mode: "off"
-`,
-  );
+  httpPort = await caddyConf(conf, caddy.admin);
+  writeFileSync(`${conf}/app.yaml`, publicRoute("app", up.address));
 });
 after(async () => {
   await caddy?.stop();

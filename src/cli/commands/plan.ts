@@ -1,4 +1,5 @@
 // `hecate plan [PATHS...]`: what apply would change in each system, without changing anything.
+import { hasErrors } from "../../diag.js";
 import type { Plan } from "../../engine/types.js";
 import type { CommandDef } from "../core/define.js";
 import { commitSource, method, parseSystems, printPlan, sourceFrom, withScratch } from "./engine.js";
@@ -19,7 +20,7 @@ export const plan: CommandDef = {
     SYSTEM_FLAG,
     { flags: "-r, --revision <rev>", description: "plan this stored revision instead of the head" },
     { flags: "--out <file>", description: "save the plan for `hecate apply FILE` (records PATHS as a revision so the plan can name it)" },
-    { flags: "--detailed-exitcode", description: "exit 0 when nothing would change, 2 when something would, 1 on error" },
+    { flags: "--detailed-exitcode", description: "exit 0 when nothing would change, 2 when something would, 1 on error (also when the plan has errors)" },
   ],
   examples: ["hecate plan", "hecate plan config/ --out release.plan", "hecate plan --git https://git.example.com/ops/proxy.git --ref main -o json"],
   async run(ctx, [paths], opts) {
@@ -32,6 +33,8 @@ export const plan: CommandDef = {
     // Without --out nothing needs storing: PATHS are committed to a scratch copy only.
     const p = source && !opts.out ? await withScratch(ctx, (engine) => make(engine)) : await make(await ctx.engine());
     await printPlan(ctx, p);
+    // A plan with errors (a system not built, a compile error) cannot be applied: not a success, not saved.
+    if (hasErrors(p.diagnostics)) return 1;
     if (opts.out) {
       await (await ctx.engineModule()).savePlan(p, String(opts.out));
       ctx.say(`saved plan to ${opts.out}; apply it with: hecate apply ${opts.out}`);

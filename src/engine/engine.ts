@@ -6,7 +6,7 @@ import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
-import { NOT_BUILT, providersFor, type ProvidersForOptions } from "../providers/index.js";
+import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import { SYSTEM_ORDER, type Change, type Provider, type ProviderContext, type SecretResolver, type SystemName } from "../providers/provider.js";
 import { createSecretResolver } from "../store/secrets.js";
 import type { Revision, RevisionSource, Store } from "../store/store.js";
@@ -16,6 +16,7 @@ import { acquire, newHolder, type HeldLock } from "./lock.js";
 import { probeRoutes } from "./probe.js";
 import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";
 import { abandonedApplies, recoverApply, type RecoveryReport } from "./recovery.js";
+import { renderConfig } from "./render-config.js";
 import { resolveRevision } from "./revision-ref.js";
 import { loadSource } from "./source.js";
 import { errorText, ioStarted, runTransaction, withTimeout, type TxStep } from "./transaction.js";
@@ -575,30 +576,8 @@ export class Engine {
 
   /** The compiled desired config of one system for a revision (default head), as text. */
   async render(system: SystemName, revision?: string): Promise<string> {
-    if (NOT_BUILT.includes(system)) {
-      throw new HecateError("not-built", `the ${system} compiler and provider are not built yet, so there is nothing to render for ${system}`, { status: 501 });
-    }
-    const rev = await this.revisionOrHead(revision);
-    const state = this.resolve(rev);
-    const built = this.factory(state, { systems: [system], all: true });
-    const p = (Array.isArray(built) ? built : built.providers).find((x) => x.system === system);
-    if (!p) throw new HecateError("not-built", `no ${system} provider is available`, { status: 501 });
-    const { desired, diagnostics } = p.compile(state);
-    if (hasErrors(diagnostics)) throw new HecateError("invalid", `${system} config does not compile`, { diagnostics });
-    return renderDesired(desired);
+    return renderConfig(this.resolve(await this.revisionOrHead(revision)), system, this.factory).text;
   }
-}
-
-/** Text of a compiled config: nginx gives text (or an object carrying it), Caddy gives JSON. */
-function renderDesired(desired: unknown): string {
-  if (typeof desired === "string") return desired.endsWith("\n") ? desired : desired + "\n";
-  if (desired && typeof desired === "object") {
-    for (const k of ["text", "config", "conf"]) {
-      const v = (desired as Record<string, unknown>)[k];
-      if (typeof v === "string") return v.endsWith("\n") ? v : v + "\n";
-    }
-  }
-  return JSON.stringify(desired, null, 2) + "\n";
 }
 
 /** Nothing desired, same settings: what a system held before Hecate's first apply. */

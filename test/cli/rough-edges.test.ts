@@ -1,0 +1,73 @@
+// Rough edges of the command line: render without a store, output into a closed pipe, eos-hecate's
+// own help, native modules that fail to load.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { publicRoute, sandbox, type Sandbox } from "./helpers.js";
+
+let sb: Sandbox;
+let conf: string;
+
+const STREAM = `apiVersion: hecate.io/v1
+kind: Stream
+metadata:
+  name: db
+spec:
+  listen: 15432
+  upstreams:
+    - address: 10.0.0.1:5432
+`;
+
+before(() => {
+  sb = sandbox();
+  conf = `${sb.dir}/conf`;
+  mkdirSync(conf);
+  writeFileSync(`${conf}/app.yaml`, publicRoute("app", "10.0.0.5:8080"));
+  writeFileSync(`${conf}/db.yaml`, STREAM);
+});
+after(() => sb?.cleanup());
+
+describe("render", () => {
+  it("renders a directory of YAML directly: no stored revision needed, nothing stored", async () => {
+    const c = await sb.hecate(["render", "caddy", conf]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.ok(JSON.parse(c.stdout).apps.http, c.stdout);
+    assert.ok(c.stdout.includes("10.0.0.5:8080"));
+    assert.ok(!existsSync(sb.store), "no store was created");
+  });
+
+  it("render nginx prints the stream file itself; -o json gives its structure", async () => {
+    const n = await sb.hecate(["render", "nginx", conf]);
+    assert.equal(n.code, 0, n.stderr);
+    assert.match(n.stdout, /^# Managed by Hecate/);
+    assert.match(n.stdout, /^\s*listen\s+15432;/m);
+    assert.match(n.stdout, /server 10\.0\.0\.1:5432/);
+    const j = await sb.hecate(["render", "nginx", conf, "-o", "json"]);
+    assert.equal(j.code, 0, j.stderr);
+    const parsed = JSON.parse(j.stdout);
+    assert.equal(parsed.file, n.stdout);
+    assert.deepEqual(parsed.streams.map((s: { name: string }) => s.name), ["db"]);
+  });
+
+  it("errors in the files are reported at file:line:col; PATHS and --revision exclude each other", async () => {
+    const bad = `${sb.dir}/bad`;
+    mkdirSync(bad);
+    writeFileSync(`${bad}/db.yaml`, STREAM.replace("listen: 15432", "listen: 99999"));
+    const r = await sb.hecate(["render", "nginx", bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: the desired state has errors \(1\)\n  .*\/bad\/db\.yaml:6:11: error: .*99999/);
+    const both = await sb.hecate(["render", "nginx", conf, "--revision", "head"]);
+    assert.equal(both.code, 2);
+    assert.ok(!existsSync(sb.store), "no store was created");
+  });
+
+  it("a stored revision renders as before (head, or any revision reference)", async () => {
+    const c = await sb.hecate(["create", "stream", "db", "--listen", "15433", "--upstream", "10.0.0.2:5432"]);
+    assert.equal(c.code, 0, c.stderr);
+    for (const ref of [[], ["-r", "head"], ["-r", "#1"]]) {
+      const n = await sb.hecate(["render", "nginx", ...ref]);
+      assert.equal(n.code, 0, n.stderr);
+      assert.match(n.stdout, /^\s*listen\s+15433;/m);
+    }
+  });
+});

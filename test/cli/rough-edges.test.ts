@@ -1,10 +1,13 @@
 // Rough edges of the command line: render without a store, output into a closed pipe, eos-hecate's
 // own help, native modules that fail to load.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { publicRoute, sandbox, type Sandbox } from "./helpers.js";
 
+const root = fileURLToPath(new URL("../..", import.meta.url));
 let sb: Sandbox;
 let conf: string;
 
@@ -68,6 +71,22 @@ describe("render", () => {
       const n = await sb.hecate(["render", "nginx", ...ref]);
       assert.equal(n.code, 0, n.stderr);
       assert.match(n.stdout, /^\s*listen\s+15433;/m);
+    }
+  });
+});
+
+describe("output into a closed pipe", () => {
+  it("`hecate ... | head -1` prints the first line and exits quietly, with the command's own exit code", () => {
+    for (const [args, code] of [["render caddy examples/", 0], ["validate test/fixtures/broken", 1]] as const) {
+      const r = spawnSync("bash", ["-c", `node bin/hecate.js ${args} | head -1; exit "\${PIPESTATUS[0]}"`], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, ...sb.env, HECATE_FROM_SOURCE: "1" } as NodeJS.ProcessEnv,
+        timeout: 60_000,
+      });
+      assert.equal(r.stdout.split("\n").length, 2, r.stdout);
+      assert.equal(r.stderr, "", `${args}: ${r.stderr}`);
+      assert.equal(r.status, code, args);
     }
   });
 });

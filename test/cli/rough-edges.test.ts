@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { dependencyError } from "../../src/cli/core/context.js";
 import { publicRoute, sandbox, type Sandbox } from "./helpers.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -88,5 +89,36 @@ describe("output into a closed pipe", () => {
       assert.equal(r.stderr, "", `${args}: ${r.stderr}`);
       assert.equal(r.status, code, args);
     }
+  });
+});
+
+describe("dependencies that do not load", () => {
+  it("a native addon built for another Node.js is named, with its error and the command that fixes it", () => {
+    const preload = `${sb.dir}/break-native.cjs`;
+    // What a Node.js upgrade without `npm rebuild` does to every native addon.
+    writeFileSync(
+      preload,
+      `require("module")._extensions[".node"] = (_m, file) => {
+        const e = new Error("The module '" + file + "'\\nwas compiled against a different Node.js version using\\nNODE_MODULE_VERSION 108. This version of Node.js requires\\nNODE_MODULE_VERSION 115.");
+        e.code = "ERR_DLOPEN_FAILED";
+        throw e;
+      };`,
+    );
+    const r = spawnSync(process.execPath, ["--require", preload, `${root}bin/hecate.js`, "list", "routes"], {
+      encoding: "utf8",
+      env: { ...process.env, ...sb.env, HECATE_FROM_SOURCE: "1" } as NodeJS.ProcessEnv,
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^error: the native module better-sqlite3 failed to load: The module '.*better_sqlite3\.node' was compiled against a different Node\.js version .*NODE_MODULE_VERSION 115; rebuild it for this Node\.js \(v[\d.]+\) with `npm rebuild better-sqlite3`, or reinstall with `npm ci`\n$/);
+    assert.doesNotMatch(r.stderr, /not built yet/);
+  });
+
+  it("a package that is not installed is named, with `npm ci` to fix it", async () => {
+    const err = await import("hecate-no-such-package" as string).catch((e: unknown) => e);
+    const e = dependencyError(err);
+    assert.equal(e?.code, "dependency-missing");
+    assert.match(e?.message ?? "", /^the npm package hecate-no-such-package is not installed \(Cannot find package 'hecate-no-such-package' imported from .*\); install the dependencies with `npm ci`$/);
+    assert.equal(dependencyError(new Error("something else")), undefined);
   });
 });

@@ -3,6 +3,7 @@ import { hasErrors } from "../../diag.js";
 import type { Plan } from "../../engine/types.js";
 import type { CommandDef } from "../core/define.js";
 import { commitSource, method, parseSystems, printPlan, sourceFrom, withScratch } from "./engine.js";
+import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const SOURCE_FLAGS = [
   { flags: "--git <url>", description: "take the desired state from this git repository" },
@@ -18,7 +19,7 @@ export const plan: CommandDef = {
   flags: [
     ...SOURCE_FLAGS,
     SYSTEM_FLAG,
-    { flags: "-r, --revision <rev>", description: "plan this stored revision instead of the head" },
+    { flags: "-r, --revision <rev>", description: `plan this stored revision (${REVISION_REF_HELP}) instead of the head` },
     { flags: "--out <file>", description: "save the plan for `hecate apply FILE` (records PATHS as a revision so the plan can name it)" },
     { flags: "--detailed-exitcode", description: "exit 0 when nothing would change, 2 when something would, 1 on error (also when the plan has errors)" },
   ],

@@ -41,7 +41,7 @@ export type {
   ProviderFactory,
 } from "./engine.js";
 export { renderPlan, renderDrift, planToJson, redact } from "./render-plan.js";
-export { renderConfig, resolveChecked, type RenderedConfig } from "./render-config.js";
+export { assertRenderable, renderConfig, resolveChecked, type RenderedConfig } from "./render-config.js";
 export { resolveRevision, REVISION_REF_HELP } from "./revision-ref.js";
 export { savePlan, loadPlan } from "./plan-file.js";
 export { loadSource, type LoadedSource } from "./source.js";

@@ -17,10 +17,15 @@ export interface RenderedConfig {
   structure: unknown;
 }
 
-export function renderConfig(state: ResolvedState, system: SystemName, factory: ProviderFactory = providersFor): RenderedConfig {
+/** Refuses a system whose compiler is not built yet: callers check before loading anything. */
+export function assertRenderable(system: SystemName): void {
   if (NOT_BUILT.includes(system)) {
     throw new HecateError("not-built", `the ${system} compiler and provider are not built yet, so there is nothing to render for ${system}`, { status: 501 });
   }
+}
+
+export function renderConfig(state: ResolvedState, system: SystemName, factory: ProviderFactory = providersFor): RenderedConfig {
+  assertRenderable(system);
   const built = factory(state, { systems: [system], all: true });
   const p = (Array.isArray(built) ? built : built.providers).find((x) => x.system === system);
   if (!p) throw new HecateError("not-built", `no ${system} provider is available`, { status: 501 });

@@ -18,13 +18,10 @@ export const render: CommandDef = {
     const source = sourceFrom(paths as string[] | undefined, opts);
     if (source && opts.revision !== undefined) throw new UsageError("give either PATHS (or --git) or --revision, not both");
     const m = await ctx.engineModule();
+    m.assertRenderable(system as SystemName);
     // Files are rendered as they are: loaded, resolved and compiled, nothing stored.
-    let state;
-    if (source) state = m.resolveChecked(await m.loadSource(source));
-    else {
-      const rev = await revisionOf(await ctx.store(), String(opts.revision ?? "head"));
-      state = m.resolveChecked({ docs: rev.resources }, `revision #${rev.seq}`);
-    }
+    const rev = source ? undefined : await revisionOf(await ctx.store(), String(opts.revision ?? "head"));
+    const state = rev ? m.resolveChecked({ docs: rev.resources }, `revision #${rev.seq}`) : m.resolveChecked(await m.loadSource(source!));
     const r = m.renderConfig(state, system as SystemName);
     if (ctx.output === "json") ctx.json(r.structure);
     else ctx.out(r.text);

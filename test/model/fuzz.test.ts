@@ -1,7 +1,9 @@
 // Hostile and mangled YAML through the loader and the model: every input ends as diagnostics with
 // a position, never an exception, and quickly. Cases come from a seeded PRNG so a failure
-// reproduces: the message names the seed and case; rerun with HECATE_FUZZ_SEED=<seed>.
+// reproduces: the message names the seed and case; rerun with HECATE_FUZZ_SEED=<seed>. The cases
+// run in a worker thread, so a case that never returns is stopped and named instead of hanging.
 import { test } from "node:test";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +14,8 @@ const SEED = Number(process.env.HECATE_FUZZ_SEED ?? 20261201);
 const MUTATED_CASES = 400;
 /** Longest one case may take: a parser that goes quadratic on some input counts as a hang. */
 const CASE_BUDGET_MS = 2000;
+/** A case still running after this long is stuck: the worker is stopped. */
+const CASE_HANG_MS = 10_000;
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 function prng(seed: number): () => number {
@@ -82,39 +86,88 @@ function hostile(rnd: () => number): [string, string][] {
   ];
 }
 
-function check(name: string, text: string): void {
+/** Why the case fails (an exception, no position, too slow), or undefined. */
+function check(name: string, text: string): string | undefined {
   const started = Date.now();
   try {
     const loaded = parseYamlText(text, "fuzz.yaml");
     for (const d of loaded.diagnostics) {
-      assert.ok(d.pos && d.pos.file === "fuzz.yaml" && d.pos.line >= 1 && d.pos.col >= 1, `${name}: no position for ${formatDiagnostic(d)}`);
+      if (!(d.pos && d.pos.file === "fuzz.yaml" && d.pos.line >= 1 && d.pos.col >= 1)) return `${name}: no position for ${formatDiagnostic(d)}`;
     }
     resolveState(loaded.docs).diagnostics.map(formatDiagnostic);
   } catch (err) {
-    assert.fail(`${name} (HECATE_FUZZ_SEED=${SEED}) threw ${(err as Error).stack ?? err}\ninput: ${JSON.stringify(text.slice(0, 400))}`);
+    return `${name} threw ${(err as Error).stack ?? err}\ninput: ${JSON.stringify(text.slice(0, 400))}`;
   }
   const took = Date.now() - started;
-  assert.ok(took < CASE_BUDGET_MS, `${name} (HECATE_FUZZ_SEED=${SEED}) took ${took} ms`);
+  return took < CASE_BUDGET_MS ? undefined : `${name} took ${took} ms`;
 }
 
-test("hostile YAML (alias bombs, unresolved aliases, deep nesting, huge scalars, binary) gives diagnostics", { timeout: 30_000 }, () => {
-  for (const [name, text] of hostile(prng(SEED))) check(name, text);
-});
+type Suite = "hostile" | "mutated";
 
-test("alias and nesting problems are reported where they are, with a message that says what is wrong", () => {
-  const b = parseYamlText(bomb(9, 9), "b.yaml").diagnostics.map(formatDiagnostic);
-  assert.deepEqual(b, ["b.yaml:2:10: error: YAML: aliases expand to more than 100 copies (an alias bomb?); write the values out or use fewer aliases"]);
-  const u = parseYamlText(HEADER + "  hosts: *nowhere\n", "u.yaml").diagnostics.map(formatDiagnostic);
-  assert.deepEqual(u, ["u.yaml:6:10: error: YAML: alias *nowhere has no anchor &nowhere before it"]);
-  const deep = parseYamlText("a: " + "[".repeat(20_000) + "]".repeat(20_000), "d.yaml").diagnostics.map(formatDiagnostic);
-  assert.match(deep[0] ?? "", /^d\.yaml:1:\d+: error: YAML: nested too deeply to read; flatten the structure$/);
-});
-
-test(`${MUTATED_CASES} random mutations of examples/ give diagnostics, never an exception`, { timeout: 60_000 }, () => {
+/** The cases of one suite, generated from the seed. */
+function* cases(suite: Suite): Generator<[string, string]> {
   const rnd = prng(SEED);
+  if (suite === "hostile") return yield* hostile(rnd);
   const files = yamlFiles("examples").sort().map((f) => [f, readFileSync(f, "utf8")] as const);
   for (let i = 0; i < MUTATED_CASES; i++) {
     const [file, text] = files[i % files.length]!;
-    check(`case ${i} (${file})`, mutate(text, rnd));
+    yield [`case ${i} (${file})`, mutate(text, rnd)];
   }
-});
+}
+
+type Report = { started: string } | { failure: string } | { done: true };
+
+/** Runs a suite in a worker; resolves with every failure, a stuck case included. */
+function runSuite(suite: Suite): Promise<string[]> {
+  // The worker loads this file again through tsx, which a plain worker would not know.
+  const boot = `(async () => { const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(import.meta.url)}); })()`;
+  const worker = new Worker(boot, { eval: true, workerData: { suite } });
+  const failures: string[] = [];
+  return new Promise((resolve, reject) => {
+    let current = "(starting)";
+    let timer: NodeJS.Timeout | undefined;
+    const watch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        failures.push(`${current} (HECATE_FUZZ_SEED=${SEED}) did not finish within ${CASE_HANG_MS} ms`);
+        void worker.terminate().then(() => resolve(failures));
+      }, CASE_HANG_MS);
+    };
+    watch();
+    worker.on("message", (m: Report) => {
+      if ("started" in m) (current = m.started), watch();
+      else if ("failure" in m) failures.push(`${m.failure} (HECATE_FUZZ_SEED=${SEED})`);
+      else {
+        clearTimeout(timer);
+        void worker.terminate().then(() => resolve(failures));
+      }
+    });
+    worker.on("error", (e) => (clearTimeout(timer), reject(e)));
+  });
+}
+
+if (!isMainThread) {
+  for (const [name, text] of cases((workerData as { suite: Suite }).suite)) {
+    parentPort!.postMessage({ started: name } satisfies Report);
+    const failure = check(name, text);
+    if (failure) parentPort!.postMessage({ failure } satisfies Report);
+  }
+  parentPort!.postMessage({ done: true } satisfies Report);
+} else {
+  test("hostile YAML (alias bombs, unresolved aliases, deep nesting, huge scalars, binary) gives diagnostics", { timeout: 60_000 }, async () => {
+    assert.deepEqual(await runSuite("hostile"), []);
+  });
+
+  test("alias and nesting problems are reported where they are, with a message that says what is wrong", () => {
+    const b = parseYamlText(bomb(9, 9), "b.yaml").diagnostics.map(formatDiagnostic);
+    assert.deepEqual(b, ["b.yaml:2:10: error: YAML: aliases expand to more than 100 copies (an alias bomb?); write the values out or use fewer aliases"]);
+    const u = parseYamlText(HEADER + "  hosts: *nowhere\n", "u.yaml").diagnostics.map(formatDiagnostic);
+    assert.deepEqual(u, ["u.yaml:6:10: error: YAML: alias *nowhere has no anchor &nowhere before it"]);
+    const deep = parseYamlText("a: " + "[".repeat(20_000) + "]".repeat(20_000), "d.yaml").diagnostics.map(formatDiagnostic);
+    assert.match(deep[0] ?? "", /^d\.yaml:1:\d+: error: YAML: nested too deeply to read; flatten the structure$/);
+  });
+
+  test(`${MUTATED_CASES} random mutations of examples/ give diagnostics, never an exception`, { timeout: 60_000 }, async () => {
+    assert.deepEqual(await runSuite("mutated"), []);
+  });
+}

@@ -1,6 +1,7 @@
 // `eos-hecate <verb> hecate <noun> ...`: the eos framework's word order (seeds 000/001), mapped
 // onto `hecate <verb> <noun> ...` so both front doors run exactly the same commands.
 import { UsageError } from "../diag.js";
+import { EOS_NAME } from "./core/define.js";
 import { reportError } from "./core/errors.js";
 import { processIo, type Io } from "./core/io.js";
 import { isEntry } from "./main.js";
@@ -63,7 +64,7 @@ export async function runEos(argv: string[], io: Partial<Io> = {}): Promise<numb
     const full = { ...processIo(), ...io };
     return reportError(err, full, { json: false, color: false });
   }
-  return run(translated, io);
+  return run(translated, io, EOS_NAME);
 }
 
 if (isEntry(import.meta.url, "eos-hecate")) {

@@ -1,6 +1,6 @@
 // The command tree: global flags, verb-first commands, and the nouns under create/list/read/update/delete.
 import { Command, Option } from "commander";
-import { addExamples, register, type CommandDef, type RunState } from "./core/define.js";
+import { addExamples, EOS_NAME, eosCommandUsage, register, type CommandDef, type RunState } from "./core/define.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { diff } from "./commands/diff.js";
@@ -47,6 +47,11 @@ export function buildProgram(state: RunState, name = "hecate"): Command {
       outputError: (s, write) => write(s.replace(/^error: /, "error: ")),
     })
     .addHelpCommand(false);
+  if (name === EOS_NAME) {
+    // Set before the commands are added: commander copies help settings to each subcommand.
+    program.usage("<verb> hecate [<noun>] [args] [options]").configureHelp({ commandUsage: eosCommandUsage });
+    program.addHelpText("after", "\nEvery command here is also `hecate <verb> [<noun>] ...`; `eos-hecate <verb> hecate <noun>` runs exactly that.\n");
+  }
   addExamples(program, [
     "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --auth-policy staff",
     "hecate validate config/ && hecate plan config/ && hecate apply config/",

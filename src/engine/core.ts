@@ -10,6 +10,7 @@ import type { Provider, ProviderContext, SecretResolver, SystemName } from "../p
 import { createSecretResolver } from "../store/secrets.js";
 import type { Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
+import { resolveRevision } from "./revision-ref.js";
 import { errorText, withTimeout } from "./transaction.js";
 
 /** Builds the providers for a desired state; the default is providersFor (the registry). */
@@ -44,7 +45,7 @@ export class Core {
   readonly actor: string;
   readonly holder: string;
   readonly timeoutMs: number;
-  private readonly factory: ProviderFactory;
+  readonly factory: ProviderFactory;
   private readonly secretsOpt: EngineOptions["secrets"];
   private readonly states = new Map<string, ResolvedState>();
 
@@ -57,15 +58,8 @@ export class Core {
     this.timeoutMs = opts.stepTimeoutMs ?? 120_000;
   }
 
-  async revisionOrHead(ref?: string): Promise<Revision> {
-    if (ref) {
-      const r = ref === "head" || ref === "HEAD" ? await this.store.head() : ref === "applied" ? await this.store.lastApplied() : await this.store.getRevision(ref);
-      if (!r) throw new HecateError("unknown-revision", `no revision ${ref} (see \`hecate history\`)`, { status: 404 });
-      return r;
-    }
-    const h = await this.store.head();
-    if (!h) throw new HecateError("no-revision", "nothing committed yet: give the desired state first (e.g. `hecate apply DIR`)", { status: 404 });
-    return h;
+  revisionOrHead(ref?: string): Promise<Revision> {
+    return resolveRevision(this.store, ref ?? "head");
   }
 
   /** The resolved state of a target; throws "invalid" with the diagnostics when it does not resolve. */

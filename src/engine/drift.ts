@@ -30,7 +30,7 @@ export async function drift(core: Core, opts: { systems?: SystemName[]; exclude?
   );
   const order = REGISTRY.map((d) => d.system);
   systems.sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
-  return { revision: applied.hash, systems, drifted: systems.some((s) => s.changes.length > 0 || s.error !== undefined) };
+  return { revision: applied.hash, systems, drifted: systems.some((s) => s.changes.length > 0) };
 }
 
 export async function reconcile(core: Core, opts: ApplyOptions = {}): Promise<ApplyResult> {

@@ -3,13 +3,13 @@
 // backup and restore, render.
 import { HecateError, hasErrors } from "../diag.js";
 import type { Resource } from "../model/schema.js";
-import { descriptorOf } from "../providers/registry.js";
 import type { SystemName } from "../providers/provider.js";
 import type { Revision } from "../store/store.js";
 import { apply, recover, recoverIfFree } from "./apply.js";
 import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
 import { drift, reconcile } from "./drift.js";
+import { assertRenderable, renderConfig } from "./render-config.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
 import { prepare, targetFor, type PlanOptions } from "./plan.js";
 import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";
@@ -116,21 +116,10 @@ export class Engine {
     }
   }
 
-  /** The compiled desired config of one system for a revision (default head) or resources, as its own text. */
-  async render(system: SystemName, revision?: string | { resources: Resource[] }): Promise<string> {
-    const d = descriptorOf(system);
-    if (!d) throw new HecateError("unknown-system", `no system "${system}"`, { status: 404 });
-    if (!d.create || !d.render) {
-      throw new HecateError("not-built", `the ${system} compiler and provider are not built yet, so there is nothing to render for ${system}`, { status: 501 });
-    }
-    const target = typeof revision === "object" ? await targetFor(this.core, revision) : targetOf(await this.core.revisionOrHead(revision));
-    const state = this.core.resolve(target);
-    const p = this.core.providers(state, { systems: [system], all: true }).providers.get(system);
-    if (!p) throw new HecateError("not-built", `no ${system} provider is available`, { status: 501 });
-    const { desired, diagnostics } = p.compile(state);
-    if (hasErrors(diagnostics)) throw new HecateError("invalid", `${system} config does not compile`, { diagnostics });
-    const text = d.render(desired);
-    return text.endsWith("\n") ? text : text + "\n";
+  /** The compiled desired config of one system for a revision (default head), as its own text. */
+  async render(system: SystemName, revision?: string): Promise<string> {
+    assertRenderable(system);
+    return renderConfig(this.core.resolve(targetOf(await this.core.revisionOrHead(revision))), system, this.core.factory).text;
   }
 }
 

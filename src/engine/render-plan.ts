@@ -2,7 +2,7 @@
 import { fieldChanges } from "../providers/differ.js";
 import type { Change } from "../providers/provider.js";
 import { isSecretMarker, looksSecret, SECRET_FIELD } from "../secret.js";
-import type { Plan } from "./types.js";
+import type { DriftReport, Plan } from "./types.js";
 
 export const SENSITIVE = "(sensitive)";
 
@@ -66,6 +66,43 @@ export function renderPlan(plan: Plan, opts: { color: boolean }): string {
   const s = plan.summary;
   out.push("", `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`);
   return out.join("\n") + "\n";
+}
+
+/**
+ * What reality did, per change of a drift report: a drift change is what reconcile would do, so
+ * "create" means someone deleted the object, "delete" that someone added it, "update" that they
+ * edited it (each field as applied and as it is now).
+ */
+const DRIFT = {
+  create: { did: "deleted outside Hecate", undo: "create it again" },
+  update: { did: "edited outside Hecate", undo: "change it back" },
+  delete: { did: "added outside Hecate", undo: "delete it" },
+} as const;
+
+function driftLines(c: Change, color: boolean): string[] {
+  const paint = (s: string) => (color ? `${COLOR[c.action]}${s}${RESET}` : s);
+  const from = c.resource ? ` (${c.resource})` : "";
+  const lines = [`  ${paint(`${c.kind} ${c.id}`)}${from} ${DRIFT[c.action].did}; reconcile would ${DRIFT[c.action].undo}`];
+  if (c.action === "update") {
+    // Drift diffs reality (before) towards the applied revision (after).
+    const fields = c.fields ?? fieldChanges(c.before, c.after);
+    for (const f of fields) lines.push(`      ${f.path}: applied ${show(f.after, f.path)}, now ${show(f.before, f.path)}`);
+  }
+  return lines;
+}
+
+/** The human drift report: per system in sync, unreadable, or each change made outside Hecate. */
+export function renderDrift(report: DriftReport, opts: { color: boolean }): string {
+  const out: string[] = [];
+  for (const s of report.systems) {
+    if (s.error) out.push(`${s.system}: unknown, it could not be read`);
+    else if (!s.changes.length) out.push(`${s.system}: in sync`);
+    else {
+      out.push(`${s.system}: ${s.changes.length} change${s.changes.length === 1 ? "" : "s"} made outside Hecate`);
+      for (const c of s.changes) out.push(...driftLines(c, opts.color));
+    }
+  }
+  return out.join("\n") + (out.length ? "\n" : "");
 }
 
 /** The machine form: the whole plan as JSON, secrets redacted in changes and actual state. */

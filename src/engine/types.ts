@@ -50,8 +50,9 @@ export interface ApplyResult {
 export interface DriftReport {
   /** Revision compared against (the last applied one). */
   revision?: string;
-  /** Unmanaged edits per system: changes that would put reality back. */
+  /** Unmanaged edits per system: changes that would put reality back (error: the system could not be read). */
   systems: { system: SystemName; changes: Change[]; error?: string }[];
+  /** Some system has changes; an unreadable system is an error, never drift. */
   drifted: boolean;
 }
 

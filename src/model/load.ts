@@ -2,7 +2,7 @@
 // every later diagnostic can point at the exact key or value an operator wrote.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourcePos } from "../diag.js";
 import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
 
@@ -97,7 +97,12 @@ export function parseYamlText(text: string, file: string): LoadResult {
     if (doc.errors.length > 0) return;
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return; // empty document
     nonEmpty++;
-    const located = makeLocated(doc, docIndex, file, at);
+    const value = toJs(doc, at);
+    if ("error" in value) {
+      diagnostics.push(value.error);
+      return;
+    }
+    const located = makeLocated(doc, value.js, docIndex, file, at);
     const header = checkHeader(located.resource, (path) => located.pos(path));
     if (header) {
       diagnostics.push(header);
@@ -116,10 +121,44 @@ function yamlMessage(message: string, code: string): string {
   const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
   if (code === "TAB_AS_INDENT") return `${first} (indent with spaces)`;
   if (code === "DUPLICATE_KEY") return `${first} (a key may appear only once in a mapping)`;
+  if (code === "RESOURCE_EXHAUSTION") return "YAML: nested too deeply to read; flatten the structure";
   return `YAML syntax: ${first}`;
 }
 
-function makeLocated(doc: Document.Parsed, docIndex: number, file: string, at: (o: number) => SourcePos): Located {
+/** Most aliases one document may expand: enough for any real config, far too few for a "billion laughs" bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain data. yaml throws for aliases (an anchor used before it is set, or so many
+ * that expanding them would exhaust memory); that is the operator's input, so it becomes a
+ * diagnostic at the alias, never an internal error.
+ */
+function toJs(doc: Document.Parsed, at: (o: number) => SourcePos): { js: unknown } | { error: Diagnostic } {
+  try {
+    return { js: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? null };
+  } catch (err) {
+    const aliases: Alias[] = [];
+    const anchors = new Set<string>();
+    let unresolved: Alias | undefined;
+    visit(doc, {
+      Node(_key, node) {
+        if (isAlias(node)) {
+          aliases.push(node);
+          if (!unresolved && !anchors.has(node.source)) unresolved = node;
+        } else if (node.anchor) anchors.add(node.anchor);
+      },
+    });
+    const message = (err as Error).message ?? String(err);
+    const [node, text] = unresolved
+      ? [unresolved, `YAML: alias *${unresolved.source} has no anchor &${unresolved.source} before it`]
+      : /alias count/i.test(message)
+        ? [aliases[0], `YAML: aliases expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?); write the values out or use fewer aliases`]
+        : [aliases[0], `YAML: ${message.split("\n")[0]}`];
+    return { error: { severity: "error", code: "yaml", message: text, pos: at(node?.range?.[0] ?? doc.range[0]) } };
+  }
+}
+
+function makeLocated(doc: Document.Parsed, js: unknown, docIndex: number, file: string, at: (o: number) => SourcePos): Located {
   const root = doc.contents as Node | null;
   const start = (n: Node | null | undefined): number | undefined => n?.range?.[0];
   /** Walks the path; returns the deepest node found and, for the last step, its key node. */
@@ -146,7 +185,7 @@ function makeLocated(doc: Document.Parsed, docIndex: number, file: string, at: (
   };
   const docStart = start(root) ?? doc.range[0];
   return {
-    resource: (doc.toJS({ maxAliasCount: 100 }) ?? null) as Resource,
+    resource: js as Resource,
     file,
     docIndex,
     pos(path) {

@@ -193,3 +193,16 @@ test("wildcards: exact hosts win; a partial exact route next to a wildcard warns
   assert.equal(w.length, 1);
   assert.match(w[0]!.message, /b\.example\.com is served by route "api" only on \/api; its other paths fall through to wildcard route "wild"/);
 });
+
+test("a stream whose only upstreams are backups, or a backup under hash balancing, is refused at the field", () => {
+  const { docs } = parseYamlText(
+    "apiVersion: hecate.io/v1\nkind: Stream\nmetadata:\n  name: db\nspec:\n  listen: 5432\n  upstreams:\n    - address: 10.0.0.1:5432\n      backup: true\n" +
+      "---\napiVersion: hecate.io/v1\nkind: Stream\nmetadata:\n  name: h\nspec:\n  listen: 5433\n  balancing: hash\n  upstreams:\n    - address: 10.0.0.1:5433\n    - address: 10.0.0.2:5433\n      backup: true\n",
+    "s.yaml",
+  );
+  const found = resolveState(docs).diagnostics.filter((d) => d.code === "stream-backup").map(formatDiagnostic);
+  assert.deepEqual(found, [
+    "s.yaml:8:5: error: spec.upstreams: every upstream is a backup; at least one must be a primary (remove \"backup: true\" from one)",
+    "s.yaml:21:15: error: spec.upstreams[1].backup: nginx does not allow backup servers with hash balancing; use another spec.balancing or drop the backup",
+  ]);
+});

@@ -1,11 +1,10 @@
 // plan/apply/drift/rollback/render through the CLI against a real Caddy and a real upstream.
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
-import { freePorts } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { caddySettingsYaml, sandbox, type Sandbox } from "./helpers.js";
+import { caddyConf, publicRoute, sandbox, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
 let caddy: Caddy;
@@ -17,26 +16,9 @@ before(async () => {
   sb = sandbox();
   caddy = await startCaddy();
   up = await startUpstream("app-backend");
-  let httpsPort: number;
-  [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
   conf = `${sb.dir}/conf`;
-  mkdirSync(conf);
-  writeFileSync(`${conf}/settings.yaml`, caddySettingsYaml(caddy.admin, { httpPort, httpsPort }));
-  writeFileSync(
-    `${conf}/app.yaml`,
-    `apiVersion: hecate.io/v1
-kind: Route
-metadata:
-  name: app
-spec:
-  hosts: [app.test]
-  upstreams:
-    - address: ${up.address}
-  public: true
-  tls:
-    mode: "off"
-`,
-  );
+  httpPort = await caddyConf(conf, caddy.admin);
+  writeFileSync(`${conf}/app.yaml`, publicRoute("app", up.address));
 });
 after(async () => {
   await caddy?.stop();

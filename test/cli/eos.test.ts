@@ -55,6 +55,22 @@ describe("eos-hecate", () => {
     assert.match(h1, /create route app/);
   });
 
+  it("--help speaks eos-hecate: its name, its word order, its examples; hecate --help is unchanged", async () => {
+    const top = await sb.eos(["--help"]);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /^Usage: eos-hecate <verb> hecate \[<noun>\] \[args\] \[options\]\n/);
+    assert.match(top.stdout, /\$ eos-hecate create hecate route app --host/);
+    assert.doesNotMatch(top.stdout, /Usage: hecate|\$ hecate /);
+    const sub = await sb.eos(["create", "hecate", "route", "--help"]);
+    assert.match(sub.stdout, /^Usage: eos-hecate create hecate route \[options\] \[name\]\n/);
+    assert.match(sub.stdout, /\$ eos-hecate create hecate route api -f route-api\.yaml --dry-run/);
+    const verb = await sb.eos(["validate", "hecate", "--help"]);
+    assert.match(verb.stdout, /^Usage: eos-hecate validate hecate \[options\] \[paths\.\.\.\]\n/);
+    const own = await sb.hecate(["create", "route", "--help"]);
+    assert.match(own.stdout, /^Usage: hecate create route \[options\] \[name\]\n/);
+    assert.match(own.stdout, /\$ hecate create route api -f route-api\.yaml --dry-run/);
+  });
+
   it("maps the eos word order, keeping global flags in front", () => {
     assert.deepEqual(eosToHecate(["create", "hecate", "route", "a", "--public"]), ["create", "route", "a", "--public"]);
     assert.deepEqual(eosToHecate(["--store", "/tmp/s.db", "list", "hecate", "routes"]), ["--store", "/tmp/s.db", "list", "routes"]);

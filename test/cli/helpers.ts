@@ -1,7 +1,8 @@
 // Runs the CLI in-process against a throwaway store, capturing what a user would see.
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { tempDir } from "../helpers/proc.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { freePorts, tempDir } from "../helpers/proc.js";
 import { run } from "../../src/cli/run.js";
 import { runEos } from "../../src/cli/eos.js";
 
@@ -74,4 +75,28 @@ spec:
     httpPort: ${ports.httpPort}
     httpsPort: ${ports.httpsPort}
 ${extra}`;
+}
+
+/** A desired-state directory `dir` holding Settings that point Hecate at one Caddy; returns its HTTP port. */
+export async function caddyConf(dir: string, admin: string): Promise<number> {
+  const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/settings.yaml`, caddySettingsYaml(admin, { httpPort, httpsPort }));
+  return httpPort;
+}
+
+/** A public plain-HTTP route `name` serving `name`.test from `upstream`. */
+export function publicRoute(name: string, upstream: string): string {
+  return `apiVersion: hecate.io/v1
+kind: Route
+metadata:
+  name: ${name}
+spec:
+  hosts: [${name}.test]
+  upstreams:
+    - address: ${upstream}
+  public: true
+  tls:
+    mode: "off"
+`;
 }

@@ -77,6 +77,24 @@ describe("validate", () => {
     assert.match(missing.stdout, /no such file or directory/);
   });
 
+  it("an alias bomb or an unresolved alias is an error at file:line:col; the other files are still checked", async () => {
+    const dir = `${sb.dir}/hostile`;
+    mkdirSync(dir);
+    const lol = ["l0: &l0 [lol, lol, lol]", ...Array.from({ length: 9 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(", ")}]`)];
+    writeFileSync(`${dir}/a-bomb.yaml`, lol.join("\n") + "\n");
+    writeFileSync(`${dir}/b-alias.yaml`, GOOD.replace("name: ok", "name: *nowhere"));
+    writeFileSync(`${dir}/c-ok.yaml`, GOOD);
+    for (const args of [[dir], [`${dir}/a-bomb.yaml`, `${dir}/c-ok.yaml`]]) {
+      const r = await sb.hecate(["validate", ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, "");
+      assert.match(r.stdout, new RegExp(`^${dir}/a-bomb\\.yaml:2:\\d+: error: YAML: aliases expand to more than 100 copies`, "m"));
+      assert.match(r.stdout, /^invalid: 1 resource in 1 file: /m, "c-ok.yaml was still loaded");
+    }
+    const r = await sb.hecate(["validate", dir]);
+    assert.match(r.stdout, new RegExp(`^${dir}/b-alias\\.yaml:4:9: error: YAML: alias \\*nowhere has no anchor &nowhere before it$`, "m"));
+  });
+
   it("schema prints JSON Schema (and --out writes it); presets lists presets", async () => {
     const s = await sb.hecate(["schema"]);
     assert.equal(s.code, 0);

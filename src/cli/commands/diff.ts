@@ -1,11 +1,12 @@
 // `hecate diff REV1 [REV2]`: exactly what changed between two revisions, per resource.
 import type { CommandDef } from "../core/define.js";
 import { colorDiff, resourceDiff, revisionOf } from "../core/state.js";
+import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const diff: CommandDef = {
   name: "diff",
   args: ["<from>", "[to]"],
-  summary: "unified diff of the canonical YAML of two revisions (default to: head)",
+  summary: `unified diff of the canonical YAML of two revisions (${REVISION_REF_HELP}; default to: head)`,
   examples: ["hecate diff 3 4", "hecate diff applied head", "hecate diff 1f2e3d4c"],
   async run(ctx, [from, to]) {
     const store = await ctx.store();

@@ -1,9 +1,10 @@
 // `hecate plan [PATHS...]`: what apply would change in each system, without changing anything.
+import { hasErrors } from "../../diag.js";
 import type { Plan } from "../../engine/types.js";
-import type { Resource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
 import { method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { TIMEOUT, useTimeout } from "./shared-flags.js";
+import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const SOURCE_FLAGS = [
   { flags: "--git <url>", description: "take the desired state from this git repository" },
@@ -20,9 +21,9 @@ export const plan: CommandDef = {
     ...SOURCE_FLAGS,
     SYSTEM_FLAG,
     TIMEOUT,
-    { flags: "-r, --revision <rev>", description: "plan this stored revision instead of the head" },
+    { flags: "-r, --revision <rev>", description: `plan this stored revision (${REVISION_REF_HELP}) instead of the head` },
     { flags: "--out <file>", description: "save the plan for `hecate apply FILE` (records PATHS as a revision so the plan can name it)" },
-    { flags: "--detailed-exitcode", description: "exit 0 when nothing would change, 2 when something would, 1 on error" },
+    { flags: "--detailed-exitcode", description: "exit 0 when nothing would change, 2 when something would, 1 on error (also when the plan has errors)" },
   ],
   examples: ["hecate plan", "hecate plan config/ --out release.plan", "hecate plan --git https://git.example.com/ops/proxy.git --ref main -o json"],
   async run(ctx, [paths], opts) {
@@ -32,10 +33,13 @@ export const plan: CommandDef = {
     const engine = await ctx.engine();
     // PATHS are planned as they are; only --out stores them, so the saved plan can name a revision.
     const desired = source ? await method(engine, "load")(source) : undefined;
-    let target: { resources: Resource[] } | { revision: string } | object = opts.revision ? { revision: String(opts.revision) } : {};
-    if (desired) target = opts.out ? { revision: (await method(engine, "commit")(desired.resources, { author: ctx.author, ...desired.commit })).revision.hash } : { resources: desired.resources };
+    const target = desired ? { resources: desired.resources } : opts.revision ? { revision: String(opts.revision) } : {};
     const p: Plan = await method(engine, "plan")({ ...target, ...(systems ? { systems } : {}) });
     await printPlan(ctx, p);
+    // A plan with errors (a system not built, a compile error) cannot be applied: not a success, not saved.
+    if (hasErrors(p.diagnostics)) return 1;
+    // The revision's hash is the content's: stored now, it is the one the plan names.
+    if (desired && opts.out) await method(engine, "commit")(desired.resources, { author: ctx.author, ...desired.commit });
     if (opts.out) {
       await (await ctx.engineModule()).savePlan(p, String(opts.out));
       ctx.say(`saved plan to ${opts.out}; apply it with: hecate apply ${opts.out}`);

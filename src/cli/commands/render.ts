@@ -1,18 +1,29 @@
-// `hecate render SYSTEM`: the native config Hecate would send to one system, for review.
+// `hecate render SYSTEM [PATHS...]`: the native config Hecate would send to one system, for review.
 import { UsageError } from "../../diag.js";
 import type { SystemName } from "../../providers/provider.js";
 import type { CommandDef } from "../core/define.js";
-import { method, SYSTEMS } from "./engine.js";
+import { revisionOf } from "../core/state.js";
+import { SYSTEMS, sourceFrom } from "./engine.js";
+import { SOURCE_FLAGS } from "./plan.js";
+import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const render: CommandDef = {
   name: "render",
-  args: ["<system>"],
-  summary: "print the native config for caddy, nginx, authentik or dns (head revision unless --revision)",
-  flags: [{ flags: "-r, --revision <rev>", description: "render this revision instead of the head" }],
-  examples: ["hecate render caddy", "hecate render nginx --revision 3", "hecate render caddy | jq '.apps.http'"],
-  async run(ctx, [system], opts) {
+  args: ["<system>", "[paths...]"],
+  summary: "print the native config for caddy, nginx, authentik or dns (of PATHS, --git, or a stored revision; default head)",
+  flags: [{ flags: "-r, --revision <rev>", description: `render this stored revision (${REVISION_REF_HELP}) instead of the head` }, ...SOURCE_FLAGS],
+  examples: ["hecate render caddy config/", "hecate render nginx --revision applied", "hecate render caddy | jq '.apps.http'", "hecate render nginx -o json"],
+  async run(ctx, [system, paths], opts) {
     if (!SYSTEMS.includes(system as SystemName)) throw new UsageError(`unknown system "${system}": expected one of ${SYSTEMS.join(", ")}`);
-    const text = await method(await ctx.engine(), "render")(system as SystemName, opts.revision as string | undefined);
-    ctx.out(text);
+    const source = sourceFrom(paths as string[] | undefined, opts);
+    if (source && opts.revision !== undefined) throw new UsageError("give either PATHS (or --git) or --revision, not both");
+    const m = await ctx.engineModule();
+    m.assertRenderable(system as SystemName);
+    // Files are rendered as they are: loaded, resolved and compiled, nothing stored.
+    const rev = source ? undefined : await revisionOf(await ctx.store(), String(opts.revision ?? "head"));
+    const state = rev ? m.resolveChecked({ docs: rev.resources }, `revision #${rev.seq}`) : m.resolveChecked(await m.loadSource(source!));
+    const r = m.renderConfig(state, system as SystemName);
+    if (ctx.output === "json") ctx.json(r.structure);
+    else ctx.out(r.text);
   },
 };

@@ -5,11 +5,12 @@ import { resourceDiff, revisionOf, colorDiff } from "../core/state.js";
 import { APPLY_FLAGS, applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
 import { method, printPlan } from "./engine.js";
 import { DRY_RUN, MESSAGE } from "./shared-flags.js";
+import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const rollback: CommandDef = {
   name: "rollback",
   summary: "go back to an earlier revision: stores it as a new revision and applies it",
-  flags: [{ flags: "--to <revision>", description: "revision to go back to (#seq, seq, hash prefix)" }, ...APPLY_FLAGS, MESSAGE, DRY_RUN],
+  flags: [{ flags: "--to <revision>", description: `revision to go back to (${REVISION_REF_HELP})` }, ...APPLY_FLAGS, MESSAGE, DRY_RUN],
   examples: ["hecate rollback --to 3 --dry-run", "hecate rollback --to 3 --yes", "hecate rollback --to 1f2e3d4c -m 'bad upstream in #7'"],
   async run(ctx, _args, opts) {
     if (opts.to === undefined) throw new UsageError("rollback needs --to REVISION (see `hecate history`)");

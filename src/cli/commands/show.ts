@@ -2,11 +2,12 @@
 import type { CommandDef } from "../core/define.js";
 import { revisionOf } from "../core/state.js";
 import { sourceOf } from "./history.js";
+import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const show: CommandDef = {
   name: "show",
   args: ["[revision]"],
-  summary: "show a revision (#seq, seq, hash prefix, head or applied; default head) and its YAML",
+  summary: `show a revision (${REVISION_REF_HELP}; default head) and its YAML`,
   examples: ["hecate show 3", "hecate show 1f2e3d4c", "hecate show head -o json"],
   async run(ctx, [ref]) {
     const rev = await revisionOf(await ctx.store(), String(ref ?? "head"));

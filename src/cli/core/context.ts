@@ -79,7 +79,9 @@ export class Context {
 
   store(): Promise<Store> {
     this.storeP ??= importPart(() => import("../../store/index.js"), "store (src/store/index.ts)").then((m) =>
-      m.openStore({ ...(this.storePath ? { path: this.storePath } : {}), env: this.io.env as NodeJS.ProcessEnv }),
+      m.openStore({ ...(this.storePath ? { path: this.storePath } : {}), env: this.io.env as NodeJS.ProcessEnv }).catch((e: unknown) => {
+        throw dependencyError(e) ?? e;
+      }),
     );
     return this.storeP;
   }
@@ -131,12 +133,43 @@ async function importPart<T>(load: () => Promise<T>, what: string): Promise<T> {
   try {
     return await load();
   } catch (e) {
-    // A part (or something it imports) that does not exist yet: say so instead of crashing.
+    const dep = dependencyError(e);
+    if (dep) throw dep;
+    // One of Hecate's own files that does not exist (yet): say so instead of crashing.
     if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
       throw new HecateError("not-built", `the ${what} is not built yet (${(e as Error).message.split("\n")[0]})`);
     }
     throw e;
   }
+}
+
+/**
+ * An npm package that is not installed, or a native addon (better-sqlite3) that does not load
+ * (built for another Node.js, never built): what failed, the error, and the command that fixes it.
+ */
+export function dependencyError(e: unknown): HecateError | undefined {
+  type Err = Error & { code?: string; cause?: unknown };
+  const chain: Err[] = [];
+  for (let cur = e as Err | undefined; cur && typeof cur === "object" && chain.length < 5; cur = cur.cause as Err | undefined) chain.push(cur);
+  // The innermost error is the addon's own; outer ones (the store's "cannot open") only wrap it.
+  for (const cur of chain.reverse()) {
+    const message = String(cur.message ?? "");
+    const first = message.split("\n")[0]!;
+    const pkg = /Cannot find package '([^']+)'/.exec(message)?.[1];
+    if (cur.code === "ERR_MODULE_NOT_FOUND" && pkg) {
+      return new HecateError("dependency-missing", `the npm package ${pkg} is not installed (${first}); install the dependencies with \`npm ci\``, { status: 500 });
+    }
+    if (cur.code === "ERR_DLOPEN_FAILED" || /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.test(message)) {
+      const name = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(message)?.[1]?.replace(/\\/g, "/");
+      const detail = message.replace(/\s*\n\s*/g, " ").trim().replace(/\.$/, "");
+      return new HecateError(
+        "native-module",
+        `the native module ${name ?? "of a dependency"} failed to load: ${detail}; rebuild it for this Node.js (${process.version}) with \`npm rebuild${name ? ` ${name}` : ""}\`, or reinstall with \`npm ci\``,
+        { status: 500 },
+      );
+    }
+  }
+  return undefined;
 }
 
 /** The login name when $USER is not set (services, containers); never fails. */

@@ -67,6 +67,31 @@ export function register(parent: Command, def: CommandDef, state: RunState): Com
 
 export function addExamples(cmd: Command, examples: string[]): void {
   if (!examples.length) return;
-  const lines = examples.map((e) => `  $ ${e}`);
-  cmd.addHelpText("after", `\nExamples:\n${lines.join("\n")}\n`);
+  // Built when help is shown: under eos-hecate the same examples read in eos word order.
+  cmd.addHelpText("after", ({ command }) => {
+    const eos = rootOf(command).name() === EOS_NAME;
+    const lines = examples.map((e) => `  $ ${eos ? toEosWords(e) : e}`);
+    return `\nExamples:\n${lines.join("\n")}\n`;
+  });
+}
+
+export const EOS_NAME = "eos-hecate";
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/** `hecate create route app` → `eos-hecate create hecate route app` (every command in a line). */
+export function toEosWords(line: string): string {
+  return line.replace(/(^|[\s;&|(])hecate (\S+)/g, (_m, pre: string, verb: string) => `${pre}${EOS_NAME} ${verb} hecate`);
+}
+
+/** Usage lines in eos word order: `eos-hecate <verb> hecate [<noun>] ...`. */
+export function eosCommandUsage(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  const [verb, ...rest] = names;
+  return [EOS_NAME, ...(verb ? [verb, "hecate", ...rest] : []), cmd.usage()].join(" ");
 }

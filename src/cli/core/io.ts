@@ -8,10 +8,34 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
+let pipesGuarded = false;
+const closed = new Set<NodeJS.WriteStream>();
+
+/**
+ * stdout/stderr that go quiet once the reader has gone (`hecate render caddy | head`): EPIPE
+ * would otherwise crash with a stack trace. The command itself runs to its end, so an apply
+ * piped into `head` is never cut off halfway.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      closed.add(stream);
+    });
+  }
+}
+
+function quietWriter(stream: NodeJS.WriteStream): Io["stdout"] {
+  return { write: (s: string) => (closed.has(stream) ? true : stream.write(s)) };
+}
+
 export function processIo(): Io {
+  guardPipes();
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: quietWriter(process.stdout),
+    stderr: quietWriter(process.stderr),
     stdin: process.stdin,
     isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     env: process.env,

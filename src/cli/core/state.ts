@@ -7,6 +7,7 @@ import type { Revision, Store } from "../../store/store.js";
 import type { Context, Model } from "./context.js";
 import type { NounDef } from "../nouns/noun.js";
 import { unifiedDiff } from "./unidiff.js";
+import { resolveRevision } from "../../engine/revision-ref.js";
 
 export const addressOf = (r: { kind: string; metadata: { name: string } }) => `${r.kind}/${r.metadata.name}`;
 
@@ -144,9 +145,7 @@ export async function commitEdit(ctx: Context, edit: Edit): Promise<Revision | u
   }
 }
 
-/** Resolve a revision reference the way operators write it: "#3", "3", "head", a hash prefix. */
-export async function revisionOf(store: Store, ref: string): Promise<Revision> {
-  const rev = ref === "head" || ref === "HEAD" ? await store.head() : ref === "applied" ? await store.lastApplied() : await store.getRevision(ref);
-  if (!rev) throw new HecateError("unknown-revision", `no revision "${ref}" (see \`hecate history\`)`, { status: 404 });
-  return rev;
+/** A revision reference ("#3", "3", "head", "applied", a hash prefix), resolved the engine's way. */
+export function revisionOf(store: Store, ref: string): Promise<Revision> {
+  return resolveRevision(store, ref);
 }

@@ -104,15 +104,6 @@ test("listen collisions leave the later stream out; tcp and udp on one port are 
   assert.deepEqual(w.diagnostics.map((d) => d.address), ["Stream/y"]);
 });
 
-test("hash balancing with a backup is an error, and the stream is left out", () => {
-  const bad = { ...s("h", 7000), balancing: "hash" as const };
-  bad.upstreams = [...bad.upstreams, { address: "10.0.0.2:7000", weight: 1, maxFails: 1, failTimeout: "10s", backup: true }];
-  const { config, diagnostics } = compileNginx(st([bad]));
-  assert.deepEqual(config.streams, []);
-  assert.match(diagnostics[0]!.message, /backup.*hash/);
-  assert.ok(!config.file.includes("backup"));
-});
-
 test("listen and upstream addresses that could inject config are refused", () => {
   assert.equal(normalizeListen({ address: "1.2.3.4; evil", port: 1 }), undefined);
   assert.equal(normalizeListen({ address: "::1", port: 25 }), "[::1]:25");

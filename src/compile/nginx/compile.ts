@@ -10,7 +10,7 @@ export const HEADER_LINE = "# Managed by Hecate — do not edit; changes are ove
 export const HASH_PREFIX = "# hecate-sha256: ";
 export const UPSTREAM_PREFIX = "hecate_";
 
-/** A stream as compile takes it (hash balancing is what makes `backup` illegal in nginx). */
+/** A stream as compile takes it; the model has already refused backups nginx would refuse. */
 export type StreamInput = ResolvedStream;
 
 /**
@@ -92,9 +92,6 @@ function normalizeStream(s: StreamInput, diags: Diagnostic[]): NginxStream | und
     if (failTimeout === undefined) errors.push(`upstreams[${i}].failTimeout "${u.failTimeout}" is not a duration`);
     if (!Number.isInteger(u.weight) || u.weight < 1) errors.push(`upstreams[${i}].weight must be a whole number >= 1`);
     if (!Number.isInteger(u.maxFails) || u.maxFails < 0) errors.push(`upstreams[${i}].maxFails must be a whole number >= 0`);
-    if (u.backup && balancing === "hash") {
-      errors.push(`upstreams[${i}] is a backup, but nginx does not allow backup servers with hash balancing`);
-    }
     const out: NginxUpstreamServer = {
       address: u.address,
       weight: u.weight,
@@ -105,9 +102,6 @@ function normalizeStream(s: StreamInput, diags: Diagnostic[]): NginxStream | und
     if (u.maxConns !== undefined && u.maxConns > 0) out.maxConns = u.maxConns;
     return out;
   });
-  if (upstreams.length > 0 && upstreams.every((u) => u.backup)) {
-    errors.push("every upstream is a backup; at least one must be a primary");
-  }
 
   const connect = canonicalDuration(s.timeouts.connect || DEFAULT_CONNECT);
   if (connect === undefined) errors.push(`timeouts.connect "${s.timeouts.connect}" is not a duration`);

@@ -64,6 +64,7 @@ export function resolveStreams(ctx: ResolveCtx): StreamUnit[] {
       }
       parts = [{ port, protocol: s.protocol ?? "tcp" }];
     }
+    if (!checkBackups(ctx, e)) continue;
     const multi = parts.length > 1;
     for (const part of parts) {
       const ups: ResolvedStreamUpstream[] = [];
@@ -146,6 +147,27 @@ export function checkStreamPorts(ctx: ResolveCtx, units: readonly StreamUnit[]):
       );
     }
   }
+}
+
+/**
+ * nginx refuses an upstream block of backups only ("no live upstreams" for every connection) and
+ * backups under hash balancing; the model says so at the field, not the compiler at plan time.
+ */
+function checkBackups(ctx: ResolveCtx, e: Entry<StreamResource>): boolean {
+  const s = e.resource.spec;
+  let ok = true;
+  if (s.upstreams.length > 0 && s.upstreams.every((u) => u.backup)) {
+    ctx.rep.error("stream-backup", `spec.upstreams: every upstream is a backup; at least one must be a primary (remove "backup: true" from one)`, e, ["spec", "upstreams"]);
+    ok = false;
+  }
+  if (s.balancing === "hash") {
+    s.upstreams.forEach((u, i) => {
+      if (!u.backup) return;
+      ctx.rep.error("stream-backup", `spec.upstreams[${i}].backup: nginx does not allow backup servers with hash balancing; use another spec.balancing or drop the backup`, e, ["spec", "upstreams", i, "backup"]);
+      ok = false;
+    });
+  }
+  return ok;
 }
 
 function listStreamPresetNames(): string[] {

@@ -15,7 +15,7 @@ import { sealPrefix } from "./seal.js";
 
 export const BACKUP_FORMAT = "hecate-backup/1";
 /** HKDF info for the signing key: a backup key can never serve as another key, or the reverse. */
-const SIGNING_PURPOSE = "hecate backup v1";
+const SIGNING_PURPOSE = "hecate:backup:v1";
 const SIGNATURE = "signature.json";
 /** Named the way the CLI flag is, so the message tells the operator exactly what to type. */
 const SKIP_FLAG = "--insecure-skip-signature";

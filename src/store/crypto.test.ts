@@ -16,9 +16,9 @@ describe("derived keys", () => {
   it("are stable per key and purpose, differ across purposes and keys, and are not the key", () => {
     const key = randomBytes(32);
     const box = new SecretBox({ key });
-    const a = box.derive("hecate backup v1", { create: false });
-    assert.deepEqual(a.key, deriveKey(key, "hecate backup v1"));
-    assert.deepEqual(new SecretBox({ key: Buffer.from(key) }).derive("hecate backup v1", { create: false }).key, a.key);
+    const a = box.derive("hecate:backup:v1", { create: false });
+    assert.deepEqual(a.key, deriveKey(key, "hecate:backup:v1"));
+    assert.deepEqual(new SecretBox({ key: Buffer.from(key) }).derive("hecate:backup:v1", { create: false }).key, a.key);
     assert.notDeepEqual(box.derive("hecate other v1", { create: false }).key, a.key);
     assert.notDeepEqual(a.key, key);
     assert.equal(a.key.length, 32);
@@ -33,13 +33,13 @@ describe("derived keys", () => {
     const keyFile = join(dir.path, "cfg", "secret.key");
     const box = new SecretBox({ keyFile, env: {} });
     assert.throws(
-      () => box.derive("hecate backup v1", { create: false }),
-      (e: unknown) => e instanceof HecateError && e.code === "secret-key" && e.message.includes(keyFile) && e.message.includes("$HECATE_SECRET_KEY") && /"hecate backup v1"/.test(e.message),
+      () => box.derive("hecate:backup:v1", { create: false }),
+      (e: unknown) => e instanceof HecateError && e.code === "secret-key" && e.message.includes(keyFile) && e.message.includes("$HECATE_SECRET_KEY") && /"hecate:backup:v1"/.test(e.message),
     );
     assert.equal(existsSync(keyFile), false);
-    const made = box.derive("hecate backup v1", { create: true });
+    const made = box.derive("hecate:backup:v1", { create: true });
     assert.equal(existsSync(keyFile), true);
     assert.equal(made.source, `key file ${keyFile}`);
-    assert.equal(new SecretBox({ keyFile, env: {} }).derive("hecate backup v1", { create: false }).keyId, made.keyId);
+    assert.equal(new SecretBox({ keyFile, env: {} }).derive("hecate:backup:v1", { create: false }).keyId, made.keyId);
   });
 });

@@ -32,7 +32,7 @@ export function deriveKey(secretKey: Buffer, purpose: string): Buffer {
 
 /** A short public name for a secret key, so "signed with another key" can be told from "tampered". */
 export function keyIdOf(secretKey: Buffer): string {
-  return deriveKey(secretKey, "hecate key id v1").subarray(0, 8).toString("hex");
+  return deriveKey(secretKey, "hecate:key-id:v1").subarray(0, 8).toString("hex");
 }
 
 export interface SecretBoxOptions {

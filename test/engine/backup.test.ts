@@ -133,7 +133,7 @@ describe("backup and restore", () => {
       const theirs = await other.putRevision({ expectedParent: 0, resources: [route("b", "127.0.0.1:8002")], author: "bob", message: "theirs", source: { type: "cli" } });
       const file = join(r.dir, "other.tar.gz");
       const m = await backup(other, file);
-      const mine = await r.store.deriveKey("hecate backup v1", { create: false });
+      const mine = await r.store.deriveKey("hecate:backup:v1", { create: false });
       assert.notEqual(m.keyId, mine.keyId);
       await assert.rejects(r.engine.restore(file, { dryRun: true }), (e: unknown) => {
         refused("backup-signature", /signed with a different secret key/)(e);

@@ -9,7 +9,7 @@ import { apply, recover, recoverIfFree } from "./apply.js";
 import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
 import { drift, reconcile } from "./drift.js";
-import { assertRenderable, renderConfig } from "./render-config.js";
+import { assertRenderable, renderConfig } from "../render/config.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
 import { prepare, targetFor, type PlanOptions } from "./plan.js";
 import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";

@@ -43,10 +43,10 @@ export type {
   ProviderFactory,
   Desired,
 } from "./engine.js";
-export { renderPlan, renderDrift, planToJson, redact } from "./render-plan.js";
-export { assertRenderable, renderConfig, resolveChecked, type RenderedConfig } from "./render-config.js";
+export { renderPlan, renderDrift, planToJson, redact } from "../render/plan.js";
+export { assertRenderable, renderConfig, resolveChecked, type RenderedConfig } from "../render/config.js";
 export { resolveRevision, REVISION_REF_HELP } from "./revision-ref.js";
-export { savePlan, loadPlan } from "./plan-file.js";
+export { savePlan, loadPlan } from "../render/plan-file.js";
 export { loadSource, type LoadedSource } from "../sources/index.js";
 export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";
 export type { AbandonedApply, BackupManifest, RestoreReport } from "./backup.js";

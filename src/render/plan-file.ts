@@ -2,8 +2,8 @@
 // re-reads reality, compares fingerprints, and works from what it reads, never from the file's copy.
 import { readFile, writeFile } from "node:fs/promises";
 import { HecateError } from "../diag.js";
-import { redact } from "./render-plan.js";
-import type { Plan } from "./types.js";
+import { redact } from "./plan.js";
+import type { Plan } from "../engine/types.js";
 
 export async function savePlan(plan: Plan, file: string): Promise<void> {
   const saved: Plan = { ...plan, steps: redact(plan.steps), actual: redact(plan.actual) };

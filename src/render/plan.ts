@@ -2,7 +2,7 @@
 import { fieldChanges } from "../providers/differ.js";
 import type { Change } from "../providers/provider.js";
 import { isSecretMarker, looksSecret, SECRET_FIELD } from "../secret.js";
-import type { DriftReport, Plan } from "./types.js";
+import type { DriftReport, Plan } from "../engine/types.js";
 
 export const SENSITIVE = "(sensitive)";
 

@@ -8,7 +8,7 @@ import { providersFor } from "../providers/index.js";
 import { descriptorOf } from "../providers/registry.js";
 import type { SystemName } from "../providers/provider.js";
 import type { LoadedSource } from "../sources/index.js";
-import type { ProviderFactory } from "./core.js";
+import type { ProviderFactory } from "../engine/core.js";
 
 export interface RenderedConfig {
   system: SystemName;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Plan } from "./types.js";
+import type { Plan } from "../engine/types.js";
 import { fieldChanges } from "../providers/differ.js";
-import { planToJson, redact, renderPlan } from "./render-plan.js";
+import { planToJson, redact, renderPlan } from "./plan.js";
 
 const plan: Plan = {
   format: "hecate-plan/1",

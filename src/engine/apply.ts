@@ -53,7 +53,7 @@ function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefin
 }
 
 function lock(core: Core, opts: ApplyOptions): Promise<HeldLock> {
-  return acquire(core.store, core.holder, { timeoutMs: opts.lockTimeoutMs ?? 30_000, onEvent: opts.onEvent, actor: opts.actor ?? core.actor });
+  return acquire(core.store, core.holder, { ...core.lease, timeoutMs: opts.lockTimeoutMs ?? 30_000, onEvent: opts.onEvent, actor: opts.actor ?? core.actor });
 }
 
 /**
@@ -168,7 +168,7 @@ export async function recoverIfFree(core: Core, onEvent?: (e: EngineEvent) => vo
   if (abandoned.length === 0) return;
   let held: HeldLock;
   try {
-    held = await acquire(core.store, core.holder, { timeoutMs: 0, actor: core.actor });
+    held = await acquire(core.store, core.holder, { ...core.lease, timeoutMs: 0, actor: core.actor });
   } catch {
     return;
   }

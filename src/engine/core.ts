@@ -30,6 +30,8 @@ export interface EngineOptions {
   stepTimeoutMs?: number;
   /** Lock holder id; default actor@host/pid/random. */
   holder?: string;
+  /** The apply lock's lease (default 30 s, renewed every 10 s): how soon a dead holder's lock lapses. */
+  lease?: { ttlMs?: number; renewEveryMs?: number };
 }
 
 /** Desired state to plan or apply: a stored revision, or resources not stored (yet). */
@@ -45,6 +47,7 @@ export class Core {
   readonly actor: string;
   readonly holder: string;
   readonly timeoutMs: number;
+  readonly lease: { ttlMs?: number; renewEveryMs?: number };
   readonly factory: ProviderFactory;
   private readonly secretsOpt: EngineOptions["secrets"];
   private readonly states = new Map<string, ResolvedState>();
@@ -56,6 +59,7 @@ export class Core {
     this.factory = opts.providers ?? providersFor;
     this.secretsOpt = opts.secrets;
     this.timeoutMs = opts.stepTimeoutMs ?? 120_000;
+    this.lease = opts.lease ?? {};
   }
 
   revisionOrHead(ref?: string): Promise<Revision> {

@@ -85,7 +85,8 @@ export function createFileProvider(system: SystemName, file: string): FileProvid
         for (const id of Object.keys(desired).slice(0, Math.ceil(Object.keys(desired).length / 2))) half[id] = desired[id]!;
         save(file, half);
         p.onHang?.();
-        await new Promise(() => undefined); // until the process is killed
+        // Until the process is killed, or the apply is aborted (a lost lock).
+        await new Promise<void>((_, reject) => ctx.signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
       }
       if (fault === "partial") {
         // Half the objects land, then the system fails: the classic partial apply.

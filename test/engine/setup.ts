@@ -32,7 +32,7 @@ export interface Rig {
   nginx: FileProvider;
   engine: Engine;
   /** Another engine (another "process" in spirit) on the same store and providers. */
-  other(actor?: string, opts?: { stepTimeoutMs?: number }): Engine;
+  other(actor?: string, opts?: { stepTimeoutMs?: number; lease?: { ttlMs?: number; renewEveryMs?: number } }): Engine;
   cleanup(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export async function rig(opts: { stepTimeoutMs?: number } = {}): Promise<Rig> {
   const store = await openSqliteStore({ path: storePath, secretKey: KEY });
   const caddy = createFileProvider("caddy", join(tmp.path, "caddy.json"));
   const nginx = createFileProvider("nginx", join(tmp.path, "nginx.json"));
-  const make = (actor: string, o: { stepTimeoutMs?: number } = {}) =>
+  const make = (actor: string, o: { stepTimeoutMs?: number; lease?: { ttlMs?: number; renewEveryMs?: number } } = {}) =>
     createEngine({ store, actor, providers: () => [caddy, nginx], secrets: { resolve: async () => "" }, ...opts, ...o });
   return {
     dir: tmp.path,

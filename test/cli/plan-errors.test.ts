@@ -37,6 +37,14 @@ describe("plan", () => {
     assert.equal(saved.code, 1);
     assert.doesNotMatch(saved.stdout, /saved plan/);
   });
+
+  it("apply refused for a system not built yet says so once, and stores nothing", async () => {
+    const a = await sb.hecate(["apply", conf, "--yes"]);
+    assert.equal(a.code, 1);
+    assert.equal(a.stderr.match(/dns provider is not built yet/g)?.length, 1, a.stderr);
+    const history = await sb.hecate(["history"]);
+    assert.doesNotMatch(history.stdout, /from .*conf/, "the refused apply stored no revision");
+  });
 });
 
 describe("revision references", () => {

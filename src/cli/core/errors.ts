@@ -30,7 +30,9 @@ export function reportError(err: unknown, io: Io, opts: { json: boolean; color: 
       io.stderr.write(JSON.stringify({ error: { code: err.code, message: err.message, diagnostics: err.diagnostics } }, null, 2) + "\n");
     } else {
       io.stderr.write(`${paint("red", "error:")} ${err.message}\n`);
-      for (const d of sortDiagnostics(err.diagnostics)) io.stderr.write(`  ${formatDiagnostic(d)}\n`);
+      // A diagnostic that only repeats the message (no position, no address) is not printed twice.
+      const extra = err.diagnostics.filter((d) => d.message !== err.message || d.pos || d.address);
+      for (const d of sortDiagnostics(extra)) io.stderr.write(`  ${formatDiagnostic(d)}\n`);
       if (code === EXIT_USAGE) io.stderr.write("(run with --help for usage)\n");
     }
   } else {

@@ -1,7 +1,6 @@
 // The Engine: the verbs surfaces (CLI, API) call, each a thin door to its own module over one
 // shared Core: history (commit, rollback), plan, apply and recovery, drift and reconcile,
 // backup and restore, render.
-import { HecateError, hasErrors } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import type { SystemName } from "../providers/provider.js";
 import type { Revision } from "../store/store.js";

@@ -3,7 +3,7 @@ import { UsageError } from "../../diag.js";
 import type { DnsRecordResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
 import { spec, type NounDef } from "./noun.js";
-import { edit, int, list, prune, type Opts } from "./parse.js";
+import { edit, int, prune, type Opts } from "./parse.js";
 
 type DnsSpec = DnsRecordResource["spec"];
 const TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "TLSA", "HTTPS", "SVCB"] as const;

@@ -1,5 +1,4 @@
 // The reverse_proxy handler for a route's upstream pool: balancing, weights, health, transport, TLS.
-import type { Diagnostic } from "../../diag.js";
 import type { ResolvedPool } from "../../model/resolved.js";
 import type { CaddyHandler } from "./types.js";
 import { secretMarker } from "./secrets.js";

@@ -106,7 +106,9 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   }
   const applyId = randomUUID();
   const state = core.resolve(target);
-  const previous = core.previousState(live, state);
+  // Resolving the last applied revision (10k routes: a quarter second) is needed only to restore a failed apply.
+  let prevMemo: { s: ResolvedState | undefined } | undefined;
+  const previous = () => (prevMemo ??= { s: core.previousState(live, state) }).s;
   await core.store.beginApply({ applyId, revision: target.hash, holder: held.holder }, fence);
   await core.store.journal(
     { applyId, event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } },
@@ -143,12 +145,16 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan };
 }
 
-function txSystem(provider: Provider, before: string | undefined, previous: ResolvedState | undefined): TxSystem {
+function txSystem(provider: Provider, before: string | undefined, previous: () => ResolvedState | undefined): TxSystem {
   let compiled: { value: unknown } | undefined;
   return {
     provider,
     before,
-    previous: () => (compiled ??= { value: previous ? provider.compile(previous).desired : undefined }).value,
+    previous: () => {
+      if (compiled) return compiled.value;
+      const state = previous();
+      return (compiled = { value: state ? provider.compile(state).desired : undefined }).value;
+    },
   };
 }
 
@@ -202,7 +208,7 @@ async function recoverHeld(core: Core, held: HeldLock, actor?: string): Promise<
     }
     const system = (name: SystemName, before: string | undefined) => {
       const p = providers.get(name);
-      return p ? txSystem(p, before, previous) : undefined;
+      return p ? txSystem(p, before, () => previous) : undefined;
     };
     reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
   }

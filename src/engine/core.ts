@@ -96,8 +96,18 @@ export class Core {
   }
 
   /** Providers for a state, selected; `previous` keeps a system in play that still holds objects. */
-  providers(state: ResolvedState, sel: ProvidersForOptions, previous?: ResolvedState): { providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] } {
-    const built = this.factory(state, { ...sel, ...(previous ? { previous } : {}) });
+  providers(
+    state: ResolvedState,
+    sel: ProvidersForOptions,
+    previous?: ResolvedState | (() => ResolvedState | undefined),
+  ): { providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] } {
+    const opts: ProvidersForOptions = { ...sel };
+    if (typeof previous === "function") {
+      // Resolved on first read: providersFor needs it only for systems with no demand now.
+      let memo: { s: ResolvedState | undefined } | undefined;
+      Object.defineProperty(opts, "previous", { enumerable: true, configurable: true, get: () => (memo ??= { s: previous() }).s });
+    } else if (previous) opts.previous = previous;
+    const built = this.factory(state, opts);
     const list = Array.isArray(built) ? built : built.providers;
     const diagnostics = Array.isArray(built) ? [] : built.diagnostics;
     const providers = new Map<SystemName, Provider>();
@@ -113,15 +123,14 @@ export class Core {
   async providersFor(t: Target, sel: ProvidersForOptions, live?: Revision | null): Promise<{ providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] }> {
     const state = this.resolve(t);
     const applied = live === undefined ? await this.store.lastApplied() : (live ?? undefined);
-    let previous: ResolvedState | undefined;
-    if (applied && applied.hash !== t.hash) {
+    const previous = (): ResolvedState | undefined => {
       try {
-        previous = this.resolve(applied);
+        return this.resolve(applied!);
       } catch {
-        previous = undefined; // an old revision that no longer resolves must not block new ones
+        return undefined; // an old revision that no longer resolves must not block new ones
       }
-    }
-    return this.providers(state, sel, previous);
+    };
+    return this.providers(state, sel, applied && applied.hash !== t.hash ? previous : undefined);
   }
 
   secretsFor(resources: Resource[]): SecretResolver {

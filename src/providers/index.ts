@@ -24,10 +24,20 @@ export function demand(state: ResolvedState): Record<SystemName, number> {
 /** Systems in play for this state (and the previous one), in registry order, after selection. */
 export function systemsInPlay(state: ResolvedState, opts: ProvidersForOptions = {}): SystemName[] {
   const now = demand(state);
-  const before = opts.previous ? demand(opts.previous) : undefined;
+  const before = previousDemand(opts);
   return REGISTRY.map((d) => d.system).filter(
-    (s) => (opts.all || (now[s] ?? 0) > 0 || (before?.[s] ?? 0) > 0) && (!opts.systems || opts.systems.includes(s)) && !opts.exclude?.includes(s),
+    (s) => (!opts.systems || opts.systems.includes(s)) && !opts.exclude?.includes(s) && (opts.all || (now[s] ?? 0) > 0 || (before()?.[s] ?? 0) > 0),
   );
+}
+
+/**
+ * The previous state's demand, read from opts.previous only when first asked: the engine passes
+ * it as a getter that resolves the last applied revision (10k routes: a quarter second), which
+ * is needed only when a selected system has no demand now.
+ */
+function previousDemand(opts: ProvidersForOptions): () => Record<SystemName, number> | undefined {
+  let memo: { d: Record<SystemName, number> | undefined } | undefined;
+  return () => (memo ??= { d: opts.previous ? demand(opts.previous) : undefined }).d;
 }
 
 /**
@@ -38,7 +48,7 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
   const providers: Provider[] = [];
   const diagnostics: Diagnostic[] = [];
   const want = demand(state);
-  const prev = opts.previous ? demand(opts.previous) : undefined;
+  const prev = previousDemand(opts);
   const built = REGISTRY.filter((d) => d.create).map((d) => d.system);
   for (const system of systemsInPlay(state, opts)) {
     const d = REGISTRY.find((x) => x.system === system)!;
@@ -46,7 +56,7 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
       providers.push(d.create(state.settings));
       continue;
     }
-    const n = Math.max(want[system] ?? 0, prev?.[system] ?? 0);
+    const n = Math.max(want[system] ?? 0, prev()?.[system] ?? 0);
     const others = built.filter((s) => !opts.exclude?.includes(s));
     diagnostics.push({
       severity: "error",

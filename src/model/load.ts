@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourcePos } from "../diag.js";
+import { fastYaml } from "./fast-yaml.js";
 import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
 
 export type PathSeg = string | number;
@@ -77,15 +78,58 @@ async function expand(p: string): Promise<string[]> {
 
 /** Parses YAML text (a file's content, stdin, an API body) into located documents. */
 export function parseYamlText(text: string, file: string): LoadResult {
-  const lc = new LineCounter();
+  const fast = fastYaml(text);
+  if (fast) return fastResult(fast, text, file);
+  return fullParse(text, file);
+}
+
+/**
+ * Documents read by the fast path. Their positions come from the full parser, run on the same
+ * text only when a diagnostic first asks for one, so every file:line:col is what it always was.
+ */
+function fastResult(values: unknown[], text: string, file: string): LoadResult {
+  let full: { docs: Document.Parsed[]; at: (o: number) => SourcePos } | undefined;
+  const slow = new Map<number, Located>();
+  const slowLocated = (docIndex: number): Located => {
+    let l = slow.get(docIndex);
+    if (!l) {
+      full ??= parseFull(text, file);
+      l = makeLocated(full.docs[docIndex]!, values[docIndex], docIndex, file, full.at);
+      slow.set(docIndex, l);
+    }
+    return l;
+  };
   const docs: Located[] = [];
   const diagnostics: Diagnostic[] = [];
+  values.forEach((value, docIndex) => {
+    const located: Located = {
+      resource: value as Resource,
+      file,
+      docIndex,
+      pos: (path) => slowLocated(docIndex).pos(path),
+      keyPos: (path) => slowLocated(docIndex).keyPos!(path),
+    };
+    const header = checkHeader(located.resource, (path) => located.pos(path));
+    if (header) diagnostics.push(header);
+    else docs.push(located);
+  });
+  return { docs, diagnostics };
+}
+
+function parseFull(text: string, file: string): { docs: Document.Parsed[]; at: (o: number) => SourcePos } {
+  const lc = new LineCounter();
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
     return { file, line, col };
   };
   const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  const all = Array.isArray(parsed) ? parsed : [];
+  return { docs: Array.isArray(parsed) ? parsed : [], at };
+}
+
+function fullParse(text: string, file: string): LoadResult {
+  const docs: Located[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const { docs: all, at } = parseFull(text, file);
   let nonEmpty = 0;
   all.forEach((doc, docIndex) => {
     for (const e of doc.errors) {

@@ -25,3 +25,22 @@ test("systems without a provider yet are errors naming them, unless excluded; au
   const only = providersFor(state!, { systems: ["caddy"] });
   assert.deepEqual(only.diagnostics, []);
 });
+
+test("the previous state is read only for a selected system with no demand now", () => {
+  const { state } = resolveState(docs);
+  const { state: empty } = resolveState([]);
+  let reads = 0;
+  const lazy = (systems?: ("caddy" | "nginx")[]) => ({
+    ...(systems ? { systems } : {}),
+    get previous() {
+      reads++;
+      return state!;
+    },
+  });
+  // Every selected system has demand now: what was there before cannot change the selection.
+  assert.deepEqual(providersFor(state!, lazy(["caddy"])).providers.map((p) => p.system), ["caddy"]);
+  assert.equal(reads, 0);
+  // nginx has none now: the previous state is read (once) to know whether it still holds objects.
+  assert.deepEqual(providersFor(empty!, lazy(["caddy", "nginx"])).providers.map((p) => p.system), ["caddy"]);
+  assert.equal(reads, 1);
+});

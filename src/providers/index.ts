@@ -37,7 +37,13 @@ export function systemsInPlay(state: ResolvedState, opts: ProvidersForOptions = 
  */
 function previousDemand(opts: ProvidersForOptions): () => Record<SystemName, number> | undefined {
   let memo: { d: Record<SystemName, number> | undefined } | undefined;
-  return () => (memo ??= { d: opts.previous ? demand(opts.previous) : undefined }).d;
+  return () => {
+    if (!memo) {
+      const previous = opts.previous; // one read of the getter
+      memo = { d: previous ? demand(previous) : undefined };
+    }
+    return memo.d;
+  };
 }
 
 /**

@@ -36,7 +36,7 @@ import type { Provider } from "../../src/providers/provider.js";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
-import { startCaddy } from "../../test/caddy-provider/caddy.js";
+import { findById, startCaddy } from "../../test/caddy-provider/caddy.js";
 import { freePorts, tempDir } from "../../test/helpers/proc.js";
 
 interface Args {
@@ -345,23 +345,6 @@ async function main(): Promise<void> {
     await caddy.stop();
     dir.cleanup();
   }
-}
-
-/** The first object below `v` whose "@id" is `id`. */
-function findById(v: unknown, id: string): unknown {
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const r = findById(x, id);
-      if (r !== undefined) return r;
-    }
-  } else if (v && typeof v === "object") {
-    if ((v as Record<string, unknown>)["@id"] === id) return v;
-    for (const x of Object.values(v)) {
-      const r = findById(x, id);
-      if (r !== undefined) return r;
-    }
-  }
-  return undefined;
 }
 
 const sameJson = (a: string, b: string) => a === b || JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));

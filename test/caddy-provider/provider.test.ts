@@ -275,9 +275,14 @@ describe("caddy provider", () => {
       assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
       assert.deepEqual(await provider.verify(v2, records, { secrets: resolver() }), []);
       assert.deepEqual(await provider.verify(v2, [], { secrets: resolver() }), [], "the structural verify agrees");
-      // The fast path is not a blank cheque: a record whose hash does not match falls back to the diff.
+      // The fast path held: the node's text is the one the record expects, so verify did not diff
+      // (a different desired state goes unnoticed, which a diff would report). A record whose
+      // hash does not match falls back to the diff.
+      const other = v(up2.address, up2.address);
+      assert.deepEqual(await provider.verify(other, records, { secrets: resolver() }), []);
       const wrong = [{ ...rec, undo: { ...(rec.undo as object), configHash: "0".repeat(64) } }];
       assert.deepEqual(await provider.verify(v2, wrong, { secrets: resolver() }), []);
+      assert.match((await provider.verify(other, wrong, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-app differs/);
       assert.deepEqual((await plan()).changes(v2), [], "no phantom diff after a PATCH");
       // The node no longer holds what the records say (another route edited since): the
       // structural diff runs and finds it.

@@ -102,12 +102,17 @@ interface PatchTarget {
 function findByIds(root: unknown, ids: ReadonlySet<string>): Map<string, unknown> | undefined {
   const found = new Map<string, unknown>();
   let nested = false;
+  // Once every id is found and its inside walked, the rest of 10,000 routes can hold no more.
+  const done = (inside: boolean) => !inside && found.size === ids.size;
   const walk = (v: unknown, inside: boolean): void => {
     if (Array.isArray(v)) {
-      for (const x of v) if (typeof x === "object" && x !== null) walk(x, inside);
+      for (const x of v) {
+        if (done(inside)) return;
+        if (typeof x === "object" && x !== null) walk(x, inside);
+      }
       return;
     }
-    if (!isObject(v)) return;
+    if (!isObject(v) || done(inside)) return;
     const id = v["@id"];
     let here = inside;
     if (typeof id === "string" && ids.has(id)) {

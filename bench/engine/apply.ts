@@ -258,6 +258,7 @@ async function main(): Promise<void> {
 
     // One route changed vs raw /load and raw guarded, alternating A→B and B→A.
     const one: { ms: number; phases: Phases }[] = [];
+    const oneWrites = new Set<string>();
     const rawOne: number[] = [];
     const guardedOne: number[] = [];
     const patchOne: number[] = [];
@@ -271,6 +272,9 @@ async function main(): Promise<void> {
         if (m.value.status !== "succeeded" || m.value.plan?.summary.update !== 1 || m.value.plan.summary.create || m.value.plan.summary.delete) {
           throw new Error(`one-route apply: ${m.value.status} ${JSON.stringify(m.value.plan?.summary)}`);
         }
+        // Which write the provider chose (not measured): a record per PATCHed route, or per node swapped.
+        const kinds = (await store.readJournal(m.value.applyId)).filter((e) => e.event === "change.done").map((e) => (e.data as { record: { change: { kind: string } } }).record.change.kind);
+        oneWrites.add(kinds.join("+"));
         one.push(m);
       };
       const rawRun = async () => {
@@ -330,7 +334,7 @@ async function main(): Promise<void> {
     console.log(`full apply (engine):      ${f(res.fullApplyMs)}   [${fmtPhases(res.phases.fullApply)}]`);
     console.log(`raw POST /load, same JSON: ${f(res.rawFullLoadMs)}   ratio ${fullRatio.toFixed(2)}x (target <= 1.25x: ${fullRatio <= 1.25 ? "ok" : "MISSED"})`);
     console.log(`raw guarded (GET + If-Match POST /config/): ${f(res.guardedFullMs)}   engine/guarded ${fullGuardedRatio.toFixed(2)}x, guarded/raw ${(res.guardedFullMs / res.rawFullLoadMs).toFixed(2)}x`);
-    console.log(`one-route apply (engine): ${f(res.oneRouteApplyMs)}   [${fmtPhases(res.phases.oneRouteApply)}]`);
+    console.log(`one-route apply (engine): ${f(res.oneRouteApplyMs)}   [${fmtPhases(res.phases.oneRouteApply)}]   caddy records: ${[...oneWrites].join(", ")} (route: PATCH /id/, config: whole swap)`);
     console.log(`raw POST /load, same JSON: ${f(res.rawOneLoadMs)}   ratio ${oneRatio.toFixed(2)}x (target <= 1.25x: ${oneRatio <= 1.25 ? "ok" : "MISSED"})`);
     console.log(`raw guarded (GET + If-Match POST /config/): ${f(res.guardedOneMs)}   engine/guarded ${oneGuardedRatio.toFixed(2)}x, guarded/raw ${(res.guardedOneMs / res.rawOneLoadMs).toFixed(2)}x`);
     console.log(`raw guarded PATCH (GET /id/ + If-Match PATCH /id/): ${f(res.patchOneMs)}   engine/PATCH ${(res.oneRouteApplyMs / res.patchOneMs).toFixed(2)}x, PATCH/guarded POST ${(res.patchOneMs / res.guardedOneMs).toFixed(2)}x`);

@@ -73,3 +73,20 @@ export function get(port: number, host: string, path = "/"): Promise<{ status: n
     req.end();
   });
 }
+
+/** The first object below `v` whose "@id" is `id` (undefined when none). */
+export function findById(v: unknown, id: string): unknown {
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const r = findById(x, id);
+      if (r !== undefined) return r;
+    }
+  } else if (v && typeof v === "object") {
+    if ((v as Record<string, unknown>)["@id"] === id) return v;
+    for (const x of Object.values(v)) {
+      const r = findById(x, id);
+      if (r !== undefined) return r;
+    }
+  }
+  return undefined;
+}

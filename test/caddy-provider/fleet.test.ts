@@ -94,4 +94,37 @@ describe("caddy provider, fleet of two nodes", () => {
     // Only the second node's own server answers on that port now; node one does not serve Hecate's route.
     for (let i = 0; i < 5; i++) assert.equal((await get(httpPort, "app.test")).body, "legacy");
   });
+
+  it("a one-route change is PATCHed on every node, one record per node; a node that lost the route refuses it before any write", async () => {
+    nodes = await Promise.all([startCaddy(), startCaddy()]);
+    const httpPort = await freePort();
+    const s = settings({ admin: nodes.map((n) => n.admin), httpPort });
+    const provider = createCaddyProvider(s.caddy);
+    const clients = nodes.map((n) => new CaddyClient(n.admin));
+    const compile = (port: string) =>
+      provider.compile(state(s, [route({ name: "app", hosts: ["app.test"], upstream: up.address }), route({ name: "other", hosts: ["other.test"], upstream: `127.0.0.1:${port}` })])).desired;
+    const v1 = compile("9");
+    let actual = await provider.read(ctx());
+    await applyBatch(provider, v1, actual, provider.diff(v1, actual), ctx());
+    const v2 = compile("10");
+    actual = await provider.read(ctx());
+    const records = await applyBatch(provider, v2, actual, provider.diff(v2, actual), ctx());
+    assert.deepEqual(
+      records.map((r) => [r.change.kind, r.change.id, r.ids?.["endpoint"]]),
+      nodes.map((n) => ["route", "hecate-route-other", n.admin]),
+    );
+    assert.deepEqual(await provider.verify(v2, records, ctx()), []);
+    for (const c of clients) assert.match(JSON.stringify((await c.getById("hecate-route-other"))?.value), /127\.0\.0\.1:10"/);
+
+    // Planned while both agree; then the route disappears from the second node.
+    const v3 = compile("11");
+    actual = await provider.read(ctx());
+    const changes = provider.diff(v3, actual);
+    assert.equal(changes.length, 1);
+    await clients[1]!.call("DELETE", "/id/hecate-route-other");
+    const before = await Promise.all(clients.map((c) => c.getConfigText()));
+    // Every node is read before the first PATCH: the first node is not written either.
+    await assert.rejects(applyBatch(provider, v3, actual, changes, ctx()), (e: unknown) => e instanceof HecateError && e.code === "caddy-changed" && e.message.includes("GET /id/hecate-route-other finds no such object"));
+    assert.deepEqual(await Promise.all(clients.map((c) => c.getConfigText())), before);
+  });
 });

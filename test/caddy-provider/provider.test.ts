@@ -11,7 +11,7 @@ import type { CaddyOwned } from "../../src/compile/caddy/index.js";
 import { freePorts } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { applyBatch } from "../helpers/apply.js";
-import { get, startCaddy, type Caddy } from "./caddy.js";
+import { findById, get, startCaddy, type Caddy } from "./caddy.js";
 import { route, secrets, settings, state } from "./fixtures.js";
 
 const PASSWORD_HASH = execFileSync("caddy", ["hash-password", "--plaintext", "open sesame"]).toString().trim();
@@ -183,13 +183,22 @@ describe("caddy provider", () => {
   });
 
   it("undo restores the previous config, from a journaled record, and is safe to repeat", async () => {
-    const v1 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up1.address }]);
+    const v1 = desiredFor([
+      { name: "app", hosts: ["app.test"], upstream: up1.address },
+      { name: "blog", hosts: ["blog.test"], upstream: up1.address },
+    ]);
     let p = await plan();
     await applyBatch(provider, v1, p.actual, p.changes(v1), { secrets: resolver() });
     const afterV1 = await client.getConfig();
-    const v2 = desiredFor([{ name: "app", hosts: ["app.test"], upstream: up2.address }]);
+    // Two routes change: more than PATCH /id/ is used for, so one whole-config swap.
+    const v2 = desiredFor([
+      { name: "app", hosts: ["app.test"], upstream: up2.address },
+      { name: "blog", hosts: ["blog.test"], upstream: up2.address },
+    ]);
     p = await plan();
+    assert.equal(p.changes(v2).length, 2);
     const record = await applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() });
+    assert.deepEqual(record.map((r) => [r.change.kind, r.change.id]), [["config", caddy.admin]]);
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
 
     const journaled = JSON.parse(JSON.stringify(record[0]));
@@ -212,4 +221,137 @@ describe("caddy provider", () => {
     await expectError(provider.undo(record3[0]!, { secrets: resolver() }), "caddy-undo-failed");
     assert.equal((await client.getConfig()).etag, edited.etag);
   });
+
+  describe("a one-route change: guarded PATCH /id/ instead of the whole-config swap", () => {
+    const PRIVATE = { name: "private", hosts: ["private.test"], upstream: "", basicAuth: { username: "ops", passwordHash: "secret:login" } };
+    const v = (appUpstream: string, privateUpstream = up1.address) =>
+      desiredFor([
+        { name: "app", hosts: ["app.test"], upstream: appUpstream },
+        { name: "blog", hosts: ["blog.test"], upstream: up1.address },
+        { ...PRIVATE, upstream: privateUpstream },
+      ]);
+    const objectText = async (id: string) => (await client.getById(id))?.text;
+    /** Someone edits an object by hand through the admin API. */
+    const handEdit = async (id: string, from: string, to: string) => {
+      const o = await client.getById(id);
+      assert.ok(o && o.text.includes(from), `${id} holds ${from}`);
+      await client.patchById(id, o.text.replace(from, to), o.etag);
+    };
+    const setUp = async () => {
+      const v1 = v(up1.address);
+      const p = await plan();
+      const records = await applyBatch(provider, v1, p.actual, p.changes(v1), { secrets: resolver() });
+      assert.deepEqual(records.map((r) => r.change.kind), ["config"], "a first apply (creates) is a whole-config swap");
+      return v1;
+    };
+
+    it("patches only that route, reports it per node with the previous object, and verify passes", async () => {
+      await setUp();
+      const blogBefore = await objectText("hecate-route-blog");
+      const privBefore = (await objectText("hecate-route-private"))!.replace(/\n$/, "");
+      const configBefore = await client.getConfig();
+      const v2 = v(up1.address, up2.address); // the route with a secret in it changes
+      const p = await plan();
+      const changes = p.changes(v2);
+      assert.deepEqual(changes.map((c) => [c.action, c.kind, c.id]), [["update", "route", "hecate-route-private"]]);
+      const loads = caddy.loads();
+      const records = await applyBatch(provider, v2, p.actual, changes, { secrets: resolver() });
+      assert.equal(records.length, 1);
+      const rec = records[0]!;
+      assert.deepEqual(rec.change, { system: "caddy", action: "update", kind: "route", id: "hecate-route-private", resource: "Route/private" });
+      assert.deepEqual(rec.ids, { endpoint: caddy.admin });
+      assert.equal(rec.sensitive, true, "the previous object holds the resolved password hash");
+      const undo = rec.undo as { previous: unknown; sentHash: string };
+      assert.equal(canonical(undo.previous), canonical(findById(configBefore.config, "hecate-route-private")));
+      assert.equal(caddy.loads(), loads + 1, "one reload");
+      // Only that object changed: every other byte of the config is as before.
+      const now = await client.getConfig();
+      const privNow = (await objectText("hecate-route-private"))!.replace(/\n$/, "");
+      assert.notEqual(privNow, privBefore);
+      assert.equal(now.text!.replace(privNow, "X"), configBefore.text!.replace(privBefore, "X"));
+      assert.equal(await objectText("hecate-route-blog"), blogBefore);
+      assert.ok(privNow.includes(Buffer.from(PASSWORD_HASH).toString("base64")) || privNow.includes(PASSWORD_HASH), "the secret was resolved in what was sent");
+      assert.equal((await get(httpPort, "private.test")).status, 401);
+      assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+      assert.deepEqual(await provider.verify(v2, records, { secrets: resolver() }), []);
+      assert.deepEqual(await provider.verify(v2, [], { secrets: resolver() }), [], "the structural verify agrees");
+      // The fast path held: the node's text is the one the record expects, so verify did not diff
+      // (a different desired state goes unnoticed, which a diff would report). A record whose
+      // hash does not match falls back to the diff.
+      const other = v(up2.address, up2.address);
+      assert.deepEqual(await provider.verify(other, records, { secrets: resolver() }), []);
+      const wrong = [{ ...rec, undo: { ...(rec.undo as object), configHash: "0".repeat(64) } }];
+      assert.deepEqual(await provider.verify(v2, wrong, { secrets: resolver() }), []);
+      assert.match((await provider.verify(other, wrong, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-app differs/);
+      assert.deepEqual((await plan()).changes(v2), [], "no phantom diff after a PATCH");
+      // The node no longer holds what the records say (another route edited since): the
+      // structural diff runs and finds it.
+      await handEdit("hecate-route-blog", up1.address, "127.0.0.1:9");
+      const verdict = await provider.verify(v2, records, { secrets: resolver() });
+      assert.match(verdict.map((d) => d.message).join("; "), /route hecate-route-blog differs/);
+    });
+
+    it("refuses with caddy-changed when the route was edited between plan and apply, and changes nothing", async () => {
+      await setUp();
+      const v2 = v(up2.address);
+      const p = await plan();
+      const saved = JSON.parse(JSON.stringify(p.actual)) as CaddyActual;
+      // A hand edit of that very route: its upstream moved elsewhere.
+      await handEdit("hecate-route-app", up1.address, "127.0.0.1:9");
+      const edited = await client.getConfig();
+      const loads = caddy.loads();
+      const err = await expectError(applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() }), "caddy-changed");
+      assert.match(err.message, /GET \/id\/hecate-route-app is not the route the plan read/);
+      // A saved plan (its live configs gone) compares the normalized route: refused too.
+      await expectError(applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v2, saved, p.changes(v2), { secrets: resolver() }), "caddy-changed");
+      assert.equal((await client.getConfig()).text, edited.text, "nothing was changed");
+      assert.equal(caddy.loads(), loads, "no reload");
+    });
+
+    it("a saved plan applies by PATCH too; an edit of another route does not stop it", async () => {
+      await setUp();
+      const v2 = v(up2.address);
+      const p = await plan();
+      const saved = JSON.parse(JSON.stringify(p.actual)) as CaddyActual;
+      await handEdit("hecate-route-blog", '"terminal":true', '"terminal":false');
+      const blogEdited = await objectText("hecate-route-blog");
+      const records = await applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v2, saved, p.changes(v2), { secrets: resolver() });
+      assert.deepEqual(records.map((r) => [r.change.kind, r.change.id]), [["route", "hecate-route-app"]]);
+      assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
+      assert.equal(await objectText("hecate-route-blog"), blogEdited, "the other route's edit is left alone");
+    });
+
+    it("undo from a journaled record restores the route, is safe twice, and refuses once the route was edited", async () => {
+      const v1 = await setUp();
+      const afterV1 = await client.getConfig();
+      const v2 = v(up2.address);
+      let p = await plan();
+      const records = await applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() });
+      assert.deepEqual(records.map((r) => [r.change.kind, r.change.id]), [["route", "hecate-route-app"]]);
+      assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "two");
+
+      const journaled = JSON.parse(JSON.stringify(records[0]));
+      const other = createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy);
+      await other.undo(journaled, { secrets: resolver() });
+      assert.equal((await client.getConfig()).text, afterV1.text, "the node holds exactly what it held before");
+      assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+      const loads = caddy.loads();
+      await other.undo(journaled, { secrets: resolver() });
+      assert.equal(caddy.loads(), loads, "second undo changes nothing");
+      assert.deepEqual((await plan()).changes(v1), []);
+
+      // An edit of the route after the apply: undo refuses and leaves it.
+      p = await plan();
+      const again = await applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() });
+      await handEdit("hecate-route-app", up2.address, "127.0.0.1:9");
+      const edited = await client.getConfig();
+      const err = await expectError(provider.undo(again[0]!, { secrets: resolver() }), "caddy-undo-failed");
+      assert.match(err.message, /route hecate-route-app on Caddy .*changed by someone else/);
+      assert.equal((await client.getConfig()).text, edited.text);
+      // Gone altogether: refused too, naming the request that found it missing.
+      await client.call("DELETE", "/id/hecate-route-app");
+      await expectError(provider.undo(again[0]!, { secrets: resolver() }), "caddy-undo-failed");
+    });
+  });
 });
+

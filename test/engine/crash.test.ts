@@ -1,40 +1,15 @@
 // A process SIGKILLed at any point of a two-system apply is found and undone by the next run:
 // reality ends at the old revision everywhere, and the journal and audit log say so.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { KEY, rig, route, stream } from "./setup.js";
+import { rig, route, runUntilKilled, stream } from "./setup.js";
 
-const child = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
 const rev1 = () => [route("app", "127.0.0.1:8001"), route("api", "127.0.0.1:8002"), stream("pg", 15432, "127.0.0.1:5432")];
 const rev2 = () => [route("app", "127.0.0.1:9001"), route("web", "127.0.0.1:9003"), stream("pg", 15432, "127.0.0.1:6432")];
 
 /** Run the child until it reports reaching `killAt`, then kill -9 it and wait for it to be gone. */
-async function applyAndKill(storePath: string, dir: string, killAt: string): Promise<void> {
-  const proc = spawn(process.execPath, ["--import", "tsx", child, storePath, dir, killAt], {
-    env: { ...process.env, HECATE_TEST_KEY: KEY.toString("hex") },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`child never reached ${killAt}: ${out}`)), 20_000);
-      proc.stdout.on("data", (b: Buffer) => {
-        out += b.toString();
-        if (out.includes(`AT ${killAt}`)) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      proc.stderr.on("data", (b: Buffer) => (out += b.toString()));
-      proc.once("exit", () => reject(new Error(`child exited before ${killAt}: ${out}`)));
-    });
-  } finally {
-    proc.kill("SIGKILL");
-    await exited;
-  }
+function applyAndKill(storePath: string, dir: string, killAt: string): Promise<void> {
+  return runUntilKilled(new URL("./crash-child.ts", import.meta.url), [storePath, dir, killAt], killAt, 20_000);
 }
 
 describe("recovery after SIGKILL mid-apply", () => {

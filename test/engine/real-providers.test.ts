@@ -2,11 +2,9 @@
 // diffs, failures at each step (error before/after the change, timeout, SIGKILL) end at the old
 // revision with real traffic proving it, and drift from a hand edit is found and put back.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { createEngine, type Engine } from "../../src/engine/index.js";
 import type { Resource } from "../../src/model/schema.js";
@@ -19,7 +17,7 @@ import { freePort, tempDir } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { startTcpEcho, tcpRequest, type TcpEcho } from "../nginx/helpers.js";
 import { startRealSystems, type RealSystems } from "./real-setup.js";
-import { KEY, route, stream } from "./setup.js";
+import { KEY, route, runUntilKilled, stream } from "./setup.js";
 
 type Mode = "before" | "after" | "hang";
 
@@ -134,23 +132,7 @@ describe("engine with real Caddy and nginx", () => {
   for (const killAt of ["step.done:caddy", "step.start:nginx", "step.done:nginx"]) {
     it(`an apply SIGKILLed at ${killAt} is undone by the next run`, async () => {
       await engine.commit(rev2, { message: `two (kill at ${killAt})` });
-      const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./crash-child-real.ts", import.meta.url)), join(dir.path, "store.db"), killAt], {
-        env: { ...process.env, HECATE_TEST_KEY: KEY.toString("hex") },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`child never reached ${killAt}: ${out}`)), 30_000);
-          child.stdout.on("data", (b: Buffer) => ((out += b.toString()), out.includes(`AT ${killAt}`) && (clearTimeout(t), resolve())));
-          child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-          child.once("exit", () => reject(new Error(`child exited early: ${out}`)));
-        });
-      } finally {
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await runUntilKilled(new URL("./crash-child-real.ts", import.meta.url), [join(dir.path, "store.db"), killAt], killAt);
       const mixed = await observe();
       assert.notDeepEqual(mixed, OLD, "the kill left the new revision at least partly live");
       const plan = await engine.plan();

@@ -1,7 +1,9 @@
 // Shared setup for engine tests: a real SQLite store in a temp dir, resources, and an engine wired
 // to the file-backed test-double providers.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createEngine, type Engine } from "../../src/engine/index.js";
 import type { Resource } from "../../src/model/schema.js";
 import { openSqliteStore } from "../../src/store/index.js";
@@ -57,4 +59,28 @@ export async function rig(opts: { stepTimeoutMs?: number } = {}): Promise<Rig> {
       tmp.cleanup();
     },
   };
+}
+
+/**
+ * Run a child apply script (argv: its arguments) until it prints "AT <killAt>", then SIGKILL it
+ * and wait until it is gone. Rejects if it never gets there.
+ */
+export async function runUntilKilled(script: URL, args: string[], killAt: string, timeoutMs = 30_000): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(script), ...args], {
+    env: { ...process.env, HECATE_TEST_KEY: KEY.toString("hex") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`child never reached ${killAt}: ${out}`)), timeoutMs);
+      child.stdout.on("data", (b: Buffer) => ((out += b.toString()), out.includes(`AT ${killAt}`) && (clearTimeout(t), resolve())));
+      child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+      child.once("exit", () => reject(new Error(`child exited early: ${out}`)));
+    });
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
 }

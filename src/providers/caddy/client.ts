@@ -15,6 +15,9 @@
 //   own host:port when it is not on loopback).
 // - Caddy finishes a /load or /config/ write it has read even when the client hangs up.
 // - A config that fails to provision answers 500 on /config/ and 400 on /load, both {"error"}.
+// - `GET /id/<@id>` answers the object and an Etag `"<its /config/ path> <hash of it>"`; a
+//   `PATCH /id/<@id>` with that If-Match is checked against that one object (412 once it
+//   changed), then replaces it and reloads the whole config (test/caddy-provider/id-patch.test.ts).
 // - The admin API has no version endpoint in 2.6.2: version and modules come from the binary.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -332,6 +335,29 @@ export class CaddyClient {
   /** putConfig with the body already encoded (Hecate sends caddyText, which it then compares). */
   async putConfigText(body: string, etag?: string): Promise<void> {
     await this.call("POST", "/config/", body, etag ? { "If-Match": etag } : {});
+  }
+
+  /**
+   * GET /id/<id>: the object carrying that @id, Caddy's text of it (what it holds, byte for byte)
+   * and its Etag (`"<its path> <hash>"`, for If-Match); undefined when no object has that @id.
+   */
+  async getById(id: string): Promise<{ value: unknown; text: string; etag: string } | undefined> {
+    const what = `GET /id/${id}`;
+    const res = await this.request("GET", `/id/${encodeURIComponent(id)}`);
+    if (res.status === 404) return undefined;
+    if (res.status < 200 || res.status >= 300) throw this.failure(res, what);
+    const etag = res.trailers["etag"] ?? (typeof res.headers["etag"] === "string" ? res.headers["etag"] : undefined);
+    if (!etag) throw new HecateError("caddy-rejected", `Caddy at ${this.label} answered ${what} without an Etag (needs Caddy 2.5.2 or later)`, { status: 502 });
+    try {
+      return { value: JSON.parse(res.body) as unknown, text: res.body, etag };
+    } catch {
+      throw new HecateError("caddy-rejected", `Caddy at ${this.label} answered ${what} with something that is not JSON`, { status: 502 });
+    }
+  }
+
+  /** PATCH /id/<id>: replace that one object, only if it still is the one read with `etag` (412 → caddy-changed). */
+  async patchById(id: string, body: string, etag: string): Promise<void> {
+    await this.call("PATCH", `/id/${encodeURIComponent(id)}`, body, { "If-Match": etag });
   }
 
   /** POST /load: replace the whole config, unguarded (Caddy ignores If-Match here). */

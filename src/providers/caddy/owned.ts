@@ -130,6 +130,14 @@ function normalizeRedacted(v: unknown, path: string[]): unknown {
   });
 }
 
+/**
+ * One owned object (a route) normalized and redacted as extractOwned does it inside a config,
+ * so it compares with the same object of a read's owned config.
+ */
+export function normalizeOwnedObject(v: unknown): unknown {
+  return normalizeRedacted(v, []);
+}
+
 // ---- extract --------------------------------------------------------------------------------
 
 /** Keep only array elements Hecate marked (recursively through objects); drop the rest. */

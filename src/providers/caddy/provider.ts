@@ -1,5 +1,6 @@
 // The Caddy provider: reads Hecate's part of every node's live config, diffs it per route, and
-// applies it as one If-Match-guarded whole-config swap per node, never touching what it does not own.
+// applies it as one If-Match-guarded whole-config swap per node, never touching what it does not own;
+// a plan that only updates a route or two is applied as @id-addressed guarded PATCHes instead.
 import { createHash } from "node:crypto";
 import type { Diagnostic } from "../../diag.js";
 import { HecateError } from "../../diag.js";
@@ -7,10 +8,11 @@ import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { compileCaddy } from "../../compile/caddy/index.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
-import type { Provider, ProviderContext } from "../provider.js";
+import { sameValue } from "../differ.js";
+import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
-import { DEFAULT_SERVER, type OwnedConfig, caddyText, canonical, extractOwned, isOwnedServerName, mergeOwned } from "./owned.js";
+import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
 
 /**
  * What read() returns: plain data (no secrets, no foreign config), safe to print and journal.
@@ -48,6 +50,33 @@ export interface CaddyUndo {
   appliedHash: string;
 }
 
+/**
+ * What apply reports per node and object it PATCHed by @id (change kind "route", id the @id,
+ * ids.endpoint the node), so undo can put that one object back, even from another process.
+ */
+export interface CaddyObjectUndo {
+  endpoint: string;
+  /** The object's @id. */
+  id: string;
+  /** The object before the PATCH, as Caddy held it (it may hold resolved secrets: sealed). */
+  previous: unknown;
+  /** sha256 of the exact text PATCHed: undo refuses to overwrite an object that no longer is it. */
+  sentHash: string;
+  /**
+   * sha256 of the whole config text the node should hold after this PATCH (the text read for
+   * the plan with this object's text replaced), for verify's fast path; absent when unknown.
+   */
+  configHash?: string;
+}
+
+/**
+ * At most this many route objects per node go through PATCH /id/; more go as one whole-config
+ * swap. Every Caddy mutation reloads the whole config, so n PATCHes cost n reloads: at 10,000
+ * routes one guarded PATCH measured 0.85x a guarded POST /config/ of the whole config
+ * (docs/benchmarks.md, Engine apply), so two already cost more than one swap.
+ */
+export const PATCH_MAX_OBJECTS = 1;
+
 export interface CaddyProviderOptions {
   /** Version/modules compile aims at (default: from settings). */
   target?: CaddyTarget;
@@ -58,6 +87,51 @@ export interface CaddyProviderOptions {
 interface LiveNode extends LiveConfig {
   endpoint: string;
   client: CaddyClient;
+}
+
+interface PatchTarget {
+  id: string;
+  /** The object from the desired config, nested owned routes and secret markers in it. */
+  desired: unknown;
+  /** The object as the plan read it (normalized, secrets redacted). */
+  planned: unknown;
+  resource?: string;
+}
+
+/** The objects below `root` carrying one of `ids` as @id; undefined when one is inside another. */
+function findByIds(root: unknown, ids: ReadonlySet<string>): Map<string, unknown> | undefined {
+  const found = new Map<string, unknown>();
+  let nested = false;
+  // Once every id is found and its inside walked, the rest of 10,000 routes can hold no more.
+  const done = (inside: boolean) => !inside && found.size === ids.size;
+  const walk = (v: unknown, inside: boolean): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (done(inside)) return;
+        if (typeof x === "object" && x !== null) walk(x, inside);
+      }
+      return;
+    }
+    if (!isObject(v) || done(inside)) return;
+    const id = v["@id"];
+    let here = inside;
+    if (typeof id === "string" && ids.has(id)) {
+      if (inside) nested = true;
+      if (!found.has(id)) found.set(id, v);
+      here = true;
+    }
+    for (const k in v) {
+      const x = v[k];
+      if (typeof x === "object" && x !== null) walk(x, here);
+    }
+  };
+  walk(root, false);
+  return nested ? undefined : found;
+}
+
+/** Caddy's text of one object ends with a newline; inside the whole config's text it does not. */
+function chomp(text: string): string {
+  return text.endsWith("\n") ? text.slice(0, -1) : text;
 }
 
 export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: CaddyProviderOptions = {}): Provider<CaddyOwned, CaddyActual> {
@@ -105,6 +179,124 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     return (live.text !== undefined && sha256(live.text) === appliedHash) || sha256(caddyText(live.config)) === appliedHash;
   }
 
+  /**
+   * The route objects to PATCH by @id, when that is all this batch is: updates of owned routes
+   * only, at most PATCH_MAX_OBJECTS, none inside another, the fleet in agreement when read, and
+   * the owned routes' order unchanged (the diff does not see top-level order; a whole swap sets
+   * it). Undefined: the whole-config swap.
+   */
+  function patchTargets(desired: CaddyOwned, actual: CaddyActual, changes: Change[]): PatchTarget[] | undefined {
+    if (!changes.length || changes.length > PATCH_MAX_OBJECTS) return undefined;
+    if (!changes.every((c) => c.action === "update" && c.kind === "route" && c.id.startsWith(ID_PREFIX))) return undefined;
+    if (actual.diagnostics?.some((d) => d.code === "caddy-fleet-disagree")) return undefined;
+    const want = desired.apps?.http?.servers ?? {};
+    const have = actual.owned?.apps?.http?.servers;
+    if (!have || Object.keys(want).length !== Object.keys(have).length) return undefined;
+    for (const [name, server] of Object.entries(want)) {
+      const a = ((server.routes ?? []) as unknown[]).map(ownedId);
+      const b = ((have[name]?.routes ?? []) as unknown[]).map(ownedId);
+      if (!have[name] || a.length !== b.length || a.some((x, i) => x !== b[i])) return undefined;
+    }
+    const ids = new Set(changes.map((c) => c.id));
+    const wanted = findByIds(want, ids);
+    const planned = findByIds(have, ids);
+    if (!wanted || !planned) return undefined;
+    const out: PatchTarget[] = [];
+    for (const c of changes) {
+      const d = wanted.get(c.id);
+      const p = planned.get(c.id);
+      if (d === undefined || p === undefined) return undefined;
+      out.push({ id: c.id, desired: d, planned: p, ...(c.resource ? { resource: c.resource } : {}) });
+    }
+    return out;
+  }
+
+  /**
+   * Per node and object: GET /id/X (its Etag and value), refuse unless it is what the plan read,
+   * then PATCH /id/X guarded by that Etag, reporting each as it completes.
+   */
+  async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext): Promise<void> {
+    const live = actual instanceof CaddyActual ? actual.live() : undefined;
+    // Every object on every node is read and checked before the first write, so a refusal
+    // leaves everything as it was.
+    const reads = await Promise.all(
+      actual.nodes.map(async ({ endpoint }) => {
+        // A client carrying this apply's signal: a step timeout must reach the writes.
+        const client = clientFor(endpoint, ctx);
+        const text = live?.find((n) => n.endpoint === endpoint)?.text;
+        const objects = await Promise.all(
+          targets.map(async (t) => {
+            const now = await client.getById(t.id);
+            // Every node held the object when read (an update, and the fleet agreed): gone is changed.
+            if (!now) throw new HecateError("caddy-changed", `${CHANGED_MESSAGE} (${client.label}: GET /id/${t.id} finds no such object; someone removed it since)`, { status: 409 });
+            // As diff compares (normalized, secrets redacted), and, when the plan's read is at
+            // hand, byte for byte (a changed secret redacts to the same marker).
+            if (!sameValue(t.planned, normalizeOwnedObject(now.value)) || (text !== undefined && !text.includes(chomp(now.text)))) {
+              throw new HecateError("caddy-changed", `${CHANGED_MESSAGE} (${client.label}: GET /id/${t.id} is not the route the plan read; someone edited it since)`, { status: 409 });
+            }
+            return { t, now };
+          }),
+        );
+        return { endpoint, client, text, objects };
+      }),
+    );
+    // Secrets exist in resolved form only here, on the way to Caddy; nested owned routes are in
+    // the desired object itself (the diff only lifted them out of its item).
+    const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
+    for (const r of reads) {
+      let text = r.text;
+      for (const [k, { t, now }] of r.objects.entries()) {
+        const body = bodies[k]!;
+        if (body === now.text) continue; // same bytes: no reload
+        await r.client.patchById(t.id, body, now.etag);
+        ctx.log?.(`caddy: patched ${t.id} on ${r.client.label}`);
+        // The whole text the node should now hold, for verify: the object's bytes appear exactly
+        // once in it (its @id is unique), so replacing them is what Caddy did.
+        let configHash: string | undefined;
+        if (text !== undefined) {
+          const old = chomp(now.text);
+          const at = text.indexOf(old);
+          text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
+          if (text !== undefined) configHash = sha256(text);
+        }
+        const undo: CaddyObjectUndo = { endpoint: r.endpoint, id: t.id, previous: now.value, sentHash: sha256(body), ...(configHash ? { configHash } : {}) };
+        // The previous object may hold resolved secrets: sensitive.
+        await ctx.report({
+          change: { system: "caddy", action: "update", kind: "route", id: t.id, ...(t.resource ? { resource: t.resource } : {}) },
+          ids: { endpoint: r.endpoint },
+          undo,
+          detail: { node: r.client.label, via: "PATCH /id/" },
+          sensitive: true,
+        });
+      }
+    }
+  }
+
+  /** Put one PATCHed object back, guarded, unless someone changed it since; a second call finds it back. */
+  async function undoPatch(u: CaddyObjectUndo, ctx: ProviderContext): Promise<void> {
+    const client = clientFor(u.endpoint, ctx);
+    const now = await client.getById(u.id);
+    const refuse = (why: string) =>
+      new HecateError("caddy-undo-failed", `could not restore route ${u.id} on Caddy ${client.label}: ${why} since Hecate's apply; not overwriting it`, { status: 409 });
+    if (!now) throw refuse(`GET /id/${u.id} finds no such object: it was removed`);
+    if (canonical(now.value) === canonical(u.previous)) return; // already back
+    if (sha256(now.text) !== u.sentHash && sha256(caddyText(now.value)) !== u.sentHash) throw refuse("it was changed by someone else");
+    await client.patchById(u.id, caddyText(u.previous), now.etag);
+    ctx.log?.(`caddy: restored ${u.id} on ${client.label}`);
+  }
+
+  /** The whole-config hash the node should have after the records of this apply (the last one's). */
+  function expectedHash(records: readonly ChangeRecord[], endpoint: string): string | undefined {
+    for (let i = records.length - 1; i >= 0; i--) {
+      const r = records[i]!;
+      if (r.change.kind === "route") {
+        const u = r.undo as CaddyObjectUndo;
+        if (u.endpoint === endpoint) return u.configHash;
+      } else if (r.change.kind === "config" && r.change.id === endpoint) return (r.undo as CaddyUndo).appliedHash;
+    }
+    return undefined;
+  }
+
   const provider: Provider<CaddyOwned, CaddyActual> = {
     system: "caddy",
 
@@ -142,6 +334,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     // took: a failure on node 3 leaves nodes 1 and 2 journaled for the engine to undo.
     async apply({ desired, actual, changes }, ctx) {
       desiredChecks(desired);
+      const targets = patchTargets(desired, actual, changes);
+      if (targets) return applyPatches(actual, targets, ctx);
       // Secrets exist in resolved form only here, on the way to Caddy.
       const resolved = (secretRefs(desired).length ? await resolveSecrets(desired, ctx.secrets) : desired) as unknown as OwnedConfig;
       const nodes = await nodesFor(actual, ctx);
@@ -160,6 +354,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     },
 
     async undo(record, ctx) {
+      if (record.change.kind === "route") return undoPatch(record.undo as CaddyObjectUndo, ctx);
       const node = record.undo as CaddyUndo;
       const client = clientFor(node.endpoint, ctx);
       const live = await client.getConfig();
@@ -180,9 +375,10 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         endpoints.map(async (endpoint, i) => {
           const client = clientFor(endpoint, ctx);
           const { text } = await client.getConfigText();
-          // Exactly the text apply sent: the node runs it, nothing to compare.
-          const sent = records.find((r) => r.change.id === endpoint)?.undo as CaddyUndo | undefined;
-          if (sent && sha256(text) === sent.appliedHash) return;
+          // Exactly the text apply sent (or, after PATCHes, the text read with the patched
+          // objects' text replaced): the node runs what was meant, nothing to compare.
+          const expected = expectedHash(records, endpoint);
+          if (expected !== undefined && sha256(text) === expected) return;
           let config: unknown;
           try {
             config = JSON.parse(text);

@@ -12,6 +12,8 @@ export interface Caddy {
   dir: string;
   /** Number of times Caddy (re)started its admin endpoint = initial load + reloads. */
   loads: () => number;
+  /** loads() once Caddy's log has been quiet for a moment: its lines arrive after the admin answer. */
+  settledLoads: () => Promise<number>;
   stop: () => Promise<void>;
 }
 
@@ -44,6 +46,14 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<Caddy> {
     proc,
     dir: dir.path,
     loads: () => proc.output().split("\n").filter((l) => l.includes('"admin endpoint started"')).length,
+    settledLoads: async () => {
+      for (let last = -1; ; ) {
+        const now = caddy.loads();
+        if (now === last) return now;
+        last = now;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     stop: async () => {
       await proc.stop();
       dir.cleanup();

@@ -130,7 +130,7 @@ describe("caddy provider", () => {
     assert.deepEqual(record.map((r) => r.change.id), [caddy.admin], "one node, reloaded");
     assert.equal((await get(httpPort, "private.test")).status, 401);
 
-    const loads = caddy.loads();
+    const loads = await caddy.settledLoads();
     const etag = (await client.getConfig()).etag;
     const readRes = resolver();
     p = await plan();
@@ -140,12 +140,12 @@ describe("caddy provider", () => {
     assert.deepEqual(readRes.asked, []);
     const again = await applyBatch(provider, v1, p.actual, [], { secrets: resolver() });
     assert.deepEqual(again, [], "nothing loaded, nothing to undo");
-    assert.equal(caddy.loads(), loads, "Caddy was not reloaded");
+    assert.equal(await caddy.settledLoads(), loads, "Caddy was not reloaded");
     assert.equal((await client.getConfig()).etag, etag);
     // A plan saved to disk and applied by another process (no cached config) is a no-op too.
     const saved = JSON.parse(JSON.stringify(p.actual)) as CaddyActual;
     await applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v1, saved, [], { secrets: resolver() });
-    assert.equal(caddy.loads(), loads);
+    assert.equal(await caddy.settledLoads(), loads);
   });
 
   it("refuses to apply when Caddy's config changed since it was read (412), and changes nothing", async () => {
@@ -206,9 +206,9 @@ describe("caddy provider", () => {
     await other.undo(journaled, { secrets: resolver() });
     assert.equal(canonical((await client.getConfig()).config), canonical(afterV1.config));
     assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
-    const loads = caddy.loads();
+    const loads = await caddy.settledLoads();
     await other.undo(journaled, { secrets: resolver() });
-    assert.equal(caddy.loads(), loads, "second undo changes nothing");
+    assert.equal(await caddy.settledLoads(), loads, "second undo changes nothing");
 
     // Undo never overwrites an edit someone made after Hecate's apply.
     p = await plan();
@@ -254,7 +254,7 @@ describe("caddy provider", () => {
       const p = await plan();
       const changes = p.changes(v2);
       assert.deepEqual(changes.map((c) => [c.action, c.kind, c.id]), [["update", "route", "hecate-route-private"]]);
-      const loads = caddy.loads();
+      const loads = await caddy.settledLoads();
       const records = await applyBatch(provider, v2, p.actual, changes, { secrets: resolver() });
       assert.equal(records.length, 1);
       const rec = records[0]!;
@@ -263,7 +263,7 @@ describe("caddy provider", () => {
       assert.equal(rec.sensitive, true, "the previous object holds the resolved password hash");
       const undo = rec.undo as { previous: unknown; sentHash: string };
       assert.equal(canonical(undo.previous), canonical(findById(configBefore.config, "hecate-route-private")));
-      assert.equal(caddy.loads(), loads + 1, "one reload");
+      assert.equal(await caddy.settledLoads(), loads + 1, "one reload");
       // Only that object changed: every other byte of the config is as before.
       const now = await client.getConfig();
       const privNow = (await objectText("hecate-route-private"))!.replace(/\n$/, "");
@@ -299,13 +299,13 @@ describe("caddy provider", () => {
       // A hand edit of that very route: its upstream moved elsewhere.
       await handEdit("hecate-route-app", up1.address, "127.0.0.1:9");
       const edited = await client.getConfig();
-      const loads = caddy.loads();
+      const loads = await caddy.settledLoads();
       const err = await expectError(applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() }), "caddy-changed");
       assert.match(err.message, /GET \/id\/hecate-route-app is not the route the plan read/);
       // A saved plan (its live configs gone) compares the normalized route: refused too.
       await expectError(applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v2, saved, p.changes(v2), { secrets: resolver() }), "caddy-changed");
       assert.equal((await client.getConfig()).text, edited.text, "nothing was changed");
-      assert.equal(caddy.loads(), loads, "no reload");
+      assert.equal(await caddy.settledLoads(), loads, "no reload");
     });
 
     it("a saved plan applies by PATCH too; an edit of another route does not stop it", async () => {
@@ -335,9 +335,9 @@ describe("caddy provider", () => {
       await other.undo(journaled, { secrets: resolver() });
       assert.equal((await client.getConfig()).text, afterV1.text, "the node holds exactly what it held before");
       assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
-      const loads = caddy.loads();
+      const loads = await caddy.settledLoads();
       await other.undo(journaled, { secrets: resolver() });
-      assert.equal(caddy.loads(), loads, "second undo changes nothing");
+      assert.equal(await caddy.settledLoads(), loads, "second undo changes nothing");
       assert.deepEqual((await plan()).changes(v1), []);
 
       // An edit of the route after the apply: undo refuses and leaves it.

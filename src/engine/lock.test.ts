@@ -64,8 +64,9 @@ describe("apply lock lease", () => {
   });
 
   it("keeps the token across renewals and does not abort while the lease is held", async () => {
-    const held = await acquire(a, "carol@elsewhere/3/cc", { timeoutMs: 0, ttlMs: 300, renewEveryMs: EVERY, actor: "carol" });
-    await sleep(700); // past two ttls: only renewals keep it
+    // A lease of ten renewal periods: a loaded machine's stall of a few periods must not lose it.
+    const held = await acquire(a, "carol@elsewhere/3/cc", { timeoutMs: 0, ttlMs: 1_000, renewEveryMs: EVERY, actor: "carol" });
+    await sleep(2_200); // past two ttls: only renewals keep it
     assert.equal(held.signal.aborted, false);
     const lock = await b.getLock(APPLY_LOCK);
     assert.equal(lock?.holder, held.holder);

@@ -17,21 +17,38 @@ export function isObject(v: unknown): v is JsonObject {
  * Copy on write: a part already in that form (compile's output mostly is, and so is what Caddy
  * answers) is returned as it is, so normalizing 10,000 routes does not copy them all.
  */
-export function normalize(v: unknown): unknown {
-  if (v === null || v === undefined || v === "") return undefined;
+export function normalize(v: unknown, hooks?: NormalizeHooks, path: string[] = []): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === "string") return hooks ? hooks.leaf(v, path) : v === "" ? undefined : v;
   if (typeof v !== "object") return v;
+  if (hooks?.opaque?.(v)) return normalize(v);
+  // With hooks, the path to each value is kept for them; without, nothing is built.
+  const at = (x: unknown, key: string) => {
+    path.push(key);
+    const y = normalize(x, hooks, path);
+    path.pop();
+    return y;
+  };
   if (Array.isArray(v)) {
     if (v.length === 0) return undefined;
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = normalize(x) ?? null;
+      const y = (hooks ? at(x, String(i)) : normalize(x)) ?? null;
       if (y !== x && !out) out = v.slice(0, i);
       if (out) out.push(y);
     }
     return out ?? v;
   }
-  return normalizeObject(v as JsonObject, normalize);
+  return normalizeObject(v as JsonObject, hooks ? at : (x) => normalize(x));
+}
+
+/** What a caller of normalize may change on the way (the Caddy read-back redacts secrets). */
+export interface NormalizeHooks {
+  /** A string at `path` (keys and indexes from the root): what it becomes; "" is absent unless it says otherwise. */
+  leaf(s: string, path: readonly string[]): unknown;
+  /** An object normalized as it is, its strings not shown to `leaf` (a secret marker). */
+  opaque?(v: object): boolean;
 }
 
 /** Whether keys are in strictly ascending order (what Object.keys(...).sort() gives). */

@@ -19,21 +19,11 @@ import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { startTcpEcho, tcpRequest, type TcpEcho } from "../nginx/helpers.js";
 import { startRealSystems, type RealSystems } from "./real-setup.js";
 import { route, stream } from "./setup.js";
+import { prng } from "../helpers/prng.js";
 
 const BIN = join(import.meta.dirname, "../../bin/hecate.js");
 const SEED = Number(process.env.HECATE_CRASH_SEED ?? randomBytes(4).readUInt32LE(0));
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   code: number | null;

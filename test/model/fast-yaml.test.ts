@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { fastYaml } from "../../src/model/fast-yaml.js";
 import { parseYamlText } from "../../src/model/index.js";
+import { prng } from "../helpers/prng.js";
 
 function yamlFiles(d: string): string[] {
   return readdirSync(d).flatMap((n) => {
@@ -55,14 +56,7 @@ test("the fast path reads the subset exactly as yaml does, and declines the rest
 });
 
 test("seeded mutations of the examples: the fast path never disagrees with yaml", () => {
-  let a = 20261201 >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = prng(20261201);
   const tokens = [" ", "  ", "- ", ": ", ":", "#", " #", "'", '"', "[", "]", "{", "}", ",", "\n", "---\n", "~", "-", "1", ".", "0x", "true", "&a ", "*a", "\\", "''"];
   const files = yamlFiles("examples").sort().map((f) => readFileSync(f, "utf8"));
   let accepted = 0;

@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseYamlText, resolveState } from "../../src/model/index.js";
 import { formatDiagnostic } from "../../src/diag.js";
+import { prng } from "../helpers/prng.js";
 
 const SEED = Number(process.env.HECATE_FUZZ_SEED ?? 20261201);
 const MUTATED_CASES = 400;
@@ -17,17 +18,6 @@ const CASE_BUDGET_MS = 2000;
 /** A case still running after this long is stuck: the worker is stopped. */
 const CASE_HANG_MS = 10_000;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function yamlFiles(d: string): string[] {
   return readdirSync(d).flatMap((n) => {

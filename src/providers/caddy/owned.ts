@@ -11,7 +11,7 @@
 import { canonicalJson, sortedShared } from "../../model/serialize.js";
 import type { CaddyOwned, CaddyServer } from "../../compile/caddy/types.js";
 import { isSecretMarker, looksSecret, REDACTED_MARKER } from "../../secret.js";
-import { isObject, normalize, normalizeObject, type JsonObject } from "../differ.js";
+import { isObject, normalize, type JsonObject, type NormalizeHooks } from "../differ.js";
 
 export { isObject, normalize, type JsonObject };
 
@@ -98,36 +98,16 @@ function isSecretAt(v: string, path: () => string, key?: string): boolean {
 
 /**
  * normalize(v) with resolved secret values (password hashes, private keys, tokens) replaced by a
- * marker, so they never reach a plan, a diff or a log, in one walk, without building paths for keys that cannot name a
- * secret: reading 10,000 routes back must not cost more than sending them.
+ * marker, so they never reach a plan, a diff or a log, in one walk; the full path is only joined
+ * for keys that can name a secret: reading 10,000 routes back must not cost more than sending them.
  */
+const REDACT: NormalizeHooks = {
+  leaf: (s, path) => (isSecretAt(s, () => path.join("."), path[path.length - 1]) ? REDACTED_MARKER : s === "" ? undefined : s),
+  opaque: isSecretMarker,
+};
+
 function normalizeRedacted(v: unknown, path: string[]): unknown {
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === "string") {
-    if (isSecretAt(v, () => path.join("."), path[path.length - 1])) return REDACTED_MARKER;
-    return v === "" ? undefined : v;
-  }
-  if (typeof v !== "object") return v;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return undefined;
-    let out: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      path.push(String(i));
-      const y = normalizeRedacted(x, path) ?? null;
-      path.pop();
-      if (y !== x && !out) out = v.slice(0, i);
-      if (out) out.push(y);
-    }
-    return out ?? v;
-  }
-  if (isSecretMarker(v)) return normalize(v);
-  return normalizeObject(v as JsonObject, (x, k) => {
-    path.push(k);
-    const y = normalizeRedacted(x, path);
-    path.pop();
-    return y;
-  });
+  return normalize(v, REDACT, path);
 }
 
 /**

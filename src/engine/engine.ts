@@ -8,6 +8,7 @@ import { apply, recover, recoverIfFree } from "./apply.js";
 import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
 import { drift, reconcile } from "./drift.js";
+import { acquire } from "./lock.js";
 import { assertRenderable, renderConfig } from "../render/config.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
 import { prepare, targetFor, type PlanOptions } from "./plan.js";
@@ -104,7 +105,6 @@ export class Engine {
 
   async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number } = {}): Promise<RestoreReport> {
     if (opts.dryRun) return restore(this.store, file, { ...opts, dryRun: true });
-    const { acquire } = await import("./lock.js");
     const held = await acquire(this.store, this.holder, { timeoutMs: opts.lockTimeoutMs ?? 30_000, actor: this.actor });
     try {
       const r = await restore(this.store, file, { ...opts, dryRun: false });

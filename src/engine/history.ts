@@ -1,11 +1,12 @@
-// History: storing desired state as revisions (validated first), and rollback, which is a new
-// revision with an old revision's resources applied through the same transaction.
+// History: desired state read and validated (resolveChecked, for every surface), and stored as
+// revisions on top of the head.
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
 import { hashResources } from "../model/serialize.js";
+import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
 import type { Revision, RevisionSource } from "../store/store.js";
-import { loadSource } from "../sources/index.js";
+import { loadSource, type LoadedSource } from "../sources/index.js";
 import type { Core } from "./core.js";
 import type { SourceSpec } from "./types.js";
 
@@ -27,8 +28,23 @@ export interface CommitResult {
   diagnostics: Diagnostic[];
 }
 
-function invalid(diagnostics: Diagnostic[]): HecateError {
-  return new HecateError("invalid", `the desired state has errors (${diagnostics.filter((d) => d.severity === "error").length})`, { diagnostics });
+function invalid(diagnostics: Diagnostic[], what = "the desired state"): HecateError {
+  return new HecateError("invalid", `${what} has errors (${diagnostics.filter((d) => d.severity === "error").length})`, { diagnostics });
+}
+
+/**
+ * Resolve loaded files, a git checkout or stored resources without storing anything: the state
+ * and every diagnostic at its file position, or HecateError "invalid" with all of them at once.
+ * `what` names it in the error ("the desired state", "revision #3").
+ */
+export function resolveChecked(input: LoadedSource | { docs: readonly Resource[] }, what = "the desired state"): { state: ResolvedState; diagnostics: Diagnostic[] } {
+  const known = "diagnostics" in input ? input.diagnostics : [];
+  const relabel = "relabel" in input ? input.relabel : (d: Diagnostic[]) => d;
+  if (hasErrors(known)) throw invalid(relabel(known), what); // what did not load cannot resolve
+  const { state, diagnostics } = resolveState(input.docs);
+  const all = relabel([...known, ...diagnostics]);
+  if (hasErrors(all) || !state) throw invalid(all, what);
+  return { state, diagnostics: all };
 }
 
 /** Desired state read from a source and validated, not stored: what plan and apply take. */
@@ -44,10 +60,7 @@ export interface Desired {
 /** Read a source once (each file parsed once), resolve and validate it; nothing is stored. */
 export async function loadDesired(core: Core, source: SourceSpec): Promise<Desired> {
   const loaded = await loadSource(source);
-  if (hasErrors(loaded.diagnostics)) throw invalid(loaded.diagnostics);
-  const { state, diagnostics } = resolveState(loaded.docs);
-  const all = loaded.relabel([...loaded.diagnostics, ...diagnostics]);
-  if (hasErrors(all) || !state) throw invalid(all);
+  const { state, diagnostics: all } = resolveChecked(loaded);
   const hash = hashResources(loaded.resources);
   core.remember(hash, state);
   const message = loaded.source.type === "git" ? `from ${loaded.source.location}${loaded.source.commit ? ` at ${loaded.source.commit.slice(0, 12)}` : ""}` : `from ${loaded.source.location}`;
@@ -61,10 +74,9 @@ export async function commitFromSource(core: Core, source: SourceSpec, meta: Com
 }
 
 export async function commit(core: Core, resources: Resource[], meta: CommitMeta = {}): Promise<CommitResult> {
-  const { state, diagnostics } = resolveState(resources);
-  if (hasErrors(diagnostics)) throw invalid(diagnostics);
+  const { state, diagnostics } = resolveChecked({ docs: resources });
   const revision = await putRevision(core, resources, meta);
-  if (state) core.remember(revision.hash, state);
+  core.remember(revision.hash, state);
   return { revision, diagnostics };
 }
 

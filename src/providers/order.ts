@@ -1,7 +1,7 @@
 // The order of changes across systems, as one literal table (decK's order table): upserts run
 // top to bottom, prunes bottom to top, so nothing is created before what it points at, and
 // nothing is deleted while something still points at it. Each row says why it sits where it is.
-import type { Action, SystemName } from "./provider.js";
+import type { SystemName } from "./provider.js";
 
 export interface OrderRow {
   /** "system/kind"; "system/*" matches every kind of that system not listed on its own. */
@@ -29,8 +29,4 @@ export function orderIndex(system: SystemName, kind: string): number {
   if (exact >= 0) return exact;
   const any = ORDER.findIndex((r) => r.key === `${system}/*`);
   return any >= 0 ? any : ORDER.length;
-}
-
-export function isPrune(action: Action): boolean {
-  return action === "delete";
 }

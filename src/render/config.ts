@@ -1,13 +1,10 @@
 // The native config of one system for a resolved state, as people review it (`hecate render`):
 // Caddy's JSON document, nginx's stream file; and the structure behind it for `-o json`.
-import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
-import type { Resource } from "../model/schema.js";
-import { resolveState } from "../model/resolve.js";
+import { HecateError, hasErrors } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
 import { providersFor } from "../providers/index.js";
 import { descriptorOf } from "../providers/registry.js";
 import type { SystemName } from "../providers/provider.js";
-import type { LoadedSource } from "../sources/index.js";
 import type { ProviderFactory } from "../engine/core.js";
 
 export interface RenderedConfig {
@@ -38,15 +35,3 @@ export function renderConfig(state: ResolvedState, system: SystemName, factory: 
   return { system, text: text.endsWith("\n") ? text : text + "\n", structure: desired };
 }
 
-/**
- * Desired state resolved without storing it (files, a git checkout, a stored revision); every
- * error at once when it has any. `what` names it in the error ("the desired state", "revision #3").
- */
-export function resolveChecked(input: LoadedSource | { docs: readonly Resource[] }, what = "the desired state"): ResolvedState {
-  const known = "diagnostics" in input ? input.diagnostics : [];
-  const relabel = "relabel" in input ? input.relabel : (d: Diagnostic[]) => d;
-  const { state, diagnostics } = resolveState(input.docs);
-  const errors = relabel([...known, ...diagnostics]).filter((d) => d.severity === "error");
-  if (errors.length || !state) throw new HecateError("invalid", `${what} has errors (${errors.length})`, { diagnostics: errors });
-  return state;
-}

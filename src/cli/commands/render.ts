@@ -21,7 +21,7 @@ export const render: CommandDef = {
     m.assertRenderable(system as SystemName);
     // Files are rendered as they are: loaded, resolved and compiled, nothing stored.
     const rev = source ? undefined : await revisionOf(await ctx.store(), String(opts.revision ?? "head"));
-    const state = rev ? m.resolveChecked({ docs: rev.resources }, `revision #${rev.seq}`) : m.resolveChecked(await m.loadSource(source!));
+    const { state } = rev ? m.resolveChecked({ docs: rev.resources }, `revision #${rev.seq}`) : m.resolveChecked(await m.loadSource(source!));
     const r = m.renderConfig(state, system as SystemName);
     if (ctx.output === "json") ctx.json(r.structure);
     else ctx.out(r.text);

@@ -22,25 +22,29 @@ export function normalize(v: unknown, hooks?: NormalizeHooks, path: string[] = [
   if (typeof v === "string") return hooks ? hooks.leaf(v, path) : v === "" ? undefined : v;
   if (typeof v !== "object") return v;
   if (hooks?.opaque?.(v)) return normalize(v);
-  // With hooks, the path to each value is kept for them; without, nothing is built.
-  const at = (x: unknown, key: string) => {
-    path.push(key);
-    const y = normalize(x, hooks, path);
-    path.pop();
-    return y;
-  };
   if (Array.isArray(v)) {
     if (v.length === 0) return undefined;
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = (hooks ? at(x, String(i)) : normalize(x)) ?? null;
+      const y = (hooks ? below(x, String(i), hooks, path) : normalize(x)) ?? null;
       if (y !== x && !out) out = v.slice(0, i);
       if (out) out.push(y);
     }
     return out ?? v;
   }
-  return normalizeObject(v as JsonObject, hooks ? at : (x) => normalize(x));
+  // Without hooks no path is kept and nothing is allocated per value: this is the diff's hot path.
+  return normalizeObject(v as JsonObject, hooks ? (x, k) => below(x, k, hooks, path) : plain);
+}
+
+const plain = (x: unknown) => normalize(x);
+
+/** normalize of the value at `key` below `path`, the path kept for the hooks. */
+function below(x: unknown, key: string, hooks: NormalizeHooks, path: string[]): unknown {
+  path.push(key);
+  const y = normalize(x, hooks, path);
+  path.pop();
+  return y;
 }
 
 /** What a caller of normalize may change on the way (the Caddy read-back redacts secrets). */

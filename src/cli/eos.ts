@@ -20,7 +20,10 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["list", "presets"], hecate: ["presets"] },
   { eos: ["validate", "config"], hecate: ["validate"] },
   { eos: ["apply", "config"], hecate: ["apply"] },
+  { eos: ["test", "dns"], hecate: ["check", "dns"] },
 ];
+
+const RECORD_TYPES = new Set(["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "TLSA", "HTTPS", "SVCB"]);
 
 export const EOS_USAGE = `usage: eos-hecate <verb> hecate [<noun>] [args] [flags]
   e.g. eos-hecate create hecate route app --host app.example.com --upstream 10.0.0.5:8080 --public
@@ -50,6 +53,10 @@ export function eosToHecate(argv: string[]): string[] {
     throw new UsageError(`expected "eos-hecate ${verb} hecate ${word ?? "<noun>"} ...": the second word must be "hecate"\n${EOS_USAGE}`);
   }
   // `--from FILE` is eos's spelling of restore's FILE argument; hecate accepts it as --from too.
+  // `create hecate dns A api.example.com --value ...`: the type before the name (seed 000).
+  if (verb === "create" && tail[0] === "dns" && tail[1] && RECORD_TYPES.has(tail[1].toUpperCase()) && tail[2] && !tail[2].startsWith("-")) {
+    return [...globals, "create", "dns", tail[2], "--record", tail[2], "--type", tail[1].toUpperCase(), ...tail.slice(3)];
+  }
   for (const p of PHRASES) {
     if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...tail.slice(1)];
   }

@@ -17,6 +17,7 @@ import { updateCommand } from "./commands/update.js";
 import { validate } from "./commands/validate.js";
 import { OPERATIONS } from "./commands/operations.js";
 import { completion } from "./commands/completion.js";
+import { checkDns, exportDns, importDns } from "./commands/dns.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
@@ -25,6 +26,13 @@ const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; 
   { name: "read", summary: "show one resource as stored", make: readCommand, example: "hecate read route app -o yaml" },
   { name: "update", summary: "change a resource (a new revision)", make: updateCommand, example: "hecate update route app --add-middleware rate-limit" },
   { name: "delete", summary: "remove a resource (a new revision)", make: deleteCommand, example: "hecate delete upstream backend-api --cascade --dry-run" },
+];
+
+/** Verbs whose object is a system rather than a resource: `hecate check dns HOST`, `hecate import dns ...`. */
+const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: string }[] = [
+  { name: "check", summary: "check that what Hecate applied is live", commands: [checkDns], example: "hecate check dns app.example.com --wait 2m" },
+  { name: "export", summary: "what a system holds, in its own format", commands: [exportDns], example: "hecate export dns --zone example.com > example.com.zone" },
+  { name: "import", summary: "adopt what already exists in a system", commands: [importDns], example: "hecate import dns --zonefile example.com.zone" },
 ];
 
 export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock];
@@ -62,6 +70,11 @@ export function buildProgram(state: RunState, name = "hecate"): Command {
     const group = program.command(verb.name).description(verb.summary);
     addExamples(group, [verb.example]);
     for (const noun of NOUNS) register(group, verb.make(noun), state);
+  }
+  for (const g of GROUPS) {
+    const group = program.command(g.name).description(g.summary);
+    addExamples(group, [g.example]);
+    for (const def of g.commands) register(group, def, state);
   }
   for (const def of TOP_LEVEL) register(program, def, state);
   register(program, completion(() => program), state);

@@ -11,7 +11,7 @@ import type { Revision } from "../store/store.js";
 import { Core, emptyState, targetOf, type Target } from "./core.js";
 import { headOrCommit, type CommitMeta } from "./history.js";
 import { acquire, type HeldLock } from "./lock.js";
-import { prepare, prepareSaved, savedTarget, targetFor, type PlanOptions, type Prepared } from "./plan.js";
+import { prepare, prepareSaved, savedTarget, targetFor, usageOf, type PlanOptions, type Prepared } from "./plan.js";
 import { abandonedApplies, recoverApply, type RecoveryReport } from "./recovery.js";
 import { dropSealed } from "./seal.js";
 import { runTransaction, type TxStep, type TxSystem } from "./transaction.js";
@@ -30,8 +30,8 @@ function address(r: Resource): string {
 function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefined): void {
   const { plan } = prep;
   if (hasErrors(plan.diagnostics)) {
-    const notBuilt = plan.diagnostics.find((d) => d.code === "not-built" && d.severity === "error");
-    throw new HecateError(notBuilt ? "not-built" : "invalid", notBuilt ? notBuilt.message : "the plan has errors; nothing applied", { diagnostics: plan.diagnostics });
+    const notBuilt = plan.diagnostics.find((d) => (d.code === "not-built" || d.code === "not-configured") && d.severity === "error");
+    throw new HecateError(notBuilt ? notBuilt.code : "invalid", notBuilt ? notBuilt.message : "the plan has errors; nothing applied", { diagnostics: plan.diagnostics });
   }
   const max = opts.maxDeletes ?? DEFAULT_MAX_DELETES;
   if (plan.summary.delete > max) {
@@ -101,8 +101,9 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   const fence = held.fence;
   if (plan.steps.length === 0) {
     // Reality already matches: remember that this revision is what is live.
-    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built")) await core.store.setApplied(target.hash, fence);
-    return { applyId: "", revision: target.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan };
+    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) await core.store.setApplied(target.hash, fence);
+    const usage = usageOf(prep.providers);
+    return { applyId: "", revision: target.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
   }
   const applyId = randomUUID();
   const state = core.resolve(target);
@@ -142,7 +143,8 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   await dropSealed(core.store, applyId, fence);
   if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence);
   await core.store.audit({ actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } });
-  return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan };
+  const usage = usageOf(prep.providers);
+  return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
 }
 
 function txSystem(provider: Provider, before: string | undefined, previous: () => ResolvedState | undefined): TxSystem {

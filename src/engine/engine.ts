@@ -2,7 +2,8 @@
 // shared Core: history (commit, rollback), plan, apply and recovery, drift and reconcile,
 // backup and restore, render.
 import type { Resource } from "../model/schema.js";
-import type { SystemName } from "../providers/provider.js";
+import type { ProviderContext, SystemName } from "../providers/provider.js";
+import type { ResolvedState } from "../model/resolved.js";
 import type { Revision } from "../store/store.js";
 import { apply, recover, recoverIfFree } from "./apply.js";
 import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
@@ -113,6 +114,17 @@ export class Engine {
     } finally {
       await held.release();
     }
+  }
+
+  /**
+   * The resolved state of a revision (default head; no revision yet: an empty state with default
+   * settings) and a provider context with its secrets: for commands that talk to one system
+   * directly (dns export, check dns).
+   */
+  async context(revision?: string): Promise<{ state: ResolvedState; ctx: ProviderContext; revision?: Revision }> {
+    const head = revision ? await this.core.revisionOrHead(revision) : await this.store.head();
+    const target = head ? targetOf(head) : { hash: "empty", resources: [] };
+    return { state: this.core.resolve(target), ctx: this.core.ctx(target.resources), ...(head ? { revision: head } : {}) };
   }
 
   /** The compiled desired config of one system for a revision (default head), as its own text. */

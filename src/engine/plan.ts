@@ -93,7 +93,9 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
     diagnostics.push(...c.diagnostics);
   }
   const actual = await reading;
+  for (const p of providers.values()) diagnostics.push(...(p.findings?.(desired.get(p.system), actual.get(p.system)) ?? []));
   const steps = orderSteps([...providers.values()].map((p) => ({ system: p.system, changes: p.diff(desired.get(p.system), actual.get(p.system)) })));
+  const usage = usageOf(providers);
   const plan: Plan = {
     format: "hecate-plan/1",
     revision: target.hash,
@@ -104,8 +106,16 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
     desired: Object.fromEntries(desired),
     actual: Object.fromEntries(actual),
     diagnostics,
+    ...(usage ? { usage } : {}),
   };
   return { plan, target, providers, actual };
+}
+
+/** What the metered providers (Hetzner) have called so far; undefined when none is metered. */
+export function usageOf(providers: Map<SystemName, Provider>): Plan["usage"] {
+  const out: NonNullable<Plan["usage"]> = {};
+  for (const p of providers.values()) if (p.usage) out[p.system] = p.usage();
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** A saved plan, checked against reality now: refuse when any system moved since. */
@@ -124,7 +134,9 @@ export async function prepareSaved(core: Core, plan: Plan, target: Target, live?
   }
   // Reality is byte-for-byte what the plan saw: work from what was just read, and the plan's desired.
   const steps = orderSteps(systems.map((s) => ({ system: s, changes: providers.get(s)!.diff(plan.desired[s], actual.get(s)) })));
-  return { plan: { ...plan, steps, summary: summarize(steps), actual: Object.fromEntries(actual) }, target, providers, actual };
+  const findings = systems.flatMap((s) => providers.get(s)!.findings?.(plan.desired[s], actual.get(s)) ?? []);
+  const diagnostics = [...plan.diagnostics.filter((d) => !findings.some((f) => f.code === d.code && f.message === d.message)), ...findings];
+  return { plan: { ...plan, steps, summary: summarize(steps), actual: Object.fromEntries(actual), diagnostics }, target, providers, actual };
 }
 
 /** The stored revision a saved plan names. */

@@ -2,7 +2,7 @@
 // printed, saved to a file, and applied later only if reality has not moved since.
 import type { Diagnostic } from "../diag.js";
 import type { Resource } from "../model/schema.js";
-import type { Change, ChangeRef, Phase, SystemName } from "../providers/provider.js";
+import type { ApiUsage, Change, ChangeRef, Phase, SystemName } from "../providers/provider.js";
 import type { RevisionSource } from "../store/store.js";
 
 /** Changes of one system handed to its provider at once, in the plan's dependency order. */
@@ -28,6 +28,8 @@ export interface Plan {
   /** Normalized actual state per system, as read when planning. */
   actual: Partial<Record<SystemName, unknown>>;
   diagnostics: Diagnostic[];
+  /** Calls made to metered APIs while planning (Hetzner's rate limit), per system. */
+  usage?: Partial<Record<SystemName, ApiUsage>>;
 }
 
 export interface StepOutcome {
@@ -45,6 +47,8 @@ export interface ApplyResult {
   diagnostics: Diagnostic[];
   /** The plan that was applied (or would be, for dry-run and no-op). */
   plan?: Plan;
+  /** Calls made to metered APIs by the whole apply (plan, writes, verify), per system. */
+  usage?: Partial<Record<SystemName, ApiUsage>>;
 }
 
 export interface DriftReport {

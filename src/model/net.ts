@@ -1,13 +1,16 @@
-// Names and addresses: host names (IDN → lower-case punycode), host:port, CIDRs, durations and a
-// small public-suffix list. Pure functions returning either a value or a reason.
+// Names and addresses: host names (IDN → lower-case punycode), host:port, CIDRs, durations, and
+// the Public Suffix List (tldts) for cookie domains and DNS zones. Pure functions returning either a value or a reason.
 import { domainToASCII } from "node:url";
 import ipaddr from "ipaddr.js";
+import { getDomain, getPublicSuffix } from "tldts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const bad = <T>(reason: string): Checked<T> => ({ ok: false, reason });
 
 const LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** DNS names (not host names) may have service labels such as _dmarc, _acme-challenge, _sip. */
+const SERVICE_LABEL = /^_[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 export function isIPv4(s: string): boolean {
   // Host names are the common case, and ipaddr's parse of one is slow (a dozen regexes): only
@@ -22,7 +25,7 @@ export function isIPv6(s: string): boolean {
  * Validates a host name and returns it as lower-case punycode without a trailing dot.
  * `*.` is allowed only as the whole leftmost label (Caddy matches exactly one label there).
  */
-export function normalizeHost(input: string, opts: { wildcard?: boolean } = { wildcard: true }): Checked<string> {
+export function normalizeHost(input: string, opts: { wildcard?: boolean; service?: boolean } = { wildcard: true }): Checked<string> {
   if (input !== input.trim() || /\s/.test(input)) return bad("contains whitespace");
   let host = input.endsWith(".") ? input.slice(0, -1) : input;
   if (host.length === 0) return bad("is empty");
@@ -47,7 +50,7 @@ export function normalizeHost(input: string, opts: { wildcard?: boolean } = { wi
     if (l.length === 0) return bad("has an empty label");
     if (l.length > 63) return bad(`has a label of ${l.length} characters ("${l.slice(0, 20)}..."); at most 63 are allowed`);
     if (l.startsWith("-") || l.endsWith("-")) return bad(`has a label starting or ending with a hyphen ("${l}")`);
-    if (!LABEL.test(l)) return bad(`has a label with characters other than letters, digits and hyphens ("${l}")`);
+    if (!LABEL.test(l) && !(opts.service && SERVICE_LABEL.test(l))) return bad(`has a label with characters other than letters, digits and hyphens ("${l}")`);
   }
   if (labels.length > 1 && /^\d+$/.test(labels[labels.length - 1]!)) return bad("looks like an IP address but is not a valid one");
   return ok(wildcard ? `*.${ascii}` : ascii);
@@ -117,25 +120,21 @@ export function parseDuration(s: string): number {
 }
 
 /**
- * Public suffixes under which a cookie domain must never be set: browsers refuse it (or worse,
- * share it with every other site under that suffix). Not the full Public Suffix List — a small
- * list of the ones operators of this stack meet (the old tool broke on .net.au); single-label
- * TLDs are always public suffixes and are rejected without a list.
+ * A public suffix (the whole Public Suffix List, private section included, via tldts): a cookie
+ * domain must never be one, browsers refuse it or share it with every site under that suffix.
+ * The old tool broke on .net.au; a single label is always one.
  */
-export const PUBLIC_SUFFIXES: ReadonlySet<string> = new Set([
-  // Australia
-  "com.au", "net.au", "org.au", "edu.au", "gov.au", "asn.au", "id.au",
-  // United Kingdom
-  "co.uk", "org.uk", "me.uk", "ltd.uk", "plc.uk", "net.uk", "ac.uk", "gov.uk",
-  // New Zealand, Japan, Brazil, India, South Africa, Israel, Korea, China, Argentina, Mexico
-  "co.nz", "net.nz", "org.nz", "co.jp", "ne.jp", "or.jp", "com.br", "net.br", "co.in", "co.za", "co.il", "co.kr", "com.cn", "com.ar", "com.mx",
-  // shared hosting platforms commonly seen in front of this stack
-  "github.io", "herokuapp.com", "netlify.app", "vercel.app", "pages.dev", "workers.dev", "duckdns.org", "nip.io", "sslip.io",
-]);
-
 export function isPublicSuffix(domain: string): boolean {
   const d = domain.replace(/^\./, "").toLowerCase();
-  return !d.includes(".") || PUBLIC_SUFFIXES.has(d);
+  return !d.includes(".") || getPublicSuffix(d, { allowPrivateDomains: true }) === d;
+}
+
+/**
+ * The DNS zone a name lives in: its registrable domain by the ICANN section of the Public Suffix
+ * List (app.example.net.au is in example.net.au, not net.au), as Hetzner only hosts those.
+ */
+export function zoneOf(fqdn: string): string | undefined {
+  return getDomain(fqdn.replace(/^\*\./, ""), { allowPrivateDomains: false }) ?? undefined;
 }
 
 /** True when `host` equals `domain` or lies under it (cookie domain semantics). */

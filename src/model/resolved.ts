@@ -134,7 +134,7 @@ export interface ResolvedSettings {
   nginx: { binary: string; prefix?: string; config?: string; streamFile?: string };
   authentik?: { url: string; token: string /* SecretRef */; outpost: string };
   hetzner?: { token: string /* SecretRef */; endpoint: string };
-  dns: { defaultTtl: number; target?: string };
+  dns: { defaultTtl: number; target?: string; nameservers?: string[]; resolver?: string };
   acme: { email?: string; ca?: string };
   securityHeaders: Record<string, string>;
   trustedProxies: string[];

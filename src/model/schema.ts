@@ -356,7 +356,14 @@ export const SettingsSpec = z.strictObject({
     })
     .optional(),
   hetzner: z.strictObject({ token: SecretRef, endpoint: z.string().url().optional() }).optional(),
-  dns: z.strictObject({ defaultTtl: z.number().int().min(60).max(86400).optional(), target: z.string().optional() }).optional(),
+  dns: z
+    .strictObject({
+      defaultTtl: z.number().int().min(60).max(86400).optional(),
+      target: z.string().optional().describe("IP (A/AAAA) or host name (CNAME) that routes with dns point at."),
+      nameservers: z.array(z.string()).optional().describe('Authoritative servers `check dns` asks, "host[:port]" (default: the zone\'s nameservers at Hetzner).'),
+      resolver: z.string().optional().describe('The resolver `check dns` also asks, "host[:port]" (default: the system\'s).'),
+    })
+    .optional(),
   acme: z.strictObject({ email: z.string().email().optional(), ca: z.string().url().optional() }).optional(),
   securityHeaders: z.record(z.string(), z.string()).optional().describe("Default security headers for the security-headers middleware."),
   trustedProxies: z.array(z.string()).optional().describe("CIDRs trusted to set X-Forwarded-* (default private ranges)."),

@@ -10,6 +10,8 @@ export interface ProviderDescriptor {
   demand(state: ResolvedState): number;
   /** The provider, built from settings. Absent while the provider is not built yet. */
   create?(settings: ResolvedSettings): Provider;
+  /** What the settings lack for this system to be driven at all (its endpoint, its token), or undefined. */
+  missing?(settings: ResolvedSettings): string | undefined;
   /** The compiled desired config as the system's own text (`hecate render`). */
   render?(desired: unknown): string;
   /** Extra checks after a verified apply, e.g. requests through the proxy for changed routes. */

@@ -10,13 +10,13 @@ const docs = [
   { apiVersion: "hecate.io/v1", kind: "DnsRecord", metadata: { name: "www" }, spec: { name: "www.example.com", type: "A", values: ["192.0.2.1"] } },
 ] as Resource[];
 
-test("systems without a provider yet are errors naming them, unless excluded; auth routes still go to caddy", () => {
+test("systems without a provider yet or without their settings are errors naming them, unless excluded; auth routes still go to caddy", () => {
   const { state, diagnostics } = resolveState(docs);
   assert.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
   const all = providersFor(state!);
   assert.deepEqual(all.providers.map((p) => p.system), ["caddy"]);
   assert.deepEqual(all.diagnostics.map((d) => d.message), [
-    "the dns provider is not built yet: 1 object cannot be applied; exclude it with --system caddy,nginx",
+    "1 dns object cannot be applied: DNS records need a Hetzner Cloud API token: set Settings spec.hetzner.token (a secret reference, e.g. secret:hetzner-token); or leave dns out with --system caddy,nginx",
     "the authentik provider is not built yet: 1 object cannot be applied; exclude it with --system caddy,nginx",
   ]);
   const some = providersFor(state!, { exclude: ["dns", "authentik"] });

@@ -55,15 +55,25 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
   const diagnostics: Diagnostic[] = [];
   const want = demand(state);
   const prev = previousDemand(opts);
-  const built = REGISTRY.filter((d) => d.create).map((d) => d.system);
+  // What an operator can fall back to: systems built and configured.
+  const usable = REGISTRY.filter((d) => d.create && !d.missing?.(state.settings)).map((d) => d.system);
   for (const system of systemsInPlay(state, opts)) {
     const d = REGISTRY.find((x) => x.system === system)!;
-    if (d.create) {
+    const missing = d.missing?.(state.settings);
+    if (d.create && !missing) {
       providers.push(d.create(state.settings));
       continue;
     }
     const n = Math.max(want[system] ?? 0, prev()?.[system] ?? 0);
-    const others = built.filter((s) => !opts.exclude?.includes(s));
+    const others = usable.filter((s) => !opts.exclude?.includes(s));
+    if (missing) {
+      diagnostics.push({
+        severity: "error",
+        code: "not-configured",
+        message: `${n} ${system} object${n === 1 ? "" : "s"} cannot be applied: ${missing}; or leave ${system} out with --system ${others.join(",")}`,
+      });
+      continue;
+    }
     diagnostics.push({
       severity: "error",
       code: "not-built",

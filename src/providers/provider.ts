@@ -102,4 +102,21 @@ export interface Provider<Desired = unknown, Actual = unknown> {
   undo(record: ChangeRecord, ctx: ProviderContext): Promise<void>;
   /** Read back after apply and report what does not match. Findings only: changes nothing. */
   verify(desired: Desired, records: readonly ChangeRecord[], ctx: ProviderContext): Promise<Diagnostic[]>;
+  /**
+   * Pure: what the plan must say that is not a change, seen only against reality (a zone that
+   * does not exist, an object someone else owns). Errors stop the apply.
+   */
+  findings?(desired: Desired, actual: Actual): Diagnostic[];
+  /** API calls made so far and the rate-limit budget left, for systems that meter them. */
+  usage?(): ApiUsage;
+}
+
+/** Calls to a metered API (Hetzner: 3600 an hour per project). */
+export interface ApiUsage {
+  calls: number;
+  reads: number;
+  writes: number;
+  /** Requests answered 429 (each was waited out and repeated). */
+  limited: number;
+  rateLimit?: { limit: number; remaining: number };
 }

@@ -50,12 +50,21 @@ function changeLines(c: Change, color: boolean): string[] {
   return lines;
 }
 
+/** One line per metered system: "dns: 21 API calls (21 reads, 0 writes); rate limit: 3579 of 3600 left". */
+export function usageLines(usage: Plan["usage"]): string[] {
+  return Object.entries(usage ?? {}).map(([system, u]) => {
+    const limited = u!.limited ? `, ${u!.limited} answered 429 and waited out` : "";
+    const budget = u!.rateLimit ? `; rate limit: ${u!.rateLimit.remaining} of ${u!.rateLimit.limit} left` : "";
+    return `${system}: ${u!.calls} API call${u!.calls === 1 ? "" : "s"} (${u!.reads} read${u!.reads === 1 ? "" : "s"}, ${u!.writes} write${u!.writes === 1 ? "" : "s"}${limited})${budget}`;
+  });
+}
+
 /** The human diff. `color` is the caller's decision (NO_COLOR, not a TTY, --no-color). */
 export function renderPlan(plan: Plan, opts: { color: boolean }): string {
   const out: string[] = [];
   for (const d of plan.diagnostics) out.push(`${d.severity}: ${d.address ? `${d.address}: ` : ""}${d.message}`);
   if (plan.steps.length === 0) {
-    out.push(`No changes. Reality matches revision ${plan.revision.slice(0, 12)}.`);
+    out.push(`No changes. Reality matches revision ${plan.revision.slice(0, 12)}.`, ...usageLines(plan.usage));
     return out.join("\n") + "\n";
   }
   out.push(`Revision ${plan.revision.slice(0, 12)}:`);
@@ -64,7 +73,7 @@ export function renderPlan(plan: Plan, opts: { color: boolean }): string {
     for (const c of step.changes) out.push(...changeLines(c, opts.color));
   }
   const s = plan.summary;
-  out.push("", `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`);
+  out.push("", `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`, ...usageLines(plan.usage));
   return out.join("\n") + "\n";
 }
 

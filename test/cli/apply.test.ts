@@ -80,9 +80,9 @@ describe("apply through the CLI", () => {
     const caddyJson = await sb.hecate(["render", "caddy"]);
     assert.equal(caddyJson.code, 0, caddyJson.stderr);
     assert.ok(caddyJson.stdout.includes(up.address));
-    const dns = await sb.hecate(["render", "dns"]);
-    assert.equal(dns.code, 1);
-    assert.match(dns.stderr, /^error: .*not built yet/);
+    const auth = await sb.hecate(["render", "authentik"]);
+    assert.equal(auth.code, 1);
+    assert.match(auth.stderr, /^error: .*not built yet/);
   });
 
   it("on a terminal, a destructive plan asks first: 'n' changes nothing, 'y' applies", async () => {

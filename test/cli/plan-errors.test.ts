@@ -31,17 +31,17 @@ describe("plan", () => {
     for (const extra of [[], ["--detailed-exitcode"], ["-o", "json"]]) {
       const p = await sb.hecate(["plan", conf, ...extra]);
       assert.equal(p.code, 1, `${extra.join(" ")}: ${p.stdout}${p.stderr}`);
-      assert.match(p.stdout, /dns provider is not built yet/);
+      assert.match(p.stdout, /dns object cannot be applied: DNS records need a Hetzner Cloud API token/);
     }
     const saved = await sb.hecate(["plan", conf, "--out", `${sb.dir}/x.plan`]);
     assert.equal(saved.code, 1);
     assert.doesNotMatch(saved.stdout, /saved plan/);
   });
 
-  it("apply refused for a system not built yet says so once, and stores nothing", async () => {
+  it("apply refused for a system without its settings says so once, and stores nothing", async () => {
     const a = await sb.hecate(["apply", conf, "--yes"]);
     assert.equal(a.code, 1);
-    assert.equal(a.stderr.match(/dns provider is not built yet/g)?.length, 1, a.stderr);
+    assert.equal(a.stderr.match(/dns object cannot be applied: DNS records need a Hetzner Cloud API token/g)?.length, 1, a.stderr);
     const history = await sb.hecate(["history"]);
     assert.doesNotMatch(history.stdout, /from .*conf/, "the refused apply stored no revision");
   });

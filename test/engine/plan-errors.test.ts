@@ -14,7 +14,7 @@ describe("plan errors", () => {
   const dir = tempDir("hecate-plan-errors-");
   after(() => dir.cleanup());
 
-  it("names the unreachable Caddy and the DNS provider not built yet, together", async () => {
+  it("names the unreachable Caddy and the DNS provider without its token, together", async () => {
     const store = await openSqliteStore({ path: join(dir.path, "s.db"), secretKey: KEY });
     try {
       const port = await freePort(); // nothing listens there
@@ -30,7 +30,7 @@ describe("plan errors", () => {
       assert.equal(err.code, "read-failed");
       const text = err.diagnostics.map((d) => d.message).join("\n");
       assert.match(text, new RegExp(`caddy state: cannot reach Caddy admin at http://127\\.0\\.0\\.1:${port}: connection refused`));
-      assert.match(text, /the dns provider is not built yet: 1 object cannot be applied/);
+      assert.match(text, /1 dns object cannot be applied: DNS records need a Hetzner Cloud API token/);
     } finally {
       await store.close();
     }

@@ -5,6 +5,7 @@ import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "../../engine/
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
+import { usageLines } from "../../render/plan.js";
 import { isDestructive, method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
 import { DRY_RUN, parseDurationMs, TIMEOUT, useTimeout, YES } from "./shared-flags.js";
@@ -72,11 +73,10 @@ export function reportResult(ctx: Context, r: ApplyResult): number {
     ctx.json(rest);
   } else if (r.status === "no-op") ctx.say(`nothing to apply: reality already matches revision ${r.revision.slice(0, 12)}`);
   else if (r.status === "succeeded") ctx.say(`${ctx.paint("green", "applied")} revision ${r.revision.slice(0, 12)} (${r.steps.map((s) => s.system).join(", ")})`);
-  else {
-    const failed = r.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`);
-    throw new HecateError("apply-failed", `apply ${r.status}${r.status === "rolled-back" ? " (every system is back where it was)" : ""}${failed.length ? ": " + failed.join("; ") : ""}`);
-  }
-  return 0;
+  if (ctx.output !== "json") for (const l of usageLines(r.usage)) ctx.say(l);
+  if (ctx.output === "json" || r.status === "no-op" || r.status === "succeeded") return 0;
+  const failed = r.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`);
+  throw new HecateError("apply-failed", `apply ${r.status}${r.status === "rolled-back" ? " (every system is back where it was)" : ""}${failed.length ? ": " + failed.join("; ") : ""}`);
 }
 
 /** Show the plan; on a destructive one ask (TTY) or refuse (no TTY) unless --yes. */

@@ -15,9 +15,10 @@ export function listCommand(noun: NounDef): CommandDef {
     name: noun.plural,
     aliases: [noun.noun, ...noun.aliases],
     summary: `list ${noun.plural}`,
-    flags: [{ flags: "-l, --selector <key=value>", description: "only resources with this label (repeatable; all must match)", repeatable: true }],
+    flags: [{ flags: "-l, --selector <key=value>", description: "only resources with this label (repeatable; all must match)", repeatable: true }, ...(noun.live?.flags ?? [])],
     examples: [`hecate list ${noun.plural}`, `hecate list ${noun.plural} --selector env=prod`, `hecate list ${noun.plural} -o json`],
     async run(ctx, _args, opts) {
+      if (noun.live?.wants(opts)) return noun.live.list(ctx, opts);
       const selector = parseSelector(opts.selector);
       const { resources } = await headResources(await ctx.store());
       const rows = resources

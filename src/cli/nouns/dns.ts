@@ -1,5 +1,5 @@
 // The dns noun: a DNS record set Hecate keeps at the DNS provider.
-import { UsageError } from "../../diag.js";
+import { HecateError, UsageError } from "../../diag.js";
 import type { DnsRecordResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
 import { spec, type NounDef } from "./noun.js";
@@ -52,6 +52,24 @@ export const dns: NounDef = {
     { header: "VALUES", get: (r) => spec<DnsSpec>(r).values.join(",") },
     { header: "TTL", get: (r) => String(spec<DnsSpec>(r).ttl ?? "-") },
   ],
+  live: {
+    flags: [{ flags: "--zone <zone>", description: "list the zone as Hetzner holds it (every record set, and whether Hecate owns it)" }],
+    wants: (o) => o.zone !== undefined,
+    list: async (ctx, o) => (await import("../commands/dns.js")).listLiveZone(ctx, o),
+  },
+  /** `eos update hecate dns api.example.com`: records are named by their host. */
+  findOther(resources, word) {
+    const fqdn = word.toLowerCase().replace(/\.$/, "");
+    const at = resources.filter((x) => x.kind === "DnsRecord" && (x.spec as DnsSpec).name.toLowerCase().replace(/\.$/, "") === fqdn);
+    if (at.length > 1) throw new HecateError("ambiguous", `${at.length} DNS records are at ${word} (${at.map((x) => x.metadata.name).join(", ")}): name one of them`, { status: 409 });
+    return at[0];
+  },
+  /** `create dns --record api.example.com ...` without a NAME: the record's name. */
+  defaultName(o) {
+    if (o.record === undefined) return undefined;
+    const name = String(o.record).toLowerCase().replace(/\.$/, "").replace(/^\*\./, "wildcard.").replace(/_/g, "");
+    return /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(name) ? name : undefined;
+  },
   examples: {
     create: ["hecate create dns api.example.com --type A --value 203.0.113.10 --ttl 300", "hecate create dns www --record www.example.com --type CNAME --value example.com."],
     update: ["hecate update dns api.example.com --value 203.0.113.11"],

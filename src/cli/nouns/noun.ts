@@ -33,6 +33,8 @@ export interface NounDef {
   defaultName?(opts: Opts): string | undefined;
   columns: Column<Resource>[];
   examples: { create: string[]; update: string[] };
+  /** `list` of what the system itself holds, when one of these flags is given (dns: --zone). */
+  live?: { flags: Flag[]; wants(opts: Opts): boolean; list(ctx: Context, opts: Opts): Promise<void> };
 }
 
 /** Typed access to a resource's spec for list columns. */

@@ -44,7 +44,7 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
       httpsPort: s.caddy?.httpsPort ?? d.caddy.httpsPort,
     },
     nginx: { binary: s.nginx?.binary ?? d.nginx.binary },
-    dns: { defaultTtl: s.dns?.defaultTtl ?? d.dns.defaultTtl },
+    dns: { defaultTtl: s.dns?.defaultTtl ?? d.dns.defaultTtl, ...(s.dns?.nameservers ? { nameservers: s.dns.nameservers } : {}), ...(s.dns?.resolver ? { resolver: s.dns.resolver } : {}) },
     acme: {},
     securityHeaders: sortRecord({ ...DEFAULT_SECURITY_HEADERS, ...(s.securityHeaders ?? {}) }),
     trustedProxies: d.trustedProxies,

@@ -112,7 +112,7 @@ export async function restoreSystem(s: TxSystem, ctx: ProviderContext, timeoutMs
   if (changes.length === 0) return;
   // Restoring is not journaled change by change: it is itself the last resort, and repeatable.
   const report = async () => undefined;
-  await withTimeout(`restore of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.apply({ desired: previous, actual: now, changes, phase: "all" }, { ...ctx, signal, report }));
+  await withTimeout(`restore of ${p.system}`, timeoutMs * Math.max(1, changes.length), ctx.signal, (signal) => p.apply({ desired: previous, actual: now, changes, phase: "all" }, { ...ctx, signal, report }));
   const left = p.diff(previous, await read());
   if (left.length > 0) throw new Error(`${p.system} still differs from the previous revision in ${left.length} object(s)`);
 }
@@ -195,7 +195,9 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
         done.push({ n, system, record });
         await emit(o.onEvent, { type: "change.done", system, change: record.change });
       };
-      await withTimeout(`apply of ${system}`, o.timeoutMs, o.ctx.signal, (signal) => p.apply({ desired: step.desired, actual: step.actual, changes: step.changes, phase: step.phase }, { ...o.ctx, signal, report }));
+      // A system applied change by change (one API write each, paced by a rate limit) gets the step timeout per change.
+      const budget = step.phase === "all" ? o.timeoutMs : o.timeoutMs * Math.max(1, step.changes.length);
+      await withTimeout(`apply of ${system}`, budget, o.ctx.signal, (signal) => p.apply({ desired: step.desired, actual: step.actual, changes: step.changes, phase: step.phase }, { ...o.ctx, signal, report }));
       await store.journal({ applyId, event: "step.done", system }, fence);
       outcome.status = "applied";
       await o.onEvent?.({ type: "step.done", system });
@@ -217,7 +219,7 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
         const s = o.systems.get(system)!;
         try {
           const records = done.filter((d) => d.system === system).map((d) => d.record);
-          const diags = await withTimeout(`verify of ${system}`, o.timeoutMs, o.ctx.signal, (signal) => s.provider.verify(desiredOf(steps, system), records, { ...o.ctx, signal }));
+          const diags = await withTimeout(`verify of ${system}`, o.timeoutMs * Math.max(1, records.length), o.ctx.signal, (signal) => s.provider.verify(desiredOf(steps, system), records, { ...o.ctx, signal }));
           if (o.probe && !hasErrors(diags)) diags.push(...(await o.probe(system, steps.filter((st) => st.provider.system === system).flatMap((st) => st.changes))));
           const errors = diags.filter((d) => d.severity === "error");
           return errors.length ? `verification failed: ${errors.map((d) => d.message).join("; ")}` : undefined;

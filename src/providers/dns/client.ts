@@ -121,21 +121,28 @@ export class HetznerClient {
       if (method === "GET") this.usage.reads++;
       else this.usage.writes++;
       let res: Response;
+      // A signal of our own per call: fetch leaves its listener on the signal it is given, and an
+      // apply of thousands of calls shares one.
+      const parent = this.opts.signal;
+      const ac = new AbortController();
+      const onAbort = () => ac.abort(parent?.reason);
+      parent?.addEventListener("abort", onAbort, { once: true });
       try {
         res = await fetch(this.base + path, {
           method,
           headers: { authorization: `Bearer ${this.opts.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+          signal: ac.signal,
         });
       } catch (e) {
-        if (this.opts.signal?.aborted) throw e;
+        parent?.removeEventListener("abort", onAbort);
+        if (parent?.aborted) throw e;
         if (attempt >= this.attempts) throw new HecateError("hetzner-unreachable", `Hetzner API ${what}: cannot connect to ${this.base}: ${(e as Error).message}`, { status: 502 });
         await sleep(backoff(attempt), this.opts.signal);
         continue;
       }
       this.noteBudget(res);
-      const text = await res.text();
+      const text = await res.text().finally(() => parent?.removeEventListener("abort", onAbort));
       if (res.ok) return (text ? JSON.parse(text) : {}) as T;
       const err = parseError(text);
       if (res.status === 429 && attempt < this.attempts * 4) {

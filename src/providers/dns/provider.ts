@@ -4,8 +4,8 @@
 import { HecateError, type Diagnostic } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { changeRef, type ApiUsage, type ApplyContext, type Batch, type Change, type ChangeRecord, type Provider, type ProviderContext } from "../provider.js";
-import { hetznerClient, type HetznerClient, seg } from "./client.js";
-import { fromApi, body, isNotFound, rrsetPath, type ApiRRSet, type ApiZone } from "./wire.js";
+import { hetznerClient, HetznerApiError, type HetznerClient, seg } from "./client.js";
+import { fromApi, body, isNotFound, rrsetPath, toApi, type ApiRRSet, type ApiZone } from "./wire.js";
 import { clashes, diffDns, findingsDns, hecateLabels, rrsetFields, view, type DnsActual } from "./diff.js";
 import { compileDns, rrsetKey, type DnsDesired, type RRSet } from "./records.js";
 
@@ -93,16 +93,22 @@ export function createDnsProvider(settings: ResolvedSettings): DnsProvider {
     // A CNAME and other types cannot share a name: Hecate's own rrsets in the way go first.
     const displaced = Object.values(actual.rrsets).filter((a) => a.owned && a.zone === zone && a.name === name && clashes(a.type, type));
     for (const d of displaced) await remove(c, d);
-    const now = await get(c, ref);
-    if (now && !normalized(zone, now).owned) {
-      throw new HecateError("dns-not-owned", `${name}.${zone} ${type} appeared at Hetzner without Hecate's label since the plan; Hecate leaves it alone: plan again`, { status: 409 });
+    // What the plan saw: an rrset created by someone else since then makes the create fail with 409.
+    const seen = actual.rrsets[change.id];
+    const now: ApiRRSet | null = change.action === "update" && seen ? toApi(seen) : null;
+    try {
+      await put(c, plain(want), now);
+    } catch (e) {
+      if (e instanceof HetznerApiError && e.httpStatus === 409) {
+        throw new HecateError("dns-conflict", `${name === "@" ? zone : `${name}.${zone}`} ${type} was created at Hetzner by someone else since the plan; Hecate leaves it alone: plan again`, { status: 409, cause: e });
+      }
+      throw e;
     }
-    await put(c, plain(want), now);
     // `before` keeps a null ttl as null: undo restores "the zone's default", not its value today.
     await ctx.report({
       change: changeRef(change),
       ids,
-      undo: { ...ref, before: now ? plain(fromApi(zone, now)) : null, ...(displaced.length ? { displaced: displaced.map(plain) } : {}) } satisfies DnsUndo,
+      undo: { ...ref, before: seen && change.action === "update" ? plain(seen) : null, ...(displaced.length ? { displaced: displaced.map(plain) } : {}) } satisfies DnsUndo,
     });
   }
 

@@ -50,3 +50,8 @@ export function fromApi(zone: string, r: ApiRRSet, zoneTtl: number | null = null
     protected: r.protection?.change === true,
   };
 }
+
+/** The API shape of an rrset Hecate read (for writes that compare with it). */
+export function toApi(r: RRSet): ApiRRSet {
+  return { name: r.name, type: r.type, ttl: r.ttl, labels: r.labels, records: r.records.map((value) => ({ value })) };
+}

@@ -33,20 +33,23 @@ export async function waitAction(call: ReturnType<typeof client>, id: number): P
   }
 }
 
-export function dnsQuery(port: number, name: string, type: dnsPacket.RecordType): Promise<dnsPacket.DecodedPacket> {
+/** dns-packet decodes the rcode, its types just do not say so. */
+export type DnsReply = dnsPacket.DecodedPacket & { rcode: string };
+
+export function dnsQuery(port: number, name: string, type: dnsPacket.RecordType): Promise<DnsReply> {
   return new Promise((resolve, reject) => {
     const sock = createSocket("udp4");
     const timer = setTimeout(() => (sock.close(), reject(new Error(`no DNS answer for ${name} ${type}`))), 2000);
     sock.on("message", (msg) => {
       clearTimeout(timer);
       sock.close();
-      resolve(dnsPacket.decode(msg));
+      resolve(dnsPacket.decode(msg) as DnsReply);
     });
     sock.send(dnsPacket.encode({ type: "query", id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name }] }), port, "127.0.0.1");
   });
 }
 
-export function dnsQueryTcp(port: number, name: string, type: dnsPacket.RecordType): Promise<dnsPacket.DecodedPacket> {
+export function dnsQueryTcp(port: number, name: string, type: dnsPacket.RecordType): Promise<DnsReply> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, "127.0.0.1");
     let buf = Buffer.alloc(0);
@@ -55,7 +58,7 @@ export function dnsQueryTcp(port: number, name: string, type: dnsPacket.RecordTy
       buf = Buffer.concat([buf, d]);
       if (buf.length >= 2 && buf.length >= buf.readUInt16BE(0) + 2) {
         sock.destroy();
-        resolve(dnsPacket.decode(buf.subarray(2)));
+        resolve(dnsPacket.decode(buf.subarray(2)) as DnsReply);
       }
     });
     sock.write(dnsPacket.streamEncode({ type: "query", id: 7, questions: [{ type, name }] }));

@@ -29,7 +29,7 @@ export function lookup(store: HetznerStore, qname: string, qtype: string): Reply
   const soa = soaAuthority(zone, all);
 
   // Below a delegation (NS not at the apex) the child zone answers: refer, unless asked for the DS of the cut itself.
-  for (const a of ancestors(rel)) {
+  for (const a of ancestors(rel).filter((x) => x !== "@")) {
     const ns = at(a).find((r) => r.type === "NS");
     if (ns && !(a === rel && qtype === "DS")) return { rcode: "NOERROR", authoritative: false, answers: [], authorities: toAnswers(ns, ownerOf(a, zone), zone) };
   }

@@ -172,7 +172,7 @@ export class HetznerStore {
   listRrsets(idOrName: string | number): RRSet[] {
     const zone = this.primary(idOrName);
     return [...this.rrsets.get(zone.id)!.values()]
-      .sort((a, b) => order(a).localeCompare(order(b)))
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1))
       .map(clone);
   }
 

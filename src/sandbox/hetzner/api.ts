@@ -241,8 +241,8 @@ export function hetznerApi(deps: ApiDeps): Hono {
   const rrsetAction = (command: string, apply: (zone: Zone, name: string, type: RRSetType, body: bodies.Body) => () => void, mustExist = true) =>
     async (c: Context): Promise<Response> => {
       const { zone, name, type } = rrsetRef(c);
-      const body = await jsonBody(c);
       if (mustExist) store.rrset(zone.id, name, type);
+      const body = await jsonBody(c);
       const write = apply(zone, name, type, body);
       return c.json({ action: actions.run(command, () => (write(), zone.id), zone.id) }, 201);
     };

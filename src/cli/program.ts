@@ -18,6 +18,7 @@ import { validate } from "./commands/validate.js";
 import { OPERATIONS } from "./commands/operations.js";
 import { completion } from "./commands/completion.js";
 import { checkDns, exportDns, importDns } from "./commands/dns.js";
+import { sandboxHetzner } from "./commands/sandbox.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
@@ -33,6 +34,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "check", summary: "check that what Hecate applied is live", commands: [checkDns], example: "hecate check dns app.example.com --wait 2m" },
   { name: "export", summary: "what a system holds, in its own format", commands: [exportDns], example: "hecate export dns --zone example.com > example.com.zone" },
   { name: "import", summary: "adopt what already exists in a system", commands: [importDns], example: "hecate import dns --zonefile example.com.zone" },
+  { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner], example: "hecate sandbox hetzner --zone example.com" },
 ];
 
 export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock];

@@ -4,7 +4,9 @@ import { readFile } from "node:fs/promises";
 import { HecateError, UsageError } from "../../diag.js";
 import { normalizeHost, zoneOf } from "../../model/net.js";
 import { API_VERSION, type Resource } from "../../model/schema.js";
-import { compileDns, type RRSet } from "../../providers/dns/records.js";
+import type { ResolvedState } from "../../model/resolved.js";
+import type { Revision } from "../../store/store.js";
+import { compileDns, rrsetKey, type RRSet } from "../../providers/dns/records.js";
 import { adopt, checkName, exportZone, listZone, rrsetsOf } from "../../providers/dns/ops.js";
 import { parseZonefile } from "../../providers/dns/zonefile.js";
 import type { Context } from "../core/context.js";
@@ -114,6 +116,12 @@ export const exportDns: CommandDef = {
   },
 };
 
+/** The rrsets a set of resources asks for, by key. */
+function desiredRRSets(model: { resolveState: (r: Resource[]) => { state?: ResolvedState | undefined } }, resources: Resource[]): Record<string, RRSet> {
+  const state = model.resolveState(resources).state;
+  return state ? compileDns(state).desired.rrsets : {};
+}
+
 /** A resource name for an rrset: its name, or name-type when another rrset or resource has it. */
 function resourceName(r: RRSet, taken: Set<string>): string {
   const base = fqdnOf(r).replace(/^\*\./, "wildcard.").replace(/_/g, "").replace(/^[-.]+/, "");
@@ -177,11 +185,17 @@ export const importDns: CommandDef = {
     const survey = await adopt(state.settings, pctx, zone, sets, true);
     for (const s of survey.skipped) ctx.warn(`${fqdnOf(s.rrset)} ${s.rrset.type}: not adopted: ${s.why}`);
     const take = [...survey.adopted, ...survey.owned];
+    let head: Revision | undefined;
     if (take.length) {
-      await commitEdit(ctx, async (resources) => {
-        const have = new Set(resources.filter((r) => r.kind === "DnsRecord").map((r) => `${(r.spec as { name: string }).name.replace(/\.$/, "").toLowerCase()}/${(r.spec as { type: string }).type}`));
-        const fresh = take.filter((r) => !have.has(`${fqdnOf(r)}/${r.type}`));
-        if (!fresh.length) return void ctx.say("every record set to adopt is already a DnsRecord"), undefined;
+      head = await commitEdit(ctx, async (resources) => {
+        // Record sets the desired state already has (a DnsRecord, or a route with dns) need no resource.
+        const have = desiredRRSets(await ctx.model(), resources);
+        for (const r of take) {
+          const d = have[rrsetKey(r)];
+          if (d && JSON.stringify(d.records) !== JSON.stringify(r.records)) ctx.warn(`${fqdnOf(r)} ${r.type}: adopted, but ${d.resource ?? "the desired state"} wants ${d.records.join(", ")}: the next apply changes it`);
+        }
+        const fresh = take.filter((r) => !have[rrsetKey(r)]);
+        if (!fresh.length) return void ctx.say("every record set to adopt is already in the desired state"), undefined;
         const added = recordResources(fresh, resources);
         return {
           after: [...resources, ...added],
@@ -191,7 +205,11 @@ export const importDns: CommandDef = {
         };
       });
     }
-    const report = dry ? survey : await adopt(state.settings, pctx, zone, survey.adopted, false);
+    // Label with exactly the labels the desired state gives each rrset, so the next plan has nothing to change.
+    const labelled = head ?? (await ctx.store().then((st) => st.head()));
+    const desired = labelled ? desiredRRSets(await ctx.model(), labelled.resources) : {};
+    const toAdopt = survey.adopted.map((r) => ({ ...r, labels: desired[rrsetKey(r)]?.labels ?? r.labels }));
+    const report = dry ? survey : await adopt(state.settings, pctx, zone, toAdopt, false);
     ctx.say(`${dry ? "would adopt" : "adopted"} ${report.adopted.length} record set(s) of ${zone} (labelled hecate.io/managed-by=hecate at Hetzner; no record changed)${survey.owned.length ? `, ${survey.owned.length} already Hecate's` : ""}, skipped ${survey.skipped.length}`);
     return survey.skipped.length ? 1 : 0;
   },

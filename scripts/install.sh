@@ -12,6 +12,8 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 # Tests also use openssl (a CA for upstream TLS) and ip (a second Caddy node in its own network namespace).
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# dig: the DNS tests ask the Hetzner sandbox's nameserver with the tool operators use.
+command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "install: apt-get install ${need_apt[*]}" >&2

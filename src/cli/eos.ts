@@ -1,6 +1,7 @@
 // `eos-hecate <verb> hecate <noun> ...`: the eos framework's word order (seeds 000/001), mapped
 // onto `hecate <verb> <noun> ...` so both front doors run exactly the same commands.
 import { UsageError } from "../diag.js";
+import { DNS_TYPES } from "../model/dns-types.js";
 import { EOS_NAME } from "./core/define.js";
 import { reportError } from "./core/errors.js";
 import { processIo, type Io } from "./core/io.js";
@@ -23,7 +24,7 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["test", "dns"], hecate: ["check", "dns"] },
 ];
 
-const RECORD_TYPES = new Set(["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "TLSA", "HTTPS", "SVCB"]);
+const RECORD_TYPES: ReadonlySet<string> = new Set(DNS_TYPES);
 
 export const EOS_USAGE = `usage: eos-hecate <verb> hecate [<noun>] [args] [flags]
   e.g. eos-hecate create hecate route app --host app.example.com --upstream 10.0.0.5:8080 --public

@@ -2,6 +2,7 @@
 // YAML shapes, TypeScript types, the JSON Schema (`hecate schema`) and docs/resources.md.
 // Schemas check shape only; cross-resource and semantic checks live in validate.ts.
 import { z } from "zod";
+import { DNS_TYPES } from "./dns-types.js";
 
 export const API_VERSION = "hecate.io/v1";
 
@@ -260,7 +261,7 @@ export const StreamSpec = z.strictObject({
 
 export const DnsRecordSpec = z.strictObject({
   name: z.string().min(1).describe("Fully qualified name, e.g. app.example.com."),
-  type: z.enum(["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "TLSA", "HTTPS", "SVCB"]),
+  type: z.enum(DNS_TYPES).describe("Every type the Hetzner API takes but SOA (the zone's own)."),
   values: z.array(z.string().min(1)).min(1),
   ttl: z.number().int().min(60).max(86400).optional(),
 });

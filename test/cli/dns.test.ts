@@ -2,6 +2,8 @@
 // their API call counts, `check dns` by real UDP queries to the sandbox nameserver, `list dns
 // --zone`, `export dns`, `import dns` adopting records without changing them, and the eos spellings.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
@@ -65,6 +67,11 @@ spec:
     assert.match(c.stdout, /app\.example\.com: live on every authoritative server/);
     const eos = await sb.eos(["test", "hecate", "dns", "app.example.com"]);
     assert.equal(eos.code, 0, eos.stderr);
+    // The tool operators reach for sees it too.
+    // Not spawnSync: the sandbox answers from this process's event loop.
+    const dig = await promisify(execFile)("dig", [`@${hz.dns.host}`, "-p", String(hz.dns.port), "app.example.com", "A", "+norecurse", "+time=5", "+tries=1"], { encoding: "utf8" });
+    assert.match(dig.stdout, /flags: qr aa;/, "an authoritative answer");
+    assert.match(dig.stdout, /^app\.example\.com\.\s+300\s+IN\s+A\s+203\.0\.113\.10$/m);
   });
 
   it("list dns --zone shows who owns each record set; export dns prints the zone file", async () => {

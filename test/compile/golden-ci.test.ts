@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 
 const root = join(import.meta.dirname, "../..");
-const goldens = ["src/compile/caddy/golden.test.ts", "src/compile/nginx/golden.test.ts"];
+const goldens = ["src/compile/caddy/golden.test.ts", "src/compile/nginx/golden.test.ts", "src/providers/dns/golden.test.ts"];
 
 function runGolden(file: string, env: Record<string, string | undefined>) {
   const e: NodeJS.ProcessEnv = { ...process.env, ...env };

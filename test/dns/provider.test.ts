@@ -111,6 +111,28 @@ describe("DNS through the Hetzner sandbox", () => {
     assert.equal((await ask("app.example.com")).rcode, "NXDOMAIN");
   });
 
+  it("an owned rrset edited at Hetzner is drift, and reconcile puts it back with one write", async () => {
+    await apply([settings(hz.url), record("d", "drifty.example.com", "A", ["192.0.2.50"])]);
+    // Someone edits it by hand through the API, keeping Hecate's label.
+    const res = await fetch(`${hz.url}/zones/example.com/rrsets/drifty/A/actions/set_records`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ records: [{ value: "192.0.2.99" }] }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    await new Promise((r) => setTimeout(r, 50)); // the action finishes
+    const drift = await engine.drift(DNS);
+    const dns = drift.systems.find((x) => x.system === "dns");
+    assert.deepEqual(dns?.changes.map((c) => `${c.action} ${c.id} ${JSON.stringify(c.fields?.map((f) => [f.path, f.before, f.after]))}`), [
+      'update example.com/drifty/A [["records",["192.0.2.99"],["192.0.2.50"]]]',
+    ]);
+    hz.clearRequests();
+    const r = await engine.reconcile({ ...DNS });
+    assert.equal(r.status, "succeeded");
+    assert.equal(writes().length, 1);
+    assert.deepEqual((await ask("drifty.example.com")).values, ["192.0.2.50"]);
+  });
+
   it("a record in a zone the project does not have is an error in the plan; nothing is written", async () => {
     await engine.commit([settings(hz.url), record("x", "x.example.org", "A", ["192.0.2.1"])], { message: "t" });
     const plan = await engine.plan(DNS);

@@ -1,12 +1,13 @@
 // The dns noun: a DNS record set Hecate keeps at the DNS provider.
 import { HecateError, UsageError } from "../../diag.js";
+import { DNS_TYPES } from "../../model/dns-types.js";
 import type { DnsRecordResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
 import { spec, type NounDef } from "./noun.js";
 import { edit, int, prune, type Opts } from "./parse.js";
 
 type DnsSpec = DnsRecordResource["spec"];
-const TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "TLSA", "HTTPS", "SVCB"] as const;
+const TYPES = DNS_TYPES;
 
 const flags: Flag[] = [
   { flags: "--record <fqdn>", description: "fully qualified record name (default: the resource name)" },

@@ -25,7 +25,7 @@ export function resolveDns(ctx: ResolveCtx, routes: readonly ResolvedRoute[]): R
       const bad = (why: string) => ctx.rep.error("dns", `spec.values[${i}]: ${JSON.stringify(v)} ${why}`, e, ["spec", "values", i]);
       if (s.type === "A" && !isIPv4(v)) bad("is not an IPv4 address (type A)");
       if (s.type === "AAAA" && !isIPv6(v)) bad("is not an IPv6 address (type AAAA)");
-      if ((s.type === "CNAME" || s.type === "NS") && !normalizeHost(v, { wildcard: false }).ok) bad(`is not a host name (type ${s.type})`);
+      if ((s.type === "CNAME" || s.type === "NS" || s.type === "PTR") && !normalizeHost(v, { wildcard: false }).ok) bad(`is not a host name (type ${s.type})`);
       if (s.type === "MX" && !/^\d+ \S+$/.test(v)) bad('is not "PRIORITY HOST" (type MX), e.g. "10 mail.example.com"');
       if (s.type === "SRV" && !/^\d+ \d+ \d+ \S+$/.test(v)) bad('is not "PRIORITY WEIGHT PORT TARGET" (type SRV), e.g. "10 5 5060 sip.example.com"');
       if (s.type === "CAA" && !/^\d+ [a-z0-9]+ \S/i.test(v)) bad('is not "FLAGS TAG VALUE" (type CAA), e.g. \'0 issue "letsencrypt.org"\'');

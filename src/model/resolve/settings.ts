@@ -5,7 +5,7 @@ import type { SettingsResource } from "../schema.js";
 import { checkHeaderName, checkIpFilter } from "../validate.js";
 import type { Catalog } from "./context.js";
 import { checkDnsTarget } from "./dns.js";
-import { isPlaintextRemote, parseAdminAddress, parseDuration } from "../net.js";
+import { isIPv4, isIPv6, isPlaintextRemote, normalizeHost, parseAdminAddress, parseDuration } from "../net.js";
 import { sortRecord } from "./order.js";
 
 /** Security headers the security-headers middleware sets unless Settings or the middleware override them (OWASP secure headers). */
@@ -58,6 +58,16 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
   if (s.nginx?.prefix) out.nginx.prefix = s.nginx.prefix;
   if (s.nginx?.config) out.nginx.config = s.nginx.config;
   if (s.nginx?.streamFile) out.nginx.streamFile = s.nginx.streamFile;
+  const servers: [string, (string | number)[]][] = [
+    ...(s.dns?.nameservers ?? []).map((v, i): [string, (string | number)[]] => [v, ["spec", "dns", "nameservers", i]]),
+    ...(s.dns?.resolver ? [[s.dns.resolver, ["spec", "dns", "resolver"]] as [string, (string | number)[]]] : []),
+  ];
+  for (const [v, path] of servers) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:\[\]]+))(?::(\d{1,5}))?$/.exec(v);
+    const host = m?.[1] ?? m?.[2];
+    const ok = m && (m[1] ? isIPv6(m[1]) : isIPv4(host!) || normalizeHost(host!, { wildcard: false }).ok) && (!m[3] || (Number(m[3]) > 0 && Number(m[3]) < 65536));
+    if (!ok && !isIPv6(v)) rep.error("dns", `${path.join(".").replace(/\.(\d+)/g, "[$1]")}: ${JSON.stringify(v)} is not "host[:port]" (e.g. "ns1.example.com", "127.0.0.1:5353", "[::1]:53")`, e, path);
+  }
   if (s.dns?.target) {
     const t = checkDnsTarget(rep, e, ["spec", "dns", "target"], s.dns.target);
     if (t) out.dns.target = t.value;

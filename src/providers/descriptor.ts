@@ -8,8 +8,8 @@ export interface ProviderDescriptor {
   readonly system: SystemName;
   /** How many objects a resolved state asks of this system (0: the system is not used). */
   demand(state: ResolvedState): number;
-  /** The provider, built from settings. Absent while the provider is not built yet. */
-  create?(settings: ResolvedSettings): Provider;
+  /** The provider, built from settings (and the state it is planned for). Absent while the provider is not built yet. */
+  create?(settings: ResolvedSettings, state?: ResolvedState): Provider;
   /** What the settings lack for this system to be driven at all (its endpoint, its token), or undefined. */
   missing?(settings: ResolvedSettings): string | undefined;
   /** The compiled desired config as the system's own text (`hecate render`). */

@@ -61,7 +61,7 @@ export function providersFor(state: ResolvedState, opts: ProvidersForOptions = {
     const d = REGISTRY.find((x) => x.system === system)!;
     const missing = d.missing?.(state.settings);
     if (d.create && !missing) {
-      providers.push(d.create(state.settings));
+      providers.push(d.create(state.settings, state));
       continue;
     }
     const n = Math.max(want[system] ?? 0, prev()?.[system] ?? 0);

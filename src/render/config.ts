@@ -28,7 +28,7 @@ export function renderConfig(state: ResolvedState, system: SystemName, factory: 
   assertRenderable(system);
   const built = factory(state, { systems: [system], all: true });
   // Rendering is compile alone: a system whose settings lack a token still renders.
-  const p = (Array.isArray(built) ? built : built.providers).find((x) => x.system === system) ?? descriptorOf(system)!.create?.(state.settings);
+  const p = (Array.isArray(built) ? built : built.providers).find((x) => x.system === system) ?? descriptorOf(system)!.create?.(state.settings, state);
   if (!p) throw new HecateError("not-built", `no ${system} provider is available`, { status: 501 });
   const { desired, diagnostics } = p.compile(state);
   if (hasErrors(diagnostics)) throw new HecateError("invalid", `${system} config does not compile`, { diagnostics });

@@ -1,9 +1,16 @@
-// authentik plugs in here. The provider is not built yet: a state with auth policies is refused
-// with a message naming it, never applied without them.
+// authentik plugs in here: auth policies and the routes that use them become proxy providers,
+// applications, groups, bindings and the embedded outpost's provider list, through API v3.
 import type { ProviderDescriptor } from "../descriptor.js";
+import type { Provider } from "../provider.js";
+import { renderBlueprint } from "./blueprint.js";
+import type { AkDesired } from "./desired.js";
+import { createAuthentikProvider } from "./provider.js";
 
 export const authentik: ProviderDescriptor = {
   system: "authentik",
   demand: (state) => state.authPolicies.length,
+  create: (settings, state) => createAuthentikProvider(settings, [...new Set(state?.authPolicies.flatMap((p) => p.users) ?? [])]) as Provider,
+  missing: (settings) => (settings.authentik ? undefined : "auth policies need authentik: set Settings spec.authentik.url and spec.authentik.token (a secret reference)"),
+  render: (desired) => renderBlueprint(desired as AkDesired),
   capabilities: { wholeDocument: false },
 };

@@ -1,0 +1,173 @@
+// Compile: what authentik must hold for the auth policies and the routes that use them: proxy
+// providers, applications, groups, policy bindings, expression policies and the outpost's
+// provider list, all keyed by name (never by authentik's ids) so a plan is plain data. Pure.
+import { createHash } from "node:crypto";
+import type { Diagnostic } from "../../diag.js";
+import { parseDuration } from "../../model/net.js";
+import type { ResolvedAuthPolicy, ResolvedRoute, ResolvedState } from "../../model/resolved.js";
+
+/** Every object Hecate creates in authentik is named with this prefix (applications: slug; groups: an attribute). */
+export const PREFIX = "hecate-";
+export const PUBLISHER = "Hecate";
+export const GROUP_MARK = "hecate.io/managed-by";
+export const INVALIDATION_FLOW = "default-provider-invalidation-flow";
+
+export interface AkProvider {
+  name: string;
+  mode: "forward_single" | "forward_domain";
+  externalHost: string;
+  cookieDomain: string;
+  skipPathRegex: string;
+  accessTokenValidity: string;
+  /** Flow slugs; apply turns them into the flows' uuids. */
+  authorizationFlow: string;
+  invalidationFlow: string;
+  interceptHeaderAuth: boolean;
+}
+
+export interface AkApplication {
+  slug: string;
+  name: string;
+  /** Name of the provider. */
+  provider: string;
+  launchUrl: string;
+  policyEngineMode: "any" | "all";
+  /** Which Hecate resources ask for it, e.g. "Route/app". */
+  resource: string;
+}
+
+export interface AkBinding {
+  /** Application slug. */
+  application: string;
+  group?: string;
+  user?: string;
+  policy?: string;
+  order: number;
+}
+
+export interface AkPolicy {
+  name: string;
+  expression: string;
+}
+
+export interface AkDesired {
+  providers: Record<string, AkProvider>;
+  applications: Record<string, AkApplication>;
+  /** Groups the policies name: created when missing (and then Hecate's), never deleted unless Hecate's. */
+  groups: string[];
+  /** Users the policies name: they must exist; Hecate never creates users. */
+  users: string[];
+  policies: Record<string, AkPolicy>;
+  /** "slug/group:NAME", "slug/user:NAME", "slug/policy:NAME" → binding. */
+  bindings: Record<string, AkBinding>;
+  /** Names of Hecate's providers on the embedded outpost (others there are kept as they are). */
+  outpost: string[];
+}
+
+export const bindingKey = (b: AkBinding): string =>
+  `${b.application}/${b.group !== undefined ? `group:${b.group}` : b.user !== undefined ? `user:${b.user}` : `policy:${b.policy}`}`;
+
+const hash6 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 6);
+
+/** An application slug (and provider name) of at most 50 characters, [-a-z0-9]. */
+export function slugOf(base: string): string {
+  const s = `${PREFIX}${base}`.toLowerCase().replace(/[^-a-z0-9_]/g, "-");
+  return s.length <= 50 ? s : `${s.slice(0, 43)}-${hash6(s)}`;
+}
+
+/** "8h" → "hours=8": authentik's timedelta string. */
+export function tokenValidity(duration: string): string {
+  const ms = parseDuration(duration);
+  const units: [string, number][] = [["days", 86_400_000], ["hours", 3_600_000], ["minutes", 60_000], ["seconds", 1000]];
+  for (const [u, n] of units) if (ms >= n && ms % n === 0) return `${u}=${ms / n}`;
+  return `seconds=${Math.max(1, Math.round(ms / 1000))}`;
+}
+
+/** One regex per line, each anchored at the start of the path: the routes' SSO bypass prefixes. */
+function skipRegex(routes: readonly ResolvedRoute[]): string {
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return [...new Set(routes.flatMap((r) => r.ssoBypass))].sort().map((p) => `^${esc(p)}`).join("\n");
+}
+
+/** Bindings for who may pass: each group and user (any of them), or one expression policy when metadata is required. */
+function access(app: string, p: ResolvedAuthPolicy, out: AkDesired): "any" | "all" {
+  const meta = p.metadata.required.length > 0 || Object.keys(p.metadata.equals).length > 0;
+  if (!meta) {
+    [...p.groups.map((group) => ({ group })), ...p.users.map((user) => ({ user }))].forEach((who, order) => {
+      const b: AkBinding = { application: app, ...who, order };
+      out.bindings[bindingKey(b)] = b;
+    });
+    return "any";
+  }
+  const name = slugOf(`policy-${p.name}`);
+  const q = (s: string) => JSON.stringify(s);
+  const who = [...p.groups.map((g) => `ak_is_group_member(request.user, name=${q(g)})`), ...p.users.map((u) => `request.user.username == ${q(u)}`)];
+  const attrs = "request.user.attributes";
+  const need = [
+    ...(who.length ? [`(${who.join(" or ")})`] : []),
+    ...p.metadata.required.map((k) => `${q(k)} in ${attrs}`),
+    ...Object.entries(p.metadata.equals).map(([k, v]) => `str(${attrs}.get(${q(k)}, "")) == ${q(v)}`),
+  ];
+  out.policies[name] = { name, expression: `# Hecate: AuthPolicy/${p.name}\nreturn ${need.join(" and ")}` };
+  const b: AkBinding = { application: app, policy: name, order: 0 };
+  out.bindings[bindingKey(b)] = b;
+  return "all";
+}
+
+export function compileAuthentik(state: ResolvedState): { desired: AkDesired; diagnostics: Diagnostic[] } {
+  const out: AkDesired = { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [] };
+  const diagnostics: Diagnostic[] = [];
+  const protectedRoutes = state.routes.filter((r) => r.auth);
+  for (const p of state.authPolicies) {
+    const routes = protectedRoutes.filter((r) => r.auth!.name === p.name);
+    if (p.requireMfa) {
+      diagnostics.push({
+        severity: "error",
+        code: "not-built",
+        address: `AuthPolicy/${p.name}`,
+        message: "requireMfa (an authorization flow with an authenticator validation stage) is not built yet in the authentik provider; remove it or leave authentik out with --system",
+      });
+    }
+    const provider = (name: string, host: string, rs: readonly ResolvedRoute[]): AkProvider => ({
+      name,
+      mode: p.mode,
+      externalHost: `https://${host.replace(/^\*\./, "auth.")}`,
+      cookieDomain: p.mode === "forward_domain" ? (p.cookieDomain ?? "") : "",
+      skipPathRegex: skipRegex(rs),
+      accessTokenValidity: tokenValidity(p.sessionDuration),
+      authorizationFlow: p.flow,
+      invalidationFlow: INVALIDATION_FLOW,
+      interceptHeaderAuth: true,
+    });
+    const units: { slug: string; host: string; routes: ResolvedRoute[]; resource: string }[] = [];
+    if (p.mode === "forward_domain") {
+      // One provider and application for the whole cookie domain: one login serves every host under it.
+      const hosts = routes.flatMap((r) => r.hosts).sort();
+      if (hosts.length) units.push({ slug: slugOf(`policy-${p.name}`), host: hosts[0]!, routes, resource: `AuthPolicy/${p.name}` });
+    } else {
+      // forward_single: the outpost matches a provider by its external host, so one per host.
+      for (const r of routes) {
+        r.hosts.forEach((host) => units.push({ slug: slugOf(r.hosts.length === 1 ? r.name : `${r.name}-${hash6(host)}`), host, routes: [r], resource: `Route/${r.name}` }));
+      }
+    }
+    for (const u of units) {
+      out.providers[u.slug] = provider(u.slug, u.host, u.routes);
+      const mode = access(u.slug, p, out);
+      out.applications[u.slug] = {
+        slug: u.slug,
+        name: `${u.resource} (Hecate)`,
+        provider: u.slug,
+        launchUrl: `https://${u.host.replace(/^\*\./, "")}/`,
+        policyEngineMode: mode,
+        resource: u.resource,
+      };
+      out.outpost.push(u.slug);
+    }
+    out.groups.push(...p.groups);
+    out.users.push(...p.users);
+  }
+  out.groups = [...new Set(out.groups)].sort();
+  out.users = [...new Set(out.users)].sort();
+  out.outpost.sort();
+  return { desired: out, diagnostics };
+}

@@ -1,0 +1,442 @@
+// The authentik provider: reads the objects Hecate owns (by name prefix, publisher and group
+// attribute), diffs them by name, and applies one REST call per change in dependency order,
+// journaling each object's server-assigned id before the next, so undo finds it by that id.
+import { PolicyEngineMode, ProxyMode, type Application, type PolicyBinding, type ProxyProvider } from "@goauthentik/api";
+import { HecateError, type Diagnostic } from "../../diag.js";
+import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
+import { diffKeyed, type KeyedItem } from "../differ.js";
+import { changeRef, type ApiUsage, type ApplyContext, type Batch, type Change, type ChangeRecord, type Provider, type ProviderContext } from "../provider.js";
+import { authentikApis, call, isNotFound, listAll, type AkApis } from "./api.js";
+import {
+  bindingKey,
+  compileAuthentik,
+  GROUP_MARK,
+  PREFIX,
+  PUBLISHER,
+  type AkApplication,
+  type AkBinding,
+  type AkDesired,
+  type AkPolicy,
+  type AkProvider,
+} from "./desired.js";
+
+const EMBEDDED = "goauthentik.io/outposts/embedded";
+
+/** What authentik holds of Hecate's, by name, with the ids authentik gave each object. */
+export interface AkActual {
+  version: string;
+  /** Flow slug → uuid (all flows). */
+  flows: Record<string, string>;
+  /** Username → pk, for the users the policies name that exist. */
+  users: Record<string, number>;
+  /** Group name → pk and whether Hecate created it (attribute hecate.io/managed-by). */
+  groups: Record<string, { pk: string; owned: boolean }>;
+  providers: Record<string, AkProvider & { pk: number }>;
+  applications: Record<string, AkApplication & { pk: string }>;
+  policies: Record<string, AkPolicy & { pk: string }>;
+  bindings: Record<string, AkBinding & { pk: string }>;
+  /** The embedded outpost: every provider pk on it, and which of Hecate's (by name) are among them. */
+  outpost: { pk: string; providers: number[]; hecate: string[] } | null;
+}
+
+/** Undo data of one change: the kind, the id authentik gave the object, and the object before (null: it did not exist). */
+export interface AkUndo {
+  kind: string;
+  id: string;
+  pk: string | number | null;
+  before: Record<string, unknown> | null;
+}
+
+export interface AuthentikProvider extends Provider<AkDesired, AkActual> {
+  findings(desired: AkDesired | undefined, actual: AkActual): Diagnostic[];
+  usage(): ApiUsage;
+}
+
+const strip = <T extends { pk: unknown }>(o: T): Omit<T, "pk"> => {
+  const { pk: _pk, ...rest } = o;
+  return rest;
+};
+
+/**
+ * `users`: the usernames the state being planned names. read looks them up one by one (authentik
+ * may hold thousands of users), since read runs before compile.
+ */
+export function createAuthentikProvider(settings: ResolvedSettings, users: readonly string[] = []): AuthentikProvider {
+  const total: ApiUsage = { calls: 0, reads: 0, writes: 0, limited: 0 };
+  /** Old pk → new pk of objects recreated by undo in this process, so later undos point at them. */
+  const remap = new Map<string, string | number>();
+
+  async function withApis<T>(ctx: ProviderContext, fn: (a: AkApis) => Promise<T>): Promise<T> {
+    const a = await authentikApis(settings, ctx);
+    try {
+      return await fn(a);
+    } finally {
+      total.calls += a.usage.calls;
+      total.reads += a.usage.reads;
+      total.writes += a.usage.writes;
+    }
+  }
+
+  async function read(a: AkApis, wantUsers: readonly string[]): Promise<AkActual> {
+    const version = (await call("read the version", () => a.admin.adminVersionRetrieve())).versionCurrent;
+    const flows = Object.fromEntries((await call("list flows", () => listAll((page) => a.flows.flowsInstancesList({ page, pageSize: 100 })))).map((f) => [f.slug, f.pk]));
+    const groups: AkActual["groups"] = {};
+    for (const g of await call("list groups", () => listAll((page) => a.core.coreGroupsList({ page, pageSize: 100, includeUsers: false })))) {
+      groups[g.name] = { pk: g.pk, owned: (g.attributes as Record<string, unknown> | undefined)?.[GROUP_MARK] === "hecate" };
+    }
+    const providers: AkActual["providers"] = {};
+    for (const p of await call("list proxy providers", () => listAll((page) => a.providers.providersProxyList({ page, pageSize: 100 })))) {
+      if (!p.name.startsWith(PREFIX)) continue;
+      providers[p.name] = providerFrom(p, flows);
+    }
+    const byPk = new Map(Object.values(providers).map((p) => [p.pk, p.name]));
+    const applications: AkActual["applications"] = {};
+    for (const app of await call("list applications", () => listAll((page) => a.core.coreApplicationsList({ page, pageSize: 100 })))) {
+      if (!app.slug.startsWith(PREFIX) || app.metaPublisher !== PUBLISHER) continue;
+      applications[app.slug] = applicationFrom(app, byPk);
+    }
+    const policies: AkActual["policies"] = {};
+    for (const p of await call("list expression policies", () => listAll((page) => a.policies.policiesExpressionList({ page, pageSize: 100 })))) {
+      if (p.name.startsWith(PREFIX)) policies[p.name] = { pk: p.pk, name: p.name, expression: p.expression };
+    }
+    const appByPk = new Map(Object.values(applications).map((x) => [x.pk, x.slug]));
+    const groupByPk = new Map(Object.entries(groups).map(([n, g]) => [g.pk, n]));
+    const policyByPk = new Map(Object.values(policies).map((p) => [p.pk, p.name]));
+    const users: AkActual["users"] = {};
+    for (const u of wantUsers) {
+      const found = (await call(`look up user ${u}`, () => a.core.coreUsersList({ username: u, pageSize: 1 }))).results[0];
+      if (found) users[found.username] = found.pk;
+    }
+    const bindings: AkActual["bindings"] = {};
+    if (appByPk.size) {
+      const ours = (await call("list policy bindings", () => listAll((page) => a.policies.policiesBindingsList({ page, pageSize: 100 })))).filter((b) => appByPk.has(b.target));
+      // Users bound to Hecate's applications that the state does not name (a user removed from a policy).
+      for (const pk of new Set(ours.flatMap((b) => (b.user != null ? [b.user] : [])))) {
+        if (Object.values(users).includes(pk)) continue;
+        const u = await call(`read user ${pk}`, () => a.core.coreUsersRetrieve({ id: pk }));
+        users[u.username] = u.pk;
+      }
+      const userByPk = new Map(Object.entries(users).map(([n, pk]) => [pk, n]));
+      for (const b of ours) {
+        const x = bindingFrom(b, appByPk.get(b.target)!, groupByPk, userByPk, policyByPk);
+        bindings[bindingKey(x)] = x;
+      }
+    }
+    const embedded = (await call("find the embedded outpost", () => listAll((page) => a.outposts.outpostsInstancesList({ page, pageSize: 100, managedIexact: EMBEDDED })))).find(
+      (o) => o.managed === EMBEDDED,
+    );
+    const outpost = embedded
+      ? { pk: embedded.pk, providers: [...embedded.providers].sort((x, y) => x - y), hecate: embedded.providers.flatMap((pk) => byPk.get(pk) ?? []).sort() }
+      : null;
+    return { version, flows, users, groups, providers, applications, policies, bindings, outpost };
+  }
+
+  /** The items the differ compares: Hecate's objects, by kind and name, without authentik's ids. */
+  function itemsOf(d: Pick<AkDesired, "providers" | "applications" | "policies" | "bindings" | "outpost"> & { groups: string[] }): KeyedItem[] {
+    const items: KeyedItem[] = [];
+    for (const g of d.groups) items.push({ kind: "group", id: g, value: { name: g } });
+    for (const p of Object.values(d.policies)) items.push({ kind: "policy", id: p.name, value: { name: p.name, expression: p.expression } });
+    for (const p of Object.values(d.providers)) items.push({ kind: "provider", id: p.name, value: p });
+    for (const x of Object.values(d.applications)) {
+      const { resource, ...value } = x;
+      items.push({ kind: "application", id: x.slug, value, resource });
+    }
+    for (const [k, b] of Object.entries(d.bindings)) items.push({ kind: "binding", id: k, value: b });
+    return items;
+  }
+
+  function desiredItems(d: AkDesired, actual: AkActual): KeyedItem[] {
+    // A group that exists and is not Hecate's is used as it is: nothing to create.
+    const groups = d.groups.filter((g) => !actual.groups[g] || actual.groups[g]!.owned);
+    return [...itemsOf({ ...d, groups }), { kind: "outpost", id: "embedded", value: { providers: [...d.outpost].sort() } }];
+  }
+
+  function actualItems(a: AkActual): KeyedItem[] {
+    const groups = Object.entries(a.groups).filter(([, g]) => g.owned).map(([n]) => n);
+    const strip2 = <T extends { pk: unknown }>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, strip(v)]));
+    return [
+      ...itemsOf({
+        groups,
+        policies: strip2(a.policies) as AkDesired["policies"],
+        providers: strip2(a.providers) as AkDesired["providers"],
+        applications: strip2(a.applications) as AkDesired["applications"],
+        bindings: strip2(a.bindings) as AkDesired["bindings"],
+        outpost: [],
+      }),
+      ...(a.outpost ? [{ kind: "outpost", id: "embedded", value: { providers: a.outpost.hecate } }] : []),
+    ];
+  }
+
+  function diff(desired: AkDesired | undefined, actual: AkActual): Change[] {
+    const want = desired ?? { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [] };
+    const d = diffKeyed("authentik", desiredItems(want, actual), actualItems(actual));
+    // The outpost always exists: "create" and "delete" of Hecate's list on it are updates of its provider list.
+    const fix = (c: Change): Change => (c.kind !== "outpost" || c.action === "update" ? c : { ...c, action: "update", before: c.before ?? { providers: [] }, after: c.after ?? { providers: [] } });
+    return [...d.creates, ...d.updates, ...d.deletes].map(fix).filter((c) => !(c.kind === "outpost" && JSON.stringify(c.before) === JSON.stringify(c.after)));
+  }
+
+  /** Ids assigned in this batch, by "kind/name", so later changes of the batch point at new objects. */
+  type Ids = Map<string, string | number>;
+  const pkOf = (ids: Ids, actual: AkActual, kind: string, name: string): string | number => {
+    const pk =
+      ids.get(`${kind}/${name}`) ??
+      (kind === "provider" ? actual.providers[name]?.pk : kind === "application" ? actual.applications[name]?.pk : kind === "group" ? actual.groups[name]?.pk : kind === "policy" ? actual.policies[name]?.pk : undefined);
+    if (pk === undefined) throw new HecateError("authentik-missing", `authentik: the ${kind} ${name} does not exist (it should have been created earlier in this apply)`);
+    return pk;
+  };
+
+  const flowPk = (actual: AkActual, slug: string): string => {
+    const pk = actual.flows[slug];
+    if (!pk) throw new HecateError("authentik-flow", `authentik has no flow with slug ${slug}`);
+    return pk;
+  };
+
+  function providerBody(p: AkProvider, actual: AkActual) {
+    return {
+      name: p.name,
+      mode: p.mode === "forward_domain" ? ProxyMode.ForwardDomain : ProxyMode.ForwardSingle,
+      externalHost: p.externalHost,
+      cookieDomain: p.cookieDomain,
+      skipPathRegex: p.skipPathRegex,
+      accessTokenValidity: p.accessTokenValidity,
+      authorizationFlow: flowPk(actual, p.authorizationFlow),
+      invalidationFlow: flowPk(actual, p.invalidationFlow),
+      interceptHeaderAuth: p.interceptHeaderAuth,
+    };
+  }
+
+  /** Create or update one object; returns its pk and the body it had before (for undo). */
+  async function upsert(a: AkApis, c: Change, desired: AkDesired, actual: AkActual, ids: Ids): Promise<{ pk: string | number; before: Record<string, unknown> | null }> {
+    const create = c.action === "create";
+    switch (c.kind) {
+      case "group": {
+        const g = await call(`create group ${c.id}`, () => a.core.coreGroupsCreate({ groupRequest: { name: c.id, attributes: { [GROUP_MARK]: "hecate" } } }));
+        return { pk: g.pk, before: null };
+      }
+      case "policy": {
+        const p = desired.policies[c.id]!;
+        if (create) return { pk: (await call(`create expression policy ${c.id}`, () => a.policies.policiesExpressionCreate({ expressionPolicyRequest: { name: p.name, expression: p.expression } }))).pk, before: null };
+        const old = actual.policies[c.id]!;
+        await call(`update expression policy ${c.id}`, () => a.policies.policiesExpressionPartialUpdate({ policyUuid: old.pk, patchedExpressionPolicyRequest: { expression: p.expression } }));
+        return { pk: old.pk, before: { expression: old.expression } };
+      }
+      case "provider": {
+        const p = desired.providers[c.id]!;
+        if (create) return { pk: (await call(`create proxy provider ${c.id}`, () => a.providers.providersProxyCreate({ proxyProviderRequest: providerBody(p, actual) }))).pk, before: null };
+        const old = actual.providers[c.id]!;
+        // Always the whole body with its mode: a PATCH without mode is validated as proxy mode and fails.
+        await call(`update proxy provider ${c.id}`, () => a.providers.providersProxyPartialUpdate({ id: old.pk, patchedProxyProviderRequest: providerBody(p, actual) }));
+        return { pk: old.pk, before: providerBody(strip(old), actual) };
+      }
+      case "application": {
+        const x = desired.applications[c.id]!;
+        const body = {
+          name: x.name,
+          slug: x.slug,
+          provider: pkOf(ids, actual, "provider", x.provider) as number,
+          metaLaunchUrl: x.launchUrl,
+          metaPublisher: PUBLISHER,
+          policyEngineMode: x.policyEngineMode === "all" ? PolicyEngineMode.All : PolicyEngineMode.Any,
+        };
+        if (create) return { pk: (await call(`create application ${c.id}`, () => a.core.coreApplicationsCreate({ applicationRequest: body }))).pk, before: null };
+        const old = actual.applications[c.id]!;
+        await call(`update application ${c.id}`, () => a.core.coreApplicationsPartialUpdate({ slug: c.id, patchedApplicationRequest: body }));
+        return {
+          pk: old.pk,
+          before: { name: old.name, slug: old.slug, provider: actual.providers[old.provider]?.pk ?? null, metaLaunchUrl: old.launchUrl, metaPublisher: PUBLISHER, policyEngineMode: old.policyEngineMode },
+        };
+      }
+      case "binding": {
+        const b = desired.bindings[c.id]!;
+        const body = {
+          target: String(pkOf(ids, actual, "application", b.application)),
+          ...(b.group !== undefined ? { group: String(pkOf(ids, actual, "group", b.group)) } : {}),
+          ...(b.user !== undefined ? { user: userPk(actual, b.user) } : {}),
+          ...(b.policy !== undefined ? { policy: String(pkOf(ids, actual, "policy", b.policy)) } : {}),
+          order: b.order,
+          enabled: true,
+          negate: false,
+          timeout: 30,
+        };
+        if (create) return { pk: (await call(`create policy binding ${c.id}`, () => a.policies.policiesBindingsCreate({ policyBindingRequest: body }))).pk, before: null };
+        const old = actual.bindings[c.id]!;
+        await call(`update policy binding ${c.id}`, () => a.policies.policiesBindingsPartialUpdate({ policyBindingUuid: old.pk, patchedPolicyBindingRequest: { order: b.order } }));
+        return { pk: old.pk, before: { order: old.order } };
+      }
+      case "outpost": {
+        // Read, merge, write: the list is replaced by the write, and other providers on it are not Hecate's to drop.
+        const o = await call("read the embedded outpost", () => a.outposts.outpostsInstancesRetrieve({ uuid: actual.outpost!.pk }));
+        const ours = new Set([...Object.values(actual.providers).map((p) => p.pk), ...[...ids].filter(([k]) => k.startsWith("provider/")).map(([, v]) => v as number)]);
+        const keep = o.providers.filter((pk) => !ours.has(pk));
+        const want = desired.outpost.map((n) => pkOf(ids, actual, "provider", n) as number);
+        const next = [...new Set([...keep, ...want])].sort((x, y) => x - y);
+        await call("attach providers to the embedded outpost", () => a.outposts.outpostsInstancesPartialUpdate({ uuid: o.pk, patchedOutpostRequest: { providers: next } }));
+        return { pk: o.pk, before: { providers: o.providers } };
+      }
+    }
+    throw new Error(`authentik: no upsert for kind ${c.kind}`);
+  }
+
+  function userPk(actual: AkActual, name: string): number {
+    const pk = actual.users[name];
+    if (pk === undefined) throw new HecateError("authentik-user", `authentik has no user ${name}`);
+    return pk;
+  }
+
+  /** Delete one object by its pk; gone already is fine (undo and prune are safe twice). */
+  async function remove(a: AkApis, kind: string, pk: string | number, slug?: string): Promise<void> {
+    try {
+      if (kind === "group") await call(`delete group ${pk}`, () => a.core.coreGroupsDestroy({ groupUuid: String(pk) }));
+      else if (kind === "policy") await call(`delete expression policy ${pk}`, () => a.policies.policiesExpressionDestroy({ policyUuid: String(pk) }));
+      else if (kind === "provider") await call(`delete proxy provider ${pk}`, () => a.providers.providersProxyDestroy({ id: Number(pk) }));
+      else if (kind === "application") await call(`delete application ${slug ?? pk}`, () => a.core.coreApplicationsDestroy({ slug: slug ?? String(pk) }));
+      else if (kind === "binding") await call(`delete policy binding ${pk}`, () => a.policies.policiesBindingsDestroy({ policyBindingUuid: String(pk) }));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** The body to recreate a deleted object from what was read of it. */
+  function bodyOf(kind: string, id: string, actual: AkActual): Record<string, unknown> | null {
+    if (kind === "group") return { name: id, attributes: { [GROUP_MARK]: "hecate" } };
+    if (kind === "policy") return { name: id, expression: actual.policies[id]!.expression };
+    if (kind === "provider") return providerBody(strip(actual.providers[id]!), actual);
+    if (kind === "application") {
+      const x = actual.applications[id]!;
+      return { name: x.name, slug: x.slug, provider: actual.providers[x.provider]?.pk ?? null, metaLaunchUrl: x.launchUrl, metaPublisher: PUBLISHER, policyEngineMode: x.policyEngineMode };
+    }
+    if (kind === "binding") {
+      const b = actual.bindings[id]!;
+      return {
+        target: actual.applications[b.application]!.pk,
+        ...(b.group !== undefined ? { group: actual.groups[b.group]!.pk } : {}),
+        ...(b.user !== undefined ? { user: actual.users[b.user]! } : {}),
+        ...(b.policy !== undefined ? { policy: actual.policies[b.policy]!.pk } : {}),
+        order: b.order,
+        enabled: true,
+        negate: false,
+        timeout: 30,
+      };
+    }
+    return null;
+  }
+
+  const mapped = (kind: string, pk: unknown) => (pk === null || pk === undefined ? pk : (remap.get(`${kind}:${String(pk)}`) ?? pk));
+
+  /** Recreate an object from its undo body, pointing at objects undo recreated before it. */
+  async function recreate(a: AkApis, u: AkUndo): Promise<void> {
+    const b = { ...u.before! } as Record<string, unknown>;
+    let pk: string | number;
+    if (u.kind === "group") pk = (await call(`recreate group ${u.id}`, () => a.core.coreGroupsCreate({ groupRequest: b as never }))).pk;
+    else if (u.kind === "policy") pk = (await call(`recreate expression policy ${u.id}`, () => a.policies.policiesExpressionCreate({ expressionPolicyRequest: b as never }))).pk;
+    else if (u.kind === "provider") pk = (await call(`recreate proxy provider ${u.id}`, () => a.providers.providersProxyCreate({ proxyProviderRequest: b as never }))).pk;
+    else if (u.kind === "application") {
+      b["provider"] = mapped("provider", b["provider"]);
+      pk = (await call(`recreate application ${u.id}`, () => a.core.coreApplicationsCreate({ applicationRequest: b as never }))).pk;
+    } else {
+      b["target"] = mapped("application", b["target"]);
+      for (const k of ["group", "policy"]) if (b[k] !== undefined) b[k] = mapped(k, b[k]);
+      pk = (await call(`recreate policy binding ${u.id}`, () => a.policies.policiesBindingsCreate({ policyBindingRequest: b as never }))).pk;
+    }
+    if (u.pk !== null) remap.set(`${u.kind}:${String(u.pk)}`, pk);
+  }
+
+  return {
+    system: "authentik",
+    compile: (state: ResolvedState) => compileAuthentik(state),
+    read: (ctx) => withApis(ctx, (a) => read(a, users)),
+    diff,
+
+    findings(desired, actual) {
+      const out: Diagnostic[] = [];
+      if (!desired) return out;
+      for (const u of desired.users) if (actual.users[u] === undefined) out.push({ severity: "error", code: "authentik-user", message: `user ${u} does not exist in authentik; Hecate never creates users: create it there, or remove it from the policy` });
+      const slugs = new Set(Object.values(desired.providers).flatMap((p) => [p.authorizationFlow, p.invalidationFlow]));
+      for (const s of slugs) if (!actual.flows[s]) out.push({ severity: "error", code: "authentik-flow", message: `authentik has no flow with slug ${s} (authentik ${actual.version}); name an existing flow in the AuthPolicy's flow` });
+      if (Object.keys(desired.providers).length && !actual.outpost) out.push({ severity: "error", code: "authentik-outpost", message: `authentik ${actual.version} has no embedded outpost (managed ${EMBEDDED}): Hecate attaches its providers to it` });
+      return out;
+    },
+
+    async apply(batch: Batch<AkDesired, AkActual>, ctx: ApplyContext) {
+      const ids: Ids = new Map();
+      await withApis(ctx, async (a) => {
+        for (const c of batch.changes) {
+          if (c.action === "delete") {
+            const pk = pkOf(ids, batch.actual, c.kind, c.id);
+            const before = bodyOf(c.kind, c.id, batch.actual);
+            await remove(a, c.kind, pk, c.kind === "application" ? c.id : undefined);
+            await ctx.report({ change: changeRef(c), ids: { pk }, undo: { kind: c.kind, id: c.id, pk, before } satisfies AkUndo });
+            continue;
+          }
+          const { pk, before } = await upsert(a, c, batch.desired, batch.actual, ids);
+          ids.set(`${c.kind}/${c.id}`, pk);
+          await ctx.report({ change: changeRef(c), ids: { pk }, undo: { kind: c.kind, id: c.id, pk, before } satisfies AkUndo });
+        }
+      });
+    },
+
+    async undo(record: ChangeRecord, ctx) {
+      const u = record.undo as AkUndo;
+      await withApis(ctx, async (a) => {
+        const action = record.change.action;
+        if (action === "create") return remove(a, u.kind, u.pk!, u.kind === "application" ? u.id : undefined);
+        if (action === "delete") return u.before ? recreate(a, u) : undefined;
+        // An update: put the fields it changed back.
+        const b = u.before ?? {};
+        if (u.kind === "policy") await call(`restore expression policy ${u.id}`, () => a.policies.policiesExpressionPartialUpdate({ policyUuid: String(u.pk), patchedExpressionPolicyRequest: b as never }));
+        else if (u.kind === "provider") await call(`restore proxy provider ${u.id}`, () => a.providers.providersProxyPartialUpdate({ id: Number(u.pk), patchedProxyProviderRequest: b as never }));
+        else if (u.kind === "application") await call(`restore application ${u.id}`, () => a.core.coreApplicationsPartialUpdate({ slug: u.id, patchedApplicationRequest: b as never }));
+        else if (u.kind === "binding") await call(`restore policy binding ${u.id}`, () => a.policies.policiesBindingsPartialUpdate({ policyBindingUuid: String(u.pk), patchedPolicyBindingRequest: b as never }));
+        else if (u.kind === "outpost") await call("restore the embedded outpost's providers", () => a.outposts.outpostsInstancesPartialUpdate({ uuid: String(u.pk), patchedOutpostRequest: b as never }));
+      });
+    },
+
+    async verify(desired, records, ctx) {
+      if (records.length === 0) return [];
+      const now = await withApis(ctx, (a) => read(a, desired.users));
+      const left = diff(desired, now);
+      return left.map((c) => ({ severity: "error" as const, code: "verify", message: `authentik: ${c.kind} ${c.id} still differs after the apply (${c.action})` }));
+    },
+
+    usage: () => structuredClone(total),
+  };
+}
+
+function providerFrom(p: ProxyProvider, flows: Record<string, string>): AkProvider & { pk: number } {
+  const slugOf = (uuid: string | null | undefined) => Object.entries(flows).find(([, pk]) => pk === uuid)?.[0] ?? String(uuid ?? "");
+  return {
+    pk: p.pk,
+    name: p.name,
+    mode: p.mode === ProxyMode.ForwardDomain ? "forward_domain" : "forward_single",
+    externalHost: p.externalHost,
+    cookieDomain: p.cookieDomain ?? "",
+    skipPathRegex: p.skipPathRegex ?? "",
+    accessTokenValidity: p.accessTokenValidity ?? "",
+    authorizationFlow: slugOf(p.authorizationFlow),
+    invalidationFlow: slugOf(p.invalidationFlow),
+    interceptHeaderAuth: p.interceptHeaderAuth ?? true,
+  };
+}
+
+function applicationFrom(x: Application, providers: Map<number, string>): AkApplication & { pk: string } {
+  return {
+    pk: x.pk,
+    slug: x.slug,
+    name: x.name,
+    provider: x.provider != null ? (providers.get(x.provider) ?? `pk:${x.provider}`) : "",
+    launchUrl: x.metaLaunchUrl ?? "",
+    policyEngineMode: x.policyEngineMode === PolicyEngineMode.All ? "all" : "any",
+    resource: x.name.replace(/ \(Hecate\)$/, ""),
+  };
+}
+
+function bindingFrom(b: PolicyBinding, app: string, groups: Map<string, string>, users: Map<number, string>, policies: Map<string, string>): AkBinding & { pk: string } {
+  return {
+    pk: b.pk,
+    application: app,
+    ...(b.group ? { group: groups.get(b.group) ?? `pk:${b.group}` } : {}),
+    ...(b.user != null ? { user: users.get(b.user) ?? `pk:${b.user}` } : {}),
+    ...(b.policy ? { policy: policies.get(b.policy) ?? `pk:${b.policy}` } : {}),
+    order: b.order,
+  };
+}

@@ -44,6 +44,7 @@ function denullable(node: unknown): unknown {
 }
 
 interface Validators {
+  schemas: Record<string, JsonSchema>;
   ajv: AjvInstance;
   compiled: Map<string, ValidateFunction>;
 }
@@ -53,7 +54,8 @@ function validators(f: VersionFeatures): Validators {
   const key = `${f.invalidationFlow}/${f.groupParents}`;
   let v = byVersion.get(key);
   if (!v) {
-    const schemas = denullable(versionedSchemas(openApiDoc(), f));
+    const versioned = versionedSchemas(openApiDoc(), f);
+    const schemas = denullable(versioned);
     const ajv = new Ajv({
       strict: false,
       allErrors: true,
@@ -73,7 +75,7 @@ function validators(f: VersionFeatures): Validators {
       },
     });
     ajv.addSchema({ components: { schemas } }, "ak");
-    v = { ajv, compiled: new Map() };
+    v = { schemas: versioned, ajv, compiled: new Map() };
     byVersion.set(key, v);
   }
   return v;
@@ -171,7 +173,7 @@ export function validateBody(f: VersionFeatures, name: string, body: unknown): F
 
 /** Drops keys the schema does not declare, as DRF ignores unknown fields; returns their names. */
 export function knownFields(f: VersionFeatures, name: string, body: Record<string, unknown>): { data: Record<string, unknown>; ignored: string[] } {
-  const schema = versionedSchemas(openApiDoc(), f)[name];
+  const schema = validators(f).schemas[name];
   const props = (schema?.properties ?? {}) as Record<string, unknown>;
   const data: Record<string, unknown> = {};
   const ignored: string[] = [];

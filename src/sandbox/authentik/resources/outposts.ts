@@ -26,7 +26,7 @@ export const outposts: Kind = {
   lookup: "pk",
   pkType: "uuid",
   schema: "Outpost",
-  search: ["name", "providers__name"],
+  search: ["name"],
   ordering: "name",
   unique: [
     { field: "name", message: "Outpost with this name already exists." },

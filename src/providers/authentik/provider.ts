@@ -180,7 +180,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   const pkOf = (ids: Ids, actual: AkActual, kind: string, name: string): string | number => {
     const pk =
       ids.get(`${kind}/${name}`) ??
-      (kind === "provider" ? actual.providers[name]?.pk : kind === "application" ? actual.applications[name]?.pk : kind === "group" ? actual.groups[name]?.pk : kind === "policy" ? actual.policies[name]?.pk : undefined);
+      { provider: actual.providers, application: actual.applications, group: actual.groups, policy: actual.policies, binding: actual.bindings }[kind]?.[name]?.pk;
     if (pk === undefined) throw new HecateError("authentik-missing", `authentik: the ${kind} ${name} does not exist (it should have been created earlier in this apply)`);
     return pk;
   };

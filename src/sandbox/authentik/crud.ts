@@ -14,6 +14,8 @@ export interface ListOptions {
 }
 
 const PAGING = new Set(["page", "page_size", "ordering", "search"]);
+/** Query parameters that shape each row of the answer (include_users=false leaves out member lists); they filter nothing. */
+const SHAPING = /^include_/;
 
 /** The JSON object of a write request, or the DRF error for what arrived instead. */
 export async function readJson(c: Context): Promise<unknown> {
@@ -75,7 +77,7 @@ export function listRows(ctx: Ctx, kind: Kind, c: Context): Obj[] {
   const queries = c.req.queries();
   let rows = kind.table(ctx).all();
   for (const [name, values] of Object.entries(queries)) {
-    if (PAGING.has(name) || !declared.has(name) || values.length === 0) continue; // DRF ignores undeclared filters
+    if (PAGING.has(name) || SHAPING.test(name) || !declared.has(name) || values.length === 0) continue; // DRF ignores undeclared filters
     const custom = kind.filters?.[name];
     const pred = custom ? custom(ctx, values) : genericFilter(name, values);
     if (pred) rows = rows.filter(pred);

@@ -1,0 +1,211 @@
+// A real login through real Caddy: Hecate applies an AuthPolicy and protected routes to Caddy and
+// to the authentik sandbox in one transaction, with no --system flag; then a browser (cookies
+// carried by hand, every request to Caddy by Host header) meets the outpost's redirect, signs in,
+// and reaches the upstream with authentik's identity headers; another group is denied; a bypass
+// path is public; forward_domain shares one login across hosts; sign-out ends it.
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createEngine, type Engine } from "../../src/engine/index.js";
+import type { Resource } from "../../src/model/schema.js";
+import { startAuthentikSandbox, type AuthentikSandbox } from "../../src/sandbox/authentik/index.js";
+import { openSqliteStore } from "../../src/store/index.js";
+import type { Store } from "../../src/store/store.js";
+import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
+import { freePorts, tempDir } from "../helpers/proc.js";
+import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { KEY } from "../engine/setup.js";
+import { TOKEN } from "../sandbox/authentik-helpers.js";
+
+process.env["HECATE_TEST_AUTHENTIK_TOKEN"] = TOKEN;
+
+/** fetch cannot set Host: node:http can, as a browser's request for that site would carry it. */
+function viaCaddy(url: string, init: RequestInit, headers: Record<string, string>): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? "GET", headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
+        const status = res.statusCode ?? 0;
+        resolve(new Response([204, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers: h }));
+      });
+    });
+    req.on("error", reject);
+    req.end(init.body === undefined ? undefined : String(init.body));
+  });
+}
+
+/** A browser whose every request for a site goes to Caddy with that Host, and to the sandbox directly for its own pages. */
+class Browser {
+  private readonly jar = new Map<string, { value: string; domain?: string; host: string }>();
+  constructor(private readonly caddyPort: number, private readonly ak: AuthentikSandbox) {}
+
+  private cookieFor(host: string): string {
+    return [...this.jar]
+      .filter(([, c]) => (c.domain ? host === c.domain.replace(/^\./, "") || host.endsWith(`.${c.domain.replace(/^\./, "")}`) : host === c.host))
+      .map(([n, c]) => `${n}=${c.value}`)
+      .join("; ");
+  }
+  private keep(res: Response, host: string): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
+      const i = (pair ?? "").indexOf("=");
+      const name = pair!.slice(0, i), value = pair!.slice(i + 1);
+      const domain = attrs.find((a) => /^domain=/i.test(a))?.slice(7);
+      if (value === "" || attrs.some((a) => /^max-age=0$/i.test(a))) this.jar.delete(name);
+      else this.jar.set(name, { value, host, ...(domain ? { domain } : {}) });
+    }
+  }
+  /** One request, no redirect followed; `url` may name a site (through Caddy) or the sandbox. */
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const u = new URL(url);
+    const sandbox = new URL(this.ak.url);
+    const direct = u.host === sandbox.host;
+    const target = direct ? url : `http://127.0.0.1:${this.caddyPort}${u.pathname}${u.search}`;
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>), cookie: this.cookieFor(u.hostname) };
+    if (!direct) headers["host"] = u.hostname;
+    const res = direct ? await fetch(target, { ...init, redirect: "manual", headers }) : await viaCaddy(target, init, headers);
+    this.keep(res, u.hostname);
+    return res;
+  }
+  /** Follow redirects (at most 10), filling the login form on the way with these credentials. */
+  async visit(url: string, login?: { username: string; password: string }): Promise<Response> {
+    let res = await this.request(url);
+    for (let hops = 0; hops < 10; hops++) {
+      if (res.status >= 300 && res.status < 400) {
+        res = await this.request(new URL(res.headers.get("location")!, url).toString());
+        continue;
+      }
+      if (res.status === 200 && login && (res.headers.get("content-type") ?? "").includes("text/html")) {
+        const page = await res.clone().text();
+        const form = /<form[^>]*action="([^"]*)"/.exec(page);
+        if (form && /name="username"/.test(page)) {
+          const state = /name="state" value="([^"]*)"/.exec(page)?.[1] ?? "";
+          const action = new URL(form[1]!.replace(/&amp;/g, "&"), res.url || this.ak.url).toString();
+          res = await this.request(action, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ username: login.username, password: login.password, step: "password", state }).toString(),
+          });
+          login = undefined;
+          continue;
+        }
+      }
+      return res;
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+}
+
+describe("login through real Caddy and the authentik sandbox", () => {
+  let ak: AuthentikSandbox;
+  let caddy: Caddy;
+  let up: Upstream;
+  let store: Store;
+  let engine: Engine;
+  let httpPort: number;
+  const dir = tempDir("hecate-login-");
+
+  before(async () => {
+    ak = await startAuthentikSandbox({
+      token: TOKEN,
+      seed: {
+        groups: [{ name: "staff", parents: [], is_superuser: false }, { name: "other", parents: [], is_superuser: false }],
+        users: [{ username: "alice", password: "alice-pw", groups: ["staff"] }, { username: "bob", password: "bob-pw", groups: ["other"] }],
+      },
+    });
+    caddy = await startCaddy();
+    up = await startUpstream("app");
+    const [h, s] = (await freePorts(2)) as [number, number];
+    httpPort = h;
+    const outpost = new URL(ak.url).host;
+    const settings = {
+      apiVersion: "hecate.io/v1",
+      kind: "Settings",
+      metadata: { name: "s" },
+      spec: {
+        caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${s}`], httpPort: h, httpsPort: s },
+        authentik: { url: ak.url, token: "env:HECATE_TEST_AUTHENTIK_TOKEN", outpost },
+      },
+    };
+    const r = (name: string, hosts: string[], authPolicy: string, extra: Record<string, unknown> = {}) => ({
+      apiVersion: "hecate.io/v1",
+      kind: "Route",
+      metadata: { name },
+      spec: { hosts, upstreams: [{ address: up.address }], authPolicy, tls: { mode: "off" }, ...extra },
+    });
+    const resources = [
+      settings,
+      { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { groups: ["staff"] } },
+      { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "sso" }, spec: { groups: ["staff"], mode: "forward_domain", cookieDomain: "corp.example.com" } },
+      r("app", ["app.example.com"], "staff", { ssoBypass: ["/public"] }),
+      r("wiki", ["wiki.corp.example.com"], "sso"),
+      r("chat", ["chat.corp.example.com"], "sso"),
+    ] as Resource[];
+    store = await openSqliteStore({ path: join(dir.path, "s.db"), secretKey: KEY });
+    engine = createEngine({ store, actor: "t" });
+    await engine.commit(resources, { message: "protected routes" });
+    const res = await engine.apply();
+    assert.equal(res.status, "succeeded", JSON.stringify(res.steps) + JSON.stringify(res.diagnostics));
+    assert.deepEqual([...new Set(res.steps.map((x) => x.system))].sort(), ["authentik", "caddy"]);
+  });
+  after(async () => {
+    await store?.close();
+    await up?.close();
+    await caddy?.stop();
+    await ak?.close();
+    dir.cleanup();
+  });
+
+  it("anonymous: redirected to sign in; a client-sent identity header never reaches the upstream", async () => {
+    const b = new Browser(httpPort, ak);
+    const res = await b.request("http://app.example.com/dashboard", { headers: { "X-Authentik-Username": "mallory" } });
+    assert.equal(res.status, 302);
+    assert.match(res.headers.get("location") ?? "", /outpost\.goauthentik\.io\/start/);
+    assert.ok(!up.requests.some((q) => q.headers["x-authentik-username"] === "mallory"));
+  });
+
+  it("alice of staff signs in and the upstream sees who she is; bob of another group is denied", async () => {
+    const a = new Browser(httpPort, ak);
+    const res = await a.visit("http://app.example.com/dashboard", { username: "alice", password: "alice-pw" });
+    assert.equal(res.status, 200, await res.clone().text());
+    const seen = (await res.json()) as { url: string; headers: Record<string, string> };
+    assert.equal(seen.url, "/dashboard");
+    assert.equal(seen.headers["x-authentik-username"], "alice");
+    assert.match(seen.headers["x-authentik-groups"] ?? "", /(^|\|)staff(\||$)/);
+
+    const forged = await a.request("http://app.example.com/x", { headers: { "X-Authentik-Username": "root" } });
+    assert.equal(((await forged.json()) as { headers: Record<string, string> }).headers["x-authentik-username"], "alice", "the outpost's answer, not the client's");
+
+    const b = new Browser(httpPort, ak);
+    const denied = await b.visit("http://app.example.com/dashboard", { username: "bob", password: "bob-pw" });
+    assert.equal(denied.status, 403);
+    assert.ok(!up.requests.some((q) => q.headers["x-authentik-username"] === "bob"));
+  });
+
+  it("a bypass path reaches the upstream without signing in", async () => {
+    const res = await new Browser(httpPort, ak).request("http://app.example.com/public/status");
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { headers: Record<string, string> }).headers["x-authentik-username"], undefined);
+  });
+
+  it("forward_domain: one sign-in serves every host under the cookie domain; sign-out ends it", async () => {
+    const b = new Browser(httpPort, ak);
+    const wiki = await b.visit("http://wiki.corp.example.com/", { username: "alice", password: "alice-pw" });
+    assert.equal(wiki.status, 200, await wiki.clone().text());
+    const chat = await b.request("http://chat.corp.example.com/");
+    assert.equal(chat.status, 200, "no second sign-in");
+    assert.equal(((await chat.json()) as { headers: Record<string, string> }).headers["x-authentik-username"], "alice");
+    await b.visit("http://wiki.corp.example.com/outpost.goauthentik.io/sign_out");
+    const after = await b.request("http://chat.corp.example.com/");
+    assert.equal(after.status, 302, "signed out everywhere");
+  });
+
+  it("a second plan of both systems is empty", async () => {
+    const plan = await engine.plan();
+    assert.deepEqual(plan.steps, []);
+  });
+});

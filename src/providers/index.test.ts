@@ -17,7 +17,7 @@ test("systems without a provider yet or without their settings are errors naming
   assert.deepEqual(all.providers.map((p) => p.system), ["caddy"]);
   assert.deepEqual(all.diagnostics.map((d) => d.message), [
     "1 dns object cannot be applied: DNS records need a Hetzner Cloud API token: set Settings spec.hetzner.token (a secret reference, e.g. secret:hetzner-token); or leave dns out with --system caddy,nginx",
-    "the authentik provider is not built yet: 1 object cannot be applied; exclude it with --system caddy,nginx",
+    "1 authentik object cannot be applied: auth policies need authentik: set Settings spec.authentik.url and spec.authentik.token (a secret reference); or leave authentik out with --system caddy,nginx",
   ]);
   const some = providersFor(state!, { exclude: ["dns", "authentik"] });
   assert.deepEqual(some.diagnostics, []);

@@ -60,9 +60,6 @@ describe("render", () => {
     const r = await sb.hecate(["render", "nginx", bad]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: the desired state has errors \(1\)\n  .*\/bad\/db\.yaml:6:11: error: .*99999/);
-    const auth = await sb.hecate(["render", "authentik"]);
-    assert.equal(auth.code, 1);
-    assert.match(auth.stderr, /^error: the authentik compiler and provider are not built yet/);
     const both = await sb.hecate(["render", "nginx", conf, "--revision", "head"]);
     assert.equal(both.code, 2);
     assert.ok(!existsSync(sb.store), "no store was created");

@@ -18,7 +18,8 @@ import { validate } from "./commands/validate.js";
 import { OPERATIONS } from "./commands/operations.js";
 import { completion } from "./commands/completion.js";
 import { checkDns, exportDns, importDns } from "./commands/dns.js";
-import { sandboxHetzner } from "./commands/sandbox.js";
+import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
+import { debugAuth } from "./commands/debug.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
@@ -34,7 +35,8 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "check", summary: "check that what Hecate applied is live", commands: [checkDns], example: "hecate check dns app.example.com --wait 2m" },
   { name: "export", summary: "what a system holds, in its own format", commands: [exportDns], example: "hecate export dns --zone example.com > example.com.zone" },
   { name: "import", summary: "adopt what already exists in a system", commands: [importDns], example: "hecate import dns --zonefile example.com.zone" },
-  { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner], example: "hecate sandbox hetzner --zone example.com" },
+  { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth], example: "hecate debug auth app --user alice" },
+  { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
 ];
 
 export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock];

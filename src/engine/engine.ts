@@ -9,6 +9,7 @@ import { apply, recover, recoverIfFree } from "./apply.js";
 import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
 import { drift, reconcile } from "./drift.js";
+import { debugAuth, type AuthReport } from "./debug-auth.js";
 import { acquire } from "./lock.js";
 import { assertRenderable, renderConfig } from "../render/config.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
@@ -127,6 +128,12 @@ export class Engine {
     return { state: this.core.resolve(target), ctx: this.core.ctx(target.resources), ...(head ? { revision: head } : {}) };
   }
 
+  /** Walk a protected route's forward-auth chain as it is live and name the first broken link. */
+  async debugAuth(route: string, opts: { user?: string; host?: string } = {}): Promise<AuthReport> {
+    const { state, ctx } = await this.context();
+    return debugAuth(state, ctx, route, opts);
+  }
+
   /** The compiled desired config of one system for a revision (default head), as its own text. */
   async render(system: SystemName, revision?: string): Promise<string> {
     assertRenderable(system);
@@ -138,4 +145,4 @@ export function createEngine(opts: EngineOptions): Engine {
   return new Engine(opts);
 }
 
-export type { BackupManifest, RestoreReport };
+export type { BackupManifest, RestoreReport, AuthReport };

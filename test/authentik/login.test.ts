@@ -208,4 +208,74 @@ describe("login through real Caddy and the authentik sandbox", () => {
     const plan = await engine.plan();
     assert.deepEqual(plan.steps, []);
   });
+
+  describe("debug auth names the first broken link", () => {
+    const broken = async (route: string, opts: { user?: string } = {}) => (await engine.debugAuth(route, opts)).broken;
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${ak.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...(init.headers as Record<string, string>) } });
+    const reconcile = async () => assert.equal((await engine.reconcile({ maxDeletes: 10 })).status, "succeeded");
+
+    it("a healthy chain: every link holds, for a user the bindings let in", async () => {
+      const r = await engine.debugAuth("app", { user: "alice" });
+      assert.equal(r.broken, undefined, JSON.stringify(r.links, null, 1));
+      assert.ok(r.links.some((l) => l.link === "outpost: live probe" && /answered 302/.test(l.detail)));
+    });
+
+    it("a binding that denies the user's group", async () => {
+      const b = await broken("app", { user: "bob" });
+      assert.equal(b?.link, "authentik: bindings");
+      assert.match(b!.detail, /the bindings deny bob: they allow groups staff; bob is in other/);
+    });
+
+    it("the provider not on the outpost; reconcile puts it back", async () => {
+      const outposts = (await (await api("/outposts/instances/?managed__iexact=goauthentik.io/outposts/embedded")).json()) as { results: { pk: string; providers: number[] }[] };
+      const o = outposts.results[0]!;
+      const providers = (await (await api("/providers/proxy/?page_size=100")).json()) as { results: { pk: number; name: string }[] };
+      const mine = providers.results.find((p) => p.name === "hecate-app")!.pk;
+      assert.equal((await api(`/outposts/instances/${o.pk}/`, { method: "PATCH", body: JSON.stringify({ providers: o.providers.filter((x) => x !== mine) }) })).status, 200);
+      const b = await broken("app");
+      assert.equal(b?.link, "authentik: outpost attachment");
+      assert.match(b!.fix ?? "", /hecate reconcile/);
+      await reconcile();
+      assert.equal(await broken("app"), undefined);
+    });
+
+    it("the outpost path route missing in Caddy; reconcile puts it back", async () => {
+      const config = (await (await fetch(`${caddy.admin}/config/`)).json()) as unknown;
+      const id = JSON.stringify(config).match(/"@id":"(hecate-[^"]*outpost-[^"]*)"/)?.[1];
+      assert.ok(id, "Hecate's outpost path route is in Caddy");
+      assert.equal((await fetch(`${caddy.admin}/id/${id}`, { method: "DELETE" })).status, 200);
+      const b = await broken("app");
+      assert.equal(b?.link, "caddy: outpost path route");
+      assert.match(b!.detail, /redirect loop/);
+      await reconcile();
+      assert.equal(await broken("app"), undefined);
+    });
+
+    it("a cookie domain that is a public suffix, or does not cover the host", async () => {
+      const providers = (await (await api("/providers/proxy/?page_size=100")).json()) as { results: { pk: number; name: string }[] };
+      const sso = providers.results.find((p) => p.name === "hecate-policy-sso")!.pk;
+      for (const [domain, why] of [["com", /public suffix/], ["other.example.org", /does not cover wiki\.corp\.example\.com/]] as const) {
+        assert.equal((await api(`/providers/proxy/${sso}/`, { method: "PATCH", body: JSON.stringify({ mode: "forward_domain", cookie_domain: domain }) })).status, 200);
+        const b = await broken("wiki");
+        assert.equal(b?.link, "authentik: cookie domain");
+        assert.match(b!.detail, why);
+      }
+      await reconcile();
+      assert.equal(await broken("wiki"), undefined);
+    });
+
+    it("the outpost unreachable", async () => {
+      const [closed] = await freePorts(1);
+      const head = (await store.head())!;
+      const moved = head.resources.map((r) =>
+        r.kind === "AuthPolicy" && r.metadata.name === "staff" ? ({ ...r, spec: { ...(r.spec as object), outpost: `127.0.0.1:${closed}` } } as Resource) : r,
+      );
+      await engine.commit(moved, { message: "outpost moved" });
+      const b = await broken("app");
+      assert.equal(b?.link, "outpost: live probe");
+      assert.match(b!.detail, new RegExp(`cannot reach the outpost at 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\)`));
+      await engine.commit(head.resources, { message: "back" });
+    });
+  });
 });

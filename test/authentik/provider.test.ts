@@ -127,3 +127,25 @@ describe("authentik through the sandbox", () => {
     assert.deepEqual(after.steps, []);
   });
 });
+
+describe("authentik versions", () => {
+  for (const version of ["2024.8.3", "2025.10.1"]) {
+    it(`authentik ${version}: applies, and a second plan is empty (no invalidation flow before 2024.10, group parent before 2025.12)`, async () => {
+      const ak = await startAuthentikSandbox({ token: TOKEN, version, seed: { groups: [{ name: "staff", parents: [], is_superuser: false }], users: [] } });
+      const dir = tempDir("hecate-ak-v-");
+      const store = await openSqliteStore({ path: join(dir.path, "s.db"), secretKey: KEY });
+      try {
+        const engine = createEngine({ store, actor: "t" });
+        await engine.commit([settings(ak.url), policy("staff", { groups: ["staff", "new-team"] }), route("app", ["app.example.com"], "staff")], { message: "t" });
+        const r = await engine.apply(AK, AK);
+        assert.equal(r.status, "succeeded", JSON.stringify(r.steps));
+        assert.deepEqual((await engine.plan(AK)).steps, []);
+        assert.ok(ak.requests().every((q) => !q.ignoredFields?.length), `fields the version does not know were sent: ${JSON.stringify(ak.requests().filter((q) => q.ignoredFields?.length))}`);
+      } finally {
+        await store.close();
+        await ak.close();
+        dir.cleanup();
+      }
+    });
+  }
+});

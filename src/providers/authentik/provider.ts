@@ -22,6 +22,16 @@ import {
 
 const EMBEDDED = "goauthentik.io/outposts/embedded";
 
+/** Whether authentik `version` ("2024.8.3") is at least year.month. Unknown versions count as current. */
+export function since(version: string, year: number, month: number): boolean {
+  const m = /^(\d{4})\.(\d{1,2})/.exec(version);
+  if (!m) return true;
+  const [y, mo] = [Number(m[1]), Number(m[2])];
+  return y > year || (y === year && mo >= month);
+}
+/** Providers have an invalidation flow (required) since 2024.10; before, the field does not exist. */
+const hasInvalidationFlow = (version: string) => since(version, 2024, 10);
+
 /** What authentik holds of Hecate's, by name, with the ids authentik gave each object. */
 export interface AkActual {
   version: string;
@@ -148,7 +158,9 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   function desiredItems(d: AkDesired, actual: AkActual): KeyedItem[] {
     // A group that exists and is not Hecate's is used as it is: nothing to create.
     const groups = d.groups.filter((g) => !actual.groups[g] || actual.groups[g]!.owned);
-    return [...itemsOf({ ...d, groups }), { kind: "outpost", id: "embedded", value: { providers: [...d.outpost].sort() } }];
+    // An authentik older than 2024.10 has no invalidation flow to compare.
+    const providers = hasInvalidationFlow(actual.version) ? d.providers : Object.fromEntries(Object.entries(d.providers).map(([k, p]) => [k, { ...p, invalidationFlow: "" }]));
+    return [...itemsOf({ ...d, groups, providers }), { kind: "outpost", id: "embedded", value: { providers: [...d.outpost].sort() } }];
   }
 
   function actualItems(a: AkActual): KeyedItem[] {
@@ -192,6 +204,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   };
 
   function providerBody(p: AkProvider, actual: AkActual) {
+    const old = !hasInvalidationFlow(actual.version);
     return {
       name: p.name,
       mode: p.mode === "forward_domain" ? ProxyMode.ForwardDomain : ProxyMode.ForwardSingle,
@@ -200,7 +213,8 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       skipPathRegex: p.skipPathRegex,
       accessTokenValidity: p.accessTokenValidity,
       authorizationFlow: flowPk(actual, p.authorizationFlow),
-      invalidationFlow: flowPk(actual, p.invalidationFlow),
+      // Not sent to an authentik that predates it (the generated client's type still wants it).
+      invalidationFlow: old ? (undefined as unknown as string) : flowPk(actual, p.invalidationFlow),
       interceptHeaderAuth: p.interceptHeaderAuth,
     };
   }
@@ -351,7 +365,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       const out: Diagnostic[] = [];
       if (!desired) return out;
       for (const u of desired.users) if (actual.users[u] === undefined) out.push({ severity: "error", code: "authentik-user", message: `user ${u} does not exist in authentik; Hecate never creates users: create it there, or remove it from the policy` });
-      const slugs = new Set(Object.values(desired.providers).flatMap((p) => [p.authorizationFlow, p.invalidationFlow]));
+      const slugs = new Set(Object.values(desired.providers).flatMap((p) => [p.authorizationFlow, ...(hasInvalidationFlow(actual.version) ? [p.invalidationFlow] : [])]));
       for (const s of slugs) if (!actual.flows[s]) out.push({ severity: "error", code: "authentik-flow", message: `authentik has no flow with slug ${s} (authentik ${actual.version}); name an existing flow in the AuthPolicy's flow` });
       if (Object.keys(desired.providers).length && !actual.outpost) out.push({ severity: "error", code: "authentik-outpost", message: `authentik ${actual.version} has no embedded outpost (managed ${EMBEDDED}): Hecate attaches its providers to it` });
       return out;

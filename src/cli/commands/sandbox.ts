@@ -1,4 +1,4 @@
-// `hecate sandbox hetzner|authentik`: offline stand-ins for the systems Hecate drives, on loopback,
+// `hecate sandbox hetzner` and `hecate sandbox authentik`: offline stand-ins for the systems Hecate drives, on loopback,
 // for trying a repository without an account (demos, CI). Each runs until interrupted and prints
 // the Settings that point Hecate at it.
 import { randomBytes } from "node:crypto";

@@ -72,7 +72,7 @@ class Browser {
     return res;
   }
   /** Follow redirects (at most 10), filling the login form on the way with these credentials. */
-  async visit(url: string, login?: { username: string; password: string }): Promise<Response> {
+  async visit(url: string, login?: { username: string; password: string; code?: string }): Promise<Response> {
     let res = await this.request(url);
     for (let hops = 0; hops < 10; hops++) {
       if (res.status >= 300 && res.status < 400) {
@@ -82,6 +82,17 @@ class Browser {
       if (res.status === 200 && login && (res.headers.get("content-type") ?? "").includes("text/html")) {
         const page = await res.clone().text();
         const form = /<form[^>]*action="([^"]*)"/.exec(page);
+        if (form && /name="code"/.test(page) && login.code) {
+          const state = /name="state" value="([^"]*)"/.exec(page)?.[1] ?? "";
+          const action = new URL(form[1]!.replace(/&amp;/g, "&"), res.url || this.ak.url).toString();
+          res = await this.request(action, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ code: login.code, step: "code", state }).toString(),
+          });
+          login = undefined;
+          continue;
+        }
         if (form && /name="username"/.test(page)) {
           const state = /name="state" value="([^"]*)"/.exec(page)?.[1] ?? "";
           const action = new URL(form[1]!.replace(/&amp;/g, "&"), res.url || this.ak.url).toString();
@@ -90,7 +101,7 @@ class Browser {
             headers: { "content-type": "application/x-www-form-urlencoded" },
             body: new URLSearchParams({ username: login.username, password: login.password, step: "password", state }).toString(),
           });
-          login = undefined;
+          login = login.code ? { ...login, username: "", password: "" } : undefined;
           continue;
         }
       }
@@ -114,7 +125,11 @@ describe("login through real Caddy and the authentik sandbox", () => {
       token: TOKEN,
       seed: {
         groups: [{ name: "staff", parents: [], is_superuser: false }, { name: "other", parents: [], is_superuser: false }],
-        users: [{ username: "alice", password: "alice-pw", groups: ["staff"] }, { username: "bob", password: "bob-pw", groups: ["other"] }],
+        users: [
+          { username: "alice", password: "alice-pw", groups: ["staff"] },
+          { username: "bob", password: "bob-pw", groups: ["other"] },
+          { username: "carol", password: "carol-pw", groups: ["staff"], mfa: { static: ["111111", "222222"] } },
+        ],
       },
     });
     caddy = await startCaddy();
@@ -144,6 +159,8 @@ describe("login through real Caddy and the authentik sandbox", () => {
       r("app", ["app.example.com"], "staff", { ssoBypass: ["/public"] }),
       r("wiki", ["wiki.corp.example.com"], "sso"),
       r("chat", ["chat.corp.example.com"], "sso"),
+      { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "mfa" }, spec: { groups: ["staff"], requireMfa: true, allowedMethods: ["password", "static", "totp"] } },
+      r("vault", ["vault.example.com"], "mfa"),
     ] as Resource[];
     store = await openSqliteStore({ path: join(dir.path, "s.db"), secretKey: KEY });
     engine = createEngine({ store, actor: "t" });
@@ -202,6 +219,20 @@ describe("login through real Caddy and the authentik sandbox", () => {
     await b.visit("http://wiki.corp.example.com/outpost.goauthentik.io/sign_out");
     const after = await b.request("http://chat.corp.example.com/");
     assert.equal(after.status, 302, "signed out everywhere");
+  });
+
+  it("requireMfa: a second factor is asked after the password; a user without one is not let in", async () => {
+    const wrong = await new Browser(httpPort, ak).visit("http://vault.example.com/", { username: "carol", password: "carol-pw", code: "999999" });
+    assert.equal(wrong.headers.get("x-upstream"), null, "a wrong code does not let carol in");
+    assert.match(await wrong.text(), /name="code"/, "she is asked for the code again");
+    const c = new Browser(httpPort, ak);
+    const res = await c.visit("http://vault.example.com/", { username: "carol", password: "carol-pw", code: "111111" });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { headers: Record<string, string> }).headers["x-authentik-username"], "carol");
+    const a = new Browser(httpPort, ak);
+    const denied = await a.visit("http://vault.example.com/", { username: "alice", password: "alice-pw", code: "000000" });
+    assert.equal(denied.headers.get("x-upstream"), null);
+    assert.ok(!up.requests.some((q) => q.headers["host"] === "vault.example.com" && q.headers["x-authentik-username"] === "alice"));
   });
 
   it("a second plan of both systems is empty", async () => {

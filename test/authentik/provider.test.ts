@@ -100,9 +100,9 @@ describe("authentik through the sandbox", () => {
 
   it("a failure at request k of n, for every k: authentik ends as it was, and a plan then wants the same changes", async () => {
     await apply([settings(ak.url)]);
-    const snapshot = () => JSON.stringify(["proxyProviders", "applications", "policyBindings", "groups", "outposts", "expressionPolicies"].map((k) => ak.objects[k]));
+    const snapshot = () => JSON.stringify(["proxyProviders", "applications", "policyBindings", "groups", "outposts", "expressionPolicies", "flows", "validateStages", "flowBindings"].map((k) => ak.objects[k]));
     const was = snapshot();
-    const wanted = [...base(), policy("ops", { groups: ["ops-team"], mode: "forward_domain", cookieDomain: "example.com" }), route("ops", ["ops.example.com", "grafana.example.com"], "ops")];
+    const wanted = [...base(), policy("ops", { groups: ["ops-team"], mode: "forward_domain", cookieDomain: "example.com", requireMfa: true, allowedMethods: ["totp", "webauthn"] }), route("ops", ["ops.example.com", "grafana.example.com"], "ops")];
     await engine.commit(wanted, { message: "t" });
     let mark = ak.requests().length;
     const plan = await engine.plan(AK);

@@ -10,6 +10,7 @@ import {
   PoliciesApi,
   ProvidersApi,
   ResponseError,
+  StagesApi,
   type FetchAPI,
 } from "@goauthentik/api";
 import { HecateError } from "../../diag.js";
@@ -23,6 +24,7 @@ export interface AkApis {
   outposts: OutpostsApi;
   policies: PoliciesApi;
   providers: ProvidersApi;
+  stages: StagesApi;
   usage: ApiUsage;
 }
 
@@ -46,6 +48,7 @@ export async function authentikApis(settings: ResolvedSettings, ctx: ProviderCon
     outposts: new OutpostsApi(config),
     policies: new PoliciesApi(config),
     providers: new ProvidersApi(config),
+    stages: new StagesApi(config),
     usage,
   };
 }

@@ -50,6 +50,27 @@ export interface AkPolicy {
   expression: string;
 }
 
+/** An authorization flow of Hecate's: the provider's, when the policy requires MFA. */
+export interface AkFlow {
+  slug: string;
+  name: string;
+  title: string;
+}
+
+/** An authenticator validation stage: the MFA step of that flow. */
+export interface AkStage {
+  name: string;
+  deviceClasses: string[];
+  notConfiguredAction: "deny";
+}
+
+export interface AkFlowBinding {
+  /** Flow slug and stage name. */
+  flow: string;
+  stage: string;
+  order: number;
+}
+
 export interface AkDesired {
   providers: Record<string, AkProvider>;
   applications: Record<string, AkApplication>;
@@ -62,6 +83,10 @@ export interface AkDesired {
   bindings: Record<string, AkBinding>;
   /** Names of Hecate's providers on the embedded outpost (others there are kept as they are). */
   outpost: string[];
+  /** MFA: Hecate's authorization flows, their validation stages and the bindings between them. */
+  flows: Record<string, AkFlow>;
+  stages: Record<string, AkStage>;
+  flowBindings: Record<string, AkFlowBinding>;
 }
 
 export const bindingKey = (b: AkBinding): string =>
@@ -115,18 +140,20 @@ function access(app: string, p: ResolvedAuthPolicy, out: AkDesired): "any" | "al
 }
 
 export function compileAuthentik(state: ResolvedState): { desired: AkDesired; diagnostics: Diagnostic[] } {
-  const out: AkDesired = { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [] };
+  const out: AkDesired = { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [], flows: {}, stages: {}, flowBindings: {} };
   const diagnostics: Diagnostic[] = [];
   const protectedRoutes = state.routes.filter((r) => r.auth);
   for (const p of state.authPolicies) {
     const routes = protectedRoutes.filter((r) => r.auth!.name === p.name);
-    if (p.requireMfa) {
-      diagnostics.push({
-        severity: "error",
-        code: "not-built",
-        address: `AuthPolicy/${p.name}`,
-        message: "requireMfa (an authorization flow with an authenticator validation stage) is not built yet in the authentik provider; remove it or leave authentik out with --system",
-      });
+    let authorizationFlow = p.flow;
+    if (p.requireMfa && routes.length) {
+      // MFA: the provider's authorization flow asks for a second factor; no device, no entry.
+      const slug = slugOf(`mfa-${p.name}`);
+      const classes = p.allowedMethods.filter((m) => m !== "password");
+      out.flows[slug] = { slug, name: `Hecate: MFA for AuthPolicy/${p.name}`, title: "Verify it's you" };
+      out.stages[slug] = { name: slug, deviceClasses: (classes.length ? classes : ["totp", "webauthn", "static"]).sort(), notConfiguredAction: "deny" };
+      out.flowBindings[`${slug}/${slug}`] = { flow: slug, stage: slug, order: 10 };
+      authorizationFlow = slug;
     }
     const provider = (name: string, host: string, rs: readonly ResolvedRoute[]): AkProvider => ({
       name,
@@ -135,7 +162,7 @@ export function compileAuthentik(state: ResolvedState): { desired: AkDesired; di
       cookieDomain: p.mode === "forward_domain" ? (p.cookieDomain ?? "") : "",
       skipPathRegex: skipRegex(rs),
       accessTokenValidity: tokenValidity(p.sessionDuration),
-      authorizationFlow: p.flow,
+      authorizationFlow,
       invalidationFlow: INVALIDATION_FLOW,
       interceptHeaderAuth: true,
     });

@@ -16,8 +16,11 @@ import {
   type AkApplication,
   type AkBinding,
   type AkDesired,
+  type AkFlow,
+  type AkFlowBinding,
   type AkPolicy,
   type AkProvider,
+  type AkStage,
 } from "./desired.js";
 
 const EMBEDDED = "goauthentik.io/outposts/embedded";
@@ -47,6 +50,10 @@ export interface AkActual {
   bindings: Record<string, AkBinding & { pk: string }>;
   /** The embedded outpost: every provider pk on it, and which of Hecate's (by name) are among them. */
   outpost: { pk: string; providers: number[]; hecate: string[] } | null;
+  /** Hecate's MFA flows (by slug), validation stages (by name) and their bindings. */
+  mfaFlows: Record<string, AkFlow & { pk: string }>;
+  stages: Record<string, AkStage & { pk: string }>;
+  flowBindings: Record<string, AkFlowBinding & { pk: string }>;
 }
 
 /** Undo data of one change: the kind, the id authentik gave the object, and the object before (null: it did not exist). */
@@ -89,7 +96,8 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
 
   async function read(a: AkApis, wantUsers: readonly string[]): Promise<AkActual> {
     const version = (await call("read the version", () => a.admin.adminVersionRetrieve())).versionCurrent;
-    const flows = Object.fromEntries((await call("list flows", () => listAll((page) => a.flows.flowsInstancesList({ page, pageSize: 100 })))).map((f) => [f.slug, f.pk]));
+    const allFlows = await call("list flows", () => listAll((page) => a.flows.flowsInstancesList({ page, pageSize: 100 })));
+    const flows = Object.fromEntries(allFlows.map((f) => [f.slug, f.pk]));
     const groups: AkActual["groups"] = {};
     for (const g of await call("list groups", () => listAll((page) => a.core.coreGroupsList({ page, pageSize: 100, includeUsers: false })))) {
       groups[g.name] = { pk: g.pk, owned: (g.attributes as Record<string, unknown> | undefined)?.[GROUP_MARK] === "hecate" };
@@ -138,12 +146,31 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
     const outpost = embedded
       ? { pk: embedded.pk, providers: [...embedded.providers].sort((x, y) => x - y), hecate: embedded.providers.flatMap((pk) => byPk.get(pk) ?? []).sort() }
       : null;
-    return { version, flows, users, groups, providers, applications, policies, bindings, outpost };
+    const mfaFlows: AkActual["mfaFlows"] = {};
+    const stages: AkActual["stages"] = {};
+    const flowBindings: AkActual["flowBindings"] = {};
+    for (const f of allFlows) if (f.slug.startsWith(PREFIX)) mfaFlows[f.slug] = { pk: f.pk, slug: f.slug, name: f.name, title: f.title };
+    if (Object.keys(mfaFlows).length || Object.keys(providers).length) {
+      for (const st of await call("list validation stages", () => listAll((page) => a.stages.stagesAuthenticatorValidateList({ page, pageSize: 100 })))) {
+        if (st.name.startsWith(PREFIX)) stages[st.name] = { pk: st.pk, name: st.name, deviceClasses: [...(st.deviceClasses ?? [])].map(String).sort(), notConfiguredAction: "deny" };
+      }
+      const stageByPk = new Map(Object.values(stages).map((x) => [x.pk, x.name]));
+      for (const f of Object.values(mfaFlows)) {
+        for (const b of await call(`list the stages of flow ${f.slug}`, () => listAll((page) => a.flows.flowsBindingsList({ page, pageSize: 100, target: f.pk })))) {
+          const stage = stageByPk.get(b.stage) ?? `pk:${b.stage}`;
+          flowBindings[`${f.slug}/${stage}`] = { pk: b.pk, flow: f.slug, stage, order: b.order };
+        }
+      }
+    }
+    return { version, flows, users, groups, providers, applications, policies, bindings, outpost, mfaFlows, stages, flowBindings };
   }
 
   /** The items the differ compares: Hecate's objects, by kind and name, without authentik's ids. */
-  function itemsOf(d: Pick<AkDesired, "providers" | "applications" | "policies" | "bindings" | "outpost"> & { groups: string[] }): KeyedItem[] {
+  function itemsOf(d: Pick<AkDesired, "providers" | "applications" | "policies" | "bindings" | "outpost" | "flows" | "stages" | "flowBindings"> & { groups: string[] }): KeyedItem[] {
     const items: KeyedItem[] = [];
+    for (const x of Object.values(d.stages)) items.push({ kind: "stage", id: x.name, value: x });
+    for (const x of Object.values(d.flows)) items.push({ kind: "flow", id: x.slug, value: x });
+    for (const [k, x] of Object.entries(d.flowBindings)) items.push({ kind: "flowbinding", id: k, value: x });
     for (const g of d.groups) items.push({ kind: "group", id: g, value: { name: g } });
     for (const p of Object.values(d.policies)) items.push({ kind: "policy", id: p.name, value: { name: p.name, expression: p.expression } });
     for (const p of Object.values(d.providers)) items.push({ kind: "provider", id: p.name, value: p });
@@ -174,13 +201,16 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
         applications: strip2(a.applications) as AkDesired["applications"],
         bindings: strip2(a.bindings) as AkDesired["bindings"],
         outpost: [],
+        flows: strip2(a.mfaFlows) as AkDesired["flows"],
+        stages: strip2(a.stages) as AkDesired["stages"],
+        flowBindings: strip2(a.flowBindings) as AkDesired["flowBindings"],
       }),
       ...(a.outpost ? [{ kind: "outpost", id: "embedded", value: { providers: a.outpost.hecate } }] : []),
     ];
   }
 
   function diff(desired: AkDesired | undefined, actual: AkActual): Change[] {
-    const want = desired ?? { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [] };
+    const want: AkDesired = desired ?? { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [], flows: {}, stages: {}, flowBindings: {} };
     const d = diffKeyed("authentik", desiredItems(want, actual), actualItems(actual));
     // The outpost always exists: "create" and "delete" of Hecate's list on it are updates of its provider list.
     const fix = (c: Change): Change => (c.kind !== "outpost" || c.action === "update" ? c : { ...c, action: "update", before: c.before ?? { providers: [] }, after: c.after ?? { providers: [] } });
@@ -192,18 +222,18 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   const pkOf = (ids: Ids, actual: AkActual, kind: string, name: string): string | number => {
     const pk =
       ids.get(`${kind}/${name}`) ??
-      { provider: actual.providers, application: actual.applications, group: actual.groups, policy: actual.policies, binding: actual.bindings }[kind]?.[name]?.pk;
+      ({ provider: actual.providers, application: actual.applications, group: actual.groups, policy: actual.policies, binding: actual.bindings, flow: actual.mfaFlows, stage: actual.stages, flowbinding: actual.flowBindings } as Record<string, Record<string, { pk: string | number }>>)[kind]?.[name]?.pk;
     if (pk === undefined) throw new HecateError("authentik-missing", `authentik: the ${kind} ${name} does not exist (it should have been created earlier in this apply)`);
     return pk;
   };
 
-  const flowPk = (actual: AkActual, slug: string): string => {
-    const pk = actual.flows[slug];
+  const flowPk = (actual: AkActual, slug: string, ids?: Ids): string => {
+    const pk = (ids?.get(`flow/${slug}`) as string | undefined) ?? actual.flows[slug];
     if (!pk) throw new HecateError("authentik-flow", `authentik has no flow with slug ${slug}`);
     return pk;
   };
 
-  function providerBody(p: AkProvider, actual: AkActual) {
+  function providerBody(p: AkProvider, actual: AkActual, ids?: Ids) {
     const old = !hasInvalidationFlow(actual.version);
     return {
       name: p.name,
@@ -212,7 +242,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       cookieDomain: p.cookieDomain,
       skipPathRegex: p.skipPathRegex,
       accessTokenValidity: p.accessTokenValidity,
-      authorizationFlow: flowPk(actual, p.authorizationFlow),
+      authorizationFlow: flowPk(actual, p.authorizationFlow, ids),
       // Not sent to an authentik that predates it (the generated client's type still wants it).
       invalidationFlow: old ? (undefined as unknown as string) : flowPk(actual, p.invalidationFlow),
       interceptHeaderAuth: p.interceptHeaderAuth,
@@ -223,6 +253,30 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   async function upsert(a: AkApis, c: Change, desired: AkDesired, actual: AkActual, ids: Ids): Promise<{ pk: string | number; before: Record<string, unknown> | null }> {
     const create = c.action === "create";
     switch (c.kind) {
+      case "stage": {
+        const x = desired.stages[c.id]!;
+        const body = { name: x.name, deviceClasses: x.deviceClasses as never, notConfiguredAction: x.notConfiguredAction as never };
+        if (create) return { pk: (await call(`create validation stage ${c.id}`, () => a.stages.stagesAuthenticatorValidateCreate({ authenticatorValidateStageRequest: body }))).pk, before: null };
+        const old = actual.stages[c.id]!;
+        await call(`update validation stage ${c.id}`, () => a.stages.stagesAuthenticatorValidatePartialUpdate({ stageUuid: old.pk, patchedAuthenticatorValidateStageRequest: body }));
+        return { pk: old.pk, before: { name: old.name, deviceClasses: old.deviceClasses, notConfiguredAction: old.notConfiguredAction } };
+      }
+      case "flow": {
+        const x = desired.flows[c.id]!;
+        const body = { name: x.name, slug: x.slug, title: x.title, designation: "authorization" as never, authentication: "require_authenticated" as never };
+        if (create) return { pk: (await call(`create flow ${c.id}`, () => a.flows.flowsInstancesCreate({ flowRequest: body }))).pk, before: null };
+        const old = actual.mfaFlows[c.id]!;
+        await call(`update flow ${c.id}`, () => a.flows.flowsInstancesPartialUpdate({ slug: c.id, patchedFlowRequest: body }));
+        return { pk: old.pk, before: { name: old.name, slug: old.slug, title: old.title } };
+      }
+      case "flowbinding": {
+        const x = desired.flowBindings[c.id]!;
+        const body = { target: String(pkOf(ids, actual, "flow", x.flow)), stage: String(pkOf(ids, actual, "stage", x.stage)), order: x.order };
+        if (create) return { pk: (await call(`bind stage ${x.stage} to flow ${x.flow}`, () => a.flows.flowsBindingsCreate({ flowStageBindingRequest: body }))).pk, before: null };
+        const old = actual.flowBindings[c.id]!;
+        await call(`update the binding of ${c.id}`, () => a.flows.flowsBindingsPartialUpdate({ fsbUuid: old.pk, patchedFlowStageBindingRequest: { order: x.order } }));
+        return { pk: old.pk, before: { order: old.order } };
+      }
       case "group": {
         const g = await call(`create group ${c.id}`, () => a.core.coreGroupsCreate({ groupRequest: { name: c.id, attributes: { [GROUP_MARK]: "hecate" } } }));
         return { pk: g.pk, before: null };
@@ -236,10 +290,10 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       }
       case "provider": {
         const p = desired.providers[c.id]!;
-        if (create) return { pk: (await call(`create proxy provider ${c.id}`, () => a.providers.providersProxyCreate({ proxyProviderRequest: providerBody(p, actual) }))).pk, before: null };
+        if (create) return { pk: (await call(`create proxy provider ${c.id}`, () => a.providers.providersProxyCreate({ proxyProviderRequest: providerBody(p, actual, ids) }))).pk, before: null };
         const old = actual.providers[c.id]!;
         // Always the whole body with its mode: a PATCH without mode is validated as proxy mode and fails.
-        await call(`update proxy provider ${c.id}`, () => a.providers.providersProxyPartialUpdate({ id: old.pk, patchedProxyProviderRequest: providerBody(p, actual) }));
+        await call(`update proxy provider ${c.id}`, () => a.providers.providersProxyPartialUpdate({ id: old.pk, patchedProxyProviderRequest: providerBody(p, actual, ids) }));
         return { pk: old.pk, before: providerBody(strip(old), actual) };
       }
       case "application": {
@@ -305,6 +359,9 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       else if (kind === "provider") await call(`delete proxy provider ${pk}`, () => a.providers.providersProxyDestroy({ id: Number(pk) }));
       else if (kind === "application") await call(`delete application ${slug ?? pk}`, () => a.core.coreApplicationsDestroy({ slug: slug ?? String(pk) }));
       else if (kind === "binding") await call(`delete policy binding ${pk}`, () => a.policies.policiesBindingsDestroy({ policyBindingUuid: String(pk) }));
+      else if (kind === "stage") await call(`delete validation stage ${pk}`, () => a.stages.stagesAuthenticatorValidateDestroy({ stageUuid: String(pk) }));
+      else if (kind === "flow") await call(`delete flow ${slug ?? pk}`, () => a.flows.flowsInstancesDestroy({ slug: slug ?? String(pk) }));
+      else if (kind === "flowbinding") await call(`delete flow binding ${pk}`, () => a.flows.flowsBindingsDestroy({ fsbUuid: String(pk) }));
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -312,6 +369,18 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
 
   /** The body to recreate a deleted object from what was read of it. */
   function bodyOf(kind: string, id: string, actual: AkActual): Record<string, unknown> | null {
+    if (kind === "stage") {
+      const x = actual.stages[id]!;
+      return { name: x.name, deviceClasses: x.deviceClasses, notConfiguredAction: x.notConfiguredAction };
+    }
+    if (kind === "flow") {
+      const x = actual.mfaFlows[id]!;
+      return { name: x.name, slug: x.slug, title: x.title, designation: "authorization", authentication: "require_authenticated" };
+    }
+    if (kind === "flowbinding") {
+      const x = actual.flowBindings[id]!;
+      return { target: actual.mfaFlows[x.flow]!.pk, stage: actual.stages[x.stage]!.pk, order: x.order };
+    }
     if (kind === "group") return { name: id, attributes: { [GROUP_MARK]: "hecate" } };
     if (kind === "policy") return { name: id, expression: actual.policies[id]!.expression };
     if (kind === "provider") return providerBody(strip(actual.providers[id]!), actual);
@@ -343,7 +412,16 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
     let pk: string | number;
     if (u.kind === "group") pk = (await call(`recreate group ${u.id}`, () => a.core.coreGroupsCreate({ groupRequest: b as never }))).pk;
     else if (u.kind === "policy") pk = (await call(`recreate expression policy ${u.id}`, () => a.policies.policiesExpressionCreate({ expressionPolicyRequest: b as never }))).pk;
-    else if (u.kind === "provider") pk = (await call(`recreate proxy provider ${u.id}`, () => a.providers.providersProxyCreate({ proxyProviderRequest: b as never }))).pk;
+    else if (u.kind === "provider") {
+      for (const k of ["authorizationFlow"]) b[k] = mapped("flow", b[k]);
+      pk = (await call(`recreate proxy provider ${u.id}`, () => a.providers.providersProxyCreate({ proxyProviderRequest: b as never }))).pk;
+    } else if (u.kind === "stage") pk = (await call(`recreate validation stage ${u.id}`, () => a.stages.stagesAuthenticatorValidateCreate({ authenticatorValidateStageRequest: b as never }))).pk;
+    else if (u.kind === "flow") pk = (await call(`recreate flow ${u.id}`, () => a.flows.flowsInstancesCreate({ flowRequest: b as never }))).pk;
+    else if (u.kind === "flowbinding") {
+      b["target"] = mapped("flow", b["target"]);
+      b["stage"] = mapped("stage", b["stage"]);
+      pk = (await call(`recreate flow binding ${u.id}`, () => a.flows.flowsBindingsCreate({ flowStageBindingRequest: b as never }))).pk;
+    }
     else if (u.kind === "application") {
       b["provider"] = mapped("provider", b["provider"]);
       pk = (await call(`recreate application ${u.id}`, () => a.core.coreApplicationsCreate({ applicationRequest: b as never }))).pk;
@@ -366,7 +444,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       if (!desired) return out;
       for (const u of desired.users) if (actual.users[u] === undefined) out.push({ severity: "error", code: "authentik-user", message: `user ${u} does not exist in authentik; Hecate never creates users: create it there, or remove it from the policy` });
       const slugs = new Set(Object.values(desired.providers).flatMap((p) => [p.authorizationFlow, ...(hasInvalidationFlow(actual.version) ? [p.invalidationFlow] : [])]));
-      for (const s of slugs) if (!actual.flows[s]) out.push({ severity: "error", code: "authentik-flow", message: `authentik has no flow with slug ${s} (authentik ${actual.version}); name an existing flow in the AuthPolicy's flow` });
+      for (const s of slugs) if (!actual.flows[s] && !desired.flows[s]) out.push({ severity: "error", code: "authentik-flow", message: `authentik has no flow with slug ${s} (authentik ${actual.version}); name an existing flow in the AuthPolicy's flow` });
       if (Object.keys(desired.providers).length && !actual.outpost) out.push({ severity: "error", code: "authentik-outpost", message: `authentik ${actual.version} has no embedded outpost (managed ${EMBEDDED}): Hecate attaches its providers to it` });
       return out;
     },
@@ -378,7 +456,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
           if (c.action === "delete") {
             const pk = pkOf(ids, batch.actual, c.kind, c.id);
             const before = bodyOf(c.kind, c.id, batch.actual);
-            await remove(a, c.kind, pk, c.kind === "application" ? c.id : undefined);
+            await remove(a, c.kind, pk, c.kind === "application" || c.kind === "flow" ? c.id : undefined);
             await ctx.report({ change: changeRef(c), ids: { pk }, undo: { kind: c.kind, id: c.id, pk, before } satisfies AkUndo });
             continue;
           }
@@ -393,7 +471,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       const u = record.undo as AkUndo;
       await withApis(ctx, async (a) => {
         const action = record.change.action;
-        if (action === "create") return remove(a, u.kind, u.pk!, u.kind === "application" ? u.id : undefined);
+        if (action === "create") return remove(a, u.kind, u.pk!, u.kind === "application" || u.kind === "flow" ? u.id : undefined);
         if (action === "delete") return u.before ? recreate(a, u) : undefined;
         // An update: put the fields it changed back.
         const b = u.before ?? {};
@@ -401,6 +479,9 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
         else if (u.kind === "provider") await call(`restore proxy provider ${u.id}`, () => a.providers.providersProxyPartialUpdate({ id: Number(u.pk), patchedProxyProviderRequest: b as never }));
         else if (u.kind === "application") await call(`restore application ${u.id}`, () => a.core.coreApplicationsPartialUpdate({ slug: u.id, patchedApplicationRequest: b as never }));
         else if (u.kind === "binding") await call(`restore policy binding ${u.id}`, () => a.policies.policiesBindingsPartialUpdate({ policyBindingUuid: String(u.pk), patchedPolicyBindingRequest: b as never }));
+        else if (u.kind === "stage") await call(`restore validation stage ${u.id}`, () => a.stages.stagesAuthenticatorValidatePartialUpdate({ stageUuid: String(u.pk), patchedAuthenticatorValidateStageRequest: b as never }));
+        else if (u.kind === "flow") await call(`restore flow ${u.id}`, () => a.flows.flowsInstancesPartialUpdate({ slug: u.id, patchedFlowRequest: b as never }));
+        else if (u.kind === "flowbinding") await call(`restore flow binding ${u.id}`, () => a.flows.flowsBindingsPartialUpdate({ fsbUuid: String(u.pk), patchedFlowStageBindingRequest: b as never }));
         else if (u.kind === "outpost") await call("restore the embedded outpost's providers", () => a.outposts.outpostsInstancesPartialUpdate({ uuid: String(u.pk), patchedOutpostRequest: b as never }));
       });
     },

@@ -90,10 +90,13 @@ export async function debugAuth(state: ResolvedState, ctx: ProviderContext, word
   }
 
   // --- authentik -------------------------------------------------------------------------------
+  const want = compileAuthentik(state).desired;
+  const wanted = Object.values(want.applications).find((a) =>
+    policy.mode === "forward_domain" ? a.resource === `AuthPolicy/${policy.name}` : a.resource === `Route/${route.name}` && new URL(a.launchUrl).hostname === host.replace(/^\*\./, ""),
+  );
   if (!stopAtFirst()) {
-    const want = compileAuthentik(state).desired;
     const app = Object.values(want.applications).find((a) =>
-      policy.mode === "forward_domain" ? a.resource === `AuthPolicy/${policy.name}` : a.resource === `Route/${route.name}` && a.launchUrl === `https://${host.replace(/^\*\./, "")}/`,
+      policy.mode === "forward_domain" ? a.resource === `AuthPolicy/${policy.name}` : a.resource === `Route/${route.name}` && new URL(a.launchUrl).hostname === host.replace(/^\*\./, ""),
     );
     const name = app?.provider;
     if (!name) add({ link: "authentik: desired", ok: false, detail: `${host} is not one of Route/${route.name}'s hosts`, fix: `name one of ${route.hosts.join(", ")} with --host` });
@@ -122,7 +125,7 @@ export async function debugAuth(state: ResolvedState, ctx: ProviderContext, word
           const bad = !cd ? "is empty" : isPublicSuffix(cd) ? `is ${cd}, a public suffix: browsers refuse the cookie` : !isUnder(host, cd) ? `is ${cd}, which does not cover ${host}` : !isUnder(ext, cd) ? `is ${cd}, which does not cover the external host ${ext}` : undefined;
           add(bad ? { link: "authentik: cookie domain", ok: false, detail: `the cookie domain ${bad}`, fix: `set the AuthPolicy's cookieDomain to the registrable domain the hosts share (e.g. ${host.split(".").slice(-2).join(".")}), then apply` } : { link: "authentik: cookie domain", ok: true, detail: `${cd} covers ${host} and ${ext}` });
         } else {
-          add(ext === host.replace(/^\*\./, "auth.") ? { link: "authentik: external host", ok: true, detail: p.externalHost } : { link: "authentik: external host", ok: false, detail: `the provider's external host is ${p.externalHost}, not https://${host}: the outpost does not know this host`, fix: "run `hecate reconcile`" });
+          add(ext === host.replace(/^\*\./, "auth.") ? { link: "authentik: external host", ok: true, detail: p.externalHost } : { link: "authentik: external host", ok: false, detail: `the provider's external host is ${p.externalHost}, not one for ${host}: the outpost does not know this host`, fix: "run `hecate reconcile`" });
         }
       }
       if (p && !stopAtFirst()) {
@@ -159,7 +162,10 @@ export async function debugAuth(state: ResolvedState, ctx: ProviderContext, word
     const o = outpostDial(policy.outpost);
     const url = `${o.tls ? "https" : "http"}://${o.dial}${OUTPOST_AUTH_URI}`;
     try {
-      const res = await fetch(url, { redirect: "manual", headers: { "x-forwarded-proto": "https", "x-forwarded-host": host, "x-forwarded-uri": "/", ...(o.host ? { host: o.host } : {}) }, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+      // As Caddy asks: the Host users send (with its port when not the default).
+      const site = wanted ? new URL(wanted.launchUrl) : new URL(`https://${host}/`);
+      site.hostname = host.replace(/^\*\./, "probe.");
+      const res = await fetch(url, { redirect: "manual", headers: { "x-forwarded-proto": site.protocol.replace(":", ""), "x-forwarded-host": site.host, "x-forwarded-uri": "/", ...(o.host ? { host: o.host } : {}) }, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
       const okStatus = res.status === 302 || res.status === 200;
       add(okStatus
         ? { link: "outpost: live probe", ok: true, detail: `${url} answered ${res.status}${res.status === 302 ? " (sign-in redirect for an anonymous request)" : ""}` }

@@ -66,7 +66,8 @@ class Browser {
     const direct = u.host === sandbox.host;
     const target = direct ? url : `http://127.0.0.1:${this.caddyPort}${u.pathname}${u.search}`;
     const headers: Record<string, string> = { ...(init.headers as Record<string, string>), cookie: this.cookieFor(u.hostname) };
-    if (!direct) headers["host"] = u.hostname;
+    // A browser sends the port it connected to: the site is Caddy's plain-HTTP listener.
+    if (!direct) headers["host"] = `${u.hostname}:${this.caddyPort}`;
     const res = direct ? await fetch(target, { ...init, redirect: "manual", headers }) : await viaCaddy(target, init, headers);
     this.keep(res, u.hostname);
     return res;

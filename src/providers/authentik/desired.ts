@@ -108,10 +108,25 @@ export function tokenValidity(duration: string): string {
   return `seconds=${Math.max(1, Math.round(ms / 1000))}`;
 }
 
-/** One regex per line, each anchored at the start of the path: the routes' SSO bypass prefixes. */
-function skipRegex(routes: readonly ResolvedRoute[]): string {
-  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return [...new Set(routes.flatMap((r) => r.ssoBypass))].sort().map((p) => `^${esc(p)}`).join("\n");
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * One regex per line for the routes' SSO bypass prefixes. authentik matches them against the path
+ * in forward_single mode and against the whole URL in forward_domain mode (one provider serves
+ * many hosts there, so each line names its host).
+ */
+function skipRegex(routes: readonly ResolvedRoute[], mode: ResolvedAuthPolicy["mode"]): string {
+  const lines = routes.flatMap((r) =>
+    r.ssoBypass.flatMap((p) => (mode === "forward_single" ? [`^${esc(p)}`] : r.hosts.map((h) => `^https?://${esc(h.replace(/^\*\./, "")).replace(/^/, h.startsWith("*.") ? "[^/]+\\." : "")}(:\\d+)?${esc(p)}`))),
+  );
+  return [...new Set(lines)].sort().join("\n");
+}
+
+/** Where users reach a host through Caddy: the scheme by the route's TLS, the port when not the default. */
+function origin(state: ResolvedState, host: string, route: ResolvedRoute | undefined): string {
+  const plain = route?.tls.mode === "off";
+  const port = plain ? state.settings.caddy.httpPort : state.settings.caddy.httpsPort;
+  return `${plain ? "http" : "https"}://${host}${port === (plain ? 80 : 443) ? "" : `:${port}`}`;
 }
 
 /** Bindings for who may pass: each group and user (any of them), or one expression policy when metadata is required. */
@@ -158,9 +173,9 @@ export function compileAuthentik(state: ResolvedState): { desired: AkDesired; di
     const provider = (name: string, host: string, rs: readonly ResolvedRoute[]): AkProvider => ({
       name,
       mode: p.mode,
-      externalHost: `https://${host.replace(/^\*\./, "auth.")}`,
+      externalHost: origin(state, host.replace(/^\*\./, "auth."), rs[0]),
       cookieDomain: p.mode === "forward_domain" ? (p.cookieDomain ?? "") : "",
-      skipPathRegex: skipRegex(rs),
+      skipPathRegex: skipRegex(rs, p.mode),
       accessTokenValidity: tokenValidity(p.sessionDuration),
       authorizationFlow,
       invalidationFlow: INVALIDATION_FLOW,
@@ -184,7 +199,7 @@ export function compileAuthentik(state: ResolvedState): { desired: AkDesired; di
         slug: u.slug,
         name: `${u.resource} (Hecate)`,
         provider: u.slug,
-        launchUrl: `https://${u.host.replace(/^\*\./, "")}/`,
+        launchUrl: `${origin(state, u.host.replace(/^\*\./, ""), u.routes[0])}/`,
         policyEngineMode: mode,
         resource: u.resource,
       };

@@ -21,7 +21,9 @@ try {
 The local stack is up.
   desired state: ${stack.desiredDir}   (edit, then apply it)
   store:         ${stack.storePath}
+  authentik:     a sandbox at http://127.0.0.1:${stack.ports.authentik} (sign in as ${stack.login.username} / ${stack.login.password})
   try:           curl -H 'Host: app.localhost' http://127.0.0.1:${stack.ports.http}/
+                 open http://admin.localhost:${stack.ports.http}/ in a browser: authentik asks you to sign in first
                  export HECATE_STORE=${stack.storePath}
                  node bin/hecate.js plan ${stack.desiredDir}
                  node bin/hecate.js apply ${stack.desiredDir}
@@ -29,7 +31,7 @@ The local stack is up.
   if (once) {
     await stack.stop();
   } else {
-    console.log("Press Ctrl-C to stop Caddy, nginx and the demo backends.");
+    console.log("Press Ctrl-C to stop Caddy, nginx, the authentik sandbox and the demo backends.");
     const shutdown = async () => {
       await stack.stop();
       process.exit(0);

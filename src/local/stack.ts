@@ -1,6 +1,8 @@
-// The local stack: a private Caddy and nginx on loopback, demo backends, the embedded store, and
-// a starter desired state applied through the engine, then proven with real traffic.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// The local stack: a private Caddy and nginx on loopback, the authentik sandbox, demo backends,
+// the embedded store, and a starter desired state applied through the engine, then proven with
+// real traffic (a public route, a protected one, a stream).
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -20,15 +22,18 @@ export interface LocalPorts {
   demoA: number;
   demoB: number;
   echo: number;
+  authentik: number; // the authentik sandbox: API, outpost and login page
 }
 
-export const DEFAULT_PORTS: LocalPorts = { http: 8080, stream: 9000, demoA: 18081, demoB: 18082, echo: 19001 };
+export const DEFAULT_PORTS: LocalPorts = { http: 8080, stream: 9000, demoA: 18081, demoB: 18082, echo: 19001, authentik: 19000 };
 
 export interface LocalStack {
   dir: string;
   storePath: string;
   desiredDir: string;
   ports: LocalPorts;
+  /** The demo user of the authentik sandbox (group staff), for the protected route. */
+  login: { username: string; password: string };
   stop: () => Promise<void>;
 }
 
@@ -37,7 +42,7 @@ const SCHEMA = fileURLToPath(new URL("../../schema/hecate.schema.json", import.m
 const HEADER = `# yaml-language-server: $schema=${SCHEMA}\n`;
 
 /** Settings depend on where the stack runs, so they are rewritten every start. */
-function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts): string {
+function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }): string {
   return `${HEADER}apiVersion: hecate.io/v1
 kind: Settings
 metadata:
@@ -51,6 +56,10 @@ spec:
     httpsPort: ${ports.http + 363}
   nginx:
     prefix: ${nginxPrefix}
+  authentik:
+    url: ${authentik.url}
+    token: file:${authentik.tokenFile}
+    outpost: ${new URL(authentik.url).host}
 `;
 }
 
@@ -89,6 +98,24 @@ spec:
         X-Hecate-Route: app
     response:
       remove: [Server]
+---
+apiVersion: hecate.io/v1
+kind: AuthPolicy
+metadata:
+  name: staff
+spec:
+  groups: [staff]
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata:
+  name: admin
+spec:
+  hosts: [admin.localhost]
+  upstream: demo
+  authPolicy: staff
+  tls:
+    mode: "off"
 ---
 apiVersion: hecate.io/v1
 kind: Stream
@@ -143,6 +170,26 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     for (const d of demos) started.push({ stop: d.close });
     log(`backends: ${demos.map((d) => `${d.name} ${d.address}`).join(", ")}`);
 
+    // authentik: the sandbox (in memory, so every start is a fresh authentik that the apply fills again).
+    const secret = (file: string, make: () => string) => {
+      const path = join(dir, file);
+      if (!existsSync(path)) writeFileSync(path, make() + "\n", { mode: 0o600 });
+      return { path, value: readFileSync(path, "utf8").trim() };
+    };
+    const token = secret("authentik.token", () => randomBytes(24).toString("base64url"));
+    const password = secret("demo-password", () => randomBytes(9).toString("base64url")).value;
+    const login = { username: "demo", password };
+    const { startAuthentikSandbox } = await import("../sandbox/authentik/index.js");
+    const ak = await startAuthentikSandbox({
+      token: token.value,
+      port: ports.authentik,
+      seed: { groups: [{ name: "staff", parents: [], is_superuser: false }], users: [{ ...login, groups: ["staff"] }] },
+    }).catch((e: Error) => {
+      throw new HecateError("port-busy", `authentik sandbox: cannot listen on 127.0.0.1:${ports.authentik}: ${e.message}`);
+    });
+    started.push({ stop: () => ak.close() });
+    log(`authentik: sandbox ${ak.url} (demo user ${login.username})`);
+
     const caddy: RunningCaddy = await startCaddy(join(dir, "caddy"));
     started.push(caddy);
     log(`caddy: pid ${caddy.pid}, admin ${caddy.admin}`);
@@ -152,7 +199,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     started.push(nginx);
     log(`nginx: pid ${nginx.pid}, prefix ${nginxPrefix}`);
 
-    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports));
+    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, { url: ak.url, tokenFile: token.path }));
     const starter = join(desiredDir, "stack.yaml");
     if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports));
 
@@ -170,6 +217,11 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     const http = await proxyGet(ports.http, "app.localhost");
     if (http.status !== 200) throw new HecateError("local-probe", `GET http://app.localhost:${ports.http}/ through Caddy answered ${http.status}: ${http.body.trim()}`);
     log(`probe http: GET app.localhost:${ports.http} -> ${http.status} ${http.body.trim()}`);
+    const gate = await proxyGet(ports.http, `admin.localhost:${ports.http}`);
+    if (gate.status !== 302 || !/outpost\.goauthentik\.io\/start/.test(String(gate.headers["location"] ?? ""))) {
+      throw new HecateError("local-probe", `GET http://admin.localhost:${ports.http}/ through Caddy answered ${gate.status}, not authentik's sign-in redirect`);
+    }
+    log(`probe auth: GET admin.localhost:${ports.http} -> 302 to authentik's sign-in`);
     const echoed = await tcpEcho(ports.stream, "hello through nginx\n");
     if (echoed.trim() !== "hello through nginx") throw new HecateError("local-probe", `TCP echo through nginx on ${ports.stream} returned ${JSON.stringify(echoed)}`);
     log(`probe tcp: 127.0.0.1:${ports.stream} echoed ${JSON.stringify(echoed.trim())}`);
@@ -178,7 +230,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     const pending = again.summary.create + again.summary.update + again.summary.delete;
     if (pending !== 0) throw new HecateError("local-probe", `a second plan still shows ${pending} change(s) right after apply`);
     log("plan after apply: no changes");
-    return { dir, storePath, desiredDir, ports, stop };
+    return { dir, storePath, desiredDir, ports, login, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -15,14 +15,16 @@ describe("local stack", () => {
   });
 
   it("comes up, applies its desired state, serves HTTP and TCP, and a restart is a no-op", async () => {
-    const [http, stream, demoA, demoB, echo] = (await freePorts(5)) as [number, number, number, number, number];
-    const ports = { http, stream, demoA, demoB, echo };
+    const [http, stream, demoA, demoB, echo, authentik] = (await freePorts(6)) as [number, number, number, number, number, number];
+    const ports = { http, stream, demoA, demoB, echo, authentik };
     const lines: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => lines.push(l) });
     const out = lines.join("\n");
     assert.match(out, /apply: succeeded/);
     assert.match(out, /probe http: .* -> 200 demo-[ab] answered GET \//);
     assert.match(out, /echoed "hello through nginx"/);
+    assert.match(out, /probe auth: GET admin\.localhost:\d+ -> 302 to authentik's sign-in/);
+    assert.match(out, /\+ create provider hecate-admin/, "the protected route's authentik objects, with no --system flag");
     assert.match(out, /plan after apply: no changes/);
     assert.ok(existsSync(join(stack.desiredDir, "stack.yaml")));
     assert.match(readFileSync(join(stack.desiredDir, "settings.yaml"), "utf8"), /kind: Settings/);

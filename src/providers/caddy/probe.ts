@@ -6,12 +6,12 @@ import type { ResolvedState } from "../../model/resolved.js";
 import type { Change } from "../provider.js";
 
 /** One GET through the proxy on loopback with the given Host; resolves status and body. */
-export function proxyGet(port: number, host: string, path = "/", timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function proxyGet(port: number, host: string, path = "/", timeoutMs = 5000): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, method: "GET", headers: { host }, timeout: timeoutMs, agent: false }, (res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);

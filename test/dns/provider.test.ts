@@ -124,7 +124,7 @@ describe("DNS through the Hetzner sandbox", () => {
     const drift = await engine.drift(DNS);
     const dns = drift.systems.find((x) => x.system === "dns");
     assert.deepEqual(dns?.changes.map((c) => `${c.action} ${c.id} ${JSON.stringify(c.fields?.map((f) => [f.path, f.before, f.after]))}`), [
-      'update example.com/drifty/A [["records",["192.0.2.99"],["192.0.2.50"]]]',
+      'update example.com/drifty/A [["records.0","192.0.2.99","192.0.2.50"]]',
     ]);
     hz.clearRequests();
     const r = await engine.reconcile({ ...DNS });

@@ -1,6 +1,7 @@
 // Diff and findings for DNS: desired rrsets against the ones read from Hetzner. Only rrsets that
 // carry Hecate's owner label are ever changed; the others are reported, never touched. Pure.
 import type { Diagnostic } from "../../diag.js";
+import { diffKeyed } from "../differ.js";
 import type { Change, FieldChange } from "../provider.js";
 import { OWNER_LABEL, OWNER_VALUE, type DnsDesired, type RRSet } from "./records.js";
 
@@ -37,22 +38,22 @@ export function rrsetFields(before: RRSet, after: RRSet): FieldChange[] {
 /** The part of an rrset a change shows and undo needs. */
 export const view = (r: RRSet) => ({ zone: r.zone, name: r.name, type: r.type, ttl: r.ttl, records: r.records, labels: r.labels });
 
+/** What a change compares of an rrset: its records, TTL and Hecate's labels (others' labels are theirs). */
+const compared = (r: RRSet) => ({ zone: r.zone, name: r.name, type: r.type, ttl: r.ttl, records: r.records, labels: hecateLabels(r.labels) });
+
+/**
+ * Through the one keyed differ: Hecate's side is every desired rrset that is missing or owned at
+ * Hetzner (one someone else owns is left alone: findings say so), the live side every owned rrset.
+ */
 export function diffDns(desired: DnsDesired | undefined, actual: DnsActual): Change[] {
-  const want = desired?.rrsets ?? {};
-  const changes: Change[] = [];
-  for (const [key, d] of Object.entries(want)) {
-    const a = actual.rrsets[key];
-    const resource = d.resource ? { resource: d.resource } : {};
-    if (!a) changes.push({ system: "dns", action: "create", kind: "rrset", id: key, ...resource, after: view(d) });
-    else if (a.owned) {
-      const fields = rrsetFields(a, d);
-      if (fields.length) changes.push({ system: "dns", action: "update", kind: "rrset", id: key, ...resource, before: view(a), after: view(d), fields });
-    }
-  }
-  for (const [key, a] of Object.entries(actual.rrsets)) {
-    if (a.owned && !(key in want)) changes.push({ system: "dns", action: "delete", kind: "rrset", id: key, before: view(a) });
-  }
-  return changes.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const want = Object.entries(desired?.rrsets ?? {})
+    .filter(([key]) => !actual.rrsets[key] || actual.rrsets[key]!.owned)
+    .map(([key, d]) => ({ kind: "rrset", id: key, value: compared(d), ...(d.resource ? { resource: d.resource } : {}) }));
+  const have = Object.entries(actual.rrsets)
+    .filter(([, a]) => a.owned)
+    .map(([key, a]) => ({ kind: "rrset", id: key, value: compared(a) }));
+  const d = diffKeyed("dns", want, have);
+  return [...d.creates, ...d.updates, ...d.deletes].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 /** A CNAME may not share its name with any other type. */

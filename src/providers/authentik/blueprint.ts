@@ -23,6 +23,17 @@ export function renderBlueprint(d: AkDesired): string {
     out.push("    identifiers:", ...Object.entries(identifiers).map(([k, v]) => `      ${k}: ${v}`));
     if (Object.keys(attrs).length) out.push("    attrs:", ...Object.entries(attrs).map(([k, v]) => `      ${k}: ${v}`));
   };
+  for (const st of Object.values(d.stages)) {
+    entry("authentik_stages_authenticator_validate.authenticatorvalidatestage", `stage-${st.name}`, { name: q(st.name) }, {
+      device_classes: `[${st.deviceClasses.join(", ")}]`,
+      not_configured_action: st.notConfiguredAction,
+    });
+  }
+  for (const f of Object.values(d.flows)) {
+    entry("authentik_flows.flow", `flow-${f.slug}`, { slug: q(f.slug) }, { name: q(f.name), title: q(f.title), designation: "authorization", authentication: "require_authenticated" });
+  }
+  for (const b of Object.values(d.flowBindings)) entry("authentik_flows.flowstagebinding", undefined, { target: `!KeyOf flow-${b.flow}`, stage: `!KeyOf stage-${b.stage}`, order: String(b.order) }, {});
+  const flowRef = (slug: string) => (d.flows[slug] ? `!KeyOf flow-${slug}` : find("authentik_flows.flow", "slug", slug));
   for (const g of d.groups) entry("authentik_core.group", undefined, { name: q(g) }, { attributes: `{${q(GROUP_MARK)}: "hecate"}` });
   for (const p of Object.values(d.policies)) entry("authentik_policies_expression.expressionpolicy", `policy-${p.name}`, { name: q(p.name) }, { expression: q(p.expression) });
   for (const p of Object.values(d.providers)) {
@@ -33,7 +44,7 @@ export function renderBlueprint(d: AkDesired): string {
       skip_path_regex: q(p.skipPathRegex),
       access_token_validity: q(p.accessTokenValidity),
       intercept_header_auth: String(p.interceptHeaderAuth),
-      authorization_flow: find("authentik_flows.flow", "slug", p.authorizationFlow),
+      authorization_flow: flowRef(p.authorizationFlow),
       invalidation_flow: find("authentik_flows.flow", "slug", p.invalidationFlow),
     });
   }

@@ -1,6 +1,6 @@
 // `hecate render authentik`: what Hecate would create, as an authentik blueprint (authentik's own
 // declarative YAML: version 1, entries of model/identifiers/attrs, !KeyOf and !Find references).
-import { bindingKey, GROUP_MARK, PUBLISHER, type AkDesired } from "./desired.js";
+import { bindingKey, PUBLISHER, type AkDesired } from "./desired.js";
 
 const q = (v: unknown) => JSON.stringify(v); // a JSON string is a YAML double-quoted scalar
 const find = (model: string, field: string, value: string) => `!Find [${model}, [${field}, ${q(value)}]]`;
@@ -34,7 +34,8 @@ export function renderBlueprint(d: AkDesired): string {
   }
   for (const b of Object.values(d.flowBindings)) entry("authentik_flows.flowstagebinding", undefined, { target: `!KeyOf flow-${b.flow}`, stage: `!KeyOf stage-${b.stage}`, order: String(b.order) }, {});
   const flowRef = (slug: string) => (d.flows[slug] ? `!KeyOf flow-${slug}` : find("authentik_flows.flow", "slug", slug));
-  for (const g of d.groups) entry("authentik_core.group", undefined, { name: q(g) }, { attributes: `{${q(GROUP_MARK)}: "hecate"}` });
+  // Groups by name only: one that exists (often the operator's own) is used as it is, never changed.
+  for (const g of d.groups) entry("authentik_core.group", undefined, { name: q(g) }, {});
   for (const p of Object.values(d.policies)) entry("authentik_policies_expression.expressionpolicy", `policy-${p.name}`, { name: q(p.name) }, { expression: q(p.expression) });
   for (const p of Object.values(d.providers)) {
     entry("authentik_providers_proxy.proxyprovider", `provider-${p.name}`, { name: q(p.name) }, {

@@ -120,3 +120,17 @@ export interface ApiUsage {
   limited: number;
   rateLimit?: { limit: number; remaining: number };
 }
+
+/** A metered provider's running total: `fn` runs with a fresh client, whose calls are added even when it fails. */
+export async function metered<C extends { usage: ApiUsage }, T>(total: ApiUsage, make: () => Promise<C>, fn: (client: C) => Promise<T>): Promise<T> {
+  const c = await make();
+  try {
+    return await fn(c);
+  } finally {
+    total.calls += c.usage.calls;
+    total.reads += c.usage.reads;
+    total.writes += c.usage.writes;
+    total.limited += c.usage.limited;
+    if (c.usage.rateLimit) total.rateLimit = c.usage.rateLimit;
+  }
+}

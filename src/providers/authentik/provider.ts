@@ -5,7 +5,7 @@ import { PolicyEngineMode, ProxyMode, type Application, type PolicyBinding, type
 import { HecateError, type Diagnostic } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { diffKeyed, type KeyedItem } from "../differ.js";
-import { changeRef, type ApiUsage, type ApplyContext, type Batch, type Change, type ChangeRecord, type Provider, type ProviderContext } from "../provider.js";
+import { changeRef, metered, type ApiUsage, type ApplyContext, type Batch, type Change, type ChangeRecord, type Provider, type ProviderContext } from "../provider.js";
 import { authentikApis, call, isNotFound, listAll, type AkApis } from "./api.js";
 import {
   bindingKey,
@@ -83,16 +83,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   /** Old pk → new pk of objects recreated by undo in this process, so later undos point at them. */
   const remap = new Map<string, string | number>();
 
-  async function withApis<T>(ctx: ProviderContext, fn: (a: AkApis) => Promise<T>): Promise<T> {
-    const a = await authentikApis(settings, ctx);
-    try {
-      return await fn(a);
-    } finally {
-      total.calls += a.usage.calls;
-      total.reads += a.usage.reads;
-      total.writes += a.usage.writes;
-    }
-  }
+  const withApis = <T>(ctx: ProviderContext, fn: (a: AkApis) => Promise<T>) => metered(total, () => authentikApis(settings, ctx), fn);
 
   async function read(a: AkApis, wantUsers: readonly string[]): Promise<AkActual> {
     const version = (await call("read the version", () => a.admin.adminVersionRetrieve())).versionCurrent;

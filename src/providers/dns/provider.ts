@@ -3,7 +3,7 @@
 // a change from its record alone.
 import { HecateError, type Diagnostic } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
-import { changeRef, type ApiUsage, type ApplyContext, type Batch, type Change, type ChangeRecord, type Provider, type ProviderContext } from "../provider.js";
+import { changeRef, metered, type ApiUsage, type ApplyContext, type Batch, type Change, type ChangeRecord, type Provider, type ProviderContext } from "../provider.js";
 import { hetznerClient, HetznerApiError, type HetznerClient, seg } from "./client.js";
 import { fromApi, body, isNotFound, rrsetPath, toApi, type ApiRRSet, type ApiZone } from "./wire.js";
 import { clashes, diffDns, findingsDns, hecateLabels, rrsetFields, view, type DnsActual } from "./diff.js";
@@ -30,19 +30,7 @@ export function createDnsProvider(settings: ResolvedSettings): DnsProvider {
   const zoneTtls = new Map<string, number>();
   const normalized = (zone: string, r: ApiRRSet) => fromApi(zone, r, zoneTtls.get(zone) ?? null);
 
-  /** Run with a client and add its calls to the provider's total, even when it fails. */
-  async function withClient<T>(ctx: ProviderContext, fn: (c: HetznerClient) => Promise<T>): Promise<T> {
-    const c = await hetznerClient(settings, ctx);
-    try {
-      return await fn(c);
-    } finally {
-      total.calls += c.usage.calls;
-      total.reads += c.usage.reads;
-      total.writes += c.usage.writes;
-      total.limited += c.usage.limited;
-      if (c.usage.rateLimit) total.rateLimit = c.usage.rateLimit;
-    }
-  }
+  const withClient = <T>(ctx: ProviderContext, fn: (c: HetznerClient) => Promise<T>) => metered(total, () => hetznerClient(settings, ctx), fn);
 
   async function get(c: HetznerClient, r: { zone: string; name: string; type: string }): Promise<ApiRRSet | null> {
     try {

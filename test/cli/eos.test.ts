@@ -80,4 +80,20 @@ describe("eos-hecate", () => {
     assert.throws(() => eosToHecate(["list", "routes"]), /second word must be "hecate"/);
     assert.throws(() => eosToHecate([]), /usage: eos-hecate/);
   });
+
+  it("the seed's spellings: --name for NAME, a host name as a route's host, dns TYPE NAME, test dns", async () => {
+    const p = await sb.eos(["create", "hecate", "auth-policy", "--name", "require-login", "--provider", "authentik", "--flow", "default-authentication", "--outpost", "127.0.0.1:9000"]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal((await sb.eos(["update", "hecate", "auth-policy", "require-login", "--add-group", "admins"])).code, 0);
+    const r = await sb.eos(["create", "hecate", "route", "--name", "api.example.com", "--upstream", "10.0.0.5:8080", "--auth-policy", "require-login"]);
+    assert.equal(r.code, 0, r.stderr);
+    const read = JSON.parse((await sb.hecate(["read", "route", "api.example.com", "-o", "json"])).stdout) as { spec: { hosts: string[]; authPolicy: string } };
+    assert.deepEqual(read.spec.hosts, ["api.example.com"]);
+    assert.equal(read.spec.authPolicy, "require-login");
+    const both = await sb.eos(["create", "hecate", "route", "x", "--name", "y", "--host", "y.example.com", "--upstream", "10.0.0.5:1", "--public"]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /NAME "x" and --name "y" differ/);
+    assert.deepEqual(eosToHecate(["create", "hecate", "dns", "A", "api.example.com", "--value", "1.2.3.4"]), ["create", "dns", "api.example.com", "--record", "api.example.com", "--type", "A", "--value", "1.2.3.4"]);
+    assert.deepEqual(eosToHecate(["test", "hecate", "dns", "app.example.com"]), ["check", "dns", "app.example.com"]);
+  });
 });

@@ -49,13 +49,17 @@ export function createCommand(noun: NounDef): CommandDef {
     aliases: noun.aliases.filter((a) => !a.endsWith("s")),
     args: ["[name]"],
     summary: `create ${article(noun.noun)} ${noun.noun}: ${noun.summary}`,
-    flags: [...noun.flags, LABEL, FILE, MESSAGE, DRY_RUN],
+    flags: [...noun.flags, { flags: "--name <name>", description: "the resource name, as an alternative to NAME (eos: create hecate route --name api.example.com)" }, LABEL, FILE, MESSAGE, DRY_RUN],
     examples: noun.examples.create,
     async run(ctx, [name], opts) {
       // The file is read once; what depends on the head is redone on a newer head (commitEdit).
       const fromFile = opts.file !== undefined ? await resourcesFromFile(ctx, String(opts.file), noun) : undefined;
       if (fromFile && name !== undefined && (fromFile.length !== 1 || fromFile[0]!.metadata.name !== name)) {
         throw new UsageError(`NAME "${name}" does not match the file (it defines ${fromFile.map((r) => r.metadata.name).join(", ")})`);
+      }
+      if (opts.name !== undefined) {
+        if (name !== undefined && name !== opts.name) throw new UsageError(`NAME "${String(name)}" and --name "${String(opts.name)}" differ: give one of them`);
+        name = String(opts.name);
       }
       if (!fromFile) {
         name ??= noun.defaultName?.(opts);

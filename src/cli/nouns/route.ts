@@ -160,6 +160,8 @@ export const route: NounDef = {
     return /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(name) ? name : undefined;
   },
   create(name, o, _ctx, resources) {
+    // `eos create hecate route --name api.example.com ...`: a name that is a host name is the host.
+    if (o.host === undefined && o.domain === undefined && /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(name)) o = { ...o, host: [name] };
     if (o.host === undefined && o.domain === undefined) throw new UsageError(`create route ${name} needs --host (or -f FILE)`);
     if (o.upstream === undefined) throw new UsageError(`create route ${name} needs --upstream (or -f FILE)`);
     return { spec: apply({}, o, resources) };

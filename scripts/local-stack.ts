@@ -5,10 +5,26 @@ import { resolve } from "node:path";
 import { HecateError, formatDiagnostic } from "../src/diag.js";
 import { DEFAULT_PORTS, upLocalStack, type LocalPorts } from "../src/local/stack.js";
 
+const USAGE = `usage: bash scripts/up.sh [--once] [--dir DIR]
+  --once     stop after the checks (default: keep running until Ctrl-C)
+  --dir DIR  where the stack keeps its state (default .hecate-local, or $HECATE_LOCAL_DIR)
+Ports: HECATE_LOCAL_PORT_HTTP, _STREAM, _DEMOA, _DEMOB, _ECHO, _AUTHENTIK.`;
 const args = process.argv.slice(2);
-const once = args.includes("--once");
-const dirArg = args.indexOf("--dir");
-const dir = resolve(dirArg >= 0 && args[dirArg + 1] ? args[dirArg + 1]! : process.env.HECATE_LOCAL_DIR ?? ".hecate-local");
+let once = false;
+let dirValue: string | undefined;
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (a === "--help" || a === "-h") {
+    console.log(USAGE);
+    process.exit(0);
+  } else if (a === "--once") once = true;
+  else if (a === "--dir" && args[i + 1] && !args[i + 1]!.startsWith("-")) dirValue = args[++i];
+  else {
+    console.error(`error: ${a === "--dir" ? "--dir needs a directory" : `unknown argument ${JSON.stringify(a)}`}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const dir = resolve(dirValue ?? process.env.HECATE_LOCAL_DIR ?? ".hecate-local");
 const ports: Partial<LocalPorts> = {};
 for (const key of Object.keys(DEFAULT_PORTS) as (keyof LocalPorts)[]) {
   const v = process.env[`HECATE_LOCAL_PORT_${key.toUpperCase()}`];

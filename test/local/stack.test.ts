@@ -1,5 +1,6 @@
 // The README's main job, end to end: real Caddy and nginx, demo backends, apply, traffic, no drift.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -35,5 +36,16 @@ describe("local stack", () => {
     const again: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => again.push(l) });
     assert.match(again.join("\n"), /plan after apply: no changes/);
+  });
+
+  it("the script says how to use it on --help and refuses an unknown argument, starting nothing", () => {
+    const run = (arg: string) => spawnSync(process.execPath, ["--import", "tsx", "scripts/local-stack.ts", arg, "--dir", dir.path + "/never"], { encoding: "utf8", timeout: 60_000 });
+    const help = run("--help");
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^usage: bash scripts\/up\.sh \[--once\] \[--dir DIR\]/);
+    const bad = run("--bogus");
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^error: unknown argument "--bogus"/);
+    assert.ok(!existsSync(dir.path + "/never"), "nothing was started or created");
   });
 });

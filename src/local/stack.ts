@@ -12,6 +12,7 @@ import { createEngine, renderPlan } from "../engine/index.js";
 import { proxyGet } from "../providers/caddy/probe.js";
 import { startCaddy, type RunningCaddy } from "../providers/caddy/run.js";
 import { initNginxPrefix, startNginx, type RunningNginx } from "../providers/nginx/run.js";
+import { canonicalJson } from "../model/serialize.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";
 import { startHttpDemo, startTcpEcho, type DemoServer } from "./demo.js";
@@ -205,7 +206,18 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
 
     store = await openStore({ path: storePath });
     const engine = createEngine({ store, actor: process.env.USER || userInfo().username || "local" });
-    const { revision } = await engine.commitFromSource({ type: "dir", paths: [desiredDir] }, { message: "local stack start" });
+    // The first start records the desired files; after that the store is the one source of truth
+    // (routes made with the CLI stay), and only Settings (where this start's processes run) are refreshed.
+    const head = await store.head();
+    let revision;
+    if (!head) {
+      revision = (await engine.commitFromSource({ type: "dir", paths: [desiredDir] }, { message: "local stack: first start" })).revision;
+    } else {
+      const settings = (await engine.load({ type: "dir", paths: [join(desiredDir, "settings.yaml")] })).resources.find((r) => r.kind === "Settings")!;
+      const same = canonicalJson(head.resources.find((r) => r.kind === "Settings")) === canonicalJson(settings);
+      revision = same ? head : (await engine.commit([...head.resources.filter((r) => r.kind !== "Settings"), settings], { message: "local stack: settings of this start" })).revision;
+      log(`desired state: the store's head revision #${revision.seq} (the files in ${desiredDir} were recorded on the first start; apply them again with \`hecate apply ${desiredDir}\`)`);
+    }
     const plan = await engine.plan({ revision: revision.hash });
     log(renderPlan(plan, { color: opts.color ?? false }).trimEnd());
     const result = await engine.apply(plan, { maxDeletes: 1000 });

@@ -5,6 +5,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { upLocalStack, type LocalStack } from "../../src/local/stack.js";
+import { createEngine } from "../../src/engine/index.js";
+import type { Resource } from "../../src/model/schema.js";
+import { proxyGet } from "../../src/providers/caddy/probe.js";
+import { openStore } from "../../src/store/index.js";
 import { freePorts, tempDir } from "../helpers/proc.js";
 
 describe("local stack", () => {
@@ -31,11 +35,21 @@ describe("local stack", () => {
     assert.match(readFileSync(join(stack.desiredDir, "settings.yaml"), "utf8"), /kind: Settings/);
     await stack.stop();
 
-    // Second start on the same directory: processes are new, the state already applied before is
-    // applied again to the fresh Caddy/nginx and the probes pass again.
+    // A route made with the CLI between two starts (the README's tour does this).
+    const store = await openStore({ path: stack.storePath });
+    const engine = createEngine({ store, actor: "t" });
+    const head = (await store.head())!;
+    await engine.commit([...head.resources, { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "blog" }, spec: { hosts: ["blog.localhost"], upstreams: [{ address: `127.0.0.1:${demoB}` }], public: true, tls: { mode: "off" } } } as Resource], { message: "add blog" });
+    await store.close();
+
+    // Second start on the same directory: processes are new, the store's head (with the CLI's
+    // route) is applied to the fresh Caddy/nginx, nothing is re-recorded, the probes pass again.
     const again: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => again.push(l) });
     assert.match(again.join("\n"), /plan after apply: no changes/);
+    assert.match(again.join("\n"), /desired state: the store.s head revision #2 /, `settings unchanged: no new revision\n${again.join("\n")}`);
+    const blog = await proxyGet(http, "blog.localhost");
+    assert.equal(blog.status, 200, "the route made with the CLI survived the restart");
   });
 
   it("the script says how to use it on --help and refuses an unknown argument, starting nothing", () => {

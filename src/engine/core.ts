@@ -51,6 +51,8 @@ export class Core {
   readonly factory: ProviderFactory;
   private readonly secretsOpt: EngineOptions["secrets"];
   private readonly states = new Map<string, ResolvedState>();
+  /** Per system, the memo its provider returned from the last compile (see Provider.compile). */
+  private readonly compileMemos = new Map<SystemName, unknown>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -131,6 +133,17 @@ export class Core {
       }
     };
     return this.providers(state, sel, applied && applied.hash !== t.hash ? previous : undefined);
+  }
+
+  /**
+   * A provider's compile of a state, handed the memo of this system's last compile so it can
+   * compile only what changed since (the output is the same as without it).
+   */
+  compile(p: Provider, state: ResolvedState): { desired: unknown; diagnostics: Diagnostic[] } {
+    const c = p.compile(state, this.compileMemos.get(p.system));
+    if (c.memo !== undefined) this.compileMemos.set(p.system, c.memo);
+    else this.compileMemos.delete(p.system);
+    return { desired: c.desired, diagnostics: c.diagnostics };
   }
 
   secretsFor(resources: Resource[]): SecretResolver {

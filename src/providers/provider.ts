@@ -90,8 +90,12 @@ export type Phase = "upsert" | "prune" | "all";
 
 export interface Provider<Desired = unknown, Actual = unknown> {
   readonly system: SystemName;
-  /** Pure: the part of the desired state this system gets. */
-  compile(state: ResolvedState): { desired: Desired; diagnostics: Diagnostic[] };
+  /**
+   * Pure: the part of the desired state this system gets. `memo` is what an earlier compile of
+   * this provider returned as its own memo (opaque to the engine): a provider may start from it
+   * (compile only what changed), and must return the very output a compile without it gives.
+   */
+  compile(state: ResolvedState, memo?: unknown): { desired: Desired; diagnostics: Diagnostic[]; memo?: unknown };
   /** Read the live, owned state, normalized to the Desired shape. Never changes anything. */
   read(ctx: ProviderContext): Promise<Actual>;
   /** Object-level changes from actual to desired, in this system's apply order. Pure. */

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Diagnostic } from "../../diag.js";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
-import { compileCaddy } from "../../compile/caddy/index.js";
+import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/compile.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import { sameValue } from "../differ.js";
@@ -127,6 +127,10 @@ function findByIds(root: unknown, ids: ReadonlySet<string>): Map<string, unknown
   };
   walk(root, false);
   return nested ? undefined : found;
+}
+
+function isCompileMemo(v: unknown): v is CaddyCompileMemo {
+  return isObject(v) && isObject(v["config"]) && isObject(v["state"]) && typeof v["version"] === "string";
 }
 
 /** Caddy's text of one object ends with a newline; inside the whole config's text it does not. */
@@ -300,9 +304,12 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const provider: Provider<CaddyOwned, CaddyActual> = {
     system: "caddy",
 
-    compile(state: ResolvedState) {
-      const { config, diagnostics } = compileCaddy(state, target);
-      return { desired: config, diagnostics };
+    compile(state: ResolvedState, memo?: unknown) {
+      // Starting from the previous compile's output when only a few routes' own objects changed
+      // (compileCaddyFrom checks that; the output is the same as a full compile's).
+      const prior = isCompileMemo(memo) ? memo : undefined;
+      const { config, diagnostics, memo: next } = compileCaddyFrom(prior, state, target);
+      return { desired: config, diagnostics, memo: next };
     },
 
     async read(ctx) {

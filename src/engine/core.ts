@@ -53,6 +53,8 @@ export class Core {
   private readonly states = new Map<string, ResolvedState>();
   /** Per system, the memo its provider returned from the last compile (see Provider.compile). */
   private readonly compileMemos = new Map<SystemName, unknown>();
+  /** ProviderContext.memo: what providers keep between calls. */
+  private readonly providerMemo = new Map<string, unknown>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -154,7 +156,7 @@ export class Core {
   }
 
   ctx(resources: Resource[], signal?: AbortSignal): ProviderContext {
-    return { secrets: this.secretsFor(resources), ...(signal ? { signal } : {}) };
+    return { secrets: this.secretsFor(resources), memo: this.providerMemo, ...(signal ? { signal } : {}) };
   }
 
   /**

@@ -49,6 +49,12 @@ export interface ProviderContext {
   /** Abort long operations (timeouts, a lost lock, shutdown). */
   signal?: AbortSignal;
   log?: (msg: string) => void;
+  /**
+   * Scratch memory the engine keeps from one call to the next (plan, apply, verify of one
+   * Engine): a provider may keep pure derivations there (a parsed config by its exact text), so
+   * that a hit gives exactly what computing it again would. Never a substitute for reading.
+   */
+  memo?: Map<string, unknown>;
 }
 
 /**

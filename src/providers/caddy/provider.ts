@@ -8,7 +8,7 @@ import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/compile.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
-import { sameValue } from "../differ.js";
+import { sameNormalized, sameValue } from "../differ.js";
 import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
@@ -21,6 +21,7 @@ import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extr
  */
 export class CaddyActual {
   readonly #live: LiveNode[];
+  readonly #proven: WeakMap<object, object>;
   constructor(
     /** Hecate's part of the first node's config, normalized, secrets redacted. */
     readonly owned: OwnedConfig,
@@ -29,8 +30,25 @@ export class CaddyActual {
     /** Problems found while reading, e.g. nodes of a fleet that disagree. */
     readonly diagnostics: Diagnostic[],
     live: LiveNode[],
+    proven?: WeakMap<object, object>,
   ) {
     this.#live = live;
+    this.#proven = proven ?? new WeakMap();
+  }
+  /**
+   * Objects of `owned` already found equal (sameNormalized) to a desired object, by identity:
+   * a diff against a desired config that shares objects with an earlier one (incremental
+   * compile) compares only what is new. Shared by every Actual read from the same text.
+   */
+  provenSame(): (a: unknown, b: unknown) => boolean {
+    const proven = this.#proven;
+    return (a, b) => {
+      if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return sameNormalized(a, b);
+      if (proven.get(a) === b) return true;
+      if (!sameNormalized(a, b)) return false;
+      proven.set(a, b);
+      return true;
+    };
   }
   /** The live configs behind this reading (foreign config and resolved secrets included). */
   live(): LiveNode[] {
@@ -87,6 +105,29 @@ export interface CaddyProviderOptions {
 interface LiveNode extends LiveConfig {
   endpoint: string;
   client: CaddyClient;
+  /** Hecate's part of config (extractOwned); absent on nodes read for a saved plan's apply. */
+  owned?: OwnedConfig;
+  proven?: WeakMap<object, object>;
+}
+
+/**
+ * The last config text read from a node, parsed and with Hecate's part extracted: a read that
+ * gets exactly the same bytes again (a plan, then its apply) reuses them instead of parsing
+ * 3 MB again. Pure derivations of the text: a hit is exactly what parsing would give (and
+ * nothing here is modified once built).
+ */
+interface ReadMemo {
+  server: string;
+  text: string;
+  config: unknown;
+  owned: OwnedConfig;
+  /** CaddyActual.provenSame's pairs for objects of `owned`. */
+  proven: WeakMap<object, object>;
+}
+
+function readMemo(ctx: ProviderContext, endpoint: string, server: string, text: string): ReadMemo | undefined {
+  const m = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
+  return m && m.server === server && m.text === text ? m : undefined;
 }
 
 interface PatchTarget {
@@ -149,7 +190,20 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     return Promise.all(
       endpoints.map(async (endpoint) => {
         const client = clientFor(endpoint, ctx);
-        return { endpoint, client, ...(await client.getConfig()) };
+        // Read every time; only the parse of text already seen is reused (readMemo).
+        const { text, etag } = await client.getConfigText();
+        const seen = readMemo(ctx, endpoint, server, text);
+        if (seen) return { endpoint, client, text, etag, config: seen.config, owned: seen.owned, proven: seen.proven };
+        let config: unknown;
+        try {
+          config = JSON.parse(text);
+        } catch {
+          throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
+        }
+        const owned = extractOwned(config, server);
+        const proven = new WeakMap<object, object>();
+        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, owned, proven } satisfies ReadMemo);
+        return { endpoint, client, text, etag, config, owned, proven };
       }),
     );
   }
@@ -314,7 +368,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
 
     async read(ctx) {
       const nodes = await readNodes(ctx);
-      const owned = nodes.map((n) => extractOwned(n.config, server));
+      const owned = nodes.map((n) => n.owned ?? extractOwned(n.config, server));
       const diagnostics: Diagnostic[] = [];
       const first = owned[0]!;
       for (let i = 1; i < nodes.length; i++) {
@@ -330,11 +384,11 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           });
         }
       }
-      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes);
+      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.proven);
     },
 
     diff(desired, actual) {
-      return diffOwned(desired as unknown as OwnedConfig, actual.owned);
+      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual instanceof CaddyActual ? actual.provenSame() : undefined);
     },
 
     // One guarded whole-config swap per node, each node reported as one change as soon as it

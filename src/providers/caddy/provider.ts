@@ -9,6 +9,7 @@ import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/com
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import { sameNormalized, sameValue } from "../differ.js";
+import { canonicalJson } from "../../model/serialize.js";
 import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
@@ -22,6 +23,7 @@ import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extr
 export class CaddyActual {
   readonly #live: LiveNode[];
   readonly #proven: WeakMap<object, object>;
+  readonly #memo: ActualMemo;
   constructor(
     /** Hecate's part of the first node's config, normalized, secrets redacted. */
     readonly owned: OwnedConfig,
@@ -30,10 +32,25 @@ export class CaddyActual {
     /** Problems found while reading, e.g. nodes of a fleet that disagree. */
     readonly diagnostics: Diagnostic[],
     live: LiveNode[],
-    proven?: WeakMap<object, object>,
+    memo?: ActualMemo,
   ) {
     this.#live = live;
-    this.#proven = proven ?? new WeakMap();
+    this.#memo = memo ?? { proven: new WeakMap() };
+    this.#proven = this.#memo.proven;
+  }
+  /**
+   * sha256 of this reading's canonical JSON (what fingerprint() of the engine computes for any
+   * value, byte for byte), with the canonical text of `owned` kept for every reading of the
+   * same config text: 3 MB are serialized once, not at every plan.
+   */
+  fingerprint(): string {
+    const owned = (this.#memo.ownedJson ??= canonicalJson(this.owned));
+    const text = `{"diagnostics":${canonicalJson(this.diagnostics)},"nodes":${canonicalJson(this.nodes)},"owned":${owned}}`;
+    const last = this.#memo.fingerprint;
+    if (last && last.text === text) return last.hash;
+    const hash = createHash("sha256").update(text).digest("hex");
+    this.#memo.fingerprint = { text, hash };
+    return hash;
   }
   /**
    * Objects of `owned` already found equal (sameNormalized) to a desired object, by identity:
@@ -107,7 +124,7 @@ interface LiveNode extends LiveConfig {
   client: CaddyClient;
   /** Hecate's part of config (extractOwned); absent on nodes read for a saved plan's apply. */
   owned?: OwnedConfig;
-  proven?: WeakMap<object, object>;
+  memo?: ActualMemo;
 }
 
 /**
@@ -121,8 +138,17 @@ interface ReadMemo {
   text: string;
   config: unknown;
   owned: OwnedConfig;
+  actual: ActualMemo;
+}
+
+/** What every CaddyActual read from one config text shares (derived from its `owned` only). */
+interface ActualMemo {
   /** CaddyActual.provenSame's pairs for objects of `owned`. */
   proven: WeakMap<object, object>;
+  /** canonicalJson(owned). */
+  ownedJson?: string;
+  /** The last fingerprint computed, with the canonical text it hashed. */
+  fingerprint?: { text: string; hash: string };
 }
 
 function readMemo(ctx: ProviderContext, endpoint: string, server: string, text: string): ReadMemo | undefined {
@@ -193,7 +219,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // Read every time; only the parse of text already seen is reused (readMemo).
         const { text, etag } = await client.getConfigText();
         const seen = readMemo(ctx, endpoint, server, text);
-        if (seen) return { endpoint, client, text, etag, config: seen.config, owned: seen.owned, proven: seen.proven };
+        if (seen) return { endpoint, client, text, etag, config: seen.config, owned: seen.owned, memo: seen.actual };
         let config: unknown;
         try {
           config = JSON.parse(text);
@@ -201,9 +227,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
         }
         const owned = extractOwned(config, server);
-        const proven = new WeakMap<object, object>();
-        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, owned, proven } satisfies ReadMemo);
-        return { endpoint, client, text, etag, config, owned, proven };
+        const memo: ActualMemo = { proven: new WeakMap() };
+        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, owned, actual: memo } satisfies ReadMemo);
+        return { endpoint, client, text, etag, config, owned, memo };
       }),
     );
   }
@@ -384,7 +410,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           });
         }
       }
-      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.proven);
+      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo);
     },
 
     diff(desired, actual) {

@@ -1,0 +1,38 @@
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Session } from "node:inspector/promises";
+import { performance } from "node:perf_hooks";
+import { createEngine } from "/work/wt/perf/src/engine/index.js";
+import type { Resource } from "/work/wt/perf/src/model/schema.js";
+import { openSqliteStore } from "/work/wt/perf/src/store/index.js";
+import { startCaddy } from "/work/wt/perf/test/caddy-provider/caddy.js";
+import { freePorts, tempDir } from "/work/wt/perf/test/helpers/proc.js";
+const N = 10000;
+const caddy = await startCaddy();
+const dir = tempDir("hecate-prof-");
+const store = await openSqliteStore({ path: join(dir.path, "store.db"), secretKey: randomBytes(32) });
+const [httpPort, httpsPort, outpostPort] = (await freePorts(3)) as [number, number, number];
+const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${httpsPort}`], httpPort, httpsPort }, authentik: { url: `http://127.0.0.1:${outpostPort}`, token: "env:BENCH_AUTHENTIK_TOKEN", outpost: `127.0.0.1:${outpostPort}` } } } as Resource;
+const policy = { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { mode: "forward_single", groups: ["staff"] } } as Resource;
+const routes = (changed = -1): Resource[] => Array.from({ length: N }, (_, i) => ({ apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: `r${String(i).padStart(5, "0")}` }, spec: { hosts: [`r${i}.bench.example.com`], upstreams: [{ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${i === changed ? 9090 : 8080}` }], ...(i % 5 === 4 ? { public: true } : { authPolicy: "staff" }), tls: { mode: "off" } } }) as Resource);
+const engine = createEngine({ store, actor: "prof" });
+const sel = { systems: ["caddy" as const] };
+const revs = [];
+for (let k = 0; k < 2; k++) revs.push((await engine.commit([settings, policy, ...routes(k === 0 ? -1 : 5000)], { message: `r${k}` })).revision);
+revs.push(revs[0]!, revs[1]!);
+await engine.apply({ ...sel, revision: revs[0]!.hash });
+await engine.apply({ ...sel, revision: revs[1]!.hash });
+const s = new Session(); s.connect();
+await s.post("Profiler.enable");
+await s.post("Profiler.setSamplingInterval", { interval: 200 });
+for (const k of [2, 3]) {
+  await engine.plan({ ...sel, revision: revs[k - 1]!.hash });
+  if (k === 3) await s.post("Profiler.start");
+  const t = performance.now();
+  const r = await engine.apply({ ...sel, revision: revs[k]!.hash });
+  console.log(k, r.status, JSON.stringify(r.plan?.summary), Math.round(performance.now() - t), "ms");
+}
+const { profile } = await s.post("Profiler.stop");
+writeFileSync("/tmp/perf/one.cpuprofile", JSON.stringify(profile));
+await store.close(); await caddy.stop(); dir.cleanup();

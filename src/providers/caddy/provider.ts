@@ -13,7 +13,7 @@ import { canonicalJson } from "../../model/serialize.js";
 import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned } from "./diff.js";
-import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
+import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, markNormalized, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
 
 /**
  * What read() returns: plain data (no secrets, no foreign config), safe to print and journal.
@@ -149,6 +149,59 @@ interface ActualMemo {
   ownedJson?: string;
   /** The last fingerprint computed, with the canonical text it hashed. */
   fingerprint?: { text: string; hash: string };
+}
+
+/**
+ * `root` with the object carrying @id `id` replaced by `value`, copying only the path to it;
+ * undefined when no object carries that @id.
+ */
+function replaceById(root: unknown, id: string, value: unknown): unknown {
+  let found = false;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x !== "object" || x === null) continue;
+        const y = walk(x);
+        if (found) {
+          const copy = v.slice();
+          copy[i] = y;
+          return copy;
+        }
+      }
+      return v;
+    }
+    if (!isObject(v)) return v;
+    if (v["@id"] === id) {
+      found = true;
+      return value;
+    }
+    for (const k in v) {
+      const x = v[k];
+      if (typeof x !== "object" || x === null) continue;
+      const y = walk(x);
+      if (found) return { ...v, [k]: y };
+    }
+    return v;
+  };
+  const out = walk(root);
+  return found ? out : undefined;
+}
+
+/**
+ * The read memo of the text a PATCH of object `id` with `body` leaves: `text` is the text the
+ * memo was parsed from with that object's bytes replaced (applyPatches checks they occur once),
+ * so its parse is the memo's with that one object replaced, and its owned part likewise (one
+ * owned object normalized and redacted as extractOwned does in place: normalizeOwnedObject).
+ * Objects unchanged keep their identity, and with it what provenSame knows of them.
+ */
+function afterPatch(memo: ReadMemo, text: string, id: string, body: string): ReadMemo | undefined {
+  const value = JSON.parse(body) as unknown;
+  const config = replaceById(memo.config, id, value);
+  const owned = replaceById(memo.owned, id, normalizeOwnedObject(value)) as OwnedConfig | undefined;
+  if (config === undefined || owned === undefined) return undefined;
+  markNormalized(owned);
+  return { server: memo.server, text, config, owned, actual: { proven: memo.actual.proven } };
 }
 
 function readMemo(ctx: ProviderContext, endpoint: string, server: string, text: string): ReadMemo | undefined {
@@ -329,6 +382,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
     for (const r of reads) {
       let text = r.text;
+      // The parse of the text the plan read, carried along each PATCH (see the end of the loop).
+      let memo = text !== undefined ? readMemo(ctx, r.endpoint, server, text) : undefined;
       for (const [k, { t, now }] of r.objects.entries()) {
         const body = bodies[k]!;
         if (body === now.text) continue; // same bytes: no reload
@@ -343,6 +398,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
           if (text !== undefined) configHash = sha256(text);
         }
+        memo = text !== undefined && memo ? afterPatch(memo, text, t.id, body) : undefined;
         const undo: CaddyObjectUndo = { endpoint: r.endpoint, id: t.id, previous: now.value, sentHash: sha256(body), ...(configHash ? { configHash } : {}) };
         // The previous object may hold resolved secrets: sensitive.
         await ctx.report({
@@ -353,6 +409,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           sensitive: true,
         });
       }
+      // The node now holds `text` (if verify finds that): a next read of exactly these bytes
+      // reuses the parse instead of parsing 3 MB again.
+      if (memo && memo.text !== r.text) ctx.memo?.set(`caddy.read ${r.endpoint}`, memo);
     }
   }
 

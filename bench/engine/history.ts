@@ -3,7 +3,10 @@
 // with its own real Caddy, against the same 10,000-route desired state, through the CLI as an
 // operator runs it (one process per command):
 //
-//   node --import tsx bench/engine/history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--out results.json]
+//   node --import tsx bench/engine/history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--built] [--out results.json]
+//
+// --built runs the CLI compiled by `npm run build` (dist/, what bin/hecate.js runs when it is
+// there) instead of the TypeScript sources through tsx.
 //
 // Per round (the short and long sides alternate which goes first):
 // - `hecate apply DIR --yes` of a one-route change (YAML files to verified Caddy): wall time and
@@ -29,17 +32,19 @@ interface Args {
   routes: number;
   revisions: number;
   repeat: number;
+  built: boolean;
   out?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { routes: 10_000, revisions: 200, repeat: 3 };
+  const a: Args = { routes: 10_000, revisions: 200, repeat: 3, built: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i], v = argv[i + 1];
     if (k === "--routes" && v) (a.routes = Number(v)), i++;
     else if (k === "--revisions" && v) (a.revisions = Math.max(2, Number(v))), i++;
     else if (k === "--repeat" && v) (a.repeat = Math.max(1, Number(v))), i++;
     else if (k === "--out" && v) (a.out = v), i++;
+    else if (k === "--built") a.built = true;
     else throw new Error(`unknown argument ${k}; usage: history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--out file.json]`);
   }
   return a;

@@ -17,6 +17,7 @@ const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { nam
 const policy = { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { mode: "forward_single", groups: ["staff"] } } as Resource;
 const routes = (changed = -1): Resource[] => Array.from({ length: N }, (_, i) => ({ apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: `r${String(i).padStart(5, "0")}` }, spec: { hosts: [`r${i}.bench.example.com`], upstreams: [{ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${i === changed ? 9090 : 8080}` }], ...(i % 5 === 4 ? { public: true } : { authPolicy: "staff" }), tls: { mode: "off" } } }) as Resource);
 const engine = createEngine({ store, actor: "prof" });
+const checker = createEngine({ store, actor: "check" });
 const sel = { systems: ["caddy" as const] };
 const revs = [];
 for (let k = 0; k < 2; k++) revs.push((await engine.commit([settings, policy, ...routes(k === 0 ? -1 : 5000)], { message: `r${k}` })).revision);
@@ -27,7 +28,7 @@ const s = new Session(); s.connect();
 await s.post("Profiler.enable");
 await s.post("Profiler.setSamplingInterval", { interval: 200 });
 for (const k of [2, 3]) {
-  await engine.plan({ ...sel, revision: revs[k - 1]!.hash });
+  await checker.plan({ ...sel, revision: revs[k - 1]!.hash });
   if (k === 3) await s.post("Profiler.start");
   const t = performance.now();
   const r = await engine.apply({ ...sel, revision: revs[k]!.hash });

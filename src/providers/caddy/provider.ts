@@ -136,6 +136,8 @@ interface LiveNode extends LiveConfig {
 interface ReadMemo {
   server: string;
   text: string;
+  /** sha256 of text, when known (a PATCH left it). */
+  hash?: string;
   config: unknown;
   owned: OwnedConfig;
   actual: ActualMemo;
@@ -195,13 +197,24 @@ function replaceById(root: unknown, id: string, value: unknown): unknown {
  * owned object normalized and redacted as extractOwned does in place: normalizeOwnedObject).
  * Objects unchanged keep their identity, and with it what provenSame knows of them.
  */
-function afterPatch(memo: ReadMemo, text: string, id: string, body: string): ReadMemo | undefined {
+function afterPatch(memo: ReadMemo, text: string, hash: string, id: string, body: string): ReadMemo | undefined {
   const value = JSON.parse(body) as unknown;
   const config = replaceById(memo.config, id, value);
-  const owned = replaceById(memo.owned, id, normalizeOwnedObject(value)) as OwnedConfig | undefined;
+  const object = normalizeOwnedObject(value);
+  const owned = replaceById(memo.owned, id, object) as OwnedConfig | undefined;
   if (config === undefined || owned === undefined) return undefined;
   markNormalized(owned);
-  return { server: memo.server, text, config, owned, actual: { proven: memo.actual.proven } };
+  const actual: ActualMemo = { proven: memo.actual.proven };
+  // The canonical text of the owned part likewise: the old object's canonical text, found
+  // exactly once, replaced by the new one's (canonical JSON of a part is the part's text in it).
+  const before = memo.actual.ownedJson !== undefined ? findByIds(memo.owned, new Set([id]))?.get(id) : undefined;
+  if (before !== undefined) {
+    const json = memo.actual.ownedJson!;
+    const old = canonicalJson(before);
+    const at = json.indexOf(old);
+    if (at >= 0 && json.indexOf(old, at + 1) < 0) actual.ownedJson = json.slice(0, at) + canonicalJson(object) + json.slice(at + old.length);
+  }
+  return { server: memo.server, text, hash, config, owned, actual };
 }
 
 function readMemo(ctx: ProviderContext, endpoint: string, server: string, text: string): ReadMemo | undefined {
@@ -398,7 +411,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
           if (text !== undefined) configHash = sha256(text);
         }
-        memo = text !== undefined && memo ? afterPatch(memo, text, t.id, body) : undefined;
+        memo = text !== undefined && memo && configHash ? afterPatch(memo, text, configHash, t.id, body) : undefined;
         const undo: CaddyObjectUndo = { endpoint: r.endpoint, id: t.id, previous: now.value, sentHash: sha256(body), ...(configHash ? { configHash } : {}) };
         // The previous object may hold resolved secrets: sensitive.
         await ctx.report({
@@ -524,7 +537,12 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           // Exactly the text apply sent (or, after PATCHes, the text read with the patched
           // objects' text replaced): the node runs what was meant, nothing to compare.
           const expected = expectedHash(records, endpoint);
-          if (expected !== undefined && sha256(text) === expected) return;
+          if (expected !== undefined) {
+            // The text the PATCH left, hashed when it was built: equal bytes need no second hash.
+            const left = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
+            if (left?.hash === expected && left.text === text) return;
+            if (sha256(text) === expected) return;
+          }
           let config: unknown;
           try {
             config = JSON.parse(text);

@@ -12,7 +12,7 @@ import { sameNormalized, sameValue } from "../differ.js";
 import { canonicalJson } from "../../model/serialize.js";
 import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
-import { diffOwned } from "./diff.js";
+import { diffOwned, ownedItems, type OwnedItem } from "./diff.js";
 import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, markNormalized, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
 
 /**
@@ -43,6 +43,10 @@ export class CaddyActual {
    * value, byte for byte), with the canonical text of `owned` kept for every reading of the
    * same config text: 3 MB are serialized once, not at every plan.
    */
+  /** ownedItems(owned), computed once per config text read. */
+  items(): OwnedItem[] {
+    return (this.#memo.items ??= ownedItems(this.owned));
+  }
   fingerprint(): string {
     const owned = (this.#memo.ownedJson ??= canonicalJson(this.owned));
     const text = `{"diagnostics":${canonicalJson(this.diagnostics)},"nodes":${canonicalJson(this.nodes)},"owned":${owned}}`;
@@ -151,6 +155,8 @@ interface ActualMemo {
   ownedJson?: string;
   /** The last fingerprint computed, with the canonical text it hashed. */
   fingerprint?: { text: string; hash: string };
+  /** ownedItems(owned): what the diff compares against. */
+  items?: OwnedItem[];
 }
 
 /**
@@ -486,7 +492,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     },
 
     diff(desired, actual) {
-      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual instanceof CaddyActual ? actual.provenSame() : undefined);
+      // An Actual that came back from a saved plan's JSON is plain data, not a CaddyActual.
+      if (!(actual instanceof CaddyActual)) return diffOwned(desired as unknown as OwnedConfig, (actual as { owned: OwnedConfig }).owned);
+      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.items());
     },
 
     // One guarded whole-config swap per node, each node reported as one change as soon as it

@@ -109,11 +109,12 @@ export function diffOwned(
   desired: OwnedConfig,
   actual: OwnedConfig,
   same: (a: unknown, b: unknown) => boolean = sameNormalized,
-  /** ownedItems(actual), when the caller already has it. */
+  /** ownedItems(actual) and ownedItems(desired), when the caller already has them. */
   actualItems?: OwnedItem[],
+  desiredItems?: OwnedItem[],
 ): Change[] {
   // sameNormalized first: the common case (an unchanged route) needs no field walk.
-  const want = ownedItems(desired);
+  const want = desiredItems ?? ownedItems(desired);
   const { creates, updates, deletes } = diffKeyed("caddy", want, actualItems ?? ownedItems(actual), same);
   const pos = new Map(want.map((i, n) => [`${i.kind}:${i.id}`, n]));
   const at = (c: Change) => pos.get(`${c.kind}:${c.id}`) ?? 0;

@@ -43,9 +43,12 @@ export class CaddyActual {
    * value, byte for byte), with the canonical text of `owned` kept for every reading of the
    * same config text: 3 MB are serialized once, not at every plan.
    */
-  /** ownedItems(owned), computed once per config text read. */
-  items(): OwnedItem[] {
-    return (this.#memo.items ??= ownedItems(this.owned));
+  /** ownedItems(config), computed once per config and config text read (configs are not modified once built). */
+  itemsOf(config: OwnedConfig): OwnedItem[] {
+    const items = (this.#memo.items ??= new WeakMap());
+    let out = items.get(config);
+    if (!out) items.set(config, (out = ownedItems(config)));
+    return out;
   }
   fingerprint(): string {
     const owned = (this.#memo.ownedJson ??= canonicalJson(this.owned));
@@ -155,8 +158,11 @@ interface ActualMemo {
   ownedJson?: string;
   /** The last fingerprint computed, with the canonical text it hashed. */
   fingerprint?: { text: string; hash: string };
-  /** ownedItems(owned): what the diff compares against. */
-  items?: OwnedItem[];
+  /**
+   * ownedItems of configs diffed against this reading, by identity: its own `owned`, and the
+   * desired configs (a plan's, diffed again when the plan is applied).
+   */
+  items?: WeakMap<object, OwnedItem[]>;
 }
 
 /**
@@ -494,7 +500,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     diff(desired, actual) {
       // An Actual that came back from a saved plan's JSON is plain data, not a CaddyActual.
       if (!(actual instanceof CaddyActual)) return diffOwned(desired as unknown as OwnedConfig, (actual as { owned: OwnedConfig }).owned);
-      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.items());
+      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.itemsOf(actual.owned), actual.itemsOf(desired as unknown as OwnedConfig));
     },
 
     // One guarded whole-config swap per node, each node reported as one change as soon as it

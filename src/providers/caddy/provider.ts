@@ -38,11 +38,6 @@ export class CaddyActual {
     this.#memo = memo ?? { proven: new WeakMap() };
     this.#proven = this.#memo.proven;
   }
-  /**
-   * sha256 of this reading's canonical JSON (what fingerprint() of the engine computes for any
-   * value, byte for byte), with the canonical text of `owned` kept for every reading of the
-   * same config text: 3 MB are serialized once, not at every plan.
-   */
   /** ownedItems(config), computed once per config and config text read (configs are not modified once built). */
   itemsOf(config: OwnedConfig): OwnedItem[] {
     const items = (this.#memo.items ??= new WeakMap());
@@ -50,6 +45,11 @@ export class CaddyActual {
     if (!out) items.set(config, (out = ownedItems(config)));
     return out;
   }
+  /**
+   * sha256 of this reading's canonical JSON (what fingerprint() of the engine computes for any
+   * value, byte for byte), with the canonical text of `owned` kept for every reading of the
+   * same config text: 3 MB are serialized once, not at every plan.
+   */
   fingerprint(): string {
     const owned = (this.#memo.ownedJson ??= canonicalJson(this.owned));
     const text = `{"diagnostics":${canonicalJson(this.diagnostics)},"nodes":${canonicalJson(this.nodes)},"owned":${owned}}`;

@@ -3,7 +3,10 @@
 // with its own real Caddy, against the same 10,000-route desired state, through the CLI as an
 // operator runs it (one process per command):
 //
-//   node --import tsx bench/engine/history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--out results.json]
+//   node --import tsx bench/engine/history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--built] [--out results.json]
+//
+// --built runs the CLI compiled by `npm run build` (dist/, what bin/hecate.js runs when it is
+// there) instead of the TypeScript sources through tsx.
 //
 // Per round (the short and long sides alternate which goes first):
 // - `hecate apply DIR --yes` of a one-route change (YAML files to verified Caddy): wall time and
@@ -13,7 +16,7 @@
 // - the store file's growth for that one-route revision (after a WAL checkpoint).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -29,18 +32,20 @@ interface Args {
   routes: number;
   revisions: number;
   repeat: number;
+  built: boolean;
   out?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { routes: 10_000, revisions: 200, repeat: 3 };
+  const a: Args = { routes: 10_000, revisions: 200, repeat: 3, built: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i], v = argv[i + 1];
     if (k === "--routes" && v) (a.routes = Number(v)), i++;
     else if (k === "--revisions" && v) (a.revisions = Math.max(2, Number(v))), i++;
     else if (k === "--repeat" && v) (a.repeat = Math.max(1, Number(v))), i++;
     else if (k === "--out" && v) (a.out = v), i++;
-    else throw new Error(`unknown argument ${k}; usage: history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--out file.json]`);
+    else if (k === "--built") a.built = true;
+    else throw new Error(`unknown argument ${k}; usage: history.ts [--routes 10000] [--revisions 200] [--repeat 3] [--built] [--out file.json]`);
   }
   return a;
 }
@@ -70,11 +75,13 @@ interface Side {
 }
 
 const child = fileURLToPath(new URL("./cli-child.ts", import.meta.url));
+const builtChild = fileURLToPath(new URL("./cli-child-built.mjs", import.meta.url));
+let childArgs = ["--import", "tsx", child];
 
 /** One CLI command in its own process: wall time and peak RSS (MiB). */
 async function cli(side: Side, args: string[], rssFile: string, key: Buffer): Promise<{ ms: number; rss: number; out: string }> {
   const t = performance.now();
-  const p = spawn(process.execPath, ["--import", "tsx", child, ...args], {
+  const p = spawn(process.execPath, [...childArgs, ...args], {
     env: { ...process.env, HECATE_STORE: side.store, HECATE_SECRET_KEY: key.toString("base64"), BENCH_RSS_FILE: rssFile, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -101,6 +108,10 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.built) {
+    if (!existsSync(fileURLToPath(new URL("../../dist/cli/run.js", import.meta.url)))) throw new Error("--built: run `npm run build` first (dist/ is missing)");
+    childArgs = [builtChild];
+  }
   const dir = tempDir("hecate-bench-history-");
   const key = randomBytes(32);
   const caddys: Caddy[] = [];
@@ -176,7 +187,7 @@ async function main(): Promise<void> {
     const [s, l] = sides.map((x) => x.name) as [string, string];
     const row = (what: string, m: Record<string, number[]>, unit: string) =>
       `${what.padEnd(22)} ${median(m[s]!).toFixed(0).padStart(7)} ${unit}  ${median(m[l]!).toFixed(0).padStart(7)} ${unit}   ${(median(m[l]!) / median(m[s]!)).toFixed(2)}x`;
-    console.log(`routes: ${args.routes}; stores with 2 and ${args.revisions} revisions; medians of ${args.repeat}`);
+    console.log(`routes: ${args.routes}; stores with 2 and ${args.revisions} revisions; medians of ${args.repeat}; CLI ${args.built ? "built (dist/)" : "from source (tsx)"}`);
     console.log(`${"".padEnd(22)} ${s.padStart(10)}  ${l.padStart(10)}   long/short (target <= 1.10x)`);
     console.log(row("apply DIR time", applyMs, "ms"));
     console.log(row("apply DIR peak RSS", applyRss, "MiB"));

@@ -51,6 +51,10 @@ export class Core {
   readonly factory: ProviderFactory;
   private readonly secretsOpt: EngineOptions["secrets"];
   private readonly states = new Map<string, ResolvedState>();
+  /** Per system, the memo its provider returned from the last compile (see Provider.compile). */
+  private readonly compileMemos = new Map<SystemName, unknown>();
+  /** ProviderContext.memo: what providers keep between calls. */
+  private readonly providerMemo = new Map<string, unknown>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -133,6 +137,17 @@ export class Core {
     return this.providers(state, sel, applied && applied.hash !== t.hash ? previous : undefined);
   }
 
+  /**
+   * A provider's compile of a state, handed the memo of this system's last compile so it can
+   * compile only what changed since (the output is the same as without it).
+   */
+  compile(p: Provider, state: ResolvedState): { desired: unknown; diagnostics: Diagnostic[] } {
+    const c = p.compile(state, this.compileMemos.get(p.system));
+    if (c.memo !== undefined) this.compileMemos.set(p.system, c.memo);
+    else this.compileMemos.delete(p.system);
+    return { desired: c.desired, diagnostics: c.diagnostics };
+  }
+
   secretsFor(resources: Resource[]): SecretResolver {
     const s = this.secretsOpt;
     if (typeof s === "function") return s(resources);
@@ -141,7 +156,7 @@ export class Core {
   }
 
   ctx(resources: Resource[], signal?: AbortSignal): ProviderContext {
-    return { secrets: this.secretsFor(resources), ...(signal ? { signal } : {}) };
+    return { secrets: this.secretsFor(resources), memo: this.providerMemo, ...(signal ? { signal } : {}) };
   }
 
   /**

@@ -88,7 +88,7 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
   await ioStarted();
   const desired = new Map<SystemName, unknown>();
   for (const p of providers.values()) {
-    const c = p.compile(state);
+    const c = core.compile(p, state);
     desired.set(p.system, c.desired);
     diagnostics.push(...c.diagnostics);
   }

@@ -49,6 +49,12 @@ export interface ProviderContext {
   /** Abort long operations (timeouts, a lost lock, shutdown). */
   signal?: AbortSignal;
   log?: (msg: string) => void;
+  /**
+   * Scratch memory the engine keeps from one call to the next (plan, apply, verify of one
+   * Engine): a provider may keep pure derivations there (a parsed config by its exact text), so
+   * that a hit gives exactly what computing it again would. Never a substitute for reading.
+   */
+  memo?: Map<string, unknown>;
 }
 
 /**
@@ -90,8 +96,12 @@ export type Phase = "upsert" | "prune" | "all";
 
 export interface Provider<Desired = unknown, Actual = unknown> {
   readonly system: SystemName;
-  /** Pure: the part of the desired state this system gets. */
-  compile(state: ResolvedState): { desired: Desired; diagnostics: Diagnostic[] };
+  /**
+   * Pure: the part of the desired state this system gets. `memo` is what an earlier compile of
+   * this provider returned as its own memo (opaque to the engine): a provider may start from it
+   * (compile only what changed), and must return the very output a compile without it gives.
+   */
+  compile(state: ResolvedState, memo?: unknown): { desired: Desired; diagnostics: Diagnostic[]; memo?: unknown };
   /** Read the live, owned state, normalized to the Desired shape. Never changes anything. */
   read(ctx: ProviderContext): Promise<Actual>;
   /** Object-level changes from actual to desired, in this system's apply order. Pure. */

@@ -291,6 +291,31 @@ describe("caddy provider", () => {
       assert.match(verdict.map((d) => d.message).join("; "), /route hecate-route-blog differs/);
     });
 
+    it("a read after the PATCH of exactly the bytes it left reuses the parse, equal to a cold read", async () => {
+      await setUp();
+      // One engine's memory across calls (ProviderContext.memo): plan, apply, plan again.
+      const memo = new Map<string, unknown>();
+      const ctx = () => ({ secrets: resolver(), memo });
+      for (const [k, v2] of [v(up1.address, up2.address), v(up2.address, up2.address), v(up2.address, up1.address)].entries()) {
+        const before = await provider.read(ctx());
+        before.fingerprint(); // so the canonical text of the owned part is carried through the PATCH
+        const changes = provider.diff(v2, before);
+        assert.equal(changes.length, 1, `step ${k}: one route`);
+        const records = await applyBatch(provider, v2, before, changes, ctx());
+        assert.deepEqual(records.map((r) => r.change.kind), ["route"], `step ${k}: PATCH`);
+        assert.deepEqual(await provider.verify(v2, records, ctx()), []);
+        const text = (await client.getConfigText()).text;
+        assert.equal((memo.get(`caddy.read ${caddy.admin}`) as { text: string }).text, text, `step ${k}: the memo holds the text Caddy now answers`);
+        const warm = await provider.read(ctx());
+        const cold = await provider.read({ secrets: resolver() });
+        assert.equal(canonical(warm.owned), canonical(cold.owned), `step ${k}: owned part`);
+        assert.equal(canonical(warm.live()[0]!.config), canonical(cold.live()[0]!.config), `step ${k}: whole config`);
+        assert.equal(warm.fingerprint(), cold.fingerprint(), `step ${k}: fingerprint`);
+        assert.deepEqual(provider.diff(v2, warm), [], `step ${k}: no phantom diff`);
+        assert.deepEqual(provider.diff(v2, cold), []);
+      }
+    });
+
     it("refuses with caddy-changed when the route was edited between plan and apply, and changes nothing", async () => {
       await setUp();
       const v2 = v(up2.address);

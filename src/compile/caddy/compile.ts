@@ -324,6 +324,162 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
   return { config: canonical(config), diagnostics };
 }
 
+// ---- incremental compile ----------------------------------------------------------------------
+
+/**
+ * What compileCaddyFrom keeps of one compile to start the next from: the state and target it
+ * compiled, its output, and (built on first use) where each route object sits in the output.
+ */
+export interface CaddyCompileMemo {
+  readonly state: ResolvedState;
+  readonly version: string;
+  readonly modules: readonly string[];
+  readonly config: CaddyOwned;
+  readonly diagnostics: readonly Diagnostic[];
+  /** @id of a route object inside a host bucket or the wildcards route → its place; lazy. */
+  index?: Map<string, { server: string; top: number; inner: number }>;
+}
+
+/** At most this many changed routes are patched into the previous output; more compile in full. */
+export const INCREMENTAL_MAX_ROUTES = 64;
+
+/** Structural equality of plain JSON-like values (resolved state: objects, arrays, scalars). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Everything of a route that compile reads outside the route's own object (partRoute): its
+ * place in the layout (name, hosts, paths), the shared forward-auth matchers and outpost routes
+ * (protection, outpost spelling, SSO bypass), the TLS app and server settings (tls), access logs
+ * (audit-log middleware). Two routes equal in this compile to the same layout; only their own
+ * route objects can differ.
+ */
+function layoutOf(r: ResolvedRoute): unknown {
+  return {
+    name: r.name,
+    hosts: r.hosts,
+    paths: r.paths,
+    ssoBypass: r.ssoBypass,
+    auth: r.auth ? r.auth.outpost : null,
+    maintenance: !!r.maintenance,
+    tls: r.tls,
+    audit: r.middleware.filter((m) => m.type === "audit-log"),
+  };
+}
+
+function indexOf(memo: CaddyCompileMemo): NonNullable<CaddyCompileMemo["index"]> {
+  if (memo.index) return memo.index;
+  const index = new Map<string, { server: string; top: number; inner: number }>();
+  for (const [server, srv] of Object.entries(memo.config.apps.http.servers)) {
+    srv.routes.forEach((r, top) => {
+      const h = r.handle?.[0] as { handler?: string; routes?: CaddyRoute[] } | undefined;
+      if (h?.handler !== "subroute" || !Array.isArray(h.routes)) return;
+      h.routes.forEach((x, inner) => {
+        const id = x["@id"];
+        if (typeof id === "string") index.set(id, { server, top, inner });
+      });
+    });
+  }
+  return (memo.index = index);
+}
+
+/**
+ * The output for `state` built from the previous compile's when only route objects can differ:
+ * same target, settings and certificates, the same routes by name, and every changed route equal
+ * in layoutOf. Undefined when that does not hold (the caller compiles in full). The result is
+ * the very output compileCaddy gives for `state` (incremental.test.ts checks it on random edits);
+ * it shares the unchanged parts with the previous output, which nobody modifies.
+ */
+function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[] } | undefined {
+  if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
+  const a = memo.state;
+  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics] };
+  if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates)) return undefined;
+  const changed: ResolvedRoute[] = [];
+  for (let i = 0; i < state.routes.length; i++) {
+    const x = a.routes[i]!, y = state.routes[i]!;
+    if (x === y) continue;
+    if (x.name !== y.name) return undefined;
+    if (same(x, y)) continue;
+    if (changed.length >= INCREMENTAL_MAX_ROUTES || !same(layoutOf(x), layoutOf(y))) return undefined;
+    changed.push(y);
+  }
+  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics] };
+  // Diagnostics of a changed route would have to be replaced in place: compile in full instead.
+  const addresses = new Set(changed.map((r) => `Route/${r.name}`));
+  if (memo.diagnostics.some((d) => d.address !== undefined && addresses.has(d.address))) return undefined;
+  const index = indexOf(memo);
+  const s = state.settings.caddy;
+  let servers = memo.config.apps.http.servers;
+  for (const r of changed) {
+    const tls = r.tls.mode !== "off";
+    const { exact, wildcard } = splitParts([r], HECATE_ID_PREFIX);
+    for (const p of [...exact, ...wildcard]) {
+      const at = index.get(p.id);
+      if (!at || at.server !== (tls ? s.server : `${s.server}-http`)) return undefined;
+      const obj = partRoute(p, ctx, tls);
+      if (ctx.diagnostics.length) return undefined;
+      assignNested(obj.handle, p.id, []);
+      // Copy on write along the path server → top-level route → its subroute → this object.
+      const srv = servers[at.server]!;
+      const top = srv.routes[at.top]!;
+      const [sub, ...rest] = top.handle as [{ routes: CaddyRoute[] } & Record<string, unknown>, ...unknown[]];
+      const inner = sub.routes.slice();
+      inner[at.inner] = canonical(obj);
+      const routes = srv.routes.slice();
+      routes[at.top] = { ...top, handle: [{ ...sub, routes: inner }, ...rest] } as CaddyRoute;
+      servers = { ...servers, [at.server]: { ...srv, routes } };
+    }
+  }
+  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics] };
+}
+
+/**
+ * compileCaddy, starting from a previous compile's memo when one is given: a change of a few
+ * routes' own settings (an upstream, headers, middleware) recompiles only those routes and reuses
+ * the rest of the previous output; anything else compiles in full. Same output either way.
+ */
+export function compileCaddyFrom(
+  memo: CaddyCompileMemo | undefined,
+  state: ResolvedState,
+  target: CaddyTarget = {},
+): { config: CaddyOwned; diagnostics: Diagnostic[]; memo: CaddyCompileMemo; incremental: boolean } {
+  const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
+  const modules = target.modules ?? state.settings.caddy.modules;
+  if (memo) {
+    const diagnostics: Diagnostic[] = [];
+    const ctx: Ctx = {
+      state,
+      version,
+      modules,
+      diagnostics,
+      diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
+    };
+    const out = incremental(memo, state, ctx);
+    if (out) {
+      const next: CaddyCompileMemo = { state, version, modules, config: out.config, diagnostics: out.diagnostics, ...(memo.index ? { index: memo.index } : {}) };
+      return { ...out, memo: next, incremental: true };
+    }
+  }
+  const { config, diagnostics } = compileCaddy(state, target);
+  return { config, diagnostics, memo: { state, version, modules, config, diagnostics: [...diagnostics] }, incremental: false };
+}
+
 /** Pretty JSON for `hecate render caddy` (secrets appear as {"$secret": ref} markers). */
 export function renderCaddy(state: ResolvedState, target?: CaddyTarget): string {
   return JSON.stringify(compileCaddy(state, target).config, null, 2) + "\n";

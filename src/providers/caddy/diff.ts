@@ -105,10 +105,17 @@ const KIND_ORDER: Record<OwnedItem["kind"], number> = { http: 0, server: 1, "tls
  * servers, tls, routes), deletes after. Caddy applies them all in one reload anyway; the order is
  * for people reading the plan.
  */
-export function diffOwned(desired: OwnedConfig, actual: OwnedConfig): Change[] {
+export function diffOwned(
+  desired: OwnedConfig,
+  actual: OwnedConfig,
+  same: (a: unknown, b: unknown) => boolean = sameNormalized,
+  /** ownedItems(actual) and ownedItems(desired), when the caller already has them. */
+  actualItems?: OwnedItem[],
+  desiredItems?: OwnedItem[],
+): Change[] {
   // sameNormalized first: the common case (an unchanged route) needs no field walk.
-  const want = ownedItems(desired);
-  const { creates, updates, deletes } = diffKeyed("caddy", want, ownedItems(actual), sameNormalized);
+  const want = desiredItems ?? ownedItems(desired);
+  const { creates, updates, deletes } = diffKeyed("caddy", want, actualItems ?? ownedItems(actual), same);
   const pos = new Map(want.map((i, n) => [`${i.kind}:${i.id}`, n]));
   const at = (c: Change) => pos.get(`${c.kind}:${c.id}`) ?? 0;
   const order = (c: Change) => KIND_ORDER[c.kind as OwnedItem["kind"]] ?? 9;

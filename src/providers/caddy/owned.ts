@@ -164,6 +164,14 @@ export function extractOwned(full: unknown, server: string = DEFAULT_SERVER): Ow
 // handed around, they are not modified after they are built.)
 const normalized = new WeakSet<object>();
 
+/**
+ * Record that `o` is normalized as extractOwned leaves it (an extracted config with one owned
+ * object replaced by its normalizeOwnedObject form).
+ */
+export function markNormalized(o: OwnedConfig): void {
+  normalized.add(o);
+}
+
 /** Whether `o` came out of extractOwned or normalizeOwned (so normalizing it changes nothing). */
 export function isNormalized(o: OwnedConfig): boolean {
   return normalized.has(o);

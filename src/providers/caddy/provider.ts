@@ -5,14 +5,15 @@ import { createHash } from "node:crypto";
 import type { Diagnostic } from "../../diag.js";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
-import { compileCaddy } from "../../compile/caddy/index.js";
+import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/compile.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
-import { sameValue } from "../differ.js";
+import { sameNormalized, sameValue } from "../differ.js";
+import { canonicalJson } from "../../model/serialize.js";
 import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
-import { diffOwned } from "./diff.js";
-import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
+import { diffOwned, ownedItems, type OwnedItem } from "./diff.js";
+import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, markNormalized, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
 
 /**
  * What read() returns: plain data (no secrets, no foreign config), safe to print and journal.
@@ -21,6 +22,8 @@ import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extr
  */
 export class CaddyActual {
   readonly #live: LiveNode[];
+  readonly #proven: WeakMap<object, object>;
+  readonly #memo: ActualMemo;
   constructor(
     /** Hecate's part of the first node's config, normalized, secrets redacted. */
     readonly owned: OwnedConfig,
@@ -29,8 +32,47 @@ export class CaddyActual {
     /** Problems found while reading, e.g. nodes of a fleet that disagree. */
     readonly diagnostics: Diagnostic[],
     live: LiveNode[],
+    memo?: ActualMemo,
   ) {
     this.#live = live;
+    this.#memo = memo ?? { proven: new WeakMap() };
+    this.#proven = this.#memo.proven;
+  }
+  /** ownedItems(config), computed once per config and config text read (configs are not modified once built). */
+  itemsOf(config: OwnedConfig): OwnedItem[] {
+    const items = (this.#memo.items ??= new WeakMap());
+    let out = items.get(config);
+    if (!out) items.set(config, (out = ownedItems(config)));
+    return out;
+  }
+  /**
+   * sha256 of this reading's canonical JSON (what fingerprint() of the engine computes for any
+   * value, byte for byte), with the canonical text of `owned` kept for every reading of the
+   * same config text: 3 MB are serialized once, not at every plan.
+   */
+  fingerprint(): string {
+    const owned = (this.#memo.ownedJson ??= canonicalJson(this.owned));
+    const text = `{"diagnostics":${canonicalJson(this.diagnostics)},"nodes":${canonicalJson(this.nodes)},"owned":${owned}}`;
+    const last = this.#memo.fingerprint;
+    if (last && last.text === text) return last.hash;
+    const hash = createHash("sha256").update(text).digest("hex");
+    this.#memo.fingerprint = { text, hash };
+    return hash;
+  }
+  /**
+   * Objects of `owned` already found equal (sameNormalized) to a desired object, by identity:
+   * a diff against a desired config that shares objects with an earlier one (incremental
+   * compile) compares only what is new. Shared by every Actual read from the same text.
+   */
+  provenSame(): (a: unknown, b: unknown) => boolean {
+    const proven = this.#proven;
+    return (a, b) => {
+      if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return sameNormalized(a, b);
+      if (proven.get(a) === b) return true;
+      if (!sameNormalized(a, b)) return false;
+      proven.set(a, b);
+      return true;
+    };
   }
   /** The live configs behind this reading (foreign config and resolved secrets included). */
   live(): LiveNode[] {
@@ -87,6 +129,109 @@ export interface CaddyProviderOptions {
 interface LiveNode extends LiveConfig {
   endpoint: string;
   client: CaddyClient;
+  /** Hecate's part of config (extractOwned); absent on nodes read for a saved plan's apply. */
+  owned?: OwnedConfig;
+  memo?: ActualMemo;
+}
+
+/**
+ * The last config text read from a node, parsed and with Hecate's part extracted: a read that
+ * gets exactly the same bytes again (a plan, then its apply) reuses them instead of parsing
+ * 3 MB again. Pure derivations of the text: a hit is exactly what parsing would give (and
+ * nothing here is modified once built).
+ */
+interface ReadMemo {
+  server: string;
+  text: string;
+  /** sha256 of text, when known (a PATCH left it). */
+  hash?: string;
+  config: unknown;
+  owned: OwnedConfig;
+  actual: ActualMemo;
+}
+
+/** What every CaddyActual read from one config text shares (derived from its `owned` only). */
+interface ActualMemo {
+  /** CaddyActual.provenSame's pairs for objects of `owned`. */
+  proven: WeakMap<object, object>;
+  /** canonicalJson(owned). */
+  ownedJson?: string;
+  /** The last fingerprint computed, with the canonical text it hashed. */
+  fingerprint?: { text: string; hash: string };
+  /**
+   * ownedItems of configs diffed against this reading, by identity: its own `owned`, and the
+   * desired configs (a plan's, diffed again when the plan is applied).
+   */
+  items?: WeakMap<object, OwnedItem[]>;
+}
+
+/**
+ * `root` with the object carrying @id `id` replaced by `value`, copying only the path to it;
+ * undefined when no object carries that @id.
+ */
+function replaceById(root: unknown, id: string, value: unknown): unknown {
+  let found = false;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x !== "object" || x === null) continue;
+        const y = walk(x);
+        if (found) {
+          const copy = v.slice();
+          copy[i] = y;
+          return copy;
+        }
+      }
+      return v;
+    }
+    if (!isObject(v)) return v;
+    if (v["@id"] === id) {
+      found = true;
+      return value;
+    }
+    for (const k in v) {
+      const x = v[k];
+      if (typeof x !== "object" || x === null) continue;
+      const y = walk(x);
+      if (found) return { ...v, [k]: y };
+    }
+    return v;
+  };
+  const out = walk(root);
+  return found ? out : undefined;
+}
+
+/**
+ * The read memo of the text a PATCH of object `id` with `body` leaves: `text` is the text the
+ * memo was parsed from with that object's bytes replaced (applyPatches checks they occur once),
+ * so its parse is the memo's with that one object replaced, and its owned part likewise (one
+ * owned object normalized and redacted as extractOwned does in place: normalizeOwnedObject).
+ * Objects unchanged keep their identity, and with it what provenSame knows of them.
+ */
+function afterPatch(memo: ReadMemo, text: string, hash: string, id: string, body: string): ReadMemo | undefined {
+  const value = JSON.parse(body) as unknown;
+  const config = replaceById(memo.config, id, value);
+  const object = normalizeOwnedObject(value);
+  const owned = replaceById(memo.owned, id, object) as OwnedConfig | undefined;
+  if (config === undefined || owned === undefined) return undefined;
+  markNormalized(owned);
+  const actual: ActualMemo = { proven: memo.actual.proven };
+  // The canonical text of the owned part likewise: the old object's canonical text, found
+  // exactly once, replaced by the new one's (canonical JSON of a part is the part's text in it).
+  const before = memo.actual.ownedJson !== undefined ? findByIds(memo.owned, new Set([id]))?.get(id) : undefined;
+  if (before !== undefined) {
+    const json = memo.actual.ownedJson!;
+    const old = canonicalJson(before);
+    const at = json.indexOf(old);
+    if (at >= 0 && json.indexOf(old, at + 1) < 0) actual.ownedJson = json.slice(0, at) + canonicalJson(object) + json.slice(at + old.length);
+  }
+  return { server: memo.server, text, hash, config, owned, actual };
+}
+
+function readMemo(ctx: ProviderContext, endpoint: string, server: string, text: string): ReadMemo | undefined {
+  const m = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
+  return m && m.server === server && m.text === text ? m : undefined;
 }
 
 interface PatchTarget {
@@ -129,6 +274,10 @@ function findByIds(root: unknown, ids: ReadonlySet<string>): Map<string, unknown
   return nested ? undefined : found;
 }
 
+function isCompileMemo(v: unknown): v is CaddyCompileMemo {
+  return isObject(v) && isObject(v["config"]) && isObject(v["state"]) && typeof v["version"] === "string";
+}
+
 /** Caddy's text of one object ends with a newline; inside the whole config's text it does not. */
 function chomp(text: string): string {
   return text.endsWith("\n") ? text.slice(0, -1) : text;
@@ -145,7 +294,20 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     return Promise.all(
       endpoints.map(async (endpoint) => {
         const client = clientFor(endpoint, ctx);
-        return { endpoint, client, ...(await client.getConfig()) };
+        // Read every time; only the parse of text already seen is reused (readMemo).
+        const { text, etag } = await client.getConfigText();
+        const seen = readMemo(ctx, endpoint, server, text);
+        if (seen) return { endpoint, client, text, etag, config: seen.config, owned: seen.owned, memo: seen.actual };
+        let config: unknown;
+        try {
+          config = JSON.parse(text);
+        } catch {
+          throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
+        }
+        const owned = extractOwned(config, server);
+        const memo: ActualMemo = { proven: new WeakMap() };
+        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, owned, actual: memo } satisfies ReadMemo);
+        return { endpoint, client, text, etag, config, owned, memo };
       }),
     );
   }
@@ -245,6 +407,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
     for (const r of reads) {
       let text = r.text;
+      // The parse of the text the plan read, carried along each PATCH (see the end of the loop).
+      let memo = text !== undefined ? readMemo(ctx, r.endpoint, server, text) : undefined;
       for (const [k, { t, now }] of r.objects.entries()) {
         const body = bodies[k]!;
         if (body === now.text) continue; // same bytes: no reload
@@ -259,6 +423,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
           if (text !== undefined) configHash = sha256(text);
         }
+        memo = text !== undefined && memo && configHash ? afterPatch(memo, text, configHash, t.id, body) : undefined;
         const undo: CaddyObjectUndo = { endpoint: r.endpoint, id: t.id, previous: now.value, sentHash: sha256(body), ...(configHash ? { configHash } : {}) };
         // The previous object may hold resolved secrets: sensitive.
         await ctx.report({
@@ -269,6 +434,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           sensitive: true,
         });
       }
+      // The node now holds `text` (if verify finds that): a next read of exactly these bytes
+      // reuses the parse instead of parsing 3 MB again.
+      if (memo && memo.text !== r.text) ctx.memo?.set(`caddy.read ${r.endpoint}`, memo);
     }
   }
 
@@ -300,14 +468,17 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const provider: Provider<CaddyOwned, CaddyActual> = {
     system: "caddy",
 
-    compile(state: ResolvedState) {
-      const { config, diagnostics } = compileCaddy(state, target);
-      return { desired: config, diagnostics };
+    compile(state: ResolvedState, memo?: unknown) {
+      // Starting from the previous compile's output when only a few routes' own objects changed
+      // (compileCaddyFrom checks that; the output is the same as a full compile's).
+      const prior = isCompileMemo(memo) ? memo : undefined;
+      const { config, diagnostics, memo: next } = compileCaddyFrom(prior, state, target);
+      return { desired: config, diagnostics, memo: next };
     },
 
     async read(ctx) {
       const nodes = await readNodes(ctx);
-      const owned = nodes.map((n) => extractOwned(n.config, server));
+      const owned = nodes.map((n) => n.owned ?? extractOwned(n.config, server));
       const diagnostics: Diagnostic[] = [];
       const first = owned[0]!;
       for (let i = 1; i < nodes.length; i++) {
@@ -323,11 +494,13 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           });
         }
       }
-      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes);
+      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo);
     },
 
     diff(desired, actual) {
-      return diffOwned(desired as unknown as OwnedConfig, actual.owned);
+      // An Actual that came back from a saved plan's JSON is plain data, not a CaddyActual.
+      if (!(actual instanceof CaddyActual)) return diffOwned(desired as unknown as OwnedConfig, (actual as { owned: OwnedConfig }).owned);
+      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.itemsOf(actual.owned), actual.itemsOf(desired as unknown as OwnedConfig));
     },
 
     // One guarded whole-config swap per node, each node reported as one change as soon as it
@@ -378,7 +551,12 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           // Exactly the text apply sent (or, after PATCHes, the text read with the patched
           // objects' text replaced): the node runs what was meant, nothing to compare.
           const expected = expectedHash(records, endpoint);
-          if (expected !== undefined && sha256(text) === expected) return;
+          if (expected !== undefined) {
+            // The text the PATCH left, hashed when it was built: equal bytes need no second hash.
+            const left = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
+            if (left?.hash === expected && left.text === text) return;
+            if (sha256(text) === expected) return;
+          }
           let config: unknown;
           try {
             config = JSON.parse(text);

@@ -43,7 +43,9 @@ The local stack is up.
                  export HECATE_STORE=${stack.storePath}
                  node bin/hecate.js plan ${stack.desiredDir}
                  node bin/hecate.js apply ${stack.desiredDir}
-                 node bin/hecate.js history`);
+                 node bin/hecate.js history
+  caddy admin:   ${stack.caddyAdmin.startsWith("unix:") ? `curl --unix-socket ${stack.caddyAdmin.slice(5)} -H 'Host;' http://localhost/config/` : `curl ${stack.caddyAdmin}/config/`}
+                 (on its socket Caddy refuses any Host header but an empty one; \`hecate drift\` shows hand edits)`);
   if (once) {
     await stack.stop();
   } else {

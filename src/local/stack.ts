@@ -35,6 +35,8 @@ export interface LocalStack {
   ports: LocalPorts;
   /** The demo user of the authentik sandbox (group staff), for the protected route. */
   login: { username: string; password: string };
+  /** Caddy's admin endpoint (a unix socket in the stack's directory). */
+  caddyAdmin: string;
   stop: () => Promise<void>;
 }
 
@@ -242,7 +244,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     const pending = again.summary.create + again.summary.update + again.summary.delete;
     if (pending !== 0) throw new HecateError("local-probe", `a second plan still shows ${pending} change(s) right after apply`);
     log("plan after apply: no changes");
-    return { dir, storePath, desiredDir, ports, login, stop };
+    return { dir, storePath, desiredDir, ports, login, caddyAdmin: caddy.admin, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -37,7 +37,7 @@ export function yesOf(opts: Record<string, unknown>): boolean {
   return Boolean(opts.yes || opts.autoApprove);
 }
 
-export function applyOptions(ctx: Context, opts: Record<string, unknown>): ApplyOptions {
+export async function applyOptions(ctx: Context, opts: Record<string, unknown>): Promise<ApplyOptions> {
   const o: ApplyOptions = {
     onEvent: (e: EngineEvent) => progress(ctx, e),
   };
@@ -46,7 +46,7 @@ export function applyOptions(ctx: Context, opts: Record<string, unknown>): Apply
   if (opts.allowProtected) o.allowProtected = true;
   if (opts.lockTimeout !== undefined) o.lockTimeoutMs = parseDurationMs(String(opts.lockTimeout), "--lock-timeout");
   if (opts.probe) o.probe = true;
-  const systems = parseSystems(opts.system);
+  const systems = await parseSystems(opts.system);
   if (systems) o.systems = systems;
   return o;
 }
@@ -102,7 +102,7 @@ export const apply: CommandDef = {
     useTimeout(ctx, opts);
     const planFile = list.length === 1 && isPlanFile(list[0]!) ? list[0]! : undefined;
     const source = planFile ? undefined : sourceFrom(list, opts);
-    const o = applyOptions(ctx, opts);
+    const o = await applyOptions(ctx, opts);
     const m = await ctx.engineModule();
     const engine = await ctx.engine();
 

@@ -12,7 +12,7 @@ export const drift: CommandDef = {
   examples: ["hecate drift", "hecate drift --system caddy -o json", "hecate drift --detailed-exitcode || hecate reconcile"],
   async run(ctx, _args, opts) {
     useTimeout(ctx, opts);
-    const systems = parseSystems(opts.system);
+    const systems = await parseSystems(opts.system);
     const report = await method(await ctx.engine(), "drift")(systems ? { systems } : {});
     const failed = report.systems.filter((s) => s.error !== undefined);
     if (ctx.output === "json") ctx.json(report);

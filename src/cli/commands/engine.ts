@@ -4,9 +4,14 @@ import type { Plan, SourceSpec } from "../../engine/types.js";
 import type { SystemName } from "../../providers/provider.js";
 import { notBuilt, type Context, type Engine } from "../core/context.js";
 import { UsageError } from "../../diag.js";
-import { SYSTEMS } from "../../providers/registry.js";
 
-export { SYSTEMS };
+/**
+ * The registered systems. Loaded when a command needs them, not when the CLI starts: the
+ * registry imports every provider (the authentik and Hetzner clients among them).
+ */
+export async function systemNames(): Promise<readonly string[]> {
+  return (await import("../../providers/registry.js")).SYSTEMS;
+}
 
 type Methods = { [K in keyof Engine]: Engine[K] extends (...a: never[]) => unknown ? K : never }[keyof Engine];
 
@@ -18,8 +23,9 @@ export function method<K extends Methods>(engine: Engine, name: K): Engine[K] {
 }
 
 
-export function parseSystems(v: unknown): SystemName[] | undefined {
+export async function parseSystems(v: unknown): Promise<SystemName[] | undefined> {
   if (v === undefined) return undefined;
+  const SYSTEMS = await systemNames();
   const out = String(Array.isArray(v) ? v.join(",") : v).split(",").map((s) => s.trim()).filter(Boolean);
   const bad = out.filter((s) => !SYSTEMS.includes(s as SystemName));
   if (bad.length) throw new UsageError(`unknown system ${bad.join(", ")}: expected ${SYSTEMS.join(", ")}`);

@@ -29,7 +29,7 @@ export const plan: CommandDef = {
   async run(ctx, [paths], opts) {
     useTimeout(ctx, opts);
     const source = sourceFrom(paths as string[] | undefined, opts);
-    const systems = parseSystems(opts.system);
+    const systems = await parseSystems(opts.system);
     const engine = await ctx.engine();
     // PATHS are planned as they are; only --out stores them, so the saved plan can name a revision.
     const desired = source ? await method(engine, "load")(source) : undefined;

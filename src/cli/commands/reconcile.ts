@@ -36,7 +36,7 @@ export const reconcile: CommandDef = {
     }
     useTimeout(ctx, opts);
     const engine = await ctx.engine();
-    const o = applyOptions(ctx, opts);
+    const o = await applyOptions(ctx, opts);
     if (opts.watch) {
       const intervalMs = parseDurationMs(String(opts.interval ?? "60s"), "--interval");
       const ac = new AbortController();

@@ -3,7 +3,7 @@ import { UsageError } from "../../diag.js";
 import type { SystemName } from "../../providers/provider.js";
 import type { CommandDef } from "../core/define.js";
 import { revisionOf } from "../core/state.js";
-import { SYSTEMS, sourceFrom } from "./engine.js";
+import { sourceFrom, systemNames } from "./engine.js";
 import { SOURCE_FLAGS } from "./plan.js";
 import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
@@ -14,6 +14,7 @@ export const render: CommandDef = {
   flags: [{ flags: "-r, --revision <rev>", description: `render this stored revision (${REVISION_REF_HELP}) instead of the head` }, ...SOURCE_FLAGS],
   examples: ["hecate render caddy config/", "hecate render nginx --revision applied", "hecate render caddy | jq '.apps.http'", "hecate render nginx -o json"],
   async run(ctx, [system, paths], opts) {
+    const SYSTEMS = await systemNames();
     if (!SYSTEMS.includes(system as SystemName)) throw new UsageError(`unknown system "${system}": expected one of ${SYSTEMS.join(", ")}`);
     const source = sourceFrom(paths as string[] | undefined, opts);
     if (source && opts.revision !== undefined) throw new UsageError("give either PATHS (or --git) or --revision, not both");

@@ -20,7 +20,7 @@ export const rollback: CommandDef = {
     const head = await store.head();
     const text = resourceDiff(await ctx.model(), head?.resources ?? [], target.resources);
     if (ctx.output !== "json") ctx.out(text ? colorDiff(ctx, text) : `revision #${target.seq} has the same resources as the head`);
-    const o = applyOptions(ctx, opts);
+    const o = await applyOptions(ctx, opts);
     const message = opts.message as string | undefined;
     // A dry run first, to show and confirm the plan: the new revision is stored only when we go ahead.
     const engine = await ctx.engine();

@@ -56,7 +56,7 @@ export const dns: NounDef = {
   live: {
     flags: [{ flags: "--zone <zone>", description: "list the zone as Hetzner holds it (every record set, and whether Hecate owns it)" }],
     wants: (o) => o.zone !== undefined,
-    list: async (ctx, o) => (await import("../commands/dns.js")).listLiveZone(ctx, o),
+    list: async (ctx, o) => (await import("../commands/dns-run.js")).listLiveZone(ctx, o),
   },
   /** `eos update hecate dns api.example.com`: records are named by their host. */
   findOther(resources, word) {

@@ -1,18 +1,7 @@
 // authentik's API v3 through the official client (@goauthentik/api): one place that builds the
 // clients, follows pages, counts calls, and turns authentik's error bodies ({field: [msg]},
 // {detail}) into errors that name the object, the field and the reason.
-import {
-  AdminApi,
-  Configuration,
-  CoreApi,
-  FlowsApi,
-  OutpostsApi,
-  PoliciesApi,
-  ProvidersApi,
-  ResponseError,
-  StagesApi,
-  type FetchAPI,
-} from "@goauthentik/api";
+import type { AdminApi, CoreApi, FetchAPI, FlowsApi, OutpostsApi, PoliciesApi, ProvidersApi, StagesApi } from "@goauthentik/api";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings } from "../../model/resolved.js";
 import type { ApiUsage, ProviderContext } from "../provider.js";
@@ -40,6 +29,8 @@ export async function authentikApis(settings: ResolvedSettings, ctx: ProviderCon
     else usage.writes++;
     return fetch(input, { ...init, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   };
+  // Loaded here, not at import: the generated client is large, and only API calls need it.
+  const { AdminApi, Configuration, CoreApi, FlowsApi, OutpostsApi, PoliciesApi, ProvidersApi, StagesApi } = await import("@goauthentik/api");
   const config = new Configuration({ basePath: `${a.url.replace(/\/+$/, "")}/api/v3`, accessToken, fetchApi: counting });
   return {
     admin: new AdminApi(config),
@@ -71,11 +62,13 @@ export async function listAll<T>(fetchPage: (page: number) => Promise<Page<T>>):
 
 /** authentik's answer to a failed call as one readable line: "HTTP 400: slug: Application with this slug already exists." */
 export async function describeError(e: unknown): Promise<{ status?: number; text: string }> {
-  if (e instanceof ResponseError) {
-    const status = e.response.status;
+  // The client's ResponseError, known by its shape so this module need not load the client.
+  if (e instanceof Error && e.name === "ResponseError" && (e as { response?: unknown }).response instanceof Response) {
+    const res = (e as Error & { response: Response }).response;
+    const status = res.status;
     let body = "";
     try {
-      body = await e.response.text();
+      body = await res.text();
     } catch {
       // already read
     }

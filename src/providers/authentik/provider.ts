@@ -1,7 +1,8 @@
 // The authentik provider: reads the objects Hecate owns (by name prefix, publisher and group
 // attribute), diffs them by name, and applies one REST call per change in dependency order,
 // journaling each object's server-assigned id before the next, so undo finds it by that id.
-import { PolicyEngineMode, ProxyMode, type Application, type PolicyBinding, type ProxyProvider } from "@goauthentik/api";
+// Types only: the generated client (hundreds of modules) loads when an API call is first made.
+import type { Application, PolicyBinding, PolicyEngineMode, ProxyMode, ProxyProvider } from "@goauthentik/api";
 import { HecateError, type Diagnostic } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { diffKeyed, type KeyedItem } from "../differ.js";
@@ -228,7 +229,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
     const old = !hasInvalidationFlow(actual.version);
     return {
       name: p.name,
-      mode: p.mode === "forward_domain" ? ProxyMode.ForwardDomain : ProxyMode.ForwardSingle,
+      mode: p.mode as ProxyMode, // the client's enum values are authentik's strings
       externalHost: p.externalHost,
       cookieDomain: p.cookieDomain,
       skipPathRegex: p.skipPathRegex,
@@ -295,7 +296,7 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
           provider: pkOf(ids, actual, "provider", x.provider) as number,
           metaLaunchUrl: x.launchUrl,
           metaPublisher: PUBLISHER,
-          policyEngineMode: x.policyEngineMode === "all" ? PolicyEngineMode.All : PolicyEngineMode.Any,
+          policyEngineMode: x.policyEngineMode as PolicyEngineMode,
         };
         if (create) return { pk: (await call(`create application ${c.id}`, () => a.core.coreApplicationsCreate({ applicationRequest: body }))).pk, before: null };
         const old = actual.applications[c.id]!;
@@ -493,7 +494,7 @@ function providerFrom(p: ProxyProvider, flows: Record<string, string>): AkProvid
   return {
     pk: p.pk,
     name: p.name,
-    mode: p.mode === ProxyMode.ForwardDomain ? "forward_domain" : "forward_single",
+    mode: p.mode === "forward_domain" ? "forward_domain" : "forward_single",
     externalHost: p.externalHost,
     cookieDomain: p.cookieDomain ?? "",
     skipPathRegex: p.skipPathRegex ?? "",
@@ -511,7 +512,7 @@ function applicationFrom(x: Application, providers: Map<number, string>): AkAppl
     name: x.name,
     provider: x.provider != null ? (providers.get(x.provider) ?? `pk:${x.provider}`) : "",
     launchUrl: x.metaLaunchUrl ?? "",
-    policyEngineMode: x.policyEngineMode === PolicyEngineMode.All ? "all" : "any",
+    policyEngineMode: x.policyEngineMode === "all" ? "all" : "any",
     resource: x.name.replace(/ \(Hecate\)$/, ""),
   };
 }

@@ -95,10 +95,7 @@ export async function debugAuth(state: ResolvedState, ctx: ProviderContext, word
     policy.mode === "forward_domain" ? a.resource === `AuthPolicy/${policy.name}` : a.resource === `Route/${route.name}` && new URL(a.launchUrl).hostname === host.replace(/^\*\./, ""),
   );
   if (!stopAtFirst()) {
-    const app = Object.values(want.applications).find((a) =>
-      policy.mode === "forward_domain" ? a.resource === `AuthPolicy/${policy.name}` : a.resource === `Route/${route.name}` && new URL(a.launchUrl).hostname === host.replace(/^\*\./, ""),
-    );
-    const name = app?.provider;
+    const name = wanted?.provider;
     if (!name) add({ link: "authentik: desired", ok: false, detail: `${host} is not one of Route/${route.name}'s hosts`, fix: `name one of ${route.hosts.join(", ")} with --host` });
     const apis = await authentikApis(state.settings, ctx).catch((e: Error) => {
       add({ link: "authentik: API", ok: false, detail: e.message, fix: "set Settings spec.authentik" });

@@ -3,6 +3,7 @@
 // Schemas check shape only; cross-resource and semantic checks live in validate.ts.
 import { z } from "zod";
 import { DNS_TYPES } from "./dns-types.js";
+import { RESOURCE_NAME } from "./name.js";
 
 export const API_VERSION = "hecate.io/v1";
 
@@ -25,7 +26,7 @@ export const Address = z.string().min(1).describe('Backend address "host:port", 
 
 export const Name = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters")
+  .regex(RESOURCE_NAME, "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters")
   .describe("Resource name, unique per kind.");
 
 export const Labels = z.record(z.string(), z.string()).describe("Free-form key/value labels.");

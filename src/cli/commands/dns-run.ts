@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { HecateError, UsageError } from "../../diag.js";
 import { normalizeHost, zoneOf } from "../../model/net.js";
+import { hostAsName, RESOURCE_NAME } from "../../model/name.js";
 import { API_VERSION, type Resource } from "../../model/schema.js";
 import type { ResolvedState } from "../../model/resolved.js";
 import type { Revision } from "../../store/store.js";
@@ -105,10 +106,10 @@ function desiredRRSets(model: { resolveState: (r: Resource[]) => { state?: Resol
 
 /** A resource name for an rrset: its name, or name-type when another rrset or resource has it. */
 function resourceName(r: RRSet, taken: Set<string>): string {
-  const base = fqdnOf(r).replace(/^\*\./, "wildcard.").replace(/_/g, "").replace(/^[-.]+/, "");
+  const base = hostAsName(fqdnOf(r));
   for (const candidate of [base, `${base}-${r.type.toLowerCase()}`]) {
     const name = candidate.length > 63 ? `${candidate.slice(0, 50)}-${r.type.toLowerCase()}` : candidate;
-    if (!taken.has(name) && /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(name)) return (taken.add(name), name);
+    if (!taken.has(name) && RESOURCE_NAME.test(name)) return (taken.add(name), name);
   }
   throw new HecateError("import", `cannot name a DnsRecord for ${fqdnOf(r)} ${r.type}: name it by hand with \`hecate create dns NAME --record ${fqdnOf(r)} ...\``);
 }

@@ -1,6 +1,7 @@
 // The dns noun: a DNS record set Hecate keeps at the DNS provider.
 import { HecateError, UsageError } from "../../diag.js";
 import { DNS_TYPES } from "../../model/dns-types.js";
+import { nameForHost } from "../../model/name.js";
 import type { DnsRecordResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
 import { spec, type NounDef } from "./noun.js";
@@ -68,8 +69,7 @@ export const dns: NounDef = {
   /** `create dns --record api.example.com ...` without a NAME: the record's name. */
   defaultName(o) {
     if (o.record === undefined) return undefined;
-    const name = String(o.record).toLowerCase().replace(/\.$/, "").replace(/^\*\./, "wildcard.").replace(/_/g, "");
-    return /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(name) ? name : undefined;
+    return nameForHost(String(o.record));
   },
   examples: {
     create: ["hecate create dns api.example.com --type A --value 203.0.113.10 --ttl 300", "hecate create dns www --record www.example.com --type CNAME --value example.com."],

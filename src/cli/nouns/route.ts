@@ -1,5 +1,5 @@
 // The route noun: hosts and paths to upstreams, with auth, headers, middleware, TLS, maintenance.
-import { domainToASCII } from "node:url";
+import { nameForHost } from "../../model/name.js";
 import { HecateError, UsageError } from "../../diag.js";
 import type { Resource, RouteResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
@@ -156,8 +156,7 @@ export const route: NounDef = {
   defaultName(o) {
     const first = [...(list(o.host) ?? []), ...(list(o.domain) ?? [])][0];
     if (!first) return undefined;
-    const name = domainToASCII(first.toLowerCase().replace(/^\*\./, "wildcard.")) || first.toLowerCase();
-    return /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(name) ? name : undefined;
+    return nameForHost(first);
   },
   create(name, o, _ctx, resources) {
     // `eos create hecate route --name api.example.com ...`: a name that is a host name is the host.

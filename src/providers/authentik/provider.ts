@@ -95,9 +95,10 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
       groups[g.name] = { pk: g.pk, owned: (g.attributes as Record<string, unknown> | undefined)?.[GROUP_MARK] === "hecate" };
     }
     const providers: AkActual["providers"] = {};
+    const flowSlugs = new Map(allFlows.map((f) => [f.pk, f.slug]));
     for (const p of await call("list proxy providers", () => listAll((page) => a.providers.providersProxyList({ page, pageSize: 100 })))) {
       if (!p.name.startsWith(PREFIX)) continue;
-      providers[p.name] = providerFrom(p, flows);
+      providers[p.name] = providerFrom(p, flowSlugs);
     }
     const byPk = new Map(Object.values(providers).map((p) => [p.pk, p.name]));
     const applications: AkActual["applications"] = {};
@@ -489,8 +490,9 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
   };
 }
 
-function providerFrom(p: ProxyProvider, flows: Record<string, string>): AkProvider & { pk: number } {
-  const slugOf = (uuid: string | null | undefined) => Object.entries(flows).find(([, pk]) => pk === uuid)?.[0] ?? String(uuid ?? "");
+/** A proxy provider as read, by names: `flowSlugs` maps flow uuids to slugs. */
+function providerFrom(p: ProxyProvider, flowSlugs: ReadonlyMap<string, string>): AkProvider & { pk: number } {
+  const slugOf = (uuid: string | null | undefined) => (uuid ? (flowSlugs.get(uuid) ?? uuid) : "");
   return {
     pk: p.pk,
     name: p.name,

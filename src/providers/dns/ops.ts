@@ -10,7 +10,7 @@ import type { ProviderContext } from "../provider.js";
 import { hetznerClient, seg } from "./client.js";
 import { hecateLabels, type ActualRRSet } from "./diff.js";
 import { apiValue, OWNER_LABEL, OWNER_VALUE, relativeName, type DnsDesired, type RRSet } from "./records.js";
-import { parseServer, query, serverLabel, type DnsServer, type QueryResult } from "./query.js";
+import { parseServer, query, type DnsServer, type QueryResult } from "./query.js";
 import { fromApi, rrsetPath, type ApiRRSet } from "./wire.js";
 import type { ZoneRecord } from "./zonefile.js";
 

@@ -73,7 +73,7 @@ export function createDnsProvider(settings: ResolvedSettings): DnsProvider {
     if (change.action === "delete") {
       const before = actual.rrsets[change.id];
       await remove(c, ref);
-      await ctx.report({ change: changeRef(change), ids, undo: { ...ref, before: before ? plain(before) : null } satisfies DnsUndo });
+      await ctx.report({ change: changeRef(change), ids, undo: { ...ref, before: before ? view(before) : null } satisfies DnsUndo });
       return;
     }
     const want = desired.rrsets[change.id];
@@ -85,7 +85,7 @@ export function createDnsProvider(settings: ResolvedSettings): DnsProvider {
     const seen = actual.rrsets[change.id];
     const now: ApiRRSet | null = change.action === "update" && seen ? toApi(seen) : null;
     try {
-      await put(c, plain(want), now);
+      await put(c, view(want), now);
     } catch (e) {
       if (e instanceof HetznerApiError && e.httpStatus === 409) {
         throw new HecateError("dns-conflict", `${name === "@" ? zone : `${name}.${zone}`} ${type} was created at Hetzner by someone else since the plan; Hecate leaves it alone: plan again`, { status: 409, cause: e });
@@ -96,7 +96,7 @@ export function createDnsProvider(settings: ResolvedSettings): DnsProvider {
     await ctx.report({
       change: changeRef(change),
       ids,
-      undo: { ...ref, before: seen && change.action === "update" ? plain(seen) : null, ...(displaced.length ? { displaced: displaced.map(plain) } : {}) } satisfies DnsUndo,
+      undo: { ...ref, before: seen && change.action === "update" ? view(seen) : null, ...(displaced.length ? { displaced: displaced.map(view) } : {}) } satisfies DnsUndo,
     });
   }
 
@@ -169,4 +169,3 @@ function splitKey(key: string): [string, string, string] {
   return [key.slice(0, i), key.slice(i + 1, j), key.slice(j + 1)];
 }
 
-const plain = (r: RRSet): Omit<RRSet, "resource"> => view(r);

@@ -1,6 +1,7 @@
 // What Caddy 2.6.2 does with an @id-addressed guarded PATCH, the write the provider uses for a
 // one-route change: GET /id/X answers an Etag for X's own path, PATCH /id/X honours If-Match of
-// it (412 once X changed), and an edit elsewhere does not make it stale.
+// it (412 once X changed), and an edit elsewhere does not make it stale; with the whole config's
+// Etag instead, any edit since that read does.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
@@ -62,5 +63,15 @@ describe("caddy 2.6.2: If-Match on /id/ paths", () => {
     // What GET /id/X answers is, byte for byte, the part of GET /config/'s text it is.
     const now = await c.getById("r-a");
     assert.ok(now && before.text.includes(now.text.replace(/\n$/, "")));
+
+    // The whole config's Etag guards a PATCH of one object: an edit of another object since that
+    // read makes it stale (412), none lets it through.
+    const whole = await c.getConfigText();
+    await c.patchById("r-b", JSON.stringify(route("r-b", "b.test", "b3")), (await c.getById("r-b"))!.etag);
+    await rejects(c.patchById("r-a", JSON.stringify(route("r-a", "a.test", "a3")), whole.etag), "caddy-changed", /changed since it was read/);
+    assert.equal((await get(port, "a.test")).body, "a2");
+    await c.patchById("r-a", JSON.stringify(route("r-a", "a.test", "a3")), (await c.getConfigText()).etag);
+    assert.equal((await get(port, "a.test")).body, "a3");
+    assert.equal((await get(port, "b.test")).body, "b3");
   });
 });

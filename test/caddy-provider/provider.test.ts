@@ -273,22 +273,31 @@ describe("caddy provider", () => {
       assert.ok(privNow.includes(Buffer.from(PASSWORD_HASH).toString("base64")) || privNow.includes(PASSWORD_HASH), "the secret was resolved in what was sent");
       assert.equal((await get(httpPort, "private.test")).status, 401);
       assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+      assert.equal((rec.undo as { guard?: string }).guard, "config", "guarded by the whole config's Etag from the plan's read");
       assert.deepEqual(await provider.verify(v2, records, { secrets: resolver() }), []);
       assert.deepEqual(await provider.verify(v2, [], { secrets: resolver() }), [], "the structural verify agrees");
-      // The fast path held: the node's text is the one the record expects, so verify did not diff
-      // (a different desired state goes unnoticed, which a diff would report). A record whose
-      // hash does not match falls back to the diff.
+      // The fast path held: the object reads back as the bytes sent, so verify did not diff (a
+      // different desired state goes unnoticed, which a diff would report). A record whose
+      // object does not read back so falls back to the whole read and the diff.
       const other = v(up2.address, up2.address);
       assert.deepEqual(await provider.verify(other, records, { secrets: resolver() }), []);
-      const wrong = [{ ...rec, undo: { ...(rec.undo as object), configHash: "0".repeat(64) } }];
+      const wrong = [{ ...rec, undo: { ...(rec.undo as object), sentHash: "0".repeat(64), configHash: "0".repeat(64) } }];
       assert.deepEqual(await provider.verify(v2, wrong, { secrets: resolver() }), []);
       assert.match((await provider.verify(other, wrong, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-app differs/);
+      // Without the whole-config guard (a saved plan's PATCH, guarded by the object's own Etag),
+      // verify compares the whole text: a hash that does not match falls back to the diff too.
+      const objectGuarded = [{ ...rec, undo: { ...(rec.undo as object), guard: undefined, configHash: "0".repeat(64) } }];
+      assert.match((await provider.verify(other, objectGuarded, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-app differs/);
       assert.deepEqual((await plan()).changes(v2), [], "no phantom diff after a PATCH");
-      // The node no longer holds what the records say (another route edited since): the
-      // structural diff runs and finds it.
-      await handEdit("hecate-route-blog", up1.address, "127.0.0.1:9");
+      // The patched route no longer holds what was sent (edited since): the structural diff runs
+      // and finds it.
+      await handEdit("hecate-route-private", up2.address, "127.0.0.1:9");
       const verdict = await provider.verify(v2, records, { secrets: resolver() });
-      assert.match(verdict.map((d) => d.message).join("; "), /route hecate-route-blog differs/);
+      assert.match(verdict.map((d) => d.message).join("; "), /route hecate-route-private differs/);
+      // Another route edited after the apply is drift for the next plan; with the object-guarded
+      // record, verify's whole read finds it.
+      await handEdit("hecate-route-blog", up1.address, "127.0.0.1:9");
+      assert.match((await provider.verify(v2, objectGuarded, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-blog differs/);
     });
 
     it("a read after the PATCH of exactly the bytes it left reuses the parse, equal to a cold read", async () => {
@@ -326,14 +335,27 @@ describe("caddy provider", () => {
       const edited = await client.getConfig();
       const loads = await caddy.settledLoads();
       const err = await expectError(applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() }), "caddy-changed");
-      assert.match(err.message, /GET \/id\/hecate-route-app is not the route the plan read/);
+      assert.match(err.message, /changed since it was read: re-run plan/);
       // A saved plan (its live configs gone) compares the normalized route: refused too.
       await expectError(applyBatch(createCaddyProvider(settings({ admin: [caddy.admin], httpPort }).caddy), v2, saved, p.changes(v2), { secrets: resolver() }), "caddy-changed");
       assert.equal((await client.getConfig()).text, edited.text, "nothing was changed");
       assert.equal(await caddy.settledLoads(), loads, "no reload");
     });
 
-    it("a saved plan applies by PATCH too; an edit of another route does not stop it", async () => {
+    it("an edit of another route between plan and apply refuses the PATCH (the whole config's Etag guards it)", async () => {
+      await setUp();
+      const v2 = v(up2.address);
+      const p = await plan();
+      await handEdit("hecate-route-blog", '"terminal":true', '"terminal":false');
+      const edited = await client.getConfig();
+      const loads = await caddy.settledLoads();
+      await expectError(applyBatch(provider, v2, p.actual, p.changes(v2), { secrets: resolver() }), "caddy-changed");
+      assert.equal((await client.getConfig()).text, edited.text, "nothing was changed");
+      assert.equal(await caddy.settledLoads(), loads, "no reload");
+      assert.equal((await get(httpPort, "app.test")).headers["x-upstream"], "one");
+    });
+
+    it("a saved plan applies by PATCH too, guarded by the route's own Etag; an edit of another route does not stop it", async () => {
       await setUp();
       const v2 = v(up2.address);
       const p = await plan();

@@ -18,6 +18,9 @@
 // - `GET /id/<@id>` answers the object and an Etag `"<its /config/ path> <hash of it>"`; a
 //   `PATCH /id/<@id>` with that If-Match is checked against that one object (412 once it
 //   changed), then replaces it and reloads the whole config (test/caddy-provider/id-patch.test.ts).
+//   Caddy checks If-Match against the path the Etag names, not the request's: a `PATCH /id/<@id>`
+//   with the Etag of `GET /config/` (`"/config/ <hash>"`) is refused with 412 when anything in
+//   the whole config changed since that read.
 // - The admin API has no version endpoint in 2.6.2: version and modules come from the binary.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -102,6 +105,16 @@ export interface UpstreamStatus {
 
 export const CHANGED_MESSAGE = "Caddy's config changed since it was read: re-run plan";
 
+/** Tries of a request whose connection was reset or refused before it was sent (see request()). */
+const CONNECT_ATTEMPTS = 4;
+
+/** Whether a request failed while connecting: reset or refused, nothing sent. */
+function failedToConnect(e: unknown): boolean {
+  if (!(e instanceof HecateError) || e.code !== "caddy-unreachable") return false;
+  const cause = (e as { cause?: unknown }).cause as { syscall?: unknown; code?: unknown } | undefined;
+  return cause?.syscall === "connect" && (cause.code === "ECONNRESET" || cause.code === "ECONNREFUSED");
+}
+
 function endpointKey(ep: AdminEndpoint): string {
   return ep.kind === "unix" ? `unix:${ep.socketPath}` : `${ep.host}:${ep.port}`;
 }
@@ -165,8 +178,18 @@ export class CaddyClient {
       ...(ep.kind === "unix" ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port }),
     };
     const https = ep.kind === "tcp" && ep.scheme === "https";
-    const req = https ? httpsRequest({ ...options, ...this.tlsOptions(ep.host) }) : httpRequest(options);
-    return this.exchange(req, `${method} ${path}`, write, body);
+    // Caddy replaces its admin listener on every config change: a connection attempted in that
+    // moment is reset or refused before a byte of the request is sent. Such a request reached
+    // nothing (a write included), so it is tried again a few times before Caddy is called unreachable.
+    for (let attempt = 1; ; attempt++) {
+      const req = https ? httpsRequest({ ...options, ...this.tlsOptions(ep.host) }) : httpRequest(options);
+      try {
+        return await this.exchange(req, `${method} ${path}`, write, body);
+      } catch (e) {
+        if (attempt >= CONNECT_ATTEMPTS || !failedToConnect(e) || this.signal?.aborted) throw e;
+        await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+      }
+    }
   }
 
   /** Send, then wait for the answer; the timeout and the abort signal treat a sent write apart. */
@@ -355,9 +378,15 @@ export class CaddyClient {
     }
   }
 
-  /** PATCH /id/<id>: replace that one object, only if it still is the one read with `etag` (412 → caddy-changed). */
+  /**
+   * PATCH /id/<id>: replace that one object, only if what `etag` names (the object, or the whole
+   * config) is still as read (412 → caddy-changed; an object gone since is changed too: 404).
+   */
   async patchById(id: string, body: string, etag: string): Promise<void> {
-    await this.call("PATCH", `/id/${encodeURIComponent(id)}`, body, { "If-Match": etag });
+    const what = `PATCH /id/${id}`;
+    const res = await this.request("PATCH", `/id/${encodeURIComponent(id)}`, body, { "If-Match": etag });
+    if (res.status === 404) throw new HecateError("caddy-changed", `${CHANGED_MESSAGE} (${this.label}: ${what} finds no such object; someone removed it since)`, { status: 409 });
+    if (res.status < 200 || res.status >= 300) throw this.failure(res, what);
   }
 
   /** POST /load: replace the whole config, unguarded (Caddy ignores If-Match here). */

@@ -109,6 +109,11 @@ export interface CaddyObjectUndo {
    * the plan with this object's text replaced), for verify's fast path; absent when unknown.
    */
   configHash?: string;
+  /**
+   * "config": the PATCH was guarded by the whole config's Etag from the plan's read, so Caddy
+   * held exactly that config when it took the PATCH, and verify need only read the object back.
+   */
+  guard?: "config";
 }
 
 /**
@@ -374,8 +379,28 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   }
 
   /**
-   * Per node and object: GET /id/X (its Etag and value), refuse unless it is what the plan read,
-   * then PATCH /id/X guarded by that Etag, reporting each as it completes.
+   * The one object to PATCH as the plan's own read of the node holds it, guarded by that read's
+   * whole-config Etag: Caddy checks If-Match against the path the Etag names, whatever path the
+   * request addresses, so the PATCH fails with 412 if anything in the config changed since the
+   * plan read it, not only this object; and no GET /id/ is needed. Undefined (GET /id/ and that
+   * object's own Etag instead) when this process did not read the node, or when the object's
+   * text cannot be found exactly once in the text read.
+   */
+  function fromPlanRead(node: LiveNode | undefined, t: PatchTarget): { value: unknown; text: string; etag: string; whole: true } | undefined {
+    if (node?.text === undefined) return undefined;
+    const value = findByIds(node.config, new Set([t.id]))?.get(t.id);
+    if (value === undefined) return undefined;
+    const text = caddyText(value);
+    const at = node.text.indexOf(chomp(text));
+    if (at < 0 || node.text.indexOf(chomp(text), at + 1) >= 0) return undefined;
+    return { value, text, etag: node.etag, whole: true };
+  }
+
+  /**
+   * Per node and object: the object as it is now and an Etag guarding it (the plan's own read of
+   * the whole config when there is one and a single object to write, else GET /id/X), refuse
+   * unless it is what the plan read, then PATCH /id/X guarded by that Etag, reporting each as
+   * it completes.
    */
   async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext): Promise<void> {
     const live = actual instanceof CaddyActual ? actual.live() : undefined;
@@ -385,7 +410,13 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       actual.nodes.map(async ({ endpoint }) => {
         // A client carrying this apply's signal: a step timeout must reach the writes.
         const client = clientFor(endpoint, ctx);
-        const text = live?.find((n) => n.endpoint === endpoint)?.text;
+        const node = live?.find((n) => n.endpoint === endpoint);
+        const text = node?.text;
+        // The whole-config Etag guards one write only: the config (and its Etag) changes with it.
+        // A fleet checks every node before the first write instead (GET /id/ below), so a node
+        // that changed stops the apply before any node is written.
+        const planned = targets.length === 1 && actual.nodes.length === 1 ? fromPlanRead(node, targets[0]!) : undefined;
+        if (planned) return { endpoint, client, text, objects: [{ t: targets[0]!, now: planned }] };
         const objects = await Promise.all(
           targets.map(async (t) => {
             const now = await client.getById(t.id);
@@ -424,7 +455,14 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           if (text !== undefined) configHash = sha256(text);
         }
         memo = text !== undefined && memo && configHash ? afterPatch(memo, text, configHash, t.id, body) : undefined;
-        const undo: CaddyObjectUndo = { endpoint: r.endpoint, id: t.id, previous: now.value, sentHash: sha256(body), ...(configHash ? { configHash } : {}) };
+        const undo: CaddyObjectUndo = {
+          endpoint: r.endpoint,
+          id: t.id,
+          previous: now.value,
+          sentHash: sha256(body),
+          ...(configHash ? { configHash } : {}),
+          ...("whole" in now ? { guard: "config" as const } : {}),
+        };
         // The previous object may hold resolved secrets: sensitive.
         await ctx.report({
           change: { system: "caddy", action: "update", kind: "route", id: t.id, ...(t.resource ? { resource: t.resource } : {}) },
@@ -547,6 +585,15 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       await Promise.all(
         endpoints.map(async (endpoint, i) => {
           const client = clientFor(endpoint, ctx);
+          // One PATCH guarded by the whole config's Etag: Caddy held exactly the config the plan
+          // read (which differed from desired in this object alone) when it took the PATCH, so the
+          // object reading back as the bytes sent is the whole check.
+          const mine = records.filter((r) => (r.change.kind === "route" ? (r.undo as CaddyObjectUndo).endpoint : r.change.id) === endpoint);
+          const only = mine.length === 1 && mine[0]!.change.kind === "route" ? (mine[0]!.undo as CaddyObjectUndo) : undefined;
+          if (only?.guard === "config") {
+            const now = await client.getById(only.id);
+            if (now && sha256(now.text) === only.sentHash) return;
+          }
           const { text } = await client.getConfigText();
           // Exactly the text apply sent (or, after PATCHes, the text read with the patched
           // objects' text replaced): the node runs what was meant, nothing to compare.

@@ -27,6 +27,7 @@ import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import { startCaddy, type Caddy } from "../../test/caddy-provider/caddy.js";
 import { freePorts, tempDir } from "../../test/helpers/proc.js";
+import { routesYaml, settingsYaml } from "./history-data.js";
 
 interface Args {
   routes: number;
@@ -49,23 +50,6 @@ function parseArgs(argv: string[]): Args {
   }
   return a;
 }
-
-/** 10,000 routes as one YAML stream; route `changed` gets another upstream port. */
-function routesYaml(n: number, changed: number): string {
-  const out: string[] = [`apiVersion: hecate.io/v1\nkind: AuthPolicy\nmetadata:\n  name: staff\nspec:\n  groups: [staff]\n  outpost: 127.0.0.1:9\n`];
-  for (let i = 0; i < n; i++) {
-    const port = i === changed ? 9090 : 8080;
-    out.push(
-      `apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: r${String(i).padStart(5, "0")}\nspec:\n  hosts: [r${i}.bench.example.com]\n  upstreams:\n    - address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${port}\n` +
-        (i % 5 === 4 ? `  public: true\n` : `  authPolicy: staff\n`) +
-        `  tls:\n    mode: "off"\n`,
-    );
-  }
-  return out.join("---\n");
-}
-
-const settingsYaml = (admin: string, httpPort: number, httpsPort: number) =>
-  `apiVersion: hecate.io/v1\nkind: Settings\nmetadata:\n  name: settings\nspec:\n  caddy:\n    admin: ["${admin}"]\n    listen: ["127.0.0.1:${httpsPort}"]\n    httpPort: ${httpPort}\n    httpsPort: ${httpsPort}\n`;
 
 interface Side {
   name: string;

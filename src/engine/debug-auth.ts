@@ -8,7 +8,7 @@ import type { ResolvedRoute, ResolvedState } from "../model/resolved.js";
 import { OUTPOST_AUTH_URI, OUTPOST_PATH, outpostDial } from "../compile/caddy/auth.js";
 import { adminOptions, CaddyClient } from "../providers/caddy/client.js";
 import { authentikApis, call, listAll } from "../providers/authentik/api.js";
-import { compileAuthentik } from "../providers/authentik/desired.js";
+import { compileAuthentik, signInProviderName, slugOf } from "../providers/authentik/desired.js";
 import type { ProviderContext } from "../providers/provider.js";
 
 export interface AuthLink {
@@ -54,7 +54,20 @@ export function findRoute(state: ResolvedState, word: string): ResolvedRoute {
   const r = state.routes.find((x) => x.name === word) ?? state.routes.find((x) => x.hosts.includes(word.toLowerCase()));
   if (!r) throw new HecateError("not-found", `no route named or serving ${word}`, { status: 404 });
   if (!r.auth) throw new HecateError("public-route", `Route/${r.name} is public (no authPolicy): there is no auth chain to debug`);
+  if (r.signIn) throw new HecateError("sign-in-route", signInGuide(state, r));
   return r;
+}
+
+/** What an app that signs users in itself must be configured with: there is no forward-auth chain to walk. */
+function signInGuide(state: ResolvedState, r: ResolvedRoute): string {
+  const si = r.signIn!;
+  const slug = slugOf(r.name);
+  const base = (state.settings.authentik?.url ?? "https://AUTHENTIK").replace(/\/+$/, "");
+  const head = `Route/${r.name} signs users in by ${si.protocol.toUpperCase()} itself (authentik application ${slug}, provider ${signInProviderName(r.name, si.protocol)}); Caddy does not ask authentik, so there is no forward-auth chain to debug. Configure the app with:`;
+  if (si.protocol === "oidc") {
+    return [head, `  issuer (discovery at /.well-known/openid-configuration): ${base}/application/o/${slug}/`, `  client id: ${si.clientId ?? slug}`, `  client secret: the value of ${si.clientSecret}`, `  scopes: openid email profile`].join("\n");
+  }
+  return [head, `  IdP metadata: ${base}/api/v3/providers/saml/<pk>/metadata/?download (or the provider's page in authentik)`, `  SP entity id: ${si.audience}`, `  ACS path: ${si.acsPath}`, `  roles: the SAML attribute http://schemas.xmlsoap.org/claims/Group`].join("\n");
 }
 
 export async function debugAuth(state: ResolvedState, ctx: ProviderContext, word: string, opts: { user?: string; host?: string; timeoutMs?: number } = {}): Promise<AuthReport> {

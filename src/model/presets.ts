@@ -57,9 +57,10 @@ export const ROUTE_PRESETS: readonly RoutePreset[] = [
   },
   {
     name: "grafana",
-    description: "Grafana on 3000: websockets (live), /api/health check.",
+    description: "Grafana on 3000: websockets (live), /api/health check; with an authPolicy it signs users in by OIDC (generic OAuth, callback /login/generic_oauth).",
     port: 3000,
-    spec: { websockets: true, healthCheck: { active: { path: "/api/health" } } },
+    spec: { websockets: true, healthCheck: { active: { path: "/api/health" } }, signIn: { protocol: "oidc", redirectPaths: ["/login/generic_oauth"] } },
+    notes: "Grafana maps authentik groups to its roles itself (role_attribute_path), which forward auth cannot do; its API keys and service accounts keep working because Caddy asks nobody. Set signIn.clientSecret and configure [auth.generic_oauth] with the same client id and secret.",
   },
   {
     name: "jenkins",
@@ -78,8 +79,14 @@ export const ROUTE_PRESETS: readonly RoutePreset[] = [
     name: "nextcloud",
     description: "Nextcloud on 80: websockets (notify_push), sign-in bypass for WebDAV/CalDAV/CardDAV, public shares, OCS API and status.",
     port: 80,
-    spec: { websockets: true, ssoBypass: ["/remote.php/dav", "/public.php", "/ocs/", "/status.php"], healthCheck: { active: { path: "/status.php" } } },
-    notes: "Desktop/mobile sync clients and share links cannot follow a browser sign-in; Nextcloud authenticates those paths itself. Talk also needs the coturn stream preset.",
+    spec: {
+      websockets: true,
+      ssoBypass: ["/remote.php/dav", "/public.php", "/ocs/", "/status.php"],
+      healthCheck: { active: { path: "/status.php" } },
+      signIn: { protocol: "oidc", redirectPaths: ["/apps/user_oidc/code"] },
+    },
+    notes:
+      "With an authPolicy Nextcloud signs users in by OIDC (the user_oidc app, callback /apps/user_oidc/code): sync clients, share links and app passwords keep working. With signIn.protocol: forward-auth the bypass paths apply instead (desktop/mobile clients cannot follow a browser sign-in). Talk also needs the coturn stream preset.",
   },
   {
     name: "openwebui",
@@ -104,9 +111,12 @@ export const ROUTE_PRESETS: readonly RoutePreset[] = [
   },
   {
     name: "wazuh",
-    description: "Wazuh dashboard: HTTPS upstream on 443 with its own self-signed certificate (verification skipped). Agents: the wazuh stream preset.",
+    description: "Wazuh dashboard: HTTPS upstream on 443 with its own self-signed certificate (verification skipped); with an authPolicy it signs users in by SAML (ACS /_opendistro/_security/saml/acs, entity id wazuh-saml). Agents: the wazuh stream preset.",
     port: 443,
-    spec: { upstreamTls: { enabled: true, insecureSkipVerify: true } },
+    spec: {
+      upstreamTls: { enabled: true, insecureSkipVerify: true },
+      signIn: { protocol: "saml", acsPath: "/_opendistro/_security/saml/acs", audience: "wazuh-saml", binding: "post" },
+    },
     notes:
       "The Wazuh dashboard only speaks HTTPS and the installer generates a self-signed certificate, so Caddy cannot verify it out of the box. Better: set upstreamTls.ca to Wazuh's root-ca.pem (a secret ref) and insecureSkipVerify: false.",
   },

@@ -50,7 +50,7 @@ test("route presets fill defaults that the route overrides field by field", () =
   const { state } = ok([
     res("AuthPolicy", "staff", { groups: ["staff"], outpost: "127.0.0.1:9000" }),
     route("chat", { preset: "bionicgpt", hosts: ["chat.example.com"], upstreams: [{ address: "bionic.internal" }], authPolicy: "staff", healthCheck: { active: { interval: "10s", path: "/health" } } }),
-    route("cloud", { preset: "nextcloud", hosts: ["cloud.example.com"], upstreams: [{ address: "nc:8080" }], authPolicy: "staff", ssoBypass: ["/status.php"] }),
+    route("cloud", { preset: "nextcloud", hosts: ["cloud.example.com"], upstreams: [{ address: "nc:8080" }], authPolicy: "staff", ssoBypass: ["/status.php"], signIn: { protocol: "forward-auth" } }),
     route("siem", { preset: "wazuh", hosts: ["wazuh.example.com"], upstreams: [{ address: "wazuh.internal" }], authPolicy: "staff" }),
   ]);
   const [chat, cloud, siem] = state!.routes;
@@ -61,6 +61,36 @@ test("route presets fill defaults that the route overrides field by field", () =
   assert.equal(cloud!.pool.targets[0]!.address, "nc:8080", "an explicit port wins over the preset's");
   assert.deepEqual(siem!.pool.tls, { insecureSkipVerify: true });
   assert.equal(siem!.pool.targets[0]!.address, "wazuh.internal:443");
+});
+
+test("presets that speak OIDC or SAML sign users in that way: no forward auth, a secret reference required for OIDC", () => {
+  const staff = res("AuthPolicy", "staff", { groups: ["staff"], outpost: "127.0.0.1:9000" });
+  const { state, diagnostics } = resolveState([
+    staff,
+    res("Secret", "grafana-oidc", { from: "store" }),
+    route("grafana", { preset: "grafana", hosts: ["grafana.example.com"], upstreams: [{ address: "g" }], authPolicy: "staff", signIn: { clientSecret: "secret:grafana-oidc" } }),
+    route("siem", { preset: "wazuh", hosts: ["wazuh.example.com"], upstreams: [{ address: "w" }], authPolicy: "staff" }),
+    route("cloud", { preset: "nextcloud", hosts: ["cloud.example.com"], upstreams: [{ address: "n" }], authPolicy: "staff", signIn: { protocol: "forward-auth" } }),
+    route("plain", { preset: "grafana", hosts: ["open.example.com"], upstreams: [{ address: "g" }], public: true }),
+  ]);
+  assert.deepEqual(diagnostics.map((d) => d.message), []);
+  const [cloud, grafana, plain, siem] = state!.routes;
+  assert.deepEqual(grafana!.signIn, { protocol: "oidc", clientSecret: "secret:grafana-oidc", redirectPaths: ["/login/generic_oauth"], signingCertificate: "authentik Self-signed Certificate" });
+  assert.deepEqual(grafana!.ssoBypass, []);
+  assert.equal(grafana!.auth?.name, "staff", "still protected: the policy decides who may sign in");
+  assert.deepEqual(siem!.signIn, { protocol: "saml", acsPath: "/_opendistro/_security/saml/acs", audience: "wazuh-saml", binding: "post", signingCertificate: "authentik Self-signed Certificate" });
+  assert.equal(cloud!.signIn, undefined, "forward auth asked for: the preset's bypass paths apply");
+  assert.deepEqual(cloud!.ssoBypass, ["/ocs/", "/public.php", "/remote.php/dav", "/status.php"]);
+  assert.equal(plain!.signIn, undefined, "a public route has no sign-in");
+
+  const missing = errors([staff, route("grafana", { preset: "grafana", hosts: ["g.example.com"], upstreams: [{ address: "g" }], authPolicy: "staff" })]);
+  assert.equal(missing.length, 1);
+  assert.match(missing[0]!, /signs in by OIDC \(preset grafana.*set spec\.signIn\.clientSecret.*hecate create secret grafana-oidc --value-from-stdin/);
+  const dangling = errors([staff, route("g", { preset: "grafana", hosts: ["g.example.com"], upstreams: [{ address: "g" }], authPolicy: "staff", signIn: { clientSecret: "secret:nope" } })]);
+  assert.match(dangling.join("\n"), /spec\.signIn\.clientSecret: Secret "nope" does not exist/);
+  const saml = resolveState([staff, route("s", { hosts: ["s.example.com"], upstreams: [{ address: "s:1" }], authPolicy: "staff", signIn: { protocol: "saml", clientSecret: "env:X" } })]).diagnostics.map((d) => d.message);
+  assert.ok(saml.some((m) => /a SAML app needs acsPath/.test(m)), saml.join("\n"));
+  assert.ok(saml.some((m) => /spec\.signIn\.clientSecret is not used with protocol saml/.test(m)), saml.join("\n"));
 });
 
 test("stream presets expand into one stream per port with mail-safe timeouts", () => {

@@ -50,6 +50,15 @@ export interface ResolvedAuthPolicy {
   outpost: string;
 }
 
+/**
+ * How an app with an auth policy signs users in when it does so itself, through authentik as an
+ * OIDC or SAML identity provider (a route without it uses forward auth). Paths, not URLs: the
+ * authentik compiler knows how users reach the hosts.
+ */
+export type ResolvedSignIn =
+  | { protocol: "oidc"; clientId?: string; clientSecret: string /* SecretRef */; redirectPaths: string[]; signingCertificate: string }
+  | { protocol: "saml"; acsPath: string; audience: string; binding: "post" | "redirect"; signingCertificate: string };
+
 export interface ResolvedRoute {
   name: string;
   labels: Record<string, string>;
@@ -63,6 +72,8 @@ export interface ResolvedRoute {
   headers: { request: ResolvedHeaderOps; response: ResolvedHeaderOps };
   middleware: ResolvedMiddleware[];
   auth?: ResolvedAuthPolicy; // undefined = public
+  /** Set when the app signs users in by OIDC or SAML; absent with an auth policy = forward auth. */
+  signIn?: ResolvedSignIn;
   ssoBypass: string[];
   tls: {
     mode: "auto" | "internal" | "off";
@@ -149,4 +160,9 @@ export interface ResolvedState {
   authPolicies: ResolvedAuthPolicy[]; // sorted by name
   certificates: ResolvedCertificate[];
   secrets: { name: string; from: string }[];
+}
+
+/** The auth policy Caddy enforces by forward auth: none for public routes and for apps that sign users in by OIDC or SAML. */
+export function forwardAuthOf(r: ResolvedRoute): ResolvedAuthPolicy | undefined {
+  return r.signIn ? undefined : r.auth;
 }

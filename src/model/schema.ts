@@ -153,6 +153,24 @@ export const RouteDns = z.strictObject({
   ttl: z.number().int().min(60).max(86400).optional(),
 });
 
+export const RouteSignIn = z.strictObject({
+  protocol: z
+    .enum(["forward-auth", "oidc", "saml"])
+    .optional()
+    .describe("How the app signs users in through authentik: forward-auth (Caddy asks authentik's outpost before every request; default), oidc or saml (the app itself signs users in; Caddy only proxies)."),
+  clientId: z
+    .string()
+    .regex(/^[-A-Za-z0-9_.]{1,255}$/, "letters, digits, '-', '_' and '.', at most 255 characters")
+    .optional()
+    .describe("oidc: the client id the app is configured with (default: the application's slug, hecate-<route>). Not a secret: browsers see it in every sign-in URL."),
+  clientSecret: SecretRef.optional().describe("oidc (required): the client secret, a reference to a Hecate secret; the app is configured with the same value."),
+  redirectPaths: z.array(z.string().startsWith("/")).optional().describe("oidc: the app's callback path, allowed on each of the route's hosts (presets fill it in)."),
+  acsPath: z.string().startsWith("/").optional().describe("saml: the app's assertion consumer service path on the route's first host (presets fill it in)."),
+  audience: z.string().min(1).optional().describe("saml: the app's entity id (audience of the assertions; presets fill it in)."),
+  binding: z.enum(["post", "redirect"]).optional().describe("saml: how authentik sends the response to the app (default post)."),
+  signingCertificate: z.string().min(1).optional().describe('oidc and saml: name of the authentik certificate key pair that signs tokens and assertions (default "authentik Self-signed Certificate").'),
+});
+
 export const RouteSpec = z.strictObject({
   preset: z.string().optional().describe("Application preset that fills defaults (see `hecate presets`)."),
   hosts: z.array(z.string().min(1)).min(1).describe("Host names; a leading '*.' is a wildcard."),
@@ -165,6 +183,7 @@ export const RouteSpec = z.strictObject({
   authPolicy: Name.optional().describe("Name of an AuthPolicy; the route then requires authentik sign-in."),
   public: z.boolean().optional().describe("Explicitly public (no authentication)."),
   ssoBypass: z.array(z.string().startsWith("/")).optional().describe("Path prefixes served without authentication."),
+  signIn: RouteSignIn.optional().describe("How the app signs users in (forward auth, OIDC or SAML); presets fill it in for apps that speak OIDC or SAML."),
   tls: RouteTls.optional(),
   maintenance: Maintenance.optional(),
   ipFilter: IpFilter.optional(),

@@ -17,6 +17,8 @@ export const ORDER: readonly OrderRow[] = [
   { key: "authentik/flow", why: "providers name their authorization flow" },
   { key: "authentik/flowbinding", why: "the MFA stage is in the flow before any provider uses the flow: no window without MFA" },
   { key: "authentik/provider", why: "an application names its provider; a provider's flow and bindings exist first" },
+  { key: "authentik/oidc-provider", why: "an application names its provider; the OIDC provider's MFA flow exists first" },
+  { key: "authentik/saml-provider", why: "an application names its provider; the SAML provider's MFA flow exists first" },
   { key: "authentik/application", why: "the outpost serves applications through their providers" },
   { key: "authentik/binding", why: "a binding ties a policy to an application that must exist" },
   { key: "authentik/outpost", why: "attach a provider to the outpost only once it and its application exist" },

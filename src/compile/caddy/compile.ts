@@ -11,7 +11,7 @@
 // Routes with tls mode off live on the http-only server "<server>-http" (automatic HTTPS off);
 // the TLS server has Caddy's own redirects off because Hecate writes them explicitly.
 import type { Diagnostic } from "../../diag.js";
-import type { ResolvedRoute, ResolvedState } from "../../model/resolved.js";
+import { forwardAuthOf, type ResolvedRoute, type ResolvedState } from "../../model/resolved.js";
 import { forwardAuth, identityStrip, OUTPOST_PATH, outpostDial, outpostProxy } from "./auth.js";
 import { buckets, hostGroups, splitParts, type Part } from "./layout.js";
 import { routeHandlers } from "./route.js";
@@ -32,7 +32,7 @@ interface Ctx {
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
 
 /** Effective protection: a route in maintenance shows its page without sign-in. */
-const isProtected = (r: ResolvedRoute) => !!r.auth && !r.maintenance && !r.ssoBypass.includes("/");
+const isProtected = (r: ResolvedRoute) => !!forwardAuthOf(r) && !r.maintenance && !r.ssoBypass.includes("/");
 
 /**
  * Where an outpost is reached (dial, TLS or not): two spellings of one outpost ("a:9000",
@@ -117,10 +117,10 @@ function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { prefix: string; 
 
   // One outpost per identity; its first spelling (sorted) builds the handlers.
   const outposts = new Map<string, string>();
-  for (const o of routes.filter(isProtected).map((r) => r.auth!.outpost).sort()) if (!outposts.has(outpostIdentity(o))) outposts.set(outpostIdentity(o), o);
+  for (const o of routes.filter(isProtected).map((r) => forwardAuthOf(r)!.outpost).sort()) if (!outposts.has(outpostIdentity(o))) outposts.set(outpostIdentity(o), o);
   for (const [identity, o] of [...outposts].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const key = outpostKey(identity);
-    const mine = (x: Part) => isProtected(x.route) && outpostIdentity(x.route.auth!.outpost) === identity;
+    const mine = (x: Part) => isProtected(x.route) && outpostIdentity(forwardAuthOf(x.route)!.outpost) === identity;
     const hosts = [...new Set([...exact, ...wildcard].filter(mine).flatMap((x) => x.hosts))].sort();
     top.push({ "@id": `${p}outpost-${key}`, match: [{ host: hosts, path: [OUTPOST_PATH] }], handle: [outpostProxy(o)], terminal: true });
     const sets = authMatchers(groups, wildcard, mine, exactHosts);
@@ -375,7 +375,7 @@ function layoutOf(r: ResolvedRoute): unknown {
     hosts: r.hosts,
     paths: r.paths,
     ssoBypass: r.ssoBypass,
-    auth: r.auth ? r.auth.outpost : null,
+    auth: forwardAuthOf(r)?.outpost ?? null,
     maintenance: !!r.maintenance,
     tls: r.tls,
     audit: r.middleware.filter((m) => m.type === "audit-log"),

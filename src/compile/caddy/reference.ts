@@ -1,7 +1,7 @@
 // The naive per-site layout authentik's docs lead to (their Caddyfile snippet, adapted): one
 // route per host, each with its own outpost route, full forward_auth and proxy. Benchmark
 // baseline only — Hecate never deploys it.
-import type { ResolvedState } from "../../model/resolved.js";
+import { forwardAuthOf, type ResolvedState } from "../../model/resolved.js";
 import { forwardAuth, OUTPOST_PATH, outpostProxy } from "./auth.js";
 import { reverseProxy } from "./proxy.js";
 import { DEFAULT_CADDY_VERSION, type CaddyOwned, type CaddyRoute, type CaddyServer } from "./types.js";
@@ -21,9 +21,10 @@ export function compilePerSiteReference(state: ResolvedState): CaddyOwned {
     const proxy = reverseProxy(r.pool, { version, websockets: r.websockets, diag: () => {} });
     for (const host of r.hosts) {
       const inner: CaddyRoute[] = [];
-      if (r.auth) {
-        inner.push({ match: [{ path: [OUTPOST_PATH] }], handle: [outpostProxy(r.auth.outpost)] });
-        inner.push({ handle: [forwardAuth(r.auth.outpost, state.settings.trustedProxies)] });
+      const auth = forwardAuthOf(r);
+      if (auth) {
+        inner.push({ match: [{ path: [OUTPOST_PATH] }], handle: [outpostProxy(auth.outpost)] });
+        inner.push({ handle: [forwardAuth(auth.outpost, state.settings.trustedProxies)] });
       }
       inner.push({ handle: [proxy] });
       srv.routes.push({ match: [{ host: [host] }], handle: [{ handler: "subroute", routes: inner }], terminal: true });

@@ -3,7 +3,7 @@
 import { suggest } from "../load.js";
 import { parseDuration } from "../net.js";
 import { deepMerge, ROUTE_PRESETS, routePreset, type RoutePreset } from "../presets.js";
-import type { ResolvedAuthPolicy, ResolvedCertificate, ResolvedMiddleware, ResolvedPool, ResolvedRoute } from "../resolved.js";
+import type { ResolvedAuthPolicy, ResolvedCertificate, ResolvedMiddleware, ResolvedPool, ResolvedRoute, ResolvedSignIn } from "../resolved.js";
 import type { RouteResource, UpstreamResource } from "../schema.js";
 import { checkHeaderOps, checkIpFilter } from "../validate.js";
 import type { Entry } from "../ctx.js";
@@ -110,6 +110,7 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
   if ((s.ssoBypass ?? []).length > 0 && !s.authPolicy && e.resource.spec.ssoBypass) {
     rep.warn("sso-bypass", `spec.ssoBypass has no effect without an authPolicy`, e, ["spec", "ssoBypass"]);
   }
+  const signIn = s.authPolicy !== undefined ? resolveSignIn(ctx, u) : undefined;
 
   // headers
   checkHeaderOps(rep, e, ["spec", "headers", "request"], s.headers?.request);
@@ -162,11 +163,13 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
     websockets: s.websockets ?? false,
     headers: { request: headerOps(s.headers?.request), response: headerOps(s.headers?.response) },
     middleware: mws,
-    ssoBypass: [...new Set(s.ssoBypass ?? [])].sort(),
+    // An app that signs users in itself (OIDC, SAML) has no forward auth to bypass.
+    ssoBypass: signIn ? [] : [...new Set(s.ssoBypass ?? [])].sort(),
     tls,
   };
   if (s.upstream !== undefined) route.upstreamName = s.upstream;
   if (auth) route.auth = auth;
+  if (auth && signIn) route.signIn = signIn;
   if (s.maintenance?.enabled) {
     route.maintenance = { message: s.maintenance.message ?? "This service is down for maintenance. Please try again later." };
     if (s.maintenance.retryAfter) route.maintenance.retryAfter = s.maintenance.retryAfter;
@@ -178,4 +181,54 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
 
 function listRoutePresetNames(): string[] {
   return ROUTE_PRESETS.map((p) => p.name).sort();
+}
+
+export const DEFAULT_SIGNING_CERTIFICATE = "authentik Self-signed Certificate";
+
+/**
+ * OIDC or SAML sign-in of a protected route (undefined: forward auth). The route's own fields
+ * win over the preset's; a field of the other protocol, or ssoBypass the route sets itself,
+ * is a warning, since nothing would use it.
+ */
+function resolveSignIn(ctx: ResolveCtx, u: RouteUnit): ResolvedSignIn | undefined {
+  const e = u.entry;
+  const si = u.spec.signIn ?? {};
+  const own = e.resource.spec.signIn ?? {};
+  const protocol = si.protocol ?? "forward-auth";
+  const at = (k: string) => ["spec", "signIn", k];
+  const unused = (keys: readonly (keyof typeof own)[]) => {
+    for (const k of keys) if (own[k] !== undefined) ctx.rep.warn("sign-in", `spec.signIn.${k} is not used with protocol ${protocol}`, e, at(k));
+  };
+  const signingCertificate = si.signingCertificate ?? DEFAULT_SIGNING_CERTIFICATE;
+  const via = u.preset && u.preset.spec.signIn?.protocol === protocol ? ` (preset ${u.preset.name} signs in by ${protocol}; set spec.signIn.protocol: forward-auth to use forward auth instead)` : "";
+  if (protocol === "forward-auth") {
+    unused(["clientId", "clientSecret", "redirectPaths", "acsPath", "audience", "binding", "signingCertificate"]);
+    return undefined;
+  }
+  if (e.resource.spec.ssoBypass) ctx.rep.warn("sso-bypass", `spec.ssoBypass has no effect: the app signs users in by ${protocol} itself, Caddy does not ask authentik`, e, ["spec", "ssoBypass"]);
+  if (protocol === "oidc") {
+    unused(["acsPath", "audience", "binding"]);
+    const redirectPaths = [...new Set(si.redirectPaths ?? [])].sort();
+    if (!si.clientSecret) {
+      const name = `${e.resource.metadata.name}-oidc`;
+      ctx.rep.error(
+        "sign-in",
+        `route "${e.resource.metadata.name}" signs in by OIDC${via}: set spec.signIn.clientSecret to a secret reference, e.g. \`openssl rand -hex 32 | hecate create secret ${name} --value-from-stdin\` and clientSecret: secret:${name}; configure the app with the same value`,
+        e,
+        ["spec", "authPolicy"],
+      );
+      return undefined;
+    }
+    if (!redirectPaths.length) {
+      ctx.rep.error("sign-in", `spec.signIn.redirectPaths: an OIDC app needs its callback path (e.g. /login/generic_oauth for Grafana)`, e, at("protocol"));
+      return undefined;
+    }
+    return { protocol, ...(si.clientId ? { clientId: si.clientId } : {}), clientSecret: si.clientSecret, redirectPaths, signingCertificate };
+  }
+  unused(["clientId", "clientSecret", "redirectPaths"]);
+  if (!si.acsPath || !si.audience) {
+    ctx.rep.error("sign-in", `spec.signIn: a SAML app needs acsPath (where it receives assertions) and audience (its entity id)`, e, at(si.acsPath ? "audience" : "acsPath"));
+    return undefined;
+  }
+  return { protocol, acsPath: si.acsPath, audience: si.audience, binding: si.binding ?? "post", signingCertificate };
 }

@@ -11,6 +11,9 @@ function secretRefs(r: Resource): { path: PathSeg[]; ref: string }[] {
   const add = (path: PathSeg[], ref: string | undefined) => ref !== undefined && out.push({ path, ref });
   switch (r.kind) {
     case "Route":
+      add(["spec", "upstreamTls", "ca"], r.spec.upstreamTls?.ca);
+      add(["spec", "signIn", "clientSecret"], r.spec.signIn?.clientSecret);
+      break;
     case "Upstream":
       add(["spec", "upstreamTls", "ca"], r.spec.upstreamTls?.ca);
       break;

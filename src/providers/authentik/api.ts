@@ -1,7 +1,7 @@
 // authentik's API v3 through the official client (@goauthentik/api): one place that builds the
 // clients, follows pages, counts calls, and turns authentik's error bodies ({field: [msg]},
 // {detail}) into errors that name the object, the field and the reason.
-import type { AdminApi, CoreApi, FetchAPI, FlowsApi, OutpostsApi, PoliciesApi, ProvidersApi, StagesApi } from "@goauthentik/api";
+import type { AdminApi, CoreApi, CryptoApi, FetchAPI, FlowsApi, OutpostsApi, PoliciesApi, PropertymappingsApi, ProvidersApi, StagesApi } from "@goauthentik/api";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings } from "../../model/resolved.js";
 import type { ApiUsage, ProviderContext } from "../provider.js";
@@ -9,9 +9,11 @@ import type { ApiUsage, ProviderContext } from "../provider.js";
 export interface AkApis {
   admin: AdminApi;
   core: CoreApi;
+  crypto: CryptoApi;
   flows: FlowsApi;
   outposts: OutpostsApi;
   policies: PoliciesApi;
+  propertyMappings: PropertymappingsApi;
   providers: ProvidersApi;
   stages: StagesApi;
   usage: ApiUsage;
@@ -30,14 +32,16 @@ export async function authentikApis(settings: ResolvedSettings, ctx: ProviderCon
     return fetch(input, { ...init, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   };
   // Loaded here, not at import: the generated client is large, and only API calls need it.
-  const { AdminApi, Configuration, CoreApi, FlowsApi, OutpostsApi, PoliciesApi, ProvidersApi, StagesApi } = await import("@goauthentik/api");
+  const { AdminApi, Configuration, CoreApi, CryptoApi, FlowsApi, OutpostsApi, PoliciesApi, PropertymappingsApi, ProvidersApi, StagesApi } = await import("@goauthentik/api");
   const config = new Configuration({ basePath: `${a.url.replace(/\/+$/, "")}/api/v3`, accessToken, fetchApi: counting });
   return {
     admin: new AdminApi(config),
     core: new CoreApi(config),
+    crypto: new CryptoApi(config),
     flows: new FlowsApi(config),
     outposts: new OutpostsApi(config),
     policies: new PoliciesApi(config),
+    propertyMappings: new PropertymappingsApi(config),
     providers: new ProvidersApi(config),
     stages: new StagesApi(config),
     usage,

@@ -39,3 +39,26 @@ test("render authentik: a blueprint whose references point at entries it defines
   assert.deepEqual(bobBinding?.identifiers["user"], { find: ["authentik_core.user", ["username", "bob"]] });
   assert.ok(!/outposts\.outpost/.test(text), "no outpost entry: a blueprint would replace its whole provider list");
 });
+
+test("render authentik: OIDC and SAML providers of presets, the client secret only as an environment variable authentik reads", () => {
+  const docs = [
+    { apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { groups: ["staff"], outpost: "127.0.0.1:9000" } },
+    { apiVersion: "hecate.io/v1", kind: "Secret", metadata: { name: "grafana-oidc" }, spec: { from: "store" } },
+    { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "grafana" }, spec: { preset: "grafana", hosts: ["grafana.example.com"], upstreams: [{ address: "g" }], authPolicy: "staff", signIn: { clientSecret: "secret:grafana-oidc" } } },
+    { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "siem" }, spec: { preset: "wazuh", hosts: ["wazuh.example.com"], upstreams: [{ address: "w" }], authPolicy: "staff" } },
+  ] as Resource[];
+  const { state } = resolveState(docs);
+  const text = renderBlueprint(compileAuthentik(state!).desired);
+  const bp = parse(text, { customTags: [...tags, { tag: "!Env", resolve: (v: string) => ({ env: v }) }] }) as { entries: { model: string; id?: string; identifiers: Record<string, unknown>; attrs?: Record<string, unknown> }[] };
+  const oidc = bp.entries.find((e) => e.model === "authentik_providers_oauth2.oauth2provider")!;
+  assert.deepEqual(oidc.attrs!["client_secret"], { env: "HECATE_GRAFANA_OIDC" });
+  assert.equal(oidc.attrs!["client_id"], "hecate-grafana");
+  assert.deepEqual(oidc.attrs!["redirect_uris"], [{ matching_mode: "strict", url: "https://grafana.example.com/login/generic_oauth" }]);
+  assert.deepEqual(oidc.attrs!["signing_key"], { find: ["authentik_crypto.certificatekeypair", ["name", "authentik Self-signed Certificate"]] });
+  const saml = bp.entries.find((e) => e.model === "authentik_providers_saml.samlprovider")!;
+  assert.equal(saml.attrs!["acs_url"], "https://wazuh.example.com/_opendistro/_security/saml/acs");
+  assert.equal((saml.attrs!["property_mappings"] as unknown[]).length, 5);
+  const apps = bp.entries.filter((e) => e.model === "authentik_core.application").map((e) => [e.identifiers["slug"], e.attrs!["provider"]]);
+  assert.deepEqual(apps, [["hecate-grafana", { keyOf: "provider-hecate-grafana_oidc" }], ["hecate-siem", { keyOf: "provider-hecate-siem_saml" }]]);
+  assert.ok(!bp.entries.some((e) => e.model === "authentik_providers_proxy.proxyprovider"), "no forward auth for them");
+});

@@ -5,6 +5,12 @@ import { bindingKey, PUBLISHER, type AkDesired } from "./desired.js";
 const q = (v: unknown) => JSON.stringify(v); // a JSON string is a YAML double-quoted scalar
 const find = (model: string, field: string, value: string) => `!Find [${model}, [${field}, ${q(value)}]]`;
 
+/** The environment variable a blueprint reads a client secret from: an env: reference's own, else one named after the reference. */
+export function secretEnv(ref: string): string {
+  const m = /^env:(.+)$/.exec(ref);
+  return m ? m[1]! : `HECATE_${ref.replace(/^(secret|file):/, "").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()}`;
+}
+
 export function renderBlueprint(d: AkDesired): string {
   const out: string[] = [
     "# authentik blueprint of what Hecate manages (hecate render authentik).",
@@ -49,12 +55,38 @@ export function renderBlueprint(d: AkDesired): string {
       invalidation_flow: find("authentik_flows.flow", "slug", p.invalidationFlow),
     });
   }
+  const keypair = (name: string) => (name ? find("authentik_crypto.certificatekeypair", "name", name) : "null");
+  for (const p of Object.values(d.oidcProviders)) {
+    entry("authentik_providers_oauth2.oauth2provider", `provider-${p.name}`, { name: q(p.name) }, {
+      client_type: "confidential",
+      client_id: q(p.clientId),
+      // Never the value: authentik reads it from its own environment when it applies the blueprint.
+      client_secret: `!Env ${secretEnv(p.clientSecret.$secret)}`,
+      redirect_uris: `[${p.redirectUris.map((url) => `{matching_mode: strict, url: ${q(url)}}`).join(", ")}]`,
+      property_mappings: `[${p.scopes.map((m) => find("authentik_providers_oauth2.scopemapping", "managed", m)).join(", ")}]`,
+      signing_key: keypair(p.signingCertificate),
+      authorization_flow: flowRef(p.authorizationFlow),
+      invalidation_flow: find("authentik_flows.flow", "slug", p.invalidationFlow),
+    });
+  }
+  for (const p of Object.values(d.samlProviders)) {
+    entry("authentik_providers_saml.samlprovider", `provider-${p.name}`, { name: q(p.name) }, {
+      acs_url: q(p.acsUrl),
+      audience: q(p.audience),
+      sp_binding: p.binding,
+      property_mappings: `[${p.mappings.map((m) => find("authentik_providers_saml.samlpropertymapping", "managed", m)).join(", ")}]`,
+      signing_kp: keypair(p.signingCertificate),
+      authorization_flow: flowRef(p.authorizationFlow),
+      invalidation_flow: find("authentik_flows.flow", "slug", p.invalidationFlow),
+    });
+  }
   for (const a of Object.values(d.applications)) {
     entry("authentik_core.application", `app-${a.slug}`, { slug: q(a.slug) }, {
       name: q(a.name),
       provider: `!KeyOf provider-${a.provider}`,
       meta_launch_url: q(a.launchUrl),
       meta_publisher: q(PUBLISHER),
+      ...(a.description ? { meta_description: q(a.description) } : {}),
       policy_engine_mode: a.policyEngineMode,
     });
   }

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { Diagnostic } from "../../diag.js";
 import { parseDuration } from "../../model/net.js";
 import type { ResolvedAuthPolicy, ResolvedRoute, ResolvedState } from "../../model/resolved.js";
+import { secretMarker, type SecretMarker } from "../../secret.js";
 
 /** Every object Hecate creates in authentik is named with this prefix (applications: slug; groups: an attribute). */
 export const PREFIX = "hecate-";
@@ -25,6 +26,47 @@ export interface AkProvider {
   interceptHeaderAuth: boolean;
 }
 
+/** Scope mappings an OIDC provider gets, by authentik's managed name: the claims apps expect. */
+export const OIDC_SCOPES = ["goauthentik.io/providers/oauth2/scope-email", "goauthentik.io/providers/oauth2/scope-openid", "goauthentik.io/providers/oauth2/scope-profile"];
+/** SAML attribute mappings, by managed name: who the user is and their groups (apps map groups to roles). */
+export const SAML_MAPPINGS = [
+  "goauthentik.io/providers/saml/email",
+  "goauthentik.io/providers/saml/groups",
+  "goauthentik.io/providers/saml/name",
+  "goauthentik.io/providers/saml/uid",
+  "goauthentik.io/providers/saml/username",
+];
+
+/** An OAuth2/OpenID provider for an app that signs users in by OIDC. */
+export interface AkOidcProvider {
+  name: string;
+  clientId: string;
+  /** A secret marker: the value is resolved at apply time and never leaves the provider. */
+  clientSecret: SecretMarker;
+  /** Exact callback URLs (authentik's strict matching). */
+  redirectUris: string[];
+  authorizationFlow: string;
+  invalidationFlow: string;
+  /** Managed names of the scope mappings. */
+  scopes: string[];
+  /** Name of the certificate key pair that signs the tokens. */
+  signingCertificate: string;
+}
+
+/** A SAML provider for an app that signs users in by SAML. */
+export interface AkSamlProvider {
+  name: string;
+  acsUrl: string;
+  audience: string;
+  binding: "post" | "redirect";
+  authorizationFlow: string;
+  invalidationFlow: string;
+  /** Managed names of the attribute mappings. */
+  mappings: string[];
+  /** Name of the certificate key pair that signs the assertions. */
+  signingCertificate: string;
+}
+
 export interface AkApplication {
   slug: string;
   name: string;
@@ -32,6 +74,11 @@ export interface AkApplication {
   provider: string;
   launchUrl: string;
   policyEngineMode: "any" | "all";
+  /**
+   * OIDC apps: "OIDC client secret: <reference>", so that authentik's admins see where the value
+   * lives and Hecate can restore a deleted provider's secret from the reference.
+   */
+  description?: string;
   /** Which Hecate resources ask for it, e.g. "Route/app". */
   resource: string;
 }
@@ -73,6 +120,9 @@ export interface AkFlowBinding {
 
 export interface AkDesired {
   providers: Record<string, AkProvider>;
+  /** Providers of apps that sign users in themselves, by OIDC or SAML (never on the outpost). */
+  oidcProviders: Record<string, AkOidcProvider>;
+  samlProviders: Record<string, AkSamlProvider>;
   applications: Record<string, AkApplication>;
   /** Groups the policies name: created when missing (and then Hecate's), never deleted unless Hecate's. */
   groups: string[];
@@ -154,14 +204,71 @@ function access(app: string, p: ResolvedAuthPolicy, out: AkDesired): "any" | "al
   return "all";
 }
 
+export function emptyDesired(): AkDesired {
+  return { providers: {}, oidcProviders: {}, samlProviders: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [], flows: {}, stages: {}, flowBindings: {} };
+}
+
+export const SECRET_NOTE = "OIDC client secret: ";
+
+/** The OIDC or SAML provider's name for a route: "_" never appears in a route name, so it is no forward-auth provider's. */
+export const signInProviderName = (route: string, protocol: "oidc" | "saml"): string => slugOf(`${route}_${protocol}`);
+
+/**
+ * The provider and application of a route whose app signs users in by OIDC or SAML: one per
+ * route, every host's callback allowed. The provider's name differs from a forward-auth
+ * provider's for the same route (provider names are unique across types in authentik), so
+ * switching a route between the two creates the new one before the old one goes.
+ */
+function signInApp(state: ResolvedState, r: ResolvedRoute, p: ResolvedAuthPolicy, authorizationFlow: string, out: AkDesired): void {
+  const si = r.signIn!;
+  const slug = slugOf(r.name);
+  const provider = signInProviderName(r.name, si.protocol);
+  const hosts = r.hosts.filter((h) => !h.startsWith("*."));
+  const first = hosts[0] ?? r.hosts[0]!.replace(/^\*\./, "");
+  if (si.protocol === "oidc") {
+    out.oidcProviders[provider] = {
+      name: provider,
+      clientId: si.clientId ?? slug,
+      clientSecret: secretMarker(si.clientSecret),
+      redirectUris: hosts.flatMap((h) => si.redirectPaths.map((path) => `${origin(state, h, r)}${path}`)).sort(),
+      authorizationFlow,
+      invalidationFlow: INVALIDATION_FLOW,
+      scopes: [...OIDC_SCOPES],
+      signingCertificate: si.signingCertificate,
+    };
+  } else {
+    out.samlProviders[provider] = {
+      name: provider,
+      acsUrl: `${origin(state, first, r)}${si.acsPath}`,
+      audience: si.audience,
+      binding: si.binding,
+      authorizationFlow,
+      invalidationFlow: INVALIDATION_FLOW,
+      mappings: [...SAML_MAPPINGS],
+      signingCertificate: si.signingCertificate,
+    };
+  }
+  out.applications[slug] = {
+    slug,
+    name: `Route/${r.name} (Hecate)`,
+    provider,
+    launchUrl: `${origin(state, first, r)}/`,
+    policyEngineMode: access(slug, p, out),
+    ...(si.protocol === "oidc" ? { description: `${SECRET_NOTE}${si.clientSecret}` } : {}),
+    resource: `Route/${r.name}`,
+  };
+}
+
 export function compileAuthentik(state: ResolvedState): { desired: AkDesired; diagnostics: Diagnostic[] } {
-  const out: AkDesired = { providers: {}, applications: {}, groups: [], users: [], policies: {}, bindings: {}, outpost: [], flows: {}, stages: {}, flowBindings: {} };
+  const out = emptyDesired();
   const diagnostics: Diagnostic[] = [];
   const protectedRoutes = state.routes.filter((r) => r.auth);
   for (const p of state.authPolicies) {
-    const routes = protectedRoutes.filter((r) => r.auth!.name === p.name);
+    const all = protectedRoutes.filter((r) => r.auth!.name === p.name);
+    // Apps that sign users in themselves get an OIDC or SAML provider; the rest forward auth.
+    const routes = all.filter((r) => !r.signIn);
     let authorizationFlow = p.flow;
-    if (p.requireMfa && routes.length) {
+    if (p.requireMfa && all.length) {
       // MFA: the provider's authorization flow asks for a second factor; no device, no entry.
       const slug = slugOf(`mfa-${p.name}`);
       const classes = p.allowedMethods.filter((m) => m !== "password");
@@ -205,6 +312,7 @@ export function compileAuthentik(state: ResolvedState): { desired: AkDesired; di
       };
       out.outpost.push(u.slug);
     }
+    for (const r of all) if (r.signIn) signInApp(state, r, p, authorizationFlow, out);
     out.groups.push(...p.groups);
     out.users.push(...p.users);
   }

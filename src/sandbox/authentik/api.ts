@@ -7,6 +7,7 @@ import type { Ctx, Kind } from "./kind.js";
 import { applications } from "./resources/applications.js";
 import { flowBindings, flows, validateStages } from "./resources/flows.js";
 import { groups } from "./resources/groups.js";
+import { keypairs, samlMappings, scopeMappings } from "./resources/mappings.js";
 import { outposts } from "./resources/outposts.js";
 import { expressionPolicies, policyBindings } from "./resources/policies.js";
 import { oauth2Providers, proxyProviders, samlProviders } from "./resources/providers.js";
@@ -26,6 +27,9 @@ export const KINDS: Readonly<Record<string, Kind>> = {
   flows,
   validateStages,
   flowBindings,
+  scopeMappings,
+  samlMappings,
+  keypairs,
 };
 
 export interface ApiDeps {

@@ -11,6 +11,7 @@ import { RequestLog, type FaultFilter, type LoggedRequest } from "./log.js";
 import { mountOutpost } from "./outpost.js";
 import { DEFAULT_FLOWS, flowRow } from "./resources/flows.js";
 import { groups as groupKind } from "./resources/groups.js";
+import { seedManaged } from "./resources/mappings.js";
 import { embeddedOutpost } from "./resources/outposts.js";
 import { newUser } from "./resources/users.js";
 import { checkSeed, loadSeed, type Seed } from "./seed.js";
@@ -96,7 +97,7 @@ export async function startAuthentikSandbox(opts: AuthentikSandboxOptions): Prom
   const sessions = new Sessions();
   const requestLog = new RequestLog();
 
-  // What a fresh authentik has: akadmin in "authentik Admins", the default flows, the embedded outpost.
+  // What a fresh authentik has: akadmin in "authentik Admins", the default flows, managed mappings, the self-signed key pair, the embedded outpost.
   const admins: Obj = { ...groupKind.defaults(ctx), pk: ctx.store.uuid(), name: "authentik Admins", is_superuser: true };
   ctx.store.groups.put(admins);
   const akadmin = newUser(ctx, { username: "akadmin", name: "authentik Default Admin", email: "" });
@@ -104,6 +105,7 @@ export async function startAuthentikSandbox(opts: AuthentikSandboxOptions): Prom
   (admins.users as number[]).push(akadmin.pk as number);
   ctx.store.credentials.set(akadmin.pk as number, { password: randomSecret(), staticCodes: [] });
   for (const [slug, designation, title] of DEFAULT_FLOWS) ctx.store.flows.put(flowRow(ctx, slug, designation, title));
+  seedManaged(ctx);
   applySeed(ctx, seed);
 
   let pendingIgnored: string[] = [];

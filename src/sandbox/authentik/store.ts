@@ -45,6 +45,9 @@ export class Store {
   readonly flows = new Table();
   readonly validateStages = new Table();
   readonly flowBindings = new Table();
+  readonly scopeMappings = new Table();
+  readonly samlMappings = new Table();
+  readonly keypairs = new Table();
   /** Per user pk; never part of an API answer. */
   readonly credentials = new Map<number, Credentials>();
   private providerSeq = 0;

@@ -152,7 +152,13 @@ export const oauth2Providers: Kind = {
     jwt_federation_sources: [],
     jwt_federation_providers: [],
   }),
-  check: (ctx, merged) => commonChecks(ctx, merged),
+  check(ctx, merged) {
+    const errors = commonChecks(ctx, merged);
+    checkRefs(errors, "property_mappings", merged.property_mappings, (v) => ctx.store.scopeMappings.get(v) !== undefined);
+    checkRefs(errors, "signing_key", merged.signing_key, (v) => ctx.store.keypairs.get(v) !== undefined);
+    checkRefs(errors, "encryption_key", merged.encryption_key, (v) => ctx.store.keypairs.get(v) !== undefined);
+    return errors;
+  },
   present: (ctx, obj) => ({ ...stored(obj, ["invalidation_flow"]), ...providerBase(ctx, "oauth2", obj) }),
 };
 
@@ -186,6 +192,11 @@ export const samlProviders: Kind = {
     default_relay_state: "",
     default_name_id_policy: "urn:oasis:names:tc:SAML:2.0:nameid-format:unspecified",
   }),
-  check: (ctx, merged) => commonChecks(ctx, merged),
+  check(ctx, merged) {
+    const errors = commonChecks(ctx, merged);
+    checkRefs(errors, "property_mappings", merged.property_mappings, (v) => ctx.store.samlMappings.get(v) !== undefined);
+    for (const f of ["signing_kp", "verification_kp", "encryption_kp"]) checkRefs(errors, f, merged[f], (v) => ctx.store.keypairs.get(v) !== undefined);
+    return errors;
+  },
   present: (ctx, obj) => ({ ...stored(obj, ["invalidation_flow"]), ...providerBase(ctx, "saml", obj), url_download_metadata: "" }),
 };

@@ -20,6 +20,7 @@ import { completion } from "./commands/completion.js";
 import { checkDns, exportDns, importDns } from "./commands/dns.js";
 import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
 import { debugAuth } from "./commands/debug.js";
+import { down, status, up } from "./commands/up.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
@@ -39,7 +40,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock];
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock, up, down, status];
 
 export function buildProgram(state: RunState, name = "hecate"): Command {
   const program = new Command(name);

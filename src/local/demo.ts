@@ -17,15 +17,20 @@ function listening(name: string, server: { listen: (port: number, host: string) 
   });
 }
 
-/** An HTTP backend answering every request with its own name and what it received. */
-export async function startHttpDemo(name: string, port: number): Promise<DemoServer> {
+/**
+ * An HTTP backend answering every request with its own name and what it received; with
+ * `echoHeaders`, every request header too (identity headers from authentik, headers a route
+ * sets), so a user sees what arrives past Caddy.
+ */
+export async function startHttpDemo(name: string, port: number, opts: { echoHeaders?: boolean } = {}): Promise<DemoServer> {
   const server = createHttpServer((req, res) => {
     if (req.url === "/health") {
       res.writeHead(200).end("ok\n");
       return;
     }
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "x-served-by": name });
-    res.end(`${name} answered ${req.method} ${req.url} for host ${req.headers.host}\n`);
+    const headers = opts.echoHeaders ? Object.entries(req.headersDistinct).map(([k, vs]) => (vs ?? []).map((v) => `${k}: ${v}\n`).join("")).join("") : "";
+    res.end(`${name} answered ${req.method} ${req.url} for host ${req.headers.host}\n${headers ? `\nrequest headers:\n${headers}` : ""}`);
   });
   await listening(name, server, port);
   return { name, address: `127.0.0.1:${port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };

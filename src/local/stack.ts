@@ -1,6 +1,6 @@
-// The local stack: a private Caddy and nginx on loopback, the authentik sandbox, demo backends,
-// the embedded store, and a starter desired state applied through the engine, then proven with
-// real traffic (a public route, a protected one, a stream).
+// The local stack: a private Caddy and nginx on loopback, the authentik and Hetzner sandboxes,
+// demo backends, the embedded store, and a starter desired state applied through the engine,
+// then proven with real traffic (a public route, a protected one, a stream, a DNS answer).
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -18,15 +18,39 @@ import type { Store } from "../store/store.js";
 import { startHttpDemo, startTcpEcho, type DemoServer } from "./demo.js";
 
 export interface LocalPorts {
-  http: number; // Caddy's plain-HTTP listener
+  http: number; // Caddy's plain-HTTP listener (HTTPS on http + 363)
+  caddyAdmin: number; // Caddy's admin API, loopback TCP
   stream: number; // nginx TCP stream listener
   demoA: number;
   demoB: number;
+  whoami: number; // the demo app that echoes request headers (behind the protected route)
   echo: number;
   authentik: number; // the authentik sandbox: API, outpost and login page
+  hetzner: number; // the Hetzner DNS API sandbox
+  dns: number; // the Hetzner sandbox's nameserver (UDP and TCP)
 }
 
-export const DEFAULT_PORTS: LocalPorts = { http: 8080, stream: 9000, demoA: 18081, demoB: 18082, echo: 19001, authentik: 19000 };
+export const DEFAULT_PORTS: LocalPorts = { http: 8080, caddyAdmin: 19019, stream: 9000, demoA: 18081, demoB: 18082, whoami: 18083, echo: 19001, authentik: 19000, hetzner: 19002, dns: 19053 };
+
+/** What each port is for, as a message names it. */
+export const PORT_ROLES: Record<keyof LocalPorts, string> = {
+  http: "Caddy HTTP",
+  caddyAdmin: "Caddy admin API",
+  stream: "nginx TCP stream",
+  demoA: "demo app demo-a",
+  demoB: "demo app demo-b",
+  whoami: "demo app whoami",
+  echo: "TCP echo backend",
+  authentik: "authentik sandbox",
+  hetzner: "Hetzner DNS API sandbox",
+  dns: "sandbox nameserver",
+};
+
+/**
+ * The demo zone: the Hetzner sandbox holds it, the starter's DNS records live in it. A name
+ * reserved for examples (RFC 2606) under a public suffix, as Hetzner requires of a zone.
+ */
+export const DEMO_ZONE = "example.com";
 
 export interface LocalStack {
   dir: string;
@@ -35,8 +59,10 @@ export interface LocalStack {
   ports: LocalPorts;
   /** The demo user of the authentik sandbox (group staff), for the protected route. */
   login: { username: string; password: string };
-  /** Caddy's admin endpoint (a unix socket in the stack's directory). */
+  /** Caddy's admin endpoint (loopback TCP). */
   caddyAdmin: string;
+  /** The processes the stack started, by pid (Caddy, nginx), so a later run can find leftovers. */
+  children: { name: string; pid: number }[];
   stop: () => Promise<void>;
 }
 
@@ -45,7 +71,7 @@ const SCHEMA = fileURLToPath(new URL("../../schema/hecate.schema.json", import.m
 const HEADER = `# yaml-language-server: $schema=${SCHEMA}\n`;
 
 /** Settings depend on where the stack runs, so they are rewritten every start. */
-function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }): string {
+function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }, hetzner: { url: string; tokenFile: string }): string {
   return `${HEADER}apiVersion: hecate.io/v1
 kind: Settings
 metadata:
@@ -63,6 +89,11 @@ spec:
     url: ${authentik.url}
     token: file:${authentik.tokenFile}
     outpost: ${new URL(authentik.url).host}
+  hetzner:
+    endpoint: ${hetzner.url}
+    token: file:${hetzner.tokenFile}
+  dns:
+    nameservers: ["127.0.0.1:${ports.dns}"]
 `;
 }
 
@@ -115,7 +146,8 @@ metadata:
   name: admin
 spec:
   hosts: [admin.localhost]
-  upstream: demo
+  upstreams:
+    - address: 127.0.0.1:${ports.whoami}
   authPolicy: staff
   tls:
     mode: "off"
@@ -129,7 +161,51 @@ spec:
   listen: 127.0.0.1:${ports.stream}
   upstreams:
     - address: 127.0.0.1:${ports.echo}
+---
+apiVersion: hecate.io/v1
+kind: DnsRecord
+metadata:
+  name: app-example-com
+spec:
+  name: app.${DEMO_ZONE}
+  type: A
+  values: [127.0.0.1]
+  ttl: 300
+---
+apiVersion: hecate.io/v1
+kind: DnsRecord
+metadata:
+  name: www-example-com
+spec:
+  name: www.${DEMO_ZONE}
+  type: CNAME
+  values: [app.${DEMO_ZONE}.]
 `;
+}
+
+/** Every port the stack will listen on that something else holds, named with its role. */
+export async function busyPorts(ports: LocalPorts): Promise<string[]> {
+  const { createServer } = await import("node:net");
+  const { createSocket } = await import("node:dgram");
+  const tcpFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+  const udpFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const sock = createSocket("udp4");
+      sock.once("error", () => resolve(false));
+      sock.bind(port, "127.0.0.1", () => sock.close(() => resolve(true)));
+    });
+  const all: [string, number][] = [...(Object.keys(ports) as (keyof LocalPorts)[]).map((k) => [k, ports[k]] as [string, number]), ["https", ports.http + 363]];
+  const busy: string[] = [];
+  for (const [key, port] of all) {
+    const role = key === "https" ? "Caddy HTTPS (the HTTP port + 363)" : PORT_ROLES[key as keyof LocalPorts];
+    if (!(await tcpFree(port)) || (key === "dns" && !(await udpFree(port)))) busy.push(`${port} (${role}${key === "https" ? "" : `; --port ${key}=N`})`);
+  }
+  return busy;
 }
 
 function tcpEcho(port: number, text: string): Promise<string> {
@@ -165,9 +241,14 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     await store?.close().catch(() => undefined);
   };
   try {
+    const busy = await busyPorts(ports);
+    if (busy.length) {
+      throw new HecateError("port-busy", `port${busy.length > 1 ? "s" : ""} in use on 127.0.0.1: ${busy.join(", ")}. Stop what holds ${busy.length > 1 ? "them" : "it"} (\`ss -ltnup\` shows who), or move the stack: hecate up --port NAME=PORT`);
+    }
     const demos: DemoServer[] = [
       await startHttpDemo("demo-a", ports.demoA),
       await startHttpDemo("demo-b", ports.demoB),
+      await startHttpDemo("whoami", ports.whoami, { echoHeaders: true }),
       await startTcpEcho("echo", ports.echo),
     ];
     for (const d of demos) started.push({ stop: d.close });
@@ -193,7 +274,16 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     started.push({ stop: () => ak.close() });
     log(`authentik: sandbox ${ak.url} (demo user ${login.username})`);
 
-    const caddy: RunningCaddy = await startCaddy(join(dir, "caddy"));
+    const hetznerToken = secret("hetzner.token", () => randomBytes(24).toString("base64url"));
+    const { startHetznerSandbox } = await import("../sandbox/hetzner/index.js");
+    const hz = await startHetznerSandbox({ token: hetznerToken.value, port: ports.hetzner, dnsPort: ports.dns, zones: [{ name: DEMO_ZONE }] }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EADDRINUSE") throw e;
+      throw new HecateError("port-busy", `Hetzner sandbox: cannot listen on 127.0.0.1:${ports.hetzner} (API) or ${ports.dns} (DNS): ${e.message}`);
+    });
+    started.push({ stop: () => hz.close() });
+    log(`hetzner: sandbox API ${hz.url}, nameserver 127.0.0.1:${ports.dns} (zone ${DEMO_ZONE})`);
+
+    const caddy: RunningCaddy = await startCaddy(join(dir, "caddy"), { adminListen: `127.0.0.1:${ports.caddyAdmin}` });
     started.push(caddy);
     log(`caddy: pid ${caddy.pid}, admin ${caddy.admin}`);
     const nginxPrefix = join(dir, "nginx");
@@ -202,7 +292,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     started.push(nginx);
     log(`nginx: pid ${nginx.pid}, prefix ${nginxPrefix}`);
 
-    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, { url: ak.url, tokenFile: token.path }));
+    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, { url: ak.url, tokenFile: token.path }, { url: hz.url, tokenFile: hetznerToken.path }));
     const starter = join(desiredDir, "stack.yaml");
     if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports));
 
@@ -240,11 +330,22 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     if (echoed.trim() !== "hello through nginx") throw new HecateError("local-probe", `TCP echo through nginx on ${ports.stream} returned ${JSON.stringify(echoed)}`);
     log(`probe tcp: 127.0.0.1:${ports.stream} echoed ${JSON.stringify(echoed.trim())}`);
 
+    const { query } = await import("../providers/dns/query.js");
+    const answer = await query({ host: "127.0.0.1", port: ports.dns }, `app.${DEMO_ZONE}`, "A");
+    if (answer.values.join(",") !== "127.0.0.1") {
+      throw new HecateError("local-probe", `the sandbox nameserver answered app.${DEMO_ZONE} A with ${answer.rcode} ${answer.values.join(", ") || "(nothing)"}, not 127.0.0.1`);
+    }
+    log(`probe dns: app.${DEMO_ZONE} A -> ${answer.values.join(", ")} (from the sandbox nameserver 127.0.0.1:${ports.dns})`);
+
     const again = await engine.plan();
     const pending = again.summary.create + again.summary.update + again.summary.delete;
     if (pending !== 0) throw new HecateError("local-probe", `a second plan still shows ${pending} change(s) right after apply`);
     log("plan after apply: no changes");
-    return { dir, storePath, desiredDir, ports, login, caddyAdmin: caddy.admin, stop };
+    const children = [
+      { name: "caddy", pid: caddy.pid },
+      { name: "nginx", pid: nginx.pid },
+    ];
+    return { dir, storePath, desiredDir, ports, login, caddyAdmin: caddy.admin, children, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -20,14 +20,15 @@ describe("local stack", () => {
   });
 
   it("comes up, applies its desired state, serves HTTP and TCP, and a restart is a no-op", async () => {
-    const [http, stream, demoA, demoB, echo, authentik] = (await freePorts(6)) as [number, number, number, number, number, number];
-    const ports = { http, stream, demoA, demoB, echo, authentik };
+    const [http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns] = (await freePorts(10)) as number[] as [number, number, number, number, number, number, number, number, number, number];
+    const ports = { http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns };
     const lines: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => lines.push(l) });
     const out = lines.join("\n");
     assert.match(out, /apply: succeeded/);
     assert.match(out, /probe http: .* -> 200 demo-[ab] answered GET \//);
     assert.match(out, /echoed "hello through nginx"/);
+    assert.match(out, /probe dns: app\.example\.com A -> 127\.0\.0\.1/);
     assert.match(out, /probe auth: GET admin\.localhost:\d+ -> 302 to authentik's sign-in/);
     assert.match(out, /\+ create provider hecate-admin/, "the protected route's authentik objects, with no --system flag");
     assert.match(out, /plan after apply: no changes/);
@@ -52,14 +53,18 @@ describe("local stack", () => {
     assert.equal(blog.status, 200, "the route made with the CLI survived the restart");
   });
 
-  it("the script says how to use it on --help and refuses an unknown argument, starting nothing", () => {
-    const run = (arg: string) => spawnSync(process.execPath, ["--import", "tsx", "scripts/local-stack.ts", arg, "--dir", dir.path + "/never"], { encoding: "utf8", timeout: 60_000 });
+  it("`hecate up --help` says how to use it; a bad flag starts nothing", () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ["bin/hecate.js", "up", ...args, "--dir", dir.path + "/never"], { encoding: "utf8", timeout: 60_000 });
     const help = run("--help");
     assert.equal(help.status, 0, help.stderr);
-    assert.match(help.stdout, /^usage: bash scripts\/up\.sh \[--once\] \[--dir DIR\]/);
+    assert.match(help.stdout, /^Usage: hecate up \[options\]/);
+    assert.match(help.stdout, /--detach/);
     const bad = run("--bogus");
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /^error: unknown argument "--bogus"/);
+    assert.match(bad.stderr, /unknown option '--bogus'/);
+    const both = run("--once", "--detach");
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, /--detach and --once do not go together/);
     assert.ok(!existsSync(dir.path + "/never"), "nothing was started or created");
   });
 });

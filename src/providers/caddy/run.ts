@@ -1,5 +1,5 @@
-// Run a private Caddy for the local stack: admin on a unix socket in its own directory, no
-// autosave, its data under that directory. Stopped by its pid.
+// Run a private Caddy for the local stack: admin on a unix socket in its own directory (or a
+// loopback port), no autosave, its data under that directory. Stopped by its pid.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,12 +13,16 @@ export interface RunningCaddy {
   stop: () => Promise<void>;
 }
 
-export async function startCaddy(dir: string, opts: { binary?: string; timeoutMs?: number } = {}): Promise<RunningCaddy> {
+/**
+ * `adminListen`: "127.0.0.1:PORT" puts the admin API on loopback TCP (reachable with plain curl);
+ * default a unix socket in `dir`.
+ */
+export async function startCaddy(dir: string, opts: { binary?: string; timeoutMs?: number; adminListen?: string } = {}): Promise<RunningCaddy> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const sock = join(dir, "admin.sock");
+  const sock = opts.adminListen ? undefined : join(dir, "admin.sock");
   const file = join(dir, "caddy.json");
   // persist:false: Hecate's store is the source of truth, Caddy's autosave would be a second one.
-  writeFileSync(file, JSON.stringify({ admin: { listen: `unix/${sock}`, config: { persist: false } } }));
+  writeFileSync(file, JSON.stringify({ admin: { listen: sock ? `unix/${sock}` : opts.adminListen, config: { persist: false } } }));
   const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") };
   const child = spawn(opts.binary ?? "caddy", ["run", "--config", file], { env, stdio: ["ignore", "pipe", "pipe"], detached: false });
   let out = "";
@@ -33,13 +37,13 @@ export async function startCaddy(dir: string, opts: { binary?: string; timeoutMs
     clearTimeout(t);
   };
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  while (!existsSync(sock) || !out.includes("admin endpoint started")) {
+  while ((sock && !existsSync(sock)) || !out.includes("admin endpoint started")) {
     if (child.exitCode !== null) throw new HecateError("caddy-start", `caddy exited while starting:\n${out.trim()}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new HecateError("caddy-start", `caddy did not open its admin socket ${sock} in time:\n${out.trim()}`);
+      throw new HecateError("caddy-start", `caddy did not open its admin endpoint ${sock ?? opts.adminListen} in time:\n${out.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { pid: child.pid ?? -1, admin: `unix:${sock}`, output: () => out, stop };
+  return { pid: child.pid ?? -1, admin: sock ? `unix:${sock}` : `http://${opts.adminListen}`, output: () => out, stop };
 }

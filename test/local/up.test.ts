@@ -1,0 +1,188 @@
+// `hecate up` as a new user meets it: the README's first command exactly as written (detached),
+// then every part of the stack used for real (a public route, a sign-in through the authentik
+// sandbox to the app that echoes headers, the stream, DNS from the sandbox nameserver, a route
+// made with the CLI surviving `down` and `up`); a taken port refused by name; Ctrl-C, `down`,
+// and a supervisor killed outright leave no process behind.
+import { strict as assert } from "node:assert";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { proxyGet } from "../../src/providers/caddy/probe.js";
+import { readRecord, running, type UpRecord } from "../../src/local/up.js";
+import { DEFAULT_PORTS, type LocalPorts } from "../../src/local/stack.js";
+import { Browser } from "../helpers/browser.js";
+import { freePorts, tempDir } from "../helpers/proc.js";
+
+const NAMES = Object.keys(DEFAULT_PORTS) as (keyof LocalPorts)[];
+
+async function portsEnv(): Promise<{ ports: LocalPorts; env: Record<string, string> }> {
+  // The HTTPS listener is the HTTP port + 363: keep that one free as well.
+  const free = await freePorts(NAMES.length + 4);
+  const ports = Object.fromEntries(NAMES.map((n, i) => [n, free[i]!])) as unknown as LocalPorts;
+  const env: Record<string, string> = {};
+  for (const n of NAMES) env[`HECATE_LOCAL_PORT_${n.toUpperCase()}`] = String(ports[n]);
+  return { ports, env };
+}
+
+function hecate(args: string[], env: Record<string, string>, timeout = 240_000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ["bin/hecate.js", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, encoding: "utf8", timeout });
+}
+
+function tcpEcho(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: "127.0.0.1", port }, () => s.write(text));
+    let got = "";
+    s.setTimeout(5000, () => s.destroy(new Error("timeout")));
+    s.on("data", (b) => {
+      got += b.toString();
+      if (got.length >= text.length) (s.end(), resolve(got));
+    });
+    s.on("error", reject);
+  });
+}
+
+const processesOf = (rec: UpRecord) => [rec.supervisor, ...rec.children];
+
+async function gone(rec: UpRecord, ms = 15_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = processesOf(rec).filter(running).map((p) => `${p.name} pid ${p.pid}`);
+    if (!left.length || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("hecate up", () => {
+  const dirs: string[] = [];
+  const dir = (name: string) => {
+    const d = tempDir(`hecate-up-${name}-`);
+    dirs.push(d.path);
+    return d.path;
+  };
+  after(async () => {
+    // Whatever a failed test left: stopped by pid through `down`, then the directories removed.
+    for (const d of dirs) {
+      if (readRecord(d)) hecate(["down", "--dir", d], {});
+      spawnSync("rm", ["-rf", d]);
+    }
+  });
+
+  it("the README's first command brings the whole stack up, and a CLI route survives down and up", async () => {
+    const readme = readFileSync("README.md", "utf8");
+    const first = /```sh\n(.*?)\s+#/.exec(readme)?.[1]?.trim();
+    assert.equal(first, "bash scripts/up.sh --detach", "the README's first command is the one this test runs");
+    const { ports, env } = await portsEnv();
+    const home = dir("readme");
+    const all = { ...env, HECATE_LOCAL_DIR: home };
+    const r = spawnSync("bash", ["-c", first!], { env: { ...process.env, NO_COLOR: "1", ...all }, encoding: "utf8", timeout: 300_000 });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /The local stack is up/);
+    const rec = readRecord(home)!;
+    assert.ok(rec && running(rec.supervisor), "it runs on after the command returned");
+
+    const app = await proxyGet(ports.http, "app.localhost");
+    assert.equal(app.status, 200);
+    assert.match(app.body, /demo-[ab] answered GET \//);
+
+    // The protected route: the sandbox's sign-in first, then the app that echoes headers.
+    const password = readFileSync(join(home, "demo-password"), "utf8").trim();
+    assert.ok(r.stdout.includes(`sign in as demo / ${password}`), "the demo login is printed");
+    const anonymous = await proxyGet(ports.http, `admin.localhost:${ports.http}`);
+    assert.equal(anonymous.status, 302);
+    const browser = new Browser(ports.http, { url: `http://127.0.0.1:${ports.authentik}` });
+    const page = await browser.visit(`http://admin.localhost:${ports.http}/`, { username: "demo", password });
+    assert.equal(page.status, 200);
+    const body = await page.text();
+    assert.match(body, /^whoami answered GET \//);
+    assert.match(body, /^x-authentik-username: demo$/m, body);
+    assert.match(body, /^x-authentik-groups: staff$/m);
+
+    assert.equal((await tcpEcho(ports.stream, "hello stream\n")).trim(), "hello stream");
+    const dig = spawnSync("dig", ["+short", "+time=2", "+tries=2", "@127.0.0.1", "-p", String(ports.dns), "app.example.com", "A"], { encoding: "utf8" });
+    assert.equal(dig.stdout.trim(), "127.0.0.1", dig.stderr);
+
+    const status = hecate(["status"], all);
+    assert.equal(status.status, 0, status.stdout + status.stderr);
+    assert.doesNotMatch(status.stdout, /\bdown\b/);
+
+    // A route made with the CLI on the stack's store.
+    const store = { ...all, HECATE_STORE: join(home, "hecate.db") };
+    const create = hecate(["create", "route", "blog", "--host", "blog.localhost", "--upstream", `127.0.0.1:${ports.demoB}`, "--public", "--tls", "off", "-m", "add blog"], store);
+    assert.equal(create.status, 0, create.stderr);
+    const apply = hecate(["apply", "--yes"], store);
+    assert.equal(apply.status, 0, apply.stdout + apply.stderr);
+    assert.equal((await proxyGet(ports.http, "blog.localhost")).status, 200);
+
+    const down = hecate(["down"], all);
+    assert.equal(down.status, 0, down.stderr);
+    assert.deepEqual(await gone(rec), [], "down stops every process the stack started");
+    assert.equal(readRecord(home), undefined);
+
+    const again = hecate(["up", "--detach"], all);
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    const blog = await proxyGet(ports.http, "blog.localhost");
+    assert.equal(blog.status, 200, "the CLI's route is in the store, and the store is the source of truth");
+    const second = hecate(["up", "--detach"], all);
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, /a stack already runs from .* \(pid \d+/);
+    const rec2 = readRecord(home)!;
+    assert.equal(hecate(["down"], all).status, 0);
+    assert.deepEqual(await gone(rec2), []);
+  });
+
+  it("refuses a taken port by number and role, starting nothing", async () => {
+    const { ports, env } = await portsEnv();
+    const home = dir("busy");
+    const holder: Server = createServer();
+    await new Promise<void>((r) => holder.listen(ports.authentik, "127.0.0.1", r));
+    try {
+      const r = hecate(["up", "--once", "--dir", home], env);
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`error: port in use on 127\\.0\\.0\\.1: ${ports.authentik} \\(authentik sandbox; --port authentik=N\\)`));
+      assert.equal(readRecord(home), undefined);
+      assert.equal(existsSync(join(home, "caddy")), false, "no Caddy was started");
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+    const bad = hecate(["up", "--port", "htp=80", "--dir", home], env);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--port htp=80: expected NAME=PORT with NAME one of:\n {2}http /);
+  });
+
+  it("Ctrl-C stops every process; a supervisor killed outright is cleaned up after by the next up", async () => {
+    const { env } = await portsEnv();
+    const home = dir("signals");
+    // In its own process group, as in a terminal: Ctrl-C signals the whole group.
+    const child = spawn(process.execPath, ["bin/hecate.js", "up", "--dir", home], { env: { ...process.env, NO_COLOR: "1", ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const deadline = Date.now() + 240_000;
+    while (!out.includes("The local stack is up")) {
+      if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up did not come up:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rec = readRecord(home)!;
+    process.kill(-child.pid!, "SIGINT");
+    assert.equal(await exited, 0, out);
+    assert.deepEqual(await gone(rec), [], out);
+    assert.equal(readRecord(home), undefined);
+
+    const detached = hecate(["up", "--detach", "--dir", home], env);
+    assert.equal(detached.status, 0, detached.stdout + detached.stderr);
+    const rec2 = readRecord(home)!;
+    process.kill(rec2.supervisor.pid, "SIGKILL");
+    while (running(rec2.supervisor)) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(rec2.children.some(running), "killed outright, the supervisor could not stop Caddy and nginx");
+    const status = hecate(["status", "--dir", home], env);
+    assert.equal(status.status, 1);
+    assert.match(status.stdout, /supervisor \(hecate up\)\s+down/);
+    const once = hecate(["up", "--once", "--dir", home], env);
+    assert.equal(once.status, 0, once.stdout + once.stderr);
+    assert.match(once.stdout, /a previous stack's supervisor had died; stopped what it left running: caddy \(pid \d+\), nginx \(pid \d+\)/);
+    assert.deepEqual(await gone(rec2), []);
+  });
+});

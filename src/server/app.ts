@@ -10,6 +10,7 @@ import { HecateError } from "../diag.js";
 import { createEngine, type Engine, type ProviderFactory } from "../engine/index.js";
 import type { AuditEntry, Store, TokenRecord, TokenScope } from "../store/store.js";
 import { errorAnswer, zodError } from "./errors.js";
+import { errors } from "./schemas.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { FailureLimiter } from "./ratelimit.js";
 import { authenticate, scopeAllows, type AuthFailure } from "./tokens.js";
@@ -61,6 +62,8 @@ export function op<R extends RouteConfig>(scope: TokenScope | "public", r: R): R
     description: [r.description, note].filter(Boolean).join(" "),
     security: scope === "public" ? [] : [{ bearer: [] }],
     middleware: scope === "public" ? [] : [needs(scope)],
+    // Every route behind a token can answer these.
+    responses: { ...r.responses, ...(scope === "public" ? {} : errors(401, 403, 429)) },
   }) as R;
 }
 

@@ -135,3 +135,18 @@ export const ApplyOptionsBody = z
     probe: z.boolean().optional(),
   })
   .meta({ id: "ApplyOptions" });
+
+/** Error answers of a route, by status, for /openapi.json. */
+export const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, { description: ERROR_TEXT[code] ?? "error", content: { "application/json": { schema: ErrorBody } } }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "invalid request: every field and reason in diagnostics",
+  401: "no token, or not a valid one",
+  403: "the token's scope does not allow this",
+  404: "no such resource",
+  409: "conflict: exists, referenced, or the head kept moving",
+  412: "If-Match does not name the resource as it is now",
+  429: "too many refused tokens from this address",
+  502: "a system could not be read or written",
+};

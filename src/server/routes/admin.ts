@@ -2,9 +2,8 @@
 import { z } from "zod";
 import type { TokenRecord } from "../../store/store.js";
 import { op, type App, type Server } from "../app.js";
-import { AuditEntry, AuditVerification, Scope, Token } from "../schemas.js";
+import { AuditEntry, AuditVerification, errors, Scope, Token } from "../schemas.js";
 import { createToken, revokeToken } from "../tokens.js";
-import { errors } from "./resources.js";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 

@@ -12,8 +12,8 @@ import type { SystemName } from "../../providers/provider.js";
 import { SYSTEMS } from "../../providers/registry.js";
 import { op, sent, type App, type Env, type Server } from "../app.js";
 import { withExtra } from "../errors.js";
-import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
-import { addressIn, errors } from "./resources.js";
+import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
+import { addressIn } from "./resources.js";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 

@@ -11,7 +11,7 @@ import type { Resource } from "../../model/schema.js";
 import { addressOf, deletion, editHead, mustBeNew, mustFind, type Edit, type EditOutcome } from "../../engine/edit.js";
 import { NOUNS, type NounDef } from "../../cli/nouns/index.js";
 import { op, sent, type App, type Env, type Server } from "../app.js";
-import { DOCS, EditResult, ErrorBody, RevisionRef } from "../schemas.js";
+import { DOCS, EditResult, errors, RevisionRef } from "../schemas.js";
 
 /** Strong ETag of one resource: its canonical content's hash. */
 export function etagOf(r: Resource): string {
@@ -28,20 +28,6 @@ function checkIfMatch(c: Context<Env>, noun: NounDef, current: Resource): void {
     throw new HecateError("precondition-failed", `${noun.noun} "${current.metadata.name}" has changed since it was read (its ETag is now ${now}, If-Match gave ${header}); read it again and redo the change`, { status: 412 });
   }
 }
-
-export const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, { description: ERROR_TEXT[code] ?? "error", content: { "application/json": { schema: ErrorBody } } }]));
-
-const ERROR_TEXT: Record<number, string> = {
-  400: "invalid request: every field and reason in diagnostics",
-  401: "no token, or not a valid one",
-  403: "the token's scope does not allow this",
-  404: "no such resource",
-  409: "conflict: exists, referenced, or the head kept moving",
-  412: "If-Match does not name the resource as it is now",
-  429: "too many refused tokens from this address",
-  502: "a system could not be read or written",
-};
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 

@@ -150,3 +150,6 @@ const ERROR_TEXT: Record<number, string> = {
   429: "too many refused tokens from this address",
   502: "a system could not be read or written",
 };
+
+/** A JSON answer of a route, for /openapi.json. */
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });

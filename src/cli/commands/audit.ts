@@ -32,10 +32,10 @@ export const audit: CommandDef = {
     ctx.records(entries, [
       { header: "TIME", get: (e) => (e.at ?? "").replace(/\.\d+Z$/, "Z") },
       { header: "ACTOR", get: (e) => e.actor },
-      { header: "FROM", get: (e) => e.address ?? "" },
       { header: "ACTION", get: (e) => e.action },
       { header: "TARGET", get: (e) => (e.target && /^[0-9a-f]{64}$/.test(e.target) ? e.target.slice(0, 12) : e.target ?? "") },
       { header: "DETAIL", get: (e) => summarize(e.detail) },
+      { header: "FROM", get: (e) => e.address ?? "" },
     ], "the audit log is empty");
   },
 };

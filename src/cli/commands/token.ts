@@ -1,4 +1,4 @@
-// `hecate token create|list|revoke`: API tokens for `hecate serve`. The secret is printed once,
+// `hecate token create`, `hecate token list`, `hecate token revoke`: API tokens for `hecate serve`. The secret is printed once,
 // at creation; the store keeps only its hash.
 import { UsageError } from "../../diag.js";
 import type { TokenScope } from "../../store/store.js";

@@ -2,10 +2,9 @@
 import { z } from "zod";
 import type { TokenRecord } from "../../store/store.js";
 import { op, type App, type Server } from "../app.js";
-import { AuditEntry, AuditVerification, errors, Scope, Token } from "../schemas.js";
+import { AuditEntry, AuditVerification, errors, json, Scope, Token } from "../schemas.js";
 import { createToken, revokeToken } from "../tokens.js";
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 
 /** A token as listed: never its hash. */
 const shown = ({ hash: _hash, ...t }: TokenRecord): Omit<TokenRecord, "hash"> => t;

@@ -12,10 +12,9 @@ import type { SystemName } from "../../providers/provider.js";
 import { SYSTEMS } from "../../providers/registry.js";
 import { op, sent, type App, type Env, type Server } from "../app.js";
 import { withExtra } from "../errors.js";
-import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
+import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
 import { addressIn } from "./resources.js";
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 
 function systemsOf(list: string[] | undefined): SystemName[] | undefined {
   if (!list) return undefined;
@@ -65,32 +64,23 @@ export function operationRoutes(app: App, s: Server): void {
     if (systems) o.systems = systems;
     return o;
   };
-  const timedPlan = async (fn: () => Promise<Plan>): Promise<Plan> => {
-    const end = s.metrics.planSeconds.startTimer();
+  /** Time an engine call and count it by the label its outcome gives (a throw counts as `failed`). */
+  const timed = async <T>(seconds: { startTimer(): () => void }, count: (label: string) => void, label: (v: T) => string, fn: () => Promise<T>): Promise<T> => {
+    const end = seconds.startTimer();
     try {
-      const p = await fn();
-      s.metrics.plans.inc({ outcome: hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes" });
-      return p;
+      const v = await fn();
+      count(label(v));
+      return v;
     } catch (e) {
-      s.metrics.plans.inc({ outcome: "failed" });
+      count("failed");
       throw e;
     } finally {
       end();
     }
   };
-  const timedApply = async (fn: () => Promise<ApplyResult>): Promise<ApplyResult> => {
-    const end = s.metrics.applySeconds.startTimer();
-    try {
-      const r = await fn();
-      s.metrics.applies.inc({ status: r.status });
-      return r;
-    } catch (e) {
-      s.metrics.applies.inc({ status: "error" });
-      throw e;
-    } finally {
-      end();
-    }
-  };
+  const timedPlan = (fn: () => Promise<Plan>) =>
+    timed(s.metrics.planSeconds, (outcome) => s.metrics.plans.inc({ outcome }), (p: Plan) => (hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes"), fn);
+  const timedApply = (fn: () => Promise<ApplyResult>) => timed(s.metrics.applySeconds, (status) => s.metrics.applies.inc({ status }), (r: ApplyResult) => r.status, fn);
 
   app.openapi(
     op("read", {

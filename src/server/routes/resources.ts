@@ -11,7 +11,7 @@ import type { Resource } from "../../model/schema.js";
 import { addressOf, deletion, editHead, mustBeNew, mustFind, type Edit, type EditOutcome } from "../../engine/edit.js";
 import { NOUNS, type NounDef } from "../../cli/nouns/index.js";
 import { op, sent, type App, type Env, type Server } from "../app.js";
-import { DOCS, EditResult, errors, RevisionRef } from "../schemas.js";
+import { DOCS, EditResult, errors, json, RevisionRef } from "../schemas.js";
 
 /** Strong ETag of one resource: its canonical content's hash. */
 export function etagOf(r: Resource): string {
@@ -29,7 +29,6 @@ function checkIfMatch(c: Context<Env>, noun: NounDef, current: Resource): void {
   }
 }
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const Name = z.object({ name: z.string().min(1).describe("Resource name (a route also answers to one of its hosts).") });
 const WriteQuery = z.object({

@@ -18,6 +18,8 @@ export interface Diagnostic {
   pos?: SourcePos;
   /** Resource address, e.g. "Route/app". */
   address?: string;
+  /** The offending field inside the resource, e.g. "spec.hosts[0]" (schema errors). */
+  field?: string;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

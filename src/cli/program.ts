@@ -21,6 +21,8 @@ import { checkDns, exportDns, importDns } from "./commands/dns.js";
 import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
 import { debugAuth } from "./commands/debug.js";
 import { down, status, up } from "./commands/up.js";
+import { serve } from "./commands/serve.js";
+import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
@@ -38,9 +40,10 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "import", summary: "adopt what already exists in a system", commands: [importDns], example: "hecate import dns --zonefile example.com.zone" },
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
+  { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock, up, down, status];
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock, serve, up, down, status];
 
 export function buildProgram(state: RunState, name = "hecate"): Command {
   const program = new Command(name);

@@ -68,10 +68,11 @@ export function checkDocument(raw: unknown, where: Where): { resource?: Resource
   return { diagnostics };
 }
 
-function mk(message: string, where: Where, pos: SourcePos | undefined): Diagnostic {
+function mk(message: string, where: Where, pos: SourcePos | undefined, path: readonly PathSeg[]): Diagnostic {
   const d: Diagnostic = { severity: "error", code: "schema", message };
   if (pos) d.pos = pos;
   if (where.address) d.address = where.address;
+  if (path.length) d.field = formatPath(path);
   return d;
 }
 
@@ -103,14 +104,14 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, raw: unknown, kind: Kind, r
     return issue.keys.map((key) => {
       const hint = suggest(key, known);
       const list = !hint && known.length > 0 && known.length <= 16 ? `; known fields: ${known.join(", ")}` : "";
-      return mk(`unknown field "${key}" in ${contextName(kind, path)}${hint ? ` (did you mean "${hint}"?)` : list}`, where, keyPosOf([...path, key]));
+      return mk(`unknown field "${key}" in ${contextName(kind, path)}${hint ? ` (did you mean "${hint}"?)` : list}`, where, keyPosOf([...path, key]), [...path, key]);
     });
   }
   if (value === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
     const parent = path.slice(0, -1);
     const name = path[path.length - 1];
     const expect = schema ? describeSchema(schema) : undefined;
-    return [mk(`missing required field "${String(name)}" in ${contextName(kind, parent)}${expect ? ` (${expect})` : ""}`, where, keyPosOf(parent))];
+    return [mk(`missing required field "${String(name)}" in ${contextName(kind, parent)}${expect ? ` (${expect})` : ""}`, where, keyPosOf(parent), path)];
   }
   let expected: string;
   switch (issue.code) {
@@ -123,7 +124,7 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, raw: unknown, kind: Kind, r
       if (origin === "array" || origin === "set") {
         const n = Number(issue.code === "too_small" ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
         expected = issue.code === "too_small" ? `at least ${n} item${n === 1 ? "" : "s"}` : `at most ${n} item${n === 1 ? "" : "s"}`;
-        return [mk(`${field}: expected ${expected}, got ${Array.isArray(value) ? `${value.length}` : describeValue(value)}`, where, posOf(path))];
+        return [mk(`${field}: expected ${expected}, got ${Array.isArray(value) ? `${value.length}` : describeValue(value)}`, where, posOf(path), path)];
       }
       if (origin === "string") {
         const n = Number(issue.code === "too_small" ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
@@ -154,7 +155,7 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, raw: unknown, kind: Kind, r
     default:
       expected = issue.message;
   }
-  return [mk(`${field}: expected ${expected}, got ${describeValue(value)}`, where, posOf(path))];
+  return [mk(`${field}: expected ${expected}, got ${describeValue(value)}`, where, posOf(path), path)];
 }
 
 // ---- navigating zod schemas (zod v4 internals: _zod.def) ---------------------------------------

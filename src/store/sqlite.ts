@@ -9,6 +9,7 @@ import type { Resource } from "../model/schema.js";
 import { SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
 import { hashResources } from "../model/serialize.js";
 import { layout, type Layout } from "./content.js";
+import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
 import type {
   ApplyRecord,
@@ -23,6 +24,7 @@ import type {
   RevisionSource,
   Store,
   StoreDump,
+  TokenRecord,
 } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -146,7 +148,56 @@ export const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
       ${GUARDS_CAS}
     `);
   },
+  // 3: the audit log as a hash chain (each entry's hash covers the one before it) with the client
+  // address of API changes; API tokens (hashed secrets only).
+  (db) => {
+    db.exec(`
+      ALTER TABLE audit ADD COLUMN address TEXT;
+      ALTER TABLE audit ADD COLUMN hash TEXT;
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        scope TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+      );
+      DROP TRIGGER audit_append_only_u;
+    `);
+    // Entries written before the chain existed get their links now, in order (the one UPDATE of history).
+    const set = db.prepare("UPDATE audit SET hash = ? WHERE id = ?");
+    let prev = GENESIS;
+    let last: { id: number; hash: string } | undefined;
+    for (const row of db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]) {
+      prev = entryHash(prev, row);
+      set.run(prev, row.id);
+      last = { id: row.id, hash: prev };
+    }
+    if (last) setAuditHead(db, last);
+    db.exec(GUARDS.split("\n").find((l) => l.includes("audit_append_only_u"))!);
+  },
 ];
+
+/** The newest entry written (id and hash), kept apart from the log so deleting the newest rows shows. */
+function setAuditHead(db: Database.Database, head: { id: number; hash: string }): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES ('audit.head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(`${head.id}:${head.hash}`);
+}
+
+/** Append one audit row with the next id, chained to the newest one (inside the caller's write transaction). */
+function appendAudit(db: Database.Database, row: Omit<AuditRow, "id" | "hash"> & { id?: number | null }): void {
+  const last = db.prepare("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string | null } | undefined;
+  // The next id after the newest (not AUTOINCREMENT's high-water mark): the chain checks ids are
+  // contiguous, and a restore that replaced the log goes on from the restored newest entry.
+  const id = row.id ?? (last?.id ?? 0) + 1;
+  const full = { ...row, id };
+  const hash = entryHash(last?.hash ?? GENESIS, full);
+  db.prepare("INSERT INTO audit (id, at, actor, action, target, detail, address, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
+    id, full.at, full.actor, full.action, full.target, full.detail, full.address, hash,
+  );
+  setAuditHead(db, { id, hash });
+}
 
 /** One revision row, writing only the chunks (and their bodies) the store does not hold yet. */
 function insertRevision(db: Database.Database, table: "revisions" | "revisions_cas", meta: Omit<RevisionRow, "manifest">, lay: Layout): void {
@@ -180,7 +231,8 @@ interface RevisionRow {
   created_at: string;
   manifest?: string;
 }
-interface AuditRow { id: number; at: string; actor: string; action: string; target: string | null; detail: string | null }
+interface AuditRow { id: number; at: string; actor: string; action: string; target: string | null; detail: string | null; address: string | null; hash: string | null }
+interface TokenRow { id: string; name: string; scope: string; hash: string; created_at: string; created_by: string; expires_at: string | null; revoked_at: string | null }
 interface ApplyRow { apply_id: string; revision: string; status: string; started_at: string; ended_at: string | null; holder: string }
 interface JournalRow { apply_id: string; seq: number; at: string; event: string; system: string | null; data: string | null }
 interface LockRow { name: string; holder: string; acquired_at: string; expires_ms: number; token: number }
@@ -563,9 +615,9 @@ export class SqliteStore implements Store {
   audit(entry: AuditEntry): Promise<void> {
     return this.run(() => {
       const detail = entry.detail === undefined ? null : toJson(entry.detail, "the audit detail");
-      this.db
-        .prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
-        .run(new Date().toISOString(), entry.actor, entry.action, entry.target ?? null, detail);
+      const row = { at: new Date().toISOString(), actor: entry.actor, action: entry.action, target: entry.target ?? null, detail, address: entry.address ?? null };
+      // IMMEDIATE: reading the newest hash and appending to it is one step across processes.
+      this.db.transaction(() => appendAudit(this.db, row)).immediate();
     });
   }
 
@@ -577,6 +629,19 @@ export class SqliteStore implements Store {
     });
   }
 
+  verifyAudit(): Promise<AuditVerification> {
+    return this.run(() =>
+      this.snapshot(() => {
+        const rows = this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[];
+        const text = this.db.prepare("SELECT value FROM meta WHERE key = 'audit.head'").pluck().get() as string | undefined;
+        const m = text === undefined ? undefined : /^(\d+):([0-9a-f]+)$/.exec(text);
+        const report = verifyChain(rows, m ? { id: Number(m[1]), hash: m[2]! } : undefined);
+        if (text !== undefined && !m) report.problems.push({ message: `the recorded head of the audit log is unreadable (${JSON.stringify(text)})` });
+        return { ...report, ok: report.problems.length === 0 };
+      }),
+    );
+  }
+
   private toAudit(r: AuditRow): AuditEntry {
     return {
       id: r.id,
@@ -585,7 +650,42 @@ export class SqliteStore implements Store {
       action: r.action,
       ...(r.target !== null ? { target: r.target } : {}),
       ...(r.detail !== null ? { detail: parseJson<Record<string, unknown>>(r.detail, `audit entry ${r.id}`, this.path) } : {}),
+      ...(r.address !== null ? { address: r.address } : {}),
+      ...(r.hash !== null ? { hash: r.hash } : {}),
     };
+  }
+
+  // ---- API tokens ---------------------------------------------------------------------------
+
+  putToken(t: Omit<TokenRecord, "createdAt" | "revokedAt">): Promise<TokenRecord> {
+    return this.run(() => {
+      const createdAt = new Date().toISOString();
+      const info = this.db
+        .prepare("INSERT INTO tokens (id, name, scope, hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        .run(t.id, t.name, t.scope, t.hash, createdAt, t.createdBy, t.expiresAt ?? null);
+      if (info.changes === 0) throw new HecateError("exists", `a token named "${t.name}" already exists (names stay taken after revoking); pick another --name`, { status: 409 });
+      return { ...t, createdAt };
+    });
+  }
+
+  getToken(id: string): Promise<TokenRecord | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
+      return row && toToken(row);
+    });
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return this.run(() => (this.db.prepare("SELECT * FROM tokens ORDER BY created_at, name").all() as TokenRow[]).map(toToken));
+  }
+
+  revokeToken(nameOrId: string): Promise<TokenRecord | undefined> {
+    return this.run(() => {
+      const row = this.db
+        .prepare("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ? OR id = ? RETURNING *")
+        .get(new Date().toISOString(), nameOrId, nameOrId) as TokenRow | undefined;
+      return row && toToken(row);
+    });
   }
 
   // ---- applies and their journal ------------------------------------------------------------
@@ -848,9 +948,9 @@ export class SqliteStore implements Store {
           if (seq === undefined) throw new HecateError("store-dump", `the dump marks ${dump.applied} as applied but holds no such revision`);
           this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?)").run(String(seq));
         }
-        const insAudit = this.db.prepare("INSERT INTO audit (id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
+        // Chained afresh in the dump's order (the dump is signed; the restored log verifies).
         for (const a of dump.audit) {
-          insAudit.run(a.id ?? null, a.at ?? now, a.actor, a.action, a.target ?? null, a.detail === undefined ? null : toJson(a.detail, "audit detail"));
+          appendAudit(this.db, { id: a.id ?? null, at: a.at ?? now, actor: a.actor, action: a.action, target: a.target ?? null, detail: a.detail === undefined ? null : toJson(a.detail, "audit detail"), address: a.address ?? null });
         }
         const insApply = this.db.prepare("INSERT INTO applies (apply_id, revision, status, started_at, ended_at, holder) VALUES (?, ?, ?, ?, ?, ?)");
         for (const a of dump.applies) insApply.run(a.applyId, a.revision, a.status, a.startedAt, a.endedAt ?? null, a.holder);
@@ -915,6 +1015,19 @@ function toApply(r: ApplyRow): ApplyRecord {
     startedAt: r.started_at,
     ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
     holder: r.holder,
+  };
+}
+
+function toToken(r: TokenRow): TokenRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    scope: r.scope as TokenRecord["scope"],
+    hash: r.hash,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
+    ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
   };
 }
 

@@ -10,8 +10,10 @@
 // the lock is a key on a lease, and its create revision is a ready-made fencing token.
 import type { Resource } from "../model/schema.js";
 import type { DerivedKey } from "./crypto.js";
+import type { AuditVerification } from "./audit-chain.js";
 
 export type { DerivedKey } from "./crypto.js";
+export type { AuditVerification, AuditProblem } from "./audit-chain.js";
 
 export interface RevisionSource {
   type: "cli" | "file" | "git" | "api" | "rollback" | "restore";
@@ -44,6 +46,28 @@ export interface AuditEntry {
   action: string; // "revision.create", "apply", "rollback", "lock.break", ...
   target?: string;
   detail?: Record<string, unknown>;
+  /** Where the change came from: the API client's address (absent for the local CLI). */
+  address?: string;
+  /** This entry's link in the hash chain (set by the store; see store/audit-chain.ts). */
+  hash?: string;
+}
+
+/** read: GET only; write: changes to the desired state and the systems; admin: tokens, audit, backup. */
+export type TokenScope = "read" | "write" | "admin";
+
+/** An API token as stored: only a hash of its secret, never the secret. */
+export interface TokenRecord {
+  /** Public part of the token (it names the row; the secret part proves it). */
+  id: string;
+  /** Unique; the actor the audit log names for what the token does. */
+  name: string;
+  scope: TokenScope;
+  /** sha256 (hex) of the secret part. */
+  hash: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt?: string;
+  revokedAt?: string;
 }
 
 export interface JournalEntry {
@@ -119,8 +143,19 @@ export interface Store {
   setApplied(hash: string, fence?: Fence): Promise<void>;
   lastApplied(): Promise<Revision | undefined>;
 
+  /** Appended and chained to the previous entry's hash (store/audit-chain.ts). */
   audit(entry: AuditEntry): Promise<void>;
   listAudit(opts?: { limit?: number }): Promise<AuditEntry[]>;
+  /** Walk the whole chain: edited, deleted or missing newest entries are problems. */
+  verifyAudit(): Promise<AuditVerification>;
+
+  /** A new API token; HecateError "exists" (409) when the name is taken (revoked tokens keep theirs). */
+  putToken(token: Omit<TokenRecord, "createdAt" | "revokedAt">): Promise<TokenRecord>;
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  /** Oldest first, revoked ones included. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** By name or id; the token as it is now revoked, or undefined when there is no such token. */
+  revokeToken(nameOrId: string): Promise<TokenRecord | undefined>;
 
   /** The write methods of an apply take the apply lock's fence; without one they are unconditional. */
   beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord>;

@@ -5,7 +5,8 @@ import { API_VERSION, type Resource } from "../../model/schema.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef, Opts } from "../core/define.js";
 import { readAll } from "../core/io.js";
-import { addressOf, checkShape, commitEdit, find } from "../core/state.js";
+import { addressOf, checkShape, commitEdit } from "../core/state.js";
+import { mustBeNew } from "../../engine/edit.js";
 import type { NounDef } from "../nouns/index.js";
 import { article } from "../nouns/noun.js";
 import type { Built } from "../nouns/noun.js";
@@ -75,11 +76,7 @@ export function createCommand(noun: NounDef): CommandDef {
           created = [{ apiVersion: API_VERSION, kind: noun.kind, metadata: { name: String(name), ...(labels ? { labels } : {}) }, spec: built.spec } as Resource];
           beforeStore = built.beforeStore;
         }
-        for (const r of created) {
-          if (find(resources, r.kind, r.metadata.name)) {
-            throw new HecateError("exists", `${noun.noun} "${r.metadata.name}" already exists (use \`hecate update ${noun.noun} ${r.metadata.name}\`)`, { status: 409 });
-          }
-        }
+        for (const r of created) mustBeNew(resources, noun, r.metadata.name);
         const names = created.map((r) => r.metadata.name).join(", ");
         return {
           after: [...resources, ...created],

@@ -28,6 +28,8 @@ export interface CommandDef {
   examples: string[];
   /** Returns the exit code (default 0). */
   run(ctx: Context, args: unknown[], opts: Opts): Promise<number | void>;
+  /** Commands under this one (`hecate audit verify`); the command itself still runs alone. */
+  subcommands?: CommandDef[];
 }
 
 /** Shared by every registered command of one run(): the io and where the exit code lands. */
@@ -53,6 +55,7 @@ export function register(parent: Command, def: CommandDef, state: RunState): Com
   for (const a of def.args ?? []) cmd.argument(a);
   for (const f of def.flags ?? []) addFlag(cmd, f);
   addExamples(cmd, def.examples);
+  for (const sub of def.subcommands ?? []) register(cmd, sub, state);
   cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
     const ctx = new Context(state.io, self.optsWithGlobals() as GlobalFlags);

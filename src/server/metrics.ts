@@ -1,0 +1,54 @@
+// Prometheus metrics of one server (its own registry, so several servers in one process, as in
+// tests, never share counters). Route states are computed when scraped, from the store.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { EngineEvent } from "../engine/types.js";
+import type { Store } from "../store/store.js";
+import { canonicalJson } from "../model/serialize.js";
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(store: Store) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "hecate_process_" });
+  const m = {
+    registry,
+    requests: new Counter({ name: "hecate_http_requests_total", help: "API requests by method, route pattern and status", labelNames: ["method", "route", "status"], registers: [registry] }),
+    requestSeconds: new Histogram({ name: "hecate_http_request_duration_seconds", help: "API request duration", labelNames: ["method", "route"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
+    authFailures: new Counter({ name: "hecate_auth_failures_total", help: "Refused API tokens by reason", labelNames: ["reason"], registers: [registry] }),
+    plans: new Counter({ name: "hecate_plans_total", help: "Plans made through the API by outcome", labelNames: ["outcome"], registers: [registry] }),
+    planSeconds: new Histogram({ name: "hecate_plan_duration_seconds", help: "Time to plan (read every system, diff)", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] }),
+    applies: new Counter({ name: "hecate_applies_total", help: "Applies through the API by status", labelNames: ["status"], registers: [registry] }),
+    applySeconds: new Histogram({ name: "hecate_apply_duration_seconds", help: "Time to apply (lock, journal, write, verify)", buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] }),
+    drift: new Gauge({ name: "hecate_drift_changes", help: "Changes found by the last drift check, per system (-1: the system could not be read)", labelNames: ["system"], registers: [registry] }),
+    providerCalls: new Counter({ name: "hecate_provider_steps_total", help: "Provider steps (a batch of changes to one system) started by applies", labelNames: ["system"], registers: [registry] }),
+    providerErrors: new Counter({ name: "hecate_provider_errors_total", help: "Provider steps that failed", labelNames: ["system"], registers: [registry] }),
+    lockWaits: new Counter({ name: "hecate_lock_waits_total", help: "Applies that had to wait for another holder's lock", registers: [registry] }),
+  };
+  new Gauge({
+    name: "hecate_routes",
+    help: "Routes of the head revision by state: applied (as last applied) or pending (not applied yet, or changed since)",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      const [head, applied] = await Promise.all([store.head(), store.lastApplied()]);
+      const live = new Map((applied?.resources ?? []).filter((r) => r.kind === "Route").map((r) => [r.metadata.name, canonicalJson(r)]));
+      let ok = 0, pending = 0;
+      for (const r of head?.resources ?? []) {
+        if (r.kind !== "Route") continue;
+        if (live.get(r.metadata.name) === canonicalJson(r)) ok++;
+        else pending++;
+      }
+      this.set({ state: "applied" }, ok);
+      this.set({ state: "pending" }, pending);
+    },
+  });
+  return {
+    ...m,
+    /** Engine events of an apply, counted per system. */
+    onEvent(e: EngineEvent): void {
+      if (e.type === "step.start") m.providerCalls.inc({ system: e.system });
+      else if (e.type === "step.failed") m.providerErrors.inc({ system: e.system });
+      else if (e.type === "lock.wait") m.lockWaits.inc();
+    },
+  };
+}

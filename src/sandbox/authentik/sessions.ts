@@ -1,5 +1,6 @@
 // Server-side sessions: authentik's own (on the sandbox origin), pending logins, one-time
-// callback codes and the outpost's proxy sessions (per provider cookie). Ids are random.
+// callback codes, the outpost's proxy sessions (per provider cookie), and the OAuth2 provider's
+// authorization codes and access tokens. Ids are random.
 
 import { randomSecret, shortHash } from "./tokens.js";
 
@@ -7,6 +8,8 @@ export interface AuthSession {
   userPk: number;
   /** Authorization flows whose MFA stage this session has passed. */
   mfaPassed: Set<string>;
+  /** When the user signed in (ms): the ID token's auth_time. */
+  created: number;
   expires: number;
 }
 export interface PendingLogin {
@@ -14,12 +17,34 @@ export interface PendingLogin {
   rd: string;
   /** Where the callback goes: the host that started the login (the provider's external host in forward_domain mode). */
   callbackBase: string;
+  /** A sign-in for an OAuth2 or SAML request: the sandbox URL that resumes it (instead of the outpost's callback). */
+  resume?: string;
   expires: number;
 }
 export interface CallbackCode {
   authSession: string;
   providerPk: number;
   rd: string;
+  expires: number;
+}
+/** An OAuth2 authorization code: single use, valid for the provider's access_code_validity. */
+export interface OAuthCode {
+  providerPk: number;
+  userPk: number;
+  authSession: string;
+  scope: string[];
+  nonce?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  expires: number;
+}
+/** What an access token stands for (the token itself, a signed JWT, is the key). */
+export interface AccessGrant {
+  providerPk: number;
+  userPk: number;
+  scope: string[];
+  sub: string;
+  nonce?: string;
   expires: number;
 }
 export interface ProxySession {
@@ -64,6 +89,10 @@ class Expiring<T extends { expires: number }> {
     }
     return v;
   }
+  /** Stores `value` under a key the caller made (e.g. a token that is itself the value's proof). */
+  set(id: string, value: T): void {
+    this.map.set(id, value);
+  }
   /** Get once and forget. */
   take(id: string | undefined): T | undefined {
     const v = this.get(id);
@@ -83,9 +112,12 @@ export class Sessions {
   readonly pending = new Expiring<PendingLogin>();
   readonly codes = new Expiring<CallbackCode>();
   readonly proxy = new Expiring<ProxySession>();
+  readonly oauthCodes = new Expiring<OAuthCode>();
+  readonly accessTokens = new Expiring<AccessGrant>();
 
   newAuth(userPk: number): string {
-    return this.auth.add({ userPk, mfaPassed: new Set(), expires: Date.now() + 86_400_000 });
+    const now = Date.now();
+    return this.auth.add({ userPk, mfaPassed: new Set(), created: now, expires: now + 86_400_000 });
   }
   newPending(p: Omit<PendingLogin, "expires">): string {
     return this.pending.add({ ...p, expires: Date.now() + SHORT_LIVED_MS });
@@ -97,5 +129,6 @@ export class Sessions {
   endAuth(id: string): void {
     this.auth.delete(id);
     this.proxy.deleteWhere((p) => p.authSession === id);
+    this.oauthCodes.deleteWhere((c) => c.authSession === id);
   }
 }

@@ -60,17 +60,23 @@ const SHORT_LIVED_MS = 10 * 60_000;
 /** The outpost's cookie name for a provider (authentik_proxy_ + a hash of its client id). */
 export const proxyCookieName = (clientId: unknown): string => `authentik_proxy_${shortHash(String(clientId))}`;
 
-/** "hours=8;minutes=30" → milliseconds (authentik's timedelta strings); 24h when unreadable. */
-export function durationMs(spec: unknown): number {
+/** "hours=8;minutes=30" → milliseconds, "minutes=-5" → -300000 (authentik's timedelta strings); undefined when unreadable. */
+export function timedeltaMs(spec: unknown): number | undefined {
   const units: Record<string, number> = { weeks: 604_800_000, days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1, microseconds: 0.001 };
   let total = 0;
   for (const part of String(spec ?? "").split(";")) {
     const m = /^\s*(\w+)\s*=\s*(-?[\d.]+)\s*$/.exec(part);
     const unit = m?.[1] ? units[m[1]] : undefined;
-    if (!m || unit === undefined) return 86_400_000;
+    if (!m || unit === undefined) return undefined;
     total += Number(m[2]) * unit;
   }
-  return total > 0 ? total : 86_400_000;
+  return total;
+}
+
+/** A validity as milliseconds; 24h when unreadable or not positive. */
+export function durationMs(spec: unknown): number {
+  const t = timedeltaMs(spec);
+  return t !== undefined && t > 0 ? t : 86_400_000;
 }
 
 class Expiring<T extends { expires: number }> {

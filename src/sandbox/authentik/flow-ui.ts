@@ -4,9 +4,9 @@
 
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { codeForm, loginForm, page } from "./html.js";
+import { codeForm, deniedPage, loginForm, page } from "./html.js";
 import type { Ctx } from "./kind.js";
-import { deviceTypes } from "./policy.js";
+import { deviceTypes, evaluateAccess } from "./policy.js";
 import { AUTH_COOKIE, type AuthSession, type Sessions } from "./sessions.js";
 import type { Obj } from "./store.js";
 import { secretEquals } from "./tokens.js";
@@ -44,6 +44,34 @@ export function mfaNeed(ctx: Ctx, flow: Obj | undefined, userPk: number): MfaNee
 export function loginUrl(ctx: Ctx, provider: Obj, state: string): string {
   const authn = ctx.store.flows.get(provider.authentication_flow) ?? ctx.store.flows.find((f) => f.slug === "default-authentication-flow");
   return `${ctx.baseUrl()}/if/flow/${String(authn?.slug ?? "default-authentication-flow")}/?state=${encodeURIComponent(state)}`;
+}
+
+export interface SignedIn {
+  user: Obj;
+  auth: AuthSession;
+  sessionId: string;
+}
+
+/**
+ * The gate of an app's own sign-in request (OAuth2 authorize, SAML single sign-on): the signed-in
+ * user whom the application's bindings (the outpost's policy engine) and the provider's MFA stage
+ * let through, or the answer that stops the request: the login page (which comes back to
+ * `resume`), the MFA code, or a denial.
+ */
+export function gateSignIn(d: FlowDeps, c: Context, provider: Obj, application: Obj, resume: string): SignedIn | Response {
+  const store = d.ctx.store;
+  const sessionId = getCookie(c, AUTH_COOKIE);
+  const auth = d.sessions.auth.get(sessionId);
+  const user = auth ? store.users.get(auth.userPk) : undefined;
+  const login = () => c.redirect(loginUrl(d.ctx, provider, d.sessions.newPending({ providerPk: provider.pk as number, rd: "", callbackBase: "", resume })), 302);
+  if (!auth || !sessionId || !user || user.is_active === false) return login();
+  const decision = evaluateAccess(store, application, application.policy_engine_mode, user, d.log);
+  if (!decision.passing) return c.html(deniedPage(decision.messages), 403);
+  const flow = store.flows.get(provider.authorization_flow);
+  const need = mfaNeed(d.ctx, flow, auth.userPk);
+  if (need.kind === "deny") return c.html(page("Permission denied", `<p>${need.reason}</p>`), 403);
+  if (need.kind === "code" && !auth.mfaPassed.has(String(flow?.pk))) return login();
+  return { user, auth, sessionId };
 }
 
 /** Checks a password in constant time; unknown users cost the same. */

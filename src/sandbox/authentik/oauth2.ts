@@ -1,19 +1,17 @@
 // The OAuth2/OpenID provider's endpoints (/application/o/...), driven by what the API holds: the
 // provider's client type, id and secret, redirect URIs (strict or regex), scope mappings and
-// signing key; the application's bindings decide who gets a code, by the same policy engine as
-// the outpost. Authorization code flow only (PKCE plain or S256), with the sandbox's login page.
+// signing key; the application's bindings decide who gets a code (gateSignIn: the outpost's
+// policy engine). Authorization code flow only (PKCE plain or S256), with the sandbox's login page.
 
 import { createHash, randomBytes } from "node:crypto";
 import type { Context, Hono } from "hono";
-import { getCookie } from "hono/cookie";
 import { scopeClaims, providerScopes, subject } from "./claims.js";
-import { loginUrl, mfaNeed } from "./flow-ui.js";
-import { deniedPage, page } from "./html.js";
+import { gateSignIn } from "./flow-ui.js";
+import { page } from "./html.js";
 import { signingAlg, signJwt } from "./jwt.js";
 import { keyMaterial } from "./keys.js";
 import type { Ctx } from "./kind.js";
-import { evaluateAccess } from "./policy.js";
-import { AUTH_COOKIE, durationMs, type Sessions } from "./sessions.js";
+import { durationMs, type Sessions } from "./sessions.js";
 import type { Obj } from "./store.js";
 import { secretEquals } from "./tokens.js";
 
@@ -169,19 +167,10 @@ export function mountOAuth2(app: Hono, d: OAuth2Deps): void {
     const asked = q("scope").split(/\s+/).filter(Boolean);
     const scope = asked.length ? [...new Set(asked)].filter((s) => configured.includes(s)) : configured;
 
-    const sessionId = getCookie(c, AUTH_COOKIE);
-    const auth = d.sessions.auth.get(sessionId);
-    const user = auth ? store.users.get(auth.userPk) : undefined;
     const resume = `${origin(c)}/application/o/authorize/?${params.toString()}`;
-    const login = () => c.redirect(loginUrl(d.ctx, provider, d.sessions.newPending({ providerPk: provider.pk as number, rd: "", callbackBase: "", resume })), 302);
-    if (!auth || !sessionId || !user || user.is_active === false) return login();
-    const decision = evaluateAccess(store, application, application.policy_engine_mode, user, d.log);
-    if (!decision.passing) return c.html(deniedPage(decision.messages), 403);
-    // The provider's authorization flow: an MFA stage there asks for a code once per session.
-    const flow = store.flows.get(provider.authorization_flow);
-    const need = mfaNeed(d.ctx, flow, auth.userPk);
-    if (need.kind === "deny") return c.html(page("Permission denied", `<p>${need.reason}</p>`), 403);
-    if (need.kind === "code" && !auth.mfaPassed.has(String(flow?.pk))) return login();
+    const gate = gateSignIn(d, c, provider, application, resume);
+    if (gate instanceof Response) return gate;
+    const { auth, sessionId } = gate;
 
     const code = d.sessions.oauthCodes.add({
       providerPk: provider.pk as number,

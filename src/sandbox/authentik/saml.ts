@@ -8,14 +8,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { DOMParser } from "@xmldom/xmldom";
 import type { Context, Hono } from "hono";
-import { getCookie } from "hono/cookie";
 import { SignedXml } from "xml-crypto";
-import { loginUrl, mfaNeed } from "./flow-ui.js";
-import { deniedPage, esc, hidden, page } from "./html.js";
+import { gateSignIn } from "./flow-ui.js";
+import { esc, hidden, page } from "./html.js";
 import { keyMaterial } from "./keys.js";
 import type { Ctx } from "./kind.js";
-import { evaluateAccess } from "./policy.js";
-import { AUTH_COOKIE, timedeltaMs, type Sessions } from "./sessions.js";
+import { timedeltaMs, type Sessions } from "./sessions.js";
 import type { Obj } from "./store.js";
 
 export interface SamlDeps {
@@ -172,19 +170,11 @@ export function mountSaml(app: Hono, d: SamlDeps): void {
       if (!parsed) return c.html(page("Bad Request", "<p>Invalid SAML request: not a deflated, base64-encoded AuthnRequest.</p>"), 400);
       req = parsed;
     }
-    const sessionId = getCookie(c, AUTH_COOKIE);
-    const auth = d.sessions.auth.get(sessionId);
-    const user = auth ? store.users.get(auth.userPk) : undefined;
     const query = new URLSearchParams({ ...(deflated !== undefined ? { SAMLRequest: deflated } : {}), ...(relayState !== undefined ? { RelayState: relayState } : {}) });
     const resume = `${d.ctx.baseUrl()}/application/saml/${slug}/sso/binding/${deflated !== undefined ? "redirect" : "init"}/?${query.toString()}`;
-    const login = () => c.redirect(loginUrl(d.ctx, provider, d.sessions.newPending({ providerPk: provider.pk as number, rd: "", callbackBase: "", resume })), 302);
-    if (!auth || !sessionId || !user || user.is_active === false) return login();
-    const decision = evaluateAccess(store, found.app, found.app.policy_engine_mode, user, d.log);
-    if (!decision.passing) return c.html(deniedPage(decision.messages), 403);
-    const flow = store.flows.get(provider.authorization_flow);
-    const need = mfaNeed(d.ctx, flow, auth.userPk);
-    if (need.kind === "deny") return c.html(page("Permission denied", `<p>${need.reason}</p>`), 403);
-    if (need.kind === "code" && !auth.mfaPassed.has(String(flow?.pk))) return login();
+    const gate = gateSignIn(d, c, provider, found.app, resume);
+    if (gate instanceof Response) return gate;
+    const { user, sessionId } = gate;
 
     const xml = await buildResponse(d, provider, found.app, user, req, sessionId);
     const relay = relayState ?? (deflated === undefined ? String(provider.default_relay_state ?? "") : undefined);

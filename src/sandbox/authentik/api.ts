@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { mountKind, type ListOptions } from "./crud.js";
 import { forbidden, handleError } from "./errors.js";
+import { keyMaterial } from "./keys.js";
 import type { Ctx, Kind } from "./kind.js";
 import { applications } from "./resources/applications.js";
 import { flowBindings, flows, validateStages } from "./resources/flows.js";
@@ -62,6 +63,14 @@ export function apiApp(d: ApiDeps): Hono {
   api.get("/admin/version/", (c) =>
     c.json({ version_current: d.ctx.f.version, version_latest: d.ctx.f.version, version_latest_valid: true, build_hash: "", outdated: false, outpost_outdated: false }),
   );
+  // A key pair's certificate (PEM), what an SP is configured with to verify signed assertions.
+  api.get("/crypto/certificatekeypairs/:pk/view_certificate/", async (c) => {
+    const m = keyMaterial(d.ctx.store, c.req.param("pk"));
+    if (!m) return c.json({ detail: "Not found." }, 404);
+    const { certPem } = await m;
+    if (c.req.query("download") !== undefined) return c.body(certPem, 200, { "content-type": "application/x-pem-file", "content-disposition": 'attachment; filename="certificate.pem"' });
+    return c.json({ data: certPem });
+  });
   for (const kind of Object.values(KINDS)) mountKind(api, d.ctx, kind, d.list, d.onIgnored);
   return api;
 }

@@ -32,3 +32,8 @@ export function codeForm(action: string, state: string | undefined, error?: stri
       `<label>Code <input name="code" autocomplete="one-time-code" required></label><button type="submit">Continue</button></form>`,
   );
 }
+
+/** What authentik shows a signed-in user whom the application's bindings deny (policy messages as given). */
+export function deniedPage(messages: readonly string[]): string {
+  return page("Permission denied", `<p>Request has been denied.</p>${messages.map((m) => `<p>${esc(m)}</p>`).join("")}`);
+}

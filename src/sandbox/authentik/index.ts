@@ -1,4 +1,4 @@
-// startAuthentikSandbox: an authentik stand-in (API v3 subset + embedded outpost) on a loopback port.
+// startAuthentikSandbox: an authentik stand-in (API v3 subset, embedded outpost, OAuth2/OpenID and SAML provider endpoints) on a loopback port.
 
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
@@ -8,7 +8,9 @@ import { handleError } from "./errors.js";
 import { mountFlows } from "./flow-ui.js";
 import type { Ctx } from "./kind.js";
 import { RequestLog, type FaultFilter, type LoggedRequest } from "./log.js";
+import { mountOAuth2 } from "./oauth2.js";
 import { mountOutpost } from "./outpost.js";
+import { mountSaml } from "./saml.js";
 import { DEFAULT_FLOWS, flowRow } from "./resources/flows.js";
 import { groups as groupKind } from "./resources/groups.js";
 import { seedManaged } from "./resources/mappings.js";
@@ -136,6 +138,8 @@ export async function startAuthentikSandbox(opts: AuthentikSandboxOptions): Prom
   );
   mountOutpost(app, { ctx, sessions, log });
   mountFlows(app, { ctx, sessions, log });
+  mountOAuth2(app, { ctx, sessions, log });
+  mountSaml(app, { ctx, sessions, log });
   app.notFound((c) => c.json({ detail: "Not found." }, 404));
 
   const host = opts.host ?? "127.0.0.1";

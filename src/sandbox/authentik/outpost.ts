@@ -2,7 +2,8 @@
 
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { page } from "./html.js";
+import { loginUrl } from "./flow-ui.js";
+import { deniedPage, page } from "./html.js";
 import type { Ctx } from "./kind.js";
 import { evaluateAccess } from "./policy.js";
 import { providerForHost, skipsAuth, type Served } from "./routing.js";
@@ -84,10 +85,7 @@ export function mountOutpost(app: Hono, d: OutpostDeps): void {
       return c.redirect(start, 302);
     }
     const decision = evaluateAccess(d.ctx.store, served.app, served.app.policy_engine_mode, user, d.log);
-    if (!decision.passing) {
-      const detail = decision.messages.map((m) => `<p>${m}</p>`).join("");
-      return c.html(page("Permission denied", `<p>Request has been denied.</p>${detail}`), 403);
-    }
+    if (!decision.passing) return c.html(deniedPage(decision.messages), 403);
     for (const [k, v] of Object.entries(identityHeaders(d, served, user))) c.header(k, v);
     return c.body(null, 200);
   });
@@ -100,8 +98,7 @@ export function mountOutpost(app: Hono, d: OutpostDeps): void {
     const rdParam = c.req.query("rd") ?? "";
     const rd = rdParam && allowedRedirect(d.ctx, served, rdParam) ? rdParam : String(served.provider.external_host);
     const state = d.sessions.newPending({ providerPk: served.provider.pk as number, rd, callbackBase: `${proto}://${host}` });
-    const authn = d.ctx.store.flows.get(served.provider.authentication_flow) ?? d.ctx.store.flows.find((f) => f.slug === "default-authentication-flow");
-    return c.redirect(`${d.ctx.baseUrl()}/if/flow/${String(authn?.slug ?? "default-authentication-flow")}/?state=${encodeURIComponent(state)}`, 302);
+    return c.redirect(loginUrl(d.ctx, served.provider, state), 302);
   });
 
   app.get("/outpost.goauthentik.io/callback", (c) => {

@@ -3,6 +3,7 @@
 import { addError, type FieldErrors } from "../errors.js";
 import { checkRefs, type Ctx, type Kind } from "../kind.js";
 import type { Obj, ProviderType } from "../store.js";
+import { samlIssuer } from "../saml.js";
 import { randomSecret } from "../tokens.js";
 
 const META: Record<ProviderType, { component: string; verbose: string; plural: string; model: string }> = {
@@ -198,5 +199,17 @@ export const samlProviders: Kind = {
     for (const f of ["signing_kp", "verification_kp", "encryption_kp"]) checkRefs(errors, f, merged[f], (v) => ctx.store.keypairs.get(v) !== undefined);
     return errors;
   },
-  present: (ctx, obj) => ({ ...stored(obj, ["invalidation_flow"]), ...providerBase(ctx, "saml", obj), url_download_metadata: "" }),
+  present: (ctx, obj) => {
+    const app = ctx.store.applications.find((a) => a.provider === obj.pk);
+    const sso = `${ctx.baseUrl()}/application/saml/${String(app?.slug ?? "")}/sso/binding`;
+    return {
+      ...stored(obj, ["invalidation_flow"]),
+      ...providerBase(ctx, "saml", obj),
+      url_download_metadata: "",
+      url_issuer: samlIssuer(ctx, obj, app),
+      url_sso_post: `${sso}/post/`,
+      url_sso_redirect: `${sso}/redirect/`,
+      url_sso_init: `${sso}/init/`,
+    };
+  },
 };

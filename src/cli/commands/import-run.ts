@@ -1,0 +1,194 @@
+// What the import commands do (loaded when one runs): read the source, map it (src/import/),
+// print what was mapped, kept verbatim or refused, then write YAML files (--out) or store the
+// resources as a new revision.
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { formatDiagnostic, hasErrors, HecateError, UsageError } from "../../diag.js";
+import type { Kind, Resource } from "../../model/schema.js";
+import type { Finding, ImportResult } from "../../import/result.js";
+import type { Context } from "../core/context.js";
+import type { Opts } from "../core/define.js";
+import { renderTable } from "../core/output.js";
+import { addressOf, commitEdit } from "../core/state.js";
+
+export async function readText(file: string): Promise<string> {
+  return readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new HecateError("read", `cannot read ${file}: ${e.code ?? e.message}`);
+  });
+}
+
+/** One YAML file per kind in --out, in the order a reader meets them. */
+const FILE_OF: Record<Kind, string> = {
+  Settings: "settings.yaml",
+  Route: "routes.yaml",
+  Upstream: "upstreams.yaml",
+  AuthPolicy: "auth-policies.yaml",
+  Middleware: "middleware.yaml",
+  Stream: "streams.yaml",
+  DnsRecord: "dns-records.yaml",
+  Certificate: "certificates.yaml",
+  Secret: "secrets.yaml",
+  CompliancePolicy: "compliance-policies.yaml",
+};
+
+function findingsTable(findings: readonly Finding[]): string {
+  return renderTable(findings, [
+    { header: "OUTCOME", get: (f) => f.outcome },
+    { header: "WHERE", get: (f) => f.where },
+    { header: "WHAT", get: (f) => f.subject },
+    { header: "INTO", get: (f) => f.into ?? "-" },
+    { header: "WHY", get: (f) => f.why },
+  ]);
+}
+
+function counts(findings: readonly Finding[]): { mapped: number; verbatim: number; refused: number } {
+  const n = { mapped: 0, verbatim: 0, refused: 0 };
+  for (const f of findings) n[f.outcome]++;
+  return n;
+}
+
+function readme(what: string, r: ImportResult, files: string[]): string {
+  const n = counts(r.findings);
+  const rows = r.findings.map((f) => `| ${f.outcome} | ${f.where} | ${f.subject} | ${f.into ?? "-"} | ${f.why.replace(/\|/g, "\\|")} |`);
+  return [
+    `# Imported from ${r.source}`,
+    "",
+    `\`hecate import ${what}\` built ${r.resources.length} resource(s): ${files.join(", ")}.`,
+    `${n.mapped} construct(s) mapped to Hecate fields, ${n.verbatim} kept verbatim (spec.caddyRoutes: Caddy checks them at apply, \`hecate validate\` warns about them), ${n.refused} refused (not imported: see why).`,
+    "",
+    "Next: `hecate validate .` then `hecate plan .` shows exactly what the first apply would change; `hecate apply .` applies it.",
+    "",
+    "| outcome | where | what | into | why |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Checks the resources through the model (an import that builds invalid resources is a bug or a
+ * source Hecate cannot express: nothing is written), prints the findings, then writes or stores.
+ * Exit 1 when something was refused, so scripts notice.
+ */
+export async function emit(ctx: Context, what: string, r: ImportResult, opts: Opts): Promise<number> {
+  const model = await ctx.model();
+  const { diagnostics } = model.resolveState(r.resources);
+  if (hasErrors(diagnostics)) throw new HecateError("import-invalid", `the resources imported from ${r.source} are not valid; nothing written`, { diagnostics: diagnostics.filter((d) => d.severity === "error") });
+  const n = counts(r.findings);
+  const summary = `${what} ${r.source}: ${r.resources.length} resource(s); ${n.mapped} mapped, ${n.verbatim} kept verbatim, ${n.refused} refused`;
+  if (ctx.output === "json") ctx.json({ source: r.source, resources: r.resources, findings: r.findings });
+  else {
+    if (r.findings.length) ctx.out(findingsTable(r.findings));
+    for (const d of diagnostics) if (d.code !== "caddy-verbatim" && d.code !== "no-auth") ctx.warn(formatDiagnostic(d).replace(/^(.*?)warning: /, "$1"));
+  }
+  const code = n.refused ? 1 : 0;
+  if (opts.dryRun === true) {
+    if (ctx.output !== "json") {
+      ctx.out(model.toYaml(r.resources));
+      ctx.say(`dry run: nothing written (${summary})`);
+    }
+    return code;
+  }
+  if (opts.out !== undefined) {
+    const dir = String(opts.out);
+    await mkdir(dir, { recursive: true });
+    const byKind = new Map<Kind, Resource[]>();
+    for (const res of r.resources) byKind.set(res.kind, [...(byKind.get(res.kind) ?? []), res]);
+    const files: string[] = [];
+    for (const [kind, list] of [...byKind].sort(([a], [b]) => (FILE_OF[a] < FILE_OF[b] ? -1 : 1))) {
+      files.push(FILE_OF[kind]);
+      await writeFile(join(dir, FILE_OF[kind]), model.toYaml(list));
+    }
+    await writeFile(join(dir, "README.md"), readme(what, r, files));
+    if (ctx.output !== "json") ctx.say(`wrote ${files.map((f) => join(dir, f)).join(", ")} and ${join(dir, "README.md")} (${summary})`);
+    return code;
+  }
+  if (!r.resources.length) {
+    ctx.say(`nothing to store (${summary})`);
+    return code;
+  }
+  await commitEdit(ctx, async (resources) => {
+    const have = new Set(resources.map(addressOf));
+    const clash = r.resources.map(addressOf).filter((a) => have.has(a));
+    if (clash.length) throw new HecateError("conflict", `the desired state already has ${clash.join(", ")}: import into a directory with --out and merge by hand, or delete those first`, { status: 409 });
+    return {
+      after: [...resources, ...r.resources],
+      changed: r.resources.map(addressOf),
+      message: opts.message !== undefined ? String(opts.message) : `import ${what}: ${r.resources.length} resource(s) from ${r.source}`,
+    };
+  });
+  return code;
+}
+
+// ---- caddy --------------------------------------------------------------------------------------
+
+function caddyAdapt(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("caddy", ["adapt", "--config", file, "--adapter", "caddyfile"], { timeout: 60_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === "ENOENT") return reject(new HecateError("caddy-missing", "the caddy binary is not on PATH: install Caddy, or adapt with a running Caddy (--admin URL)"));
+      // Caddy's own message names the file and line.
+      reject(new HecateError("caddy-adapt", `caddy adapt refused ${file}: ${(stderr || e.message).trim().split("\n").slice(-3).join(" ")}`));
+    });
+  });
+}
+
+async function adminClient(url: string) {
+  const { CaddyClient } = await import("../../providers/caddy/client.js");
+  return new CaddyClient(url, { timeoutMs: 60_000 });
+}
+
+export async function runImportCaddy(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  const given = [opts.caddyfile, opts.json].filter((x) => x !== undefined).length;
+  if (given > 1 || (given === 0 && opts.admin === undefined)) throw new UsageError("give one of --caddyfile FILE, --admin URL or --json FILE (--admin with --caddyfile adapts through that Caddy)");
+  let json: string;
+  let label: string;
+  let caddyfile: string | undefined;
+  if (opts.caddyfile !== undefined) {
+    const file = String(opts.caddyfile);
+    caddyfile = await readText(file);
+    label = file;
+    if (opts.admin !== undefined) {
+      const res = await (await adminClient(String(opts.admin))).request("POST", "/adapt", caddyfile, { "Content-Type": "text/caddyfile" });
+      if (res.status !== 200) throw new HecateError("caddy-adapt", `Caddy at ${String(opts.admin)} refused to adapt ${file}: ${res.body.trim()}`);
+      const body = JSON.parse(res.body) as { result?: unknown; warnings?: { file?: string; line?: number; message?: string }[] };
+      for (const w of body.warnings ?? []) ctx.warn(`${w.file ?? file}:${w.line ?? 0}: ${w.message ?? ""}`);
+      json = JSON.stringify(body.result ?? {});
+    } else json = await caddyAdapt(file);
+  } else if (opts.json !== undefined) {
+    label = String(opts.json);
+    json = await readText(label);
+  } else {
+    label = String(opts.admin);
+    const res = await (await adminClient(label)).request("GET", "/config/");
+    if (res.status !== 200) throw new HecateError("caddy-read", `Caddy at ${label} answered ${res.status} to GET /config/: ${res.body.trim()}`);
+    json = res.body;
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(json || "null");
+  } catch (e) {
+    throw new HecateError("invalid", `${label} is not Caddy JSON: ${(e as Error).message}`);
+  }
+  const { importCaddyJson } = await import("../../import/caddy.js");
+  return emit(ctx, "caddy", importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile } : {}) }), opts);
+}
+
+function notBuilt(what: string): never {
+  throw new HecateError("not-built", `hecate import ${what} is not built yet (issue 18): use hecate import caddy, or write the resources by hand`);
+}
+
+export async function runImportNginx(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
+  notBuilt("nginx");
+}
+export async function runImportEos(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
+  notBuilt("eos");
+}
+export async function runImportNpm(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
+  notBuilt("npm");
+}
+export async function runImportTraefik(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
+  notBuilt("traefik");
+}

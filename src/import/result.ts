@@ -33,7 +33,7 @@ export class ResourceSet {
   name(kind: Kind, base: string): string {
     const taken = this.taken.get(kind) ?? new Set<string>();
     this.taken.set(kind, taken);
-    let stem = hostAsName(base).replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 56) || kind.toLowerCase();
+    let stem = hostAsName(base.replace(/_/g, "-")).replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 56) || kind.toLowerCase();
     if (!RESOURCE_NAME.test(stem)) stem = kind.toLowerCase();
     for (let n = 1; ; n++) {
       const name = n === 1 ? stem : `${stem}-${n}`;

@@ -2,7 +2,7 @@
 // print what was mapped, kept verbatim or refused, then write YAML files (--out) or store the
 // resources as a new revision.
 import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatDiagnostic, hasErrors, HecateError, UsageError } from "../../diag.js";
 import type { Kind, Resource } from "../../model/schema.js";
@@ -180,8 +180,17 @@ function notBuilt(what: string): never {
   throw new HecateError("not-built", `hecate import ${what} is not built yet (issue 18): use hecate import caddy, or write the resources by hand`);
 }
 
-export async function runImportNginx(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
-  notBuilt("nginx");
+export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.streams === undefined) throw new UsageError("give --streams DIR (a directory of nginx stream files, e.g. /etc/nginx/conf.d/stream) or --streams FILE");
+  const path = String(opts.streams);
+  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new HecateError("read", `cannot read ${path}: ${e.code ?? e.message}`);
+  });
+  const names = info.isDirectory() ? (await readdir(path)).filter((n) => n.endsWith(".conf")).sort().map((n) => join(path, n)) : [path];
+  if (!names.length) throw new HecateError("read", `${path} holds no *.conf files`);
+  const files = await Promise.all(names.map(async (p) => ({ path: p, text: await readText(p) })));
+  const { importNginxStreams } = await import("../../import/nginx.js");
+  return emit(ctx, "nginx", importNginxStreams(files, path), opts);
 }
 export async function runImportEos(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
   notBuilt("eos");

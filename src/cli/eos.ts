@@ -58,6 +58,8 @@ export function eosToHecate(argv: string[]): string[] {
   if (verb === "create" && tail[0] === "dns" && tail[1] && RECORD_TYPES.has(tail[1].toUpperCase()) && tail[2] && !tail[2].startsWith("-")) {
     return [...globals, "create", "dns", tail[2], "--record", tail[2], "--type", tail[1].toUpperCase(), ...tail.slice(3)];
   }
+  // `create hecate -c config.yaml`: eos builds the whole setup from its apps file; here that is the import.
+  if (verb === "create" && (tail[0] === "-c" || tail[0] === "--config" || tail[0]?.startsWith("--config="))) return [...globals, "import", "eos", ...tail];
   for (const p of PHRASES) {
     if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...tail.slice(1)];
   }

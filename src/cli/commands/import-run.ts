@@ -73,7 +73,13 @@ function readme(what: string, r: ImportResult, files: string[]): string {
  */
 export async function emit(ctx: Context, what: string, r: ImportResult, opts: Opts): Promise<number> {
   const model = await ctx.model();
-  const { diagnostics } = model.resolveState(r.resources);
+  // Checked beside the Settings the store holds; without any, beside a stand-in that names an
+  // authentik, so that an import is not refused for what only Settings can say (said below).
+  const head = opts.out !== undefined || opts.dryRun === true ? undefined : await (await ctx.store()).head();
+  const settings = head?.resources.filter((x) => x.kind === "Settings") ?? [];
+  const needsAuthentik = !settings.length && r.resources.some((x) => x.kind === "AuthPolicy" && !(x.spec as { outpost?: string }).outpost);
+  const standIn = needsAuthentik ? [{ apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { authentik: { url: "http://authentik.invalid", token: "env:AUTHENTIK_TOKEN" } } } as Resource] : [];
+  const { diagnostics } = model.resolveState([...r.resources, ...settings, ...standIn]);
   if (hasErrors(diagnostics)) throw new HecateError("import-invalid", `the resources imported from ${r.source} are not valid; nothing written`, { diagnostics: diagnostics.filter((d) => d.severity === "error") });
   const n = counts(r.findings);
   const summary = `${what} ${r.source}: ${r.resources.length} resource(s); ${n.mapped} mapped, ${n.verbatim} kept verbatim, ${n.refused} refused`;
@@ -82,6 +88,7 @@ export async function emit(ctx: Context, what: string, r: ImportResult, opts: Op
     if (r.findings.length) ctx.out(findingsTable(r.findings));
     for (const d of diagnostics) if (d.code !== "caddy-verbatim" && d.code !== "no-auth") ctx.warn(formatDiagnostic(d).replace(/^(.*?)warning: /, "$1"));
   }
+  if (needsAuthentik && ctx.output !== "json") ctx.say("note: the AuthPolicies need Settings spec.authentik (url, token) to apply: add a settings.yaml beside the imported files");
   const code = n.refused ? 1 : 0;
   if (opts.dryRun === true) {
     if (ctx.output !== "json") {
@@ -192,8 +199,18 @@ export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts)
   const { importNginxStreams } = await import("../../import/nginx.js");
   return emit(ctx, "nginx", importNginxStreams(files, path), opts);
 }
-export async function runImportEos(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
-  notBuilt("eos");
+export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.config === undefined) throw new UsageError("give --config FILE (the eos apps YAML: base_domain, apps)");
+  const file = String(opts.config);
+  const text = await readText(file);
+  const { importEosApps } = await import("../../import/eos.js");
+  let result: ImportResult;
+  try {
+    result = importEosApps(text, file, opts.listen !== undefined ? { listen: String(opts.listen) } : {});
+  } catch (e) {
+    throw new HecateError("invalid", `${file} is not valid YAML: ${(e as Error).message}`);
+  }
+  return emit(ctx, "eos", result, opts);
 }
 export async function runImportNpm(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
   notBuilt("npm");

@@ -34,7 +34,11 @@ export const importNginx: CommandDef = {
 export const importEos: CommandDef = {
   name: "eos",
   summary: "routes, streams and auth policies from the eos hecate apps file (apps: {name: {domain, backend, type, sso, talk}})",
-  flags: [{ flags: "-c, --config <file>", description: "the eos apps YAML (base_domain, apps)" }, ...OUTPUT],
+  flags: [
+    { flags: "-c, --config <file>", description: "the eos apps YAML (base_domain, apps)" },
+    { flags: "--listen <address>", description: "address the apps' streams listen on (default: every address)" },
+    ...OUTPUT,
+  ],
   examples: ["hecate import eos --config config.yaml --out imported/", "hecate import eos -c config.yaml -m \"adopt eos apps\""],
   run: async (ctx, args, opts) => (await run()).runImportEos(ctx, args, opts),
 };

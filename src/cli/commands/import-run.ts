@@ -212,8 +212,17 @@ export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): 
   }
   return emit(ctx, "eos", result, opts);
 }
-export async function runImportNpm(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
-  notBuilt("npm");
+export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.db === undefined) throw new UsageError("give --db FILE (Nginx Proxy Manager's database.sqlite)");
+  const file = String(opts.db);
+  const { importNpmDatabase } = await import("../../import/npm.js");
+  let result: ImportResult;
+  try {
+    result = importNpmDatabase(file);
+  } catch (e) {
+    throw new HecateError("read", `cannot read ${file} as Nginx Proxy Manager's database: ${(e as Error).message}`);
+  }
+  return emit(ctx, "npm", result, opts);
 }
 export async function runImportTraefik(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
   notBuilt("traefik");

@@ -4,31 +4,16 @@
 // Location, chosen headers, body: for the echo upstream, who answered, the URL and the headers it saw).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { freePort, freePorts, startProcess, tempDir, waitForPort, type Proc } from "../helpers/proc.js";
+import { freePorts, startProcess, tempDir, waitForPort, type Proc } from "../helpers/proc.js";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { send, type Reply } from "../caddy-traffic/harness.js";
 import { caddySettingsYaml, sandbox, type Sandbox } from "../cli/helpers.js";
 import { CORPUS, type CorpusCase, type Probe } from "./caddy-corpus.js";
-
-/** authentik's outpost as Caddy meets it: 302 to a login page without a session, 200 + identity with one. */
-async function startOutpost(): Promise<{ address: string; close: () => Promise<void> }> {
-  const port = await freePort();
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path === "/outpost.goauthentik.io/auth/caddy") {
-      if ((req.headers.cookie ?? "").includes("session=alice")) return void res.writeHead(200, { "X-Authentik-Username": "alice", "X-Authentik-Groups": "staff" }).end();
-      return void res.writeHead(302, { Location: `http://auth.test/login?rd=${encodeURIComponent(`http://${req.headers["x-forwarded-host"]}${req.headers["x-forwarded-uri"]}`)}` }).end();
-    }
-    res.writeHead(200, { "content-type": "text/plain" }).end(`outpost ${req.url}`);
-  });
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  return { address: `127.0.0.1:${port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
-}
+import { startOutpost } from "./outpost.js";
 
 function sendTls(port: number, host: string, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import type { Finding, ImportResult } from "../../import/result.js";
 import type { Context } from "../core/context.js";
 import type { Opts } from "../core/define.js";
 import { renderTable } from "../core/output.js";
-import { addressOf, commitEdit } from "../core/state.js";
+import { addressOf, commitEdit, revisionOf } from "../core/state.js";
 
 export async function readText(file: string): Promise<string> {
   return readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
@@ -183,10 +183,6 @@ export async function runImportCaddy(ctx: Context, _args: unknown[], opts: Opts)
   return emit(ctx, "caddy", importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile } : {}) }), opts);
 }
 
-function notBuilt(what: string): never {
-  throw new HecateError("not-built", `hecate import ${what} is not built yet (issue 18): use hecate import caddy, or write the resources by hand`);
-}
-
 export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
   if (opts.streams === undefined) throw new UsageError("give --streams DIR (a directory of nginx stream files, e.g. /etc/nginx/conf.d/stream) or --streams FILE");
   const path = String(opts.streams);
@@ -224,6 +220,31 @@ export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): 
   }
   return emit(ctx, "npm", result, opts);
 }
-export async function runImportTraefik(_ctx: Context, _args: unknown[], _opts: Opts): Promise<number> {
-  notBuilt("traefik");
+export async function runImportTraefik(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if ((opts.file === undefined) === (opts.tags === undefined)) throw new UsageError("give one of --file FILE (Traefik dynamic configuration) or --tags FILE (a Consul/Nomad service catalog export)");
+  const file = String(opts.file ?? opts.tags);
+  const text = await readText(file);
+  const { parse } = await import("yaml");
+  let doc: unknown;
+  try {
+    doc = parse(text); // YAML is a superset of JSON: both forms read here
+  } catch (e) {
+    throw new HecateError("invalid", `${file} is neither YAML nor JSON: ${(e as Error).message}`);
+  }
+  const t = await import("../../import/traefik.js");
+  const o = opts.host !== undefined ? { host: String(opts.host) } : {};
+  return emit(ctx, "traefik", opts.file !== undefined ? t.importTraefikFile(doc, file, o) : t.importServiceTags(doc, file, o), opts);
+}
+
+export async function runExportTraefikTags(ctx: Context, [paths]: unknown[], _opts: Opts): Promise<number> {
+  const m = await ctx.engineModule();
+  const list = (paths as string[] | undefined) ?? [];
+  const rev = list.length ? undefined : await revisionOf(await ctx.store(), "head");
+  const { state } = rev ? m.resolveChecked({ docs: rev.resources }, `revision #${rev.seq}`) : m.resolveChecked(await m.loadSource({ type: "dir", paths: list }));
+  const { routeTags } = await import("../../import/traefik.js");
+  const tags = routeTags(state.routes);
+  const format = ctx.format("table");
+  if (format === "json" || format === "yaml") return void ctx.records(tags, [], ""), 0;
+  ctx.out(tags.map((t) => [`# Route/${t.route}: service ${t.service}${t.port ? ` (port ${t.port})` : ""}`, ...t.tags].join("\n")).join("\n\n"));
+  return 0;
 }

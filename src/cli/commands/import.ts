@@ -57,6 +57,7 @@ export const importTraefik: CommandDef = {
   flags: [
     { flags: "--file <file>", description: "Traefik dynamic configuration (YAML or JSON: http.routers, http.services, http.middlewares)" },
     { flags: "--tags <file>", description: "a Consul/Nomad service catalog export (JSON) whose service tags are urlprefix-… or traefik.…" },
+    { flags: "--host <host>", description: "the host for rules and tags that name only a path (PathPrefix(`/api`), urlprefix-/api)" },
     ...OUTPUT,
   ],
   examples: ["hecate import traefik --file dynamic.yml --out imported/", "hecate import traefik --tags services.json --dry-run"],
@@ -64,3 +65,12 @@ export const importTraefik: CommandDef = {
 };
 
 export const IMPORTS: CommandDef[] = [importCaddy, importNginx, importEos, importNpm, importTraefik];
+
+export const exportTraefikTags: CommandDef = {
+  name: "traefik-tags",
+  args: ["[paths...]"],
+  summary: "the Traefik labels and fabio urlprefix- tags each route's Consul/Nomad service would carry (of PATHS, or the head)",
+  flags: [],
+  examples: ["hecate export traefik-tags", "hecate export traefik-tags config/ -o json"],
+  run: async (ctx, args, opts) => (await run()).runExportTraefikTags(ctx, args, opts),
+};

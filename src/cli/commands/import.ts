@@ -1,4 +1,4 @@
-// `hecate import caddy|nginx|eos|npm|traefik`: adopt an existing proxy setup as Hecate resources.
+// `hecate import SOURCE` for caddy, nginx, eos, npm and traefik: adopt an existing proxy setup as Hecate resources.
 // Definitions only: the work is in import-run.ts and src/import/, loaded when a command runs.
 import type { CommandDef, Flag } from "../core/define.js";
 import { DRY_RUN, MESSAGE } from "./shared-flags.js";

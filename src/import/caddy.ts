@@ -267,7 +267,7 @@ interface SiteCtx {
 }
 
 /** One top-level server route (a site) → one Route, or a refusal. */
-function mapSite(route: Obj, path: string, server: { tls: (hosts: string[]) => boolean }, c: SiteCtx): void {
+function mapSite(route: Obj, path: string, server: { tls: (hosts: string[]) => boolean }, c: SiteCtx): boolean {
   const match = Array.isArray(route.match) ? route.match : [];
   const m0 = isObj(match[0]) ? match[0] : undefined;
   const hosts = m0 && Array.isArray(m0.host) ? (m0.host as unknown[]).map(String) : [];
@@ -276,14 +276,14 @@ function mapSite(route: Obj, path: string, server: { tls: (hosts: string[]) => b
   const whereSite = c.lines.at(block, path);
   if (match.length !== 1 || !m0 || !hosts.length || keysOnly(m0, ["host", "path"]).length || hosts.some((h) => PLACEHOLDER.test(h))) {
     c.findings.push({ outcome: "refused", where: whereSite, subject: site, why: `a Hecate route is chosen by host names (and path prefixes); this one matches ${JSON.stringify(route.match ?? "every request")}: add it by hand` });
-    return;
+    return false;
   }
   let paths: string[] | undefined;
   if (m0.path !== undefined) {
     const ps = Array.isArray(m0.path) ? (m0.path as unknown[]).map(String) : [];
     if (!ps.every((p) => p.startsWith("/") && p.endsWith("*") && !p.slice(0, -1).includes("*"))) {
       c.findings.push({ outcome: "refused", where: whereSite, subject: site, why: `site path ${ps.join(" ")} is not a prefix ("/x*"): add it by hand` });
-      return;
+      return false;
     }
     paths = ps.map((p) => p.slice(0, -1) || "/");
   }
@@ -400,10 +400,19 @@ function mapSite(route: Obj, path: string, server: { tls: (hosts: string[]) => b
   else if (!spec.upstreams) spec.caddyRoutes = [{ handle: [] }]; // a site with no handlers: Caddy's empty 200
   c.set.add("Route", name, spec);
   c.findings.push({ outcome: verbatim.length ? "verbatim" : "mapped", where: whereSite, subject: site, into, why: `${mapped.length ? `mapped ${[...new Set(mapped)].join(", ")}` : "nothing mapped"}${verbatim.length ? `; ${verbatim.length} verbatim Caddy route(s) in spec.caddyRoutes` : ""}; tls ${(spec.tls as Obj).mode as string}` });
+  return true;
+}
+
+/** A server of the source and whether every one of its sites became a Route (what --adopt may take over). */
+export interface ImportedServer {
+  name: string;
+  listen: string[];
+  tls: boolean;
+  complete: boolean;
 }
 
 /** Caddy JSON → resources and findings. */
-export function importCaddyJson(config: unknown, src: CaddySource): ImportResult {
+export function importCaddyJson(config: unknown, src: CaddySource): ImportResult & { servers: ImportedServer[] } {
   const set = new ResourceSet();
   const findings: Finding[] = [];
   const lines = new Lines(src);
@@ -417,6 +426,7 @@ export function importCaddyJson(config: unknown, src: CaddySource): ImportResult
     for (const s of Array.isArray(p.subjects) ? p.subjects : []) internalHosts.add(String(s));
   }
   const c: SiteCtx = { set, findings, lines, policies: new Map(), internalHosts };
+  const imported: ImportedServer[] = [];
   for (const [app, v] of Object.entries(apps)) {
     if (app === "http" || app === "tls") continue;
     findings.push({ outcome: "refused", where: `${src.label}: apps.${app}`, subject: `app ${app}`, why: "Hecate drives Caddy's http app only; the other apps stay as they are in your Caddy" });
@@ -434,7 +444,11 @@ export function importCaddyJson(config: unknown, src: CaddySource): ImportResult
     const skip = new Set(Array.isArray(ah.skip) ? ah.skip.map(String) : []);
     const otherPort = listen.some((l) => Number(/:(\d+)$/.exec(l)?.[1] ?? 443) !== httpPort);
     const siteTls = (hosts: string[]) => sv.tls_connection_policies !== undefined || (ah.disable !== true && otherPort && !hosts.every((h) => skip.has(h)));
-    const tls = siteTls(["*"]);
+    const siteHosts = (Array.isArray(sv.routes) ? sv.routes : []).map((r) => {
+      const m = isObj(r) && Array.isArray(r.match) && isObj(r.match[0]) ? r.match[0].host : undefined;
+      return Array.isArray(m) ? m.map(String) : [];
+    });
+    const tls = siteHosts.some((h) => h.length > 0 && siteTls(h));
     const extras = keysOnly(sv, ["listen", "routes", "tls_connection_policies", "automatic_https"]);
     findings.push({
       outcome: extras.length ? "refused" : "mapped",
@@ -442,13 +456,16 @@ export function importCaddyJson(config: unknown, src: CaddySource): ImportResult
       subject: `server ${sname} (${listen.join(" ")})`,
       why: `Hecate serves on Settings spec.caddy.${tls ? "listen/httpsPort" : "httpPort"}: set it to ${listen.join(", ")} to keep the same ports${extras.length ? `; server options ${extras.join(", ")} are not imported (server-wide settings are Hecate's)` : ""}`,
     });
+    let complete = !extras.length;
     (Array.isArray(sv.routes) ? sv.routes : []).forEach((r, i) => {
-      if (isObj(r)) mapSite(r, `apps.http.servers.${sname}.routes[${i}]`, { tls: siteTls }, c);
+      if (isObj(r)) complete = mapSite(r, `apps.http.servers.${sname}.routes[${i}]`, { tls: siteTls }, c) && complete;
+      else complete = false;
     });
+    imported.push({ name: sname, listen, tls, complete });
   }
   for (const [k] of Object.entries(root)) {
     if (k === "apps" || k === "admin") continue;
     findings.push({ outcome: "refused", where: `${src.label}: ${k}`, subject: k, why: "global Caddy options are not Hecate resources; they stay in your Caddy's own config" });
   }
-  return { source: src.label, resources: set.resources, findings };
+  return { source: src.label, resources: set.resources, findings, servers: imported };
 }

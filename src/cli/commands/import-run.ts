@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { formatDiagnostic, hasErrors, HecateError, UsageError } from "../../diag.js";
 import type { Kind, Resource } from "../../model/schema.js";
 import type { Finding, ImportResult } from "../../import/result.js";
+import type { ImportedServer } from "../../import/caddy.js";
+import { method, printPlan } from "./engine.js";
 import type { Context } from "../core/context.js";
 import type { Opts } from "../core/define.js";
 import { renderTable } from "../core/output.js";
@@ -148,6 +150,7 @@ async function adminClient(url: string) {
 }
 
 export async function runImportCaddy(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true && (opts.admin === undefined || opts.out !== undefined || opts.dryRun === true)) throw new UsageError("--adopt takes over the Caddy at --admin URL and stores the routes: not with --out or --dry-run");
   const given = [opts.caddyfile, opts.json].filter((x) => x !== undefined).length;
   if (given > 1 || (given === 0 && opts.admin === undefined)) throw new UsageError("give one of --caddyfile FILE, --admin URL or --json FILE (--admin with --caddyfile adapts through that Caddy)");
   let json: string;
@@ -180,7 +183,68 @@ export async function runImportCaddy(ctx: Context, _args: unknown[], opts: Opts)
     throw new HecateError("invalid", `${label} is not Caddy JSON: ${(e as Error).message}`);
   }
   const { importCaddyJson } = await import("../../import/caddy.js");
-  return emit(ctx, "caddy", importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile } : {}) }), opts);
+  const result = importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile } : {}) });
+  if (opts.adopt !== true) return emit(ctx, "caddy", result, opts);
+  // Everything that can refuse the takeover is checked before anything is stored.
+  await adoptable(ctx, String(opts.admin), result.servers);
+  const code = await emit(ctx, "caddy", result, opts);
+  return Math.max(code, await adoptCaddy(ctx, String(opts.admin), result.servers));
+}
+
+const adoptRefused = (why: string) => new HecateError("adopt", `not adopted, nothing stored or changed: ${why}`);
+
+/** --adopt's preconditions on the stored Settings and the imported servers. */
+async function adoptable(ctx: Context, admin: string, servers: ImportedServer[]): Promise<void> {
+  const head = await (await ctx.store()).head();
+  const settings = head?.resources.find((r) => r.kind === "Settings");
+  const { state } = (await ctx.engineModule()).resolveChecked({ docs: settings ? [settings] : [] }, "the stored Settings");
+  const s = state.settings.caddy;
+  const norm = (u: string) => u.replace(/\/+$/, "").toLowerCase();
+  if (!s.admin.some((a) => norm(a) === norm(admin))) throw adoptRefused(`the stored Settings spec.caddy.admin is ${s.admin.join(", ") || "not set"}, not ${admin}: point Hecate at the Caddy it adopts first`);
+  const partial = servers.filter((x) => !x.complete);
+  if (partial.length) throw adoptRefused(`server ${partial.map((x) => x.name).join(", ")} holds sites or options the import refused, and adopting would drop them: import without --adopt`);
+  for (const sv of servers) {
+    for (const l of sv.listen) {
+      const port = Number(/:(\d+)$/.exec(l)?.[1]);
+      const want = sv.tls ? s.httpsPort : s.httpPort;
+      if (port !== want) throw adoptRefused(`server ${sv.name} listens on ${l}, Hecate's ${sv.tls ? "TLS" : "plain HTTP"} server on ${want}: set Settings spec.caddy.${sv.tls ? "httpsPort" : "httpPort"} to ${port} so the sites stay where they are`);
+    }
+  }
+}
+
+/**
+ * --adopt: in one guarded config load, the live Caddy's imported servers are replaced by what
+ * Hecate compiles for the stored head, so the sites keep answering and the next plan is empty.
+ * Refused (nothing changed in Caddy) when that cannot be exact: Settings naming another Caddy or
+ * other ports, a server with sites the import refused, routes whose secrets only apply resolves.
+ */
+async function adoptCaddy(ctx: Context, admin: string, servers: ImportedServer[]): Promise<number> {
+  const store = await ctx.store();
+  const head = await store.head();
+  if (!head) throw new HecateError("adopt", "nothing stored to adopt with");
+  const m = await ctx.engineModule();
+  const { state } = m.resolveChecked({ docs: head.resources }, `revision #${head.seq}`);
+  const s = state.settings.caddy;
+  const refuse = (why: string) => new HecateError("adopt", `not adopted (the routes are stored; Caddy is unchanged): ${why}`);
+  const owned = m.renderConfig(state, "caddy").structure as import("../../providers/caddy/owned.js").OwnedConfig;
+  const { isSecretMarker } = await import("../../secret.js");
+  const hasSecret = (v: unknown): boolean => isSecretMarker(v) || (!!v && typeof v === "object" && Object.values(v).some(hasSecret));
+  if (hasSecret(owned)) throw refuse("routes carry secrets that only apply resolves: run hecate apply instead");
+  const { CaddyClient, adminOptions } = await import("../../providers/caddy/client.js");
+  const { mergeOwned } = await import("../../providers/caddy/owned.js");
+  const client = new CaddyClient(admin, adminOptions(s));
+  const live = await client.getConfig();
+  const next = structuredClone(live.config) as { apps?: { http?: { servers?: Record<string, unknown> } } };
+  for (const sv of servers) delete next.apps?.http?.servers?.[sv.name];
+  await client.putConfig(mergeOwned(next, owned, s.server), live.etag);
+  ctx.say(`adopted: Caddy at ${admin} now serves the imported sites from Hecate's routes (server${servers.length === 1 ? "" : "s"} ${servers.map((x) => x.name).join(", ")} replaced in one load)`);
+  const plan = await method(await ctx.engine(), "plan")({ systems: ["caddy"] });
+  await printPlan(ctx, plan);
+  if (plan.steps.length) {
+    ctx.warn("the plan after adopting is not empty: the next apply changes what is shown");
+    return 1;
+  }
+  return 0;
 }
 
 export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {

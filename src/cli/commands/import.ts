@@ -17,9 +17,10 @@ export const importCaddy: CommandDef = {
     { flags: "--caddyfile <file>", description: "a Caddyfile, adapted by `caddy adapt` (or by POST /adapt on --admin when given)" },
     { flags: "--admin <url>", description: "a Caddy admin endpoint: its live config (alone), or the adapter for --caddyfile" },
     { flags: "--json <file>", description: "Caddy JSON config (what `caddy adapt` or GET /config/ gives)" },
+    { flags: "--adopt", description: "with --admin: store the routes, then replace the imported servers of that Caddy with Hecate's in one load, so the next plan is empty (it is printed)" },
     ...OUTPUT,
   ],
-  examples: ["hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/", "hecate import caddy --admin http://127.0.0.1:2019 -m \"adopt the live Caddy\"", "hecate import caddy --json caddy.json --dry-run"],
+  examples: ["hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/", "hecate import caddy --admin http://127.0.0.1:2019 -m \"adopt the live Caddy\"", "hecate import caddy --json caddy.json --dry-run", "hecate import caddy --admin http://127.0.0.1:2019 --adopt"],
   run: async (ctx, args, opts) => (await run()).runImportCaddy(ctx, args, opts),
 };
 

@@ -60,6 +60,15 @@ describe("import caddy --adopt", () => {
     assert.match(rewrite.stdout, /\+ create route hecate-route-old\.test/);
     assert.deepEqual(await probe(), before, "a plan writes nothing");
 
+    // A server with a site the import refuses (no host) is not taken over: nothing stored or changed.
+    const partial = join(t.path, "Partial");
+    writeFileSync(partial, `http://app.test:${http} {\n\treverse_proxy ${a.address}\n}\n:${http} {\n\trespond "catch-all"\n}\n`);
+    const refused = await sb.hecate(["import", "caddy", "--caddyfile", partial, "--admin", url, "--adopt"]);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /not adopted, nothing stored or changed: server srv0 holds sites or options the import refused/);
+    assert.doesNotMatch((await sb.hecate(["history"])).stdout, /#2/);
+    assert.deepEqual(await probe(), before);
+
     const adopted = await sb.hecate(["import", "caddy", "--admin", url, "--adopt", "-m", "adopt the live Caddy"]);
     assert.equal(adopted.code, 0, adopted.stdout + adopted.stderr);
     assert.match(adopted.stdout, /adopted: Caddy at .*\(server srv0 replaced in one load\)/);

@@ -467,5 +467,30 @@ export function importCaddyJson(config: unknown, src: CaddySource): ImportResult
     if (k === "apps" || k === "admin") continue;
     findings.push({ outcome: "refused", where: `${src.label}: ${k}`, subject: k, why: "global Caddy options are not Hecate resources; they stay in your Caddy's own config" });
   }
+  sharedHeaders(set, findings);
   return { source: src.label, resources: set.resources, findings, servers: imported };
+}
+
+/**
+ * The same header operations on several sites (a snippet imported into each, once Caddy's adapter
+ * has expanded it) become one headers Middleware the routes name, so a change is made once.
+ */
+function sharedHeaders(set: ResourceSet, findings: Finding[]): void {
+  const groups = new Map<string, Obj[]>();
+  for (const r of set.resources) {
+    const h = r.kind === "Route" ? (r.spec as Obj).headers : undefined;
+    if (h) groups.set(JSON.stringify(h), [...(groups.get(JSON.stringify(h)) ?? []), r.spec as Obj]);
+  }
+  for (const [key, specs] of groups) {
+    if (specs.length < 2) continue;
+    const h = JSON.parse(key) as Obj;
+    const names = Object.values((h.response ?? h.request ?? {}) as Obj).flatMap((x) => (Array.isArray(x) ? x : Object.keys(x as Obj)));
+    const name = set.name("Middleware", `headers-${names.join("-").toLowerCase()}`.slice(0, 50));
+    set.add("Middleware", name, { type: "headers", ...h });
+    for (const spec of specs) {
+      delete spec.headers;
+      spec.middleware = [name];
+    }
+    findings.push({ outcome: "mapped", where: "(several sites)", subject: "header", into: `Middleware/${name}`, why: `${specs.length} sites set the same headers (a snippet): one headers Middleware they all name` });
+  }
 }

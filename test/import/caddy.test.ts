@@ -106,6 +106,7 @@ describe("import caddy: the imported routes serve what the Caddyfile served", ()
           const subject = m.replace("{OUTPOST}", outpost.address);
           assert.ok(readme.split("\n").some((l) => l.startsWith("| mapped") && l.split(" | ")[2] === subject), `${subject} should be mapped:\n${readme}`);
         }
+        if (c.name === "snippets-and-import") assert.match(readFileSync(join(out, "middleware.yaml"), "utf8"), /type: headers/, "a snippet on several sites is one headers Middleware");
         assert.match(imp.stdout, new RegExp(`${orig.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+`), "findings point at Caddyfile lines");
 
         const caddy: Caddy = await startCaddy({ config: { apps: { pki: { certificate_authorities: { local: { install_trust: false } } } } } });

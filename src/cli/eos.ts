@@ -50,6 +50,9 @@ export function eosToHecate(argv: string[]): string[] {
     throw new UsageError(EOS_USAGE);
   }
   const [verb, word, ...tail] = rest as [string, string | undefined, ...string[]];
+  // The tool eos users have today spells two commands with the noun glued to "hecate".
+  if (verb === "list" && word === "hecate-routes") return [...globals, "list", "routes", ...tail];
+  if (verb === "delete" && word === "hecate-route") return [...globals, "delete", "route", ...tail];
   if (word !== "hecate") {
     throw new UsageError(`expected "eos-hecate ${verb} hecate ${word ?? "<noun>"} ...": the second word must be "hecate"\n${EOS_USAGE}`);
   }
@@ -58,10 +61,78 @@ export function eosToHecate(argv: string[]): string[] {
   if (verb === "create" && tail[0] === "dns" && tail[1] && RECORD_TYPES.has(tail[1].toUpperCase()) && tail[2] && !tail[2].startsWith("-")) {
     return [...globals, "create", "dns", tail[2], "--record", tail[2], "--type", tail[1].toUpperCase(), ...tail.slice(3)];
   }
+  if (verb === "update" && tail[0]?.startsWith("--")) {
+    const legacy = legacyUpdate(tail);
+    if (legacy) return [...globals, ...legacy];
+  }
+  if (verb === "update" && tail[0] === "reconcile" && tail.includes("--component")) return [...globals, ...reconcileComponent(tail.slice(1))];
+  // `create hecate -c config.yaml`: eos builds the whole setup from its apps file; here that is the import.
+  if (verb === "create" && (tail[0] === "-c" || tail[0] === "--config" || tail[0]?.startsWith("--config="))) return [...globals, "import", "eos", ...tail];
   for (const p of PHRASES) {
     if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...tail.slice(1)];
   }
   return [...globals, verb, ...tail];
+}
+
+/** Value of a flag in an argv tail (--flag V, --flag=V, or a short alias), and the tail without it. */
+function takeFlag(tail: string[], names: string[], valued = true): { value?: string; present: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  let present = false;
+  for (let i = 0; i < tail.length; i++) {
+    const a = tail[i]!;
+    const eq = names.find((n) => a.startsWith(`${n}=`));
+    if (eq) (present = true), (value = a.slice(eq.length + 1));
+    else if (names.includes(a)) {
+      present = true;
+      if (valued) {
+        if (i + 1 >= tail.length || tail[i + 1]!.startsWith("-")) throw new UsageError(`${a} needs a value`);
+        value = tail[++i];
+      }
+    } else rest.push(a);
+  }
+  return { ...(value !== undefined ? { value } : {}), present, rest };
+}
+
+/**
+ * `eos update hecate --add APP --dns HOST --upstream ADDR [--sso [--sso-provider authentik]
+ * [--admin-group G]] [--dry-run]`, `--remove APP`, `--refresh`, `--export`: the flag forms of the
+ * tool eos users run today, as the hecate commands that do the same.
+ */
+function legacyUpdate(tail: string[]): string[] | undefined {
+  const add = takeFlag(tail, ["--add"]);
+  if (add.present) {
+    const dns = takeFlag(add.rest, ["--dns", "-d"]);
+    const up = takeFlag(dns.rest, ["--upstream", "-u"]);
+    const sso = takeFlag(up.rest, ["--sso"], false);
+    const provider = takeFlag(sso.rest, ["--sso-provider"]);
+    const group = takeFlag(provider.rest, ["--admin-group"]);
+    if (!dns.value || !up.value) throw new UsageError("eos update hecate --add APP needs --dns HOST and --upstream ADDR[:PORT]");
+    if (provider.value !== undefined && provider.value !== "authentik") throw new UsageError(`--sso-provider ${provider.value}: Hecate signs in with authentik only`);
+    if (group.value !== undefined && !sso.present) throw new UsageError("--admin-group needs --sso");
+    // Sign-in goes through the AuthPolicy named after the admin group (or "sso", as `import eos` names it).
+    const auth = sso.present ? ["--auth-policy", group.value ?? "sso"] : ["--public"];
+    return ["create", "route", add.value!, "--host", dns.value, "--upstream", up.value, ...auth, ...group.rest];
+  }
+  const remove = takeFlag(tail, ["--remove"]);
+  if (remove.present) return ["delete", "route", remove.value!, ...remove.rest];
+  const refresh = takeFlag(tail, ["--refresh"], false);
+  if (refresh.present) return ["apply", ...refresh.rest];
+  const exp = takeFlag(tail, ["--export"], false);
+  if (exp.present) return ["render", "caddy", ...exp.rest];
+  return undefined;
+}
+
+/** `update hecate reconcile --component routes|auth|upstreams|all [--source git --git URL]` → apply of those systems. */
+function reconcileComponent(tail: string[]): string[] {
+  const comp = takeFlag(tail, ["--component"]);
+  const source = takeFlag(comp.rest, ["--source"]);
+  const systems: Record<string, string | undefined> = { routes: "caddy", upstreams: "caddy", auth: "authentik", all: undefined };
+  if (!(comp.value! in systems)) throw new UsageError(`--component ${comp.value}: expected routes, auth, upstreams or all`);
+  if (source.value !== undefined && source.value !== "git") throw new UsageError(`--source ${source.value}: expected git (with --git URL)`);
+  if (source.value === "git" && !source.rest.some((a) => a === "--git" || a.startsWith("--git="))) throw new UsageError("--source git needs the repository: --git URL [--ref REF] [--git-path DIR]");
+  const system = systems[comp.value!];
+  return ["apply", ...(system ? ["--system", system] : []), ...source.rest];
 }
 
 export async function runEos(argv: string[], io: Partial<Io> = {}): Promise<number> {

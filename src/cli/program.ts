@@ -18,6 +18,7 @@ import { validate } from "./commands/validate.js";
 import { OPERATIONS } from "./commands/operations.js";
 import { completion } from "./commands/completion.js";
 import { checkDns, exportDns, importDns } from "./commands/dns.js";
+import { exportTraefikTags, IMPORTS } from "./commands/import.js";
 import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
 import { debugAuth } from "./commands/debug.js";
 import { down, status, up } from "./commands/up.js";
@@ -36,8 +37,8 @@ const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; 
 /** Verbs whose object is a system rather than a resource: `hecate check dns HOST`, `hecate import dns ...`. */
 const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: string }[] = [
   { name: "check", summary: "check that what Hecate applied is live", commands: [checkDns], example: "hecate check dns app.example.com --wait 2m" },
-  { name: "export", summary: "what a system holds, in its own format", commands: [exportDns], example: "hecate export dns --zone example.com > example.com.zone" },
-  { name: "import", summary: "adopt what already exists in a system", commands: [importDns], example: "hecate import dns --zonefile example.com.zone" },
+  { name: "export", summary: "what a system holds, in its own format", commands: [exportDns, exportTraefikTags], example: "hecate export dns --zone example.com > example.com.zone" },
+  { name: "import", summary: "adopt what already exists in a system", commands: [importDns, ...IMPORTS], example: "hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/" },
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },

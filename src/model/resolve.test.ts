@@ -26,13 +26,13 @@ test("route defaults: weights, policy, health checks, TLS, headers", () => {
   ]);
   const [a, b, c] = state!.routes;
   assert.deepEqual(a!.hosts, ["a.example.com", "b.example.com"]);
-  assert.deepEqual(a!.pool.targets, [{ address: "x:1", weight: 1 }, { address: "y:1", weight: 1 }]);
-  assert.equal(a!.pool.policy, "round_robin");
-  assert.deepEqual(a!.pool.active, { path: "/h", interval: "30s", timeout: "5s" });
-  assert.deepEqual(a!.pool.passive, { failDuration: "30s", maxFails: 1 });
+  assert.deepEqual(a!.pool!.targets, [{ address: "x:1", weight: 1 }, { address: "y:1", weight: 1 }]);
+  assert.equal(a!.pool!.policy, "round_robin");
+  assert.deepEqual(a!.pool!.active, { path: "/h", interval: "30s", timeout: "5s" });
+  assert.deepEqual(a!.pool!.passive, { failDuration: "30s", maxFails: 1 });
   assert.deepEqual(a!.tls, { mode: "auto", minVersion: "1.2", forceHttps: true });
   assert.deepEqual(a!.headers, { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } });
-  assert.equal(b!.pool.policy, "weighted_round_robin");
+  assert.equal(b!.pool!.policy, "weighted_round_robin");
   assert.equal(b!.tls.forceHttps, false);
   assert.deepEqual(c!.tls.hsts, { maxAge: 31536000, includeSubdomains: false, preload: false });
 });
@@ -54,13 +54,13 @@ test("route presets fill defaults that the route overrides field by field", () =
     route("siem", { preset: "wazuh", hosts: ["wazuh.example.com"], upstreams: [{ address: "wazuh.internal" }], authPolicy: "staff" }),
   ]);
   const [chat, cloud, siem] = state!.routes;
-  assert.deepEqual(chat!.pool.targets, [{ address: "bionic.internal:8513", weight: 1 }]);
+  assert.deepEqual(chat!.pool!.targets, [{ address: "bionic.internal:8513", weight: 1 }]);
   assert.equal(chat!.websockets, true);
-  assert.deepEqual(chat!.pool.active, { path: "/health", interval: "10s", timeout: "5s" });
+  assert.deepEqual(chat!.pool!.active, { path: "/health", interval: "10s", timeout: "5s" });
   assert.deepEqual(cloud!.ssoBypass, ["/status.php"], "arrays replace, not merge");
-  assert.equal(cloud!.pool.targets[0]!.address, "nc:8080", "an explicit port wins over the preset's");
-  assert.deepEqual(siem!.pool.tls, { insecureSkipVerify: true });
-  assert.equal(siem!.pool.targets[0]!.address, "wazuh.internal:443");
+  assert.equal(cloud!.pool!.targets[0]!.address, "nc:8080", "an explicit port wins over the preset's");
+  assert.deepEqual(siem!.pool!.tls, { insecureSkipVerify: true });
+  assert.equal(siem!.pool!.targets[0]!.address, "wazuh.internal:443");
 });
 
 test("presets that speak OIDC or SAML sign users in that way: no forward auth, a secret reference required for OIDC", () => {

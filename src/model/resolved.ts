@@ -65,7 +65,10 @@ export interface ResolvedRoute {
   protected: boolean;
   hosts: string[]; // lower-case, punycode, sorted
   paths: string[]; // path prefixes; [] = all
-  pool: ResolvedPool;
+  /** Absent only on a route that is served by its caddyRoutes alone. */
+  pool?: ResolvedPool;
+  /** Caddy routes kept verbatim (spec.caddyRoutes), served before the pool. */
+  caddyRoutes?: Record<string, unknown>[];
   /** Name of the Upstream resource the pool came from, if any. */
   upstreamName?: string;
   websockets: boolean;

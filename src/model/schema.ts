@@ -188,6 +188,13 @@ export const RouteSpec = z.strictObject({
   maintenance: Maintenance.optional(),
   ipFilter: IpFilter.optional(),
   dns: RouteDns.optional(),
+  caddyRoutes: z
+    .array(z.record(z.string(), z.unknown()))
+    .min(1)
+    .optional()
+    .describe(
+      "Caddy route objects ({match, handle, terminal}) kept verbatim, e.g. what `hecate import caddy` could not map: served in order after the route's headers and before its upstreams (a route with them needs no upstream). Hecate does not check them; Caddy does when it loads the config, and `validate` warns about each route that has them.",
+    ),
 });
 
 // ---- AuthPolicy -----------------------------------------------------------------------------

@@ -12,7 +12,10 @@ const PLACEHOLDER = /\{[^}]*\}/;
 const CONTROL_IN_HEADER = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Fields whose text may span lines (it is a page body, not a header or path). */
-const MULTILINE_OK = (path: readonly PathSeg[]) => path[path.length - 1] === "message" && path.includes("maintenance");
+const MULTILINE_OK = (path: readonly PathSeg[]) => (path[path.length - 1] === "message" && path.includes("maintenance")) || isVerbatim(path);
+
+/** Inside spec.caddyRoutes: Caddy's own config, placeholders and all, checked by Caddy. */
+const isVerbatim = (path: readonly PathSeg[]) => path[1] === "caddyRoutes";
 
 /**
  * Rejects NUL anywhere and CR/LF in any user string (header injection, config injection), and
@@ -48,7 +51,7 @@ function checkString(rep: Reporter, entry: Entry, path: PathSeg[], v: string, ca
   // Host names go through their own check; names of other resources cannot contain braces.
   const last = path[path.length - 1];
   const inHosts = path.includes("hosts");
-  if (caddyBound && !inHosts && last !== "preset" && PLACEHOLDER.test(v)) {
+  if (caddyBound && !inHosts && last !== "preset" && !isVerbatim(path) && PLACEHOLDER.test(v)) {
     const m = PLACEHOLDER.exec(v)![0];
     rep.error(
       "placeholder",

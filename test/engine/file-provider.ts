@@ -53,7 +53,7 @@ export function createFileProvider(system: SystemName, file: string): FileProvid
       if (system === "nginx") {
         for (const s of state.streams) desired[s.name] = { resource: `Stream/${s.name}`, spec: { listen: s.listen, upstreams: s.upstreams.map((u) => u.address) } };
       } else {
-        for (const r of state.routes) desired[r.name] = { resource: `Route/${r.name}`, spec: { hosts: r.hosts, upstreams: r.pool.targets.map((t) => t.address) } };
+        for (const r of state.routes) desired[r.name] = { resource: `Route/${r.name}`, spec: { hosts: r.hosts, upstreams: (r.pool?.targets ?? []).map((t) => t.address) } };
       }
       return { desired, diagnostics: [] };
     },

@@ -51,7 +51,7 @@ function edit(r: Rand, s: ResolvedState): ResolvedState {
       case 0:
       case 1:
       case 2:
-        x.pool.targets[0]!.address = `10.1.1.${Math.floor(r() * 250)}:${pick(r, [80, 81, 9090])}`;
+        x.pool!.targets[0]!.address = `10.1.1.${Math.floor(r() * 250)}:${pick(r, [80, 81, 9090])}`;
         break;
       case 3:
         x.websockets = !x.websockets;
@@ -76,7 +76,7 @@ function edit(r: Rand, s: ResolvedState): ResolvedState {
         x.paths = x.paths.length ? [] : ["/edited"];
         break;
       case 10:
-        x.pool.policy = "least_conn";
+        x.pool!.policy = "least_conn";
         break;
       case 11:
         if (x.maintenance) delete x.maintenance;

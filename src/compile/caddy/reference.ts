@@ -18,7 +18,7 @@ export function compilePerSiteReference(state: ResolvedState): CaddyOwned {
   };
   for (const r of state.routes) {
     const srv = serverFor(r.tls.mode === "off");
-    const proxy = reverseProxy(r.pool, { version, websockets: r.websockets, diag: () => {} });
+    if (!r.pool) continue; // served by verbatim caddyRoutes only: not part of this baseline
     for (const host of r.hosts) {
       const inner: CaddyRoute[] = [];
       const auth = forwardAuthOf(r);
@@ -26,7 +26,7 @@ export function compilePerSiteReference(state: ResolvedState): CaddyOwned {
         inner.push({ match: [{ path: [OUTPOST_PATH] }], handle: [outpostProxy(auth.outpost)] });
         inner.push({ handle: [forwardAuth(auth.outpost, state.settings.trustedProxies)] });
       }
-      inner.push({ handle: [proxy] });
+      inner.push({ handle: [reverseProxy(r.pool, { version, websockets: r.websockets, diag: () => {} })] });
       srv.routes.push({ match: [{ host: [host] }], handle: [{ handler: "subroute", routes: inner }], terminal: true });
     }
   }

@@ -174,6 +174,10 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   }
   for (const m of route.middleware) push(middleware(m, route, ctx));
   push(headersHandler(route.headers.request, route.headers.response));
-  chain.push(reverseProxy(route.pool, { version: ctx.version, websockets: route.websockets, diag: ctx.diag }));
+  // Verbatim routes answer what they match and hand everything else on, like a Caddyfile's
+  // directives before its reverse_proxy.
+  // A copy: compile gives nested routes @ids in place, and these objects are the stored spec's.
+  if (route.caddyRoutes) chain.push({ handler: "subroute", routes: structuredClone(route.caddyRoutes) as CaddyRoute[] });
+  if (route.pool) chain.push(reverseProxy(route.pool, { version: ctx.version, websockets: route.websockets, diag: ctx.diag }));
   return chain;
 }

@@ -13,51 +13,64 @@ export interface ParsedOwnedFile {
   problems: string[];
 }
 
-interface Directive {
+export interface Directive {
   name: string;
   args: string[];
   block?: Directive[];
+  /** 1-based line of the directive's name (for messages about files Hecate did not write). */
+  line: number;
 }
 
-function tokenize(text: string): string[] {
-  const tokens: string[] = [];
+interface Token {
+  v: string;
+  line: number;
+  /** ; { or } as syntax, not inside quotes. */
+  syntax: boolean;
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
   let i = 0;
+  let line = 1;
   while (i < text.length) {
     const c = text[i]!;
+    if (c === "\n") { line++; i++; continue; }
     if (/\s/.test(c)) { i++; continue; }
     if (c === "#") { while (i < text.length && text[i] !== "\n") i++; continue; }
-    if (c === ";" || c === "{" || c === "}") { tokens.push(c); i++; continue; }
+    if (c === ";" || c === "{" || c === "}") { tokens.push({ v: c, line, syntax: true }); i++; continue; }
     if (c === '"' || c === "'") {
+      const at = line;
       let j = i + 1;
       let v = "";
-      while (j < text.length && text[j] !== c) { if (text[j] === "\\") j++; v += text[j] ?? ""; j++; }
-      tokens.push(v);
+      while (j < text.length && text[j] !== c) { if (text[j] === "\\") j++; if (text[j] === "\n") line++; v += text[j] ?? ""; j++; }
+      tokens.push({ v, line: at, syntax: false });
       i = j + 1;
       continue;
     }
     let j = i;
     while (j < text.length && !/[\s;{}#]/.test(text[j]!)) j++;
-    tokens.push(text.slice(i, j));
+    tokens.push({ v: text.slice(i, j), line, syntax: false });
     i = j;
   }
   return tokens;
 }
 
-/** A tiny nginx config parser: directives with args, optional blocks. */
+/** A tiny nginx config parser: directives with args, optional blocks, and their lines. */
 export function parseDirectives(text: string): Directive[] {
   const tokens = tokenize(text);
   let pos = 0;
+  const is = (t: Token | undefined, v: string) => !!t && t.syntax && t.v === v;
   const parseBlock = (): Directive[] => {
     const out: Directive[] = [];
     while (pos < tokens.length) {
-      if (tokens[pos] === "}") { pos++; return out; }
-      const name = tokens[pos++]!;
+      if (is(tokens[pos], "}")) { pos++; return out; }
+      const { v: name, line } = tokens[pos++]!;
       const args: string[] = [];
-      while (pos < tokens.length && tokens[pos] !== ";" && tokens[pos] !== "{" && tokens[pos] !== "}") args.push(tokens[pos++]!);
+      while (pos < tokens.length && !tokens[pos]!.syntax) args.push(tokens[pos++]!.v);
       const t = tokens[pos];
-      if (t === ";") { pos++; out.push({ name, args }); }
-      else if (t === "{") { pos++; out.push({ name, args, block: parseBlock() }); }
-      else { out.push({ name, args }); }
+      if (is(t, ";")) { pos++; out.push({ name, args, line }); }
+      else if (is(t, "{")) { pos++; out.push({ name, args, block: parseBlock(), line }); }
+      else { out.push({ name, args, line }); }
     }
     return out;
   };

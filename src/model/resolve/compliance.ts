@@ -47,7 +47,7 @@ function complianceFailure(rule: string, r: ResolvedRoute): string | undefined {
     case "min-tls-1.3":
       return r.tls.mode !== "off" && r.tls.minVersion === "1.3" ? undefined : 'it accepts TLS below 1.3 (set spec.tls.minVersion: "1.3")';
     case "no-insecure-upstream-tls":
-      return r.pool.tls?.insecureSkipVerify ? "it skips upstream certificate verification (upstreamTls.insecureSkipVerify)" : undefined;
+      return r.pool?.tls?.insecureSkipVerify ? "it skips upstream certificate verification (upstreamTls.insecureSkipVerify)" : undefined;
     case "require-security-headers":
       return r.middleware.some((m) => m.type === "security-headers") ? undefined : "it has no security-headers middleware";
     case "require-mfa":

@@ -71,7 +71,7 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
     }
   } else if (s.upstreams !== undefined) {
     pool = buildPool(ctx.rep, e, s, u.preset?.port);
-  } else {
+  } else if (!s.caddyRoutes) {
     rep.error("upstream", `route "${name}" has no upstream: set spec.upstreams (inline) or spec.upstream (the name of an Upstream)`, e, ["spec"], { key: true });
   }
 
@@ -152,14 +152,16 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
       if (t) dns = { target: t.value, ttl: s.dns.ttl ?? ctx.settings.dns.defaultTtl };
     }
   }
-  if (!pool) return undefined;
+  if (s.caddyRoutes) checkCaddyRoutes(ctx, e, s.caddyRoutes);
+  if (!pool && !s.caddyRoutes) return undefined;
+  if (!pool && (s.upstream !== undefined || s.upstreams !== undefined)) return undefined; // its error is reported above
   const route: ResolvedRoute = {
     name,
     labels: sortRecord(e.resource.metadata.labels ?? {}),
     protected: e.resource.metadata.protected ?? false,
     hosts: u.hosts.map((x) => x.host).sort(),
     paths: [...new Set(s.paths ?? [])].sort(),
-    pool,
+    ...(pool ? { pool } : {}),
     websockets: s.websockets ?? false,
     headers: { request: headerOps(s.headers?.request), response: headerOps(s.headers?.response) },
     middleware: mws,
@@ -168,6 +170,7 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
     tls,
   };
   if (s.upstream !== undefined) route.upstreamName = s.upstream;
+  if (s.caddyRoutes) route.caddyRoutes = s.caddyRoutes;
   if (auth) route.auth = auth;
   if (auth && signIn) route.signIn = signIn;
   if (s.maintenance?.enabled) {
@@ -177,6 +180,29 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
   if (ipFilter) route.ipFilter = ipFilter;
   if (dns) route.dns = dns;
   return route;
+}
+
+/**
+ * Verbatim Caddy routes: Caddy checks their content at apply; here only what would break Hecate's
+ * own config around them (an "@id" would clash with the ids Hecate patches by), and a warning
+ * that says they are there, so nobody mistakes them for modelled fields.
+ */
+function checkCaddyRoutes(ctx: ResolveCtx, e: Entry<RouteResource>, routes: Record<string, unknown>[]): void {
+  const name = e.resource.metadata.name;
+  ctx.rep.warn("caddy-verbatim", `route "${name}" carries ${routes.length} verbatim Caddy route${routes.length === 1 ? "" : "s"} (spec.caddyRoutes): Hecate passes ${routes.length === 1 ? "it" : "them"} to Caddy unchecked; Caddy validates ${routes.length === 1 ? "it" : "them"} at apply`, e, ["spec", "caddyRoutes"], { key: true });
+  const walk = (v: unknown, path: (string | number)[]): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "@id") ctx.rep.error("caddy-verbatim", `${path.join(".")}: "@id" is not allowed in spec.caddyRoutes (Hecate names its own Caddy objects)`, e, [...path, k], { key: true });
+        walk(x, [...path, k]);
+      }
+    }
+  };
+  routes.forEach((r, i) => {
+    if (!Array.isArray(r.handle)) ctx.rep.error("caddy-verbatim", `spec.caddyRoutes[${i}]: a Caddy route needs a "handle" list`, e, ["spec", "caddyRoutes", i]);
+    walk(r, ["spec", "caddyRoutes", i]);
+  });
 }
 
 function listRoutePresetNames(): string[] {

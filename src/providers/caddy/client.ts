@@ -161,7 +161,7 @@ export class CaddyClient {
     if (!write) await this.settled();
     const hdrs: Record<string, string> = { ...headers };
     if (body !== undefined) {
-      hdrs["Content-Type"] = "application/json";
+      hdrs["Content-Type"] ??= "application/json"; // POST /adapt sends text/caddyfile
       hdrs["Content-Length"] = String(Buffer.byteLength(body));
     }
     // Caddy's DNS-rebinding guard: a unix socket wants an empty Host, a loopback listener a

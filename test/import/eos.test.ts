@@ -1,0 +1,141 @@
+// `hecate import eos` (and `eos-hecate create hecate -c FILE`): the eos apps file becomes the same
+// routes, streams and policies as writing the presets by hand, and Hecate applies it to real Caddy.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { freePorts, tempDir } from "../helpers/proc.js";
+import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
+import { send } from "../caddy-traffic/harness.js";
+import { caddySettingsYaml, sandbox, type Sandbox } from "../cli/helpers.js";
+import { resolveState } from "../../src/model/resolve.js";
+import type { Resource } from "../../src/model/schema.js";
+
+const APPS = (up: string) => `base_domain: example.test
+apps:
+  chat:
+    domain: chat
+    backend: bionic.internal
+    type: bionicgpt
+    sso: true
+  cloud:
+    domain: cloud.example.test
+    backend: nextcloud.internal
+    type: nextcloud
+    sso: true
+    talk: true
+  siem:
+    backend: wazuh.internal
+    type: wazuh
+    sso: true
+  ci:
+    backend: ${up}
+    type: jenkins
+  mail:
+    backend: mail.internal:8080
+    type: mailcow
+`;
+
+/** The same setup written by hand from the presets. */
+const HAND = `
+apiVersion: hecate.io/v1
+kind: AuthPolicy
+metadata: {name: sso}
+spec: {provider: authentik}
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: chat}
+spec: {preset: bionicgpt, hosts: [chat.example.test], upstreams: [{address: bionic.internal}], authPolicy: sso}
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: cloud}
+spec: {preset: nextcloud, hosts: [cloud.example.test], upstreams: [{address: nextcloud.internal}], authPolicy: sso}
+---
+apiVersion: hecate.io/v1
+kind: Stream
+metadata: {name: cloud-turn}
+spec: {preset: coturn, upstreams: [{address: nextcloud.internal}]}
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: siem}
+spec: {preset: wazuh, hosts: [siem.example.test], upstreams: [{address: wazuh.internal}], authPolicy: sso}
+---
+apiVersion: hecate.io/v1
+kind: Stream
+metadata: {name: siem}
+spec: {preset: wazuh, upstreams: [{address: wazuh.internal}]}
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: ci}
+spec: {preset: jenkins, hosts: [ci.example.test], upstreams: [{address: UP}], public: true}
+---
+apiVersion: hecate.io/v1
+kind: Stream
+metadata: {name: ci}
+spec: {preset: jenkins, upstreams: [{address: UPHOST}]}
+---
+apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: mail}
+spec: {hosts: [mail.example.test], upstreams: [{address: "mail.internal:8080"}], public: true}
+---
+apiVersion: hecate.io/v1
+kind: Stream
+metadata: {name: mail}
+spec: {preset: mailcow, upstreams: [{address: mail.internal}]}
+`;
+
+const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJSON() as Resource);
+
+describe("import eos: the apps file", () => {
+  let up: Upstream, sb: Sandbox;
+  const t = tempDir("hecate-import-eos-");
+  before(async () => {
+    up = await startUpstream("jenkins");
+    sb = sandbox();
+  });
+  after(async () => {
+    await up?.close();
+    sb?.cleanup();
+    t.cleanup();
+  });
+
+  it("imports to exactly what the presets give, through eos-hecate create hecate -c, and applies", async () => {
+    const file = join(t.path, "config.yaml");
+    writeFileSync(file, APPS(up.address));
+    const out = join(t.path, "imported");
+    const r = await sb.eos(["create", "hecate", "-c", file, "--out", out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /config\.yaml:\d+:\d+ +app chat/);
+    const imported = ["routes.yaml", "streams.yaml", "auth-policies.yaml"].flatMap((f) => docs(readFileSync(join(out, f), "utf8")));
+    const hand = docs(HAND.replace("UPHOST", up.address.replace(/:\d+$/, "")).replace("UP", up.address));
+    const settings = docs("apiVersion: hecate.io/v1\nkind: Settings\nmetadata: {name: settings}\nspec: {authentik: {url: 'http://127.0.0.1:9', token: 'env:T'}}\n");
+    const a = resolveState([...imported, ...settings]), b = resolveState([...hand, ...settings]);
+    assert.ok(a.state && b.state, JSON.stringify([...a.diagnostics, ...b.diagnostics]));
+    assert.deepEqual(a.state, b.state);
+    assert.deepEqual(a.state.streams.map((s) => `${s.name} ${s.listen.port}/${s.protocol}`).sort().slice(0, 4), ["ci-agent 50000/tcp", "cloud-turn-turn-tcp 3478/tcp", "cloud-turn-turn-udp 3478/udp", "cloud-turn-turns-tcp 5349/tcp"]);
+
+    const caddy: Caddy = await startCaddy();
+    try {
+      const [http, https] = (await freePorts(2)) as [number, number];
+      writeFileSync(join(out, "settings.yaml"), caddySettingsYaml(caddy.admin, { httpPort: http, httpsPort: https }).replace("spec:\n", "spec:\n  authentik:\n    url: http://127.0.0.1:9\n    token: env:NO_TOKEN\n"));
+      const applied = await sb.hecate(["apply", out, "--yes", "--system", "caddy"]);
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      // jenkins is public and on TLS auto: its http port redirects to https, the route exists.
+      const res = await send(http, "ci.example.test", "/job/x");
+      assert.equal(res.status, 308);
+      assert.equal(res.headers.location, `https://ci.example.test:${https}/job/x`);
+      const rendered = await sb.hecate(["render", "nginx", out]);
+      assert.equal(rendered.code, 0, rendered.stderr);
+      for (const port of [25, 465, 587, 143, 993, 1514, 1515, 55000, 50000, 3478]) assert.match(rendered.stdout, new RegExp(`listen ${port}[; ]`));
+    } finally {
+      await caddy.stop();
+    }
+  });
+});

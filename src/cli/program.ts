@@ -54,6 +54,7 @@ export function buildProgram(state: RunState, name = "hecate"): Command {
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
     .option("--no-color", "no ANSI colors (also when NO_COLOR is set or output is not a terminal)")
     .option("-q, --quiet", "print only results and errors")
+    .option("-v, --verbose", "plans list every object and field, not one line per resource")
     .option("--author <name>", "author recorded on revisions (default $USER)")
     .version("0.1.0", "-V, --version")
     .exitOverride()

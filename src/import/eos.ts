@@ -69,6 +69,13 @@ export function importEosApps(text: string, file: string, opts: EosImportOptions
       spec.authPolicy = EOS_SSO_POLICY;
       sso = true;
       notes.push(`sign-in (AuthPolicy ${EOS_SSO_POLICY})`);
+      // eos protects every sso app with forward auth in its Caddyfile: kept, so the app answers
+      // as before (a preset that signs in by OIDC or SAML would need the app reconfigured).
+      const protocol = (preset?.spec as { signIn?: { protocol?: string } } | undefined)?.signIn?.protocol;
+      if (protocol && protocol !== "forward-auth") {
+        spec.signIn = { protocol: "forward-auth" };
+        notes.push(`forward auth as eos set it up (preset ${preset!.name} would sign in by ${protocol}: set spec.signIn.protocol: ${protocol} and a clientSecret to switch)`);
+      }
     } else {
       spec.public = true;
       if (preset?.sso) findings.push({ outcome: "mapped", where, subject: `${name}.sso`, into: `Route/${route}`, why: `preset ${preset.name} expects sign-in, but the apps file says sso is off: the route is public (set sso: true to protect it)` });

@@ -2,7 +2,7 @@
 // demo backends, the embedded store, and a starter desired state applied through the engine,
 // then proven with real traffic (a public route, a protected one, a stream, a DNS answer).
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -28,9 +28,10 @@ export interface LocalPorts {
   authentik: number; // the authentik sandbox: API, outpost and login page
   hetzner: number; // the Hetzner DNS API sandbox
   dns: number; // the Hetzner sandbox's nameserver (UDP and TCP)
+  api: number; // the Hecate server (REST API)
 }
 
-export const DEFAULT_PORTS: LocalPorts = { http: 8080, caddyAdmin: 19019, stream: 9000, demoA: 18081, demoB: 18082, whoami: 18083, echo: 19001, authentik: 19000, hetzner: 19002, dns: 19053 };
+export const DEFAULT_PORTS: LocalPorts = { http: 8080, caddyAdmin: 19019, stream: 9000, demoA: 18081, demoB: 18082, whoami: 18083, echo: 19001, authentik: 19000, hetzner: 19002, dns: 19053, api: 7380 };
 
 /** What each port is for, as a message names it. */
 export const PORT_ROLES: Record<keyof LocalPorts, string> = {
@@ -44,6 +45,7 @@ export const PORT_ROLES: Record<keyof LocalPorts, string> = {
   authentik: "authentik sandbox",
   hetzner: "Hetzner DNS API sandbox",
   dns: "sandbox nameserver",
+  api: "Hecate API server",
 };
 
 /**
@@ -61,6 +63,8 @@ export interface LocalStack {
   login: { username: string; password: string };
   /** Caddy's admin endpoint (loopback TCP). */
   caddyAdmin: string;
+  /** The Hecate server's URL, and the file holding an admin token for it (0600). */
+  api: { url: string; tokenFile: string };
   /** The processes the stack started, by pid (Caddy, nginx), so a later run can find leftovers. */
   children: { name: string; pid: number }[];
   stop: () => Promise<void>;
@@ -337,6 +341,28 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     }
     log(`probe dns: app.${DEMO_ZONE} A -> ${answer.values.join(", ")} (from the sandbox nameserver 127.0.0.1:${ports.dns})`);
 
+    // The Hecate server over the same store, its JSON log in a file; an admin token for the
+    // demo, made once and kept while the store knows it.
+    const { startServer, jsonLogger, parseListen } = await import("../server/serve.js");
+    const { authenticate, createToken } = await import("../server/tokens.js");
+    const tokenFile = join(dir, "api.token");
+    const known = existsSync(tokenFile) && (await authenticate(store, readFileSync(tokenFile, "utf8").trim())).ok;
+    if (!known) {
+      const { token: apiToken } = await createToken(store, { name: `local-stack-${Date.now()}`, scope: "admin", createdBy: "hecate up" });
+      writeFileSync(tokenFile, apiToken + "\n", { mode: 0o600 });
+    }
+    const apiLog = createWriteStream(join(dir, "api.log"), { flags: "a", mode: 0o600 });
+    const server = await startServer({ store, listen: parseListen(`127.0.0.1:${ports.api}`), logger: jsonLogger((line) => apiLog.write(line)) });
+    started.push({
+      stop: async () => {
+        await server.close();
+        await new Promise<void>((r) => apiLog.end(() => r()));
+      },
+    });
+    const health = await fetch(`${server.url}/v1/routes`, { headers: { authorization: `Bearer ${readFileSync(tokenFile, "utf8").trim()}` } });
+    if (health.status !== 200) throw new HecateError("local-probe", `GET ${server.url}/v1/routes with the stack's token answered ${health.status}`);
+    log(`api: ${server.url} (an admin token in ${tokenFile}; JSON log in ${join(dir, "api.log")})`);
+
     const again = await engine.plan();
     const pending = again.summary.create + again.summary.update + again.summary.delete;
     if (pending !== 0) throw new HecateError("local-probe", `a second plan still shows ${pending} change(s) right after apply`);
@@ -345,7 +371,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
       { name: "caddy", pid: caddy.pid },
       { name: "nginx", pid: nginx.pid },
     ];
-    return { dir, storePath, desiredDir, ports, login, caddyAdmin: caddy.admin, children, stop };
+    return { dir, storePath, desiredDir, ports, login, caddyAdmin: caddy.admin, api: { url: server.url, tokenFile }, children, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -1,6 +1,6 @@
-// `hecate up|down|status`: run the local stack in the foreground or detached, find it again from
-// its directory (up.json: the supervisor's pid and the processes it started), stop it by pid, and
-// clean up after a supervisor that died without stopping its children.
+// `hecate up`, `hecate down`, `hecate status`: run the local stack in the foreground or detached,
+// find it again from its directory (up.json: the supervisor's pid and the processes it started),
+// stop it by pid, and clean up after a supervisor that died without stopping its children.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
@@ -115,6 +115,7 @@ export function summary(rec: UpRecord, password: string | undefined): string {
   stream            exec 3<>/dev/tcp/127.0.0.1/${p.stream}; echo hello >&3; head -1 <&3   (bash)
   DNS               dig @127.0.0.1 -p ${p.dns} app.${DEMO_ZONE}
   Caddy admin       curl http://127.0.0.1:${p.caddyAdmin}/config/
+  Hecate API        curl -H "Authorization: Bearer $(cat ${join(rec.dir, "api.token")})" http://127.0.0.1:${p.api}/v1/routes   (OpenAPI at /openapi.json)
   sandboxes         authentik http://127.0.0.1:${p.authentik}/   Hetzner DNS API http://127.0.0.1:${p.hetzner}/v1
 
 Try (the CLI works on the stack's store):

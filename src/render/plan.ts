@@ -59,8 +59,53 @@ export function usageLines(usage: Plan["usage"]): string[] {
   });
 }
 
-/** The human diff. `color` is the caller's decision (NO_COLOR, not a TTY, --no-color). */
-export function renderPlan(plan: Plan, opts: { color: boolean }): string {
+/** Changes of one Hecate resource, or (resource undefined) the shared objects no one resource owns. */
+interface Group {
+  resource: string | undefined;
+  changes: Change[];
+}
+
+/** More shared objects than this fold into one line unless verbose. */
+const SHARED_SHOWN = 3;
+/** Field lines shown under one resource unless verbose. */
+const FIELDS_SHOWN = 8;
+
+function groupLines(g: Group, color: boolean): string[] {
+  if (g.changes.length === 1 && g.resource !== undefined) return changeLines(g.changes[0]!, color);
+  if (g.resource === undefined && g.changes.length <= SHARED_SHOWN) return g.changes.flatMap((c) => changeLines(c, color));
+  const actions = new Set(g.changes.map((c) => c.action));
+  const action = actions.size === 1 ? g.changes[0]!.action : "update";
+  const paint = (t: string) => (color ? `${COLOR[action]}${t}${RESET}` : t);
+  const count = (a: Change["action"]) => g.changes.filter((c) => c.action === a).length;
+  const how = (["create", "update", "delete"] as const).filter((a) => count(a)).map((a) => `${count(a)} to ${a}`).join(", ");
+  const kinds = [...new Set(g.changes.map((c) => c.kind))].join(", ");
+  if (g.resource === undefined) return [`${paint(`  ${SIGN[action]} ${g.changes.length} shared objects`)}: ${how} (${kinds}; -v lists them)`];
+  const lines = [`${paint(`  ${SIGN[action]} ${g.resource}`)}: ${g.changes.length} objects, ${how} (${g.changes.map((c) => `${c.kind} ${c.id}`).join(", ")})`];
+  const fields = g.changes.filter((c) => c.action === "update").flatMap((c) => (c.fields ?? fieldChanges(c.before, c.after)).map((f) => `      ~ ${c.kind} ${c.id} ${f.path}: ${show(f.before, f.path)} -> ${show(f.after, f.path)}`));
+  lines.push(...fields.slice(0, FIELDS_SHOWN));
+  if (fields.length > FIELDS_SHOWN) lines.push(`      … ${fields.length - FIELDS_SHOWN} more field changes (-v lists them)`);
+  return lines;
+}
+
+/** A system's changes by the Hecate resource they come from, in first-seen order; shared objects last. */
+function byResource(changes: readonly Change[]): Group[] {
+  const groups = new Map<string | undefined, Change[]>();
+  for (const c of changes) {
+    const list = groups.get(c.resource);
+    if (list) list.push(c);
+    else groups.set(c.resource, [c]);
+  }
+  const shared = groups.get(undefined);
+  groups.delete(undefined);
+  return [...[...groups].map(([resource, cs]) => ({ resource, changes: cs })), ...(shared ? [{ resource: undefined, changes: shared }] : [])];
+}
+
+/**
+ * The human diff. `color` is the caller's decision (NO_COLOR, not a TTY, --no-color). One line
+ * per Hecate resource (and one for the shared objects, such as forward-auth handlers and host
+ * buckets) unless `verbose`, which lists every object and field.
+ */
+export function renderPlan(plan: Plan, opts: { color: boolean; verbose?: boolean }): string {
   const out: string[] = [];
   for (const d of plan.diagnostics) out.push(`${d.severity}: ${d.address ? `${d.address}: ` : ""}${d.message}`);
   if (plan.steps.length === 0) {
@@ -68,12 +113,20 @@ export function renderPlan(plan: Plan, opts: { color: boolean }): string {
     return out.join("\n") + "\n";
   }
   out.push(`Revision ${plan.revision.slice(0, 12)}:`);
+  let folded = false;
   for (const step of plan.steps) {
     out.push("", `${step.system}:`);
-    for (const c of step.changes) out.push(...changeLines(c, opts.color));
+    if (opts.verbose) {
+      for (const c of step.changes) out.push(...changeLines(c, opts.color));
+      continue;
+    }
+    for (const g of byResource(step.changes)) {
+      folded ||= g.changes.length > (g.resource === undefined ? SHARED_SHOWN : 1);
+      out.push(...groupLines(g, opts.color));
+    }
   }
   const s = plan.summary;
-  out.push("", `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`, ...usageLines(plan.usage));
+  out.push("", `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.${folded ? " (-v shows every object)" : ""}`, ...usageLines(plan.usage));
   return out.join("\n") + "\n";
 }
 

@@ -49,6 +49,10 @@ describe("apply through the CLI", () => {
     const again = await sb.hecate(["plan", "--detailed-exitcode"]);
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.match(again.stdout, /No changes/);
+    // Nothing to do is said once, by the plan.
+    const noop = await sb.hecate(["apply", "--yes"]);
+    assert.equal(noop.code, 0, noop.stderr);
+    assert.equal(noop.stdout, `No changes. Reality matches revision ${/revision ([0-9a-f]{12})/.exec(a.stdout)![1]}.\n`);
     const d = await sb.hecate(["drift", "--detailed-exitcode"]);
     assert.equal(d.code, 0, d.stdout + d.stderr);
     assert.match(d.stdout, /caddy: in sync/);
@@ -75,7 +79,8 @@ describe("apply through the CLI", () => {
     assert.match(r.stdout, /revision #3 [0-9a-f]{12} restores #1/);
     assert.equal((await get(httpPort, "app.test", "/")).status, 200);
     const h = await sb.hecate(["history"]);
-    assert.match(h.stdout, /\*3\s+[0-9a-f]{12}.*rollback\S*\s+rollback to #1/);
+    assert.match(h.stdout, /\*3\s+[0-9a-f]{12}.*rollback:[0-9a-f]{12}\s+rollback to #1/, "the source names the target's short hash");
+    assert.equal(h.stdout.split("\n").filter((l) => l.startsWith("*")).length, 1, `one revision is the last applied, though #1 has the same content:\n${h.stdout}`);
 
     const caddyJson = await sb.hecate(["render", "caddy"]);
     assert.equal(caddyJson.code, 0, caddyJson.stderr);

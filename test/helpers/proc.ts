@@ -53,7 +53,8 @@ export async function freePorts(n: number): Promise<number[]> {
 /** A temporary directory removed by the returned cleanup. */
 export function tempDir(prefix = "hecate-test-"): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  // Retries: a process that has just exited may still have files being closed under it.
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 export interface Proc {

@@ -54,7 +54,7 @@ describe("import caddy --adopt", () => {
     const out = join(t.path, "imported");
     assert.equal((await sb.hecate(["import", "caddy", "--admin", url, "--out", out])).code, 0);
     writeFileSync(join(out, "settings.yaml"), caddySettingsYaml(url, { httpPort: http, httpsPort: https }));
-    const rewrite = await sb.hecate(["plan", out, "--system", "caddy"]);
+    const rewrite = await sb.hecate(["plan", out, "--system", "caddy", "-v"]);
     assert.equal(rewrite.code, 0, rewrite.stdout + rewrite.stderr);
     assert.match(rewrite.stdout, /\+ create route hecate-route-app\.test/);
     assert.match(rewrite.stdout, /\+ create route hecate-route-old\.test/);
@@ -77,7 +77,7 @@ describe("import caddy --adopt", () => {
     const plan = await sb.hecate(["plan", "--system", "caddy", "--detailed-exitcode"]);
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
     const apply = await sb.hecate(["apply", "--yes", "--system", "caddy"]);
-    assert.match(apply.stdout, /nothing to apply/);
+    assert.match(apply.stdout, /^No changes\. Reality matches revision/);
   });
 
   it("--adopt needs the Caddy it takes over (--admin), and stores: no --out, no --dry-run", async () => {

@@ -53,7 +53,7 @@ spec: {preset: bionicgpt, hosts: [chat.example.test], upstreams: [{address: bion
 apiVersion: hecate.io/v1
 kind: Route
 metadata: {name: cloud}
-spec: {preset: nextcloud, hosts: [cloud.example.test], upstreams: [{address: nextcloud.internal}], authPolicy: sso}
+spec: {preset: nextcloud, hosts: [cloud.example.test], upstreams: [{address: nextcloud.internal}], authPolicy: sso, signIn: {protocol: forward-auth}}
 ---
 apiVersion: hecate.io/v1
 kind: Stream
@@ -63,7 +63,7 @@ spec: {preset: coturn, upstreams: [{address: nextcloud.internal}]}
 apiVersion: hecate.io/v1
 kind: Route
 metadata: {name: siem}
-spec: {preset: wazuh, hosts: [siem.example.test], upstreams: [{address: wazuh.internal}], authPolicy: sso}
+spec: {preset: wazuh, hosts: [siem.example.test], upstreams: [{address: wazuh.internal}], authPolicy: sso, signIn: {protocol: forward-auth}}
 ---
 apiVersion: hecate.io/v1
 kind: Stream

@@ -20,8 +20,8 @@ describe("local stack", () => {
   });
 
   it("comes up, applies its desired state, serves HTTP and TCP, and a restart is a no-op", async () => {
-    const [http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns] = (await freePorts(10)) as number[] as [number, number, number, number, number, number, number, number, number, number];
-    const ports = { http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns };
+    const [http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns, api] = await freePorts(11);
+    const ports = { http: http!, stream: stream!, demoA: demoA!, demoB: demoB!, echo: echo!, authentik: authentik!, caddyAdmin: caddyAdmin!, whoami: whoami!, hetzner: hetzner!, dns: dns!, api: api! };
     const lines: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => lines.push(l) });
     const out = lines.join("\n");
@@ -30,8 +30,9 @@ describe("local stack", () => {
     assert.match(out, /echoed "hello through nginx"/);
     assert.match(out, /probe dns: app\.example\.com A -> 127\.0\.0\.1/);
     assert.match(out, /probe auth: GET admin\.localhost:\d+ -> 302 to authentik's sign-in/);
-    assert.match(out, /\+ create provider hecate-admin/, "the protected route's authentik objects, with no --system flag");
+    assert.match(out, /authentik:\n {2}\+ create application hecate-admin {2}\(Route\/admin\)\n {2}\+ create provider hecate-admin\n/, "the protected route's authentik objects, with no --system flag");
     assert.match(out, /plan after apply: no changes/);
+    assert.match(out, /api: http:\/\/127\.0\.0\.1:\d+ \(an admin token in /);
     assert.ok(existsSync(join(stack.desiredDir, "stack.yaml")));
     assert.match(readFileSync(join(stack.desiredDir, "settings.yaml"), "utf8"), /kind: Settings/);
     await stack.stop();
@@ -40,7 +41,7 @@ describe("local stack", () => {
     const store = await openStore({ path: stack.storePath });
     const engine = createEngine({ store, actor: "t" });
     const head = (await store.head())!;
-    await engine.commit([...head.resources, { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "blog" }, spec: { hosts: ["blog.localhost"], upstreams: [{ address: `127.0.0.1:${demoB}` }], public: true, tls: { mode: "off" } } } as Resource], { message: "add blog" });
+    await engine.commit([...head.resources, { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "blog" }, spec: { hosts: ["blog.localhost"], upstreams: [{ address: `127.0.0.1:${demoB!}` }], public: true, tls: { mode: "off" } } } as Resource], { message: "add blog" });
     await store.close();
 
     // Second start on the same directory: processes are new, the store's head (with the CLI's
@@ -49,7 +50,7 @@ describe("local stack", () => {
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => again.push(l) });
     assert.match(again.join("\n"), /plan after apply: no changes/);
     assert.match(again.join("\n"), /desired state: the store.s head revision #2 /, `settings unchanged: no new revision\n${again.join("\n")}`);
-    const blog = await proxyGet(http, "blog.localhost");
+    const blog = await proxyGet(http!, "blog.localhost");
     assert.equal(blog.status, 200, "the route made with the CLI survived the restart");
   });
 

@@ -66,8 +66,12 @@ function progress(ctx: Context, e: EngineEvent): void {
   ctx.say(line);
 }
 
-/** Print the outcome; 0 when reality now matches, 1 otherwise. */
-export function reportResult(ctx: Context, r: ApplyResult): number {
+/**
+ * Print the outcome; 0 when reality now matches, 1 otherwise. `planShown`: the plan was printed
+ * just before, and its "No changes" already says all a no-op would.
+ */
+export function reportResult(ctx: Context, r: ApplyResult, opts: { planShown?: boolean } = {}): number {
+  if (ctx.output !== "json" && r.status === "no-op" && opts.planShown) return 0;
   if (ctx.output === "json") {
     const { plan: _plan, ...rest } = r;
     ctx.json(rest);
@@ -124,6 +128,6 @@ export const apply: CommandDef = {
       return 0;
     }
     if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
-    return reportResult(ctx, await method(engine, "apply")(plan, o));
+    return reportResult(ctx, await method(engine, "apply")(plan, o), { planShown: true });
   },
 };

@@ -45,7 +45,7 @@ export function sourceFrom(paths: string[] | undefined, opts: Record<string, unk
 export async function printPlan(ctx: Context, plan: Plan): Promise<void> {
   const m = await ctx.engineModule();
   if (ctx.output === "json") ctx.out(m.planToJson(plan));
-  else ctx.out(m.renderPlan(plan, { color: ctx.paint.enabled }));
+  else ctx.out(m.renderPlan(plan, { color: ctx.paint.enabled, verbose: ctx.verbose }));
 }
 
 export function isDestructive(plan: Plan): boolean {

@@ -3,9 +3,13 @@ import type { RevisionMeta } from "../../store/store.js";
 import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
 
+/** Where a revision came from; a revision hash in it (a rollback's target) as its 12-character short form. */
 export function sourceOf(m: RevisionMeta): string {
   const s = m.source;
-  return [s.type, s.location, s.ref].filter(Boolean).join(":");
+  return [s.type, s.location, s.ref]
+    .filter(Boolean)
+    .map((x) => String(x).replace(/\b[0-9a-f]{64}\b/g, (h) => h.slice(0, 12)))
+    .join(":");
 }
 
 export const history: CommandDef = {
@@ -16,10 +20,11 @@ export const history: CommandDef = {
   async run(ctx, _args, opts) {
     const store = await ctx.store();
     const revs = await store.listRevisions({ limit: int(opts.limit, "--limit") ?? 50 });
-    const applied = (await store.lastApplied())?.hash;
-    const rows = ctx.format("table") === "table" ? revs : revs.map((r) => ({ ...r, applied: r.hash === applied }));
+    // By seq, not hash: a rollback records an earlier revision's content again, under the same hash.
+    const applied = (await store.lastApplied())?.seq;
+    const rows = ctx.format("table") === "table" ? revs : revs.map((r) => ({ ...r, applied: r.seq === applied }));
     ctx.records(rows, [
-      { header: "SEQ", get: (r) => `${r.hash === applied ? "*" : " "}${r.seq}` },
+      { header: "SEQ", get: (r) => `${r.seq === applied ? "*" : " "}${r.seq}` },
       { header: "HASH", get: (r) => r.hash.slice(0, 12) },
       { header: "TIME", get: (r) => r.createdAt.replace(/\.\d+Z$/, "Z") },
       { header: "AUTHOR", get: (r) => r.author },

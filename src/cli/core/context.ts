@@ -16,6 +16,7 @@ export interface GlobalFlags {
   output?: Format;
   color?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
   author?: string;
 }
 
@@ -23,6 +24,8 @@ export class Context {
   readonly io: Io;
   readonly paint: Paint;
   readonly quiet: boolean;
+  /** -v: every object of a plan, not one line per resource. */
+  readonly verbose: boolean;
   readonly author: string;
   readonly storePath: string | undefined;
   /** Explicit -o, if given; commands pick their own default otherwise. */
@@ -37,6 +40,7 @@ export class Context {
     const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "";
     this.paint = makePaint(flags.color !== false && !noColor && io.isTTY && io.env.TERM !== "dumb");
     this.quiet = Boolean(flags.quiet);
+    this.verbose = Boolean(flags.verbose);
     this.author = flags.author || io.env.HECATE_AUTHOR || io.env.USER || io.env.USERNAME || osUser();
     this.storePath = flags.store || io.env.HECATE_STORE || undefined;
     this.output = flags.output;

@@ -58,3 +58,34 @@ test("redact leaves ordinary values alone", () => {
     { path: "b", after: 1 },
   ]);
 });
+
+test("one line per Hecate resource and one for many shared objects; -v lists every object", () => {
+  const shared = Array.from({ length: 14 }, (_, i) => ({ system: "caddy" as const, action: "create" as const, kind: "route", id: `hecate-http-forward-auth-x_0_handle_response_0_${i}` }));
+  const wide: Plan = {
+    ...plan,
+    steps: [
+      {
+        system: "authentik",
+        phase: "all",
+        changes: [
+          { system: "authentik", action: "create", kind: "provider", id: "hecate-admin", resource: "Route/admin" },
+          { system: "authentik", action: "create", kind: "application", id: "hecate-admin", resource: "Route/admin" },
+          { system: "authentik", action: "update", kind: "binding", id: "hecate-admin/group:staff", resource: "Route/admin", before: { order: 0 }, after: { order: 1 } },
+        ],
+      },
+      { system: "caddy", phase: "all", changes: [{ system: "caddy", action: "create", kind: "route", id: "hecate-route-admin", resource: "Route/admin" }, ...shared] },
+    ],
+    summary: { create: 17, update: 1, delete: 0 },
+  };
+  const text = renderPlan(wide, { color: false });
+  assert.match(text, /^ {2}~ Route\/admin: 3 objects, 2 to create, 1 to update \(provider hecate-admin, application hecate-admin, binding hecate-admin\/group:staff\)$/m);
+  assert.match(text, /^ {6}~ binding hecate-admin\/group:staff order: 0 -> 1$/m);
+  assert.match(text, /^ {2}\+ create route hecate-route-admin {2}\(Route\/admin\)$/m);
+  assert.match(text, /^ {2}\+ 14 shared objects: 14 to create \(route; -v lists them\)$/m);
+  assert.doesNotMatch(text, /handle_response_0_3/);
+  assert.match(text, /^Plan: 17 to create, 1 to update, 0 to delete\. \(-v shows every object\)$/m);
+  const verbose = renderPlan(wide, { color: false, verbose: true });
+  assert.match(verbose, /^ {2}\+ create route hecate-http-forward-auth-x_0_handle_response_0_13$/m);
+  assert.match(verbose, /^ {2}\+ create provider hecate-admin {2}\(Route\/admin\)$/m);
+  assert.match(verbose, /^Plan: 17 to create, 1 to update, 0 to delete\.$/m);
+});

@@ -212,7 +212,8 @@ export async function busyPorts(ports: LocalPorts): Promise<string[]> {
   return busy;
 }
 
-function tcpEcho(port: number, text: string): Promise<string> {
+/** Send `text` to 127.0.0.1:port and read as many bytes back (the stream probe). */
+export function tcpEcho(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: "127.0.0.1", port }, () => s.write(text));
     let got = "";

@@ -6,12 +6,12 @@
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { connect, createServer, type Server } from "node:net";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { proxyGet } from "../../src/providers/caddy/probe.js";
 import { readRecord, running, type UpRecord } from "../../src/local/up.js";
-import { DEFAULT_PORTS, type LocalPorts } from "../../src/local/stack.js";
+import { DEFAULT_PORTS, tcpEcho, type LocalPorts } from "../../src/local/stack.js";
 import { Browser } from "../helpers/browser.js";
 import { freePorts, tempDir } from "../helpers/proc.js";
 
@@ -28,19 +28,6 @@ async function portsEnv(): Promise<{ ports: LocalPorts; env: Record<string, stri
 
 function hecate(args: string[], env: Record<string, string>, timeout = 240_000): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ["bin/hecate.js", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, encoding: "utf8", timeout });
-}
-
-function tcpEcho(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port }, () => s.write(text));
-    let got = "";
-    s.setTimeout(5000, () => s.destroy(new Error("timeout")));
-    s.on("data", (b) => {
-      got += b.toString();
-      if (got.length >= text.length) (s.end(), resolve(got));
-    });
-    s.on("error", reject);
-  });
 }
 
 const processesOf = (rec: UpRecord) => [rec.supervisor, ...rec.children];

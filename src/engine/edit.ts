@@ -119,7 +119,7 @@ export type Edit = (resources: Resource[]) => Promise<EditChange | undefined>;
 export type EditOutcome =
   | { status: "unchanged" }
   | { status: "dry-run"; before: Resource[]; change: EditChange; warnings: Diagnostic[] }
-  | { status: "stored"; revision: Revision; change: EditChange; warnings: Diagnostic[] };
+  | { status: "stored"; before: Resource[]; revision: Revision; change: EditChange; warnings: Diagnostic[] };
 
 export interface EditOptions {
   /** Revision author and audit actor. */
@@ -163,6 +163,6 @@ export async function editHead(model: EditModel, store: Store, edit: Edit, opts:
       continue;
     }
     await store.audit({ actor: opts.author, action: "revision.create", target: revision.hash, detail: { seq: revision.seq, message: change.message, changed: change.changed } });
-    return { status: "stored", revision, change, warnings };
+    return { status: "stored", before, revision, change, warnings };
   }
 }

@@ -18,6 +18,7 @@ import { resourceRoutes } from "./routes/resources.js";
 import { operationRoutes } from "./routes/operations.js";
 import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
+import { createActions, type Actions } from "./actions.js";
 
 export type Env = { Variables: { token: TokenRecord; requestId: string; address: string } };
 export type App = OpenAPIHono<Env>;
@@ -45,6 +46,10 @@ export interface Server {
   storeFor(c: import("hono").Context<Env>): Store;
   /** Set once shutdown starts: /readyz says so. */
   draining: boolean;
+  /** The engine calls both surfaces (API, dashboard) make. */
+  actions: Actions;
+  /** Tell webhooks about an event (route.created, apply.succeeded, drift.detected, ...). */
+  emit(type: string, data: Record<string, unknown>): void;
 }
 
 /**
@@ -101,6 +106,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
       },
     });
   const server: Server = {
+    actions: undefined as unknown as Actions,
+    emit: () => undefined,
     store,
     metrics,
     logger,
@@ -114,6 +121,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
         ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}),
       }),
   };
+  server.actions = createActions(server);
 
   const app: App = new OpenAPIHono<Env>({
     // Bodies, queries and paths that fail their schema: 400 with every field and reason. Resource

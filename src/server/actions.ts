@@ -78,7 +78,7 @@ export interface Actions {
   edit(c: C, fn: Edit): Promise<EditOutcome>;
   plan(c: C, opts?: { revision?: string | undefined; systems?: string[] | undefined; resources?: Resource[] }): Promise<Plan>;
   /** Plan and apply (confirmation rails as the CLI's): the result and the plan it applied. */
-  apply(c: C, req: ApplyRequest, retry?: string): Promise<{ result: Omit<ApplyResult, "plan">; plan: Plan }>;
+  apply(c: C, req: ApplyRequest, retry?: string, check?: (plan: Plan) => void): Promise<{ result: Omit<ApplyResult, "plan">; plan: Plan }>;
   rollback(c: C, req: ApplyRequest & { to: string; message?: string | undefined }, retry?: string): Promise<{ revision: { seq: number; hash: string } | null; result: Omit<ApplyResult, "plan">; plan?: Plan }>;
   drift(c: C, systems?: string[]): Promise<DriftReport & { text: string }>;
 }
@@ -140,11 +140,12 @@ export function createActions(s: Server): Actions {
       return timedPlan(() => s.engine(c).plan({ ...target, ...(systems ? { systems } : {}) }));
     },
 
-    async apply(c, b, retry = "POST /v1/plan") {
+    async apply(c, b, retry = "POST /v1/plan", check) {
       const o = applyOpts(c, b);
       const engine = s.engine(c);
       const plan = await timedPlan(() => engine.plan({ ...(b.revision ? { revision: b.revision } : {}), ...(o.systems ? { systems: o.systems } : {}) }));
       if (b.dryRun) return { result: applied(await engine.apply(plan, { ...o, dryRun: true })), plan };
+      check?.(plan);
       if (plan.steps.length) confirmDeletes(plan, b.yes, retry);
       return { result: applied(await timedApply(c, () => engine.apply(plan, o))), plan };
     },

@@ -19,6 +19,9 @@ import { operationRoutes } from "./routes/operations.js";
 import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
 import { createActions, type Actions } from "./actions.js";
+import { dashboardRoutes } from "./dashboard/index.js";
+import { UI } from "./dashboard/session.js";
+import { errorPage } from "./dashboard/layout.js";
 
 export type Env = { Variables: { token: TokenRecord; requestId: string; address: string } };
 export type App = OpenAPIHono<Env>;
@@ -90,8 +93,9 @@ const FAILURE_TEXT: Record<AuthFailure, string> = {
   expired: "the token has expired",
 };
 
-/** Paths answered without a token. */
-const PUBLIC = new Set(["/healthz"]);
+/** Paths answered without a bearer token (the dashboard signs in with its own cookie). */
+const PUBLIC = new Set(["/healthz", "/"]);
+const isPublic = (path: string) => PUBLIC.has(path) || path === UI || path.startsWith(`${UI}/`);
 
 export function createApp(opts: ServerOptions): { app: App; server: Server } {
   const { store, logger } = opts;
@@ -152,7 +156,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   });
 
   app.use("*", async (c, next) => {
-    if (PUBLIC.has(c.req.path)) return next();
+    if (isPublic(c.req.path)) return next();
     const address = c.get("address");
     const wait = limiter.blockedFor(address);
     if (wait > 0) {
@@ -176,6 +180,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   app.onError((err, c) => {
     const { status, body } = errorAnswer(err);
     if (status >= 500) logger.error({ requestId: c.get("requestId"), err: { message: (err as Error).message, stack: (err as Error).stack } }, "request failed");
+    // A dashboard page answers a page, with the same message, never a stack trace.
+    if (isPublic(c.req.path) && c.req.path !== "/healthz") return c.html(errorPage(body.error.message), status as 400);
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json({ error: { code: "not-found", message: `no such endpoint: ${c.req.method} ${c.req.path} (see /openapi.json)`, diagnostics: [] } }, 404));
@@ -189,6 +195,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   resourceRoutes(app, server);
   operationRoutes(app, server);
   adminRoutes(app, server);
+  dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Hecate API", version: "1", description: "The Hecate control plane over HTTP: the same engine, store and errors as the CLI. See docs/server.md." },

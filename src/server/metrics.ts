@@ -30,16 +30,9 @@ export function createMetrics(store: Store) {
     labelNames: ["state"],
     registers: [registry],
     async collect() {
-      const [head, applied] = await Promise.all([store.head(), store.lastApplied()]);
-      const live = new Map((applied?.resources ?? []).filter((r) => r.kind === "Route").map((r) => [r.metadata.name, canonicalJson(r)]));
-      let ok = 0, pending = 0;
-      for (const r of head?.resources ?? []) {
-        if (r.kind !== "Route") continue;
-        if (live.get(r.metadata.name) === canonicalJson(r)) ok++;
-        else pending++;
-      }
-      this.set({ state: "applied" }, ok);
-      this.set({ state: "pending" }, pending);
+      const states = [...(await routeStates(store)).values()];
+      this.set({ state: "applied" }, states.filter((x) => x === "applied").length);
+      this.set({ state: "pending" }, states.filter((x) => x === "pending").length);
     },
   });
   return {
@@ -51,4 +44,15 @@ export function createMetrics(store: Store) {
       else if (e.type === "lock.wait") m.lockWaits.inc();
     },
   };
+}
+
+/** Each route of the head: applied (as last applied) or pending (not applied yet, or changed since). */
+export async function routeStates(store: Store): Promise<Map<string, "applied" | "pending">> {
+  const [head, applied] = await Promise.all([store.head(), store.lastApplied()]);
+  const live = new Map((applied?.resources ?? []).filter((r) => r.kind === "Route").map((r) => [r.metadata.name, canonicalJson(r)]));
+  const out = new Map<string, "applied" | "pending">();
+  for (const r of head?.resources ?? []) {
+    if (r.kind === "Route") out.set(r.metadata.name, live.get(r.metadata.name) === canonicalJson(r) ? "applied" : "pending");
+  }
+  return out;
 }

@@ -16,6 +16,9 @@ import { withExtra } from "./errors.js";
 
 type C = Context<Env>;
 
+/** Errors that refuse the request itself (nothing was tried): no apply.failed event. */
+const REFUSALS = new Set(["invalid", "usage", "confirmation-required", "stale-plan", "too-many-deletes", "protected", "not-found", "unknown-revision", "no-revision"]);
+
 /** What the API and the dashboard may ask of an apply (the CLI's apply flags). */
 export interface ApplyRequest {
   revision?: string | undefined;
@@ -110,6 +113,11 @@ export function createActions(s: Server): Actions {
   };
   const timedPlan = (fn: () => Promise<Plan>) =>
     timed(s.metrics.planSeconds, (outcome) => s.metrics.plans.inc({ outcome }), (p: Plan) => (hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes"), fn);
+  /** apply.failed for an apply that could not run (a system unreadable, a lock held), not for a refusal of the request. */
+  const failedEvent = (c: C, e: unknown) => {
+    if (e instanceof HecateError && REFUSALS.has(e.code)) return;
+    s.emit("apply.failed", { actor: c.get("token").name, status: "failed", error: (e as Error).message.split("\n")[0] });
+  };
   /** Applies are timed, counted, and told to webhooks: apply.succeeded, or apply.failed with why. */
   const timedApply = async (c: C, fn: () => Promise<ApplyResult>): Promise<ApplyResult> => {
     const actor = c.get("token").name;
@@ -117,7 +125,7 @@ export function createActions(s: Server): Actions {
     try {
       r = await timed(s.metrics.applySeconds, (status) => s.metrics.applies.inc({ status }), (x: ApplyResult) => x.status, fn);
     } catch (e) {
-      s.emit("apply.failed", { actor, status: "failed", error: (e as Error).message.split("\n")[0] });
+      failedEvent(c, e);
       throw e;
     }
     if (r.status === "succeeded") s.emit("apply.succeeded", { actor, revision: r.revision, applyId: r.applyId, systems: r.steps.map((x) => x.system), summary: r.plan?.summary });
@@ -143,7 +151,10 @@ export function createActions(s: Server): Actions {
     async apply(c, b, retry = "POST /v1/plan", check) {
       const o = applyOpts(c, b);
       const engine = s.engine(c);
-      const plan = await timedPlan(() => engine.plan({ ...(b.revision ? { revision: b.revision } : {}), ...(o.systems ? { systems: o.systems } : {}) }));
+      const plan = await timedPlan(() => engine.plan({ ...(b.revision ? { revision: b.revision } : {}), ...(o.systems ? { systems: o.systems } : {}) })).catch((e: unknown) => {
+        if (!b.dryRun) failedEvent(c, e);
+        throw e;
+      });
       if (b.dryRun) return { result: applied(await engine.apply(plan, { ...o, dryRun: true })), plan };
       check?.(plan);
       if (plan.steps.length) confirmDeletes(plan, b.yes, retry);

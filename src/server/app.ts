@@ -20,6 +20,8 @@ import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
 import { createActions, type Actions } from "./actions.js";
 import { dashboardRoutes } from "./dashboard/index.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { Webhooks, type RetryPolicy } from "./webhooks.js";
 import { UI } from "./dashboard/session.js";
 import { errorPage } from "./dashboard/layout.js";
 
@@ -36,6 +38,8 @@ export interface ServerOptions {
   stepTimeoutMs?: number;
   /** Where the client address comes from (the node adapter's socket; tests in-process pass a fixed one). */
   addressOf?: (c: import("hono").Context) => string;
+  /** Webhook retries (tests shorten the waits). */
+  webhookRetry?: Partial<RetryPolicy>;
 }
 
 /** What route handlers share: the store, an engine per request (acting as the token), metrics. */
@@ -53,6 +57,7 @@ export interface Server {
   actions: Actions;
   /** Tell webhooks about an event (route.created, apply.succeeded, drift.detected, ...). */
   emit(type: string, data: Record<string, unknown>): void;
+  webhooks: Webhooks;
 }
 
 /**
@@ -111,7 +116,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
     });
   const server: Server = {
     actions: undefined as unknown as Actions,
-    emit: () => undefined,
+    webhooks: new Webhooks(store, logger, opts.webhookRetry),
+    emit: (type, data) => server.webhooks.emit(type, data),
     store,
     metrics,
     logger,
@@ -195,6 +201,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   resourceRoutes(app, server);
   operationRoutes(app, server);
   adminRoutes(app, server);
+  webhookRoutes(app, server);
   dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -67,6 +67,7 @@ export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen
         http.close(() => resolve());
         (http as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await state.webhooks.close();
       opts.logger.info({ url }, "stopped");
     },
   };

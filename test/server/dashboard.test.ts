@@ -189,6 +189,15 @@ describe("the dashboard in chromium", { skip: missing }, () => {
       assert.match(audit, /chain intact/);
       assert.match(audit, /write-person\s+rollback/);
       await shot(p, "09-phone-audit");
+
+      await p.getByRole("link", { name: "Settings" }).click();
+      await p.getByLabel("URL", { exact: true }).fill("http://127.0.0.1:9/hooks");
+      await p.getByLabel("drift.detected").uncheck();
+      await p.getByRole("button", { name: "Add webhook" }).click();
+      assert.match(await p.getByLabel(/Signing secret/).inputValue(), /^whsec_/);
+      const [hook] = await store.getSetting("webhooks").then((v) => JSON.parse(v!) as { events: string[] }[]);
+      assert.ok(!hook!.events.includes("drift.detected") && hook!.events.includes("apply.failed"), "the ticked events only");
+      await shot(p, "10-phone-webhook-secret");
     } finally {
       await phone.close();
     }

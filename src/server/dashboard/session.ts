@@ -71,7 +71,8 @@ export function requireSession(store: import("../../store/store.js").Store, limi
       return c.redirect(`${UI}/login${why}`, 303);
     }
     if (c.req.method === "POST") {
-      const form = await c.req.parseBody();
+      // Parsed with all values (checkbox lists); hono keeps this parse for the handler.
+      const form = await c.req.parseBody({ all: true });
       const given = typeof form.csrf === "string" ? form.csrf : "";
       if (!sameToken(given, csrfToken(cookie!))) return c.text("the form is stale or came from elsewhere: reload the page and try again", 403);
     }

@@ -49,6 +49,8 @@ export interface Server {
   logger: Logger;
   /** An engine acting as the request's token, auditing with its address. */
   engine(c: import("hono").Context<Env>): Engine;
+  /** An engine acting as the server itself (the reconcile loop). */
+  systemEngine(actor: string): Engine;
   /** The store as the request writes it: audit entries carry the client address. */
   storeFor(c: import("hono").Context<Env>): Store;
   /** Set once shutdown starts: /readyz says so. */
@@ -114,6 +116,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+  const engineAs = (st: Store, actor: string) =>
+    createEngine({ store: st, actor, ...(opts.providers ? { providers: opts.providers } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}) });
   const server: Server = {
     actions: undefined as unknown as Actions,
     webhooks: new Webhooks(store, logger, opts.webhookRetry),
@@ -123,13 +127,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
     logger,
     draining: false,
     storeFor: (c) => withAddress(c.get("address")),
-    engine: (c) =>
-      createEngine({
-        store: withAddress(c.get("address")),
-        actor: c.get("token").name,
-        ...(opts.providers ? { providers: opts.providers } : {}),
-        ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}),
-      }),
+    engine: (c) => engineAs(withAddress(c.get("address")), c.get("token").name),
+    systemEngine: (actor) => engineAs(store, actor),
   };
   server.actions = createActions(server);
 

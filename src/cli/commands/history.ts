@@ -14,9 +14,18 @@ export const history: CommandDef = {
   flags: [{ flags: "-n, --limit <n>", description: "show at most this many (default 50)" }],
   examples: ["hecate history", "hecate history -n 5", "hecate history -o json"],
   async run(ctx, _args, opts) {
-    const store = await ctx.store();
-    const revs = await store.listRevisions({ limit: int(opts.limit, "--limit") ?? 50 });
-    const applied = (await store.lastApplied())?.hash;
+    const limit = int(opts.limit, "--limit") ?? 50;
+    let revs: RevisionMeta[];
+    let applied: string | undefined;
+    if (ctx.remote) {
+      const items = await ctx.remote.history(limit);
+      applied = items.find((r) => r.applied)?.hash;
+      revs = items.map(({ applied: _a, ...r }) => r);
+    } else {
+      const store = await ctx.store();
+      revs = await store.listRevisions({ limit });
+      applied = (await store.lastApplied())?.hash;
+    }
     const rows = ctx.format("table") === "table" ? revs : revs.map((r) => ({ ...r, applied: r.hash === applied }));
     ctx.records(rows, [
       { header: "SEQ", get: (r) => `${r.hash === applied ? "*" : " "}${r.seq}` },

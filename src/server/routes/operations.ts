@@ -9,6 +9,20 @@ import type { Resource } from "../../model/schema.js";
 import { resolveRevision } from "../../engine/index.js";
 import { op, sent, type App, type Server } from "../app.js";
 import { planBody } from "../actions.js";
+import { HecateError } from "../../diag.js";
+import { addressOf } from "../../engine/edit.js";
+import { NOUNS } from "../../cli/nouns/index.js";
+import { EditResult } from "../schemas.js";
+
+/** Kinds the API edits (the CLI's nouns); Settings and CompliancePolicy are recorded on the server. */
+const EDITABLE = new Set<string>(NOUNS.map((n) => n.kind));
+
+/** Addresses whose resource differs between two states (added, changed or removed). */
+function changedBetween(before: readonly Resource[], after: readonly Resource[]): string[] {
+  const a = new Map(before.map((r) => [addressOf(r), model.canonicalJson(r)]));
+  const b = new Map(after.map((r) => [addressOf(r), model.canonicalJson(r)]));
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+}
 import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
 import { addressIn } from "./resources.js";
 
@@ -106,6 +120,38 @@ export function operationRoutes(app: App, s: Server): void {
       responses: { 200: json(RevisionMeta.extend({ resources: z.array(z.unknown()) }), "the revision"), ...errors(401, 403, 404, 409) },
     }),
     async (c) => c.json(await resolveRevision(s.store, c.req.valid("param").ref), 200),
+  );
+
+  app.openapi(
+    op("write", {
+      method: "post",
+      path: "/v1/revisions",
+      tags: ["operations"],
+      summary: "Store a whole desired state as the revision after `parent` (what the CLI's remote mode sends)",
+      description: "Stored only while `parent` (a seq; 0 for an empty store) is still the head, else 409 head-moved: read the head again, redo the change, send it again. The state is validated as a whole, as for every edit.",
+      request: {
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.strictObject({ parent: z.number().int().min(0), resources: z.array(z.unknown()), message: z.string().min(1) }).meta({ id: "StateRequest" }) } },
+        },
+      },
+      responses: { 201: json(EditResult, "stored"), 200: json(EditResult, "nothing changed"), ...errors(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const after = b.resources as Resource[];
+      const out = await s.actions.edit(c, async (resources) => {
+        const head = await s.store.head();
+        if ((head?.seq ?? 0) !== b.parent) throw new HecateError("head-moved", `the head is #${head?.seq ?? 0}, not #${b.parent}: read it again and redo the change`, { status: 409 });
+        const changed = changedBetween(resources, after);
+        // Like a local edit, a state equal to the head is still stored (a new message).
+        const fixed = changed.filter((a) => !EDITABLE.has(a.split("/")[0]!));
+        if (fixed.length) throw new HecateError("invalid", `${fixed.join(", ")} cannot be changed through the API (record Settings and CompliancePolicy with \`hecate apply DIR\` on the server)`, { status: 400 });
+        return { after, changed, message: b.message };
+      });
+      if (out.status !== "stored") return sent(c.json({ revision: null, changed: [], message: "no changes", warnings: [] }, 200));
+      return sent(c.json({ revision: { seq: out.revision.seq, hash: out.revision.hash }, changed: out.change.changed, message: out.change.message, warnings: out.warnings }, 201));
+    },
   );
 
   app.openapi(

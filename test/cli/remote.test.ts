@@ -10,12 +10,12 @@ import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { freePort, freePorts, tempDir } from "../helpers/proc.js";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
+import { freePort, tempDir } from "../helpers/proc.js";
+import type { SqliteStore } from "../../src/store/sqlite.js";
+import { storeWithCaddy } from "../server/setup.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
 import { run } from "../../src/cli/run.js";
-import type { Resource } from "../../src/model/schema.js";
 
 const dir = tempDir("hecate-remote-");
 const key = randomBytes(32).toString("base64");
@@ -25,13 +25,7 @@ let remoteStore: SqliteStore;
 let server: RunningServer;
 let token = "";
 
-async function seed(path: string, caddy: Caddy): Promise<SqliteStore> {
-  const store = await openSqliteStore({ path, secretKey: Buffer.from(key, "base64") });
-  const [http, https] = (await freePorts(2)) as [number, number];
-  const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${https}`], httpPort: http, httpsPort: https } } } as Resource;
-  await store.putRevision({ resources: [settings], author: "ops", message: "settings", source: { type: "cli" }, expectedParent: 0 });
-  return store;
-}
+const seed = async (path: string, caddy: Caddy): Promise<SqliteStore> => (await storeWithCaddy(path, Buffer.from(key, "base64"), caddy)).store;
 
 async function hecate(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";

@@ -13,11 +13,11 @@ import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { freePorts, tempDir } from "../helpers/proc.js";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
+import { tempDir } from "../helpers/proc.js";
+import type { SqliteStore } from "../../src/store/sqlite.js";
+import { storeWithCaddy } from "./setup.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
-import type { Resource } from "../../src/model/schema.js";
 
 const CHROMIUM = process.env.HECATE_CHROMIUM ?? "/usr/bin/chromium";
 const missing = existsSync(CHROMIUM) ? false : `chromium is not installed at ${CHROMIUM} (apt-get install chromium; scripts/install.sh does it)`;
@@ -46,13 +46,9 @@ async function signIn(p: Page, token: string): Promise<void> {
 before(async () => {
   if (missing) return;
   const key = randomBytes(32);
-  store = await openSqliteStore({ path: `${dir.path}/hecate.db`, secretKey: key });
   caddy = await startCaddy();
   up = await startUpstream("dash-backend");
-  const [http, https] = (await freePorts(2)) as [number, number];
-  httpPort = http;
-  const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${https}`], httpPort: http, httpsPort: https } } } as Resource;
-  await store.putRevision({ resources: [settings], author: "operator", message: "settings", source: { type: "cli" }, expectedParent: 0 });
+  ({ store, httpPort } = await storeWithCaddy(`${dir.path}/hecate.db`, key, caddy));
   for (const scope of ["read", "write", "admin"] as const) tokens[scope] = (await createToken(store, { name: `${scope}-person`, scope, createdBy: "operator" })).token;
   server = await startServer({ store, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined) });
   // As root (CI), chromium's own sandbox cannot start; the test's pages are our own.

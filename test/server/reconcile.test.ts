@@ -9,8 +9,9 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { get, startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
-import { eventually, freePorts, tempDir } from "../helpers/proc.js";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
+import { eventually, tempDir } from "../helpers/proc.js";
+import type { SqliteStore } from "../../src/store/sqlite.js";
+import { storeWithCaddy } from "./setup.js";
 import { createEngine } from "../../src/engine/index.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
@@ -33,16 +34,10 @@ const metric = async (url: string, series: string) => {
 
 before(async () => {
   const key = randomBytes(32);
-  store = await openSqliteStore({ path: `${dir.path}/hecate.db`, secretKey: key });
   caddy = await startCaddy();
   up = await startUpstream("kept");
-  const [http, https] = (await freePorts(2)) as [number, number];
-  httpPort = http;
-  const resources = [
-    { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${https}`], httpPort: http, httpsPort: https } } },
-    { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "kept" }, spec: { hosts: ["kept.test"], upstreams: [{ address: up.address }], public: true, tls: { mode: "off" } } },
-  ] as Resource[];
-  await store.putRevision({ resources, author: "operator", message: "initial", source: { type: "cli" }, expectedParent: 0 });
+  const route = { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "kept" }, spec: { hosts: ["kept.test"], upstreams: [{ address: up.address }], public: true, tls: { mode: "off" } } } as Resource;
+  ({ store, httpPort } = await storeWithCaddy(`${dir.path}/hecate.db`, key, caddy, [route]));
   const applied = await createEngine({ store, actor: "operator" }).apply({});
   assert.equal(applied.status, "succeeded");
   token = (await createToken(store, { name: "ops", scope: "admin", createdBy: "operator" })).token;

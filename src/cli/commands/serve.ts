@@ -16,13 +16,15 @@ export const serve: CommandDef = {
   async run(ctx, _args, opts) {
     const { startServer, parseListen, jsonLogger, DEFAULT_LISTEN } = await import("../../server/serve.js");
     const listen = parseListen(String(opts.listen ?? ctx.io.env.HECATE_LISTEN ?? DEFAULT_LISTEN));
+    // Flags are checked before the store is opened: a typo creates nothing.
+    const reconcile = opts.reconcile !== undefined ? { reconcile: { intervalMs: parseDurationMs(String(opts.reconcile), "--reconcile") } } : {};
     const logger = jsonLogger((line) => ctx.io.stdout.write(line), String(opts.logLevel));
     const running = await startServer({
       store: await ctx.store(),
       listen,
       logger,
       ...(opts.timeout !== undefined ? { stepTimeoutMs: parseDurationMs(String(opts.timeout), "--timeout") } : {}),
-      ...(opts.reconcile !== undefined ? { reconcile: { intervalMs: parseDurationMs(String(opts.reconcile), "--reconcile") } } : {}),
+      ...reconcile,
     });
     ctx.io.stderr.write(`hecate: serving the API on ${running.url} (Ctrl-C stops)\n`);
     await new Promise<void>((resolve) => {

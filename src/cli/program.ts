@@ -51,6 +51,7 @@ export function buildProgram(state: RunState, name = "hecate"): Command {
   program
     .description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams")
     .addOption(new Option("--store <path>", "store file (env HECATE_STORE; default ~/.local/state/hecate/hecate.db)"))
+    .addOption(new Option("--endpoint <url>", "talk to this `hecate serve` instead of the store (env HECATE_API_ENDPOINT; token from HECATE_API_TOKEN)"))
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
     .option("--no-color", "no ANSI colors (also when NO_COLOR is set or output is not a terminal)")
     .option("-q, --quiet", "print only results and errors")

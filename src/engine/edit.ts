@@ -119,7 +119,7 @@ export type Edit = (resources: Resource[]) => Promise<EditChange | undefined>;
 export type EditOutcome =
   | { status: "unchanged" }
   | { status: "dry-run"; before: Resource[]; change: EditChange; warnings: Diagnostic[] }
-  | { status: "stored"; revision: Revision; change: EditChange; warnings: Diagnostic[] };
+  | { status: "stored"; before: Resource[]; revision: Revision; change: EditChange; warnings: Diagnostic[] };
 
 export interface EditOptions {
   /** Revision author and audit actor. */
@@ -138,7 +138,10 @@ const backoff = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** at
  * parent is that head. When another writer stored a revision in between (head-moved), read the
  * new head and run the edit again, so no other writer's change is lost; after EDIT_ATTEMPTS, fail.
  */
-export async function editHead(model: EditModel, store: Store, edit: Edit, opts: EditOptions): Promise<EditOutcome> {
+/** Where an edit is stored: the store, or (the CLI's remote mode) a server that stores it on its own. */
+export type EditStore = Pick<Store, "head" | "putRevision" | "audit">;
+
+export async function editHead(model: EditModel, store: EditStore, edit: Edit, opts: EditOptions): Promise<EditOutcome> {
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
     const before = head?.resources ?? [];
@@ -146,7 +149,7 @@ export async function editHead(model: EditModel, store: Store, edit: Edit, opts:
     if (!change) return { status: "unchanged" };
     const warnings = validateState(model, change.after, change.changed);
     if (change.dryRun) return { status: "dry-run", before, change, warnings };
-    for (const step of change.beforeStore ?? []) await step(store);
+    for (const step of change.beforeStore ?? []) await step(store as Store);
     let revision: Revision;
     try {
       revision = await store.putRevision({ resources: change.after, author: opts.author, message: change.message, source: opts.source, expectedParent: head?.seq ?? 0 });
@@ -163,6 +166,6 @@ export async function editHead(model: EditModel, store: Store, edit: Edit, opts:
       continue;
     }
     await store.audit({ actor: opts.author, action: "revision.create", target: revision.hash, detail: { seq: revision.seq, message: change.message, changed: change.changed } });
-    return { status: "stored", revision, change, warnings };
+    return { status: "stored", before, revision, change, warnings };
   }
 }

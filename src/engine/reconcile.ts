@@ -22,7 +22,9 @@ export interface ReconcileLoopOptions {
   breakerCooldownMs?: number;
   apply?: ApplyOptions;
   /** Told about every round (for logs and metrics). */
-  onRound?: (r: { status: "ok" | "error" | "suspended" | "breaker-open" | "busy"; result?: ApplyResult; error?: string }) => void;
+  onRound?: (r: { status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "follower" | "idle"; result?: ApplyResult; error?: string }) => void;
+  /** Asked before each round: false skips it (another process leads; engine/leader.ts). */
+  leader?: () => Promise<boolean>;
 }
 
 interface Reconciler {
@@ -76,7 +78,9 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
   const cooldown = opts.breakerCooldownMs ?? opts.intervalMs * 10;
   while (!opts.signal.aborted) {
     let failures = Number((await store.getSetting(FAILURES_KEY)) ?? "0") || 0;
-    if ((await store.getSetting(SUSPENDED_KEY)) === "true") {
+    if (opts.leader && !(await opts.leader().catch(() => false))) {
+      opts.onRound?.({ status: "follower" });
+    } else if ((await store.getSetting(SUSPENDED_KEY)) === "true") {
       opts.onRound?.({ status: "suspended" });
     } else {
       const breaker = await breakerState(store);
@@ -99,6 +103,8 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {
             opts.onRound?.({ status: "busy", error }); // someone else is applying: not a failure
+          } else if (e instanceof HecateError && e.code === "no-revision") {
+            opts.onRound?.({ status: "idle" }); // nothing applied yet: nothing to hold to
           } else {
             failures++;
             await store.setSetting(FAILURES_KEY, String(failures));

@@ -18,6 +18,12 @@ import { resourceRoutes } from "./routes/resources.js";
 import { operationRoutes } from "./routes/operations.js";
 import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
+import { createActions, type Actions } from "./actions.js";
+import { dashboardRoutes } from "./dashboard/index.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { Webhooks, type RetryPolicy } from "./webhooks.js";
+import { UI } from "./dashboard/session.js";
+import { errorPage } from "./dashboard/layout.js";
 
 export type Env = { Variables: { token: TokenRecord; requestId: string; address: string } };
 export type App = OpenAPIHono<Env>;
@@ -32,6 +38,8 @@ export interface ServerOptions {
   stepTimeoutMs?: number;
   /** Where the client address comes from (the node adapter's socket; tests in-process pass a fixed one). */
   addressOf?: (c: import("hono").Context) => string;
+  /** Webhook retries (tests shorten the waits). */
+  webhookRetry?: Partial<RetryPolicy>;
 }
 
 /** What route handlers share: the store, an engine per request (acting as the token), metrics. */
@@ -41,10 +49,17 @@ export interface Server {
   logger: Logger;
   /** An engine acting as the request's token, auditing with its address. */
   engine(c: import("hono").Context<Env>): Engine;
+  /** An engine acting as the server itself (the reconcile loop). */
+  systemEngine(actor: string): Engine;
   /** The store as the request writes it: audit entries carry the client address. */
   storeFor(c: import("hono").Context<Env>): Store;
   /** Set once shutdown starts: /readyz says so. */
   draining: boolean;
+  /** The engine calls both surfaces (API, dashboard) make. */
+  actions: Actions;
+  /** Tell webhooks about an event (route.created, apply.succeeded, drift.detected, ...). */
+  emit(type: string, data: Record<string, unknown>): void;
+  webhooks: Webhooks;
 }
 
 /**
@@ -85,8 +100,9 @@ const FAILURE_TEXT: Record<AuthFailure, string> = {
   expired: "the token has expired",
 };
 
-/** Paths answered without a token. */
-const PUBLIC = new Set(["/healthz"]);
+/** Paths answered without a bearer token (the dashboard signs in with its own cookie). */
+const PUBLIC = new Set(["/healthz", "/"]);
+const isPublic = (path: string) => PUBLIC.has(path) || path === UI || path.startsWith(`${UI}/`);
 
 export function createApp(opts: ServerOptions): { app: App; server: Server } {
   const { store, logger } = opts;
@@ -100,20 +116,21 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+  const engineAs = (st: Store, actor: string) =>
+    createEngine({ store: st, actor, ...(opts.providers ? { providers: opts.providers } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}) });
   const server: Server = {
+    actions: undefined as unknown as Actions,
+    webhooks: new Webhooks(store, logger, opts.webhookRetry),
+    emit: (type, data) => server.webhooks.emit(type, data),
     store,
     metrics,
     logger,
     draining: false,
     storeFor: (c) => withAddress(c.get("address")),
-    engine: (c) =>
-      createEngine({
-        store: withAddress(c.get("address")),
-        actor: c.get("token").name,
-        ...(opts.providers ? { providers: opts.providers } : {}),
-        ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}),
-      }),
+    engine: (c) => engineAs(withAddress(c.get("address")), c.get("token").name),
+    systemEngine: (actor) => engineAs(store, actor),
   };
+  server.actions = createActions(server);
 
   const app: App = new OpenAPIHono<Env>({
     // Bodies, queries and paths that fail their schema: 400 with every field and reason. Resource
@@ -144,7 +161,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   });
 
   app.use("*", async (c, next) => {
-    if (PUBLIC.has(c.req.path)) return next();
+    if (isPublic(c.req.path)) return next();
     const address = c.get("address");
     const wait = limiter.blockedFor(address);
     if (wait > 0) {
@@ -168,6 +185,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   app.onError((err, c) => {
     const { status, body } = errorAnswer(err);
     if (status >= 500) logger.error({ requestId: c.get("requestId"), err: { message: (err as Error).message, stack: (err as Error).stack } }, "request failed");
+    // A dashboard page answers a page, with the same message, never a stack trace.
+    if (isPublic(c.req.path) && c.req.path !== "/healthz") return c.html(errorPage(body.error.message), status as 400);
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json({ error: { code: "not-found", message: `no such endpoint: ${c.req.method} ${c.req.path} (see /openapi.json)`, diagnostics: [] } }, 404));
@@ -181,6 +200,8 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   resourceRoutes(app, server);
   operationRoutes(app, server);
   adminRoutes(app, server);
+  webhookRoutes(app, server);
+  dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Hecate API", version: "1", description: "The Hecate control plane over HTTP: the same engine, store and errors as the CLI. See docs/server.md." },

@@ -22,6 +22,8 @@ export function createMetrics(store: Store) {
     drift: new Gauge({ name: "hecate_drift_changes", help: "Changes found by the last drift check, per system (-1: the system could not be read)", labelNames: ["system"], registers: [registry] }),
     providerCalls: new Counter({ name: "hecate_provider_steps_total", help: "Provider steps (a batch of changes to one system) started by applies", labelNames: ["system"], registers: [registry] }),
     providerErrors: new Counter({ name: "hecate_provider_errors_total", help: "Provider steps that failed", labelNames: ["system"], registers: [registry] }),
+    reconcileRounds: new Counter({ name: "hecate_reconcile_rounds_total", help: "Rounds of the server's reconcile loop by outcome (ok, idle, error, busy, suspended, breaker-open, follower)", labelNames: ["status"], registers: [registry] }),
+    leader: new Gauge({ name: "hecate_reconcile_leader", help: "1 while this server leads (runs the reconcile loop), else 0", registers: [registry] }),
     lockWaits: new Counter({ name: "hecate_lock_waits_total", help: "Applies that had to wait for another holder's lock", registers: [registry] }),
   };
   new Gauge({
@@ -30,16 +32,9 @@ export function createMetrics(store: Store) {
     labelNames: ["state"],
     registers: [registry],
     async collect() {
-      const [head, applied] = await Promise.all([store.head(), store.lastApplied()]);
-      const live = new Map((applied?.resources ?? []).filter((r) => r.kind === "Route").map((r) => [r.metadata.name, canonicalJson(r)]));
-      let ok = 0, pending = 0;
-      for (const r of head?.resources ?? []) {
-        if (r.kind !== "Route") continue;
-        if (live.get(r.metadata.name) === canonicalJson(r)) ok++;
-        else pending++;
-      }
-      this.set({ state: "applied" }, ok);
-      this.set({ state: "pending" }, pending);
+      const states = [...(await routeStates(store)).values()];
+      this.set({ state: "applied" }, states.filter((x) => x === "applied").length);
+      this.set({ state: "pending" }, states.filter((x) => x === "pending").length);
     },
   });
   return {
@@ -51,4 +46,15 @@ export function createMetrics(store: Store) {
       else if (e.type === "lock.wait") m.lockWaits.inc();
     },
   };
+}
+
+/** Each route of the head: applied (as last applied) or pending (not applied yet, or changed since). */
+export async function routeStates(store: Store): Promise<Map<string, "applied" | "pending">> {
+  const [head, applied] = await Promise.all([store.head(), store.lastApplied()]);
+  const live = new Map((applied?.resources ?? []).filter((r) => r.kind === "Route").map((r) => [r.metadata.name, canonicalJson(r)]));
+  const out = new Map<string, "applied" | "pending">();
+  for (const r of head?.resources ?? []) {
+    if (r.kind === "Route") out.set(r.metadata.name, live.get(r.metadata.name) === canonicalJson(r) ? "applied" : "pending");
+  }
+  return out;
 }

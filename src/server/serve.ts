@@ -7,6 +7,7 @@ import { pino, type Logger } from "pino";
 import { HecateError, UsageError } from "../diag.js";
 import type { Store } from "../store/store.js";
 import { createApp, type ServerOptions } from "./app.js";
+import { startReconcile, type ReconcileOptions } from "./reconcile.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:7380";
 
@@ -39,7 +40,7 @@ export function jsonLogger(write: (line: string) => void, level = "info"): Logge
   return pino({ level, base: { service: "hecate" }, timestamp: pino.stdTimeFunctions.isoTime }, { write });
 }
 
-export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen: Listen; store: Store; logger: Logger }): Promise<RunningServer> {
+export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen: Listen; store: Store; logger: Logger; reconcile?: ReconcileOptions }): Promise<RunningServer> {
   const { app, server: state } = createApp(opts);
   const http = createAdaptorServer({ fetch: app.fetch });
   const l = opts.listen;
@@ -59,14 +60,17 @@ export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen
   if (l.type === "tcp" && !isLoopback(l.host)) {
     opts.logger.warn({ url }, "listening beyond loopback without TLS: tokens cross the network in clear; put a TLS proxy in front");
   }
+  const stopReconcile = opts.reconcile ? startReconcile(state, opts.reconcile) : undefined;
   return {
     url,
     close: async () => {
       state.draining = true;
+      await stopReconcile?.();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         (http as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await state.webhooks.close();
       opts.logger.info({ url }, "stopped");
     },
   };

@@ -1,6 +1,7 @@
 // `hecate apply [PATHS...|--git URL|PLANFILE]`: make every system match, as one transaction.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { HecateError } from "../../diag.js";
+import { HecateError, UsageError } from "../../diag.js";
+import type { RemoteApi } from "../core/remote.js";
 import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "../../engine/types.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
@@ -95,6 +96,32 @@ export async function confirmPlan(ctx: Context, plan: Plan, yes: boolean): Promi
   return ok;
 }
 
+/**
+ * Apply through the API: the server's plan is shown (and confirmed, as locally), then the server
+ * plans again and applies; progress is told from the result, step by step, as locally.
+ */
+async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opts: Record<string, unknown>, hasSource: boolean): Promise<number> {
+  if (hasSource) throw new UsageError("through the API, apply stored revisions (the head); PATHS, --git and plan files work on the local store");
+  const systems = o.systems ? { systems: o.systems } : {};
+  const plan = await remote.plan(systems);
+  await printPlan(ctx, plan);
+  const rails = { ...systems, ...(o.maxDeletes !== undefined ? { maxDeletes: o.maxDeletes } : {}), ...(o.allowProtected ? { allowProtected: true } : {}), ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: o.lockTimeoutMs } : {}), ...(o.probe ? { probe: true } : {}) };
+  if (opts.dryRun) {
+    await remote.apply({ ...rails, dryRun: true });
+    ctx.say("dry run: nothing applied, nothing stored");
+    return 0;
+  }
+  if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
+  const r = await remote.apply({ ...rails, yes: true });
+  for (const st of r.steps) {
+    const changes = plan.steps.filter((p) => p.system === st.system && p.phase === st.phase).reduce((n, p) => n + p.changes.length, 0);
+    progress(ctx, { type: "step.start", system: st.system, changes });
+    if (st.status === "applied") progress(ctx, { type: "step.done", system: st.system });
+    else if (st.error) progress(ctx, { type: "step.failed", system: st.system, error: st.error });
+  }
+  return reportResult(ctx, r);
+}
+
 export const apply: CommandDef = {
   name: "apply",
   args: ["[paths...]"],
@@ -107,6 +134,7 @@ export const apply: CommandDef = {
     const planFile = list.length === 1 && isPlanFile(list[0]!) ? list[0]! : undefined;
     const source = planFile ? undefined : sourceFrom(list, opts);
     const o = await applyOptions(ctx, opts);
+    if (ctx.remote) return applyRemote(ctx, ctx.remote, o, opts, Boolean(planFile || source));
     const m = await ctx.engineModule();
     const engine = await ctx.engine();
 

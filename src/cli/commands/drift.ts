@@ -13,7 +13,7 @@ export const drift: CommandDef = {
   async run(ctx, _args, opts) {
     useTimeout(ctx, opts);
     const systems = await parseSystems(opts.system);
-    const report = await method(await ctx.engine(), "drift")(systems ? { systems } : {});
+    const report = ctx.remote ? await ctx.remote.drift(systems) : await method(await ctx.engine(), "drift")(systems ? { systems } : {});
     const failed = report.systems.filter((s) => s.error !== undefined);
     if (ctx.output === "json") ctx.json(report);
     else if (!report.revision) ctx.say("nothing has been applied yet, so nothing can drift");

@@ -18,10 +18,19 @@ export const history: CommandDef = {
   flags: [{ flags: "-n, --limit <n>", description: "show at most this many (default 50)" }],
   examples: ["hecate history", "hecate history -n 5", "hecate history -o json"],
   async run(ctx, _args, opts) {
-    const store = await ctx.store();
-    const revs = await store.listRevisions({ limit: int(opts.limit, "--limit") ?? 50 });
+    const limit = int(opts.limit, "--limit") ?? 50;
+    let revs: RevisionMeta[];
     // By seq, not hash: a rollback records an earlier revision's content again, under the same hash.
-    const applied = (await store.lastApplied())?.seq;
+    let applied: number | undefined;
+    if (ctx.remote) {
+      const items = await ctx.remote.history(limit);
+      applied = items.find((r) => r.applied)?.seq;
+      revs = items.map(({ applied: _a, ...r }) => r);
+    } else {
+      const store = await ctx.store();
+      revs = await store.listRevisions({ limit });
+      applied = (await store.lastApplied())?.seq;
+    }
     const rows = ctx.format("table") === "table" ? revs : revs.map((r) => ({ ...r, applied: r.seq === applied }));
     ctx.records(rows, [
       { header: "SEQ", get: (r) => `${r.seq === applied ? "*" : " "}${r.seq}` },

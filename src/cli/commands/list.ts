@@ -2,7 +2,6 @@
 import type { Resource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
 import { renderTable } from "../core/output.js";
-import { headResources } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
 import { parseSelector } from "./shared-flags.js";
 
@@ -20,7 +19,7 @@ export function listCommand(noun: NounDef): CommandDef {
     async run(ctx, _args, opts) {
       if (noun.live?.wants(opts)) return noun.live.list(ctx, opts);
       const selector = parseSelector(opts.selector);
-      const { resources } = await headResources(await ctx.store());
+      const { resources } = await ctx.headResources();
       const rows = resources
         .filter((r) => r.kind === noun.kind && matches(r, selector))
         .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));

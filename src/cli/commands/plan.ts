@@ -1,5 +1,5 @@
 // `hecate plan [PATHS...]`: what apply would change in each system, without changing anything.
-import { hasErrors } from "../../diag.js";
+import { hasErrors, UsageError } from "../../diag.js";
 import type { Plan } from "../../engine/types.js";
 import type { CommandDef } from "../core/define.js";
 import { method, parseSystems, printPlan, sourceFrom } from "./engine.js";
@@ -30,6 +30,13 @@ export const plan: CommandDef = {
     useTimeout(ctx, opts);
     const source = sourceFrom(paths as string[] | undefined, opts);
     const systems = await parseSystems(opts.system);
+    if (ctx.remote) {
+      if (source || opts.out) throw new UsageError("through the API, plan stored revisions (the head, or --revision); PATHS, --git and --out work on the local store");
+      const p = await ctx.remote.plan({ ...(opts.revision ? { revision: String(opts.revision) } : {}), ...(systems ? { systems } : {}) });
+      await printPlan(ctx, p);
+      if (hasErrors(p.diagnostics)) return 1;
+      return opts.detailedExitcode && p.steps.length > 0 ? 2 : 0;
+    }
     const engine = await ctx.engine();
     // PATHS are planned as they are; only --out stores them, so the saved plan can name a revision.
     const desired = source ? await method(engine, "load")(source) : undefined;

@@ -1,7 +1,7 @@
 // `hecate read <noun> NAME`: one resource exactly as stored (YAML by default, or JSON).
 import type { CommandDef } from "../core/define.js";
 import { renderTable } from "../core/output.js";
-import { headResources, mustFind } from "../core/state.js";
+import { mustFind } from "../core/state.js";
 import type { NounDef } from "../nouns/index.js";
 
 export function readCommand(noun: NounDef): CommandDef {
@@ -12,7 +12,7 @@ export function readCommand(noun: NounDef): CommandDef {
     summary: `show one ${noun.noun} as stored (YAML unless -o json)`,
     examples: [`hecate read ${noun.noun} NAME`, `hecate read ${noun.noun} NAME -o json`],
     async run(ctx, [name]) {
-      const { resources } = await headResources(await ctx.store());
+      const { resources } = await ctx.headResources();
       const r = mustFind(resources, noun, String(name));
       const format = ctx.format("yaml");
       if (format === "json") ctx.json(r);

@@ -3,6 +3,8 @@
 import { userInfo } from "node:os";
 import { HecateError } from "../../diag.js";
 import type { Store } from "../../store/store.js";
+import type { Resource } from "../../model/schema.js";
+import { remoteFrom, type RemoteApi } from "./remote.js";
 import { askYesNo, type Io } from "./io.js";
 import { stringify as stringifyYaml } from "yaml";
 import { makePaint, renderTable, toJson, type Column, type Format, type Paint } from "./output.js";
@@ -18,6 +20,7 @@ export interface GlobalFlags {
   quiet?: boolean;
   verbose?: boolean;
   author?: string;
+  endpoint?: string;
 }
 
 export class Context {
@@ -33,6 +36,8 @@ export class Context {
   /** --timeout: per admin API request and per engine step; set before the engine opens. */
   timeoutMs: number | undefined;
   private storeP: Promise<Store> | undefined;
+  /** Remote mode (--endpoint / HECATE_API_ENDPOINT): the server the commands talk to. */
+  readonly remote: RemoteApi | undefined;
   private engineP: Promise<Engine> | undefined;
 
   constructor(io: Io, flags: GlobalFlags) {
@@ -44,6 +49,14 @@ export class Context {
     this.author = flags.author || io.env.HECATE_AUTHOR || io.env.USER || io.env.USERNAME || osUser();
     this.storePath = flags.store || io.env.HECATE_STORE || undefined;
     this.output = flags.output;
+    this.remote = remoteFrom(flags.endpoint, io.env);
+  }
+
+  /** The head revision's resources, from the server in remote mode. */
+  async headResources(): Promise<{ resources: Resource[] }> {
+    if (this.remote) return { resources: (await this.remote.head())?.resources ?? [] };
+    const head = await (await this.store()).head();
+    return { resources: head?.resources ?? [] };
   }
 
   format(fallback: Format): Format {
@@ -82,6 +95,11 @@ export class Context {
   }
 
   store(): Promise<Store> {
+    if (this.remote) {
+      return Promise.reject(
+        new HecateError("remote-unsupported", `this command does not work through the API yet, and HECATE_API_ENDPOINT (or --endpoint) says to use ${this.remote.endpoint}: unset it to use the local store`),
+      );
+    }
     this.storeP ??= importPart(() => import("../../store/index.js"), "store (src/store/index.ts)").then((m) =>
       m.openStore({ ...(this.storePath ? { path: this.storePath } : {}), env: this.io.env as NodeJS.ProcessEnv }).catch((e: unknown) => {
         throw dependencyError(e) ?? e;

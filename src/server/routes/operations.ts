@@ -1,30 +1,31 @@
 // Operations on the desired state as a whole and on the systems: validate, plan, apply, drift,
 // history, one revision, rollback. Each is the engine call the CLI command makes, with the same
-// safety rails (a destructive plan needs yes, a failed apply is an error) and the same codes.
+// safety rails (a destructive plan needs yes, a failed apply is an error) and the same codes,
+// through the server's actions (actions.ts), which the dashboard uses too.
 import { z } from "zod";
-import type { Context } from "hono";
-import { HecateError, hasErrors, sortDiagnostics, type Diagnostic } from "../../diag.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "../../diag.js";
 import * as model from "../../model/index.js";
 import type { Resource } from "../../model/schema.js";
-import { planToJson, renderDrift, renderPlan, resolveRevision } from "../../engine/index.js";
-import type { ApplyOptions, ApplyResult, Plan } from "../../engine/types.js";
-import type { SystemName } from "../../providers/provider.js";
-import { SYSTEMS } from "../../providers/registry.js";
-import { op, sent, type App, type Env, type Server } from "../app.js";
-import { withExtra } from "../errors.js";
+import { resolveRevision } from "../../engine/index.js";
+import { op, sent, type App, type Server } from "../app.js";
+import { planBody } from "../actions.js";
+import { HecateError } from "../../diag.js";
+import { addressOf } from "../../engine/edit.js";
+import { NOUNS } from "../../cli/nouns/index.js";
+import { EditResult } from "../schemas.js";
+
+/** Kinds the API edits (the CLI's nouns); Settings and CompliancePolicy are recorded on the server. */
+const EDITABLE = new Set<string>(NOUNS.map((n) => n.kind));
+
+/** Addresses whose resource differs between two states (added, changed or removed). */
+function changedBetween(before: readonly Resource[], after: readonly Resource[]): string[] {
+  const a = new Map(before.map((r) => [addressOf(r), model.canonicalJson(r)]));
+  const b = new Map(after.map((r) => [addressOf(r), model.canonicalJson(r)]));
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+}
 import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
 import { addressIn } from "./resources.js";
 
-
-function systemsOf(list: string[] | undefined): SystemName[] | undefined {
-  if (!list) return undefined;
-  const bad = list.filter((s) => !SYSTEMS.includes(s as SystemName));
-  if (bad.length) {
-    const message = `unknown system ${bad.join(", ")}: expected ${SYSTEMS.join(", ")}`;
-    throw new HecateError("usage", message, { diagnostics: [{ severity: "error", code: "usage", message, field: "systems" }] });
-  }
-  return list as SystemName[];
-}
 
 /** Validate documents as `hecate validate` does (shape, then the whole state): nothing stored. */
 export function validateDocuments(docs: unknown[]): { valid: boolean; resources: number; errors: number; warnings: number; diagnostics: Diagnostic[] } {
@@ -35,53 +36,7 @@ export function validateDocuments(docs: unknown[]): { valid: boolean; resources:
   return { valid: errors === 0, resources: docs.length, errors, warnings: diagnostics.length - errors, diagnostics };
 }
 
-const planBody = (p: Plan) => ({ plan: JSON.parse(planToJson(p)) as Record<string, unknown>, text: renderPlan(p, { color: false }) });
-
-/** An apply that did not leave reality matching: the CLI's "apply-failed" error, with the result. */
-function applied(r: ApplyResult): Omit<ApplyResult, "plan"> {
-  const { plan: _plan, ...rest } = r;
-  if (r.status === "succeeded" || r.status === "no-op" || r.status === "dry-run") return rest;
-  const failed = r.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`);
-  const err = new HecateError("apply-failed", `apply ${r.status}${r.status === "rolled-back" ? " (every system is back where it was)" : ""}${failed.length ? ": " + failed.join("; ") : ""}`, { status: 502 });
-  throw withExtra(err, { result: rest });
-}
-
-function confirmDeletes(plan: Plan, yes: boolean | undefined, retry: string): void {
-  const n = plan.summary.delete;
-  if (n > 0 && !yes) {
-    throw new HecateError("confirmation-required", `the plan deletes ${n} object${n === 1 ? "" : "s"}: review it (${retry}), then send the request again with "yes": true`, { status: 409 });
-  }
-}
-
 export function operationRoutes(app: App, s: Server): void {
-  const applyOpts = (c: Context<Env>, b: z.infer<typeof ApplyOptionsBody>): ApplyOptions => {
-    const o: ApplyOptions = { actor: c.get("token").name, onEvent: (e) => s.metrics.onEvent(e) };
-    if (b.maxDeletes !== undefined) o.maxDeletes = b.maxDeletes;
-    if (b.allowProtected) o.allowProtected = true;
-    if (b.lockTimeoutMs !== undefined) o.lockTimeoutMs = b.lockTimeoutMs;
-    if (b.probe) o.probe = true;
-    const systems = systemsOf(b.systems);
-    if (systems) o.systems = systems;
-    return o;
-  };
-  /** Time an engine call and count it by the label its outcome gives (a throw counts as `failed`). */
-  const timed = async <T>(seconds: { startTimer(): () => void }, count: (label: string) => void, label: (v: T) => string, fn: () => Promise<T>): Promise<T> => {
-    const end = seconds.startTimer();
-    try {
-      const v = await fn();
-      count(label(v));
-      return v;
-    } catch (e) {
-      count("failed");
-      throw e;
-    } finally {
-      end();
-    }
-  };
-  const timedPlan = (fn: () => Promise<Plan>) =>
-    timed(s.metrics.planSeconds, (outcome) => s.metrics.plans.inc({ outcome }), (p: Plan) => (hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes"), fn);
-  const timedApply = (fn: () => Promise<ApplyResult>) => timed(s.metrics.applySeconds, (status) => s.metrics.applies.inc({ status }), (r: ApplyResult) => r.status, fn);
-
   app.openapi(
     op("read", {
       method: "post",
@@ -105,9 +60,7 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const b = (await c.req.json().catch(() => ({}))) as { revision?: string; systems?: string[] };
-      const systems = systemsOf(b.systems);
-      const p = await timedPlan(() => s.engine(c).plan({ ...(b.revision ? { revision: b.revision } : {}), ...(systems ? { systems } : {}) }));
-      return c.json(planBody(p), 200);
+      return c.json(planBody(await s.actions.plan(c, b)), 200);
     },
   );
 
@@ -122,16 +75,8 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const b = ApplyOptionsBody.parse(await c.req.json().catch(() => ({})));
-      const o = applyOpts(c, b);
-      const engine = s.engine(c);
-      const plan = await timedPlan(() => engine.plan({ ...(b.revision ? { revision: b.revision } : {}), ...(o.systems ? { systems: o.systems } : {}) }));
-      if (b.dryRun) {
-        const r = await engine.apply(plan, { ...o, dryRun: true });
-        return sent(c.json({ ...applied(r), plan: planBody(plan) }, 200));
-      }
-      if (plan.steps.length) confirmDeletes(plan, b.yes, "POST /v1/plan");
-      const r = await timedApply(() => engine.apply(plan, o));
-      return sent(c.json({ ...applied(r), plan: planBody(plan) }, 200));
+      const { result, plan } = await s.actions.apply(c, b);
+      return sent(c.json({ ...result, plan: planBody(plan) }, 200));
     },
   );
 
@@ -145,14 +90,7 @@ export function operationRoutes(app: App, s: Server): void {
       responses: { 200: json(DriftReport, "the drift report"), ...errors(400, 401, 403, 502) },
     }),
     async (c) => {
-      const systems = systemsOf(c.req.valid("query").systems?.split(",").map((x) => x.trim()).filter(Boolean));
-      const report = await s.engine(c).drift(systems ? { systems } : {});
-      for (const sys of report.systems) s.metrics.drift.set({ system: sys.system }, sys.error !== undefined ? -1 : sys.changes.length);
-      const body = { ...report, text: report.revision ? renderDrift(report, { color: false }) : "nothing has been applied yet, so nothing can drift\n" };
-      const failed = report.systems.filter((x) => x.error !== undefined);
-      // An outage is an error, never drift (as the CLI says it).
-      if (failed.length) throw withExtra(new HecateError("read-failed", failed.map((x) => x.error).join("; "), { status: 502 }), { report: body });
-      return c.json(body, 200);
+      return c.json(await s.actions.drift(c, c.req.valid("query").systems?.split(",").map((x) => x.trim()).filter(Boolean)), 200);
     },
   );
 
@@ -167,8 +105,9 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const revs = await s.store.listRevisions({ limit: c.req.valid("query").limit ?? 50 });
-      const applied = (await s.store.lastApplied())?.hash;
-      return c.json({ items: revs.map((r) => ({ ...r, applied: r.hash === applied })) }, 200);
+      // By seq: a rollback stores an earlier revision's content again, under the same hash.
+      const applied = (await s.store.lastApplied())?.seq;
+      return c.json({ items: revs.map((r) => ({ ...r, applied: r.seq === applied })) }, 200);
     },
   );
 
@@ -187,6 +126,38 @@ export function operationRoutes(app: App, s: Server): void {
   app.openapi(
     op("write", {
       method: "post",
+      path: "/v1/revisions",
+      tags: ["operations"],
+      summary: "Store a whole desired state as the revision after `parent` (what the CLI's remote mode sends)",
+      description: "Stored only while `parent` (a seq; 0 for an empty store) is still the head, else 409 head-moved: read the head again, redo the change, send it again. The state is validated as a whole, as for every edit.",
+      request: {
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.strictObject({ parent: z.number().int().min(0), resources: z.array(z.unknown()), message: z.string().min(1) }).meta({ id: "StateRequest" }) } },
+        },
+      },
+      responses: { 201: json(EditResult, "stored"), 200: json(EditResult, "nothing changed"), ...errors(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const after = b.resources as Resource[];
+      const out = await s.actions.edit(c, async (resources) => {
+        const head = await s.store.head();
+        if ((head?.seq ?? 0) !== b.parent) throw new HecateError("head-moved", `the head is #${head?.seq ?? 0}, not #${b.parent}: read it again and redo the change`, { status: 409 });
+        const changed = changedBetween(resources, after);
+        // Like a local edit, a state equal to the head is still stored (a new message).
+        const fixed = changed.filter((a) => !EDITABLE.has(a.split("/")[0]!));
+        if (fixed.length) throw new HecateError("invalid", `${fixed.join(", ")} cannot be changed through the API (record Settings and CompliancePolicy with \`hecate apply DIR\` on the server)`, { status: 400 });
+        return { after, changed, message: b.message };
+      });
+      if (out.status !== "stored") return sent(c.json({ revision: null, changed: [], message: "no changes", warnings: [] }, 200));
+      return sent(c.json({ revision: { seq: out.revision.seq, hash: out.revision.hash }, changed: out.change.changed, message: out.change.message, warnings: out.warnings }, 201));
+    },
+  );
+
+  app.openapi(
+    op("write", {
+      method: "post",
       path: "/v1/rollback",
       tags: ["operations"],
       summary: "Go back to an earlier revision: stored as a new revision and applied",
@@ -195,17 +166,8 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const b = c.req.valid("json");
-      const o = applyOpts(c, b);
-      const engine = s.engine(c);
-      const target = await resolveRevision(s.store, b.to);
-      const message = b.message !== undefined ? { message: b.message } : {};
-      const preview = await engine.rollback(target.hash, { ...o, dryRun: true, ...message });
-      const plan = preview.result.plan;
-      if (b.dryRun) return sent(c.json({ revision: null, result: applied(preview.result), ...(plan ? { plan: planBody(plan) } : {}) }, 200));
-      if (plan?.steps.length) confirmDeletes(plan, b.yes, `POST /v1/rollback with "dryRun": true`);
-      const res = await timedApply(async () => (await engine.rollback(target.hash, { ...o, ...message })).result);
-      const stored = await s.store.head();
-      return sent(c.json({ revision: stored ? { seq: stored.seq, hash: stored.hash } : null, result: applied(res), ...(plan ? { plan: planBody(plan) } : {}) }, 200));
+      const { plan, ...rest } = await s.actions.rollback(c, b);
+      return sent(c.json({ ...rest, ...(plan ? { plan: planBody(plan) } : {}) }, 200));
     },
   );
 }

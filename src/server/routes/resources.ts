@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { HecateError, type Diagnostic } from "../../diag.js";
 import * as model from "../../model/index.js";
 import type { Resource } from "../../model/schema.js";
-import { addressOf, deletion, editHead, mustBeNew, mustFind, type Edit, type EditOutcome } from "../../engine/edit.js";
+import { addressOf, deletion, mustBeNew, mustFind, type Edit, type EditOutcome } from "../../engine/edit.js";
 import { NOUNS, type NounDef } from "../../cli/nouns/index.js";
 import { op, sent, type App, type Env, type Server } from "../app.js";
 import { DOCS, EditResult, errors, json, RevisionRef } from "../schemas.js";
@@ -75,7 +75,7 @@ export function resourceRoutes(app: App, s: Server): void {
     const base = `/v1/${noun.plural}`;
     const Doc = DOCS[noun.kind];
     const tags = [noun.plural];
-    const edit = (c: Context<Env>, fn: Edit) => editHead(model, s.storeFor(c), fn, { author: c.get("token").name, source: { type: "api" } });
+    const edit = (c: Context<Env>, fn: Edit) => s.actions.edit(c, fn);
     const bodyHook = (result: { success: boolean; target: string }, c: Context<Env>) => {
       if (result.success || result.target !== "json") return undefined;
       // The raw body (already read and parsed by the validator; Hono keeps it).

@@ -1,0 +1,102 @@
+// The CLI's remote mode: with HECATE_API_ENDPOINT (or --endpoint) and HECATE_API_TOKEN set, the
+// commands that support it talk to `hecate serve` instead of opening the local store, and print
+// what they print locally. This is only a client: every decision (validation, the edit on the
+// head, plan, apply, drift) is the server's, which runs the same engine.
+import { HecateError, type Diagnostic } from "../../diag.js";
+import type { Resource } from "../../model/schema.js";
+import type { ApplyResult, DriftReport, Plan } from "../../engine/types.js";
+import type { RevisionMeta } from "../../store/store.js";
+
+export interface RemoteHead {
+  seq: number;
+  hash: string;
+  resources: Resource[];
+}
+
+export class RemoteApi {
+  constructor(readonly endpoint: string, private readonly token: string | undefined) {}
+
+  /** A JSON call; an error answer becomes the HecateError the server raised (code, message, diagnostics). */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.endpoint.replace(/\/+$/, "")}${path}`, {
+        method,
+        headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new HecateError("unreachable", `cannot reach the Hecate server at ${this.endpoint}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, { status: 502 });
+    }
+    const text = await res.text();
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new HecateError("bad-answer", `the server at ${this.endpoint} answered ${res.status} with something that is not JSON (is it a Hecate server?)`, { status: 502 });
+    }
+    if (res.ok) return data as T;
+    const err = (data as { error?: { code?: string; message?: string; diagnostics?: Diagnostic[] } } | undefined)?.error;
+    const e = new HecateError(err?.code ?? "http", err?.message ?? `the server answered ${res.status}`, { status: res.status, diagnostics: err?.diagnostics ?? [] });
+    return Promise.reject(Object.assign(e, { answer: data }));
+  }
+
+  /** The head revision (undefined: none yet). */
+  async head(): Promise<RemoteHead | undefined> {
+    try {
+      return await this.call<RemoteHead>("GET", "/v1/revisions/head");
+    } catch (e) {
+      if (e instanceof HecateError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Store a whole desired state as the revision after `parent` (409 head-moved when it is not the head any more). */
+  putState(parent: number, resources: Resource[], message: string): Promise<{ revision: { seq: number; hash: string } | null; changed: string[]; message: string; warnings: Diagnostic[] }> {
+    return this.call("POST", "/v1/revisions", { parent, resources, message });
+  }
+
+  async history(limit: number): Promise<(RevisionMeta & { applied?: boolean })[]> {
+    return (await this.call<{ items: (RevisionMeta & { applied?: boolean })[] }>("GET", `/v1/history?limit=${limit}`)).items;
+  }
+
+  async plan(body: { revision?: string; systems?: string[] }): Promise<Plan> {
+    return (await this.call<{ plan: Plan }>("POST", "/v1/plan", body)).plan;
+  }
+
+  async apply(body: Record<string, unknown>): Promise<ApplyResult> {
+    try {
+      return await this.call<ApplyResult>("POST", "/v1/apply", body);
+    } catch (e) {
+      // A rolled-back or failed apply: the CLI reports the result itself (reportResult).
+      const result = (e as { answer?: { result?: ApplyResult } }).answer?.result;
+      if (e instanceof HecateError && e.code === "apply-failed" && result) return result;
+      throw e;
+    }
+  }
+
+  /** The drift report (also when a system could not be read: the caller reports that). */
+  async drift(systems: string[] | undefined): Promise<DriftReport> {
+    const q = systems ? `?systems=${encodeURIComponent(systems.join(","))}` : "";
+    try {
+      const { text: _text, ...report } = await this.call<DriftReport & { text: string }>("GET", `/v1/drift${q}`);
+      return report;
+    } catch (e) {
+      const report = (e as { answer?: { report?: DriftReport & { text?: string } } }).answer?.report;
+      if (e instanceof HecateError && e.code === "read-failed" && report) {
+        const { text: _text, ...rest } = report;
+        return rest;
+      }
+      throw e;
+    }
+  }
+}
+
+/** The server to talk to, when remote mode is on (--endpoint, else HECATE_API_ENDPOINT). */
+export function remoteFrom(flag: string | undefined, env: Record<string, string | undefined>): RemoteApi | undefined {
+  const endpoint = flag || env.HECATE_API_ENDPOINT;
+  if (!endpoint) return undefined;
+  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new HecateError("usage", `the API endpoint must be an http(s) URL like http://127.0.0.1:7380, got "${endpoint}"`, { status: 400 });
+  return new RemoteApi(endpoint, env.HECATE_API_TOKEN || undefined);
+}

@@ -1,0 +1,200 @@
+// The engine calls every surface of the server makes (the JSON API and the dashboard), in one
+// place: edits of the head, plan, apply, rollback and drift with their metrics, safety rails
+// (a destructive plan needs yes, a failed apply is an error) and the events webhooks are sent for.
+// Neither surface calls the engine any other way, so the two cannot behave differently.
+import type { Context } from "hono";
+import { HecateError, hasErrors } from "../diag.js";
+import * as model from "../model/index.js";
+import { addressOf, editHead, type Edit, type EditOutcome } from "../engine/edit.js";
+import { planToJson, renderDrift, renderPlan, resolveRevision } from "../engine/index.js";
+import type { ApplyOptions, ApplyResult, DriftReport, Plan } from "../engine/types.js";
+import type { Resource } from "../model/schema.js";
+import type { SystemName } from "../providers/provider.js";
+import { SYSTEMS } from "../providers/registry.js";
+import type { Env, Server } from "./app.js";
+import { withExtra } from "./errors.js";
+
+type C = Context<Env>;
+
+/** Errors that refuse the request itself (nothing was tried): no apply.failed event. */
+const REFUSALS = new Set(["invalid", "usage", "confirmation-required", "stale-plan", "too-many-deletes", "protected", "not-found", "unknown-revision", "no-revision"]);
+
+/** What the API and the dashboard may ask of an apply (the CLI's apply flags). */
+export interface ApplyRequest {
+  revision?: string | undefined;
+  systems?: string[] | undefined;
+  yes?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  maxDeletes?: number | undefined;
+  allowProtected?: boolean | undefined;
+  lockTimeoutMs?: number | undefined;
+  probe?: boolean | undefined;
+}
+
+export function systemsOf(list: string[] | undefined): SystemName[] | undefined {
+  if (!list) return undefined;
+  const bad = list.filter((s) => !SYSTEMS.includes(s as SystemName));
+  if (bad.length) {
+    const message = `unknown system ${bad.join(", ")}: expected ${SYSTEMS.join(", ")}`;
+    throw new HecateError("usage", message, { diagnostics: [{ severity: "error", code: "usage", message, field: "systems" }] });
+  }
+  return list as SystemName[];
+}
+
+/** A plan as the API answers it: the JSON form and the printed one. */
+export const planBody = (p: Plan) => ({ plan: JSON.parse(planToJson(p)) as Record<string, unknown>, text: renderPlan(p, { color: false }) });
+
+/** An apply that did not leave reality matching: the CLI's "apply-failed" error, with the result. */
+export function applied(r: ApplyResult): Omit<ApplyResult, "plan"> {
+  const { plan: _plan, ...rest } = r;
+  if (r.status === "succeeded" || r.status === "no-op" || r.status === "dry-run") return rest;
+  const failed = r.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`);
+  const err = new HecateError("apply-failed", `apply ${r.status}${r.status === "rolled-back" ? " (every system is back where it was)" : ""}${failed.length ? ": " + failed.join("; ") : ""}`, { status: 502 });
+  throw withExtra(err, { result: rest });
+}
+
+export function confirmDeletes(plan: Plan, yes: boolean | undefined, retry: string): void {
+  const n = plan.summary.delete;
+  if (n > 0 && !yes) {
+    throw new HecateError("confirmation-required", `the plan deletes ${n} object${n === 1 ? "" : "s"}: review it (${retry}), then send the request again with "yes": true`, { status: 409 });
+  }
+}
+
+/** What a plan would do, in a few words ("2 to create, 1 to update, 0 to delete"). */
+export const summaryText = (p: Plan) => `${p.summary.create} to create, ${p.summary.update} to update, ${p.summary.delete} to delete`;
+
+/** route.created / updated / deleted for each Route an edit stored. */
+function routeEvents(s: Server, c: C, out: EditOutcome): void {
+  if (out.status !== "stored") return;
+  const before = new Map(out.before.map((r) => [addressOf(r), r]));
+  const after = new Map(out.change.after.map((r) => [addressOf(r), r]));
+  for (const address of out.change.changed) {
+    if (!address.startsWith("Route/")) continue;
+    const was = before.get(address), now = after.get(address);
+    const type = !was ? "route.created" : !now ? "route.deleted" : "route.updated";
+    s.emit(type, { route: address.slice("Route/".length), revision: { seq: out.revision.seq, hash: out.revision.hash }, actor: c.get("token").name, ...(now ? { resource: now } : {}) });
+  }
+}
+
+export interface Actions {
+  /** An edit of the head (the engine's editHead), acting as the request's token. */
+  edit(c: C, fn: Edit): Promise<EditOutcome>;
+  plan(c: C, opts?: { revision?: string | undefined; systems?: string[] | undefined; resources?: Resource[] }): Promise<Plan>;
+  /** Plan and apply (confirmation rails as the CLI's): the result and the plan it applied. */
+  apply(c: C, req: ApplyRequest, retry?: string, check?: (plan: Plan) => void): Promise<{ result: Omit<ApplyResult, "plan">; plan: Plan }>;
+  rollback(c: C, req: ApplyRequest & { to: string; message?: string | undefined }, retry?: string): Promise<{ revision: { seq: number; hash: string } | null; result: Omit<ApplyResult, "plan">; plan?: Plan }>;
+  drift(c: C, systems?: string[]): Promise<DriftReport & { text: string }>;
+}
+
+export function createActions(s: Server): Actions {
+  const applyOpts = (c: C, b: ApplyRequest): ApplyOptions => {
+    const o: ApplyOptions = { actor: c.get("token").name, onEvent: (e) => s.metrics.onEvent(e) };
+    if (b.maxDeletes !== undefined) o.maxDeletes = b.maxDeletes;
+    if (b.allowProtected) o.allowProtected = true;
+    if (b.lockTimeoutMs !== undefined) o.lockTimeoutMs = b.lockTimeoutMs;
+    if (b.probe) o.probe = true;
+    const systems = systemsOf(b.systems);
+    if (systems) o.systems = systems;
+    return o;
+  };
+  /** Time an engine call and count it by the label its outcome gives (a throw counts as `failed`). */
+  const timed = async <T>(seconds: { startTimer(): () => void }, count: (label: string) => void, label: (v: T) => string, fn: () => Promise<T>): Promise<T> => {
+    const end = seconds.startTimer();
+    try {
+      const v = await fn();
+      count(label(v));
+      return v;
+    } catch (e) {
+      count("failed");
+      throw e;
+    } finally {
+      end();
+    }
+  };
+  const timedPlan = (fn: () => Promise<Plan>) =>
+    timed(s.metrics.planSeconds, (outcome) => s.metrics.plans.inc({ outcome }), (p: Plan) => (hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes"), fn);
+  /** apply.failed for an apply that could not run (a system unreadable, a lock held), not for a refusal of the request. */
+  const failedEvent = (c: C, e: unknown) => {
+    if (e instanceof HecateError && REFUSALS.has(e.code)) return;
+    s.emit("apply.failed", { actor: c.get("token").name, status: "failed", error: (e as Error).message.split("\n")[0] });
+  };
+  /** Applies are timed, counted, and told to webhooks: apply.succeeded, or apply.failed with why. */
+  const timedApply = async (c: C, fn: () => Promise<ApplyResult>): Promise<ApplyResult> => {
+    const actor = c.get("token").name;
+    let r: ApplyResult;
+    try {
+      r = await timed(s.metrics.applySeconds, (status) => s.metrics.applies.inc({ status }), (x: ApplyResult) => x.status, fn);
+    } catch (e) {
+      failedEvent(c, e);
+      throw e;
+    }
+    if (r.status === "succeeded") s.emit("apply.succeeded", { actor, revision: r.revision, applyId: r.applyId, systems: r.steps.map((x) => x.system), summary: r.plan?.summary });
+    else if (r.status === "rolled-back" || r.status === "failed") {
+      s.emit("apply.failed", { actor, revision: r.revision, applyId: r.applyId, status: r.status, errors: r.steps.filter((x) => x.error).map((x) => `${x.system}: ${x.error}`) });
+    }
+    return r;
+  };
+
+  return {
+    async edit(c, fn) {
+      const out = await editHead(model, s.storeFor(c), fn, { author: c.get("token").name, source: { type: "api" } });
+      routeEvents(s, c, out);
+      return out;
+    },
+
+    async plan(c, opts = {}) {
+      const systems = systemsOf(opts.systems);
+      const target = opts.resources ? { resources: opts.resources } : opts.revision ? { revision: opts.revision } : {};
+      return timedPlan(() => s.engine(c).plan({ ...target, ...(systems ? { systems } : {}) }));
+    },
+
+    async apply(c, b, retry = "POST /v1/plan", check) {
+      const o = applyOpts(c, b);
+      const engine = s.engine(c);
+      const plan = await timedPlan(() => engine.plan({ ...(b.revision ? { revision: b.revision } : {}), ...(o.systems ? { systems: o.systems } : {}) })).catch((e: unknown) => {
+        if (!b.dryRun) failedEvent(c, e);
+        throw e;
+      });
+      if (b.dryRun) return { result: applied(await engine.apply(plan, { ...o, dryRun: true })), plan };
+      check?.(plan);
+      if (plan.steps.length) confirmDeletes(plan, b.yes, retry);
+      return { result: applied(await timedApply(c, () => engine.apply(plan, o))), plan };
+    },
+
+    async rollback(c, b, retry = `POST /v1/rollback with "dryRun": true`) {
+      const o = applyOpts(c, b);
+      const engine = s.engine(c);
+      const target = await resolveRevision(s.store, b.to);
+      const message = b.message !== undefined ? { message: b.message } : {};
+      const preview = await engine.rollback(target.hash, { ...o, dryRun: true, ...message });
+      const plan = preview.result.plan;
+      if (b.dryRun) return { revision: null, result: applied(preview.result), ...(plan ? { plan } : {}) };
+      if (plan?.steps.length) confirmDeletes(plan, b.yes, retry);
+      const res = await timedApply(c, async () => (await engine.rollback(target.hash, { ...o, ...message })).result);
+      const stored = await s.store.head();
+      return { revision: stored ? { seq: stored.seq, hash: stored.hash } : null, result: applied(res), ...(plan ? { plan } : {}) };
+    },
+
+    async drift(c, list) {
+      const systems = systemsOf(list);
+      const report = await s.engine(c).drift(systems ? { systems } : {});
+      for (const sys of report.systems) s.metrics.drift.set({ system: sys.system }, sys.error !== undefined ? -1 : sys.changes.length);
+      const body = { ...report, text: report.revision ? renderDrift(report, { color: false }) : "nothing has been applied yet, so nothing can drift\n" };
+      if (report.drifted) s.emit("drift.detected", driftEvent(report));
+      const failed = report.systems.filter((x) => x.error !== undefined);
+      // An outage is an error, never drift (as the CLI says it).
+      if (failed.length) throw withExtra(new HecateError("read-failed", failed.map((x) => x.error).join("; "), { status: 502 }), { report: body });
+      return body;
+    },
+  };
+}
+
+/** The drift.detected payload: per drifted system, what changed (kind, id, action; never values). */
+export function driftEvent(report: DriftReport): Record<string, unknown> {
+  return {
+    revision: report.revision,
+    systems: report.systems
+      .filter((x) => x.changes.length)
+      .map((x) => ({ system: x.system, changes: x.changes.map((ch) => ({ action: ch.action, kind: ch.kind, id: ch.id, ...(ch.resource ? { resource: ch.resource } : {}) })) })),
+  };
+}

@@ -115,6 +115,7 @@ export function summary(rec: UpRecord, password: string | undefined): string {
   stream            exec 3<>/dev/tcp/127.0.0.1/${p.stream}; echo hello >&3; head -1 <&3   (bash)
   DNS               dig @127.0.0.1 -p ${p.dns} app.${DEMO_ZONE}
   Caddy admin       curl http://127.0.0.1:${p.caddyAdmin}/config/
+  dashboard         open http://127.0.0.1:${p.api}/ui/ and sign in with the token in ${join(rec.dir, "api.token")}
   Hecate API        curl -H "Authorization: Bearer $(cat ${join(rec.dir, "api.token")})" http://127.0.0.1:${p.api}/v1/routes   (OpenAPI at /openapi.json)
   sandboxes         authentik http://127.0.0.1:${p.authentik}/   Hetzner DNS API http://127.0.0.1:${p.hetzner}/v1
 

@@ -12,10 +12,12 @@ import { after, describe, it } from "node:test";
 import { proxyGet } from "../../src/providers/caddy/probe.js";
 import { readRecord, running, type UpRecord } from "../../src/local/up.js";
 import { DEFAULT_PORTS, tcpEcho, type LocalPorts } from "../../src/local/stack.js";
+import { chromium } from "playwright-core";
 import { Browser } from "../helpers/browser.js";
 import { freePorts, tempDir } from "../helpers/proc.js";
 
 const NAMES = Object.keys(DEFAULT_PORTS) as (keyof LocalPorts)[];
+const CHROMIUM = process.env.HECATE_CHROMIUM ?? "/usr/bin/chromium";
 
 async function portsEnv(): Promise<{ ports: LocalPorts; env: Record<string, string> }> {
   // The HTTPS listener is the HTTP port + 363: keep that one free as well.
@@ -96,6 +98,25 @@ describe("hecate up", () => {
     assert.equal(routes.status, 200);
     assert.match(JSON.stringify(await routes.json()), /"admin"/);
     assert.equal((await fetch(`http://127.0.0.1:${ports.api}/v1/routes`)).status, 401, "no token, no answer");
+
+    // The dashboard, in Debian's chromium: sign in with that token, the stack's routes are listed.
+    if (existsSync(CHROMIUM)) {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      try {
+        const p = await browser.newPage();
+        await p.goto(`http://127.0.0.1:${ports.api}/ui/`);
+        await p.getByLabel("API token").fill(token);
+        await p.getByRole("button", { name: "Sign in" }).click();
+        await p.waitForURL(/\/ui\/routes/);
+        const main = await p.locator("main").innerText();
+        assert.match(main, /admin\.localhost/);
+        assert.match(main, /app\.localhost/);
+      } finally {
+        await browser.close();
+      }
+    } else {
+      assert.ok(!process.env.CI, `chromium is missing at ${CHROMIUM}: scripts/install.sh installs it`);
+    }
 
     const status = hecate(["status"], all);
     assert.equal(status.status, 0, status.stdout + status.stderr);

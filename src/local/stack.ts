@@ -138,6 +138,17 @@ spec:
       remove: [Server]
 ---
 apiVersion: hecate.io/v1
+kind: Route
+metadata:
+  name: secure
+spec:
+  hosts: [secure.localhost]
+  upstream: demo
+  public: true
+  tls:
+    mode: internal
+---
+apiVersion: hecate.io/v1
 kind: AuthPolicy
 metadata:
   name: staff
@@ -185,6 +196,32 @@ spec:
   type: CNAME
   values: [app.${DEMO_ZONE}.]
 `;
+}
+
+/**
+ * GET https://HOST:PORT/ on loopback trusting only `caFile`; retried until `ms` (Caddy gets the
+ * certificate from its CA in the background after a load).
+ */
+async function httpsWithCa(port: number, host: string, caFile: string, ms: number): Promise<{ status: number }> {
+  const { request } = await import("node:https");
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const ca = readFileSync(caFile);
+      return await new Promise((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, servername: host, headers: { host: `${host}:${port}` }, ca, timeout: 5000 }, (res) => {
+          res.resume();
+          res.on("end", () => (res.statusCode === 200 ? resolve({ status: 200 }) : reject(new Error(`answered ${res.statusCode}`))));
+        });
+        req.on("timeout", () => req.destroy(new Error("no answer in 5 s")));
+        req.on("error", reject);
+        req.end();
+      });
+    } catch (e) {
+      if (Date.now() > deadline) throw new HecateError("local-probe", `GET https://${host}:${port}/ with Caddy's local CA failed: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** Every port the stack will listen on that something else holds, named with its role. */
@@ -334,6 +371,11 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     const echoed = await tcpEcho(ports.stream, "hello through nginx\n");
     if (echoed.trim() !== "hello through nginx") throw new HecateError("local-probe", `TCP echo through nginx on ${ports.stream} returned ${JSON.stringify(echoed)}`);
     log(`probe tcp: 127.0.0.1:${ports.stream} echoed ${JSON.stringify(echoed.trim())}`);
+
+    // Internal TLS: Caddy's own CA signed secure.localhost; trusted here through that CA's root only.
+    const caRoot = join(dir, "caddy", "data", "caddy", "pki", "authorities", "local", "root.crt");
+    const secure = await httpsWithCa(ports.http + 363, "secure.localhost", caRoot, 15_000);
+    log(`probe tls: GET https://secure.localhost:${ports.http + 363} -> ${secure.status}, certificate from Caddy's local CA (${caRoot})`);
 
     const { query } = await import("../providers/dns/query.js");
     const answer = await query({ host: "127.0.0.1", port: ports.dns }, `app.${DEMO_ZONE}`, "A");

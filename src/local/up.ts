@@ -112,6 +112,7 @@ export function summary(rec: UpRecord, password: string | undefined): string {
   public route      curl -H 'Host: app.localhost' http://127.0.0.1:${p.http}/
   protected route   open http://admin.localhost:${p.http}/ and sign in as ${rec.login.username} / ${password ?? "(see demo-password)"};
                     the whoami app behind it shows the X-Authentik-* headers it receives
+  internal TLS      curl --cacert ${join(rec.dir, "caddy/data/caddy/pki/authorities/local/root.crt")} --resolve secure.localhost:${p.http + 363}:127.0.0.1 https://secure.localhost:${p.http + 363}/
   stream            exec 3<>/dev/tcp/127.0.0.1/${p.stream}; echo hello >&3; head -1 <&3   (bash)
   DNS               dig @127.0.0.1 -p ${p.dns} app.${DEMO_ZONE}
   Caddy admin       curl http://127.0.0.1:${p.caddyAdmin}/config/

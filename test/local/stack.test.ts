@@ -29,6 +29,7 @@ describe("local stack", () => {
     assert.match(out, /probe http: .* -> 200 demo-[ab] answered GET \//);
     assert.match(out, /echoed "hello through nginx"/);
     assert.match(out, /probe dns: app\.example\.com A -> 127\.0\.0\.1/);
+    assert.match(out, /probe tls: GET https:\/\/secure\.localhost:\d+ -> 200, certificate from Caddy's local CA/);
     assert.match(out, /probe auth: GET admin\.localhost:\d+ -> 302 to authentik's sign-in/);
     assert.match(out, /authentik:\n {2}\+ create application hecate-admin {2}\(Route\/admin\)\n {2}\+ create provider hecate-admin\n/, "the protected route's authentik objects, with no --system flag");
     assert.match(out, /plan after apply: no changes/);

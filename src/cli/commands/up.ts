@@ -12,6 +12,10 @@ function dirOf(ctx: { io: { env: Record<string, string | undefined> } }, opts: O
   return resolve(typeof opts.dir === "string" ? opts.dir : (ctx.io.env.HECATE_LOCAL_DIR ?? ".hecate-local"));
 }
 
+function portList(defaults: LocalPorts, roles: Record<keyof LocalPorts, string>): string {
+  return (Object.keys(defaults) as (keyof LocalPorts)[]).map((n) => `  ${n.padEnd(11)} ${roles[n]} (default ${defaults[n]})`).join("\n");
+}
+
 /** --port NAME=PORT (repeatable) over HECATE_LOCAL_PORT_<NAME> over the defaults. */
 async function portsOf(env: Record<string, string | undefined>, opts: Opts): Promise<Partial<LocalPorts>> {
   const { DEFAULT_PORTS, PORT_ROLES } = await import("../../local/stack.js");
@@ -33,7 +37,7 @@ async function portsOf(env: Record<string, string | undefined>, opts: Opts): Pro
   for (const spec of (opts.port as string[] | undefined) ?? []) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(spec);
     const name = m ? names.find((n) => n.toLowerCase() === m[1]!.toLowerCase()) : undefined;
-    if (!m || !name) throw new UsageError(`--port ${spec}: expected NAME=PORT with NAME one of:\n${names.map((n) => `  ${n.padEnd(11)} ${PORT_ROLES[n]} (default ${DEFAULT_PORTS[n]})`).join("\n")}`);
+    if (!m || !name) throw new UsageError(`--port ${spec}: expected NAME=PORT with NAME one of:\n${portList(DEFAULT_PORTS, PORT_ROLES)}`);
     set(name, m[2]!, `--port ${spec}`);
   }
   return out;
@@ -41,7 +45,7 @@ async function portsOf(env: Record<string, string | undefined>, opts: Opts): Pro
 
 export const up: CommandDef = {
   name: "up",
-  summary: "run the whole stack on this machine: Caddy, nginx, authentik and Hetzner sandboxes, demo apps (until Ctrl-C, or --detach)",
+  summary: "run the whole stack on this machine: Caddy, nginx, the authentik and Hetzner sandboxes, the Hecate server, demo apps (until Ctrl-C, or --detach)",
   flags: [
     DIR_FLAG,
     { flags: "--detach", description: "run in the background and return once the stack is up (stop it with `hecate down`)" },
@@ -50,6 +54,11 @@ export const up: CommandDef = {
   ],
   examples: ["hecate up --detach", "hecate up --port http=8081 --port stream=9001", "hecate up --once --dir /tmp/stack"],
   async run(ctx, _args, opts) {
+    if ((opts.port as string[] | undefined)?.includes("help")) {
+      const { DEFAULT_PORTS, PORT_ROLES } = await import("../../local/stack.js");
+      ctx.out(`The stack's ports (move one with --port NAME=PORT, or HECATE_LOCAL_PORT_NAME=PORT):\n${portList(DEFAULT_PORTS, PORT_ROLES)}\nCaddy's HTTPS listener is the HTTP port + 363.`);
+      return 0;
+    }
     if (opts.detach && opts.once) throw new UsageError("--detach and --once do not go together: --once stops the stack after the checks");
     const ports = await portsOf(ctx.io.env, opts);
     const dir = dirOf(ctx, opts);

@@ -16,12 +16,18 @@ function newest(dir) {
   return max;
 }
 
+/** Whether the build of entry `name` is there and not older than any source. */
+export function fresh(name) {
+  const built = join(root, "dist", `${name}.js`);
+  const source = join(root, "src", `${name}.ts`);
+  return existsSync(built) && (!existsSync(source) || statSync(built).mtimeMs >= newest(join(root, "src")));
+}
+
 /** `name`: the entry module under src/ and dist/ without extension, e.g. "cli/main". */
 export async function start(name) {
   const built = join(root, "dist", `${name}.js`);
   const source = join(root, "src", `${name}.ts`);
-  const fresh = existsSync(built) && (!existsSync(source) || statSync(built).mtimeMs >= newest(join(root, "src")));
-  if (fresh && !process.env.HECATE_FROM_SOURCE) {
+  if (fresh(name) && !process.env.HECATE_FROM_SOURCE) {
     await import(pathToFileURL(built).href);
   } else {
     const { register } = await import("tsx/esm/api");

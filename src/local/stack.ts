@@ -75,7 +75,7 @@ const SCHEMA = fileURLToPath(new URL("../../schema/hecate.schema.json", import.m
 const HEADER = `# yaml-language-server: $schema=${SCHEMA}\n`;
 
 /** Settings depend on where the stack runs, so they are rewritten every start. */
-function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }, hetzner: { url: string; tokenFile: string }): string {
+function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }, hetzner: { url?: string; tokenFile: string; nameserver?: string }): string {
   return `${HEADER}apiVersion: hecate.io/v1
 kind: Settings
 metadata:
@@ -94,15 +94,12 @@ spec:
     token: file:${authentik.tokenFile}
     outpost: ${new URL(authentik.url).host}
   hetzner:
-    endpoint: ${hetzner.url}
-    token: file:${hetzner.tokenFile}
-  dns:
-    nameservers: ["127.0.0.1:${ports.dns}"]
-`;
+${hetzner.url ? `    endpoint: ${hetzner.url}\n` : ""}    token: file:${hetzner.tokenFile}
+${hetzner.nameserver ? `  dns:\n    nameservers: ["${hetzner.nameserver}"]\n` : ""}`;
 }
 
 /** The starter state: written once; edit it and run `hecate apply` to change the stack. */
-function starterYaml(ports: LocalPorts): string {
+function starterYaml(ports: LocalPorts, zone: string): string {
   return `${HEADER}apiVersion: hecate.io/v1
 kind: Upstream
 metadata:
@@ -180,9 +177,9 @@ spec:
 apiVersion: hecate.io/v1
 kind: DnsRecord
 metadata:
-  name: app-example-com
+  name: app-dns
 spec:
-  name: app.${DEMO_ZONE}
+  name: app.${zone}
   type: A
   values: [127.0.0.1]
   ttl: 300
@@ -190,11 +187,11 @@ spec:
 apiVersion: hecate.io/v1
 kind: DnsRecord
 metadata:
-  name: www-example-com
+  name: www-dns
 spec:
-  name: www.${DEMO_ZONE}
+  name: www.${zone}
   type: CNAME
-  values: [app.${DEMO_ZONE}.]
+  values: [app.${zone}.]
 `;
 }
 
@@ -266,7 +263,21 @@ export function tcpEcho(port: number, text: string): Promise<string> {
   });
 }
 
-export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPorts>; log?: (line: string) => void; color?: boolean }): Promise<LocalStack> {
+/**
+ * Real systems in place of the stack's own: each one replaces one stand-in (its sandbox or its
+ * Caddy), the rest of the stack stays as it is.
+ */
+export interface ExternalSystems {
+  /** A real authentik: its URL and a file holding an API token (the embedded outpost serves on that URL). */
+  authentik?: { url: string; tokenFile: string };
+  /** A real Hetzner DNS account: a file holding its API token, the zone the starter's records go in. */
+  hetzner?: { tokenFile: string; zone: string; endpoint?: string };
+  /** A Caddy already running on this machine: its admin endpoint (loopback TCP or unix socket). */
+  caddyAdmin?: string;
+}
+
+export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPorts>; log?: (line: string) => void; color?: boolean; external?: ExternalSystems }): Promise<LocalStack> {
+  const external = opts.external ?? {};
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
   const dir = opts.dir;
@@ -302,41 +313,63 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
       if (!existsSync(path)) writeFileSync(path, make() + "\n", { mode: 0o600 });
       return { path, value: readFileSync(path, "utf8").trim() };
     };
-    const token = secret("authentik.token", () => randomBytes(24).toString("base64url"));
     const password = secret("demo-password", () => randomBytes(9).toString("base64url")).value;
     const login = { username: "demo", password };
-    const { startAuthentikSandbox } = await import("../sandbox/authentik/index.js");
-    const ak = await startAuthentikSandbox({
-      token: token.value,
-      port: ports.authentik,
-      seed: { groups: [{ name: "staff", parents: [], is_superuser: false }], users: [{ ...login, groups: ["staff"] }] },
-    }).catch((e: Error) => {
-      throw new HecateError("port-busy", `authentik sandbox: cannot listen on 127.0.0.1:${ports.authentik}: ${e.message}`);
-    });
-    started.push({ stop: () => ak.close() });
-    log(`authentik: sandbox ${ak.url} (demo user ${login.username})`);
+    let authentik: { url: string; tokenFile: string };
+    if (external.authentik) {
+      authentik = external.authentik;
+      log(`authentik: yours at ${authentik.url} (no sandbox started; sign in with your own users)`);
+    } else {
+      const token = secret("authentik.token", () => randomBytes(24).toString("base64url"));
+      const { startAuthentikSandbox } = await import("../sandbox/authentik/index.js");
+      const ak = await startAuthentikSandbox({
+        token: token.value,
+        port: ports.authentik,
+        seed: { groups: [{ name: "staff", parents: [], is_superuser: false }], users: [{ ...login, groups: ["staff"] }] },
+      }).catch((e: Error) => {
+        throw new HecateError("port-busy", `authentik sandbox: cannot listen on 127.0.0.1:${ports.authentik}: ${e.message}`);
+      });
+      started.push({ stop: () => ak.close() });
+      authentik = { url: ak.url, tokenFile: token.path };
+      log(`authentik: sandbox ${ak.url} (demo user ${login.username})`);
+    }
 
-    const hetznerToken = secret("hetzner.token", () => randomBytes(24).toString("base64url"));
-    const { startHetznerSandbox } = await import("../sandbox/hetzner/index.js");
-    const hz = await startHetznerSandbox({ token: hetznerToken.value, port: ports.hetzner, dnsPort: ports.dns, zones: [{ name: DEMO_ZONE }] }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== "EADDRINUSE") throw e;
-      throw new HecateError("port-busy", `Hetzner sandbox: cannot listen on 127.0.0.1:${ports.hetzner} (API) or ${ports.dns} (DNS): ${e.message}`);
-    });
-    started.push({ stop: () => hz.close() });
-    log(`hetzner: sandbox API ${hz.url}, nameserver 127.0.0.1:${ports.dns} (zone ${DEMO_ZONE})`);
+    let hetzner: { url?: string; tokenFile: string; nameserver?: string };
+    const zone = external.hetzner?.zone ?? DEMO_ZONE;
+    if (external.hetzner) {
+      hetzner = { tokenFile: external.hetzner.tokenFile, ...(external.hetzner.endpoint ? { url: external.hetzner.endpoint } : {}) };
+      log(`hetzner: your account${external.hetzner.endpoint ? ` at ${external.hetzner.endpoint}` : ""} (no sandbox started; zone ${zone})`);
+    } else {
+      const hetznerToken = secret("hetzner.token", () => randomBytes(24).toString("base64url"));
+      const { startHetznerSandbox } = await import("../sandbox/hetzner/index.js");
+      const hz = await startHetznerSandbox({ token: hetznerToken.value, port: ports.hetzner, dnsPort: ports.dns, zones: [{ name: DEMO_ZONE }] }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "EADDRINUSE") throw e;
+        throw new HecateError("port-busy", `Hetzner sandbox: cannot listen on 127.0.0.1:${ports.hetzner} (API) or ${ports.dns} (DNS): ${e.message}`);
+      });
+      started.push({ stop: () => hz.close() });
+      hetzner = { url: hz.url, tokenFile: hetznerToken.path, nameserver: `127.0.0.1:${ports.dns}` };
+      log(`hetzner: sandbox API ${hz.url}, nameserver 127.0.0.1:${ports.dns} (zone ${DEMO_ZONE})`);
+    }
 
-    const caddy: RunningCaddy = await startCaddy(join(dir, "caddy"), { adminListen: `127.0.0.1:${ports.caddyAdmin}` });
-    started.push(caddy);
-    log(`caddy: pid ${caddy.pid}, admin ${caddy.admin}`);
+    let caddy: Pick<RunningCaddy, "admin"> & { pid?: number };
+    if (external.caddyAdmin) {
+      caddy = { admin: external.caddyAdmin };
+      log(`caddy: yours, admin ${external.caddyAdmin} (not started here)`);
+    } else {
+      const running: RunningCaddy = await startCaddy(join(dir, "caddy"), { adminListen: `127.0.0.1:${ports.caddyAdmin}` });
+      started.push(running);
+      caddy = running;
+      log(`caddy: pid ${running.pid}, admin ${running.admin}`);
+    }
     const nginxPrefix = join(dir, "nginx");
     if (!existsSync(join(nginxPrefix, "conf", "nginx.conf")) && !existsSync(join(nginxPrefix, "nginx.conf"))) initNginxPrefix(nginxPrefix);
     const nginx: RunningNginx = await startNginx(nginxPrefix);
     started.push(nginx);
     log(`nginx: pid ${nginx.pid}, prefix ${nginxPrefix}`);
 
-    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, { url: ak.url, tokenFile: token.path }, { url: hz.url, tokenFile: hetznerToken.path }));
+    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, authentik, hetzner));
     const starter = join(desiredDir, "stack.yaml");
-    if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports));
+    if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports, zone));
 
     store = await openStore({ path: storePath });
     const engine = createEngine({ store, actor: process.env.USER || userInfo().username || "local" });
@@ -373,16 +406,23 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     log(`probe tcp: 127.0.0.1:${ports.stream} echoed ${JSON.stringify(echoed.trim())}`);
 
     // Internal TLS: Caddy's own CA signed secure.localhost; trusted here through that CA's root only.
-    const caRoot = join(dir, "caddy", "data", "caddy", "pki", "authorities", "local", "root.crt");
-    const secure = await httpsWithCa(ports.http + 363, "secure.localhost", caRoot, 15_000);
-    log(`probe tls: GET https://secure.localhost:${ports.http + 363} -> ${secure.status}, certificate from Caddy's local CA (${caRoot})`);
-
-    const { query } = await import("../providers/dns/query.js");
-    const answer = await query({ host: "127.0.0.1", port: ports.dns }, `app.${DEMO_ZONE}`, "A");
-    if (answer.values.join(",") !== "127.0.0.1") {
-      throw new HecateError("local-probe", `the sandbox nameserver answered app.${DEMO_ZONE} A with ${answer.rcode} ${answer.values.join(", ") || "(nothing)"}, not 127.0.0.1`);
+    if (external.caddyAdmin) log("probe tls: skipped (your Caddy's local CA is not in this stack's directory)");
+    else {
+      const caRoot = join(dir, "caddy", "data", "caddy", "pki", "authorities", "local", "root.crt");
+      const secure = await httpsWithCa(ports.http + 363, "secure.localhost", caRoot, 15_000);
+      log(`probe tls: GET https://secure.localhost:${ports.http + 363} -> ${secure.status}, certificate from Caddy's local CA (${caRoot})`);
     }
-    log(`probe dns: app.${DEMO_ZONE} A -> ${answer.values.join(", ")} (from the sandbox nameserver 127.0.0.1:${ports.dns})`);
+
+    if (hetzner.nameserver) {
+      const { query } = await import("../providers/dns/query.js");
+      const answer = await query({ host: "127.0.0.1", port: ports.dns }, `app.${zone}`, "A");
+      if (answer.values.join(",") !== "127.0.0.1") {
+        throw new HecateError("local-probe", `the sandbox nameserver answered app.${zone} A with ${answer.rcode} ${answer.values.join(", ") || "(nothing)"}, not 127.0.0.1`);
+      }
+      log(`probe dns: app.${zone} A -> ${answer.values.join(", ")} (from the sandbox nameserver ${hetzner.nameserver})`);
+    } else {
+      log(`probe dns: skipped (your zone's nameservers answer once Hetzner has published it: \`hecate check dns app.${zone} --wait 2m\`)`);
+    }
 
     // The Hecate server over the same store, its JSON log in a file; an admin token for the
     // demo, made once and kept while the store knows it.
@@ -410,10 +450,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     const pending = again.summary.create + again.summary.update + again.summary.delete;
     if (pending !== 0) throw new HecateError("local-probe", `a second plan still shows ${pending} change(s) right after apply`);
     log("plan after apply: no changes");
-    const children = [
-      { name: "caddy", pid: caddy.pid },
-      { name: "nginx", pid: nginx.pid },
-    ];
+    const children = [...(caddy.pid !== undefined ? [{ name: "caddy", pid: caddy.pid }] : []), { name: "nginx", pid: nginx.pid }];
     return { dir, storePath, desiredDir, ports, login, caddyAdmin: caddy.admin, api: { url: server.url, tokenFile }, children, stop };
   } catch (e) {
     await stop();

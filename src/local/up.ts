@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HecateError } from "../diag.js";
-import { DEMO_ZONE, PORT_ROLES, upLocalStack, type LocalPorts, type LocalStack } from "./stack.js";
+import { DEMO_ZONE, PORT_ROLES, upLocalStack, type ExternalSystems, type LocalPorts, type LocalStack } from "./stack.js";
 
 const RECORD = "up.json";
 const LOG = "up.log";
@@ -31,6 +31,8 @@ export interface UpRecord {
   caddyAdmin: string;
   login: { username: string };
   children: ProcessRef[];
+  /** The real systems used instead of stand-ins (URLs and file paths; no token values). */
+  external?: ExternalSystems;
 }
 
 function startTime(pid: number): string | undefined {
@@ -107,31 +109,38 @@ export function summary(rec: UpRecord, password: string | undefined): string {
   const p = rec.ports;
   const hecate = cliCommand();
   const store = relative(process.cwd(), rec.storePath).startsWith("..") ? rec.storePath : relative(process.cwd(), rec.storePath);
-  return `The local stack is up (pid ${rec.supervisor.pid}; state in ${rec.dir}).
-
-  public route      curl -H 'Host: app.localhost' http://127.0.0.1:${p.http}/
-  protected route   open http://admin.localhost:${p.http}/ and sign in as ${rec.login.username} / ${password ?? "(see demo-password)"};
-                    the whoami app behind it shows the X-Authentik-* headers it receives
-  internal TLS      curl --cacert ${join(rec.dir, "caddy/data/caddy/pki/authorities/local/root.crt")} --resolve secure.localhost:${p.http + 363}:127.0.0.1 https://secure.localhost:${p.http + 363}/
-  stream            exec 3<>/dev/tcp/127.0.0.1/${p.stream}; echo hello >&3; head -1 <&3   (bash)
-  DNS               dig @127.0.0.1 -p ${p.dns} app.${DEMO_ZONE}
-  Caddy admin       curl http://127.0.0.1:${p.caddyAdmin}/config/
-  dashboard         open http://127.0.0.1:${p.api}/ui/ and sign in with the token in ${join(rec.dir, "api.token")}
-  Hecate API        curl -H "Authorization: Bearer $(cat ${join(rec.dir, "api.token")})" http://127.0.0.1:${p.api}/v1/routes   (OpenAPI at /openapi.json)
-  sandboxes         authentik http://127.0.0.1:${p.authentik}/   Hetzner DNS API http://127.0.0.1:${p.hetzner}/v1
-
-Try (the CLI works on the stack's store):
-  export HECATE_STORE=${store}
-  ${hecate} list routes
-  ${hecate} create route blog --host blog.localhost --upstream 127.0.0.1:${p.demoB} --public --tls off -m "add blog" && ${hecate} apply --yes
-  curl -X DELETE http://127.0.0.1:${p.caddyAdmin}/id/hecate-route-app   # a hand edit behind Hecate's back
-  ${hecate} drift                  # finds it
-  ${hecate} reconcile --yes        # puts it back
-
-${hecate} status${dirFlag(rec.dir)} shows what runs; ${hecate} down${dirFlag(rec.dir)} stops it.`;
+  const x = rec.external ?? {};
+  const zone = x.hetzner?.zone ?? DEMO_ZONE;
+  const caddyCurl = rec.caddyAdmin.startsWith("unix:") ? `curl --unix-socket ${rec.caddyAdmin.slice(5)} -H 'Host;' http://localhost` : `curl ${rec.caddyAdmin}`;
+  const lines = [
+    `The local stack is up (pid ${rec.supervisor.pid}; state in ${rec.dir}).`,
+    "",
+    `  public route      curl -H 'Host: app.localhost' http://127.0.0.1:${p.http}/`,
+    x.authentik
+      ? `  protected route   open http://admin.localhost:${p.http}/ and sign in to your authentik (${x.authentik.url}) as a member of group staff;`
+      : `  protected route   open http://admin.localhost:${p.http}/ and sign in as ${rec.login.username} / ${password ?? "(see demo-password)"};`,
+    `                    the whoami app behind it shows the X-Authentik-* headers it receives`,
+    ...(x.caddyAdmin ? [] : [`  internal TLS      curl --cacert ${join(rec.dir, "caddy/data/caddy/pki/authorities/local/root.crt")} --resolve secure.localhost:${p.http + 363}:127.0.0.1 https://secure.localhost:${p.http + 363}/`]),
+    `  stream            exec 3<>/dev/tcp/127.0.0.1/${p.stream}; echo hello >&3; head -1 <&3   (bash)`,
+    x.hetzner ? `  DNS               ${hecate} check dns app.${zone} --wait 2m` : `  DNS               dig @127.0.0.1 -p ${p.dns} app.${zone}`,
+    `  Caddy admin       ${caddyCurl}/config/`,
+    `  dashboard         open http://127.0.0.1:${p.api}/ui/ and sign in with the token in ${join(rec.dir, "api.token")}`,
+    `  Hecate API        curl -H "Authorization: Bearer $(cat ${join(rec.dir, "api.token")})" http://127.0.0.1:${p.api}/v1/routes   (OpenAPI at /openapi.json)`,
+    ...(x.authentik && x.hetzner ? [] : [`  sandboxes         ${[x.authentik ? "" : `authentik http://127.0.0.1:${p.authentik}/`, x.hetzner ? "" : `Hetzner DNS API http://127.0.0.1:${p.hetzner}/v1`].filter(Boolean).join("   ")}`]),
+    "",
+    "Try (the CLI works on the stack's store):",
+    `  export HECATE_STORE=${store}`,
+    `  ${hecate} list routes`,
+    `  ${hecate} create route blog --host blog.localhost --upstream 127.0.0.1:${p.demoB} --public --tls off -m "add blog" && ${hecate} apply --yes`,
+    `  ${caddyCurl}/id/hecate-route-app -X DELETE   # a hand edit behind Hecate's back`,
+    `  ${hecate} drift                  # finds it`,
+    `  ${hecate} reconcile --yes        # puts it back`,
+    "",
+  ];
+  return `${lines.join("\n")}\n${hecate} status${dirFlag(rec.dir)} shows what runs; ${hecate} down${dirFlag(rec.dir)} stops it.`;
 }
 
-function writeRecord(stack: LocalStack): UpRecord {
+function writeRecord(stack: LocalStack, external: ExternalSystems): UpRecord {
   const rec: UpRecord = {
     supervisor: ref("hecate up", process.pid),
     startedAt: new Date().toISOString(),
@@ -142,6 +151,7 @@ function writeRecord(stack: LocalStack): UpRecord {
     caddyAdmin: stack.caddyAdmin,
     login: { username: stack.login.username },
     children: stack.children.map((c) => ref(c.name, c.pid)),
+    ...(Object.keys(external).length ? { external } : {}),
   };
   writeFileSync(join(stack.dir, RECORD), JSON.stringify(rec, null, 2) + "\n", { mode: 0o600 });
   return rec;
@@ -150,6 +160,7 @@ function writeRecord(stack: LocalStack): UpRecord {
 export interface UpOptions {
   dir: string;
   ports: Partial<LocalPorts>;
+  external?: ExternalSystems;
   once: boolean;
   color: boolean;
   log: (line: string) => void;
@@ -175,8 +186,8 @@ export async function upForeground(opts: UpOptions): Promise<number> {
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const cleaned = await claim(opts.dir);
   if (cleaned) opts.log(cleaned);
-  const stack = await upLocalStack({ dir: opts.dir, ports: opts.ports, log: opts.log, color: opts.color });
-  const rec = writeRecord(stack);
+  const stack = await upLocalStack({ dir: opts.dir, ports: opts.ports, log: opts.log, color: opts.color, ...(opts.external ? { external: opts.external } : {}) });
+  const rec = writeRecord(stack, opts.external ?? {});
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -222,7 +233,16 @@ export async function upDetached(opts: UpOptions & { timeoutMs?: number }): Prom
   if (cleaned) opts.log(cleaned);
   const logPath = join(opts.dir, LOG);
   const fd = openSync(logPath, "w", 0o600);
-  const args = ["up", "--dir", opts.dir, ...Object.entries(opts.ports).map(([k, v]) => `--port=${k}=${v}`)];
+  const x = opts.external ?? {};
+  const args = [
+    "up",
+    "--dir",
+    opts.dir,
+    ...Object.entries(opts.ports).map(([k, v]) => `--port=${k}=${v}`),
+    ...(x.authentik ? [`--authentik=${x.authentik.url}`, `--authentik-token-file=${x.authentik.tokenFile}`] : []),
+    ...(x.hetzner ? [`--hetzner-token-file=${x.hetzner.tokenFile}`, `--zone=${x.hetzner.zone}`] : []),
+    ...(x.caddyAdmin ? [`--caddy-admin=${x.caddyAdmin}`] : []),
+  ];
   const bin = fileURLToPath(new URL("../../bin/hecate.js", import.meta.url));
   const child = spawn(process.execPath, [...process.execArgv, bin, ...args], { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, NO_COLOR: "1" } });
   closeSync(fd);

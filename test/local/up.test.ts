@@ -5,7 +5,7 @@
 // and a supervisor killed outright leave no process behind.
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -26,6 +26,17 @@ async function portsEnv(): Promise<{ ports: LocalPorts; env: Record<string, stri
   const env: Record<string, string> = {};
   for (const n of NAMES) env[`HECATE_LOCAL_PORT_${n.toUpperCase()}`] = String(ports[n]);
   return { ports, env };
+}
+
+/** The CLI without blocking this process (whose own servers must keep answering meanwhile). */
+function hecateAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ["bin/hecate.js", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    p.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    p.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    p.on("exit", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 function hecate(args: string[], env: Record<string, string>, timeout = 240_000): SpawnSyncReturns<string> {
@@ -200,5 +211,51 @@ describe("hecate up", () => {
     assert.equal(once.status, 0, once.stdout + once.stderr);
     assert.match(once.stdout, /a previous stack's supervisor had died; stopped what it left running: (caddy \(pid \d+\), )?nginx \(pid \d+\)/);
     assert.deepEqual(await gone(rec2), []);
+  });
+});
+
+describe("hecate up with real systems in place of stand-ins", () => {
+  it("uses your authentik, Hetzner account and Caddy, one flag each, and starts none of their stand-ins", async () => {
+    const { startAuthentikSandbox } = await import("../../src/sandbox/authentik/index.js");
+    const { startHetznerSandbox } = await import("../../src/sandbox/hetzner/index.js");
+    const { startCaddy } = await import("../caddy-provider/caddy.js");
+    const { ports, env } = await portsEnv();
+    const t = tempDir("hecate-up-external-");
+    const akToken = "ak-" + "x".repeat(30), hzToken = "hz-" + "y".repeat(30);
+    writeFileSync(join(t.path, "ak.token"), akToken);
+    writeFileSync(join(t.path, "hz.token"), hzToken);
+    // Stand-ins for "yours": started here, outside the stack, and left running by it.
+    const ak = await startAuthentikSandbox({ token: akToken, seed: { groups: [{ name: "staff", parents: [], is_superuser: false }], users: [] } });
+    const hz = await startHetznerSandbox({ token: hzToken, zones: [{ name: "example.net" }] });
+    const caddy = await startCaddy();
+    try {
+      const home = join(t.path, "stack");
+      const r = await hecateAsync(
+        ["up", "--once", "--dir", home, "--authentik", ak.url, "--authentik-token-file", join(t.path, "ak.token"), "--hetzner-token-file", join(t.path, "hz.token"), "--zone", "example.net", "--caddy-admin", caddy.admin],
+        { ...env, HECATE_HETZNER_ENDPOINT: hz.url },
+      );
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /authentik: yours at http:\/\/127\.0\.0\.1:\d+ \(no sandbox started/);
+      assert.match(r.stdout, /hetzner: your account at .* \(no sandbox started; zone example\.net\)/);
+      assert.match(r.stdout, /caddy: yours, admin http:\/\/127\.0\.0\.1:\d+ \(not started here\)/);
+      assert.match(r.stdout, /probe auth: GET admin\.localhost:\d+ -> 302 to authentik's sign-in/);
+      assert.doesNotMatch(r.stdout, /sandbox http:\/\/127\.0\.0\.1:\d+ \(demo user/);
+      assert.ok(!existsSync(join(home, "caddy")), "no Caddy of the stack's own");
+      // What landed in "your" systems, and stayed after the stack stopped.
+      const apps = (await (await fetch(`${ak.url}/api/v3/core/applications/`, { headers: { authorization: `Bearer ${akToken}` } })).json()) as { results: { slug: string }[] };
+      assert.ok(apps.results.some((a) => a.slug === "hecate-admin"), JSON.stringify(apps));
+      assert.ok(hz.rrsets("example.net").some((x) => x.name === "app" && x.type === "A"), JSON.stringify(hz.rrsets("example.net")));
+      const config = await (await fetch(`${caddy.admin}/id/hecate-route-app`)).text();
+      assert.match(config, /hecate-route-app/);
+      assert.equal((await proxyGet(ports.http, "app.localhost")).status, 502, "your Caddy runs on after the stack stopped; the demo apps behind it stopped with the stack");
+      const bad = await hecateAsync(["up", "--once", "--dir", home, "--authentik", ak.url], env);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--authentik URL and --authentik-token-file FILE go together/);
+    } finally {
+      await caddy.stop();
+      await hz.close();
+      await ak.close();
+      t.cleanup();
+    }
   });
 });

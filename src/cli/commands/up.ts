@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import { UsageError } from "../../diag.js";
 import type { CommandDef, Opts } from "../core/define.js";
-import type { LocalPorts } from "../../local/stack.js";
+import type { ExternalSystems, LocalPorts } from "../../local/stack.js";
 
 const DIR_FLAG = { flags: "--dir <dir>", description: "where the stack keeps its state (default .hecate-local, or $HECATE_LOCAL_DIR)" };
 
@@ -43,6 +43,31 @@ async function portsOf(env: Record<string, string | undefined>, opts: Opts): Pro
   return out;
 }
 
+/** The real systems named by flags, each in place of one stand-in; pairs are checked here. */
+function externalOf(opts: Opts): ExternalSystems {
+  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+  const out: ExternalSystems = {};
+  const ak = str("authentik"), akToken = str("authentikTokenFile");
+  if (ak || akToken) {
+    if (!ak || !akToken) throw new UsageError("--authentik URL and --authentik-token-file FILE go together: Hecate needs both to provision your authentik");
+    if (!/^https?:\/\//.test(ak)) throw new UsageError(`--authentik ${ak}: expected the URL authentik answers on, e.g. https://auth.example.com`);
+    out.authentik = { url: ak.replace(/\/+$/, ""), tokenFile: resolve(akToken) };
+  }
+  const hz = str("hetznerTokenFile"), zone = str("zone");
+  if (hz || zone) {
+    if (!hz || !zone) throw new UsageError("--hetzner-token-file FILE and --zone ZONE go together: the starter's DNS records go in a zone of your account");
+    out.hetzner = { tokenFile: resolve(hz), zone: zone.replace(/\.$/, "").toLowerCase(), ...(ctxEndpoint() ? { endpoint: ctxEndpoint()! } : {}) };
+  }
+  const caddy = str("caddyAdmin");
+  if (caddy) out.caddyAdmin = caddy;
+  return out;
+}
+
+/** HECATE_HETZNER_ENDPOINT: another API base than Hetzner's own (a sandbox elsewhere, a proxy). */
+function ctxEndpoint(): string | undefined {
+  return process.env.HECATE_HETZNER_ENDPOINT || undefined;
+}
+
 export const up: CommandDef = {
   name: "up",
   summary: "run the whole stack on this machine: Caddy, nginx, the authentik and Hetzner sandboxes, the Hecate server, demo apps (until Ctrl-C, or --detach)",
@@ -51,6 +76,11 @@ export const up: CommandDef = {
     { flags: "--detach", description: "run in the background and return once the stack is up (stop it with `hecate down`)" },
     { flags: "--once", description: "stop again after the checks (a smoke test)" },
     { flags: "--port <name=port>", description: "move one of the stack's ports, e.g. --port http=8081 (repeatable; `--port help` lists them)", repeatable: true },
+    { flags: "--authentik <url>", description: "use your authentik instead of the sandbox (with --authentik-token-file)" },
+    { flags: "--authentik-token-file <file>", description: "a file holding an authentik API token" },
+    { flags: "--hetzner-token-file <file>", description: "use your Hetzner DNS account instead of the sandbox (with --zone)" },
+    { flags: "--zone <zone>", description: "the zone of yours the starter's DNS records go in (with --hetzner-token-file)" },
+    { flags: "--caddy-admin <endpoint>", description: "use a Caddy already running here (admin on loopback or unix:/path) instead of starting one" },
   ],
   examples: ["hecate up --detach", "hecate up --port http=8081 --port stream=9001", "hecate up --once --dir /tmp/stack"],
   async run(ctx, _args, opts) {
@@ -62,14 +92,15 @@ export const up: CommandDef = {
     if (opts.detach && opts.once) throw new UsageError("--detach and --once do not go together: --once stops the stack after the checks");
     const ports = await portsOf(ctx.io.env, opts);
     const dir = dirOf(ctx, opts);
+    const external = externalOf(opts);
     const local = await import("../../local/up.js");
     const log = (line: string) => ctx.say(line);
     if (opts.detach) {
-      const rec = await local.upDetached({ dir, ports, once: false, color: false, log });
+      const rec = await local.upDetached({ dir, ports, external, once: false, color: false, log });
       ctx.out(local.summary(rec, local.readPassword(dir)));
       return 0;
     }
-    return local.upForeground({ dir, ports, once: Boolean(opts.once), color: ctx.paint.enabled, log });
+    return local.upForeground({ dir, ports, external, once: Boolean(opts.once), color: ctx.paint.enabled, log });
   },
 };
 

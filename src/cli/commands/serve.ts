@@ -1,7 +1,9 @@
 // `hecate serve`: the HTTP API over this store (docs/server.md). Definition only: the server
 // and its dependencies (Hono, prom-client, pino) load when the command runs.
+import type { Logger } from "pino";
+import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
-import { parseDurationMs, TIMEOUT } from "./shared-flags.js";
+import { LEADER_TTL, leaderTtl, parseDurationMs, TIMEOUT } from "./shared-flags.js";
 
 export const serve: CommandDef = {
   name: "serve",
@@ -10,6 +12,8 @@ export const serve: CommandDef = {
     { flags: "--listen <address>", description: "HOST:PORT or unix:/path (default 127.0.0.1:7380, loopback only)" },
     { flags: "--log-level <level>", description: "JSON log level on stdout", choices: ["debug", "info", "warn", "error"], default: "info" },
     TIMEOUT,
+    { flags: "--reconcile <interval>", description: "also reconcile every INTERVAL, while this server leads (one leader among every server on the store)" },
+    LEADER_TTL,
   ],
   examples: ["hecate serve", "hecate serve --listen unix:/run/hecate/api.sock", "hecate token create --scope read --name grafana && hecate serve --listen 127.0.0.1:7380"],
   async run(ctx, _args, opts) {
@@ -23,6 +27,8 @@ export const serve: CommandDef = {
       ...(opts.timeout !== undefined ? { stepTimeoutMs: parseDurationMs(String(opts.timeout), "--timeout") } : {}),
     });
     ctx.io.stderr.write(`hecate: serving the API on ${running.url} (Ctrl-C stops)\n`);
+    const stopped = new AbortController();
+    const reconciling = opts.reconcile === undefined ? undefined : await startReconcile(ctx, String(opts.reconcile), leaderTtl(opts), stopped.signal, logger);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off("SIGINT", stop);
@@ -32,7 +38,25 @@ export const serve: CommandDef = {
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
     });
+    stopped.abort();
+    await reconciling;
     await running.close();
     return 0;
   },
 };
+
+/**
+ * The reconcile loop in the background, run only while this server holds the reconcile leader
+ * lock; unattended, so it never deletes (like `reconcile --watch` without --yes).
+ */
+async function startReconcile(ctx: Context, interval: string, ttlMs: number, signal: AbortSignal, logger: Logger): Promise<Promise<void>> {
+  const intervalMs = parseDurationMs(interval, "--reconcile");
+  const { whileLeader } = await import("../../engine/leader.js");
+  const store = await ctx.store();
+  const engine = await ctx.engine();
+  return whileLeader(
+    store,
+    { actor: ctx.author, signal, ttlMs, onChange: (e) => (e.leading ? logger.info({ token: e.token }, "reconcile leader") : logger.info({ reason: e.reason }, "reconcile follower")) },
+    (lead) => engine.reconcileLoop({ intervalMs, signal: lead, apply: { maxDeletes: 0 }, onRound: (r) => logger.info({ status: r.status, ...(r.error ? { error: r.error } : {}) }, "reconcile round") }),
+  ).catch((e: unknown) => logger.error({ error: (e as Error).message }, "reconcile stopped"));
+}

@@ -11,7 +11,7 @@ import type { Resource } from "../model/schema.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification, type ChainedFields } from "./audit-chain.js";
 import { layout, type Layout } from "./content.js";
 import { SecretBox, type DerivedKey } from "./crypto.js";
-import { checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
+import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
 import type {
   ApplyRecord,
   AuditEntry,
@@ -388,7 +388,7 @@ export class EtcdStore implements Store {
       const limit = opts.limit === undefined || !(opts.limit >= 0) ? undefined : Math.floor(opts.limit);
       if (limit === 0) return [];
       const kvs = await this.list("audit/", { desc: true, ...(limit ? { limit } : {}) });
-      return kvs.map((kv) => toAudit(parseJson<AuditDoc>(text(kv)!, "an audit entry", this.where), this.where));
+      return kvs.map((kv) => auditEntryOf(parseJson<AuditDoc>(text(kv)!, "an audit entry", this.where), this.where));
     });
   }
 
@@ -702,7 +702,7 @@ export class EtcdStore implements Store {
         format: "hecate-store/1",
         revisions,
         ...(appliedHash ? { applied: appliedHash } : {}),
-        audit: audit.map((kv) => toAudit(parseJson<AuditDoc>(text(kv)!, "an audit entry", this.where), this.where)),
+        audit: audit.map((kv) => auditEntryOf(parseJson<AuditDoc>(text(kv)!, "an audit entry", this.where), this.where)),
         applies: applyList,
         journal: entries,
         secrets: Object.fromEntries(secrets.map((kv) => [this.secretName(kv), text(kv)!])),
@@ -793,19 +793,6 @@ function prefixEnd(key: Buffer): Buffer {
 
 function toMeta(d: RevisionDoc): RevisionMeta {
   return { seq: d.seq, hash: d.hash, ...(d.parent ? { parent: d.parent } : {}), author: d.author, message: d.message, source: d.source, createdAt: d.createdAt };
-}
-
-function toAudit(r: AuditDoc, where: string): AuditEntry {
-  return {
-    id: r.id,
-    at: r.at,
-    actor: r.actor,
-    action: r.action,
-    ...(r.target !== null ? { target: r.target } : {}),
-    ...(r.detail !== null ? { detail: parseJson<Record<string, unknown>>(r.detail, `audit entry ${r.id}`, where) } : {}),
-    ...(r.address !== null ? { address: r.address } : {}),
-    hash: r.hash,
-  };
 }
 
 function toJournal(r: { applyId: string; seq: number; at: string; event: string; system: string | null; data: string | null }): JournalEntry {

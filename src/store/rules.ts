@@ -2,7 +2,8 @@
 // expected-parent and fencing refusals, revision references, dump checks, JSON in and out.
 import { HecateError } from "../diag.js";
 import { hashResources } from "../model/serialize.js";
-import type { ApplyRecord, Fence, StoreDump } from "./store.js";
+import type { ChainedFields } from "./audit-chain.js";
+import type { ApplyRecord, AuditEntry, Fence, StoreDump } from "./store.js";
 
 export const STATUSES: readonly ApplyRecord["status"][] = ["running", "succeeded", "rolled-back", "failed", "abandoned"];
 
@@ -122,4 +123,18 @@ export function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v as object)) deepFreeze(x);
   }
   return v;
+}
+
+/** An audit entry as stored (chained fields and hash) as the store hands it out. */
+export function auditEntryOf(r: ChainedFields & { hash: string | null }, where: string): AuditEntry {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    ...(r.target !== null ? { target: r.target } : {}),
+    ...(r.detail !== null ? { detail: parseJson<Record<string, unknown>>(r.detail, `audit entry ${r.id}`, where) } : {}),
+    ...(r.address !== null ? { address: r.address } : {}),
+    ...(r.hash !== null ? { hash: r.hash } : {}),
+  };
 }

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
-import { checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
+import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
 import { layout, type Layout } from "./content.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
@@ -576,7 +576,7 @@ export class SqliteStore implements Store {
   listAudit(opts: { limit?: number } = {}): Promise<AuditEntry[]> {
     return this.run(() => {
       const rows = this.db.prepare("SELECT * FROM audit ORDER BY id DESC LIMIT ?").all(limitOf(opts.limit)) as AuditRow[];
-      return rows.map((r) => this.toAudit(r));
+      return rows.map((r) => auditEntryOf(r, this.path));
     });
   }
 
@@ -591,19 +591,6 @@ export class SqliteStore implements Store {
         return { ...report, ok: report.problems.length === 0 };
       }),
     );
-  }
-
-  private toAudit(r: AuditRow): AuditEntry {
-    return {
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      ...(r.target !== null ? { target: r.target } : {}),
-      ...(r.detail !== null ? { detail: parseJson<Record<string, unknown>>(r.detail, `audit entry ${r.id}`, this.path) } : {}),
-      ...(r.address !== null ? { address: r.address } : {}),
-      ...(r.hash !== null ? { hash: r.hash } : {}),
-    };
   }
 
   // ---- API tokens ---------------------------------------------------------------------------
@@ -856,7 +843,7 @@ export class SqliteStore implements Store {
       const read = this.db.transaction((): StoreDump => {
         const revisions = (this.db.prepare("SELECT * FROM revisions ORDER BY seq").all() as RevisionRow[]).map((r) => this.toRevision(r));
         const appliedRow = this.db.prepare("SELECT r.hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key = 'applied'").get() as { hash: string } | undefined;
-        const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => this.toAudit(r));
+        const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => auditEntryOf(r, this.path));
         const applies = (this.db.prepare("SELECT * FROM applies ORDER BY rowid").all() as ApplyRow[]).map(toApply);
         const journal = (this.db.prepare("SELECT j.* FROM journal j JOIN applies a ON a.apply_id = j.apply_id ORDER BY a.rowid, j.seq").all() as JournalRow[]).map((r) => this.toJournal(r));
         const secrets: Record<string, string> = {};

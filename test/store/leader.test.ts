@@ -67,4 +67,23 @@ describe("reconcile leader on etcd", () => {
     assert.ok(rounds.some((r) => r.who === leaderName) && rounds.some((r) => r.who !== leaderName));
     console.log(`# fail-over after SIGKILL of the leader: ${failover} ms (lease ttl ${TTL} ms)`);
   });
+
+  it("two `hecate serve --reconcile` on one etcd: one leads, and the other takes over when it is killed", async () => {
+    const bin = fileURLToPath(new URL("../../bin/hecate.js", import.meta.url));
+    const env = { ...process.env, HECATE_STORE: cluster.url("hecate-serve"), HECATE_SECRET_KEY: Buffer.alloc(32, 9).toString("base64") };
+    const serve = () => {
+      const p = startProcess(process.execPath, [bin, "serve", "--listen", "127.0.0.1:0", "--reconcile", "1s", "--leader-ttl", "2s"], { env });
+      procs.push(p);
+      return p;
+    };
+    const [a, b] = [serve(), serve()];
+    const leads = (p: Proc) => p.output().includes('"msg":"reconcile leader"');
+    const first = (await eventually(() => (leads(a) ? a : leads(b) ? b : undefined), 30_000))!;
+    const other = first === a ? b : a;
+    await eventually(() => first.output().includes('"msg":"reconcile round"'), 10_000);
+    assert.ok(!leads(other), "one leader");
+    first.child.kill("SIGKILL");
+    await eventually(() => leads(other), 10_000);
+    await eventually(() => other.output().includes('"msg":"reconcile round"'), 10_000);
+  });
 });

@@ -39,7 +39,7 @@ export const serve: CommandDef = {
       process.on("SIGTERM", stop);
     });
     stopped.abort();
-    await reconciling;
+    await reconciling?.done;
     await running.close();
     return 0;
   },
@@ -49,14 +49,16 @@ export const serve: CommandDef = {
  * The reconcile loop in the background, run only while this server holds the reconcile leader
  * lock; unattended, so it never deletes (like `reconcile --watch` without --yes).
  */
-async function startReconcile(ctx: Context, interval: string, ttlMs: number, signal: AbortSignal, logger: Logger): Promise<Promise<void>> {
+async function startReconcile(ctx: Context, interval: string, ttlMs: number, signal: AbortSignal, logger: Logger): Promise<{ done: Promise<void> }> {
   const intervalMs = parseDurationMs(interval, "--reconcile");
   const { whileLeader } = await import("../../engine/leader.js");
   const store = await ctx.store();
   const engine = await ctx.engine();
-  return whileLeader(
+  // Wrapped: an async function returning the loop's promise would wait for the loop to end.
+  const done = whileLeader(
     store,
     { actor: ctx.author, signal, ttlMs, onChange: (e) => (e.leading ? logger.info({ token: e.token }, "reconcile leader") : logger.info({ reason: e.reason }, "reconcile follower")) },
     (lead) => engine.reconcileLoop({ intervalMs, signal: lead, apply: { maxDeletes: 0 }, onRound: (r) => logger.info({ status: r.status, ...(r.error ? { error: r.error } : {}) }, "reconcile round") }),
   ).catch((e: unknown) => logger.error({ error: (e as Error).message }, "reconcile stopped"));
+  return { done };
 }

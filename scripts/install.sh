@@ -16,6 +16,8 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
 # chromium: the dashboard test drives Debian's browser with playwright-core (which downloads none).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# etcd: the store conformance and fail-over tests start their own etcd members on loopback ports.
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "install: apt-get install ${need_apt[*]}" >&2

@@ -23,6 +23,7 @@ import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
 import { debugAuth } from "./commands/debug.js";
 import { down, status, up } from "./commands/up.js";
 import { serve } from "./commands/serve.js";
+import { migrateStore } from "./commands/migrate-store.js";
 import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 
@@ -44,13 +45,13 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, audit, unlock, serve, up, down, status];
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, migrateStore, audit, unlock, serve, up, down, status];
 
 export function buildProgram(state: RunState, name = "hecate"): Command {
   const program = new Command(name);
   program
     .description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams")
-    .addOption(new Option("--store <path>", "store file (env HECATE_STORE; default ~/.local/state/hecate/hecate.db)"))
+    .addOption(new Option("--store <path>", "store file or etcd://host:port[,host:port...] (env HECATE_STORE; default ~/.local/state/hecate/hecate.db)"))
     .addOption(new Option("--endpoint <url>", "talk to this `hecate serve` instead of the store (env HECATE_API_ENDPOINT; token from HECATE_API_TOKEN)"))
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
     .option("--no-color", "no ANSI colors (also when NO_COLOR is set or output is not a terminal)")

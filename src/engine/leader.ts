@@ -1,31 +1,66 @@
-// Leadership: which of several processes sharing one store runs the jobs only one should run (the
-// reconcile loop inside `hecate serve`). The interface is all the loop knows; leaseLeadership
-// implements it on any store's leases (tryLock renews our own live lease or takes a free or
-// expired one), so with SQLite the one process holding the lease leads, and a distributed store
-// (etcd) can give its own election behind the same two methods.
+// Leadership for work that must run once across every Hecate sharing a store (the reconcile
+// loop): the leader is whoever holds the leader lock, a lease renewed in the background (an etcd
+// lease on the etcd store). Losing the lease aborts the leader's work at once; the others keep
+// trying and one takes over when the lease has lapsed (within its ttl).
+import { hostname } from "node:os";
+import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
+import { acquire } from "./lock.js";
+import { sleep } from "./reconcile.js";
 
-export interface Leadership {
-  /** Whether this process leads now; called once per round, it also keeps the lead alive. */
-  lead(): Promise<boolean>;
-  /** Give the lead up (shutdown), so another process takes over without waiting for the lease. */
-  resign(): Promise<void>;
+export const RECONCILE_LEADER = "reconcile.leader";
+
+export interface LeaderOptions {
+  /** The leader lock (default reconcile.leader). */
+  lock?: string;
+  /** Lease ttl (default 15 s): how long the others wait for a leader that died without a word. */
+  ttlMs?: number;
+  /** How often the leader renews (default a third of the ttl). */
+  renewEveryMs?: number;
+  /** How often a follower asks whether the lock is free (default half the ttl). */
+  pollMs?: number;
+  actor: string;
+  /** Holder name (default leaderHolder(actor)). */
+  holder?: string;
+  /** Stops leading (or waiting to lead) and releases the lock. */
+  signal: AbortSignal;
+  /** Told when this process becomes leader and when it stops being one (with why). */
+  onChange?: (e: { leading: true; token: number } | { leading: false; reason: string }) => void;
 }
 
-export const LEADER_LOCK = "leader:reconcile";
+/** This process's holder name: `who@host:pid`, so a dead leader on this host is seen at once. */
+export function leaderHolder(actor: string): string {
+  return `${actor}@${hostname()}:${process.pid}`;
+}
 
-/** Leadership by a lease of `ttlMs` in the store, renewed each time `lead()` is asked. */
-export function leaseLeadership(store: Store, holder: string, ttlMs: number, name = LEADER_LOCK): Leadership {
-  let held = false;
-  return {
-    async lead() {
-      const r = await store.tryLock(name, holder, ttlMs);
-      held = r.acquired;
-      return held;
-    },
-    async resign() {
-      if (held) await store.unlock(name, holder);
-      held = false;
-    },
-  };
+/**
+ * Run `work` only while this process leads: take the leader lock (or wait for it), run work with a
+ * signal that aborts when the lease is lost or `opts.signal` fires, release, and compete again.
+ * Returns when opts.signal is aborted. Store outages while following are waited out.
+ */
+export async function whileLeader(store: Store, opts: LeaderOptions, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const ttlMs = opts.ttlMs ?? 15_000;
+  const pollMs = opts.pollMs ?? ttlMs / 2;
+  const holder = opts.holder ?? leaderHolder(opts.actor);
+  while (!opts.signal.aborted) {
+    let held: Awaited<ReturnType<typeof acquire>> | undefined;
+    try {
+      held = await acquire(store, holder, { lock: opts.lock ?? RECONCILE_LEADER, timeoutMs: 0, ttlMs, ...(opts.renewEveryMs ? { renewEveryMs: opts.renewEveryMs } : {}), actor: opts.actor });
+    } catch (e) {
+      if (!(e instanceof HecateError) || !["locked", "store-unavailable", "store-busy"].includes(e.code)) throw e;
+    }
+    if (!held) {
+      await sleep(pollMs, opts.signal);
+      continue;
+    }
+    opts.onChange?.({ leading: true, token: held.token });
+    const signal = AbortSignal.any([opts.signal, held.signal]);
+    try {
+      await work(signal);
+    } finally {
+      const reason = held.signal.aborted ? (held.signal.reason as Error).message : opts.signal.aborted ? "stopped" : "the work ended";
+      opts.onChange?.({ leading: false, reason });
+      await held.release().catch(() => undefined); // a lost lease is not ours to release
+    }
+  }
 }

@@ -45,6 +45,8 @@ export interface HeldLock {
 
 export interface AcquireOptions {
   timeoutMs: number;
+  /** Which lock (default the apply lock; the reconcile leader lock is another). */
+  lock?: string;
   ttlMs?: number;
   /** How often the lease is renewed; default a third of the ttl, at least once a second. */
   renewEveryMs?: number;
@@ -59,13 +61,15 @@ export interface AcquireOptions {
  */
 export async function acquire(store: Store, holder: string, opts: AcquireOptions): Promise<HeldLock> {
   const ttl = opts.ttlMs ?? 30_000;
+  const name = opts.lock ?? APPLY_LOCK;
+  const what = name === APPLY_LOCK ? "the apply lock" : `the ${name} lock`;
   const deadline = Date.now() + opts.timeoutMs;
   let announced = false;
   let lock: LockInfo;
   let leaseEnd: number;
   for (;;) {
     const asked = Date.now();
-    const attempt = await store.tryLock(APPLY_LOCK, holder, ttl);
+    const attempt = await store.tryLock(name, holder, ttl);
     if (attempt.acquired) {
       lock = attempt.lock;
       leaseEnd = asked + ttl; // measured from before the request: never later than the store's own expiry
@@ -73,12 +77,12 @@ export async function acquire(store: Store, holder: string, opts: AcquireOptions
     }
     const taken = attempt.lock;
     if (holderDead(taken.holder, taken)) {
-      await store.audit({ actor: opts.actor, action: "lock.break", target: APPLY_LOCK, detail: { holder: taken.holder, since: taken.acquiredAt } });
-      await store.unlock(APPLY_LOCK, taken.holder);
+      await store.audit({ actor: opts.actor, action: "lock.break", target: name, detail: { holder: taken.holder, since: taken.acquiredAt } });
+      await store.unlock(name, taken.holder);
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new HecateError("locked", `another apply holds the lock: ${taken.holder} since ${taken.acquiredAt} (lease until ${taken.expiresAt})`, { status: 409 });
+      throw new HecateError("locked", `${name === APPLY_LOCK ? "another apply holds the lock" : `another process holds ${what}`}: ${taken.holder} since ${taken.acquiredAt} (lease until ${taken.expiresAt})`, { status: 409 });
     }
     if (!announced) {
       announced = true;
@@ -94,7 +98,7 @@ export async function acquire(store: Store, holder: string, opts: AcquireOptions
   let timer: NodeJS.Timeout | undefined;
   let released = false;
   const lose = (why: string) => {
-    if (!ac.signal.aborted) ac.abort(new HecateError("lock-lost", `${why}; this apply stops and writes nothing more`, { status: 409 }));
+    if (!ac.signal.aborted) ac.abort(new HecateError("lock-lost", `${why}; ${name === APPLY_LOCK ? "this apply stops" : "the work it guards stops"} and writes nothing more`, { status: 409 }));
   };
   const schedule = (ms: number) => {
     if (released || ac.signal.aborted) return;
@@ -105,11 +109,11 @@ export async function acquire(store: Store, holder: string, opts: AcquireOptions
     const asked = Date.now();
     let renewed: boolean;
     try {
-      renewed = await store.renewLock(APPLY_LOCK, holder, token, ttl);
+      renewed = await store.renewLock(name, holder, token, ttl);
     } catch (e) {
       // Transient (store busy, network): try again while the lease still stands.
       if (Date.now() + retryEvery < leaseEnd) schedule(retryEvery);
-      else lose(`lost the apply lock: its lease ran out before it could be renewed (${(e as Error).message})`);
+      else lose(`lost ${what}: its lease ran out before it could be renewed (${(e as Error).message})`);
       return;
     }
     if (released) return;
@@ -118,19 +122,19 @@ export async function acquire(store: Store, holder: string, opts: AcquireOptions
       schedule(every);
       return;
     }
-    const now = await store.getLock(APPLY_LOCK).catch(() => undefined);
-    lose(now ? `lost the apply lock to ${now.holder}` : "lost the apply lock: it was broken (hecate unlock --force) or its lease ran out");
+    const now = await store.getLock(name).catch(() => undefined);
+    lose(now ? `lost ${what} to ${now.holder}` : `lost ${what}: it was broken (hecate unlock --force) or its lease ran out`);
   };
   schedule(every);
   return {
     holder,
     token,
-    fence: { lock: APPLY_LOCK, token },
+    fence: { lock: name, token },
     signal: ac.signal,
     release: async () => {
       released = true;
       clearTimeout(timer);
-      await store.unlock(APPLY_LOCK, holder);
+      await store.unlock(name, holder);
     },
   };
 }

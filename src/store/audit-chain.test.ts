@@ -1,4 +1,4 @@
-// The audit log's hash chain and the tokens table on the SQLite store: an entry edited, deleted
+// The audit log's hash chain on the SQLite store (tokens: test/store/conformance.ts): an entry edited, deleted
 // in the middle or at the end by hand is found; a store from before the chain is migrated to it.
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
@@ -6,7 +6,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { HecateError } from "../diag.js";
 import { tempDir } from "../../test/helpers/proc.js";
 import { MIGRATIONS, openSqliteStore } from "./sqlite.js";
 
@@ -86,28 +85,6 @@ describe("audit chain", () => {
       await s.audit({ actor: "carol", action: "apply" });
       assert.deepEqual((await s.verifyAudit()).entries, 3);
       assert.ok((await s.verifyAudit()).ok);
-    } finally {
-      await s.close();
-    }
-  });
-});
-
-describe("tokens", () => {
-  const dir = tempDir("hecate-tokens-");
-  after(() => dir.cleanup());
-
-  it("keeps a token by id, refuses a taken name, revokes by name", async () => {
-    const s = await openSqliteStore({ path: join(dir.path, "hecate.db"), secretKey: randomBytes(32) });
-    try {
-      const t = await s.putToken({ id: "abc", name: "ci", scope: "write", hash: "h".repeat(64), createdBy: "alice" });
-      assert.equal(t.name, "ci");
-      assert.equal((await s.getToken("abc"))?.scope, "write");
-      await assert.rejects(s.putToken({ id: "def", name: "ci", scope: "read", hash: "x", createdBy: "alice" }), (e: unknown) => e instanceof HecateError && e.code === "exists" && e.status === 409);
-      const revoked = await s.revokeToken("ci");
-      assert.ok(revoked?.revokedAt);
-      assert.equal((await s.getToken("abc"))?.revokedAt, revoked.revokedAt);
-      assert.equal(await s.revokeToken("nope"), undefined);
-      assert.deepEqual((await s.listTokens()).map((x) => x.name), ["ci"]);
     } finally {
       await s.close();
     }

@@ -1,11 +1,11 @@
-// Backend choice by URL: the SQLite file by default or by path; etcd/Consul named but not built.
+// Backend choice by URL: the SQLite file by default or by path, etcd by etcd://; Consul named but not built.
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { HecateError } from "../diag.js";
-import { tempDir } from "../../test/helpers/proc.js";
-import { defaultKeyFile, defaultStorePath, openStore } from "./index.js";
+import { freePort, tempDir } from "../../test/helpers/proc.js";
+import { defaultKeyFile, defaultStorePath, openStore, parseEtcdUrl } from "./index.js";
 
 describe("openStore", () => {
   const dir = tempDir("hecate-open-");
@@ -26,11 +26,16 @@ describe("openStore", () => {
     assert.ok(existsSync(join(dir.path, "opt.db")));
   });
 
-  it("says etcd and Consul are not built yet, and rejects unknown backends", async () => {
-    for (const url of ["etcd://127.0.0.1:2379/hecate", "consul://localhost:8500/hecate"]) {
-      await assert.rejects(openStore({ url }), (e: unknown) => e instanceof HecateError && e.code === "backend-not-built" && /not built yet/.test(e.message));
+  it("reads etcd URLs (members, prefix) and names what is wrong with a bad one; Consul is not built yet", async () => {
+    assert.deepEqual(parseEtcdUrl("etcd://10.0.0.1:2379,10.0.0.2:2379"), { endpoints: ["10.0.0.1:2379", "10.0.0.2:2379"], prefix: "/hecate/" });
+    assert.deepEqual(parseEtcdUrl("etcd://h:2379/team-a/"), { endpoints: ["h:2379"], prefix: "/team-a/" });
+    for (const [url, re] of [["etcd://", /names no etcd member/], ["etcd://host", /"host" is not host:port/]] as const) {
+      await assert.rejects(openStore({ url, env: {} }), (e: unknown) => e instanceof HecateError && e.code === "store-url" && re.test(e.message));
     }
-    await assert.rejects(openStore({ env: { HECATE_STORE_URL: "etcd://x" } }), /etcd store backend is not built/);
+    // Nothing listens there: a clear 503 naming the endpoint, soon (the request deadline), not a hang.
+    const port = await freePort();
+    await assert.rejects(openStore({ path: `etcd://127.0.0.1:${port}`, env: {} }), (e: unknown) => e instanceof HecateError && e.code === "store-unavailable" && e.status === 503 && e.message.includes(`127.0.0.1:${port}`));
+    await assert.rejects(openStore({ url: "consul://localhost:8500/hecate" }), (e: unknown) => e instanceof HecateError && e.code === "backend-not-built" && /not built yet/.test(e.message));
     await assert.rejects(openStore({ url: "redis://x" }), (e: unknown) => e instanceof HecateError && e.code === "store-url");
   });
 });

@@ -1,20 +1,24 @@
-// Picks the store backend: the embedded SQLite file by default; distributed backends by URL later.
+// Picks the store backend, the one place that does: the embedded SQLite file by default, etcd by
+// an etcd:// URL (in --store, $HECATE_STORE or $HECATE_STORE_URL).
 import { HecateError } from "../diag.js";
+import { openEtcdStore, parseEtcdUrl } from "./etcd.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
 
 export type { Store } from "./store.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+export { openEtcdStore, parseEtcdUrl, type EtcdStoreOptions } from "./etcd.js";
 export { createSecretResolver } from "./secrets.js";
 export { defaultStorePath, defaultKeyFile } from "./paths.js";
 
 export interface OpenStoreOptions {
   /**
-   * Which store: "sqlite" (the default file), "sqlite:PATH", "file:PATH" or a plain file path.
-   * "etcd://…" and "consul://…" are recognised but not built yet. Default `$HECATE_STORE_URL`.
+   * Which store: "sqlite" (the default file), "sqlite:PATH", "file:PATH", a plain file path, or
+   * "etcd://host:port[,host:port...][/prefix]". "consul://…" is recognised but not built yet.
+   * Default `$HECATE_STORE_URL`.
    */
   url?: string;
-  /** SQLite file path (overrides the default `$HECATE_STORE` / XDG state dir). */
+  /** SQLite file path, or a store URL (what --store and `$HECATE_STORE` hold); default `$HECATE_STORE`. */
   path?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -22,10 +26,13 @@ export interface OpenStoreOptions {
 /** Open the store the operator configured. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const env = opts.env ?? process.env;
-  const url = opts.url ?? (env.HECATE_STORE_URL || undefined);
-  if (url === undefined || url === "sqlite") return openSqliteStore({ path: opts.path });
+  const path = opts.path ?? (env.HECATE_STORE || undefined);
+  const pathIsUrl = path !== undefined && /^[a-z][a-z0-9+.-]+:\/\//i.test(path);
+  const url = opts.url ?? (pathIsUrl ? path : undefined) ?? (env.HECATE_STORE_URL || undefined);
+  if (url === undefined || url === "sqlite") return openSqliteStore({ path: pathIsUrl ? undefined : opts.path });
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === "etcd" || scheme === "consul") {
+  if (scheme === "etcd") return openEtcdStore(parseEtcdUrl(url));
+  if (scheme === "consul") {
     throw new HecateError(
       "backend-not-built",
       `the ${scheme} store backend is not built yet (store URL ${url}); use the embedded store: unset HECATE_STORE_URL or set it to "sqlite"`,
@@ -39,7 +46,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   }
   // A Windows drive letter ("C:\...") looks like a scheme; anything else with "scheme:" is unknown.
   if (scheme !== undefined && scheme.length > 1) {
-    throw new HecateError("store-url", `unknown store backend "${scheme}" in ${url}: use "sqlite", "sqlite:PATH" or a file path`);
+    throw new HecateError("store-url", `unknown store backend "${scheme}" in ${url}: use "sqlite", "sqlite:PATH", a file path or "etcd://host:port"`);
   }
   return openSqliteStore({ path: url });
 }

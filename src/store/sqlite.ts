@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
-import { hashResources } from "../model/serialize.js";
+import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
 import { layout, type Layout } from "./content.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
@@ -238,7 +238,6 @@ interface JournalRow { apply_id: string; seq: number; at: string; event: string;
 interface LockRow { name: string; holder: string; acquired_at: string; expires_ms: number; token: number }
 
 const META_COLS = "seq, hash, parent, author, message, source, created_at";
-const STATUSES: readonly ApplyRecord["status"][] = ["running", "succeeded", "rolled-back", "failed", "abandoned"];
 
 /** Open (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -344,27 +343,6 @@ function mapError(e: unknown, path: string): HecateError {
   return new HecateError("store-error", `store ${path}: ${msg}`, { cause: e, status: 500 });
 }
 
-function parseJson<T>(text: string, what: string, path: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new HecateError("store-corrupt", `the store ${path} holds unreadable JSON in ${what}; restore it from a backup`, { status: 500 });
-  }
-}
-
-function toJson(value: unknown, what: string): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (e) {
-    throw new HecateError("store-value", `${what} cannot be stored as JSON: ${(e as Error).message}`);
-  }
-  if (text === undefined) throw new HecateError("store-value", `${what} cannot be stored as JSON`);
-  return text;
-}
-
-const HEX = /^[0-9a-f]+$/;
-
 /** The Store on SQLite. Methods are async for the interface; the work is synchronous and short. */
 export class SqliteStore implements Store {
   private closed = false;
@@ -395,9 +373,7 @@ export class SqliteStore implements Store {
   putRevision(input: PutRevisionInput): Promise<Revision> {
     return this.run(() => {
       const expected = input.expectedParent;
-      if (!Number.isInteger(expected) || expected < 0) {
-        throw new HecateError("store-value", `expectedParent must be the seq of the head the change was based on (0 for an empty store), got ${String(expected)}`);
-      }
+      checkExpectedParent(expected);
       toJson(input.resources, "the revision's resources"); // refuse what JSON cannot hold, with a clear message
       const sourceJson = toJson(input.source, "the revision's source");
       const lay = layout(input.resources);
@@ -406,14 +382,7 @@ export class SqliteStore implements Store {
         const head = this.db.prepare("SELECT seq, hash, author, message FROM revisions ORDER BY seq DESC LIMIT 1").get() as
           | { seq: number; hash: string; author: string; message: string }
           | undefined;
-        if ((head?.seq ?? 0) !== expected) {
-          const now = head ? `#${head.seq} (${head.author}: "${head.message}")` : "empty";
-          throw new HecateError(
-            "head-moved",
-            `the head moved: this change was based on ${expected ? `revision #${expected}` : "an empty store"}, but the head is now ${now}; read the head again and redo the change`,
-            { status: 409 },
-          );
-        }
+        if ((head?.seq ?? 0) !== expected) throw headMoved(expected, head);
         const seq = expected + 1;
         insertRevision(this.db, "revisions", { seq, hash: lay.hash, parent: head?.hash ?? null, author: input.author, message: input.message, source: sourceJson, created_at: createdAt }, lay);
         return head?.hash;
@@ -463,33 +432,15 @@ export class SqliteStore implements Store {
     });
   }
 
-  /**
-   * "#N" is sequence N; digits alone are sequence N, or a hash prefix if no such sequence exists;
-   * hex of 4+ characters is a hash prefix (full hash included). Ambiguity is an error, never a guess.
-   */
+  /** Revision references as every backend reads them (store/rules.ts). */
   private resolveRef(ref: string): number | undefined {
-    const r = ref.trim().toLowerCase();
-    const hashMatch = /^#(\d+)$/.exec(r);
-    if (hashMatch) return this.seqExists(Number(hashMatch[1]));
-    if (!HEX.test(r)) return undefined;
-    const bySeq = /^\d+$/.test(r) ? this.seqExists(Number(r)) : undefined;
-    if (r.length < 4) {
-      if (bySeq !== undefined || /^\d+$/.test(r)) return bySeq;
-      throw new HecateError("revision-ref", `revision "${ref}" is too short: give at least 4 characters of the hash, or #N for a sequence number`);
-    }
-    const hashes = (this.db.prepare("SELECT DISTINCT hash FROM revisions WHERE hash GLOB ? LIMIT 11").all(`${r}*`) as { hash: string }[]).map((h) => h.hash);
-    const candidates = [...(bySeq !== undefined ? [`#${bySeq}`] : []), ...hashes.map((h) => h.slice(0, 12))];
-    if (candidates.length > 1) {
-      const more = hashes.length > 10 ? ", ..." : "";
-      throw new HecateError(
-        "ambiguous-revision",
-        `revision "${ref}" is ambiguous: it matches ${candidates.slice(0, 10).join(", ")}${more}; give more characters of the hash or #N`,
-        { status: 409 },
-      );
-    }
-    if (bySeq !== undefined) return bySeq;
-    if (hashes.length === 0) return undefined;
-    return this.newestSeqWithHash(hashes[0]!);
+    const found = resolveRef(
+      ref,
+      (seq) => this.seqExists(seq) !== undefined,
+      (prefix) => (this.db.prepare("SELECT DISTINCT hash FROM revisions WHERE hash GLOB ? LIMIT 11").all(`${prefix}*`) as { hash: string }[]).map((h) => h.hash),
+    );
+    if (!found) return undefined;
+    return "seq" in found ? found.seq : this.newestSeqWithHash(found.hash);
   }
 
   private seqExists(seq: number): number | undefined {
@@ -625,7 +576,7 @@ export class SqliteStore implements Store {
   listAudit(opts: { limit?: number } = {}): Promise<AuditEntry[]> {
     return this.run(() => {
       const rows = this.db.prepare("SELECT * FROM audit ORDER BY id DESC LIMIT ?").all(limitOf(opts.limit)) as AuditRow[];
-      return rows.map((r) => this.toAudit(r));
+      return rows.map((r) => auditEntryOf(r, this.path));
     });
   }
 
@@ -640,19 +591,6 @@ export class SqliteStore implements Store {
         return { ...report, ok: report.problems.length === 0 };
       }),
     );
-  }
-
-  private toAudit(r: AuditRow): AuditEntry {
-    return {
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      ...(r.target !== null ? { target: r.target } : {}),
-      ...(r.detail !== null ? { detail: parseJson<Record<string, unknown>>(r.detail, `audit entry ${r.id}`, this.path) } : {}),
-      ...(r.address !== null ? { address: r.address } : {}),
-      ...(r.hash !== null ? { hash: r.hash } : {}),
-    };
   }
 
   // ---- API tokens ---------------------------------------------------------------------------
@@ -771,7 +709,7 @@ export class SqliteStore implements Store {
    */
   tryLock(name: string, holder: string, ttlMs: number): Promise<LockAttempt> {
     return this.run(() => {
-      if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new HecateError("store-value", `lock ttl must be a positive number of milliseconds, got ${ttlMs}`);
+      checkTtl(ttlMs);
       const take = this.db.transaction((): LockAttempt => {
         const now = Date.now();
         const expires = now + Math.ceil(ttlMs);
@@ -801,7 +739,7 @@ export class SqliteStore implements Store {
 
   renewLock(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
     return this.run(() => {
-      if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new HecateError("store-value", `lock ttl must be a positive number of milliseconds, got ${ttlMs}`);
+      checkTtl(ttlMs);
       const now = Date.now();
       // One statement: the compare (holder, token, live) and the extension are atomic.
       const info = this.db
@@ -818,14 +756,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const row = this.db.prepare("SELECT * FROM locks WHERE name = ?").get(fence.lock) as LockRow | undefined;
         const live = row !== undefined && row.expires_ms > Date.now();
-        if (!live || row.token !== fence.token) {
-          const now = !row ? "it is free" : !live ? `its lease ran out (${row.holder}, token ${row.token})` : `it is held by ${row.holder} with token ${row.token}`;
-          throw new HecateError(
-            "fenced",
-            `write refused: it carries token ${fence.token} of the "${fence.lock}" lock, but ${now}; this writer lost the lock and must stop (the current holder, or recovery, takes over)`,
-            { status: 409 },
-          );
-        }
+        if (!live || row.token !== fence.token) throw fenced(fence, row && { holder: row.holder, token: row.token, live });
         return write();
       })
       .immediate();
@@ -912,7 +843,7 @@ export class SqliteStore implements Store {
       const read = this.db.transaction((): StoreDump => {
         const revisions = (this.db.prepare("SELECT * FROM revisions ORDER BY seq").all() as RevisionRow[]).map((r) => this.toRevision(r));
         const appliedRow = this.db.prepare("SELECT r.hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key = 'applied'").get() as { hash: string } | undefined;
-        const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => this.toAudit(r));
+        const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => auditEntryOf(r, this.path));
         const applies = (this.db.prepare("SELECT * FROM applies ORDER BY rowid").all() as ApplyRow[]).map(toApply);
         const journal = (this.db.prepare("SELECT j.* FROM journal j JOIN applies a ON a.apply_id = j.apply_id ORDER BY a.rowid, j.seq").all() as JournalRow[]).map((r) => this.toJournal(r));
         const secrets: Record<string, string> = {};
@@ -987,26 +918,6 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Reject a malformed or tampered dump before touching anything. */
-function checkDump(dump: StoreDump): void {
-  const bad = (msg: string) => new HecateError("store-dump", `not a usable store dump: ${msg}`);
-  if (!dump || typeof dump !== "object") throw bad("expected an object");
-  if (dump.format !== "hecate-store/1") throw bad(`format is ${JSON.stringify(dump.format)}, expected "hecate-store/1"`);
-  for (const key of ["revisions", "audit", "applies", "journal"] as const) if (!Array.isArray(dump[key])) throw bad(`${key} must be a list`);
-  for (const key of ["secrets", "settings"] as const) if (!dump[key] || typeof dump[key] !== "object") throw bad(`${key} must be a map`);
-  for (const r of dump.revisions) {
-    if (!Number.isInteger(r.seq) || r.seq < 1) throw bad(`a revision has no valid seq`);
-    if (hashResources(r.resources) !== r.hash) throw bad(`revision #${r.seq}: its hash ${r.hash} does not match its resources`);
-  }
-  for (const a of dump.applies) if (!STATUSES.includes(a.status)) throw bad(`apply ${a.applyId} has unknown status "${a.status}"`);
-  const applyIds = new Set(dump.applies.map((a) => a.applyId));
-  for (const j of dump.journal) if (!applyIds.has(j.applyId)) throw bad(`journal entry for apply ${j.applyId}, which the dump does not hold`);
-  for (const [name, b64] of Object.entries(dump.secrets)) {
-    if (typeof b64 !== "string" || Buffer.from(b64, "base64").length < 29) throw bad(`secret ${name} is not an encrypted blob`);
-  }
-  for (const [k, v] of Object.entries(dump.settings)) if (typeof v !== "string") throw bad(`setting ${k} is not a string`);
-}
-
 function toApply(r: ApplyRow): ApplyRecord {
   return {
     applyId: r.apply_id,
@@ -1040,10 +951,3 @@ function limitOf(limit: number | undefined): number {
   return limit === undefined || !(limit >= 0) ? -1 : Math.floor(limit);
 }
 
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v as object)) deepFreeze(x);
-  }
-  return v;
-}

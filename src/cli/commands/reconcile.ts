@@ -5,7 +5,7 @@ import type { CommandDef } from "../core/define.js";
 import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
 import { method, printPlan } from "./engine.js";
 import { APPLY_FLAGS } from "./apply.js";
-import { DRY_RUN, parseDurationMs, useTimeout } from "./shared-flags.js";
+import { DRY_RUN, LEADER_TTL, leaderTtl, parseDurationMs, useTimeout } from "./shared-flags.js";
 
 export const reconcile: CommandDef = {
   name: "reconcile",
@@ -15,6 +15,7 @@ export const reconcile: CommandDef = {
     DRY_RUN,
     { flags: "--watch", description: "keep reconciling until interrupted (backoff and circuit breaker on errors)" },
     { flags: "--interval <duration>", description: "time between rounds with --watch (default 60s)" },
+    LEADER_TTL,
     { flags: "--suspend", description: "pause every reconcile loop sharing this store (until --resume)" },
     { flags: "--resume", description: "let reconcile loops run again" },
     { flags: "--status", description: "show whether reconciling is suspended and the circuit breaker's state" },
@@ -43,14 +44,21 @@ export const reconcile: CommandDef = {
       const stop = () => ac.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      ctx.say(`reconciling every ${opts.interval ?? "60s"} (Ctrl-C to stop)`);
+      ctx.say(`reconciling every ${opts.interval ?? "60s"} while this process leads (Ctrl-C to stop)`);
+      const { whileLeader } = await import("../../engine/leader.js");
       try {
-        await method(engine, "reconcileLoop")({
-          intervalMs,
-          signal: ac.signal,
-          apply: { ...o, ...(yesOf(opts) ? {} : { maxDeletes: o.maxDeletes ?? 0 }) },
-          onRound: (r) => ctx.say(`${new Date().toISOString()} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`),
-        });
+        // Every loop sharing the store competes for one leader lock: only the leader reconciles.
+        await whileLeader(
+          await ctx.store(),
+          { actor: ctx.author, signal: ac.signal, ttlMs: leaderTtl(opts), onChange: (e) => ctx.say(`${new Date().toISOString()} ${e.leading ? `leading (token ${e.token})` : `not leading: ${e.reason}`}`) },
+          (signal) =>
+            method(engine, "reconcileLoop")({
+              intervalMs,
+              signal,
+              apply: { ...o, ...(yesOf(opts) ? {} : { maxDeletes: o.maxDeletes ?? 0 }) },
+              onRound: (r) => ctx.say(`${new Date().toISOString()} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`),
+            }),
+        );
       } finally {
         process.removeListener("SIGINT", stop);
         process.removeListener("SIGTERM", stop);

@@ -13,6 +13,15 @@ export const TIMEOUT: Flag = {
   description: "longest one request to Caddy's admin API, and one step of the engine, may take (default: Settings spec.caddy.timeout, else 120s)",
 };
 
+export const LEADER_TTL: Flag = {
+  flags: "--leader-ttl <duration>",
+  description: "lease of the reconcile leader lock: how soon another process takes over from a leader that died (default 15s)",
+};
+
+export function leaderTtl(opts: Record<string, unknown>): number {
+  return opts.leaderTtl === undefined ? 15_000 : parseDurationMs(String(opts.leaderTtl), "--leader-ttl");
+}
+
 /** --selector k=v (repeatable, or comma-separated): labels a resource must all have. */
 export function parseSelector(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -2,10 +2,9 @@
 // loop): the leader is whoever holds the leader lock, a lease renewed in the background (an etcd
 // lease on the etcd store). Losing the lease aborts the leader's work at once; the others keep
 // trying and one takes over when the lease has lapsed (within its ttl).
-import { hostname } from "node:os";
 import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
-import { acquire } from "./lock.js";
+import { acquire, newHolder } from "./lock.js";
 import { sleep } from "./reconcile.js";
 
 export const RECONCILE_LEADER = "reconcile.leader";
@@ -28,9 +27,12 @@ export interface LeaderOptions {
   onChange?: (e: { leading: true; token: number } | { leading: false; reason: string }) => void;
 }
 
-/** This process's holder name: `who@host:pid`, so a dead leader on this host is seen at once. */
+/**
+ * A holder name for one competitor: `who@host/pid/random` (lock.ts), unique per call (two servers
+ * in one process compete too), and a dead leader on this host is seen at once by its pid.
+ */
 export function leaderHolder(actor: string): string {
-  return `${actor}@${hostname()}:${process.pid}`;
+  return newHolder(actor);
 }
 
 /**

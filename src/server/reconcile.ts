@@ -43,6 +43,7 @@ export function startReconcile(s: Server, o: ReconcileOptions): () => Promise<vo
         apply: { maxDeletes: 0, onEvent: (e) => s.metrics.onEvent(e) },
         onRound: (r) => {
           s.metrics.reconcileRounds.inc({ status: r.status });
+          s.logger.info({ status: r.status }, "reconcile round");
           if (r.status === "ok" && r.result) onRepaired(s, r.result);
           if (r.status === "error") {
             s.logger.warn({ error: r.error }, "reconcile round failed");

@@ -18,7 +18,8 @@ describe("hetzner sandbox actions, limits and faults", () => {
   };
 
   it("locks a zone with 423 while its action runs, and takes writes again after success", async () => {
-    const call = await start({ actionDelayMs: 150, rateLimit: { limit: 1000, refillPerSecond: 100 } });
+    // A long action: on a loaded machine the two requests below must still fall inside it.
+    const call = await start({ actionDelayMs: 2000, rateLimit: { limit: 1000, refillPerSecond: 100 } });
     const first = await call("POST", "/zones/example.com/rrsets", { name: "a", type: "A", records: [{ value: "192.0.2.1" }] });
     assert.equal(first.status, 201);
     assert.equal(first.body.action.status, "running");

@@ -119,7 +119,7 @@ async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opt
     if (st.status === "applied") progress(ctx, { type: "step.done", system: st.system });
     else if (st.error) progress(ctx, { type: "step.failed", system: st.system, error: st.error });
   }
-  return reportResult(ctx, r);
+  return reportResult(ctx, r, { planShown: true });
 }
 
 export const apply: CommandDef = {

@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # dig: the DNS tests ask the Hetzner sandbox's nameserver with the tool operators use.
 command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
+# pebble: Let's Encrypt's ACME test server; the certificate tests obtain real certificates from it.
+command -v pebble >/dev/null 2>&1 || need_apt+=(pebble)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "install: apt-get install ${need_apt[*]}" >&2

@@ -1,7 +1,7 @@
 // Certificates Hecate holds itself (obtained by DNS-01, or imported from files): the chain and
 // facts in the store's settings, the private key sealed in the store's secrets, never elsewhere.
 // Caddy gets both through secret markers `certificate:NAME:chain` / `certificate:NAME:key`.
-import { X509Certificate, createHash } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
 
@@ -48,6 +48,20 @@ export function leafFacts(chain: string): Pick<IssuedCertificate, "notBefore" | 
   };
 }
 
+/** A PEM chain and key that belong together, with the leaf's facts; errors name the file's role, never the key. */
+export function checkPair(chain: string, key: string, name: string): ReturnType<typeof leafFacts> {
+  const facts = leafFacts(chain);
+  let k;
+  try {
+    k = createPrivateKey(key);
+  } catch {
+    throw new HecateError("certificate-invalid", `certificate ${name}: the key file holds no PEM private key`);
+  }
+  if (!new X509Certificate(chain).checkPrivateKey(k)) throw new HecateError("certificate-invalid", `certificate ${name}: the key does not belong to the certificate`);
+  if (!facts.hosts.length) throw new HecateError("certificate-invalid", `certificate ${name}: the certificate names no DNS hosts (subjectAltName)`);
+  return facts;
+}
+
 async function names(store: Pick<Store, "getSetting">): Promise<string[]> {
   const raw = await store.getSetting(INDEX);
   return raw ? (JSON.parse(raw) as string[]) : [];
@@ -69,9 +83,7 @@ export async function listIssued(store: Pick<Store, "getSetting">): Promise<Issu
 
 /** Keep a certificate and its key (the key sealed); the previous one is replaced only now, whole. */
 export async function putIssued(store: Pick<Store, "getSetting" | "setSetting" | "putSecret">, c: Omit<IssuedCertificate, "lastError">, key: string): Promise<void> {
-  const keyObj = await import("node:crypto").then((m) => m.createPrivateKey(key));
-  const leaf = new X509Certificate(c.chain);
-  if (!leaf.checkPrivateKey(keyObj)) throw new HecateError("certificate-invalid", `certificate ${c.name}: the key does not belong to the certificate`);
+  checkPair(c.chain, key, c.name);
   // Key first: a crash between the two leaves the old chain with a key it does not match only if
   // the chain write is lost, and the next renewal overwrites both.
   await store.putSecret(keyRef(c.name), key);

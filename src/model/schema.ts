@@ -300,7 +300,10 @@ export const CertificateSpec = z.strictObject({
     .strictObject({
       email: z.string().email().optional(),
       ca: z.string().url().optional().describe("ACME directory URL (default Let's Encrypt production)."),
-      challenge: z.enum(["http-01", "tls-alpn-01", "dns-01"]).optional(),
+      challenge: z
+        .enum(["http-01", "tls-alpn-01", "dns-01"])
+        .optional()
+        .describe("http-01 / tls-alpn-01: Caddy obtains and renews it; dns-01 (wildcards): Hecate obtains it through its DNS provider and loads it into Caddy (`hecate cert renew`)."),
     })
     .optional(),
   certificate: SecretRef.optional().describe("PEM certificate chain (issuer imported)."),

@@ -4,12 +4,12 @@
 // served over TLS chained to pebble's root, the TXT rrset gone afterwards, the key only sealed.
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { listIssued } from "../../src/certs/issued.js";
 import { renewCertificate } from "../../src/certs/renew.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
+import { reconcileLoop } from "../../src/engine/reconcile.js";
 import type { Resource } from "../../src/model/schema.js";
 import { query } from "../../src/providers/dns/query.js";
 import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
@@ -17,26 +17,13 @@ import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { KEY } from "../engine/setup.js";
-import { startPebble, type Pebble } from "../helpers/pebble.js";
+import { startPebble, tlsGet, type Pebble } from "../helpers/pebble.js";
 import { freePorts, tempDir, waitForPort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 
 const TOKEN = "sandbox-token-for-cert-tests";
 process.env["HECATE_TEST_CERT_HETZNER_TOKEN"] = TOKEN;
 
-function httpsGet(port: number, host: string, ca: string): Promise<{ status: number; body: string; issuer: string; fingerprint: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", servername: host, headers: { host }, ca, agent: false }, (res) => {
-      let body = "";
-      const peer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, issuer: String(peer.issuer?.CN ?? ""), fingerprint: peer.fingerprint256.replace(/:/g, "").toLowerCase() }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from pebble, served by real Caddy", () => {
   let hz: HetznerSandbox;
@@ -102,12 +89,12 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
     await waitForPort(httpsPort);
     const root = await pebble.issuingRoot();
     for (const host of ["a.example.com", "b.example.com"]) {
-      const got = await httpsGet(httpsPort, host, root);
+      const got = await tlsGet(httpsPort, host, root);
       assert.equal(got.status, 200, got.body);
       assert.equal(JSON.parse(got.body).name, "wild-backend");
       assert.equal(got.fingerprint, res.certificate.fingerprint, `${host} is served the certificate Hecate obtained`);
     }
-    await assert.rejects(httpsGet(httpsPort, "a.example.com", pebble.apiCa), /certificate|self.signed|unable/i, "not trusted without pebble's root: verification is on");
+    await assert.rejects(tlsGet(httpsPort, "a.example.com", pebble.apiCa), /certificate|self.signed|unable/i, "not trusted without pebble's root: verification is on");
   });
 
   it("a second renewal is loaded on the next apply: Caddy serves the new certificate", async () => {
@@ -118,8 +105,43 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
     const plan = await engine.plan({ systems: ["caddy"] });
     assert.ok(plan.steps.length > 0, "the renewed certificate is a change for Caddy");
     assert.equal((await engine.apply({ systems: ["caddy"] })).status, "succeeded");
-    const got = await httpsGet(httpsPort, "b.example.com", await pebble.issuingRoot());
+    const got = await tlsGet(httpsPort, "b.example.com", await pebble.issuingRoot());
     assert.equal(got.fingerprint, res.certificate.fingerprint);
+  });
+
+  it("the reconcile loop renews a certificate past two thirds of its lifetime; requests during the switch all succeed", async () => {
+    const applied = await engine.apply();
+    assert.ok(["succeeded", "no-op"].includes(applied.status), JSON.stringify(applied.steps));
+    const [held] = await listIssued(store);
+    const root = await pebble.issuingRoot();
+    // Two thirds of the lifetime from now on: what the loop sees when the time has come.
+    const late = Date.parse(held!.notBefore) + ((Date.parse(held!.notAfter) - Date.parse(held!.notBefore)) * 3) / 4;
+    const ac = new AbortController();
+    const rounds: unknown[] = [];
+    const loop = reconcileLoop(
+      { store, actor: "reconciler", reconcile: (o) => engine.reconcile(o), renewCertificates: () => engine.renewCertificates({ now: late }) },
+      { intervalMs: 300, signal: ac.signal, onRound: (r) => { rounds.push(r); if (r.certificates?.renewed.length && r.status === "ok") ac.abort(); } },
+    );
+    const failures: string[] = [];
+    let served = 0;
+    const seen = new Set<string>();
+    while (!ac.signal.aborted) {
+      try {
+        const got = await tlsGet(httpsPort, served % 2 ? "a.example.com" : "b.example.com", root);
+        if (got.status !== 200) failures.push(String(got.status));
+        seen.add(got.fingerprint);
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+      served++;
+    }
+    await loop;
+    assert.deepEqual(failures, [], `no failed request among ${served} during the renewal`);
+    const [now] = await listIssued(store);
+    assert.notEqual(now!.fingerprint, held!.fingerprint, JSON.stringify(rounds));
+    assert.equal((await tlsGet(httpsPort, "a.example.com", root)).fingerprint, now!.fingerprint, "Caddy serves the renewed certificate");
+    assert.ok(seen.has(held!.fingerprint), "the old one served until the switch");
+    assert.ok((await store.listAudit()).some((a) => a.action === "certificate.renew" && (a.detail as { reason?: string }).reason === "due"));
   });
 
   it("a failed renewal keeps the old certificate serving and says why", async () => {
@@ -134,7 +156,7 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
     const [after1] = await listIssued(store);
     assert.equal(after1!.fingerprint, held!.fingerprint);
     assert.ok(after1!.lastError?.message, "the failure is remembered");
-    const got = await httpsGet(httpsPort, "a.example.com", await pebble.issuingRoot());
+    const got = await tlsGet(httpsPort, "a.example.com", await pebble.issuingRoot());
     assert.equal(got.fingerprint, held!.fingerprint);
   });
 

@@ -3,30 +3,16 @@
 // pebble resolves the host at the Hetzner sandbox's nameserver, validates on Caddy's HTTP port,
 // and a real TLS handshake with pebble's root trusted succeeds.
 import assert from "node:assert/strict";
-import { request } from "node:https";
 import { after, before, describe, it } from "node:test";
 import * as k from "../../src/model/testkit.js";
 import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
 import { compileCaddy } from "../../src/compile/caddy/index.js";
 import type { CaddyOwned } from "../../src/compile/caddy/index.js";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
-import { startPebble, type Pebble } from "../helpers/pebble.js";
+import { startPebble, tlsGet, type Pebble } from "../helpers/pebble.js";
 import { eventually, freePorts, waitForPort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 
-function httpsGet(port: number, host: string, ca: string): Promise<{ status: number; body: string; issuer: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", servername: host, headers: { host }, ca, agent: false }, (res) => {
-      let body = "";
-      const peer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, issuer: String(peer.issuer?.CN ?? "") }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("certificates: HTTP-01 by Caddy's ACME issuer against pebble", () => {
   let hz: HetznerSandbox;
@@ -79,7 +65,7 @@ describe("certificates: HTTP-01 by Caddy's ACME issuer against pebble", () => {
   it("Caddy obtains a certificate from pebble and serves it: a TLS handshake trusting pebble's root succeeds", async () => {
     const root = await pebble.issuingRoot();
     const got = await eventually(async () => {
-      const r = await httpsGet(httpsPort, "app.example.com", root);
+      const r = await tlsGet(httpsPort, "app.example.com", root);
       return r.status === 200 ? r : undefined;
     }, 60_000, 500).catch((e: Error) => {
       throw new Error(`${e.message}\ncaddy:\n${caddy.proc.output().slice(-3000)}\npebble:\n${pebble.proc.output().slice(-2000)}`);

@@ -103,3 +103,18 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     stop,
   };
 }
+
+/** GET / over TLS to 127.0.0.1:port with SNI and Host `host`, trusting only `ca`; the peer certificate's issuer CN and sha256. */
+export function tlsGet(port: number, host: string, ca: string): Promise<{ status: number; body: string; issuer: string; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", servername: host, headers: { host }, ca, agent: false }, (res) => {
+      let body = "";
+      const peer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, issuer: String(peer.issuer?.CN ?? ""), fingerprint: peer.fingerprint256.replace(/:/g, "").toLowerCase() }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}

@@ -18,6 +18,8 @@ command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # etcd: the store conformance and fail-over tests start their own etcd members on loopback ports.
 command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+# pebble: Let's Encrypt's ACME test server; the certificate tests obtain real certificates from it.
+command -v pebble >/dev/null 2>&1 || need_apt+=(pebble)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "install: apt-get install ${need_apt[*]}" >&2

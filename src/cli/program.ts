@@ -26,6 +26,7 @@ import { serve } from "./commands/serve.js";
 import { migrateStore } from "./commands/migrate-store.js";
 import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
+import { CERT_COMMANDS } from "./commands/cert.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
   { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
@@ -42,6 +43,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "import", summary: "adopt what already exists in a system", commands: [importDns, ...IMPORTS], example: "hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/" },
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
+  { name: "cert", summary: "certificates Hecate obtains or imports: renew now, import PEM files", commands: CERT_COMMANDS, example: "hecate cert renew wildcard" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 

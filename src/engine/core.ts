@@ -3,7 +3,8 @@
 // history.ts) are functions over one Core.
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
-import type { ResolvedState } from "../model/resolved.js";
+import { obtainedByHecate, type ResolvedState } from "../model/resolved.js";
+import { listIssued } from "../certs/issued.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
@@ -55,6 +56,8 @@ export class Core {
   private readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */
   private readonly providerMemo = new Map<string, unknown>();
+  /** Fingerprints of the certificates Hecate holds, by name (refreshIssued). */
+  private issued = new Map<string, string>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -142,10 +145,25 @@ export class Core {
    * compile only what changed since (the output is the same as without it).
    */
   compile(p: Provider, state: ResolvedState): { desired: unknown; diagnostics: Diagnostic[] } {
-    const c = p.compile(state, this.compileMemos.get(p.system));
+    const c = p.compile(this.withIssued(state), this.compileMemos.get(p.system));
     if (c.memo !== undefined) this.compileMemos.set(p.system, c.memo);
     else this.compileMemos.delete(p.system);
     return { desired: c.desired, diagnostics: c.diagnostics };
+  }
+
+  /** Read which certificates Hecate holds now (before a plan or drift compiles). */
+  async refreshIssued(): Promise<void> {
+    this.issued = new Map((await listIssued(this.store)).map((c) => [c.name, c.fingerprint]));
+  }
+
+  /** The state with the fingerprints of held certificates filled in (resolve stays a function of the revision). */
+  private withIssued(state: ResolvedState): ResolvedState {
+    if (!state.certificates.some(obtainedByHecate)) return state;
+    const certificates = state.certificates.map((c) => {
+      const fp = obtainedByHecate(c) ? this.issued.get(c.name) : undefined;
+      return fp ? { ...c, issued: { fingerprint: fp } } : c;
+    });
+    return { ...state, certificates };
   }
 
   secretsFor(resources: Resource[]): SecretResolver {

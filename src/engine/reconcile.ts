@@ -22,7 +22,13 @@ export interface ReconcileLoopOptions {
   breakerCooldownMs?: number;
   apply?: ApplyOptions;
   /** Told about every round (for logs and metrics). */
-  onRound?: (r: { status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "follower" | "idle"; result?: ApplyResult; error?: string }) => void;
+  onRound?: (r: {
+    status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "follower" | "idle";
+    result?: ApplyResult;
+    error?: string;
+    /** Certificate renewals this round; a failed one keeps its certificate serving and is not a failed round. */
+    certificates?: { renewed: string[]; failed: { name: string; error: string }[] };
+  }) => void;
   /** Asked before each round: false skips it (another process leads; engine/leader.ts). */
   leader?: () => Promise<boolean>;
 }
@@ -31,6 +37,8 @@ interface Reconciler {
   store: Store;
   actor: string;
   reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
+  /** Certificates Hecate holds, renewed when due before the round's apply loads them (engine.renewCertificates). */
+  renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
 }
 
 export interface BreakerState {
@@ -89,6 +97,8 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
         opts.onRound?.({ status: "breaker-open", error: breaker.error });
       } else {
         try {
+          const renewals = await engine.renewCertificates?.();
+          const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
           const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply });
           if (result.status === "rolled-back" || result.status === "failed") {
             throw new HecateError("reconcile-failed", `reconcile apply ${result.status}: ${result.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`).join("; ")}`);
@@ -99,7 +109,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
             if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
           }
           failures = 0;
-          opts.onRound?.({ status: "ok", result });
+          opts.onRound?.({ status: "ok", result, ...certificates });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {

@@ -65,7 +65,7 @@ function importFrom(db: Database.Database, file: string): ImportResult {
       const email = typeof meta.letsencrypt_email === "string" ? meta.letsencrypt_email : undefined;
       const dns = on(meta.dns_challenge);
       set.add("Certificate", name, { hosts, issuer: "acme", ...(email || dns ? { acme: { ...(email ? { email } : {}), ...(dns ? { challenge: "dns-01" } : {}) } } : {}) });
-      findings.push({ outcome: "mapped", where, subject: `certificate ${hosts.join(", ")}`, into: `Certificate/${name}`, why: `Let's Encrypt: Caddy gets its own certificate by ACME${dns ? " (dns-01: Caddy needs its DNS provider module)" : ""}` });
+      findings.push({ outcome: "mapped", where, subject: `certificate ${hosts.join(", ")}`, into: `Certificate/${name}`, why: `Let's Encrypt: Caddy gets its own certificate by ACME${dns ? " (dns-01: Hecate obtains it through its DNS provider)" : ""}` });
     } else {
       const dir = `/data/custom_ssl/npm-${String(c.id)}`;
       set.add("Certificate", name, { hosts, issuer: "imported", certificate: `file:${dir}/fullchain.pem`, key: `file:${dir}/privkey.pem` });

@@ -33,7 +33,6 @@ import { checkStreamPorts, resolveStreams } from "./resolve/streams.js";
 
 export { DEFAULT_SECURITY_HEADERS, DEFAULT_SETTINGS, DEFAULT_TRUSTED_PROXIES } from "./resolve/settings.js";
 export { RATE_LIMIT_MODULE } from "./resolve/middleware.js";
-export { HETZNER_DNS_MODULE } from "./resolve/certificates.js";
 
 export interface ResolveOptions {
   /** Clock for compliance exemptions (default: now). */

@@ -127,6 +127,16 @@ export interface ResolvedCertificate {
   acme?: { email?: string; ca?: string; challenge: "http-01" | "tls-alpn-01" | "dns-01" };
   certificate?: string; // SecretRef
   key?: string; // SecretRef
+  /**
+   * A dns-01 certificate Hecate holds (src/certs/issued.ts): the leaf's sha256, filled in from the
+   * store before compiling, so a renewal is a change Caddy loads. Absent: not obtained yet.
+   */
+  issued?: { fingerprint: string };
+}
+
+/** Certificates Hecate obtains itself (DNS-01 through its DNS provider) rather than Caddy. */
+export function obtainedByHecate(c: ResolvedCertificate): boolean {
+  return c.issuer === "acme" && c.acme?.challenge === "dns-01";
 }
 
 export interface ResolvedSettings {
@@ -149,7 +159,8 @@ export interface ResolvedSettings {
   authentik?: { url: string; token: string /* SecretRef */; outpost: string };
   hetzner?: { token: string /* SecretRef */; endpoint: string };
   dns: { defaultTtl: number; target?: string; nameservers?: string[]; resolver?: string };
-  acme: { email?: string; ca?: string };
+  /** trustedRoots: PEM files the ACME server's own HTTPS chains to (a private ACME CA). */
+  acme: { email?: string; ca?: string; trustedRoots?: string[] };
   securityHeaders: Record<string, string>;
   trustedProxies: string[];
 }

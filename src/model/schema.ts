@@ -300,7 +300,10 @@ export const CertificateSpec = z.strictObject({
     .strictObject({
       email: z.string().email().optional(),
       ca: z.string().url().optional().describe("ACME directory URL (default Let's Encrypt production)."),
-      challenge: z.enum(["http-01", "tls-alpn-01", "dns-01"]).optional(),
+      challenge: z
+        .enum(["http-01", "tls-alpn-01", "dns-01"])
+        .optional()
+        .describe("http-01 / tls-alpn-01: Caddy obtains and renews it; dns-01 (wildcards): Hecate obtains it through its DNS provider and loads it into Caddy (`hecate cert renew`)."),
     })
     .optional(),
   certificate: SecretRef.optional().describe("PEM certificate chain (issuer imported)."),
@@ -392,7 +395,16 @@ export const SettingsSpec = z.strictObject({
       resolver: z.string().optional().describe('The resolver `check dns` also asks, "host[:port]" (default: the system\'s).'),
     })
     .optional(),
-  acme: z.strictObject({ email: z.string().email().optional(), ca: z.string().url().optional() }).optional(),
+  acme: z
+    .strictObject({
+      email: z.string().email().optional(),
+      ca: z.string().url().optional().describe("ACME directory URL (default Let's Encrypt production)."),
+      trustedRoots: z
+        .array(z.string().min(1))
+        .optional()
+        .describe("PEM files of the roots the ACME server's HTTPS certificate chains to, for a private ACME CA (default: the system's trust store). Verification stays on."),
+    })
+    .optional(),
   securityHeaders: z.record(z.string(), z.string()).optional().describe("Default security headers for the security-headers middleware."),
   trustedProxies: z.array(z.string()).optional().describe("CIDRs trusted to set X-Forwarded-* (default private ranges)."),
 });

@@ -1,12 +1,13 @@
 // Resolves secret references at apply time: env:VAR, file:/path, secret:NAME (via its Secret
 // resource: env, file, or the encrypted store). Errors name the reference, never a value.
 import { readFile } from "node:fs/promises";
+import { resolveIssuedRef } from "../certs/issued.js";
 import { HecateError } from "../diag.js";
 import type { Resource, SecretResource } from "../model/schema.js";
 import type { SecretResolver } from "../providers/provider.js";
 import type { Store } from "./store.js";
 
-export function createSecretResolver(store: Pick<Store, "getSecret">, resources: readonly Resource[], env: NodeJS.ProcessEnv = process.env): SecretResolver {
+export function createSecretResolver(store: Pick<Store, "getSecret" | "getSetting">, resources: readonly Resource[], env: NodeJS.ProcessEnv = process.env): SecretResolver {
   const secrets = new Map<string, SecretResource>();
   for (const r of resources) if (r.kind === "Secret") secrets.set(r.metadata.name, r);
 
@@ -37,6 +38,8 @@ export function createSecretResolver(store: Pick<Store, "getSecret">, resources:
 
   return {
     async resolve(ref: string): Promise<string> {
+      // A certificate Hecate holds itself (src/certs/issued.ts): its chain and sealed key.
+      if (ref.startsWith("certificate:")) return resolveIssuedRef(store, ref);
       if (!ref.startsWith("secret:")) return direct(ref, "");
       const name = ref.slice(7);
       const res = secrets.get(name);

@@ -47,6 +47,8 @@ export const cert: NounDef = {
     return { spec: apply({}, o) };
   },
   update: (current, o) => ({ spec: apply(current.spec as CertSpec, o) }),
+  // Always from the store and the PEM itself: not-after and days left are what a list of certificates is for.
+  live: { flags: [], wants: () => true, list: async (ctx) => (await import("../commands/cert.js")).listCerts(ctx) },
   columns: [
     { header: "NAME", get: (r) => r.metadata.name },
     { header: "HOSTS", get: (r) => spec<CertSpec>(r).hosts.join(",") },

@@ -11,7 +11,8 @@
 // Routes with tls mode off live on the http-only server "<server>-http" (automatic HTTPS off);
 // the TLS server has Caddy's own redirects off because Hecate writes them explicitly.
 import type { Diagnostic } from "../../diag.js";
-import { forwardAuthOf, type ResolvedRoute, type ResolvedState } from "../../model/resolved.js";
+import { chainRef, keyRef } from "../../certs/issued.js";
+import { forwardAuthOf, obtainedByHecate, type ResolvedRoute, type ResolvedState } from "../../model/resolved.js";
 import { forwardAuth, identityStrip, OUTPOST_PATH, outpostDial, outpostProxy } from "./auth.js";
 import { buckets, hostGroups, splitParts, type Part } from "./layout.js";
 import { routeHandlers } from "./route.js";
@@ -224,27 +225,43 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
     const e = byIssuer.get(key) ?? byIssuer.set(key, { issuer, hosts: new Set() }).get(key)!;
     hosts.forEach((h) => e.hosts.add(h));
   };
+  const { httpPort, httpsPort } = state.settings.caddy;
+  const roots = state.settings.acme.trustedRoots;
   const acme = (email?: string, ca?: string) => {
     const issuer: Record<string, unknown> = { module: "acme" };
     if (ca) issuer.ca = ca;
     if (email) issuer.email = email;
+    if (ca && roots?.length) issuer.trusted_roots_pem_files = [...roots];
+    // The ACME server validates on 80/443; Caddy must answer on the ports it really listens on
+    // (behind a port forward, or a test on loopback ports).
+    const challenges: Record<string, unknown> = {};
+    if (httpPort !== 80) challenges.http = { alternate_port: httpPort };
+    if (httpsPort !== 443) challenges["tls-alpn"] = { alternate_port: httpsPort };
+    if (Object.keys(challenges).length) issuer.challenges = challenges;
     return issuer;
   };
   for (const r of tlsRoutes) {
     const cert = r.tls.certificate ? certs.get(r.tls.certificate) : undefined;
     if (r.tls.certificate && !cert) ctx.diagFor(r.name)("error", "caddy-certificate", `certificate ${r.tls.certificate} not found`);
-    if (cert?.issuer === "imported") continue; // loaded below, once per certificate
+    if (cert && (cert.issuer === "imported" || obtainedByHecate(cert))) continue; // loaded below, once per certificate
     if (r.tls.mode === "internal" || cert?.issuer === "internal") addPolicy("internal", { module: "internal" }, r.hosts);
     else {
       const email = cert?.acme?.email ?? state.settings.acme.email;
       const ca = cert?.acme?.ca ?? state.settings.acme.ca;
-      if (cert?.acme?.challenge === "dns-01") {
-        ctx.diagFor(r.name)("error", "caddy-module-missing", `certificate ${cert.name}: dns-01 needs a DNS provider module the target Caddy does not have`);
-      }
       if (email || ca) addPolicy(`acme ${ca ?? ""} ${email ?? ""}`, acme(email, ca), r.hosts);
     }
   }
   for (const c of state.certificates) {
+    if (obtainedByHecate(c)) {
+      // Obtained by Hecate (src/certs/acme.ts) and held in its store; the fingerprint tag makes a
+      // renewal a change of this config, so Caddy loads the new certificate.
+      if (!c.issued) {
+        ctx.diagnostics.push({ severity: "warning", code: "certificate-pending", message: `certificate ${c.name} has not been obtained yet: \`hecate cert renew ${c.name}\` (Caddy serves its hosts without it until then)`, address: `Certificate/${c.name}` });
+        continue;
+      }
+      loadPem.push({ certificate: secretMarker(chainRef(c.name)), key: secretMarker(keyRef(c.name)), tags: [`hecate-${c.name}`, `hecate-sha256-${c.issued.fingerprint.slice(0, 16)}`] });
+      continue;
+    }
     if (c.issuer !== "imported") continue;
     if (!c.certificate || !c.key) {
       ctx.diagnostics.push({ severity: "error", code: "caddy-certificate", message: `imported certificate ${c.name} needs certificate and key`, address: `Certificate/${c.name}` });
@@ -286,7 +303,7 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
   if (tlsRoutes.length) {
     const srv = buildServer(tlsRoutes, ctx, { prefix: HECATE_ID_PREFIX, tls: true, listen: [...s.listen] });
     srv.automatic_https = { disable_redirects: true };
-    const imported = new Set(state.certificates.filter((c) => c.issuer === "imported").map((c) => c.name));
+    const imported = new Set(state.certificates.filter((c) => c.issuer === "imported" || obtainedByHecate(c)).map((c) => c.name));
     const skipCerts = tlsRoutes.filter((r) => r.tls.certificate && imported.has(r.tls.certificate)).flatMap((r) => r.hosts);
     if (skipCerts.length) srv.automatic_https = { ...srv.automatic_https, skip_certificates: [...new Set(skipCerts)].sort() } as CaddyServer["automatic_https"];
     const strict = [...new Set(tlsRoutes.filter((r) => r.tls.minVersion === "1.3").flatMap((r) => r.hosts))].sort();

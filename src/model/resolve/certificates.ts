@@ -4,9 +4,6 @@ import type { CertificateResource } from "../schema.js";
 import type { ResolveCtx } from "./context.js";
 import { hostList } from "./hosts.js";
 
-/** The Caddy module the ACME dns-01 challenge needs (Hetzner DNS); Debian's Caddy lacks it. */
-export const HETZNER_DNS_MODULE = "dns.providers.hetzner";
-
 export function resolveCertificates(ctx: ResolveCtx): Map<string, ResolvedCertificate> {
   const out = new Map<string, ResolvedCertificate>();
   for (const e of ctx.catalog.list<CertificateResource>("Certificate")) {
@@ -29,13 +26,9 @@ export function resolveCertificates(ctx: ResolveCtx): Map<string, ResolvedCertif
         const ca = s.acme?.ca ?? ctx.settings.acme.ca;
         if (email) c.acme.email = email;
         if (ca) c.acme.ca = ca;
-        if (challenge === "dns-01" && !ctx.settings.caddy.modules.includes(HETZNER_DNS_MODULE)) {
-          ctx.rep.error(
-            "caddy-module",
-            `spec.acme.challenge dns-01 needs the Caddy module "${HETZNER_DNS_MODULE}", which Settings spec.caddy.modules does not list (the Debian caddy package does not have it); build Caddy with it and list it, or use http-01 / tls-alpn-01`,
-            e,
-            ["spec", "acme", "challenge"],
-          );
+        // dns-01 is Hecate's own work (Debian's Caddy has no DNS modules): through the DNS provider.
+        if (challenge === "dns-01" && !ctx.settings.hetzner) {
+          ctx.rep.error("certificate", `spec.acme.challenge dns-01 is done by Hecate through its DNS provider, which needs Settings spec.hetzner (the zone's API token)`, e, ["spec", "acme", "challenge"]);
         }
         if (challenge !== "dns-01" && hosts.some((h) => h.startsWith("*."))) {
           ctx.rep.error("certificate", `wildcard certificates need the dns-01 challenge; set spec.acme.challenge: dns-01`, e, ["spec", "hosts"]);

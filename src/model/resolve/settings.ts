@@ -74,6 +74,7 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
   }
   if (s.acme?.email) out.acme.email = s.acme.email;
   if (s.acme?.ca) out.acme.ca = s.acme.ca;
+  if (s.acme?.trustedRoots?.length) out.acme.trustedRoots = [...s.acme.trustedRoots];
   if (s.authentik) out.authentik = { url: s.authentik.url, token: s.authentik.token, outpost: s.authentik.outpost ?? s.authentik.url.replace(/\/+$/, "") };
   if (s.hetzner) out.hetzner = { token: s.hetzner.token, endpoint: s.hetzner.endpoint ?? "https://api.hetzner.cloud/v1" };
   if (s.trustedProxies) {

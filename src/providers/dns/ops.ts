@@ -131,6 +131,11 @@ async function zoneServers(settings: ResolvedSettings, ctx: ProviderContext, zon
   );
 }
 
+/** The servers authoritative for a zone: Settings spec.dns.nameservers when given, else the zone's at Hetzner. */
+export async function authoritativeServers(settings: ResolvedSettings, ctx: ProviderContext, zone: string, given = settings.dns.nameservers): Promise<DnsServer[]> {
+  return given?.length ? given.map(parseServer) : zoneServers(settings, ctx, zone);
+}
+
 /**
  * Ask every authoritative server and the resolver for each record type Hecate wants at `fqdn`
  * (A/AAAA/CNAME when it wants none there) and compare with the desired values.
@@ -141,8 +146,7 @@ export async function checkName(settings: ResolvedSettings, ctx: ProviderContext
   const name = relativeName(fqdn, zone);
   const wanted = Object.values(desired.rrsets).filter((r) => r.zone === zone && r.name === name);
   const asks = wanted.length ? wanted.map((r) => ({ type: r.type, want: r.records })) : ["A", "AAAA", "CNAME"].map((type) => ({ type, want: [] as string[] }));
-  const given = opts.servers?.length ? opts.servers : settings.dns.nameservers;
-  const auth = given?.length ? given.map(parseServer) : await zoneServers(settings, ctx, zone);
+  const auth = await authoritativeServers(settings, ctx, zone, opts.servers?.length ? opts.servers : settings.dns.nameservers);
   const resolverSpec = opts.resolver ?? settings.dns.resolver ?? getServers()[0];
   const servers: { server: DnsServer; role: CheckRow["role"] }[] = [
     ...auth.map((server) => ({ server, role: "authoritative" as const })),

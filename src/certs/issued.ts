@@ -1,0 +1,118 @@
+// Certificates Hecate holds itself (obtained by DNS-01, or imported from files): the chain and
+// facts in the store's settings, the private key sealed in the store's secrets, never elsewhere.
+// Caddy gets both through secret markers `certificate:NAME:chain` / `certificate:NAME:key`.
+import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
+import { HecateError } from "../diag.js";
+import type { Store } from "../store/store.js";
+
+export interface IssuedCertificate {
+  name: string;
+  hosts: string[];
+  /** "acme <directory>" or "imported". */
+  source: string;
+  /** PEM chain, leaf first (public). */
+  chain: string;
+  notBefore: string;
+  notAfter: string;
+  /** sha256 of the leaf (DER), hex: what tells one certificate from its renewal. */
+  fingerprint: string;
+  obtainedAt: string;
+  /** The last renewal that failed, and why (the certificate above keeps serving). */
+  lastError?: { at: string; message: string };
+}
+
+const META = (name: string) => `certificate:${name}`;
+/** The secret-marker refs Caddy's compiled config holds for a held certificate. */
+export const chainRef = (name: string) => `certificate:${name}:chain`;
+export const keyRef = (name: string) => `certificate:${name}:key`;
+const INDEX = "certificates";
+
+/** Facts of a PEM chain's leaf; a clear error when it is not a certificate. */
+export function leafFacts(chain: string): Pick<IssuedCertificate, "notBefore" | "notAfter" | "fingerprint" | "hosts"> {
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(chain);
+  } catch (e) {
+    throw new HecateError("certificate-invalid", `not a PEM certificate: ${(e as Error).message}`);
+  }
+  const hosts = (leaf.subjectAltName ?? "")
+    .split(/,\s*/)
+    .filter((s) => s.startsWith("DNS:"))
+    .map((s) => s.slice(4).toLowerCase())
+    .sort();
+  return {
+    notBefore: new Date(leaf.validFrom).toISOString(),
+    notAfter: new Date(leaf.validTo).toISOString(),
+    fingerprint: createHash("sha256").update(leaf.raw).digest("hex"),
+    hosts,
+  };
+}
+
+/** A PEM chain and key that belong together, with the leaf's facts; errors name the file's role, never the key. */
+export function checkPair(chain: string, key: string, name: string): ReturnType<typeof leafFacts> {
+  const facts = leafFacts(chain);
+  let k;
+  try {
+    k = createPrivateKey(key);
+  } catch {
+    throw new HecateError("certificate-invalid", `certificate ${name}: the key file holds no PEM private key`);
+  }
+  if (!new X509Certificate(chain).checkPrivateKey(k)) throw new HecateError("certificate-invalid", `certificate ${name}: the key does not belong to the certificate`);
+  if (!facts.hosts.length) throw new HecateError("certificate-invalid", `certificate ${name}: the certificate names no DNS hosts (subjectAltName)`);
+  return facts;
+}
+
+async function names(store: Pick<Store, "getSetting">): Promise<string[]> {
+  const raw = await store.getSetting(INDEX);
+  return raw ? (JSON.parse(raw) as string[]) : [];
+}
+
+export async function getIssued(store: Pick<Store, "getSetting">, name: string): Promise<IssuedCertificate | undefined> {
+  const raw = await store.getSetting(META(name));
+  return raw ? (JSON.parse(raw) as IssuedCertificate) : undefined;
+}
+
+export async function listIssued(store: Pick<Store, "getSetting">): Promise<IssuedCertificate[]> {
+  const out: IssuedCertificate[] = [];
+  for (const n of await names(store)) {
+    const c = await getIssued(store, n);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Keep a certificate and its key (the key sealed); the previous one is replaced only now, whole. */
+export async function putIssued(store: Pick<Store, "getSetting" | "setSetting" | "putSecret">, c: Omit<IssuedCertificate, "lastError">, key: string): Promise<void> {
+  checkPair(c.chain, key, c.name);
+  // Key first: a crash between the two leaves the old chain with a key it does not match only if
+  // the chain write is lost, and the next renewal overwrites both.
+  await store.putSecret(keyRef(c.name), key);
+  await store.setSetting(META(c.name), JSON.stringify(c));
+  const all = await names(store);
+  if (!all.includes(c.name)) await store.setSetting(INDEX, JSON.stringify([...all, c.name].sort()));
+}
+
+/** Say why the last renewal failed, keeping the certificate as it is. */
+export async function noteFailure(store: Pick<Store, "getSetting" | "setSetting">, name: string, message: string): Promise<void> {
+  const c = await getIssued(store, name);
+  if (c) await store.setSetting(META(name), JSON.stringify({ ...c, lastError: { at: new Date().toISOString(), message } }));
+}
+
+/** Due for renewal: two thirds of its lifetime have passed. */
+export function renewalDue(c: Pick<IssuedCertificate, "notBefore" | "notAfter">, now = Date.now()): boolean {
+  const from = Date.parse(c.notBefore), to = Date.parse(c.notAfter);
+  return now >= from + ((to - from) * 2) / 3;
+}
+
+/** `certificate:NAME:chain|key` from the store, for the secret resolver. */
+export async function resolveIssuedRef(store: Pick<Store, "getSetting" | "getSecret">, ref: string): Promise<string> {
+  const m = /^certificate:(.+):(chain|key)$/.exec(ref);
+  if (!m) throw new HecateError("secret-unresolved", `${ref} is not a certificate reference`);
+  const name = m[1]!;
+  const c = await getIssued(store, name);
+  if (!c) throw new HecateError("secret-unresolved", `certificate ${name} has not been obtained yet: run \`hecate cert renew ${name}\``);
+  if (m[2] === "chain") return c.chain;
+  const key = await store.getSecret(keyRef(name));
+  if (key === undefined) throw new HecateError("secret-unresolved", `certificate ${name}: its key is missing from the store; run \`hecate cert renew ${name}\``);
+  return key;
+}

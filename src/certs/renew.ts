@@ -1,0 +1,58 @@
+// `hecate cert renew NAME` and the reconcile loop's renewals: obtain a new certificate by DNS-01,
+// keep it (key sealed), audit it without any value. A failure keeps the held certificate as it is
+// (Caddy goes on serving it) and is remembered, with the reason, for `hecate list certs`.
+import { HecateError } from "../diag.js";
+import { obtainedByHecate, type ResolvedCertificate, type ResolvedState } from "../model/resolved.js";
+import type { ProviderContext } from "../providers/provider.js";
+import type { Store } from "../store/store.js";
+import { obtainByDns01, type ObtainOptions } from "./acme.js";
+import { getIssued, leafFacts, noteFailure, putIssued, renewalDue, type IssuedCertificate } from "./issued.js";
+
+export interface RenewResult {
+  certificate: IssuedCertificate;
+  previous?: { notAfter: string; fingerprint: string };
+}
+
+/** The certificate NAME of a state, if Hecate obtains it; otherwise a clear error saying who does. */
+export function heldCertificate(state: ResolvedState, name: string): ResolvedCertificate {
+  const c = state.certificates.find((x) => x.name === name);
+  if (!c) throw new HecateError("not-found", `no Certificate named "${name}"`, { status: 404 });
+  if (c.issuer === "imported") throw new HecateError("certificate-imported", `certificate ${name} is imported: bring a new one with \`hecate cert import ${name} --cert FILE --key FILE\``);
+  if (!obtainedByHecate(c)) throw new HecateError("certificate-caddy", `certificate ${name} (issuer ${c.issuer}${c.acme ? `, ${c.acme.challenge}` : ""}) is obtained and renewed by Caddy itself; Hecate renews only dns-01 certificates`);
+  return c;
+}
+
+export async function renewCertificate(
+  store: Store,
+  state: ResolvedState,
+  ctx: ProviderContext,
+  name: string,
+  opts: ObtainOptions & { actor: string; reason: "manual" | "due" | "missing" | "hosts" },
+): Promise<RenewResult> {
+  const cert = heldCertificate(state, name);
+  const before = await getIssued(store, name);
+  let obtained;
+  try {
+    obtained = await obtainByDns01(state.settings, cert, ctx, opts);
+  } catch (e) {
+    const why = (e as Error).message;
+    await noteFailure(store, name, why);
+    await store.audit({ actor: opts.actor, action: "certificate.renew-failed", target: `Certificate/${name}`, detail: { reason: opts.reason, error: why } });
+    const keeps = before ? `; the current certificate (until ${before.notAfter}) keeps serving` : "";
+    throw new HecateError("certificate-renew-failed", `certificate ${name}: ${why}${keeps}`, { cause: e });
+  }
+  const facts = leafFacts(obtained.chain);
+  const c: IssuedCertificate = { name, hosts: facts.hosts, source: `acme ${obtained.ca}`, chain: obtained.chain, notBefore: facts.notBefore, notAfter: facts.notAfter, fingerprint: facts.fingerprint, obtainedAt: new Date().toISOString() };
+  await putIssued(store, c, obtained.key);
+  await store.audit({ actor: opts.actor, action: "certificate.renew", target: `Certificate/${name}`, detail: { reason: opts.reason, notAfter: c.notAfter, fingerprint: c.fingerprint, hosts: c.hosts } });
+  return { certificate: c, ...(before ? { previous: { notAfter: before.notAfter, fingerprint: before.fingerprint } } : {}) };
+}
+
+/** Why a Hecate-held certificate needs obtaining now, or undefined when it does not. */
+export async function renewalReason(store: Pick<Store, "getSetting">, c: ResolvedCertificate, now = Date.now()): Promise<"missing" | "hosts" | "due" | undefined> {
+  if (!obtainedByHecate(c)) return undefined;
+  const held = await getIssued(store, c.name);
+  if (!held) return "missing";
+  if ([...held.hosts].sort().join(",") !== [...c.hosts].sort().join(",")) return "hosts";
+  return renewalDue(held, now) ? "due" : undefined;
+}

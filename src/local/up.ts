@@ -108,7 +108,8 @@ export function dirFlag(dir: string): string {
 export function summary(rec: UpRecord, password: string | undefined): string {
   const p = rec.ports;
   const hecate = cliCommand();
-  const store = relative(process.cwd(), rec.storePath).startsWith("..") ? rec.storePath : relative(process.cwd(), rec.storePath);
+  // Absolute: the export must keep working after a cd.
+  const store = rec.storePath;
   const x = rec.external ?? {};
   const zone = x.hetzner?.zone ?? DEMO_ZONE;
   const caddyCurl = rec.caddyAdmin.startsWith("unix:") ? `curl --unix-socket ${rec.caddyAdmin.slice(5)} -H 'Host;' http://localhost` : `curl ${rec.caddyAdmin}`;

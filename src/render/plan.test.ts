@@ -89,3 +89,25 @@ test("one line per Hecate resource and one for many shared objects; -v lists eve
   assert.match(verbose, /^ {2}\+ create provider hecate-admin {2}\(Route\/admin\)$/m);
   assert.match(verbose, /^Plan: 17 to create, 1 to update, 0 to delete\.$/m);
 });
+
+test("a shared object's field changes (a host bucket's index shifts) show only with -v", () => {
+  const bucket: Plan = {
+    ...plan,
+    steps: [
+      {
+        system: "caddy",
+        phase: "all",
+        changes: [
+          { system: "caddy", action: "create", kind: "route", id: "hecate-route-blog", resource: "Route/blog" },
+          { system: "caddy", action: "update", kind: "route", id: "hecate-http-bucket-0", before: { match: [{ host: ["a"] }] }, after: { match: [{ host: ["a", "blog"] }] } },
+        ],
+      },
+    ],
+    summary: { create: 1, update: 1, delete: 0 },
+  };
+  const text = renderPlan(bucket, { color: false });
+  assert.match(text, /^ {2}~ update route hecate-http-bucket-0 \(shared; -v shows its fields\)$/m);
+  assert.doesNotMatch(text, /match\.0\.host/);
+  assert.match(text, /\(-v shows every object\)$/m);
+  assert.match(renderPlan(bucket, { color: false, verbose: true }), /^ {6}~ match\.0\.host\.1: \(none\) -> "blog"$/m);
+});

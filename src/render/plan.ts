@@ -72,7 +72,9 @@ const FIELDS_SHOWN = 8;
 
 function groupLines(g: Group, color: boolean): string[] {
   if (g.changes.length === 1 && g.resource !== undefined) return changeLines(g.changes[0]!, color);
-  if (g.resource === undefined && g.changes.length <= SHARED_SHOWN) return g.changes.flatMap((c) => changeLines(c, color));
+  // Shared objects (host buckets, forward-auth handlers) change as a side effect of resources:
+  // their field diffs (index shifts in a bucket) are noise unless asked for with -v.
+  if (g.resource === undefined && g.changes.length <= SHARED_SHOWN) return g.changes.map((c) => `${changeLines(c, color)[0]!}${c.action === "update" ? " (shared; -v shows its fields)" : ""}`);
   const actions = new Set(g.changes.map((c) => c.action));
   const action = actions.size === 1 ? g.changes[0]!.action : "update";
   const paint = (t: string) => (color ? `${COLOR[action]}${t}${RESET}` : t);
@@ -121,7 +123,7 @@ export function renderPlan(plan: Plan, opts: { color: boolean; verbose?: boolean
       continue;
     }
     for (const g of byResource(step.changes)) {
-      folded ||= g.changes.length > (g.resource === undefined ? SHARED_SHOWN : 1);
+      folded ||= g.changes.length > (g.resource === undefined ? SHARED_SHOWN : 1) || (g.resource === undefined && g.changes.some((c) => c.action === "update"));
       out.push(...groupLines(g, opts.color));
     }
   }

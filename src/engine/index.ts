@@ -50,6 +50,6 @@ export { resolveRevision, REVISION_REF_HELP } from "./revision-ref.js";
 export { savePlan, loadPlan } from "../render/plan-file.js";
 export { loadSource, type LoadedSource } from "../sources/index.js";
 export { SUSPENDED_KEY, FAILURES_KEY, BREAKER_KEY, breakerState, type BreakerState } from "./reconcile.js";
-export { whileLeader, leaderHolder, RECONCILE_LEADER, type LeaderOptions } from "./leader.js";
+export { whileLeader, RECONCILE_LEADER, type LeaderOptions } from "./leader.js";
 export type { AbandonedApply, BackupManifest, RestoreReport } from "./backup.js";
 export type * from "./types.js";

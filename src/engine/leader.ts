@@ -19,20 +19,12 @@ export interface LeaderOptions {
   /** How often a follower asks whether the lock is free (default half the ttl). */
   pollMs?: number;
   actor: string;
-  /** Holder name (default leaderHolder(actor)). */
+  /** Holder name (default newHolder(actor): unique per call, so two competitors in one process differ). */
   holder?: string;
   /** Stops leading (or waiting to lead) and releases the lock. */
   signal: AbortSignal;
   /** Told when this process becomes leader and when it stops being one (with why). */
   onChange?: (e: { leading: true; token: number } | { leading: false; reason: string }) => void;
-}
-
-/**
- * A holder name for one competitor: `who@host/pid/random` (lock.ts), unique per call (two servers
- * in one process compete too), and a dead leader on this host is seen at once by its pid.
- */
-export function leaderHolder(actor: string): string {
-  return newHolder(actor);
 }
 
 /**
@@ -43,7 +35,7 @@ export function leaderHolder(actor: string): string {
 export async function whileLeader(store: Store, opts: LeaderOptions, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const ttlMs = opts.ttlMs ?? 15_000;
   const pollMs = opts.pollMs ?? ttlMs / 2;
-  const holder = opts.holder ?? leaderHolder(opts.actor);
+  const holder = opts.holder ?? newHolder(opts.actor);
   while (!opts.signal.aborted) {
     let held: Awaited<ReturnType<typeof acquire>> | undefined;
     try {

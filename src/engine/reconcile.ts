@@ -23,14 +23,12 @@ export interface ReconcileLoopOptions {
   apply?: ApplyOptions;
   /** Told about every round (for logs and metrics). */
   onRound?: (r: {
-    status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "follower" | "idle";
+    status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "idle";
     result?: ApplyResult;
     error?: string;
     /** Certificate renewals this round; a failed one keeps its certificate serving and is not a failed round. */
     certificates?: { renewed: string[]; failed: { name: string; error: string }[] };
   }) => void;
-  /** Asked before each round: false skips it (another process leads; engine/leader.ts). */
-  leader?: () => Promise<boolean>;
 }
 
 interface Reconciler {
@@ -87,9 +85,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
   const cooldown = opts.breakerCooldownMs ?? opts.intervalMs * 10;
   while (!opts.signal.aborted) {
     let failures = Number((await store.getSetting(FAILURES_KEY)) ?? "0") || 0;
-    if (opts.leader && !(await opts.leader().catch(() => false))) {
-      opts.onRound?.({ status: "follower" });
-    } else if ((await store.getSetting(SUSPENDED_KEY)) === "true") {
+    if ((await store.getSetting(SUSPENDED_KEY)) === "true") {
       opts.onRound?.({ status: "suspended" });
     } else {
       const breaker = await breakerState(store);

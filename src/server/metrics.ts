@@ -22,7 +22,7 @@ export function createMetrics(store: Store) {
     drift: new Gauge({ name: "hecate_drift_changes", help: "Changes found by the last drift check, per system (-1: the system could not be read)", labelNames: ["system"], registers: [registry] }),
     providerCalls: new Counter({ name: "hecate_provider_steps_total", help: "Provider steps (a batch of changes to one system) started by applies", labelNames: ["system"], registers: [registry] }),
     providerErrors: new Counter({ name: "hecate_provider_errors_total", help: "Provider steps that failed", labelNames: ["system"], registers: [registry] }),
-    reconcileRounds: new Counter({ name: "hecate_reconcile_rounds_total", help: "Rounds of the server's reconcile loop by outcome (ok, idle, error, busy, suspended, breaker-open, follower)", labelNames: ["status"], registers: [registry] }),
+    reconcileRounds: new Counter({ name: "hecate_reconcile_rounds_total", help: "Rounds of the server's reconcile loop by outcome (ok, idle, error, busy, suspended, breaker-open)", labelNames: ["status"], registers: [registry] }),
     leader: new Gauge({ name: "hecate_reconcile_leader", help: "1 while this server leads (runs the reconcile loop), else 0", registers: [registry] }),
     lockWaits: new Counter({ name: "hecate_lock_waits_total", help: "Applies that had to wait for another holder's lock", registers: [registry] }),
   };

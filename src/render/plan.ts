@@ -70,23 +70,27 @@ const SHARED_SHOWN = 3;
 /** Field lines shown under one resource unless verbose. */
 const FIELDS_SHOWN = 8;
 
-function groupLines(g: Group, color: boolean): string[] {
-  if (g.changes.length === 1 && g.resource !== undefined) return changeLines(g.changes[0]!, color);
+/** The lines of one group, and whether they leave out anything -v would show. */
+function groupLines(g: Group, color: boolean): { lines: string[]; folded: boolean } {
+  if (g.changes.length === 1 && g.resource !== undefined) return { lines: changeLines(g.changes[0]!, color), folded: false };
   // Shared objects (host buckets, forward-auth handlers) change as a side effect of resources:
   // their field diffs (index shifts in a bucket) are noise unless asked for with -v.
-  if (g.resource === undefined && g.changes.length <= SHARED_SHOWN) return g.changes.map((c) => `${changeLines(c, color)[0]!}${c.action === "update" ? " (shared; -v shows its fields)" : ""}`);
+  if (g.resource === undefined && g.changes.length <= SHARED_SHOWN) {
+    const lines = g.changes.map((c) => `${changeLines(c, color)[0]!}${c.action === "update" ? " (shared; -v shows its fields)" : ""}`);
+    return { lines, folded: g.changes.some((c) => c.action === "update") };
+  }
   const actions = new Set(g.changes.map((c) => c.action));
   const action = actions.size === 1 ? g.changes[0]!.action : "update";
   const paint = (t: string) => (color ? `${COLOR[action]}${t}${RESET}` : t);
   const count = (a: Change["action"]) => g.changes.filter((c) => c.action === a).length;
   const how = (["create", "update", "delete"] as const).filter((a) => count(a)).map((a) => `${count(a)} to ${a}`).join(", ");
   const kinds = [...new Set(g.changes.map((c) => c.kind))].join(", ");
-  if (g.resource === undefined) return [`${paint(`  ${SIGN[action]} ${g.changes.length} shared objects`)}: ${how} (${kinds}; -v lists them)`];
+  if (g.resource === undefined) return { lines: [`${paint(`  ${SIGN[action]} ${g.changes.length} shared objects`)}: ${how} (${kinds}; -v lists them)`], folded: true };
   const lines = [`${paint(`  ${SIGN[action]} ${g.resource}`)}: ${g.changes.length} objects, ${how} (${g.changes.map((c) => `${c.kind} ${c.id}`).join(", ")})`];
   const fields = g.changes.filter((c) => c.action === "update").flatMap((c) => (c.fields ?? fieldChanges(c.before, c.after)).map((f) => `      ~ ${c.kind} ${c.id} ${f.path}: ${show(f.before, f.path)} -> ${show(f.after, f.path)}`));
   lines.push(...fields.slice(0, FIELDS_SHOWN));
   if (fields.length > FIELDS_SHOWN) lines.push(`      … ${fields.length - FIELDS_SHOWN} more field changes (-v lists them)`);
-  return lines;
+  return { lines, folded: true };
 }
 
 /** A system's changes by the Hecate resource they come from, in first-seen order; shared objects last. */
@@ -123,8 +127,9 @@ export function renderPlan(plan: Plan, opts: { color: boolean; verbose?: boolean
       continue;
     }
     for (const g of byResource(step.changes)) {
-      folded ||= g.changes.length > (g.resource === undefined ? SHARED_SHOWN : 1) || (g.resource === undefined && g.changes.some((c) => c.action === "update"));
-      out.push(...groupLines(g, opts.color));
+      const shown = groupLines(g, opts.color);
+      folded ||= shown.folded;
+      out.push(...shown.lines);
     }
   }
   const s = plan.summary;

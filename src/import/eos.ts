@@ -71,7 +71,7 @@ export function importEosApps(text: string, file: string, opts: EosImportOptions
       notes.push(`sign-in (AuthPolicy ${EOS_SSO_POLICY})`);
       // eos protects every sso app with forward auth in its Caddyfile: kept, so the app answers
       // as before (a preset that signs in by OIDC or SAML would need the app reconfigured).
-      const protocol = (preset?.spec as { signIn?: { protocol?: string } } | undefined)?.signIn?.protocol;
+      const protocol = preset?.spec.signIn?.protocol;
       if (protocol && protocol !== "forward-auth") {
         spec.signIn = { protocol: "forward-auth" };
         notes.push(`forward auth as eos set it up (preset ${preset!.name} would sign in by ${protocol}: set spec.signIn.protocol: ${protocol} and a clientSecret to switch)`);

@@ -3,7 +3,9 @@
 // then proven with real traffic (a public route, a protected one, a stream, a DNS answer).
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { createSocket } from "node:dgram";
+import { request } from "node:https";
+import { connect, createServer } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -200,7 +202,6 @@ spec:
  * certificate from its CA in the background after a load).
  */
 async function httpsWithCa(port: number, host: string, caFile: string, ms: number): Promise<{ status: number }> {
-  const { request } = await import("node:https");
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -223,8 +224,6 @@ async function httpsWithCa(port: number, host: string, caFile: string, ms: numbe
 
 /** Every port the stack will listen on that something else holds, named with its role. */
 export async function busyPorts(ports: LocalPorts): Promise<string[]> {
-  const { createServer } = await import("node:net");
-  const { createSocket } = await import("node:dgram");
   const tcpFree = (port: number) =>
     new Promise<boolean>((resolve) => {
       const srv = createServer();

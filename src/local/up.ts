@@ -168,25 +168,24 @@ export interface UpOptions {
 }
 
 /**
- * Refuse a second stack on the same directory; clean up after one whose supervisor died.
- * Returns what it cleaned, for the log.
+ * Make the stack's directory, refuse a second stack on it, and clean up after one whose
+ * supervisor died (saying what it stopped).
  */
-async function claim(dir: string): Promise<string | undefined> {
+async function claim(dir: string, log: (line: string) => void): Promise<void> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const rec = readRecord(dir);
-  if (!rec) return undefined;
+  if (!rec) return;
   if (running(rec.supervisor)) {
     throw new HecateError("up-running", `a stack already runs from ${dir} (pid ${rec.supervisor.pid}, since ${rec.startedAt}): see \`${cliCommand()} status${dirFlag(dir)}\`, stop it with \`${cliCommand()} down${dirFlag(dir)}\``);
   }
   const stopped = await stopLeftovers(rec);
   rmSync(join(dir, RECORD), { force: true });
-  return stopped.length ? `a previous stack's supervisor had died; stopped what it left running: ${stopped.join(", ")}` : undefined;
+  if (stopped.length) log(`a previous stack's supervisor had died; stopped what it left running: ${stopped.join(", ")}`);
 }
 
 /** Run the stack in this process until a signal (or, with `once`, stop after the checks). */
 export async function upForeground(opts: UpOptions): Promise<number> {
-  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const cleaned = await claim(opts.dir);
-  if (cleaned) opts.log(cleaned);
+  await claim(opts.dir, opts.log);
   const stack = await upLocalStack({ dir: opts.dir, ports: opts.ports, log: opts.log, color: opts.color, ...(opts.external ? { external: opts.external } : {}) });
   const rec = writeRecord(stack, opts.external ?? {});
   let stopping: Promise<void> | undefined;
@@ -216,7 +215,7 @@ export async function upForeground(opts: UpOptions): Promise<number> {
   return 0;
 }
 
-function readPassword(dir: string): string | undefined {
+export function readPassword(dir: string): string | undefined {
   try {
     return readFileSync(join(dir, "demo-password"), "utf8").trim();
   } catch {
@@ -229,9 +228,7 @@ function readPassword(dir: string): string | undefined {
  * or fail with the end of its log.
  */
 export async function upDetached(opts: UpOptions & { timeoutMs?: number }): Promise<UpRecord> {
-  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const cleaned = await claim(opts.dir);
-  if (cleaned) opts.log(cleaned);
+  await claim(opts.dir, opts.log);
   const logPath = join(opts.dir, LOG);
   const fd = openSync(logPath, "w", 0o600);
   const x = opts.external ?? {};
@@ -265,7 +262,6 @@ export async function upDetached(opts: UpOptions & { timeoutMs?: number }): Prom
   }
 }
 
-export { readPassword };
 
 /** Stop the stack running from `dir`: its supervisor by SIGTERM (it stops the rest), then any leftover. */
 export async function down(dir: string, log: (line: string) => void): Promise<void> {
@@ -305,7 +301,7 @@ export interface ComponentStatus {
 /** Each part of the stack running from `dir`, checked live (undefined: no stack recorded there). */
 export async function status(dir: string): Promise<{ record: UpRecord; components: ComponentStatus[] } | undefined> {
   const rec = readRecord(dir);
-  if (!rec) return undefined;
+  if (!rec) return;
   const up = (b: boolean): ComponentStatus["state"] => (b ? "up" : "down");
   const components: ComponentStatus[] = [{ component: "supervisor (hecate up)", state: up(running(rec.supervisor)), address: `pid ${rec.supervisor.pid}` }];
   for (const c of rec.children) components.push({ component: c.name, state: up(running(c)), address: `pid ${c.pid}` });

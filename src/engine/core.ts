@@ -151,8 +151,12 @@ export class Core {
     return { desired: c.desired, diagnostics: c.diagnostics };
   }
 
-  /** Read which certificates Hecate holds now (before a plan or drift compiles). */
-  async refreshIssued(): Promise<void> {
+  /**
+   * Read which certificates Hecate holds now (before a plan or drift compiles `state`); no store
+   * read when the state has none that Hecate obtains itself.
+   */
+  async refreshIssued(state: ResolvedState): Promise<void> {
+    if (!state.certificates.some(obtainedByHecate)) return;
     this.issued = new Map((await listIssued(this.store)).map((c) => [c.name, c.fingerprint]));
   }
 

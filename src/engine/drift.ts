@@ -16,7 +16,7 @@ export async function drift(core: Core, opts: { systems?: SystemName[]; exclude?
   if (!applied) return { systems: [], drifted: false };
   const target = targetOf(applied);
   const state = core.resolve(target);
-  await core.refreshIssued();
+  await core.refreshIssued(state);
   const { providers } = await core.providersFor(target, opts);
   const ctx = core.ctx(applied.resources);
   const systems = await Promise.all(

@@ -79,7 +79,7 @@ export async function targetFor(core: Core, opts: Pick<PlanOptions, "revision" |
 
 export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions, "systems" | "exclude">, live?: Revision | null): Promise<Prepared> {
   const state = core.resolve(target);
-  await core.refreshIssued();
+  await core.refreshIssued(state);
   const { providers, diagnostics } = await core.providersFor(target, { ...(sel.systems ? { systems: sel.systems } : {}), ...(sel.exclude ? { exclude: sel.exclude } : {}) }, live);
   // Reads first, compile while they run: a read is mostly the system's own work (Caddy
   // encoding 10,000 routes), compile is ours, so the two overlap instead of adding up.

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { upLocalStack, type LocalStack } from "../../src/local/stack.js";
+import { busyPorts, upLocalStack, type LocalPorts, type LocalStack } from "../../src/local/stack.js";
 import { createEngine } from "../../src/engine/index.js";
 import type { Resource } from "../../src/model/schema.js";
 import { proxyGet } from "../../src/providers/caddy/probe.js";
@@ -20,8 +20,14 @@ describe("local stack", () => {
   });
 
   it("comes up, applies its desired state, serves HTTP and TCP, and a restart is a no-op", async () => {
-    const [http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns, api] = await freePorts(11);
-    const ports = { http: http!, stream: stream!, demoA: demoA!, demoB: demoB!, echo: echo!, authentik: authentik!, caddyAdmin: caddyAdmin!, whoami: whoami!, hetzner: hetzner!, dns: dns!, api: api! };
+    // Picked again until the stack's own check finds them all free, the HTTPS port (HTTP + 363) too.
+    let ports: LocalPorts;
+    for (let tries = 1; ; tries++) {
+      const [http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns, api] = (await freePorts(11)) as [number, number, number, number, number, number, number, number, number, number, number];
+      ports = { http, stream, demoA, demoB, echo, authentik, caddyAdmin, whoami, hetzner, dns, api };
+      if (!(await busyPorts(ports)).length || tries >= 20) break;
+    }
+    const { http, demoB } = ports;
     const lines: string[] = [];
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => lines.push(l) });
     const out = lines.join("\n");
@@ -42,7 +48,7 @@ describe("local stack", () => {
     const store = await openStore({ path: stack.storePath });
     const engine = createEngine({ store, actor: "t" });
     const head = (await store.head())!;
-    await engine.commit([...head.resources, { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "blog" }, spec: { hosts: ["blog.localhost"], upstreams: [{ address: `127.0.0.1:${demoB!}` }], public: true, tls: { mode: "off" } } } as Resource], { message: "add blog" });
+    await engine.commit([...head.resources, { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "blog" }, spec: { hosts: ["blog.localhost"], upstreams: [{ address: `127.0.0.1:${demoB}` }], public: true, tls: { mode: "off" } } } as Resource], { message: "add blog" });
     await store.close();
 
     // Second start on the same directory: processes are new, the store's head (with the CLI's
@@ -51,7 +57,7 @@ describe("local stack", () => {
     stack = await upLocalStack({ dir: dir.path, ports, log: (l) => again.push(l) });
     assert.match(again.join("\n"), /plan after apply: no changes/);
     assert.match(again.join("\n"), /desired state: the store.s head revision #2 /, `settings unchanged: no new revision\n${again.join("\n")}`);
-    const blog = await proxyGet(http!, "blog.localhost");
+    const blog = await proxyGet(http, "blog.localhost");
     assert.equal(blog.status, 200, "the route made with the CLI survived the restart");
   });
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { proxyGet } from "../../src/providers/caddy/probe.js";
 import { readRecord, running, type UpRecord } from "../../src/local/up.js";
-import { DEFAULT_PORTS, tcpEcho, type LocalPorts } from "../../src/local/stack.js";
+import { busyPorts, DEFAULT_PORTS, tcpEcho, type LocalPorts } from "../../src/local/stack.js";
 import { chromium } from "playwright-core";
 import { Browser } from "../helpers/browser.js";
 import { freePorts, tempDir } from "../helpers/proc.js";
@@ -20,9 +20,14 @@ const NAMES = Object.keys(DEFAULT_PORTS) as (keyof LocalPorts)[];
 const CHROMIUM = process.env.HECATE_CHROMIUM ?? "/usr/bin/chromium";
 
 async function portsEnv(): Promise<{ ports: LocalPorts; env: Record<string, string> }> {
-  // The HTTPS listener is the HTTP port + 363: keep that one free as well.
-  const free = await freePorts(NAMES.length + 4);
-  const ports = Object.fromEntries(NAMES.map((n, i) => [n, free[i]!])) as unknown as LocalPorts;
+  // The HTTPS listener is the HTTP port + 363, which freePorts does not hand out: pick again
+  // until the stack's own check finds every port, that one included, free.
+  let ports: LocalPorts;
+  for (let tries = 1; ; tries++) {
+    const free = await freePorts(NAMES.length);
+    ports = Object.fromEntries(NAMES.map((n, i) => [n, free[i]!])) as unknown as LocalPorts;
+    if (!(await busyPorts(ports)).length || tries >= 20) break;
+  }
   const env: Record<string, string> = {};
   for (const n of NAMES) env[`HECATE_LOCAL_PORT_${n.toUpperCase()}`] = String(ports[n]);
   return { ports, env };

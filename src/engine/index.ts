@@ -44,7 +44,7 @@ export type {
   Desired,
 } from "./engine.js";
 export { renderPlan, renderDrift, planToJson, redact } from "../render/plan.js";
-export { assertRenderable, renderConfig, type RenderedConfig } from "../render/config.js";
+export { assertRenderable, explainCaddyLayout, renderConfig, type RenderedConfig } from "../render/config.js";
 export { resolveChecked } from "./history.js";
 export { resolveRevision, REVISION_REF_HELP } from "./revision-ref.js";
 export { savePlan, loadPlan } from "../render/plan-file.js";

@@ -154,6 +154,8 @@ export interface ResolvedSettings {
     allowPlaintextAdmin?: boolean;
     /** File paths for https:// admin endpoints. */
     tls?: { ca?: string; cert?: string; key?: string };
+    /** false: every route keeps its own Caddy route object (no shapes); absent: shapes on. */
+    shapes?: false;
   };
   nginx: { binary: string; prefix?: string; config?: string; streamFile?: string };
   authentik?: { url: string; token: string /* SecretRef */; outpost: string };

@@ -361,6 +361,10 @@ export const SettingsSpec = z.strictObject({
       timeout: Duration.optional().describe("How long one admin API request may take (a big config loads slowly)."),
       settleTimeout: Duration.optional().describe("After a write times out, how much longer to wait for Caddy's answer before its outcome is unknown."),
       allowPlaintextAdmin: z.boolean().optional().describe("Allow http:// admin endpoints off loopback (config and secrets cross the network in clear)."),
+      shapes: z
+        .boolean()
+        .optional()
+        .describe("Routes that differ only in hosts and one upstream share one Caddy route with a host→upstream map (default true; `hecate render caddy --explain` says which). false: one Caddy route per route."),
       tls: z
         .strictObject({
           ca: z.string().optional().describe("PEM file of the CA that signed Caddy's admin certificate (default: system CAs)."),

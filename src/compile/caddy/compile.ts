@@ -16,9 +16,10 @@ import { forwardAuthOf, obtainedByHecate, type ResolvedRoute, type ResolvedState
 import { forwardAuth, identityStrip, OUTPOST_PATH, outpostDial, outpostProxy } from "./auth.js";
 import { buckets, hostGroups, splitParts, type Part } from "./layout.js";
 import { routeHandlers } from "./route.js";
+import { entryId, groupShapes, isShapeRoute, shapeOf, shapeRoute, type ShapeDecision } from "./shapes.js";
 import { secretMarker } from "./secrets.js";
 import { DEFAULT_CADDY_VERSION, HECATE_ID_PREFIX, type CaddyOwned, type CaddyRoute, type CaddyServer, type CaddyTarget } from "./types.js";
-import { canonical, fnv1a, hasPlaceholderChars, pathPatterns, wildcardCovers } from "./util.js";
+import { canonical, fnv1a, hasPlaceholderChars, literal, pathPatterns, wildcardCovers } from "./util.js";
 
 type Diag = (severity: "error" | "warning", code: string, message: string) => void;
 
@@ -28,6 +29,12 @@ interface Ctx {
   modules: readonly string[];
   diagnostics: Diagnostic[];
   diagFor: (route: string) => Diag;
+  /** Whether routes of one shape share one Caddy route (Settings caddy.shapes, default on). */
+  shapes: boolean;
+  /** Per route: mapped into which shape, or why not (for `render caddy --explain`). */
+  decisions: ShapeDecision[];
+  /** Route name → the shape key of its chain, for every route that could join a shape. */
+  keys: Map<string, string>;
 }
 
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
@@ -55,15 +62,32 @@ function partMatch(p: Part): Record<string, unknown> {
 }
 
 function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
-  const handle = routeHandlers(p.route, {
-    version: ctx.version,
-    modules: ctx.modules,
-    settings: ctx.state.settings,
-    tls,
-    diag: ctx.diagFor(p.route.name),
-  });
-  return { "@id": p.id, match: [partMatch(p)], handle, terminal: true };
+  return { "@id": p.id, match: [partMatch(p)], handle: chainOf(p, ctx, tls, ctx.diagFor(p.route.name)), terminal: true };
 }
+
+function chainOf(p: Part, ctx: Ctx, tls: boolean, diag: Diag) {
+  return routeHandlers(p.route, { version: ctx.version, modules: ctx.modules, settings: ctx.state.settings, tls, diag });
+}
+
+/** A route's chain when it compiles without a diagnostic (only such routes join a shape). */
+function quietChain(p: Part, ctx: Ctx, tls: boolean) {
+  let noisy = false;
+  const chain = chainOf(p, ctx, tls, () => (noisy = true));
+  return noisy ? undefined : chain;
+}
+
+/**
+ * Caddy matches a host list of more than 100 names by exact binary search and a shorter one
+ * without regard to case, so "APP.example.com" could miss the shared forward-auth list and still
+ * find its route (or miss its map entry). Hosts are names in lower case (DNS is case-insensitive,
+ * clients send lower case); a Host with an upper-case letter is refused before anything else.
+ */
+const hostCase = (id: string): CaddyRoute => ({
+  "@id": id,
+  match: [{ header_regexp: { Host: { pattern: "[A-Z]" } } }],
+  handle: [{ handler: "static_response", status_code: 421, body: "Host must be lower case\n" }],
+  terminal: true,
+});
 
 /**
  * Matcher sets selecting exactly the requests that routing would hand to protected routes, minus
@@ -109,10 +133,16 @@ function authMatchers(groups: Part[][], wildcards: Part[], mine: (p: Part) => bo
   return out.concat(sets);
 }
 
-function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { prefix: string; tls: boolean; listen: string[] }): CaddyServer {
+function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { name: string; prefix: string; tls: boolean; listen: string[] }): CaddyServer {
   const { prefix: p } = opts;
   const { exact, wildcard } = splitParts(routes, HECATE_ID_PREFIX);
   const groups = hostGroups(exact);
+  const { shapes, rest, decisions, keys } = ctx.shapes
+    ? groupShapes(groups, p, opts.name, (x) => quietChain(x, ctx, opts.tls))
+    : { shapes: [], rest: groups, decisions: routes.map((r) => ({ route: r.name, server: opts.name, why: "shapes are off (Settings caddy.shapes: false)" })), keys: new Map<string, string>() };
+  ctx.decisions.push(...decisions);
+  for (const w of wildcard) if (!w.route.hosts.some((h) => !h.includes("*"))) ctx.decisions.push({ route: w.route.name, server: opts.name, why: "a wildcard host (matched by pattern, not by a map entry)" });
+  for (const [k, v] of keys) ctx.keys.set(k, v);
   const exactHosts = [...new Set(exact.flatMap((x) => x.hosts))].sort();
   const top: CaddyRoute[] = [{ "@id": `${p}identity-strip`, handle: [identityStrip()] }];
 
@@ -127,9 +157,11 @@ function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { prefix: string; 
     const sets = authMatchers(groups, wildcard, mine, exactHosts);
     if (sets.length) top.push({ "@id": `${p}forward-auth-${key}`, match: sets, handle: [forwardAuth(o, ctx.state.settings.trustedProxies)] });
   }
+  if (outposts.size || shapes.length) top.splice(1, 0, hostCase(`${p}host-case`));
+  for (const s of shapes) top.push(shapeRoute(s));
 
   // i is the bucket's hash slot (layout.ts), not a count of buckets before it: stable ids.
-  buckets(groups).forEach((bucket, i) => {
+  buckets(rest).forEach((bucket, i) => {
     if (!bucket.length) return;
     const id = `${p}bucket-${i}`;
     const parts = bucket.flat();
@@ -282,7 +314,13 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
 }
 
 /** Compile the desired state into the Caddy JSON Hecate owns, plus diagnostics. */
-export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { config: CaddyOwned; diagnostics: Diagnostic[] } {
+/** How compile laid routes out: per route, the shape it joined or why not; the shape keys. */
+export interface CaddyLayout {
+  decisions: ShapeDecision[];
+  keys: ReadonlyMap<string, string>;
+}
+
+export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout } {
   const diagnostics: Diagnostic[] = [];
   const ctx: Ctx = {
     state,
@@ -290,6 +328,9 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
     modules: target.modules ?? state.settings.caddy.modules,
     diagnostics,
     diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
+    shapes: state.settings.caddy.shapes !== false,
+    decisions: [],
+    keys: new Map(),
   };
   const s = state.settings.caddy;
   for (const r of state.routes) {
@@ -301,7 +342,7 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
   const httpRoutes = state.routes.filter((r) => r.tls.mode === "off");
   const servers: Record<string, CaddyServer> = {};
   if (tlsRoutes.length) {
-    const srv = buildServer(tlsRoutes, ctx, { prefix: HECATE_ID_PREFIX, tls: true, listen: [...s.listen] });
+    const srv = buildServer(tlsRoutes, ctx, { name: s.server, prefix: HECATE_ID_PREFIX, tls: true, listen: [...s.listen] });
     srv.automatic_https = { disable_redirects: true };
     const imported = new Set(state.certificates.filter((c) => c.issuer === "imported" || obtainedByHecate(c)).map((c) => c.name));
     const skipCerts = tlsRoutes.filter((r) => r.tls.certificate && imported.has(r.tls.certificate)).flatMap((r) => r.hosts);
@@ -314,7 +355,7 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
   if (httpRoutes.length || redirectHosts.length) {
     const listen = [...new Set(s.listen.map((a) => withPort(a, s.httpPort)))];
     const p = `${HECATE_ID_PREFIX}http-`;
-    const srv = buildServer(httpRoutes, ctx, { prefix: p, tls: false, listen });
+    const srv = buildServer(httpRoutes, ctx, { name: `${s.server}-http`, prefix: p, tls: false, listen });
     if (redirectHosts.length) {
       const port = s.httpsPort === 443 ? "" : `:${s.httpsPort}`;
       srv.routes.push({
@@ -338,7 +379,7 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
   if (tls) config.apps.tls = tls;
   // Two objects with one @id: Caddy indexes one of them, so reads never match and plans never settle.
   for (const id of duplicateIds(config)) diagnostics.push({ severity: "error", code: "caddy-duplicate-id", message: `@id ${id} is used by more than one object` });
-  return { config: canonical(config), diagnostics };
+  return { config: canonical(config), diagnostics, layout: { decisions: ctx.decisions, keys: ctx.keys } };
 }
 
 // ---- incremental compile ----------------------------------------------------------------------
@@ -353,9 +394,15 @@ export interface CaddyCompileMemo {
   readonly modules: readonly string[];
   readonly config: CaddyOwned;
   readonly diagnostics: readonly Diagnostic[];
-  /** @id of a route object inside a host bucket or the wildcards route → its place; lazy. */
-  index?: Map<string, { server: string; top: number; inner: number }>;
+  readonly layout: CaddyLayout;
+  /**
+   * @id of a route object inside a host bucket or the wildcards route → its place (inner), or of
+   * a map entry of a shape route → its place (entry); lazy.
+   */
+  index?: Map<string, Place>;
 }
+
+type Place = { server: string; top: number; inner: number; entry?: undefined } | { server: string; top: number; entry: number; inner?: undefined };
 
 /** At most this many changed routes are patched into the previous output; more compile in full. */
 export const INCREMENTAL_MAX_ROUTES = 64;
@@ -401,9 +448,13 @@ function layoutOf(r: ResolvedRoute): unknown {
 
 function indexOf(memo: CaddyCompileMemo): NonNullable<CaddyCompileMemo["index"]> {
   if (memo.index) return memo.index;
-  const index = new Map<string, { server: string; top: number; inner: number }>();
+  const index = new Map<string, Place>();
   for (const [server, srv] of Object.entries(memo.config.apps.http.servers)) {
     srv.routes.forEach((r, top) => {
+      if (isShapeRoute(r)) {
+        r.handle[0].mappings.forEach((m, entry) => typeof m["@id"] === "string" && index.set(m["@id"], { server, top, entry }));
+        return;
+      }
       const h = r.handle?.[0] as { handler?: string; routes?: CaddyRoute[] } | undefined;
       if (h?.handler !== "subroute" || !Array.isArray(h.routes)) return;
       h.routes.forEach((x, inner) => {
@@ -422,10 +473,10 @@ function indexOf(memo: CaddyCompileMemo): NonNullable<CaddyCompileMemo["index"]>
  * the very output compileCaddy gives for `state` (incremental.test.ts checks it on random edits);
  * it shares the unchanged parts with the previous output, which nobody modifies.
  */
-function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[] } | undefined {
+function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout } | undefined {
   if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
   const a = memo.state;
-  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics] };
+  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout };
   if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates)) return undefined;
   const changed: ResolvedRoute[] = [];
   for (let i = 0; i < state.routes.length; i++) {
@@ -436,7 +487,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
     if (changed.length >= INCREMENTAL_MAX_ROUTES || !same(layoutOf(x), layoutOf(y))) return undefined;
     changed.push(y);
   }
-  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics] };
+  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout };
   // Diagnostics of a changed route would have to be replaced in place: compile in full instead.
   const addresses = new Set(changed.map((r) => `Route/${r.name}`));
   if (memo.diagnostics.some((d) => d.address !== undefined && addresses.has(d.address))) return undefined;
@@ -451,6 +502,30 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
       if (!at || at.server !== (tls ? s.server : `${s.server}-http`)) return undefined;
       const obj = partRoute(p, ctx, tls);
       if (ctx.diagnostics.length) return undefined;
+      // A route whose chain changed shape may join or leave a shape (or make one reach or fall
+      // below its minimum): only a route keeping its shape key is patched in place.
+      const shaped = p.wildcard ? undefined : shapeOf(p, obj.handle!);
+      const key = shaped && "key" in shaped ? shaped.key : undefined;
+      if (ctx.shapes && key !== memo.layout.keys.get(r.name)) return undefined;
+      if (key !== undefined) ctx.keys.set(r.name, key);
+      if (at.entry !== undefined) {
+        if (!shaped || !("dial" in shaped)) return undefined;
+        // A map entry per host (layoutOf: the same hosts), each now giving the new address.
+        const srv = servers[at.server]!;
+        const top = srv.routes[at.top]!;
+        const [map, ...rest] = top.handle as [{ mappings: { "@id"?: string; input: string; outputs: unknown[] }[] } & Record<string, unknown>, ...unknown[]];
+        const mappings = map.mappings.slice();
+        for (let i = 0; i < p.hosts.length; i++) {
+          const id = entryId(p.id, i);
+          const k = i === 0 ? at.entry : mappings.findIndex((m) => m["@id"] === id);
+          if (k < 0 || mappings[k]!["@id"] !== id) return undefined;
+          mappings[k] = canonical({ "@id": id, input: mappings[k]!.input, outputs: [literal(shaped.dial)] });
+        }
+        const routes = srv.routes.slice();
+        routes[at.top] = { ...top, handle: [{ ...map, mappings }, ...rest] } as CaddyRoute;
+        servers = { ...servers, [at.server]: { ...srv, routes } };
+        continue;
+      }
       assignNested(obj.handle, p.id, []);
       // Copy on write along the path server → top-level route → its subroute → this object.
       const srv = servers[at.server]!;
@@ -463,7 +538,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
       servers = { ...servers, [at.server]: { ...srv, routes } };
     }
   }
-  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics] };
+  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys } };
 }
 
 /**
@@ -475,7 +550,7 @@ export function compileCaddyFrom(
   memo: CaddyCompileMemo | undefined,
   state: ResolvedState,
   target: CaddyTarget = {},
-): { config: CaddyOwned; diagnostics: Diagnostic[]; memo: CaddyCompileMemo; incremental: boolean } {
+): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; memo: CaddyCompileMemo; incremental: boolean } {
   const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
   const modules = target.modules ?? state.settings.caddy.modules;
   if (memo) {
@@ -486,15 +561,18 @@ export function compileCaddyFrom(
       modules,
       diagnostics,
       diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
+      shapes: state.settings.caddy.shapes !== false,
+      decisions: [],
+      keys: new Map(),
     };
     const out = incremental(memo, state, ctx);
     if (out) {
-      const next: CaddyCompileMemo = { state, version, modules, config: out.config, diagnostics: out.diagnostics, ...(memo.index ? { index: memo.index } : {}) };
+      const next: CaddyCompileMemo = { state, version, modules, config: out.config, diagnostics: out.diagnostics, layout: out.layout, ...(memo.index ? { index: memo.index } : {}) };
       return { ...out, memo: next, incremental: true };
     }
   }
-  const { config, diagnostics } = compileCaddy(state, target);
-  return { config, diagnostics, memo: { state, version, modules, config, diagnostics: [...diagnostics] }, incremental: false };
+  const { config, diagnostics, layout } = compileCaddy(state, target);
+  return { config, diagnostics, layout, memo: { state, version, modules, config, diagnostics: [...diagnostics], layout }, incremental: false };
 }
 
 /** Pretty JSON for `hecate render caddy` (secrets appear as {"$secret": ref} markers). */

@@ -83,6 +83,22 @@ const seeds: Record<string, () => Omit<Golden, "expected" | "diagnostics">> = {
     );
     return { description: "every middleware kind, websockets, upstream TLS, tls auto/internal/off, hsts, maintenance", input: st };
   },
+  shapes: () => {
+    const auth = k.authPolicy("staff", "127.0.0.1:9000");
+    const plain = Array.from({ length: 9 }, (_, i) =>
+      k.route(`app-${i}`, i === 0 ? ["app-0.example.com", "www.app-0.example.com"] : [`app-${i}.example.com`], [`10.0.1.${i}:8080`], { tls: { mode: "off" }, ...(i % 3 ? { auth } : {}) }),
+    );
+    return {
+      description: "nine routes of one shape share one Caddy route with a host → upstream map (protected or not); a header, two upstreams, active and passive health checks each keep a route of their own",
+      input: k.state([
+        ...plain,
+        k.route("headers", ["headers.example.com"], ["10.0.2.1:80"], { tls: { mode: "off" }, headers: { request: { set: { "X-Env": "prod" }, remove: [] }, response: { set: {}, remove: [] } } }),
+        k.route("pair", ["pair.example.com"], ["10.0.2.2:80", "10.0.2.3:80"], { tls: { mode: "off" } }),
+        k.route("active", ["active.example.com"], ["10.0.2.4:80"], { tls: { mode: "off" }, pool: { targets: [{ address: "10.0.2.4:80", weight: 1 }], policy: "random", timeouts: {}, active: { path: "/h", interval: "30s", timeout: "5s" } } }),
+        k.route("passive", ["passive.example.com"], ["10.0.2.5:80"], { tls: { mode: "off" }, pool: { targets: [{ address: "10.0.2.5:80", weight: 1 }], policy: "random", timeouts: {}, passive: { failDuration: "30s", maxFails: 1 } } }),
+      ]),
+    };
+  },
   "rate-limit-missing-module": () => ({
     description: "rate-limit on a Caddy without http.handlers.rate_limit: error diagnostic naming the module",
     input: k.state([k.route("api", ["api.example.com"], ["10.0.0.1:80"], { middleware: [{ name: "rl", type: "rate-limit", requests: 100, window: "1m", key: "ip" }] })]),

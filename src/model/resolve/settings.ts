@@ -53,6 +53,7 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
   if (s.caddy?.timeout) out.caddy.timeoutMs = parseDuration(s.caddy.timeout);
   if (s.caddy?.settleTimeout) out.caddy.settleMs = parseDuration(s.caddy.settleTimeout);
   if (s.caddy?.allowPlaintextAdmin) out.caddy.allowPlaintextAdmin = true;
+  if (s.caddy?.shapes === false) out.caddy.shapes = false;
   if (s.caddy?.tls) out.caddy.tls = { ...s.caddy.tls };
   checkAdminEndpoints(rep, e, s.caddy);
   if (s.nginx?.prefix) out.nginx.prefix = s.nginx.prefix;

@@ -2,6 +2,24 @@
 import { diffKeyed, isObject, sameNormalized, type JsonObject } from "../differ.js";
 import type { Change } from "../provider.js";
 import { type OwnedConfig, isNormalized, normalizeOwned, ownedId, ownedKey } from "./owned.js";
+import { isShapeRoute } from "../../compile/caddy/shapes.js";
+
+/**
+ * What a shape route's host list is diffed as while it is exactly its map's inputs: each host is
+ * then part of its route's own map entry, so adding, removing or re-hosting one route shows as
+ * that route's change, not as a rewrite of the shared list. A list that differs from the inputs
+ * (a hand edit) is diffed as it is.
+ */
+export const HOSTS_OF_MAP = "(the inputs of its map)";
+
+function withHostsOfMap(route: JsonObject): JsonObject {
+  if (!isShapeRoute(route) || !Array.isArray(route.match) || route.match.length !== 1) return route;
+  const m = route.match[0] as JsonObject;
+  const hosts = m.host;
+  const inputs = route.handle[0].mappings.map((x) => x.input).sort();
+  if (!Array.isArray(hosts) || hosts.length !== inputs.length || hosts.some((h, i) => h !== inputs[i])) return route;
+  return { ...route, match: [{ ...m, host: HOSTS_OF_MAP }] };
+}
 
 /** One diffable object of the owned config. */
 export interface OwnedItem {
@@ -29,7 +47,7 @@ function resourceOf(id: string): string | undefined {
  */
 function routeItems(route: unknown, fallbackId: string, out: OwnedItem[]): void {
   const id = ownedId(route) ?? fallbackId;
-  const value = isObject(route) ? liftNested(route, route, out) : route;
+  const value = isObject(route) ? liftNested(withHostsOfMap(route), route, out) : route;
   out.push({ kind: "route", id, value, resource: resourceOf(id) });
 }
 

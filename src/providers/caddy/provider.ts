@@ -373,6 +373,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       const d = wanted.get(c.id);
       const p = planned.get(c.id);
       if (d === undefined || p === undefined) return undefined;
+      // A map entry's input is a host in its shape's host matcher too: only a new address is
+      // one object's change.
+      if (isObject(d) && "input" in d && (!isObject(p) || d.input !== p.input)) return undefined;
       out.push({ id: c.id, desired: d, planned: p, ...(c.resource ? { resource: c.resource } : {}) });
     }
     return out;

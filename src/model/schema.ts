@@ -5,7 +5,10 @@ import { z } from "zod";
 import { DNS_TYPES } from "./dns-types.js";
 import { RESOURCE_NAME } from "./name.js";
 
-export const API_VERSION = "hecate.io/v1";
+import { API_VERSION } from "./api-version.js";
+import { KINDS, type Kind } from "./kinds.js";
+
+export { API_VERSION, KINDS, type Kind };
 
 // ---- shared scalars -------------------------------------------------------------------------
 
@@ -442,19 +445,6 @@ export const ResourceDoc = z.discriminatedUnion("kind", [
   SettingsDoc,
 ]);
 
-export const KINDS = [
-  "Route",
-  "Upstream",
-  "AuthPolicy",
-  "Middleware",
-  "Stream",
-  "DnsRecord",
-  "Certificate",
-  "Secret",
-  "CompliancePolicy",
-  "Settings",
-] as const;
-export type Kind = (typeof KINDS)[number];
 
 export const SPEC_BY_KIND: Record<Kind, z.ZodType> = {
   Route: RouteSpec,

@@ -50,14 +50,9 @@ function changeLines(c: Change, color: boolean): string[] {
   return lines;
 }
 
-/** One line per metered system: "dns: 21 API calls (21 reads, 0 writes); rate limit: 3579 of 3600 left". */
-export function usageLines(usage: Plan["usage"]): string[] {
-  return Object.entries(usage ?? {}).map(([system, u]) => {
-    const limited = u!.limited ? `, ${u!.limited} answered 429 and waited out` : "";
-    const budget = u!.rateLimit ? `; rate limit: ${u!.rateLimit.remaining} of ${u!.rateLimit.limit} left` : "";
-    return `${system}: ${u!.calls} API call${u!.calls === 1 ? "" : "s"} (${u!.reads} read${u!.reads === 1 ? "" : "s"}, ${u!.writes} write${u!.writes === 1 ? "" : "s"}${limited})${budget}`;
-  });
-}
+import { usageLines } from "./usage.js";
+
+export { usageLines };
 
 /** Changes of one Hecate resource, or (resource undefined) the shared objects no one resource owns. */
 interface Group {

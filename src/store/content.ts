@@ -7,7 +7,7 @@
 // every value stays far below etcd's 1.5 MiB limit.
 import { hash as oneShot } from "node:crypto";
 import type { Resource } from "../model/schema.js";
-import { canonicalJson, sortResources } from "../model/serialize.js";
+import { canonicalJson, sortResources } from "../model/canonical-json.js";
 
 /** A chunk ends after ~1 resource in CHUNK_SPREAD (by address hash)... */
 const CHUNK_SPREAD = 64;

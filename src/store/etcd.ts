@@ -41,17 +41,7 @@ export interface EtcdStoreOptions {
 /** etcd's default --max-txn-ops: no transaction may hold more. */
 const MAX_TXN_OPS = 128;
 
-/** "etcd://h1:2379,h2:2379[/prefix]" → endpoints and prefix. */
-export function parseEtcdUrl(url: string): { endpoints: string[]; prefix: string } {
-  const m = /^etcd:\/\/([^/]*)(\/.*)?$/i.exec(url.trim());
-  const hosts = (m?.[1] ?? "").split(",").filter(Boolean);
-  if (!m || hosts.length === 0) throw new HecateError("store-url", `store URL ${url} names no etcd member: use etcd://host:port[,host:port...][/prefix]`);
-  for (const h of hosts) {
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(h)) throw new HecateError("store-url", `store URL ${url}: "${h}" is not host:port`);
-  }
-  const path = (m[2] ?? "").replace(/\/+$/, "");
-  return { endpoints: hosts, prefix: `${path || "/hecate"}/` };
-}
+export { parseEtcdUrl } from "./etcd-url.js";
 
 /** Connect to etcd; the first request proves the cluster answers (a clear error if not). */
 export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {

@@ -1,13 +1,20 @@
 // Picks the store backend, the one place that does: the embedded SQLite file by default, etcd by
 // an etcd:// URL (in --store, $HECATE_STORE or $HECATE_STORE_URL).
 import { HecateError } from "../diag.js";
-import { openEtcdStore, parseEtcdUrl } from "./etcd.js";
+import { parseEtcdUrl } from "./etcd-url.js";
+import type { EtcdStore, EtcdStoreOptions } from "./etcd.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
 
 export type { Store } from "./store.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
-export { openEtcdStore, parseEtcdUrl, type EtcdStoreOptions } from "./etcd.js";
+export { parseEtcdUrl };
+export type { EtcdStoreOptions };
+
+/** The etcd store, its client (gRPC) loaded only when an etcd:// store is opened. */
+export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
+  return (await import("./etcd.js")).openEtcdStore(opts);
+}
 export { createSecretResolver } from "./secrets.js";
 export { defaultStorePath, defaultKeyFile } from "./paths.js";
 

@@ -1,7 +1,7 @@
 // What every store backend decides alike, so SQLite and etcd answer with the same errors: the
 // expected-parent and fencing refusals, revision references, dump checks, JSON in and out.
 import { HecateError } from "../diag.js";
-import { hashResources } from "../model/serialize.js";
+import { hashResources } from "../model/canonical-json.js";
 import type { ChainedFields } from "./audit-chain.js";
 import type { ApplyRecord, AuditEntry, Fence, StoreDump } from "./store.js";
 

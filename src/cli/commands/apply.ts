@@ -6,7 +6,7 @@ import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "../../engine/
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
-import { usageLines } from "../../render/plan.js";
+import { usageLines } from "../../render/usage.js";
 import { isDestructive, method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
 import { DRY_RUN, parseDurationMs, TIMEOUT, useTimeout, YES } from "./shared-flags.js";

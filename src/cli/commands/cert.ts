@@ -3,7 +3,8 @@
 // import NAME --cert F --key F` (a PEM pair kept as store Secrets behind an imported Certificate).
 import { readFile } from "node:fs/promises";
 import { HecateError, UsageError } from "../../diag.js";
-import { API_VERSION, type CertificateResource, type Resource } from "../../model/schema.js";
+import { API_VERSION } from "../../model/api-version.js";
+import type { CertificateResource, Resource } from "../../model/schema.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef, Opts } from "../core/define.js";
 import { addressOf, commitEdit, headResources } from "../core/state.js";

@@ -1,7 +1,8 @@
 // `hecate create <noun> NAME [flags] | -f FILE`: add resources to the desired state as a new revision.
 import { readFile } from "node:fs/promises";
 import { hasErrors, HecateError, UsageError, type Diagnostic } from "../../diag.js";
-import { API_VERSION, type Resource } from "../../model/schema.js";
+import { API_VERSION } from "../../model/api-version.js";
+import type { Resource } from "../../model/schema.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef, Opts } from "../core/define.js";
 import { readAll } from "../core/io.js";

@@ -6,7 +6,7 @@ import type { Store } from "../../store/store.js";
 import type { Resource } from "../../model/schema.js";
 import { remoteFrom, type RemoteApi } from "./remote.js";
 import { askYesNo, type Io } from "./io.js";
-import { stringify as stringifyYaml } from "yaml";
+import { createRequire } from "node:module";
 import { makePaint, renderTable, toJson, type Column, type Format, type Paint } from "./output.js";
 
 export type Model = typeof import("../../model/index.js");
@@ -201,4 +201,9 @@ function osUser(): string {
   } catch {
     return "unknown";
   }
+}
+
+/** yaml's stringify, loaded on first use: most commands never print YAML, and start-up counts (docs/benchmarks.md). */
+function stringifyYaml(value: unknown): string {
+  return (createRequire(import.meta.url)("yaml") as typeof import("yaml")).stringify(value);
 }

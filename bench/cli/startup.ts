@@ -61,6 +61,8 @@ async function main(): Promise<void> {
         samples[n]!.push(await timed(commands[n]!, env));
       }
     }
+    // An edit of src/ during the run would have sent later rounds through tsx.
+    if (!fresh("cli/main")) throw new Error("src/ changed during the run (dist/ is older now): the figures are not the built CLI's; run again");
     const base = median(samples["node -e 0"]!);
     const rows = names.map((n) => ({ command: n, medianMs: median(samples[n]!), ratio: median(samples[n]!) / base }));
     for (const r of rows) console.log(`${r.command.padEnd(20)} ${r.medianMs.toFixed(0).padStart(6)} ms  ${r.ratio.toFixed(2)}× node -e 0${r.command === "node -e 0" ? "" : ` (target ≤ 2×: ${r.ratio <= 2 ? "ok" : "MISSED"})`}`);

@@ -37,7 +37,8 @@ function routesOf(config: unknown): Json[] {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== "object") return;
     const o = v as Json;
-    if (Array.isArray(o["handle"]) || Array.isArray(o["match"])) out.push(o);
+    // Route objects, and map entries of a shape route (which carry the route's own @id).
+    if (Array.isArray(o["handle"]) || Array.isArray(o["match"]) || (typeof o["@id"] === "string" && "input" in o)) out.push(o);
     for (const x of Object.values(o)) walk(x);
   };
   walk(config);

@@ -2,11 +2,14 @@
 //
 // Layout of each Hecate server (the scale lever, see reference/caddy.md):
 //   1. <p>identity-strip     delete every client-supplied X-Authentik-* header (all requests)
-//   2. <p>outpost-<o>        /outpost.goauthentik.io/* on protected hosts → the outpost
-//   3. <p>forward-auth-<o>   ONE forward-auth handler per outpost; its matcher is exactly the
+//   2. <p>host-case          a Host with upper case refused (421): see hostCase
+//   3. <p>outpost-<o>        /outpost.goauthentik.io/* on protected hosts → the outpost
+//   4. <p>forward-auth-<o>   ONE forward-auth handler per outpost; its matcher is exactly the
 //                            (host, path) space of protected routes minus SSO-bypass paths
-//   4. <p>bucket-<i>         ~√N host buckets → per-route objects hecate-route-<name> (terminal)
-//   5. <p>wildcards          wildcard-host routes, after every exact host
+//   5. <p>shape-<hash>       routes of one shape: host matcher, host → upstream map (entries
+//                            hecate-route-<name>), the shared chain (shapes.ts)
+//   6. <p>bucket-<i>         ~√N host buckets → per-route objects hecate-route-<name> (terminal)
+//   7. <p>wildcards          wildcard-host routes, after every exact host
 //   6. (http server) <p>https-redirect for routes with forceHttps
 // Routes with tls mode off live on the http-only server "<server>-http" (automatic HTTPS off);
 // the TLS server has Caddy's own redirects off because Hecate writes them explicitly.

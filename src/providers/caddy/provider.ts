@@ -615,6 +615,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         diagnostics.push({
           severity: "warning",
           code: "caddy-node-down",
+          node: d.endpoint,
           message: `Caddy node ${d.endpoint} is down (${d.error}); planned without it: once it answers, the reconcile loop loads the applied revision into it`,
         });
       }

@@ -629,6 +629,11 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       return fleetDiff(desired as unknown as OwnedConfig, actual, base);
     },
 
+    // What the read found about the fleet (a node down, nodes that disagree): the plan says it.
+    findings(_desired, actual) {
+      return ((actual as { diagnostics?: Diagnostic[] }).diagnostics ?? []).filter((d) => d.code === "caddy-node-down" || d.code === "caddy-fleet-disagree");
+    },
+
     nodes(desired, actual) {
       if (!(actual instanceof CaddyActual) || endpoints.length < 2) return [];
       const base = provider.diff(desired, actual).filter((c) => !c.nodes).length;

@@ -56,6 +56,14 @@ describe("caddy provider, fleet of two nodes", () => {
     assert.ok(problems.length >= 1);
     assert.ok(problems.every((p) => p.severity === "error" && p.message.startsWith(`Caddy ${nodes[1]!.admin}: `)), JSON.stringify(problems));
     assert.ok(problems.some((p) => p.message.endsWith("route hecate-route-app is missing") && p.address === "Route/app"), JSON.stringify(problems));
+    // The plan names the node: one change, for the second node only; node by node for drift.
+    const changes = provider.diff(desired, drifted);
+    assert.ok(changes.some((c) => c.action === "create" && c.id === "hecate-route-app"), JSON.stringify(changes));
+    assert.ok(changes.every((c) => JSON.stringify(c.nodes) === JSON.stringify([nodes[1]!.admin])), "every change is for the second node only");
+    assert.deepEqual(provider.nodes!(desired, drifted), [
+      { node: nodes[0]!.admin, state: "in-sync" },
+      { node: nodes[1]!.admin, state: "behind", changes: changes.length },
+    ]);
     // Applying again repairs the second node only.
     const repair = await applyBatch(provider, desired, drifted, [], ctx());
     assert.deepEqual(repair.map((r) => r.change.id), [nodes[1]!.admin], "only the second node reloaded");

@@ -636,10 +636,10 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
 
     nodes(desired, actual) {
       if (!(actual instanceof CaddyActual) || endpoints.length < 2) return [];
-      const base = provider.diff(desired, actual).filter((c) => !c.nodes).length;
+      const all = provider.diff(desired, actual);
       const reports = new Map<string, NodeReport>();
       for (const n of actual.live()) {
-        const changes = n.differs ? diffOwned(desired as unknown as OwnedConfig, n.owned!).length : base;
+        const changes = all.filter((c) => !c.nodes || c.nodes.includes(n.endpoint)).length;
         reports.set(n.endpoint, { node: n.endpoint, state: changes ? "behind" : "in-sync", ...(changes ? { changes } : {}) });
       }
       for (const d of actual.down()) reports.set(d.endpoint, { node: d.endpoint, state: "down", error: d.error });

@@ -33,11 +33,14 @@ export function majority(total: number): number {
  */
 export function isDown(e: unknown): boolean {
   if (!(e instanceof HecateError)) return false;
-  if (e.code === "caddy-unreachable") return true;
   if (e.code === "caddy-timeout") return !/was answered/.test(e.message);
-  // Sent, then the connection broke (not a timeout: those carry no cause): the process died.
-  return e.code === "caddy-outcome-unknown" && (e as { cause?: unknown }).cause !== undefined;
+  // Refused, reset, no socket, no route; or sent, then the connection broke (the process died).
+  // A TLS failure is no outage: the node answers, and the setup is wrong.
+  const cause = (e as { cause?: { code?: unknown } }).cause;
+  return (e.code === "caddy-unreachable" || e.code === "caddy-outcome-unknown") && typeof cause?.code === "string" && CONNECTION_LOST.has(cause.code);
 }
+
+const CONNECTION_LOST = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ENOENT", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN"]);
 
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

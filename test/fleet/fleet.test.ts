@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { HecateError } from "../../src/diag.js";
+import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { createEngine, renderDrift, type Engine } from "../../src/engine/index.js";
 import type { Resource } from "../../src/model/schema.js";
 import { openEtcdStore, parseEtcdUrl, type EtcdStore } from "../../src/store/etcd.js";
@@ -114,7 +115,6 @@ describe("a fleet of three Caddy nodes on an etcd store", () => {
     // The machine's Caddy comes back empty (a replaced node): nothing persisted, no config.
     await machines[1]!.startCaddy();
     const backAt = Date.now();
-    assert.equal((await machines[1]!.get(httpPort, "b.test")).status, 0);
     await eventually(async () => (await machines[1]!.get(httpPort, "b.test")).status === 200, 30_000, 100);
     console.log(`# the replaced node served the applied revision ${Date.now() - backAt} ms after it started (reconcile every 1 s)`);
     const caught = await eventually(async () => (await store.listAudit({ limit: 20 })).find((a) => a.action === "fleet.node.caught-up" && a.target === machines[1]!.admin), 10_000, 200);
@@ -184,5 +184,24 @@ describe("a fleet of three Caddy nodes on an etcd store", () => {
     await machines[2]!.startCaddy();
     assert.equal((await engine.apply()).status, "succeeded");
     assert.deepEqual(await through("d.test"), serves("d.test"));
+  });
+
+  it("a node back with an older revision (its config resumed) is brought to the applied one by an unattended reconcile, deletes included", async () => {
+    const third = new CaddyClient(machines[2]!.admin);
+    const old = await third.getConfig();
+    await machines[2]!.killCaddy();
+    await engine.commit(revision("a", "b", "c"), { message: "without d" });
+    assert.equal((await engine.apply()).status, "succeeded");
+    // As `caddy run --resume` would: the node comes back with the config it had.
+    await machines[2]!.startCaddy();
+    await third.load(old.config);
+    assert.equal((await machines[2]!.get(httpPort, "d.test")).status, 200, "the stale node still serves d");
+    // The reconcile loop never deletes (maxDeletes 0); deletes only this node needs are no exception to guard.
+    const plan = await engine.plan({ revision: "applied" });
+    const deletes = plan.steps.flatMap((st) => st.changes).filter((c) => c.action === "delete");
+    assert.ok(deletes.length > 0 && deletes.every((c) => JSON.stringify(c.nodes) === JSON.stringify([machines[2]!.admin])), JSON.stringify(deletes));
+    assert.equal((await engine.reconcile({ maxDeletes: 0 })).status, "succeeded");
+    assert.deepEqual((await through("d.test")).map((r) => r.status === 200), [false, false, false]);
+    assert.deepEqual(await through("c.test"), serves("c.test"));
   });
 });

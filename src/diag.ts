@@ -20,6 +20,8 @@ export interface Diagnostic {
   address?: string;
   /** The offending field inside the resource, e.g. "spec.hosts[0]" (schema errors). */
   field?: string;
+  /** The node of a fleet it is about (a Caddy admin endpoint as Settings name it). */
+  node?: string;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

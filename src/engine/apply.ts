@@ -34,10 +34,13 @@ function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefin
     throw new HecateError(notBuilt ? notBuilt.code : "invalid", notBuilt ? notBuilt.message : "the plan has errors; nothing applied", { diagnostics: plan.diagnostics });
   }
   const max = opts.maxDeletes ?? DEFAULT_MAX_DELETES;
-  if (plan.summary.delete > max) {
+  // A delete only some nodes of a fleet need (a node that kept an older revision) brings it to what
+  // the other nodes already serve: the rail guards what the fleet serves, so it does not count.
+  const deletes = plan.steps.reduce((n, st) => n + st.changes.filter((c) => c.action === "delete" && !c.nodes).length, 0);
+  if (deletes > max) {
     throw new HecateError(
       "too-many-deletes",
-      `the plan deletes ${plan.summary.delete} objects, more than the limit of ${max}; check the plan, then raise the limit (--max-deletes ${plan.summary.delete})`,
+      `the plan deletes ${deletes} objects, more than the limit of ${max}; check the plan, then raise the limit (--max-deletes ${deletes})`,
       { status: 409 },
     );
   }

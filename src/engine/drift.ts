@@ -23,7 +23,9 @@ export async function drift(core: Core, opts: { systems?: SystemName[]; exclude?
     [...providers.values()].map(async (p) => {
       try {
         const actual = await withTimeout(`read of ${p.system}`, core.timeoutMs, undefined, (signal) => p.read({ ...ctx, signal }));
-        return { system: p.system, changes: p.diff(core.compile(p, state).desired, actual) };
+        const desired = core.compile(p, state).desired;
+        const nodes = p.nodes?.(desired, actual) ?? [];
+        return { system: p.system, changes: p.diff(desired, actual), ...(nodes.length ? { nodes } : {}) };
       } catch (e) {
         return { system: p.system, changes: [] as Change[], error: `cannot read ${p.system}: ${errorText(e)}` };
       }

@@ -3,6 +3,7 @@
 // store settings so every process (and the operator) sees the same switch.
 import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
+import { watchFleet, type NodeNews } from "./fleet.js";
 import type { ApplyOptions, ApplyResult } from "./types.js";
 
 export const SUSPENDED_KEY = "reconcile.suspended";
@@ -28,6 +29,8 @@ export interface ReconcileLoopOptions {
     error?: string;
     /** Certificate renewals this round; a failed one keeps its certificate serving and is not a failed round. */
     certificates?: { renewed: string[]; failed: { name: string; error: string }[] };
+    /** Nodes of a fleet that went down, answer again, or were brought to the revision this round (audited). */
+    fleet?: NodeNews[];
   }) => void;
 }
 
@@ -95,7 +98,9 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
         try {
           const renewals = await engine.renewCertificates?.();
           const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
-          const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply });
+          const fleet = watchFleet(store, engine.actor, opts.apply?.onEvent);
+          const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply, onEvent: fleet.onEvent });
+          const news = await fleet.after(result);
           if (result.status === "rolled-back" || result.status === "failed") {
             throw new HecateError("reconcile-failed", `reconcile apply ${result.status}: ${result.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`).join("; ")}`);
           }
@@ -105,7 +110,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
             if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
           }
           failures = 0;
-          opts.onRound?.({ status: "ok", result, ...certificates });
+          opts.onRound?.({ status: "ok", result, ...certificates, ...(news.length ? { fleet: news } : {}) });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {

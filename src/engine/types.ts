@@ -2,7 +2,7 @@
 // printed, saved to a file, and applied later only if reality has not moved since.
 import type { Diagnostic } from "../diag.js";
 import type { Resource } from "../model/schema.js";
-import type { ApiUsage, Change, ChangeRef, Phase, SystemName } from "../providers/provider.js";
+import type { ApiUsage, Change, ChangeRef, NodeReport, Phase, SystemName } from "../providers/provider.js";
 import type { RevisionSource } from "../store/store.js";
 
 /** Changes of one system handed to its provider at once, in the plan's dependency order. */
@@ -55,7 +55,7 @@ export interface DriftReport {
   /** Revision compared against (the last applied one). */
   revision?: string;
   /** Unmanaged edits per system: changes that would put reality back (error: the system could not be read). */
-  systems: { system: SystemName; changes: Change[]; error?: string }[];
+  systems: { system: SystemName; changes: Change[]; error?: string; nodes?: NodeReport[] }[];
   /** Some system has changes; an unreadable system is an error, never drift. */
   drifted: boolean;
 }

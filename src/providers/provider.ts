@@ -30,6 +30,19 @@ export interface Change {
   before?: unknown;
   after?: unknown;
   fields?: FieldChange[];
+  /** The nodes of a fleet (Caddy admin endpoints) this change is for; absent: every node. */
+  nodes?: string[];
+}
+
+/** One node of a system that runs on several machines (a Caddy fleet), as drift shows it. */
+export interface NodeReport {
+  /** The node as Settings name it (its admin endpoint). */
+  node: string;
+  /** in-sync: holds the revision; behind: differs from it (changes says how); down: did not answer. */
+  state: "in-sync" | "behind" | "down";
+  /** Changes that would bring this node to the revision. */
+  changes?: number;
+  error?: string;
 }
 
 /** A change by name only: what the journal keeps (the plan holds the values). */
@@ -117,6 +130,8 @@ export interface Provider<Desired = unknown, Actual = unknown> {
    * does not exist, an object someone else owns). Errors stop the apply.
    */
   findings?(desired: Desired, actual: Actual): Diagnostic[];
+  /** Pure: per node of a fleet, whether it holds `desired` (drift shows it); absent for a single system. */
+  nodes?(desired: Desired, actual: Actual): NodeReport[];
   /** API calls made so far and the rate-limit budget left, for systems that meter them. */
   usage?(): ApiUsage;
 }

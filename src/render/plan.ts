@@ -1,6 +1,6 @@
 // Plans for people and machines: a terraform-like text diff and JSON, both with secrets redacted.
 import { fieldChanges } from "../providers/differ.js";
-import type { Change } from "../providers/provider.js";
+import type { Change, NodeReport } from "../providers/provider.js";
 import { isSecretMarker, looksSecret, SECRET_FIELD } from "../secret.js";
 import type { DriftReport, Plan } from "../engine/types.js";
 
@@ -39,9 +39,14 @@ const SIGN = { create: "+", update: "~", delete: "-" } as const;
 const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m" } as const;
 const RESET = "\x1b[0m";
 
+/** " on node X, Y": a change of a fleet that only some nodes need. */
+function onNodes(c: Change): string {
+  return c.nodes ? ` on node${c.nodes.length === 1 ? "" : "s"} ${c.nodes.join(", ")}` : "";
+}
+
 function changeLines(c: Change, color: boolean): string[] {
   const paint = (s: string) => (color ? `${COLOR[c.action]}${s}${RESET}` : s);
-  const from = c.resource ? `  (${c.resource})` : "";
+  const from = (c.resource ? `  (${c.resource})` : "") + onNodes(c);
   const lines = [paint(`  ${SIGN[c.action]} ${c.action} ${c.kind} ${c.id}`) + from];
   if (c.action === "update") {
     const fields = c.fields ?? fieldChanges(c.before, c.after);
@@ -146,7 +151,7 @@ const DRIFT = {
 function driftLines(c: Change, color: boolean): string[] {
   const paint = (s: string) => (color ? `${COLOR[c.action]}${s}${RESET}` : s);
   const from = c.resource ? ` (${c.resource})` : "";
-  const lines = [`  ${paint(`${c.kind} ${c.id}`)}${from} ${DRIFT[c.action].did}; reconcile would ${DRIFT[c.action].undo}`];
+  const lines = [`  ${paint(`${c.kind} ${c.id}`)}${from}${onNodes(c)} ${DRIFT[c.action].did}; reconcile would ${DRIFT[c.action].undo}`];
   if (c.action === "update") {
     // Drift diffs reality (before) towards the applied revision (after).
     const fields = c.fields ?? fieldChanges(c.before, c.after);
@@ -155,11 +160,34 @@ function driftLines(c: Change, color: boolean): string[] {
   return lines;
 }
 
-/** The human drift report: per system in sync, unreadable, or each change made outside Hecate. */
+const NODE_STATE = { "in-sync": "in sync", behind: "BEHIND", down: "DOWN" } as const;
+
+/** A fleet's nodes, one line each, worst first: what each holds and what happens next. */
+function nodeLines(system: string, nodes: readonly NodeReport[], revision: string): string[] {
+  const count = (st: NodeReport["state"]) => nodes.filter((n) => n.state === st).length;
+  const bad = [count("down") && `${count("down")} down`, count("behind") && `${count("behind")} behind`].filter(Boolean).join(", ");
+  const out = [`${system}: ${nodes.length} nodes, ${bad || "all in sync"} (revision ${revision.slice(0, 12)})`];
+  const order = { down: 0, behind: 1, "in-sync": 2 } as const;
+  for (const n of [...nodes].sort((a, b) => order[a.state] - order[b.state])) {
+    const what =
+      n.state === "down"
+        ? `${n.error}; the reconcile loop loads the revision into it once it answers`
+        : n.state === "behind"
+          ? `${n.changes} change${n.changes === 1 ? "" : "s"} from the revision (below); reconcile loads it`
+          : "holds the revision";
+    out.push(`  node ${n.node}: ${NODE_STATE[n.state]}${n.state === "in-sync" ? "," : ":"} ${what}`);
+  }
+  return out;
+}
+
+/** The human drift report: per system in sync, unreadable, or each change made outside Hecate; a fleet node by node. */
 export function renderDrift(report: DriftReport, opts: { color: boolean }): string {
   const out: string[] = [];
   for (const s of report.systems) {
-    if (s.error) out.push(`${s.system}: unknown, it could not be read`);
+    if (s.nodes?.length && !s.error) {
+      out.push(...nodeLines(s.system, s.nodes, report.revision ?? ""));
+      for (const c of s.changes) out.push(...driftLines(c, opts.color));
+    } else if (s.error) out.push(`${s.system}: unknown, it could not be read`);
     else if (!s.changes.length) out.push(`${s.system}: in sync`);
     else {
       out.push(`${s.system}: ${s.changes.length} change${s.changes.length === 1 ? "" : "s"} made outside Hecate`);

@@ -2,6 +2,7 @@
 // circuit breaker, suspend switch in the store), run only while this process leads (a lease in
 // the store: of several servers on one store, one reconciles), with its rounds counted, drift per
 // system in the metrics, and drift.detected / apply.failed sent to webhooks.
+import { newsText } from "../engine/fleet.js";
 import { whileLeader } from "../engine/leader.js";
 import type { ApplyResult } from "../engine/types.js";
 import type { Server } from "./app.js";
@@ -45,6 +46,7 @@ export function startReconcile(s: Server, o: ReconcileOptions): () => Promise<vo
           s.metrics.reconcileRounds.inc({ status: r.status });
           s.logger.info({ status: r.status }, "reconcile round");
           if (r.status === "ok" && r.result) onRepaired(s, r.result);
+          for (const n of r.fleet ?? []) s.logger[n.event === "down" ? "warn" : "info"]({ system: n.system, node: n.node, revision: n.revision }, newsText(n));
           if (r.status === "error") {
             s.logger.warn({ error: r.error }, "reconcile round failed");
             s.emit("apply.failed", { actor: RECONCILE_ACTOR, source: "reconcile", status: "failed", error: r.error });

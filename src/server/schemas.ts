@@ -15,6 +15,7 @@ export const Diagnostic = z
     message: z.string().describe("What is wrong, naming the field, as the CLI prints it."),
     field: z.string().optional().describe('The offending field, e.g. "spec.hosts[0]".'),
     address: z.string().optional().describe('Resource address, e.g. "Route/app".'),
+    node: z.string().optional().describe("The node of a fleet it is about (a Caddy admin endpoint)."),
     pos: z.object({ file: z.string(), line: z.number().int(), col: z.number().int() }).optional(),
   })
   .meta({ id: "Diagnostic" });
@@ -84,7 +85,17 @@ export const PlanBody = z
 export const DriftReport = z
   .object({
     revision: z.string().optional(),
-    systems: z.array(z.object({ system: z.string(), changes: z.array(z.unknown()), error: z.string().optional() })),
+    systems: z.array(
+      z.object({
+        system: z.string(),
+        changes: z.array(z.unknown()),
+        error: z.string().optional(),
+        nodes: z
+          .array(z.object({ node: z.string(), state: z.enum(["in-sync", "behind", "down"]), changes: z.number().int().optional(), error: z.string().optional() }))
+          .optional()
+          .describe("A fleet (several Caddy admin endpoints), node by node."),
+      }),
+    ),
     drifted: z.boolean(),
     text: z.string().describe("The report as `hecate drift` prints it."),
   })

@@ -1,4 +1,4 @@
-// A fleet of two real Caddy nodes: apply to all, disagreement is reported, a failure on the second rolls the first back.
+// A fleet of two real Caddy nodes: apply to all, disagreement is reported, a config the second would refuse is refused before any node switches.
 import { afterEach, after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { HecateError } from "../../src/diag.js";
@@ -56,13 +56,21 @@ describe("caddy provider, fleet of two nodes", () => {
     assert.ok(problems.length >= 1);
     assert.ok(problems.every((p) => p.severity === "error" && p.message.startsWith(`Caddy ${nodes[1]!.admin}: `)), JSON.stringify(problems));
     assert.ok(problems.some((p) => p.message.endsWith("route hecate-route-app is missing") && p.address === "Route/app"), JSON.stringify(problems));
+    // The plan names the node: one change, for the second node only; node by node for drift.
+    const changes = provider.diff(desired, drifted);
+    assert.ok(changes.some((c) => c.action === "create" && c.id === "hecate-route-app"), JSON.stringify(changes));
+    assert.ok(changes.every((c) => JSON.stringify(c.nodes) === JSON.stringify([nodes[1]!.admin])), "every change is for the second node only");
+    assert.deepEqual(provider.nodes!(desired, drifted), [
+      { node: nodes[0]!.admin, state: "in-sync" },
+      { node: nodes[1]!.admin, state: "behind", changes: changes.length },
+    ]);
     // Applying again repairs the second node only.
     const repair = await applyBatch(provider, desired, drifted, [], ctx());
     assert.deepEqual(repair.map((r) => r.change.id), [nodes[1]!.admin], "only the second node reloaded");
     assert.deepEqual(await provider.verify(desired, [], ctx()), []);
   });
 
-  it("a failure on the second node leaves the first reported, and its undo puts it back", async () => {
+  it("a config the second node would refuse is found by validating every node first: no node switches", async () => {
     // On the second node only, a server Hecate does not own already listens on Hecate's port:
     // Caddy rejects a config where two servers claim one address. (Two *processes* on one port
     // is no failure: Caddy 2.6 listens with SO_REUSEPORT.)
@@ -83,14 +91,14 @@ describe("caddy provider, fleet of two nodes", () => {
       error = e;
     }
     assert.ok(error instanceof HecateError, String(error));
-    assert.equal(error.code, "caddy-rejected");
-    assert.match(error.message, new RegExp(`${nodes[1]!.admin}.*listener address repeated`));
-    // The first node was reported as it took the config, so the engine can undo exactly it.
-    assert.deepEqual(reported.map((r) => r.change.id), [nodes[0]!.admin]);
-    await provider.undo(JSON.parse(JSON.stringify(reported[0])) as ChangeRecord, ctx());
+    assert.equal(error.code, "caddy-invalid");
+    assert.match(error.message, new RegExp(`node ${nodes[1]!.admin}: .*listener address repeated.*no node was changed`));
+    assert.ok(!error.message.includes(`${nodes[0]!.admin}:`), "the first node's config is valid, so it is not named");
+    assert.deepEqual(reported, [], "no node switched");
     const now = await Promise.all(clients.map((c) => c.getConfig()));
-    assert.equal(canonical(now[0]!.config), canonical(before[0]!.config), "first node rolled back");
+    assert.equal(canonical(now[0]!.config), canonical(before[0]!.config), "first node unchanged");
     assert.equal(canonical(now[1]!.config), canonical(before[1]!.config), "second node unchanged");
+    assert.deepEqual(await Promise.all(nodes.map((n) => n.settledLoads())), [1, 1], "neither node reloaded");
     // Only the second node's own server answers on that port now; node one does not serve Hecate's route.
     for (let i = 0; i < 5; i++) assert.equal((await get(httpPort, "app.test")).body, "legacy");
   });

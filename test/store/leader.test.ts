@@ -77,13 +77,29 @@ describe("reconcile leader on etcd", () => {
       return p;
     };
     const [a, b] = [serve(), serve()];
-    const leads = (p: Proc) => p.output().includes('"msg":"reconcile leader"');
+    /** The process's log lines with this message, by the time pino stamped on them. */
+    const logged = (p: Proc, msg: string) =>
+      p
+        .output()
+        .split("\n")
+        .filter((l) => l.includes(`"msg":"${msg}"`))
+        .map((l) => Date.parse((JSON.parse(l) as { time: string }).time));
+    const leads = (p: Proc) => logged(p, "reconcile leader").length > 0;
     const first = (await eventually(() => (leads(a) ? a : leads(b) ? b : undefined), 30_000))!;
     const other = first === a ? b : a;
-    await eventually(() => first.output().includes('"msg":"reconcile round"'), 10_000);
+    await eventually(() => logged(first, "reconcile round").length >= 2, 10_000);
     assert.ok(!leads(other), "one leader");
+    const killedAt = Date.now();
     first.child.kill("SIGKILL");
     await eventually(() => leads(other), 10_000);
-    await eventually(() => other.output().includes('"msg":"reconcile round"'), 10_000);
+    await eventually(() => logged(other, "reconcile round").length >= 2, 10_000);
+    const tookOver = logged(other, "reconcile leader")[0]! - killedAt;
+    assert.ok(tookOver <= 2000 + 1000 + 500, `the other took over ${tookOver} ms after the kill (lease ttl 2 s, polled every 1 s)`);
+    // The round counter: every round of each process lies inside its own time as leader, and those
+    // never overlap: the follower counted no round before the leader's lease had lapsed.
+    const roundsBefore = logged(other, "reconcile round").filter((t) => t < killedAt).length;
+    assert.equal(roundsBefore, 0, "the follower reconciled nothing while the other led");
+    assert.ok(logged(first, "reconcile round").every((t) => t <= killedAt), "the killed leader's rounds all ended before it died");
+    console.log(`# hecate serve fail-over after SIGKILL of the reconcile leader: ${tookOver} ms (lease ttl 2 s); rounds: ${logged(first, "reconcile round").length} by the first leader, ${logged(other, "reconcile round").length} by the second, none overlapping`);
   });
 });

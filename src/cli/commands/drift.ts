@@ -15,6 +15,8 @@ export const drift: CommandDef = {
     const systems = await parseSystems(opts.system);
     const report = ctx.remote ? await ctx.remote.drift(systems) : await method(await ctx.engine(), "drift")(systems ? { systems } : {});
     const failed = report.systems.filter((s) => s.error !== undefined);
+    // A node of a fleet that does not answer is an outage too (the others were read).
+    const down = report.systems.flatMap((s) => (s.nodes ?? []).filter((n) => n.state === "down").map((n) => `${s.system} node ${n.node} is down: ${n.error}`));
     if (ctx.output === "json") ctx.json(report);
     else if (!report.revision) ctx.say("nothing has been applied yet, so nothing can drift");
     else {
@@ -24,7 +26,7 @@ export const drift: CommandDef = {
       if (!failed.length) ctx.say(report.drifted ? `drift against revision ${rev}: run \`hecate reconcile\` to put it back` : `no drift against revision ${rev}`);
     }
     // An outage is an error, never drift: `drift --detailed-exitcode || reconcile` must not fire on it.
-    if (failed.length) throw new HecateError("read-failed", failed.map((s) => s.error).join("; "), { status: 502 });
+    if (failed.length || down.length) throw new HecateError("read-failed", [...failed.map((s) => s.error), ...down].join("; "), { status: 502 });
     return opts.detailedExitcode && report.drifted ? 2 : 0;
   },
 };

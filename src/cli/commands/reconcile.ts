@@ -1,6 +1,7 @@
 // `hecate reconcile [--watch]`: put reality back to the last applied revision, once or in a loop.
 import { UsageError } from "../../diag.js";
 import { SUSPENDED_KEY, breakerState } from "../../engine/reconcile.js";
+import { newsText } from "../../engine/fleet.js";
 import type { CommandDef } from "../core/define.js";
 import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
 import { method, printPlan } from "./engine.js";
@@ -56,7 +57,11 @@ export const reconcile: CommandDef = {
               intervalMs,
               signal,
               apply: { ...o, ...(yesOf(opts) ? {} : { maxDeletes: o.maxDeletes ?? 0 }) },
-              onRound: (r) => ctx.say(`${new Date().toISOString()} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`),
+              onRound: (r) => {
+                const at = new Date().toISOString();
+                ctx.say(`${at} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`);
+                for (const n of r.fleet ?? []) ctx.say(`${at} ${newsText(n)}`);
+              },
             }),
         );
       } finally {

@@ -10,9 +10,10 @@ import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import { sameNormalized, sameValue } from "../differ.js";
 import { canonicalJson } from "../../model/serialize.js";
-import type { ApplyContext, Change, ChangeRecord, Provider, ProviderContext } from "../provider.js";
+import type { ApplyContext, Change, ChangeRecord, NodeReport, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned, ownedItems, type OwnedItem } from "./diff.js";
+import { errorMessage, isDown, majority, quorumError, validateEverywhere, type DownNode } from "./fleet.js";
 import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, markNormalized, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
 
 /**
@@ -24,6 +25,7 @@ export class CaddyActual {
   readonly #live: LiveNode[];
   readonly #proven: WeakMap<object, object>;
   readonly #memo: ActualMemo;
+  readonly #down: DownNode[];
   constructor(
     /** Hecate's part of the first node's config, normalized, secrets redacted. */
     readonly owned: OwnedConfig,
@@ -33,7 +35,10 @@ export class CaddyActual {
     readonly diagnostics: Diagnostic[],
     live: LiveNode[],
     memo?: ActualMemo,
+    /** Nodes of the fleet that did not answer (fewer than half of them: else read fails). */
+    down: DownNode[] = [],
   ) {
+    this.#down = down;
     this.#live = live;
     this.#memo = memo ?? { proven: new WeakMap() };
     this.#proven = this.#memo.proven;
@@ -77,6 +82,10 @@ export class CaddyActual {
   /** The live configs behind this reading (foreign config and resolved secrets included). */
   live(): LiveNode[] {
     return this.#live;
+  }
+  /** Nodes of the fleet that did not answer this read. */
+  down(): DownNode[] {
+    return this.#down;
   }
 }
 
@@ -137,6 +146,8 @@ interface LiveNode extends LiveConfig {
   /** Hecate's part of config (extractOwned); absent on nodes read for a saved plan's apply. */
   owned?: OwnedConfig;
   memo?: ActualMemo;
+  /** Hecate's part differs from the first node's (set by read): the fleet disagrees. */
+  differs?: boolean;
 }
 
 /**
@@ -288,6 +299,14 @@ function chomp(text: string): string {
   return text.endsWith("\n") ? text.slice(0, -1) : text;
 }
 
+/** ProviderContext.memo: the nodes an apply went on without (down), which verify expects behind. */
+const BEHIND_KEY = "caddy.behind";
+const DEFAULT_VALIDATE_MS = 120_000;
+
+function noteBehind(ctx: ProviderContext, down: readonly DownNode[]): void {
+  ctx.memo?.set(BEHIND_KEY, new Set(down.map((d) => d.endpoint)));
+}
+
 export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: CaddyProviderOptions = {}): Provider<CaddyOwned, CaddyActual> {
   const server = settings.server || DEFAULT_SERVER;
   const endpoints = settings.admin.length ? settings.admin : ["http://127.0.0.1:2019"];
@@ -295,9 +314,13 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
-  async function readNodes(ctx: ProviderContext): Promise<LiveNode[]> {
-    return Promise.all(
-      endpoints.map(async (endpoint) => {
+  /**
+   * Every node's live config; nodes that do not answer are down. Fewer than a majority answering
+   * is an error (a single node, or one of two, down: that node's own error).
+   */
+  async function readNodes(ctx: ProviderContext): Promise<{ up: LiveNode[]; down: DownNode[] }> {
+    const settled = await Promise.allSettled(
+      endpoints.map(async (endpoint): Promise<LiveNode> => {
         const client = clientFor(endpoint, ctx);
         // Read every time; only the parse of text already seen is reused (readMemo).
         const { text, etag } = await client.getConfigText();
@@ -315,6 +338,18 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         return { endpoint, client, text, etag, config, owned, memo };
       }),
     );
+    const up: LiveNode[] = [];
+    const down: DownNode[] = [];
+    for (const [i, r] of settled.entries()) {
+      if (r.status === "fulfilled") up.push(r.value);
+      else if (isDown(r.reason)) down.push({ endpoint: endpoints[i]!, error: errorMessage(r.reason) });
+      else throw r.reason; // a node that answers wrongly is not down: as on one node
+    }
+    if (up.length < majority(endpoints.length)) {
+      if (down.length === 1) throw (settled.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
+      throw quorumError(endpoints.length, down, "a plan or an apply");
+    }
+    return { up, down };
   }
 
   /**
@@ -324,7 +359,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   async function nodesFor(actual: CaddyActual, ctx: ProviderContext): Promise<LiveNode[]> {
     if (actual instanceof CaddyActual) return actual.live();
     const planned = actual as { nodes: { endpoint: string; etag: string }[] };
-    const fresh = await readNodes(ctx);
+    const { up: fresh } = await readNodes(ctx);
     for (const node of fresh) {
       const seen = planned.nodes.find((n) => n.endpoint === node.endpoint);
       if (!seen || seen.etag !== node.etag) {
@@ -339,6 +374,19 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     if (foreign.length) {
       throw new HecateError("caddy-ownership", `Caddy server(s) ${foreign.join(", ")} are not Hecate's: Hecate owns "${server}" and servers named hecate*`);
     }
+  }
+
+  /**
+   * A node that dies under the apply does not stop the fleet: the others take the revision, and
+   * the reconcile loop brings this one to it when it answers again. Unless that leaves fewer than
+   * a majority: then the apply fails (and is undone everywhere). Anything else than down: thrown.
+   */
+  function goOnWithout(ctx: ProviderContext, down: DownNode[], endpoint: string, e: unknown): void {
+    if (endpoints.length < 2 || !isDown(e)) throw e;
+    down.push({ endpoint, error: errorMessage(e) });
+    noteBehind(ctx, down);
+    if (endpoints.length - down.length < majority(endpoints.length)) throw quorumError(endpoints.length, down, "an apply");
+    ctx.log?.(`caddy: node ${endpoint} went down during the apply (${errorMessage(e)}); going on without it: the reconcile loop loads this revision into it when it answers`);
   }
 
   /** Whether the node still runs exactly what Hecate loaded (its bytes, or Caddy's encoding of them). */
@@ -405,11 +453,11 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
    * unless it is what the plan read, then PATCH /id/X guarded by that Etag, reporting each as
    * it completes.
    */
-  async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext): Promise<void> {
+  async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext, down: DownNode[]): Promise<void> {
     const live = actual instanceof CaddyActual ? actual.live() : undefined;
     // Every object on every node is read and checked before the first write, so a refusal
     // leaves everything as it was.
-    const reads = await Promise.all(
+    const settled = await Promise.allSettled(
       actual.nodes.map(async ({ endpoint }) => {
         // A client carrying this apply's signal: a step timeout must reach the writes.
         const client = clientFor(endpoint, ctx);
@@ -436,6 +484,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         return { endpoint, client, text, objects };
       }),
     );
+    const reads = settled.flatMap((r, i) => (r.status === "fulfilled" ? [r.value] : (goOnWithout(ctx, down, actual.nodes[i]!.endpoint, r.reason), [])));
     // Secrets exist in resolved form only here, on the way to Caddy; nested owned routes are in
     // the desired object itself (the diff only lifted them out of its item).
     const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
@@ -446,7 +495,13 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       for (const [k, { t, now }] of r.objects.entries()) {
         const body = bodies[k]!;
         if (body === now.text) continue; // same bytes: no reload
-        await r.client.patchById(t.id, body, now.etag);
+        try {
+          await r.client.patchById(t.id, body, now.etag);
+        } catch (e) {
+          goOnWithout(ctx, down, r.endpoint, e);
+          memo = undefined;
+          break;
+        }
         ctx.log?.(`caddy: patched ${t.id} on ${r.client.label}`);
         // The whole text the node should now hold, for verify: the object's bytes appear exactly
         // once in it (its @id is unique), so replacing them is what Caddy did.
@@ -506,6 +561,29 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     return undefined;
   }
 
+  /**
+   * The changes of a fleet: the first node's (`base`), and those of every node whose part differs
+   * from it (a node that was down, or replaced by a fresh Caddy), each change naming the nodes it
+   * is for unless that is all of them. Upserts first, deletes after, as diffOwned orders them.
+   */
+  function fleetDiff(desired: OwnedConfig, actual: CaddyActual, base: Change[]): Change[] {
+    const live = actual.live();
+    const behind = live.filter((n) => n.differs);
+    if (!behind.length) return base;
+    const agreeing = live.filter((n) => !n.differs).map((n) => n.endpoint);
+    const found = new Map<string, { change: Change; nodes: string[] }>();
+    const add = (c: Change, nodes: string[]) => {
+      const key = `${c.action} ${c.kind} ${c.id}`;
+      const seen = found.get(key);
+      if (seen) seen.nodes.push(...nodes);
+      else found.set(key, { change: c, nodes: [...nodes] });
+    };
+    for (const c of base) add(c, agreeing);
+    for (const n of behind) for (const c of diffOwned(desired, n.owned!)) add(c, [n.endpoint]);
+    const changes = [...found.values()].map(({ change, nodes }) => (nodes.length === live.length ? change : { ...change, nodes: endpoints.filter((e) => nodes.includes(e)) }));
+    return [...changes.filter((c) => c.action !== "delete"), ...changes.filter((c) => c.action === "delete")];
+  }
+
   const provider: Provider<CaddyOwned, CaddyActual> = {
     system: "caddy",
 
@@ -518,12 +596,13 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     },
 
     async read(ctx) {
-      const nodes = await readNodes(ctx);
-      const owned = nodes.map((n) => n.owned ?? extractOwned(n.config, server));
+      const { up: nodes, down } = await readNodes(ctx);
+      const owned = nodes.map((n) => (n.owned ??= extractOwned(n.config, server)));
       const diagnostics: Diagnostic[] = [];
       const first = owned[0]!;
       for (let i = 1; i < nodes.length; i++) {
         const diff = diffOwned(first, owned[i]!);
+        nodes[i]!.differs = diff.length > 0;
         if (diff.length) {
           diagnostics.push({
             severity: "warning",
@@ -535,31 +614,70 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           });
         }
       }
-      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo);
+      for (const d of down) {
+        diagnostics.push({
+          severity: "warning",
+          code: "caddy-node-down",
+          node: d.endpoint,
+          message: `Caddy node ${d.endpoint} is down (${d.error}); planned without it: once it answers, the reconcile loop loads the applied revision into it`,
+        });
+      }
+      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo, down);
     },
 
     diff(desired, actual) {
       // An Actual that came back from a saved plan's JSON is plain data, not a CaddyActual.
       if (!(actual instanceof CaddyActual)) return diffOwned(desired as unknown as OwnedConfig, (actual as { owned: OwnedConfig }).owned);
-      return diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.itemsOf(actual.owned), actual.itemsOf(desired as unknown as OwnedConfig));
+      const base = diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.itemsOf(actual.owned), actual.itemsOf(desired as unknown as OwnedConfig));
+      return fleetDiff(desired as unknown as OwnedConfig, actual, base);
+    },
+
+    // What the read found about the fleet (a node down, nodes that disagree): the plan says it.
+    findings(_desired, actual) {
+      return ((actual as { diagnostics?: Diagnostic[] }).diagnostics ?? []).filter((d) => d.code === "caddy-node-down" || d.code === "caddy-fleet-disagree");
+    },
+
+    nodes(desired, actual) {
+      if (!(actual instanceof CaddyActual) || endpoints.length < 2) return [];
+      const all = provider.diff(desired, actual);
+      const reports = new Map<string, NodeReport>();
+      for (const n of actual.live()) {
+        const changes = all.filter((c) => !c.nodes || c.nodes.includes(n.endpoint)).length;
+        reports.set(n.endpoint, { node: n.endpoint, state: changes ? "behind" : "in-sync", ...(changes ? { changes } : {}) });
+      }
+      for (const d of actual.down()) reports.set(d.endpoint, { node: d.endpoint, state: "down", error: d.error });
+      return endpoints.filter((e) => reports.has(e)).map((e) => reports.get(e)!);
     },
 
     // One guarded whole-config swap per node, each node reported as one change as soon as it
     // took: a failure on node 3 leaves nodes 1 and 2 journaled for the engine to undo.
     async apply({ desired, actual, changes }, ctx) {
       desiredChecks(desired);
+      const down = actual instanceof CaddyActual ? [...actual.down()] : [];
+      noteBehind(ctx, down);
       const targets = patchTargets(desired, actual, changes);
-      if (targets) return applyPatches(actual, targets, ctx);
+      if (targets) return applyPatches(actual, targets, ctx, down);
       // Secrets exist in resolved form only here, on the way to Caddy.
       const resolved = (secretRefs(desired).length ? await resolveSecrets(desired, ctx.secrets) : desired) as unknown as OwnedConfig;
       const nodes = await nodesFor(actual, ctx);
       const action = changes.every((c) => c.action === "delete") ? "delete" : changes.every((c) => c.action === "create") ? "create" : "update";
-      for (const node of nodes) {
-        // Sent as Caddy's own text, so what GET /config/ answers can be compared byte for byte.
-        const text = caddyText(mergeOwned(node.config, resolved, server));
-        if (node.text !== undefined ? text === node.text : canonical(JSON.parse(text)) === canonical(node.config)) continue; // same bytes: no reload
+      // Sent as Caddy's own text, so what GET /config/ answers can be compared byte for byte.
+      const switching = nodes
+        .map((node) => ({ node, text: caddyText(mergeOwned(node.config, resolved, server)) }))
+        .filter(({ node, text }) => (node.text !== undefined ? text !== node.text : canonical(JSON.parse(text)) !== canonical(node.config))); // same bytes: no reload
+      // A fleet: every node's new document is validated before the first node switches. (One
+      // node needs no check of its own: its load is atomic, a refused config leaves it as it was.)
+      if (endpoints.length > 1 && switching.length) {
+        await validateEverywhere(switching.map(({ node, text }) => ({ endpoint: node.endpoint, text })), opts.timeoutMs ?? settings.timeoutMs ?? DEFAULT_VALIDATE_MS);
+      }
+      for (const { node, text } of switching) {
         // A client carrying this apply's signal (node.client has the read's): a step timeout must reach the write.
-        await clientFor(node.endpoint, ctx).putConfigText(text, node.etag);
+        try {
+          await clientFor(node.endpoint, ctx).putConfigText(text, node.etag);
+        } catch (e) {
+          goOnWithout(ctx, down, node.endpoint, e);
+          continue;
+        }
         ctx.log?.(`caddy: loaded new config on ${node.client.label}`);
         const undo: CaddyUndo = { endpoint: node.endpoint, previous: node.config, appliedHash: sha256(text) };
         // A node's whole previous config can hold secrets (Hecate's and other apps'): sensitive.
@@ -585,43 +703,67 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     async verify(desired, records, ctx) {
       const diagnostics: Diagnostic[] = [];
       const perNode: Diagnostic[][] = [];
+      const behind = (ctx.memo?.get(BEHIND_KEY) as ReadonlySet<string> | undefined) ?? new Set<string>();
+      const down: DownNode[] = [];
       await Promise.all(
         endpoints.map(async (endpoint, i) => {
-          const client = clientFor(endpoint, ctx);
-          // One PATCH guarded by the whole config's Etag: Caddy held exactly the config the plan
-          // read (which differed from desired in this object alone) when it took the PATCH, so the
-          // object reading back as the bytes sent is the whole check.
-          const mine = records.filter((r) => (r.change.kind === "route" ? (r.undo as CaddyObjectUndo).endpoint : r.change.id) === endpoint);
-          const only = mine.length === 1 && mine[0]!.change.kind === "route" ? (mine[0]!.undo as CaddyObjectUndo) : undefined;
-          if (only?.guard === "config") {
-            const now = await client.getById(only.id);
-            if (now && sha256(now.text) === only.sentHash) return;
-          }
-          const { text } = await client.getConfigText();
-          // Exactly the text apply sent (or, after PATCHes, the text read with the patched
-          // objects' text replaced): the node runs what was meant, nothing to compare.
-          const expected = expectedHash(records, endpoint);
-          if (expected !== undefined) {
-            // The text the PATCH left, hashed when it was built: equal bytes need no second hash.
-            const left = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
-            if (left?.hash === expected && left.text === text) return;
-            if (sha256(text) === expected) return;
-          }
-          let config: unknown;
           try {
-            config = JSON.parse(text);
-          } catch {
-            throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
+            await verifyNode(endpoint, i);
+          } catch (e) {
+            if (endpoints.length < 2 || !isDown(e)) throw e;
+            down.push({ endpoint, error: errorMessage(e) });
           }
-          perNode[i] = diffOwned(desired as unknown as OwnedConfig, extractOwned(config, server)).map((c) => ({
-            severity: "error" as const,
-            code: "caddy-verify",
-            message: `Caddy ${client.label}: ${c.kind} ${c.id} ${c.action === "create" ? "is missing" : c.action === "delete" ? "should not be there" : `differs (${(c.fields ?? []).map((f) => f.path).slice(0, 3).join(", ")})`}`,
-            ...(c.resource ? { address: c.resource } : {}),
-          }));
         }),
       );
+      async function verifyNode(endpoint: string, i: number): Promise<void> {
+        const client = clientFor(endpoint, ctx);
+        // One PATCH guarded by the whole config's Etag: Caddy held exactly the config the plan
+        // read (which differed from desired in this object alone) when it took the PATCH, so the
+        // object reading back as the bytes sent is the whole check.
+        const mine = records.filter((r) => (r.change.kind === "route" ? (r.undo as CaddyObjectUndo).endpoint : r.change.id) === endpoint);
+        const only = mine.length === 1 && mine[0]!.change.kind === "route" ? (mine[0]!.undo as CaddyObjectUndo) : undefined;
+        if (only?.guard === "config") {
+          const now = await client.getById(only.id);
+          if (now && sha256(now.text) === only.sentHash) return;
+        }
+        const { text } = await client.getConfigText();
+        // Exactly the text apply sent (or, after PATCHes, the text read with the patched
+        // objects' text replaced): the node runs what was meant, nothing to compare.
+        const expected = expectedHash(records, endpoint);
+        if (expected !== undefined) {
+          // The text the PATCH left, hashed when it was built: equal bytes need no second hash.
+          const left = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
+          if (left?.hash === expected && left.text === text) return;
+          if (sha256(text) === expected) return;
+        }
+        let config: unknown;
+        try {
+          config = JSON.parse(text);
+        } catch {
+          throw new HecateError("caddy-rejected", `Caddy at ${client.label} answered GET /config/ with something that is not JSON`, { status: 502 });
+        }
+        const found = diffOwned(desired as unknown as OwnedConfig, extractOwned(config, server));
+        // A node that was down when the apply switched the others, and answers again: behind,
+        // not a failed apply (the reconcile loop loads the revision into it).
+        if (behind.has(endpoint)) {
+          if (found.length) perNode[i] = [{ severity: "warning", code: "caddy-node-behind", message: `Caddy node ${endpoint} came back during the apply without this revision (${found.length} object(s) differ): the reconcile loop loads it` }];
+          return;
+        }
+        perNode[i] = found.map((c) => ({
+          severity: "error" as const,
+          code: "caddy-verify",
+          message: `Caddy ${client.label}: ${c.kind} ${c.id} ${c.action === "create" ? "is missing" : c.action === "delete" ? "should not be there" : `differs (${(c.fields ?? []).map((f) => f.path).slice(0, 3).join(", ")})`}`,
+          ...(c.resource ? { address: c.resource } : {}),
+        }));
+      }
       for (const found of perNode) if (found) diagnostics.push(...found);
+      if (down.length) {
+        if (endpoints.length - down.length < majority(endpoints.length)) {
+          diagnostics.push({ severity: "error", code: "caddy-quorum", message: quorumError(endpoints.length, down, "verifying an apply").message });
+        } else {
+          for (const d of down) diagnostics.push({ severity: "warning", code: "caddy-node-down", message: `Caddy node ${d.endpoint} is down, not verified (${d.error}): the reconcile loop loads this revision into it when it answers` });
+        }
+      }
       return diagnostics;
     },
   };

@@ -111,7 +111,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   const withAddress = (address: string): Store =>
     new Proxy(store, {
       get(target, prop) {
-        if (prop === "audit") return (e: AuditEntry) => target.audit({ address, ...e });
+        if (prop === "audit") return (e: AuditEntry | readonly AuditEntry[]) => target.audit(([] as AuditEntry[]).concat(e).map((x) => ({ address, ...x })));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },

@@ -1,7 +1,7 @@
 // Every kind the CLI has a noun for, as a collection: list, create, read, replace, delete. Bodies
 // are whole documents checked by the model's schemas (the YAML ones) with the CLI's messages;
 // each resource has an ETag (its content hash) and If-Match on replace and delete answers 412 when
-// the resource changed since it was read. Writes go through the engine's editHead, like the CLI's.
+// the resource changed since it was read. Writes go through the engine's edits (group-committed in a queue), like the CLI's.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Context } from "hono";

@@ -118,7 +118,8 @@ export async function backup(store: Store, file: string): Promise<BackupManifest
   return manifest;
 }
 
-function bad(file: string, why: string): HecateError {
+/** "FILE is not a usable Hecate backup: WHY; nothing was restored" (also what the CLI says of a file it cannot send). */
+export function bad(file: string, why: string): HecateError {
   return new HecateError("bad-backup", `${file} is not a usable Hecate backup: ${why}; nothing was restored`);
 }
 

@@ -103,7 +103,11 @@ export function backupRoutes(app: App, s: Server): void {
         const file = join(dir, "restore.tar.gz");
         await writeFile(file, bytes, { mode: 0o600 });
         const engine = s.engine(c);
-        const preview = await engine.restore(file, { dryRun: true, skipSignature, name });
+        const preview = await engine.restore(file, { dryRun: true, skipSignature, name }).catch((e: unknown) => {
+          // What is wrong with the archive is wrong with the request body: say so as a field.
+          if (e instanceof HecateError && e.status === 400 && !e.diagnostics.length) throw new HecateError(e.code, e.message, { diagnostics: [{ severity: "error", code: e.code, message: e.message, field: "body" }] });
+          throw e;
+        });
         if (q.dryRun === "true") return preview;
         const destructive = preview.revisions.removed.length > 0 || preview.audit.removed > 0 || preview.signature.status !== "valid";
         if (destructive && q.yes !== "true") {

@@ -154,7 +154,7 @@ export function resourceRoutes(app: App, s: Server): void {
         tags,
         summary: `Replace ${noun.noun} NAME with the body (If-Match: only if unchanged since read)`,
         request: { params: Name, query: WriteQuery, headers: IfMatch, body: { required: true, content: { "application/json": { schema: Doc } } } },
-        responses: { 200: json(EditResult, "stored, unchanged, or a dry run"), ...errors(400, 401, 403, 404, 409, 412) },
+        responses: { 200: json(EditResult, "stored, unchanged, or a dry run"), ...errors(400, 401, 403, 404, 412) },
       }),
       async (c) => {
         const raw = (await c.req.json()) as Resource;

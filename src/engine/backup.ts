@@ -68,6 +68,8 @@ export interface RestoreOptions {
   dryRun: boolean;
   /** Restore even when the signature is missing or does not verify (lost key, pre-signing backup). */
   skipSignature?: boolean;
+  /** What the report and messages call the file (an upload through the API: the client's name for it). */
+  name?: string;
 }
 
 function headOf(dump: StoreDump): string | undefined {
@@ -116,7 +118,8 @@ export async function backup(store: Store, file: string): Promise<BackupManifest
   return manifest;
 }
 
-function bad(file: string, why: string): HecateError {
+/** "FILE is not a usable Hecate backup: WHY; nothing was restored" (also what the CLI says of a file it cannot send). */
+export function bad(file: string, why: string): HecateError {
   return new HecateError("bad-backup", `${file} is not a usable Hecate backup: ${why}; nothing was restored`);
 }
 
@@ -178,12 +181,14 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
 /** Read and verify an archive: signature, then every member listed in the manifest with the right sha256. */
 export async function readBackup(
   store: Store,
-  file: string,
-  opts: { skipSignature?: boolean } = {},
+  path: string,
+  opts: { skipSignature?: boolean; name?: string } = {},
 ): Promise<{ manifest: BackupManifest; dump: StoreDump; signature: RestoreReport["signature"] }> {
+  // What messages call the file: its path, or the name the API client gave (the server holds an upload).
+  const file = opts.name ?? path;
   let raw: Buffer;
   try {
-    raw = await readFile(file);
+    raw = await readFile(path);
   } catch (e) {
     throw bad(file, `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -195,7 +200,7 @@ export async function readBackup(
   const dir = await mkdtemp(join(tmpdir(), "hecate-restore-"));
   try {
     try {
-      await tar.x({ file, cwd: dir, strict: true, preservePaths: false } as tar.TarOptionsWithAliasesAsyncFile);
+      await tar.x({ file: path, cwd: dir, strict: true, preservePaths: false } as tar.TarOptionsWithAliasesAsyncFile);
     } catch (e) {
       throw bad(file, `the archive cannot be unpacked (${(e as Error).message})`);
     }
@@ -272,7 +277,7 @@ function keyDiff(before: Record<string, string>, after: Record<string, string>):
 }
 
 export async function restore(store: Store, file: string, opts: RestoreOptions): Promise<RestoreReport> {
-  const read = await readBackup(store, file, { skipSignature: opts.skipSignature ?? false });
+  const read = await readBackup(store, file, { skipSignature: opts.skipSignature ?? false, ...(opts.name !== undefined ? { name: opts.name } : {}) });
   const { dump, abandoned } = closeRunning(read.dump, new Date().toISOString());
   const current = await store.dump();
   const before = new Set(current.revisions.map((r) => r.hash));
@@ -282,7 +287,7 @@ export async function restore(store: Store, file: string, opts: RestoreOptions):
   const rowsAfter = new Set(dump.audit.map((a) => JSON.stringify(a)));
   const report: RestoreReport = {
     dryRun: opts.dryRun,
-    file,
+    file: opts.name ?? file,
     created: read.manifest.created,
     signature: read.signature,
     revisions: {

@@ -109,12 +109,19 @@ export interface EditChange {
   notes?: string[];
 }
 
+/** Where an edit runs: the head's seq, and how many edits of the same commit ran before it on that head. */
+export interface EditBase {
+  seq: number;
+  /** Edits of the same group commit applied before this one (0: the resources are the head as stored). */
+  pending: number;
+}
+
 /**
  * An edit as a function of the head's resources: it looks things up, checks (exists, not found,
  * referenced, a stale ETag) and builds the new state, so it can be run again on a newer head.
  * Returns undefined when there is nothing to store.
  */
-export type Edit = (resources: Resource[]) => Promise<EditChange | undefined>;
+export type Edit = (resources: Resource[], base: EditBase) => Promise<EditChange | undefined>;
 
 export type EditOutcome =
   | { status: "unchanged" }
@@ -127,32 +134,111 @@ export interface EditOptions {
   source: RevisionSource;
 }
 
+/** One edit of a group commit: who makes it, from where (the API client's address). */
+export interface EditRequest {
+  edit: Edit;
+  author: string;
+  address?: string;
+}
+
+/** What became of one edit of a group commit: its outcome, or the error that refused it alone. */
+export type Settled = { ok: true; outcome: EditOutcome } | { ok: false; error: unknown };
+
 /** Attempts before giving up on a head that other writers keep moving. */
 export const EDIT_ATTEMPTS = 12;
 
 /** Full jitter, doubling up to a second: writers that collided spread out instead of colliding again. */
 const backoff = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
 
+/** Where an edit is stored: the store, or (the CLI's remote mode) a server that stores it on its own. */
+export type EditStore = Pick<Store, "head" | "putRevision" | "audit">;
+
 /**
  * Run the edit on the head, validate, then return it (dry run) or store it as a revision whose
  * parent is that head. When another writer stored a revision in between (head-moved), read the
  * new head and run the edit again, so no other writer's change is lost; after EDIT_ATTEMPTS, fail.
  */
-/** Where an edit is stored: the store, or (the CLI's remote mode) a server that stores it on its own. */
-export type EditStore = Pick<Store, "head" | "putRevision" | "audit">;
-
 export async function editHead(model: EditModel, store: EditStore, edit: Edit, opts: EditOptions): Promise<EditOutcome> {
+  const [r] = await commitEdits(model, store, [{ edit, author: opts.author }], opts.source);
+  if (!r!.ok) throw r!.error;
+  return r!.outcome;
+}
+
+/** A revision message for several edits: theirs, in order (the audit log keeps each one whole). */
+function groupMessage(messages: string[]): string {
+  if (messages.length === 1) return messages[0]!;
+  const shown = messages.slice(0, 5).join("; ");
+  return messages.length > 5 ? `${shown}; and ${messages.length - 5} more` : shown;
+}
+
+/**
+ * Group commit: several edits (of one author), in order, stored as ONE revision on the head. Each
+ * edit runs on the state the ones before it left (its checks, If-Match included, see their
+ * changes); an edit that throws is refused alone. The resulting state is validated once, so N
+ * concurrent writers cost one validation, one revision write and one sync instead of N. When that
+ * state is not valid, the edits are committed one by one instead, so exactly the edits that make
+ * it invalid are refused, each with its own errors. head-moved (another process wrote in between)
+ * redoes them all on the new head.
+ */
+export async function commitEdits(model: EditModel, store: EditStore, reqs: readonly EditRequest[], source: RevisionSource): Promise<Settled[]> {
+  const author = reqs[0]?.author ?? "";
+  if (reqs.some((r) => r.author !== author)) throw new Error("commitEdits: one author per group commit");
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
-    const before = head?.resources ?? [];
-    const change = await edit(before);
-    if (!change) return { status: "unchanged" };
-    const warnings = validateState(model, change.after, change.changed);
-    if (change.dryRun) return { status: "dry-run", before, change, warnings };
-    for (const step of change.beforeStore ?? []) await step(store as Store);
-    let revision: Revision;
+    const seq = head?.seq ?? 0;
+    let running = head?.resources ?? [];
+    const settled: Settled[] = [];
+    const taken: { i: number; before: Resource[]; change: EditChange; shape: Diagnostic[] }[] = [];
+    for (const [i, req] of reqs.entries()) {
+      try {
+        const change = await req.edit(running, { seq, pending: taken.length });
+        if (!change) {
+          settled[i] = { ok: true, outcome: { status: "unchanged" } };
+          continue;
+        }
+        if (change.dryRun) {
+          settled[i] = { ok: true, outcome: { status: "dry-run", before: running, change, warnings: validateState(model, change.after, change.changed) } };
+          continue;
+        }
+        const shape = change.after.filter((r) => change.changed.includes(addressOf(r))).flatMap((r) => checkShape(model, r));
+        if (hasErrors(shape)) throw invalid(shape);
+        taken.push({ i, before: running, change, shape });
+        running = change.after;
+      } catch (e) {
+        settled[i] = { ok: false, error: e };
+      }
+    }
+    if (!taken.length) return settled;
+    const { diagnostics } = model.resolveState(running);
+    if (hasErrors(diagnostics)) {
+      const errors = diagnostics.filter((d) => d.severity === "error");
+      if (taken.length === 1) {
+        settled[taken[0]!.i] = { ok: false, error: invalid(errors) };
+        return settled;
+      }
+      // Which of them made it invalid: commit them one by one (rare: a request with a bad reference or a clash).
+      const one: Settled[] = [];
+      for (const t of taken) one.push((await commitEdits(model, store, [reqs[t.i]!], source))[0]!);
+      taken.forEach((t, k) => (settled[t.i] = one[k]!));
+      return settled;
+    }
     try {
-      revision = await store.putRevision({ resources: change.after, author: opts.author, message: change.message, source: opts.source, expectedParent: head?.seq ?? 0 });
+      for (const t of taken) for (const step of t.change.beforeStore ?? []) await step(store as Store);
+      const revision = await store.putRevision({ resources: running, author, message: groupMessage(taken.map((t) => t.change.message)), source, expectedParent: seq });
+      await store.audit(
+        taken.map((t) => ({
+          actor: author,
+          action: "revision.create",
+          target: revision.hash,
+          detail: { seq: revision.seq, message: t.change.message, changed: t.change.changed },
+          ...(reqs[t.i]!.address ? { address: reqs[t.i]!.address } : {}),
+        })),
+      );
+      for (const t of taken) {
+        const warnings = diagnostics.filter((d) => !d.address || t.change.changed.includes(d.address));
+        settled[t.i] = { ok: true, outcome: { status: "stored", before: t.before, revision, change: t.change, warnings } };
+      }
+      return settled;
     } catch (e) {
       if (!(e instanceof HecateError) || e.code !== "head-moved") throw e;
       if (attempt >= EDIT_ATTEMPTS) {
@@ -163,9 +249,56 @@ export async function editHead(model: EditModel, store: EditStore, edit: Edit, o
         );
       }
       await new Promise((r) => setTimeout(r, backoff(attempt)));
-      continue;
     }
-    await store.audit({ actor: opts.author, action: "revision.create", target: revision.hash, detail: { seq: revision.seq, message: change.message, changed: change.changed } });
-    return { status: "stored", before, revision, change, warnings };
+  }
+}
+
+/**
+ * The server's writes: edits wait in one queue, first in first out, and whatever arrived while a
+ * commit ran is committed next, together (commitEdits), in a turn of the event loop of its own.
+ * Request handlers only enqueue, so the loop stays free to read requests and accept connections
+ * while a commit runs.
+ */
+export class EditQueue {
+  private waiting: { req: EditRequest; settle: (s: Settled) => void }[] = [];
+  private busy = false;
+
+  constructor(
+    private readonly model: EditModel,
+    private readonly store: EditStore,
+    private readonly source: RevisionSource,
+    private readonly maxBatch = 500,
+  ) {}
+
+  async submit(req: EditRequest): Promise<EditOutcome> {
+    const s = await new Promise<Settled>((settle) => {
+      this.waiting.push({ req, settle });
+      this.kick();
+    });
+    if (!s.ok) throw s.error;
+    return s.outcome;
+  }
+
+  private kick(): void {
+    if (this.busy || !this.waiting.length) return;
+    this.busy = true;
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    // The oldest edit and those right behind it by the same author (a revision has one author).
+    const author = this.waiting[0]!.req.author;
+    let n = 0;
+    while (n < this.waiting.length && n < this.maxBatch && this.waiting[n]!.req.author === author) n++;
+    const batch = this.waiting.splice(0, n);
+    try {
+      const settled = await commitEdits(this.model, this.store, batch.map((b) => b.req), this.source);
+      batch.forEach((b, i) => b.settle(settled[i]!));
+    } catch (e) {
+      for (const b of batch) b.settle({ ok: false, error: e });
+    } finally {
+      this.busy = false;
+      this.kick();
+    }
   }
 }

@@ -123,18 +123,19 @@ export class Engine {
     return { revision, result };
   }
 
-  async backup(file: string): Promise<BackupManifest> {
+  /** `name`: what the audit log calls the file (through the API: a download, not a path on the server). */
+  async backup(file: string, name = file): Promise<BackupManifest> {
     const m = await backup(this.store, file);
-    await this.store.audit({ actor: this.actor, action: "backup", target: file, detail: { revisions: m.counts.revisions } });
+    await this.store.audit({ actor: this.actor, action: "backup", target: name, detail: { revisions: m.counts.revisions } });
     return m;
   }
 
-  async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number } = {}): Promise<RestoreReport> {
+  async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number; name?: string } = {}): Promise<RestoreReport> {
     if (opts.dryRun) return restore(this.store, file, { ...opts, dryRun: true });
     const held = await acquire(this.store, this.holder, { timeoutMs: opts.lockTimeoutMs ?? 30_000, actor: this.actor });
     try {
       const r = await restore(this.store, file, { ...opts, dryRun: false });
-      await this.store.audit({ actor: this.actor, action: "restore", target: file, detail: restoreAuditDetail(r) });
+      await this.store.audit({ actor: this.actor, action: "restore", target: opts.name ?? file, detail: restoreAuditDetail(r) });
       return r;
     } finally {
       await held.release();

@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { HecateError, hasErrors } from "../diag.js";
 import * as model from "../model/index.js";
-import { addressOf, editHead, type Edit, type EditOutcome } from "../engine/edit.js";
+import { addressOf, EditQueue, find, type Edit, type EditOutcome } from "../engine/edit.js";
 import { planToJson, renderDrift, renderPlan, resolveRevision } from "../engine/index.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan } from "../engine/types.js";
 import type { Resource } from "../model/schema.js";
@@ -66,18 +66,17 @@ export const summaryText = (p: Plan) => `${p.summary.create} to create, ${p.summ
 /** route.created / updated / deleted for each Route an edit stored. */
 function routeEvents(s: Server, c: C, out: EditOutcome): void {
   if (out.status !== "stored") return;
-  const before = new Map(out.before.map((r) => [addressOf(r), r]));
-  const after = new Map(out.change.after.map((r) => [addressOf(r), r]));
   for (const address of out.change.changed) {
     if (!address.startsWith("Route/")) continue;
-    const was = before.get(address), now = after.get(address);
+    const name = address.slice("Route/".length);
+    const was = find(out.before, "Route", name), now = find(out.change.after, "Route", name);
     const type = !was ? "route.created" : !now ? "route.deleted" : "route.updated";
     s.emit(type, { route: address.slice("Route/".length), revision: { seq: out.revision.seq, hash: out.revision.hash }, actor: c.get("token").name, ...(now ? { resource: now } : {}) });
   }
 }
 
 export interface Actions {
-  /** An edit of the head (the engine's editHead), acting as the request's token. */
+  /** An edit of the head, acting as the request's token: queued and group-committed (engine/edit.ts EditQueue). */
   edit(c: C, fn: Edit): Promise<EditOutcome>;
   plan(c: C, opts?: { revision?: string | undefined; systems?: string[] | undefined; resources?: Resource[] }): Promise<Plan>;
   /** Plan and apply (confirmation rails as the CLI's): the result and the plan it applied. */
@@ -135,9 +134,13 @@ export function createActions(s: Server): Actions {
     return r;
   };
 
+  // Every edit of the API and the dashboard goes through one queue: first come, first stored, and
+  // the edits that arrived during a commit stored together in the next one (engine/edit.ts).
+  const edits = new EditQueue(model, s.store, { type: "api" });
+
   return {
     async edit(c, fn) {
-      const out = await editHead(model, s.storeFor(c), fn, { author: c.get("token").name, source: { type: "api" } });
+      const out = await edits.submit({ edit: fn, author: c.get("token").name, address: c.get("address") });
       routeEvents(s, c, out);
       return out;
     },

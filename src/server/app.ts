@@ -21,6 +21,7 @@ import { healthRoutes } from "./routes/health.js";
 import { createActions, type Actions } from "./actions.js";
 import { dashboardRoutes } from "./dashboard/index.js";
 import { webhookRoutes } from "./routes/webhooks.js";
+import { backupRoutes } from "./routes/backup.js";
 import { Webhooks, type RetryPolicy } from "./webhooks.js";
 import { UI } from "./dashboard/session.js";
 import { errorPage } from "./dashboard/layout.js";
@@ -111,7 +112,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   const withAddress = (address: string): Store =>
     new Proxy(store, {
       get(target, prop) {
-        if (prop === "audit") return (e: AuditEntry) => target.audit({ address, ...e });
+        if (prop === "audit") return (e: AuditEntry | readonly AuditEntry[]) => target.audit(([] as AuditEntry[]).concat(e).map((x) => ({ address, ...x })));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
@@ -200,6 +201,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   resourceRoutes(app, server);
   operationRoutes(app, server);
   adminRoutes(app, server);
+  backupRoutes(app, server);
   webhookRoutes(app, server);
   dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {

@@ -43,6 +43,13 @@ export function jsonLogger(write: (line: string) => void, level = "info"): Logge
 export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen: Listen; store: Store; logger: Logger; reconcile?: ReconcileOptions }): Promise<RunningServer> {
   const { app, server: state } = createApp(opts);
   const http = createAdaptorServer({ fetch: app.fetch });
+  // Idle keep-alive connections are closed by the client first (fetch/undici after 4 s, proxies
+  // after 60 s), never by the server while a request may be on its way: Node's 5 s default closed
+  // busy clients' connections under load, between their answer and their next request (the
+  // writers bench saw resets). headersTimeout must stay above it.
+  const h1 = http as import("node:http").Server;
+  h1.keepAliveTimeout = 65_000;
+  h1.headersTimeout = 66_000;
   const l = opts.listen;
   if (l.type === "unix" && existsSync(l.path)) {
     // A socket left by a server that died; anything else at that path is not ours to remove.

@@ -8,6 +8,7 @@
 import { hash as oneShot } from "node:crypto";
 import type { Resource } from "../model/schema.js";
 import { canonicalJson, sortResources } from "../model/canonical-json.js";
+import { deepFreeze } from "./rules.js";
 
 /** A chunk ends after ~1 resource in CHUNK_SPREAD (by address hash)... */
 const CHUNK_SPREAD = 64;
@@ -48,6 +49,25 @@ function endsChunk(r: Resource): boolean {
   return (h >>> 0) % CHUNK_SPREAD === 0;
 }
 
+/**
+ * Bodies a store read back, deep-frozen, by identity: their canonical JSON and hash are known, so
+ * a revision made of the head's resources plus a few new ones hashes only the new ones (a writer
+ * on a state of 10,000 routes pays for what it changed, not for the whole state).
+ */
+const known = new WeakMap<object, { text: string; hash: string }>();
+
+/** A body as a store keeps it: parsed from its stored text, deep-frozen (so it cannot drift from that text), remembered. */
+export function storedBody(hash: string, text: string, parsed: Resource): Resource {
+  const body = deepFreeze(parsed);
+  known.set(body, { text, hash });
+  return body;
+}
+
+/** A body a store read back (so it is JSON already, and its canonical form is known). */
+export function isKnownBody(r: Resource): boolean {
+  return known.has(r);
+}
+
 /** The content-addressed form of a list of resources, in the order given. */
 export function layout(resources: readonly Resource[]): Layout {
   const bodies = new Map<string, string>();
@@ -60,12 +80,13 @@ export function layout(resources: readonly Resource[]): Layout {
     current = [];
   };
   for (const r of resources) {
-    let text = textOf.get(r);
+    const stored = known.get(r);
+    let text = stored?.text ?? textOf.get(r);
     if (text === undefined) {
       text = canonicalJson(r);
       textOf.set(r, text);
-    }
-    const hash = sha256(text);
+    } else if (stored) textOf.set(r, text);
+    const hash = stored?.hash ?? sha256(text);
     bodies.set(hash, text);
     current.push(hash);
     if (current.length >= CHUNK_MAX || endsChunk(r)) close();

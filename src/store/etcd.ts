@@ -9,9 +9,9 @@ import { Etcd3, type IKeyValue, type IOptions, type IRequestOp, type ICompare, t
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification, type ChainedFields } from "./audit-chain.js";
-import { layout, type Layout } from "./content.js";
+import { isKnownBody, layout, storedBody, type Layout } from "./content.js";
 import { SecretBox, type DerivedKey } from "./crypto.js";
-import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
+import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
 import type {
   ApplyRecord,
   AuditEntry,
@@ -206,7 +206,7 @@ export class EtcdStore implements Store {
     return this.run(async () => {
       const expected = input.expectedParent;
       checkExpectedParent(expected);
-      toJson(input.resources, "the revision's resources");
+      toJson(input.resources.filter((r) => !isKnownBody(r)), "the revision's resources");
       toJson(input.source, "the revision's source");
       const lay = layout(input.resources);
       const head = expected > 0 ? await this.revisionDoc(expected) : undefined;
@@ -316,7 +316,7 @@ export class EtcdStore implements Store {
     for (const h of missing) {
       const t = known?.bodies.get(h) ?? fetched.get(`body/${h}`);
       if (t === undefined) throw this.corrupt(`${what} names resource body ${h.slice(0, 12)}, which is missing`);
-      this.bodyCache.set(h, deepFreeze(parseJson<Resource>(t, `a resource body of ${what}`, this.where)));
+      this.bodyCache.set(h, storedBody(h, t, parseJson<Resource>(t, `a resource body of ${what}`, this.where)));
     }
     return { ...toMeta(doc), resources: Object.freeze(hashes.map((h) => this.bodyCache.get(h)!)) as Resource[] };
   }
@@ -347,10 +347,12 @@ export class EtcdStore implements Store {
 
   // ---- audit --------------------------------------------------------------------------------
 
-  audit(entry: AuditEntry): Promise<void> {
+  audit(entry: AuditEntry | readonly AuditEntry[]): Promise<void> {
     return this.run(async () => {
-      const detail = entry.detail === undefined ? null : toJson(entry.detail, "the audit detail");
-      await this.appendAudit({ at: new Date().toISOString(), actor: entry.actor, action: entry.action, target: entry.target ?? null, detail, address: entry.address ?? null });
+      for (const e of ([] as AuditEntry[]).concat(entry)) {
+        const detail = e.detail === undefined ? null : toJson(e.detail, "the audit detail");
+        await this.appendAudit({ at: new Date().toISOString(), actor: e.actor, action: e.action, target: e.target ?? null, detail, address: e.address ?? null });
+      }
     });
   }
 

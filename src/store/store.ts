@@ -143,8 +143,11 @@ export interface Store {
   setApplied(hash: string, fence?: Fence): Promise<void>;
   lastApplied(): Promise<Revision | undefined>;
 
-  /** Appended and chained to the previous entry's hash (store/audit-chain.ts). */
-  audit(entry: AuditEntry): Promise<void>;
+  /**
+   * Appended and chained to the previous entry's hash (store/audit-chain.ts). Several entries are
+   * appended in order in one write (the edits of one group commit: one sync, not one per entry).
+   */
+  audit(entry: AuditEntry | readonly AuditEntry[]): Promise<void>;
   listAudit(opts?: { limit?: number }): Promise<AuditEntry[]>;
   /** Walk the whole chain: edited, deleted or missing newest entries are problems. */
   verifyAudit(): Promise<AuditVerification>;

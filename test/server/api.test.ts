@@ -227,6 +227,13 @@ describe("the API", () => {
     assert.equal(rb.status, 200, rb.text);
     assert.equal(rb.body.result.status, "succeeded");
     assert.equal((await get(httpPort, "app.test", "/hello")).status, 200, "the rollback brought the route back");
+
+    // Rolling back to the revision without the app deletes it from Caddy: not without yes.
+    const without = history.body.items.find((r: { message: string }) => r.message === "delete route app").seq;
+    const unconfirmed = await api.call("POST", "/v1/rollback", { body: { to: String(without) } });
+    assert.equal(unconfirmed.status, 409, unconfirmed.text);
+    assert.equal(unconfirmed.body.error.code, "confirmation-required");
+    assert.equal((await get(httpPort, "app.test", "/hello")).status, 200, "nothing was rolled back");
   });
 
   it("audits every change with the token's name and the client's address; verify finds a hand edit", async () => {

@@ -8,6 +8,7 @@ export interface Answer {
   headers: Headers;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   text: string;
+  bytes: Buffer;
 }
 
 export class ApiClient {
@@ -35,15 +36,19 @@ export class ApiClient {
     return doc;
   }
 
-  async call(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; pattern?: string } = {}): Promise<Answer> {
+  /** `raw`: bytes sent as they are (a backup archive); the answer's bytes are in `bytes`. */
+  async call(method: string, path: string, opts: { body?: unknown; raw?: { bytes: Uint8Array; type: string }; headers?: Record<string, string>; pattern?: string } = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...opts.headers };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${this.url}${path}`, { method, headers, ...(opts.body !== undefined ? { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) } : {}) });
-    const text = await res.text();
+    if (opts.raw) headers["content-type"] = opts.raw.type;
+    const payload = opts.raw ? { body: opts.raw.bytes as BodyInit } : opts.body !== undefined ? { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) } : {};
+    const res = await fetch(`${this.url}${path}`, { method, headers, ...payload });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const text = bytes.toString("utf8");
     const isJson = (res.headers.get("content-type") ?? "").includes("json");
     const body = isJson && text ? JSON.parse(text) : text;
     if (this.ajv) this.check(method, opts.pattern ?? path.split("?")[0]!, res.status, res.headers.get("content-type") ?? "", body);
-    return { status: res.status, headers: res.headers, body, text };
+    return { status: res.status, headers: res.headers, body, text, bytes };
   }
 
   /** The answer matches what /openapi.json promises for this operation and status. */

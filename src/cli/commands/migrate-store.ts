@@ -5,6 +5,7 @@ import type { CommandDef } from "../core/define.js";
 
 export const migrateStore: CommandDef = {
   name: "migrate-store",
+  local: "copies one store into another directly (SQLite file or etcd), not through a server",
   summary: "copy the whole store to another backend (every revision, audit row and sealed secret)",
   flags: [
     { flags: "--from <url>", description: "the store to copy: sqlite:PATH, a file path, or etcd://host:port[,host:port...][/prefix]" },

@@ -37,6 +37,7 @@ function untilStopped(): Promise<void> {
 
 export const sandboxAuthentik: CommandDef = {
   name: "authentik",
+  local: "runs a stand-in on this machine",
   summary: "run an authentik stand-in (API v3 and the embedded outpost with a login page) on loopback until interrupted",
   flags: [
     { flags: "--port <port>", description: "port (default: a free one)" },
@@ -79,6 +80,7 @@ export const sandboxAuthentik: CommandDef = {
 
 export const sandboxHetzner: CommandDef = {
   name: "hetzner",
+  local: "runs a stand-in on this machine",
   summary: "run a Hetzner Cloud DNS API stand-in and its nameserver on loopback until interrupted",
   flags: [
     { flags: "--port <port>", description: "API port (default: a free one)" },

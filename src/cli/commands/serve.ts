@@ -5,6 +5,7 @@ import { LEADER_TTL, leaderTtl, parseDurationMs, TIMEOUT } from "./shared-flags.
 
 export const serve: CommandDef = {
   name: "serve",
+  local: "runs the server itself on this machine",
   summary: "run the HTTP API (OpenAPI at /openapi.json) over this store until stopped (Ctrl-C, SIGTERM)",
   flags: [
     { flags: "--listen <address>", description: "HOST:PORT or unix:/path (default 127.0.0.1:7380, loopback only)" },

@@ -1,7 +1,7 @@
 // `hecate token create`, `hecate token list`, `hecate token revoke`: API tokens for `hecate serve`. The secret is printed once,
 // at creation; the store keeps only its hash.
 import { UsageError } from "../../diag.js";
-import type { TokenScope } from "../../store/store.js";
+import type { TokenRecord, TokenScope } from "../../store/store.js";
 import type { CommandDef } from "../core/define.js";
 
 const tokens = () => import("../../server/tokens.js");
@@ -19,10 +19,13 @@ export const tokenCreate: CommandDef = {
     if (opts.scope === undefined) throw new UsageError("token create needs --scope read|write|admin");
     const scope = String(opts.scope) as TokenScope;
     const name = opts.name !== undefined ? String(opts.name) : `${scope}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`;
-    const { createToken } = await tokens();
-    const { token, record } = await createToken(await ctx.store(), { name, scope, ...(opts.expires !== undefined ? { expires: String(opts.expires) } : {}), createdBy: ctx.author });
+    const expires = opts.expires !== undefined ? { expires: String(opts.expires) } : {};
+    // Remotely the server makes it (the secret is made where it is stored), made by the caller's token.
+    const { token, record } = ctx.remote
+      ? await ctx.remote.call<{ token: string; record: Omit<TokenRecord, "hash"> }>("POST", "/v1/tokens", { name, scope, ...expires })
+      : await (await tokens()).createToken(await ctx.store(), { name, scope, ...expires, createdBy: ctx.author });
     if (ctx.output === "json") {
-      const { hash: _hash, ...shown } = record;
+      const { hash: _hash, ...shown } = record as TokenRecord;
       ctx.json({ token, record: shown });
       return;
     }
@@ -56,8 +59,9 @@ export const tokenRevoke: CommandDef = {
   summary: "revoke an API token by name (refused from its next request on)",
   examples: ["hecate token revoke ci"],
   async run(ctx, [name]) {
-    const { revokeToken } = await tokens();
-    const t = await revokeToken(await ctx.store(), String(name), ctx.author);
+    const t = ctx.remote
+      ? await ctx.remote.call<Omit<TokenRecord, "hash">>("DELETE", `/v1/tokens/${encodeURIComponent(String(name))}`)
+      : await (await tokens()).revokeToken(await ctx.store(), String(name), ctx.author);
     ctx.say(`revoked token "${t.name}" (scope ${t.scope})`);
   },
 };

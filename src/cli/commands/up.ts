@@ -70,6 +70,7 @@ function ctxEndpoint(): string | undefined {
 
 export const up: CommandDef = {
   name: "up",
+  local: "starts the local stack (Caddy, nginx, the stand-ins) on this machine",
   summary: "run the whole stack on this machine: Caddy, nginx, the authentik and Hetzner sandboxes, the Hecate server, demo apps (until Ctrl-C, or --detach)",
   flags: [
     DIR_FLAG,
@@ -106,6 +107,7 @@ export const up: CommandDef = {
 
 export const down: CommandDef = {
   name: "down",
+  local: "stops the local stack on this machine",
   summary: "stop the stack `hecate up` runs (its state stays for the next `up`)",
   flags: [DIR_FLAG],
   examples: ["hecate down", "hecate down --dir /tmp/stack"],
@@ -117,6 +119,7 @@ export const down: CommandDef = {
 
 export const status: CommandDef = {
   name: "status",
+  local: "reports on the local stack of this machine",
   summary: "what of the stack `hecate up` runs is up, checked live",
   flags: [DIR_FLAG],
   examples: ["hecate status", "hecate status -o json"],

@@ -94,11 +94,12 @@ export class Context {
     return importPart(() => import("../../model/index.js"), "model (src/model/index.ts)");
   }
 
+  /** The store; in remote mode the server's, as its API offers it (core/remote-store.ts). */
   store(): Promise<Store> {
     if (this.remote) {
-      return Promise.reject(
-        new HecateError("remote-unsupported", `this command does not work through the API yet, and HECATE_API_ENDPOINT (or --endpoint) says to use ${this.remote.endpoint}: unset it to use the local store`),
-      );
+      const remote = this.remote;
+      this.storeP ??= import("./remote-store.js").then((m) => m.remoteStore(remote));
+      return this.storeP;
     }
     this.storeP ??= importPart(() => import("../../store/index.js"), "store (src/store/index.ts)").then((m) =>
       m.openStore({ ...(this.storePath ? { path: this.storePath } : {}), env: this.io.env as NodeJS.ProcessEnv }).catch((e: unknown) => {
@@ -129,7 +130,10 @@ export class Context {
     });
   }
 
+  /** The engine; in remote mode the part of it the API offers (the server runs it). */
   engine(): Promise<Engine> {
+    const remote = this.remote;
+    if (remote) this.engineP ??= import("./remote-store.js").then((m) => m.remoteEngine(remote));
     this.engineP ??= this.store().then((s) => this.engineOn(s));
     return this.engineP;
   }

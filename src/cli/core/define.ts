@@ -1,6 +1,7 @@
 // Commands are data: a definition (name, arguments, flags, examples, handler) registered into
 // commander in one place, so every command gets the same context, help and error handling.
 import { Command, Option } from "commander";
+import { HecateError } from "../../diag.js";
 import { Context, type GlobalFlags } from "./context.js";
 import type { Io } from "./io.js";
 
@@ -28,6 +29,12 @@ export interface CommandDef {
   examples: string[];
   /** Returns the exit code (default 0). */
   run(ctx: Context, args: unknown[], opts: Opts): Promise<number | void>;
+  /**
+   * Set on a command that acts on this machine by nature (starts processes, serves, moves a store
+   * file): why, e.g. "starts the local stack on this machine". In remote mode it refuses, saying so.
+   * Every other command runs remotely through the store and engine the context gives it.
+   */
+  local?: string;
   /** Commands under this one (`hecate audit verify`); the command itself still runs alone. */
   subcommands?: CommandDef[];
 }
@@ -60,6 +67,12 @@ export function register(parent: Command, def: CommandDef, state: RunState): Com
     const self = params[params.length - 1] as Command;
     const ctx = new Context(state.io, self.optsWithGlobals() as GlobalFlags);
     try {
+      if (def.local && ctx.remote) {
+        throw new HecateError(
+          "local-only",
+          `\`${commandPath(self)}\` ${def.local}, so it does not run through the API; HECATE_API_ENDPOINT (or --endpoint) says to use ${ctx.remote.endpoint}: unset it to run it here`,
+        );
+      }
       state.exitCode = (await def.run(ctx, params.slice(0, -2), self.opts())) ?? 0;
     } finally {
       await ctx.close();
@@ -79,6 +92,13 @@ export function addExamples(cmd: Command, examples: string[]): void {
 }
 
 export const EOS_NAME = "eos-hecate";
+
+/** "hecate sandbox hetzner": the command as typed. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
 
 function rootOf(cmd: Command): Command {
   let c = cmd;

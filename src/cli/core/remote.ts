@@ -16,19 +16,38 @@ export interface RemoteHead {
 export class RemoteApi {
   constructor(readonly endpoint: string, private readonly token: string | undefined) {}
 
-  /** A JSON call; an error answer becomes the HecateError the server raised (code, message, diagnostics). */
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  /** One request; a network failure is "unreachable", naming the endpoint. */
+  private async send(method: string, path: string, body?: { bytes: string | Uint8Array; type: string }): Promise<Response> {
     try {
-      res = await fetch(`${this.endpoint.replace(/\/+$/, "")}${path}`, {
+      return await fetch(`${this.endpoint.replace(/\/+$/, "")}${path}`, {
         method,
-        headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body ? { "content-type": body.type } : {}) },
+        ...(body ? { body: body.bytes as BodyInit } : {}),
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new HecateError("unreachable", `cannot reach the Hecate server at ${this.endpoint}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, { status: 502 });
     }
+  }
+
+  /** A JSON call; an error answer becomes the HecateError the server raised (code, message, diagnostics). */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.answer<T>(await this.send(method, path, body !== undefined ? { bytes: JSON.stringify(body), type: "application/json" } : undefined));
+  }
+
+  /** A POST of raw bytes (a backup archive) with a JSON answer. */
+  async upload<T>(path: string, bytes: Buffer, type: string): Promise<T> {
+    return this.answer<T>(await this.send("POST", path, { bytes, type }));
+  }
+
+  /** A GET of raw bytes (a backup archive) and one header of the answer. */
+  async download(path: string, header: string): Promise<{ bytes: Buffer; manifest: string }> {
+    const res = await this.send("GET", path);
+    if (!res.ok) return this.answer(res);
+    return { bytes: Buffer.from(await res.arrayBuffer()), manifest: res.headers.get(header) ?? "{}" };
+  }
+
+  private async answer<T>(res: Response): Promise<T> {
     const text = await res.text();
     let data: unknown;
     try {

@@ -3,9 +3,7 @@
 // parent is that head, redoing the edit on the new head when another writer got there first.
 import { formatDiagnostic } from "../../diag.js";
 import type { Resource } from "../../model/schema.js";
-import { addressOf, editHead, type Edit as EditFn, type EditChange, type EditStore } from "../../engine/edit.js";
-import { HecateError } from "../../diag.js";
-import type { RemoteApi } from "./remote.js";
+import { addressOf, editHead, type Edit as EditFn, type EditChange } from "../../engine/edit.js";
 import type { Revision, Store } from "../../store/store.js";
 import type { Context, Model } from "./context.js";
 import { unifiedDiff } from "./unidiff.js";
@@ -50,8 +48,8 @@ export type Edit = EditFn;
  */
 export async function commitEdit(ctx: Context, edit: Edit): Promise<Revision | undefined> {
   const model = await ctx.model();
-  const target = ctx.remote ? remoteEditStore(ctx.remote) : await ctx.store();
-  const out = await editHead(model, target, edit, { author: ctx.author, source: { type: "cli" } });
+  // Remote mode: the server's store, which stores the edit only on the head it was made on.
+  const out = await editHead(model, await ctx.store(), edit, { author: ctx.author, source: { type: "cli" } });
   if (out.status === "unchanged") return undefined;
   const { change, warnings } = out;
   for (const n of change.notes ?? []) ctx.say(n);
@@ -69,24 +67,6 @@ export async function commitEdit(ctx: Context, edit: Edit): Promise<Revision | u
   if (ctx.output === "json") ctx.json({ revision: { seq: rev.seq, hash: rev.hash }, changed: change.changed, message: change.message });
   else ctx.say(`${change.message}: revision #${rev.seq} ${rev.hash.slice(0, 12)}`);
   return rev;
-}
-
-/**
- * The edit stored through the API (remote mode): the head comes from the server, the new state is
- * sent with the head it was made on, and the server stores it only on that head (else 409
- * head-moved, and editHead redoes the edit on the new head, as locally). The server audits it.
- */
-function remoteEditStore(remote: RemoteApi): EditStore {
-  return {
-    head: async () => (await remote.head()) as Revision | undefined,
-    putRevision: async (input) => {
-      const r = await remote.putState(input.expectedParent ?? 0, input.resources, input.message ?? "");
-      return { ...r.revision!, resources: input.resources } as Revision;
-    },
-    audit: async () => undefined,
-    // A secret's value is stored encrypted in the server's own store, never sent over the API.
-    putSecret: () => Promise.reject(new HecateError("remote-unsupported", "a secret's value can only be stored on the server's machine (`hecate create secret NAME --value-from ...` there); through the API, give a reference (--from env:VAR or file:/path)")),
-  } as EditStore;
 }
 
 /** A revision reference ("#3", "3", "head", "applied", a hash prefix), resolved the engine's way. */

@@ -141,9 +141,10 @@ export function operationRoutes(app: App, s: Server): void {
     async (c) => {
       const b = c.req.valid("json");
       const after = b.resources as Resource[];
-      const out = await s.actions.edit(c, async (resources) => {
-        const head = await s.store.head();
-        if ((head?.seq ?? 0) !== b.parent) throw new HecateError("head-moved", `the head is #${head?.seq ?? 0}, not #${b.parent}: read it again and redo the change`, { status: 409 });
+      const out = await s.actions.edit(c, async (resources, base) => {
+        // Another edit stored in the same commit, before this one, moved the head too.
+        const seq = base.seq + base.pending;
+        if (seq !== b.parent) throw new HecateError("head-moved", `the head is #${base.seq}${base.pending ? ` and ${base.pending} more edit${base.pending === 1 ? " is" : "s are"} being stored` : ""}, not #${b.parent}: read it again and redo the change`, { status: 409 });
         const changed = changedBetween(resources, after);
         // Like a local edit, a state equal to the head is still stored (a new message).
         const fixed = changed.filter((a) => !EDITABLE.has(a.split("/")[0]!));

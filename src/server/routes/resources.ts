@@ -1,7 +1,7 @@
 // Every kind the CLI has a noun for, as a collection: list, create, read, replace, delete. Bodies
 // are whole documents checked by the model's schemas (the YAML ones) with the CLI's messages;
 // each resource has an ETag (its content hash) and If-Match on replace and delete answers 412 when
-// the resource changed since it was read. Writes go through the engine's editHead, like the CLI's.
+// the resource changed since it was read. Writes go through the engine's edits (group-committed in a queue), like the CLI's.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Context } from "hono";
@@ -154,7 +154,7 @@ export function resourceRoutes(app: App, s: Server): void {
         tags,
         summary: `Replace ${noun.noun} NAME with the body (If-Match: only if unchanged since read)`,
         request: { params: Name, query: WriteQuery, headers: IfMatch, body: { required: true, content: { "application/json": { schema: Doc } } } },
-        responses: { 200: json(EditResult, "stored, unchanged, or a dry run"), ...errors(400, 401, 403, 404, 409, 412) },
+        responses: { 200: json(EditResult, "stored, unchanged, or a dry run"), ...errors(400, 401, 403, 404, 412) },
       }),
       async (c) => {
         const raw = (await c.req.json()) as Resource;

@@ -71,9 +71,9 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<Caddy> {
 }
 
 /** A plain HTTP request to 127.0.0.1:port with a Host header; resolves status, headers and body. */
-export function get(port: number, host: string, path = "/"): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+export function get(port: number, host: string, path = "/", headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { Host: host }, agent: false }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: { Host: host, ...headers }, agent: false }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));

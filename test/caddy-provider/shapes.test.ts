@@ -4,7 +4,7 @@
 // upstream, a health check) moves to its own route and back with no request failing meanwhile.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, request, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
 import { createCaddyProvider, type CaddyActual } from "../../src/providers/caddy/provider.js";
 import type { Provider } from "../../src/providers/provider.js";
@@ -13,7 +13,7 @@ import type { ResolvedRoute } from "../../src/model/resolved.js";
 import { freePort } from "../helpers/proc.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { applyBatch } from "../helpers/apply.js";
-import { findById, startCaddy, type Caddy } from "./caddy.js";
+import { findById, get, startCaddy, type Caddy } from "./caddy.js";
 import { authPolicy, route, secrets, settings, state } from "./fixtures.js";
 
 /** A stand-in outpost: a request carrying "x-test-login: yes" is alice, anything else is sent to log in. */
@@ -29,18 +29,7 @@ async function startOutpost(): Promise<{ address: string; checks: () => number; 
   return { address: `127.0.0.1:${port}`, checks: () => checks, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
 
-function send(port: number, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: { Host: host, ...headers }, agent: false }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
+const send = (port: number, host: string, headers: Record<string, string> = {}) => get(port, host, "/", headers);
 
 const N = 12;
 const name = (i: number) => `app-${String(i).padStart(2, "0")}`;

@@ -35,7 +35,7 @@ export const reconcile: CommandDef = {
       if (ctx.format("table") === "json") return void ctx.json({ suspended, breaker: breaker ?? null, down });
       ctx.out(`reconcile: ${suspended ? "suspended (hecate reconcile --resume)" : "active"}`);
       if (breaker) ctx.out(`circuit breaker: open since ${breaker.openedAt} until ${breaker.until} after ${breaker.failures} failures: ${breaker.error}`);
-      for (const [node, d] of Object.entries(down)) ctx.out(`${d.system} node ${node}: down since ${d.since} (the leader loads the applied revision into it once it answers): ${d.error}`);
+      for (const [node, d] of Object.entries(down)) ctx.out(`${d.system} node ${node}: down since ${d.since}: ${d.error}`);
       return 0;
     }
     useTimeout(ctx, opts);

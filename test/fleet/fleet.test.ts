@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { HecateError } from "../../src/diag.js";
 import { CaddyClient } from "../../src/providers/caddy/client.js";
+import { downNodes } from "../../src/engine/fleet.js";
 import { createEngine, renderDrift, type Engine } from "../../src/engine/index.js";
 import type { Resource } from "../../src/model/schema.js";
 import { openEtcdStore, parseEtcdUrl, type EtcdStore } from "../../src/store/etcd.js";
@@ -111,6 +112,8 @@ describe("a fleet of three Caddy nodes on an etcd store", () => {
     const serve = startProcess(process.execPath, [BIN, "serve", "--listen", "127.0.0.1:0", "--reconcile", "1s", "--leader-ttl", "2s"], { env });
     procs.push(serve);
     await eventually(async () => (await store.listAudit({ limit: 20 })).some((a) => a.action === "fleet.node.down" && a.target === machines[1]!.admin), 30_000, 200);
+    // Every process sees what the leader found (`hecate reconcile --status` prints it).
+    assert.deepEqual(Object.keys(await downNodes(store)), [machines[1]!.admin]);
 
     // The machine's Caddy comes back empty (a replaced node): nothing persisted, no config.
     await machines[1]!.startCaddy();
@@ -121,6 +124,7 @@ describe("a fleet of three Caddy nodes on an etcd store", () => {
     assert.equal((caught!.detail as { revision?: string }).revision, b.revision.hash);
     assert.match(serve.output(), new RegExp(`caddy node ${machines[1]!.admin.replace(/[/.]/g, "\\$&")} brought to revision ${b.revision.hash.slice(0, 12)}`));
     await serve.stop();
+    assert.deepEqual(await downNodes(store), {}, "no node is down any more");
 
     // All three on the same revision: drift node by node, and traffic through each.
     const after = await engine.drift();

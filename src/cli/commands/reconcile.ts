@@ -1,7 +1,7 @@
 // `hecate reconcile [--watch]`: put reality back to the last applied revision, once or in a loop.
 import { UsageError } from "../../diag.js";
 import { SUSPENDED_KEY, breakerState } from "../../engine/reconcile.js";
-import { newsText } from "../../engine/fleet.js";
+import { downNodes, newsText } from "../../engine/fleet.js";
 import type { CommandDef } from "../core/define.js";
 import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
 import { method, printPlan } from "./engine.js";
@@ -19,7 +19,7 @@ export const reconcile: CommandDef = {
     LEADER_TTL,
     { flags: "--suspend", description: "pause every reconcile loop sharing this store (until --resume)" },
     { flags: "--resume", description: "let reconcile loops run again" },
-    { flags: "--status", description: "show whether reconciling is suspended and the circuit breaker's state" },
+    { flags: "--status", description: "show whether reconciling is suspended, the circuit breaker's state, and fleet nodes the leader found down" },
   ],
   examples: ["hecate reconcile --dry-run", "hecate reconcile --yes", "hecate reconcile --watch --interval 60s --yes", "hecate reconcile --suspend"],
   async run(ctx, _args, opts) {
@@ -31,9 +31,11 @@ export const reconcile: CommandDef = {
       if (opts.suspend || opts.resume) await store.audit({ actor: ctx.author, action: opts.suspend ? "reconcile.suspend" : "reconcile.resume" });
       const suspended = (await store.getSetting(SUSPENDED_KEY)) === "true";
       const breaker = await breakerState(store);
-      if (ctx.format("table") === "json") return void ctx.json({ suspended, breaker: breaker ?? null });
+      const down = await downNodes(store);
+      if (ctx.format("table") === "json") return void ctx.json({ suspended, breaker: breaker ?? null, down });
       ctx.out(`reconcile: ${suspended ? "suspended (hecate reconcile --resume)" : "active"}`);
       if (breaker) ctx.out(`circuit breaker: open since ${breaker.openedAt} until ${breaker.until} after ${breaker.failures} failures: ${breaker.error}`);
+      for (const [node, d] of Object.entries(down)) ctx.out(`${d.system} node ${node}: down since ${d.since}: ${d.error}`);
       return 0;
     }
     useTimeout(ctx, opts);

@@ -3,7 +3,7 @@
 // resources as a new revision.
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { formatDiagnostic, hasErrors, HecateError, UsageError } from "../../diag.js";
 import type { Kind, Resource } from "../../model/schema.js";
 import type { Finding, ImportResult } from "../../import/result.js";
@@ -249,6 +249,7 @@ async function adoptCaddy(ctx: Context, admin: string, servers: ImportedServer[]
 
 export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
   if (opts.streams === undefined) throw new UsageError("give --streams DIR (a directory of nginx stream files, e.g. /etc/nginx/conf.d/stream) or --streams FILE");
+  if (opts.adopt === true && (opts.out !== undefined || opts.dryRun === true)) throw new UsageError("--adopt takes over the stream files the running nginx reads and stores the streams: not with --out or --dry-run (without --adopt, --dry-run shows what would be imported)");
   const path = String(opts.streams);
   const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
     throw new HecateError("read", `cannot read ${path}: ${e.code ?? e.message}`);
@@ -257,9 +258,76 @@ export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts)
   if (!names.length) throw new HecateError("read", `${path} holds no *.conf files`);
   const files = await Promise.all(names.map(async (p) => ({ path: p, text: await readText(p) })));
   const { importNginxStreams } = await import("../../import/nginx.js");
-  return emit(ctx, "nginx", importNginxStreams(files, path), opts);
+  const result = importNginxStreams(files, path);
+  if (opts.adopt !== true) return emit(ctx, "nginx", result, opts);
+  const provider = await adoptableNginx(ctx, files, result);
+  const code = await emit(ctx, "nginx", result, opts);
+  return Math.max(code, await adoptNginx(ctx, provider, files));
+}
+
+/** --adopt's preconditions for nginx: Settings name the nginx that reads these files, and everything of them was imported. */
+async function adoptableNginx(ctx: Context, files: { path: string; text: string }[], result: ImportResult) {
+  const refused = result.findings.filter((f) => f.outcome === "refused");
+  if (refused.length) throw adoptRefused(`${refused.map((f) => `${f.where} ${f.subject}`).join("; ")} ${refused.length === 1 ? "was" : "were"} not imported, and adopting would drop ${refused.length === 1 ? "it" : "them"}: change the files by hand first, or import without --adopt (the first apply is then the rewrite, shown by hecate plan)`);
+  const head = await (await ctx.store()).head();
+  const settings = head?.resources.find((r) => r.kind === "Settings");
+  if (!(settings?.spec as { nginx?: unknown } | undefined)?.nginx) throw adoptRefused("the stored Settings have no spec.nginx: point Hecate at the nginx that reads these files first (spec.nginx.config, spec.nginx.streamFile), e.g. hecate plan settings/ --system nginx --out settings.plan");
+  const { state } = (await ctx.engineModule()).resolveChecked({ docs: [settings!] }, "the stored Settings");
+  const { createNginxProvider, readOwned, runNginx } = await import("../../providers/nginx/index.js");
+  const provider = createNginxProvider(state.settings.nginx);
+  const p = provider.paths;
+  if (files.some((f) => f.path === p.streamFile)) throw adoptRefused(`${p.streamFile} is both an imported file and the file Hecate owns (Settings spec.nginx.streamFile): set streamFile to a new file and include it in nginx's stream block`);
+  try {
+    readOwned(p.streamFile);
+  } catch (e) {
+    throw adoptRefused((e as Error).message);
+  }
+  // nginx -T lists every file the config reads: the imported ones must be among them, and Hecate's.
+  const dump = await runNginx(p.binary, ["-T", ...(p.prefix ? ["-p", p.prefix] : []), "-c", p.config]);
+  if (dump.code !== 0) throw adoptRefused(`nginx -T -c ${p.config} failed: ${(dump.stderr || dump.stdout).trim().split("\n").slice(-2).join(" ")}${/No such file/.test(dump.stderr) ? ` (an include of ${p.streamFile} needs the file: an empty one will do)` : ""}`);
+  const read = new Set([...dump.stdout.matchAll(/^# configuration file (.+):$/gm)].map((m) => m[1]!));
+  const unread = files.filter((f) => !read.has(resolve(f.path)));
+  if (unread.length) throw adoptRefused(`the nginx of ${p.config} does not read ${unread.map((f) => f.path).join(", ")}: adopt takes over files that nginx serves; import without --adopt`);
+  if (!read.has(p.streamFile)) throw adoptRefused(`${p.config} does not include ${p.streamFile}, the file Hecate owns: add "include ${p.streamFile};" inside its stream {} block (and create the file empty), reload nginx, then adopt`);
+  return provider;
+}
+
+/**
+ * --adopt for nginx: the stored head's streams are written to Hecate's stream file and the imported
+ * files keep their original only as comments, in one checked swap and reload, so the streams keep
+ * answering and the next plan is empty (it is printed).
+ */
+async function adoptNginx(ctx: Context, provider: import("../../providers/nginx/index.js").NginxProvider, files: { path: string; text: string }[]): Promise<number> {
+  const head = await (await ctx.store()).head();
+  if (!head) throw new HecateError("adopt", "nothing stored to adopt with");
+  const m = await ctx.engineModule();
+  const { state } = m.resolveChecked({ docs: head.resources }, `revision #${head.seq}`);
+  const desired = m.renderConfig(state, "nginx").structure as import("../../compile/nginx/types.js").NginxOwned;
+  try {
+    await provider.adopt(desired, files);
+  } catch (e) {
+    if (e instanceof HecateError) e.message = `${e.message} (the streams are stored as revision #${head.seq}; \`hecate apply\` would write them to ${provider.paths.streamFile} beside the original files, where their listens clash)`;
+    throw e;
+  }
+  ctx.say(`adopted: nginx now serves the imported streams from ${provider.paths.streamFile}, which Hecate owns; ${files.map((f) => f.path).join(", ")} keep${files.length === 1 ? "s" : ""} the original as comments`);
+  const plan = await method(await ctx.engine(), "plan")({ systems: ["nginx"] });
+  await printPlan(ctx, plan);
+  if (plan.steps.length) {
+    ctx.warn("the plan after adopting is not empty: the next apply changes what is shown");
+    return 1;
+  }
+  return 0;
+}
+
+/** --adopt where the live objects are in a proxy Hecate does not run: refused, saying why and what to do. */
+function noAdopt(source: string, lives: string): never {
+  throw new UsageError(
+    `--adopt takes over in place what runs in the Caddy or nginx Hecate manages; ${source}'s ${lives}, which Hecate does not manage, so there is nothing to take over in place. ` +
+      `Instead: import with --out DIR, add a settings.yaml for your Caddy/nginx, \`hecate apply DIR\` on spare ports (httpPort/httpsPort, stream listens), check the answers, then move the ports over (stop ${source} first).`,
+  );
 }
 export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true) throw new UsageError("--adopt is not for the eos apps file: it describes apps, while the live objects are the Caddyfile eos rendered from it. To take that Caddy over in place: hecate import caddy --admin URL --adopt (the import eos routes, with their presets, differ from what eos rendered, so their first apply is a rewrite: review it with hecate plan)");
   if (opts.config === undefined) throw new UsageError("give --config FILE (the eos apps YAML: base_domain, apps)");
   const file = String(opts.config);
   const text = await readText(file);
@@ -273,6 +341,7 @@ export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): 
   return emit(ctx, "eos", result, opts);
 }
 export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true) noAdopt("Nginx Proxy Manager", "hosts and streams are served by its own nginx, which it rewrites from its database");
   if (opts.db === undefined) throw new UsageError("give --db FILE (Nginx Proxy Manager's database.sqlite)");
   const file = String(opts.db);
   const { importNpmDatabase } = await import("../../import/npm.js");
@@ -285,6 +354,7 @@ export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): 
   return emit(ctx, "npm", result, opts);
 }
 export async function runImportTraefik(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true) noAdopt("Traefik", "routers are served by Traefik itself");
   if ((opts.file === undefined) === (opts.tags === undefined)) throw new UsageError("give one of --file FILE (Traefik dynamic configuration) or --tags FILE (a Consul/Nomad service catalog export)");
   const file = String(opts.file ?? opts.tags);
   const text = await readText(file);

@@ -51,6 +51,11 @@ function changeLines(c: Change, color: boolean): string[] {
 }
 
 /** One line per metered system: "dns: 21 API calls (21 reads, 0 writes); rate limit: 3579 of 3600 left". */
+/** Changes one per line (and their fields), as a plan shows them. */
+export function renderChanges(changes: readonly Change[], opts: { color: boolean }): string {
+  return changes.flatMap((c) => changeLines(c, opts.color)).join("\n");
+}
+
 export function usageLines(usage: Plan["usage"]): string[] {
   return Object.entries(usage ?? {}).map(([system, u]) => {
     const limited = u!.limited ? `, ${u!.limited} answered 429 and waited out` : "";

@@ -338,6 +338,11 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
       return diffNginx(desired, actual);
     },
 
+    describe: (a) => [
+      `${a.path}: ${a.exists ? `${a.streams.length} stream(s)${a.intact || !a.streams.length ? "" : ", edited by hand since Hecate wrote it"}` : "not written yet"}`,
+      ...a.problems,
+    ],
+
     // The file swap and reload is one change: reported once nginx runs it and its listeners answer.
     async apply({ desired, actual, changes }, ctx) {
       const now = readOwned(paths.streamFile);

@@ -366,7 +366,7 @@ export async function runImportTraefik(ctx: Context, _args: unknown[], opts: Opt
     throw new HecateError("invalid", `${file} is neither YAML nor JSON: ${(e as Error).message}`);
   }
   const t = await import("../../import/traefik.js");
-  const o = opts.host !== undefined ? { host: String(opts.host) } : {};
+  const o = { text, ...(opts.host !== undefined ? { host: String(opts.host) } : {}) };
   return emit(ctx, "traefik", opts.file !== undefined ? t.importTraefikFile(doc, file, o) : t.importServiceTags(doc, file, o), opts);
 }
 

@@ -17,6 +17,8 @@ export interface CaddySource {
   label: string;
   /** Caddyfile text (for line numbers), when the input was one. */
   caddyfile?: string;
+  /** The files it imports (`import sites/*.caddy`), read, so that their sites' findings name their own lines. */
+  imported?: { path: string; text: string }[];
 }
 
 // ---- Caddyfile lines ----------------------------------------------------------------------------
@@ -25,6 +27,12 @@ interface Block {
   line: number; // 1-based line of the site address
   end: number;
   hosts: string[];
+}
+
+/** The arguments of `import` lines that name files (a glob or a path), not snippets defined in the text as `(name)`. */
+export function fileImports(text: string): string[] {
+  const snippets = new Set([...text.matchAll(/^\s*\(([^)\s]+)\)\s*\{/gm)].map((m) => m[1]!));
+  return [...text.matchAll(/^\s*import\s+(\S+)/gm)].map((m) => m[1]!).filter((a) => !snippets.has(a));
 }
 
 /** Top-level site blocks of a Caddyfile: their address line, last line and host names. */
@@ -68,24 +76,29 @@ const DIRECTIVES: Record<string, string[]> = {
   subroute: ["handle", "handle_path", "route"],
 };
 
+/** A site block in one of the Caddyfiles read (the main one or one it imports). */
+type FileBlock = Block & { file: string; lines: string[] };
+
 class Lines {
-  private readonly blocks: Block[];
-  private readonly lines: string[];
+  private readonly blocks: FileBlock[];
   constructor(private readonly src: CaddySource) {
-    this.blocks = src.caddyfile ? siteBlocks(src.caddyfile) : [];
-    this.lines = src.caddyfile?.split("\n") ?? [];
+    const files = src.caddyfile !== undefined ? [{ path: src.label, text: src.caddyfile }, ...(src.imported ?? [])] : [];
+    this.blocks = files.flatMap((f) => {
+      const lines = f.text.split("\n");
+      return siteBlocks(f.text).map((b) => ({ ...b, file: f.path, lines }));
+    });
   }
-  block(hosts: string[]): Block | undefined {
+  block(hosts: string[]): FileBlock | undefined {
     return this.blocks.find((b) => hosts.some((h) => b.hosts.includes(h)));
   }
   /** file:line of the first of `words` in the site's block (or the site line), else the JSON path. */
-  at(block: Block | undefined, jsonPath: string, words: string[] = [], after = 0): string {
+  at(block: FileBlock | undefined, jsonPath: string, words: string[] = [], after = 0): string {
     if (!block) return this.src.caddyfile ? `${this.src.label} (${jsonPath})` : `${this.src.label}: ${jsonPath}`;
     for (let n = Math.max(block.line + 1, after); n <= block.end; n++) {
-      const t = (this.lines[n - 1] ?? "").trim();
-      if (words.some((w) => new RegExp(`^${w}(\\s|\\{|$)`).test(t))) return `${this.src.label}:${n}`;
+      const t = (block.lines[n - 1] ?? "").trim();
+      if (words.some((w) => new RegExp(`^${w}(\\s|\\{|$)`).test(t))) return `${block.file}:${n}`;
     }
-    return `${this.src.label}:${block.line}`;
+    return `${block.file}:${block.line}`;
   }
 }
 

@@ -3,7 +3,7 @@
 // resources as a new revision.
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { formatDiagnostic, hasErrors, HecateError, UsageError } from "../../diag.js";
 import type { Kind, Resource } from "../../model/schema.js";
 import type { Finding, ImportResult } from "../../import/result.js";
@@ -182,13 +182,43 @@ export async function runImportCaddy(ctx: Context, _args: unknown[], opts: Opts)
   } catch (e) {
     throw new HecateError("invalid", `${label} is not Caddy JSON: ${(e as Error).message}`);
   }
-  const { importCaddyJson } = await import("../../import/caddy.js");
-  const result = importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile } : {}) });
+  const { importCaddyJson, fileImports } = await import("../../import/caddy.js");
+  const imported = caddyfile !== undefined ? await importedFiles(label, caddyfile, fileImports) : [];
+  const result = importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile, imported } : {}) });
   if (opts.adopt !== true) return emit(ctx, "caddy", result, opts);
   // Everything that can refuse the takeover is checked before anything is stored.
   await adoptable(ctx, String(opts.admin), result.servers);
   const code = await emit(ctx, "caddy", result, opts);
   return Math.max(code, await adoptCaddy(ctx, String(opts.admin), result.servers));
+}
+
+/**
+ * The files a Caddyfile imports (and they import), read so that findings name their lines. A glob
+ * may have `*` in its last part, as Caddy's do in practice; what cannot be read is left to `caddy adapt`.
+ */
+async function importedFiles(file: string, text: string, fileImports: (t: string) => string[]): Promise<{ path: string; text: string }[]> {
+  const out: { path: string; text: string }[] = [];
+  const seen = new Set([resolve(file)]);
+  const queue = [{ file, text }];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    for (const arg of fileImports(next.text)) {
+      const pattern = resolve(dirname(next.file), arg);
+      let paths = [pattern];
+      if (/[*?[]/.test(basename(pattern))) {
+        const re = new RegExp(`^${basename(pattern).replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+        paths = (await readdir(dirname(pattern)).catch(() => [] as string[])).filter((n) => re.test(n)).sort().map((n) => join(dirname(pattern), n));
+      }
+      for (const p of paths) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        const t = await readFile(p, "utf8").catch(() => undefined);
+        if (t === undefined) continue;
+        out.push({ path: p, text: t });
+        queue.push({ file: p, text: t });
+      }
+    }
+  }
+  return out;
 }
 
 const adoptRefused = (why: string) => new HecateError("adopt", `not adopted, nothing stored or changed: ${why}`);

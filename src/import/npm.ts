@@ -41,7 +41,12 @@ export function importNpmDatabase(file: string): ImportResult {
   }
 }
 
+/** The tables this import reads; a database with none of them is not NPM's. */
+const TABLES = ["proxy_host", "redirection_host", "dead_host", "stream", "access_list", "certificate"];
+
 function importFrom(db: Database.Database, file: string): ImportResult {
+  const have = TABLES.filter((t) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(t));
+  if (!have.length) throw new Error(`it has none of NPM's tables (${TABLES.join(", ")}): give the database.sqlite from NPM's data directory (/data in its container)`);
   const set = new ResourceSet();
   const findings: Finding[] = [];
   const live = (table: string) =>

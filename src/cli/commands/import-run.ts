@@ -14,10 +14,24 @@ import type { Opts } from "../core/define.js";
 import { renderTable } from "../core/output.js";
 import { addressOf, commitEdit, revisionOf } from "../core/state.js";
 
+/** Why a file could not be read, in words (not errno codes). */
+function unreadable(file: string, e: NodeJS.ErrnoException): HecateError {
+  const why = { ENOENT: "no such file or directory", EACCES: "permission denied (run as a user who may read it)", EISDIR: "it is a directory, not a file", ENOTDIR: "a part of the path is not a directory" }[e.code ?? ""];
+  return new HecateError("read", `cannot read ${file}: ${why ?? e.code ?? e.message}`);
+}
+
 export async function readText(file: string): Promise<string> {
   return readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new HecateError("read", `cannot read ${file}: ${e.code ?? e.message}`);
+    throw unreadable(file, e);
   });
+}
+
+/** A YAML parse error as FILE:LINE:COL: the first line of its message, without yaml's repeated position. */
+function yamlError(file: string, e: unknown): string {
+  const err = e as { message?: string; linePos?: { line: number; col: number }[] };
+  const first = (err.message ?? String(e)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  const pos = err.linePos?.[0];
+  return pos && !first.startsWith(file) ? `${file}:${pos.line}:${pos.col}: ${first}` : first;
 }
 
 /** One YAML file per kind in --out, in the order a reader meets them. */
@@ -282,7 +296,7 @@ export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts)
   if (opts.adopt === true && (opts.out !== undefined || opts.dryRun === true)) throw new UsageError("--adopt takes over the stream files the running nginx reads and stores the streams: not with --out or --dry-run (without --adopt, --dry-run shows what would be imported)");
   const path = String(opts.streams);
   const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new HecateError("read", `cannot read ${path}: ${e.code ?? e.message}`);
+    throw unreadable(path, e);
   });
   const names = info.isDirectory() ? (await readdir(path)).filter((n) => n.endsWith(".conf")).sort().map((n) => join(path, n)) : [path];
   if (!names.length) throw new HecateError("read", `${path} holds no *.conf files`);
@@ -366,7 +380,7 @@ export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): 
   try {
     result = importEosApps(text, file, opts.listen !== undefined ? { listen: String(opts.listen) } : {});
   } catch (e) {
-    throw new HecateError("invalid", `${file} is not valid YAML: ${(e as Error).message}`);
+    throw new HecateError("invalid", `${file} is not valid YAML: ${yamlError(file, e)}`);
   }
   return emit(ctx, "eos", result, opts);
 }
@@ -374,6 +388,9 @@ export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): 
   if (opts.adopt === true) noAdopt("Nginx Proxy Manager", "hosts and streams are served by its own nginx, which it rewrites from its database");
   if (opts.db === undefined) throw new UsageError("give --db FILE (Nginx Proxy Manager's database.sqlite)");
   const file = String(opts.db);
+  await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw unreadable(file, e);
+  });
   const { importNpmDatabase } = await import("../../import/npm.js");
   let result: ImportResult;
   try {
@@ -393,7 +410,7 @@ export async function runImportTraefik(ctx: Context, _args: unknown[], opts: Opt
   try {
     doc = parse(text); // YAML is a superset of JSON: both forms read here
   } catch (e) {
-    throw new HecateError("invalid", `${file} is neither YAML nor JSON: ${(e as Error).message}`);
+    throw new HecateError("invalid", `${file} is neither YAML nor JSON: ${yamlError(file, e)}`);
   }
   const t = await import("../../import/traefik.js");
   const o = { text, ...(opts.host !== undefined ? { host: String(opts.host) } : {}) };

@@ -282,13 +282,7 @@ async function adoptCaddy(ctx: Context, admin: string, servers: ImportedServer[]
   for (const sv of servers) delete next.apps?.http?.servers?.[sv.name];
   await client.putConfig(mergeOwned(next, owned, s.server), live.etag);
   ctx.say(`adopted: Caddy at ${admin} now serves the imported sites from Hecate's routes (server${servers.length === 1 ? "" : "s"} ${servers.map((x) => x.name).join(", ")} replaced in one load)`);
-  const plan = await method(await ctx.engine(), "plan")({ systems: ["caddy"] });
-  await printPlan(ctx, plan);
-  if (plan.steps.length) {
-    ctx.warn("the plan after adopting is not empty: the next apply changes what is shown");
-    return 1;
-  }
-  return 0;
+  return planAfterAdopt(ctx, "caddy");
 }
 
 export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
@@ -354,7 +348,12 @@ async function adoptNginx(ctx: Context, provider: import("../../providers/nginx/
     throw e;
   }
   ctx.say(`adopted: nginx now serves the imported streams from ${provider.paths.streamFile}, which Hecate owns; ${files.map((f) => f.path).join(", ")} keep${files.length === 1 ? "s" : ""} the original as comments`);
-  const plan = await method(await ctx.engine(), "plan")({ systems: ["nginx"] });
+  return planAfterAdopt(ctx, "nginx");
+}
+
+/** The proof of an adopt: the plan for that system, printed; exit 1 when it is not empty. */
+async function planAfterAdopt(ctx: Context, system: "caddy" | "nginx"): Promise<number> {
+  const plan = await method(await ctx.engine(), "plan")({ systems: [system] });
   await printPlan(ctx, plan);
   if (plan.steps.length) {
     ctx.warn("the plan after adopting is not empty: the next apply changes what is shown");

@@ -18,6 +18,8 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["read", "drift"], hecate: ["drift"] },
   { eos: ["read", "plan"], hecate: ["plan"] },
   { eos: ["read", "schema"], hecate: ["schema"] },
+  { eos: ["read", "health"], hecate: ["health"] },
+  { eos: ["read", "metrics"], hecate: ["metrics"] },
   { eos: ["list", "presets"], hecate: ["presets"] },
   { eos: ["validate", "config"], hecate: ["validate"] },
   { eos: ["apply", "config"], hecate: ["apply"] },
@@ -65,6 +67,8 @@ export function eosToHecate(argv: string[]): string[] {
     const legacy = legacyUpdate(tail);
     if (legacy) return [...globals, ...legacy];
   }
+  // `debug hecate --caddy|--authentik`: one system read now (hecate debug system NAME).
+  if (verb === "debug" && tail[0]?.startsWith("--") && /^--[a-z]+$/.test(tail[0]) && tail[0] !== "--help") return [...globals, "debug", "system", tail[0].slice(2), ...tail.slice(1)];
   if (verb === "update" && tail[0] === "reconcile" && tail.includes("--component")) return [...globals, ...reconcileComponent(tail.slice(1))];
   // `create hecate -c config.yaml`: eos builds the whole setup from its apps file; here that is the import.
   if (verb === "create" && (tail[0] === "-c" || tail[0] === "--config" || tail[0]?.startsWith("--config="))) return [...globals, "import", "eos", ...tail];

@@ -21,6 +21,7 @@ import { checkDns, exportDns, importDns } from "./commands/dns.js";
 import { exportTraefikTags, IMPORTS } from "./commands/import.js";
 import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
 import { debugAuth } from "./commands/debug.js";
+import { debugSystem, health, metrics } from "./commands/health.js";
 import { down, status, up } from "./commands/up.js";
 import { serve } from "./commands/serve.js";
 import { migrateStore } from "./commands/migrate-store.js";
@@ -41,13 +42,13 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "check", summary: "check that what Hecate applied is live", commands: [checkDns], example: "hecate check dns app.example.com --wait 2m" },
   { name: "export", summary: "what a system holds, in its own format", commands: [exportDns, exportTraefikTags], example: "hecate export dns --zone example.com > example.com.zone" },
   { name: "import", summary: "adopt what already exists in a system", commands: [importDns, ...IMPORTS], example: "hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/" },
-  { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth], example: "hecate debug auth app --user alice" },
+  { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth, debugSystem], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "cert", summary: "certificates Hecate obtains or imports: renew now, import PEM files", commands: CERT_COMMANDS, example: "hecate cert renew wildcard" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, migrateStore, audit, unlock, serve, up, down, status];
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];
 
 export function buildProgram(state: RunState, name = "hecate"): Command {
   const program = new Command(name);

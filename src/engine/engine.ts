@@ -10,6 +10,7 @@ import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreR
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
 import { drift, reconcile } from "./drift.js";
 import { debugAuth, type AuthReport } from "./debug-auth.js";
+import { health, type HealthReport } from "./health.js";
 import { acquire } from "./lock.js";
 import { assertRenderable, renderConfig } from "../render/config.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
@@ -18,6 +19,7 @@ import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";
 import type { RecoveryReport } from "./recovery.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan, SourceSpec } from "./types.js";
 
+export type { HealthReport, SystemHealth } from "./health.js";
 export type { RecoveryReport, ReconcileLoopOptions, EngineOptions, ProviderFactory, CommitMeta, CommitResult, PlanOptions, Desired };
 
 export interface RollbackResult {
@@ -72,6 +74,11 @@ export class Engine {
 
   drift(opts: { systems?: SystemName[]; exclude?: SystemName[] } = {}): Promise<DriftReport> {
     return drift(this.core, opts);
+  }
+
+  /** Each system read now against the last applied revision (or the head): reachable, how fast, drifted. */
+  health(opts: { systems?: SystemName[] } = {}): Promise<HealthReport> {
+    return health(this.core, opts);
   }
 
   reconcile(opts: ApplyOptions = {}): Promise<ApplyResult> {

@@ -43,7 +43,7 @@ export type {
   ProviderFactory,
   Desired,
 } from "./engine.js";
-export { renderPlan, renderDrift, planToJson, redact } from "../render/plan.js";
+export { renderPlan, renderDrift, renderChanges, planToJson, redact } from "../render/plan.js";
 export { assertRenderable, explainCaddyLayout, renderConfig, type RenderedConfig } from "../render/config.js";
 export { resolveChecked } from "./history.js";
 export { resolveRevision, REVISION_REF_HELP } from "./revision-ref.js";

@@ -16,6 +16,7 @@ describe("importCaddyJson", () => {
     const refused = r.findings.filter((f) => f.outcome === "refused");
     assert.equal(refused.length, 1);
     assert.match(refused[0]!.why, /host names/);
+    assert.equal(refused[0]!.where, "Caddyfile:5");
     assert.equal(r.resources.length, 0);
   });
 

@@ -17,6 +17,8 @@ export interface CaddySource {
   label: string;
   /** Caddyfile text (for line numbers), when the input was one. */
   caddyfile?: string;
+  /** The files it imports (`import sites/*.caddy`), read, so that their sites' findings name their own lines. */
+  imported?: { path: string; text: string }[];
 }
 
 // ---- Caddyfile lines ----------------------------------------------------------------------------
@@ -25,6 +27,12 @@ interface Block {
   line: number; // 1-based line of the site address
   end: number;
   hosts: string[];
+}
+
+/** The arguments of `import` lines that name files (a glob or a path), not snippets defined in the text as `(name)`. */
+export function fileImports(text: string): string[] {
+  const snippets = new Set([...text.matchAll(/^\s*\(([^)\s]+)\)\s*\{/gm)].map((m) => m[1]!));
+  return [...text.matchAll(/^\s*import\s+(\S+)/gm)].map((m) => m[1]!).filter((a) => !snippets.has(a));
 }
 
 /** Top-level site blocks of a Caddyfile: their address line, last line and host names. */
@@ -68,24 +76,33 @@ const DIRECTIVES: Record<string, string[]> = {
   subroute: ["handle", "handle_path", "route"],
 };
 
+/** A site block in one of the Caddyfiles read (the main one or one it imports). */
+type FileBlock = Block & { file: string; lines: string[] };
+
 class Lines {
-  private readonly blocks: Block[];
-  private readonly lines: string[];
+  private readonly blocks: FileBlock[];
   constructor(private readonly src: CaddySource) {
-    this.blocks = src.caddyfile ? siteBlocks(src.caddyfile) : [];
-    this.lines = src.caddyfile?.split("\n") ?? [];
+    const files = src.caddyfile !== undefined ? [{ path: src.label, text: src.caddyfile }, ...(src.imported ?? [])] : [];
+    this.blocks = files.flatMap((f) => {
+      const lines = f.text.split("\n");
+      return siteBlocks(f.text).map((b) => ({ ...b, file: f.path, lines }));
+    });
   }
-  block(hosts: string[]): Block | undefined {
+  block(hosts: string[]): FileBlock | undefined {
     return this.blocks.find((b) => hosts.some((h) => b.hosts.includes(h)));
   }
+  /** A site block without host names (":8080 {"), found by the ports of the server it is on. */
+  hostless(ports: number[]): FileBlock | undefined {
+    return this.blocks.find((b) => b.hosts.every((h) => h === "") && [...(b.lines[b.line - 1] ?? "").matchAll(/:(\d+)/g)].some((m) => ports.includes(Number(m[1]))));
+  }
   /** file:line of the first of `words` in the site's block (or the site line), else the JSON path. */
-  at(block: Block | undefined, jsonPath: string, words: string[] = [], after = 0): string {
+  at(block: FileBlock | undefined, jsonPath: string, words: string[] = [], after = 0): string {
     if (!block) return this.src.caddyfile ? `${this.src.label} (${jsonPath})` : `${this.src.label}: ${jsonPath}`;
     for (let n = Math.max(block.line + 1, after); n <= block.end; n++) {
-      const t = (this.lines[n - 1] ?? "").trim();
-      if (words.some((w) => new RegExp(`^${w}(\\s|\\{|$)`).test(t))) return `${this.src.label}:${n}`;
+      const t = (block.lines[n - 1] ?? "").trim();
+      if (words.some((w) => new RegExp(`^${w}(\\s|\\{|$)`).test(t))) return `${block.file}:${n}`;
     }
-    return `${this.src.label}:${block.line}`;
+    return `${block.file}:${block.line}`;
   }
 }
 
@@ -267,11 +284,11 @@ interface SiteCtx {
 }
 
 /** One top-level server route (a site) → one Route, or a refusal. */
-function mapSite(route: Obj, path: string, server: { tls: (hosts: string[]) => boolean }, c: SiteCtx): boolean {
+function mapSite(route: Obj, path: string, server: { tls: (hosts: string[]) => boolean; ports: number[] }, c: SiteCtx): boolean {
   const match = Array.isArray(route.match) ? route.match : [];
   const m0 = isObj(match[0]) ? match[0] : undefined;
   const hosts = m0 && Array.isArray(m0.host) ? (m0.host as unknown[]).map(String) : [];
-  const block = c.lines.block(hosts);
+  const block = hosts.length ? c.lines.block(hosts) : c.lines.hostless(server.ports);
   const site = `site ${hosts.join(", ") || "(no host)"}`;
   const whereSite = c.lines.at(block, path);
   if (match.length !== 1 || !m0 || !hosts.length || keysOnly(m0, ["host", "path"]).length || hosts.some((h) => PLACEHOLDER.test(h))) {
@@ -425,6 +442,15 @@ export function importCaddyJson(config: unknown, src: CaddySource): ImportResult
     if (!isObj(p) || !Array.isArray(p.issuers) || !p.issuers.some((i) => isObj(i) && i.module === "internal")) continue;
     for (const s of Array.isArray(p.subjects) ? p.subjects : []) internalHosts.add(String(s));
   }
+  // The tls app beyond `tls internal` on sites: account and issuer settings are Hecate's Settings.
+  policies.forEach((p, i) => {
+    const issuers = isObj(p) && Array.isArray(p.issuers) ? p.issuers.filter(isObj) : [];
+    if (issuers.length && issuers.every((x) => x.module === "internal")) return;
+    const emails = [...new Set(issuers.map((x) => x.email).filter((e): e is string => typeof e === "string"))];
+    const cas = issuers.map((x) => x.ca).filter((e): e is string => typeof e === "string");
+    findings.push({ outcome: "refused", where: `${src.label}: apps.tls.automation.policies[${i}]`, subject: `tls automation (${issuers.map((x) => String(x.module)).join(", ") || "default issuers"}${emails.length ? `, email ${emails.join(", ")}` : ""})`, why: `ACME settings are Hecate's Settings, not routes: set ${[emails.length ? "spec.acme.email" : "", cas.length ? "spec.acme.ca" : ""].filter(Boolean).join(" and ") || "spec.acme"} in your settings.yaml` });
+  });
+  for (const k of keysOnly(tlsApp, ["automation"])) findings.push({ outcome: "refused", where: `${src.label}: apps.tls.${k}`, subject: `tls ${k}`, why: "not imported: Hecate writes Caddy's tls app from Certificates and Settings (hecate cert import for PEM files)" });
   const c: SiteCtx = { set, findings, lines, policies: new Map(), internalHosts };
   const imported: ImportedServer[] = [];
   for (const [app, v] of Object.entries(apps)) {
@@ -458,7 +484,7 @@ export function importCaddyJson(config: unknown, src: CaddySource): ImportResult
     });
     let complete = !extras.length;
     (Array.isArray(sv.routes) ? sv.routes : []).forEach((r, i) => {
-      if (isObj(r)) complete = mapSite(r, `apps.http.servers.${sname}.routes[${i}]`, { tls: siteTls }, c) && complete;
+      if (isObj(r)) complete = mapSite(r, `apps.http.servers.${sname}.routes[${i}]`, { tls: siteTls, ports: listen.map((l) => Number(/:(\d+)$/.exec(l)?.[1])) }, c) && complete;
       else complete = false;
     });
     imported.push({ name: sname, listen, tls, complete });

@@ -62,7 +62,7 @@ export function importEosApps(text: string, file: string, opts: EosImportOptions
     const spec: Record<string, unknown> = { ...(preset ? { preset: preset.name } : {}), hosts: [host], upstreams: [{ address: backend }] };
     const notes: string[] = [preset ? `preset ${preset.name}` : type ? `type ${type} has no route preset: plain proxy` : "no type: plain proxy"];
     if (!preset && !/:\d+$/.test(backend)) {
-      findings.push({ outcome: "refused", where: at(app.get("backend", true) as Node), subject: `${name}.backend ${backend}`, why: "no port and no preset to supply one: write backend as host:port" });
+      findings.push({ outcome: "refused", where: at(app.get("backend", true) as Node), subject: `${name}.backend ${backend}`, why: `${type ? `type ${type} has no route preset (\`hecate presets\` lists them)` : "no type"}, so nothing supplies a port: write backend as host:port` });
       continue;
     }
     if (get("sso") === true) {

@@ -41,7 +41,12 @@ export function importNpmDatabase(file: string): ImportResult {
   }
 }
 
+/** The tables this import reads; a database with none of them is not NPM's. */
+const TABLES = ["proxy_host", "redirection_host", "dead_host", "stream", "access_list", "certificate"];
+
 function importFrom(db: Database.Database, file: string): ImportResult {
+  const have = TABLES.filter((t) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(t));
+  if (!have.length) throw new Error(`it has none of NPM's tables (${TABLES.join(", ")}): give the database.sqlite from NPM's data directory (/data in its container)`);
   const set = new ResourceSet();
   const findings: Finding[] = [];
   const live = (table: string) =>
@@ -128,6 +133,7 @@ function importFrom(db: Database.Database, file: string): ImportResult {
   const unsupported = (r: Row, where: string, into: string) => {
     if (on(r.caching_enabled)) findings.push({ outcome: "refused", where, subject: "cache assets", into, why: "NPM's asset caching has no Hecate field" });
     if (on(r.block_exploits)) findings.push({ outcome: "refused", where, subject: "block common exploits", into, why: "NPM's exploit-blocking rules have no Hecate field" });
+    if (on(r.trust_forwarded_proto)) findings.push({ outcome: "refused", where, subject: "trust forwarded proto", into, why: "forcing SSL by the X-Forwarded-Proto of a proxy in front has no Hecate field: Caddy redirects by the connection's own scheme" });
     if (typeof r.advanced_config === "string" && r.advanced_config.trim()) findings.push({ outcome: "refused", where, subject: "advanced config", into, why: `custom nginx directives (${r.advanced_config.trim().split("\n").length} line(s)) have no Hecate equivalent: port them by hand` });
   };
 
@@ -189,6 +195,10 @@ function importFrom(db: Database.Database, file: string): ImportResult {
     const where = `${file}: stream #${String(s.id)}`;
     const host = String(s.forwarding_host ?? s.forward_ip ?? "");
     const port = Number(s.incoming_port);
+    if (Number(s.certificate_id ?? 0)) {
+      findings.push({ outcome: "refused", where, subject: `stream ${port} with SSL`, why: `NPM ends TLS on this stream (certificate #${String(s.certificate_id)}); Hecate's streams carry TCP as it comes, so its clients would meet plain TCP: not imported, route it through Caddy or end TLS at ${host}` });
+      continue;
+    }
     const protocols = [...(on(s.tcp_forwarding) ? ["tcp"] : []), ...(on(s.udp_forwarding) ? ["udp"] : [])];
     if (!protocols.length) findings.push({ outcome: "refused", where, subject: `stream ${port}`, why: "neither TCP nor UDP forwarding is on" });
     for (const protocol of protocols) {

@@ -4,6 +4,7 @@
 // mapper serves both: routers → Routes (Host/PathPrefix rules), services → upstreams, health
 // checks and sticky cookies, middlewares → headers, IP allow lists, compression, basic auth,
 // authentik forward auth, strip prefix (a verbatim Caddy rewrite).
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { ResourceSet, type Finding, type ImportResult } from "./result.js";
 
 type Obj = Record<string, unknown>;
@@ -44,7 +45,50 @@ export function parseRule(rule: string): { hosts: string[]; paths: string[] } | 
 export interface TraefikOptions {
   /** Host for rules that name no Host (PathPrefix only, urlprefix-/path). */
   host?: string;
+  /** The source text the document was parsed from, so that findings name file:line. */
+  text?: string;
 }
+
+/** Lines in the source text: of a key path (compared in lower case, as Traefik reads keys), and of the map that has a key with a value. */
+function lineFinder(text: string | undefined) {
+  const lc = new LineCounter();
+  const doc = text === undefined ? undefined : parseDocument(text, { lineCounter: lc });
+  const lineOf = (n: { range?: [number, number, number] | null } | null | undefined) => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+  const keyOf = (k: unknown) => String(isScalar(k) ? k.value : k).toLowerCase();
+  return {
+    path(path: string[]): number | undefined {
+      let node = doc?.contents as Node | null | undefined;
+      let line: number | undefined;
+      for (const key of path) {
+        const pair = isMap(node) ? node.items.find((p) => keyOf(p.key) === key.toLowerCase()) : undefined;
+        if (!pair) return line;
+        line = lineOf(pair.key as Node);
+        node = pair.value as Node;
+      }
+      return line;
+    },
+    /** The first map anywhere whose `keys` has `value`: a catalog instance by its service name. */
+    entry(keys: string[], value: string): number | undefined {
+      const walk = (n: unknown): number | undefined => {
+        if (isMap(n)) {
+          if (n.items.some((p) => keys.includes(String(isScalar(p.key) ? p.key.value : p.key)) && isScalar(p.value) && String(p.value.value) === value)) return lineOf(n);
+          for (const p of n.items) {
+            const l = walk(p.value);
+            if (l !== undefined) return l;
+          }
+        } else if (isSeq(n)) for (const x of n.items) {
+          const l = walk(x);
+          if (l !== undefined) return l;
+        }
+        return undefined;
+      };
+      return walk(doc?.contents);
+    },
+  };
+}
+
+/** file:line when the line is known (with `tail`, when given), the path in the document otherwise. */
+const at = (label: string, line: number | undefined, path: string, tail = "") => (line !== undefined ? `${label}:${line}${tail ? ` ${tail}` : ""}` : `${label}: ${path}`);
 
 interface Ctx {
   set: ResourceSet;
@@ -145,7 +189,7 @@ function applyMiddleware(c: Ctx, name: string, mw: unknown, spec: Obj, where: st
   }
 }
 
-function mapRouters(c: Ctx, conf: Obj, whereOf: (kind: string, name: string) => string): void {
+function mapRouters(c: Ctx, conf: Obj, whereOf: (kind: string, name: string) => string, whereTop: (key: string) => string = (k) => `${c.label}: ${k}`): void {
   const routers = get(conf, "http", "routers");
   const services = get(conf, "http", "services");
   const middlewares = get(conf, "http", "middlewares");
@@ -202,7 +246,8 @@ function mapRouters(c: Ctx, conf: Obj, whereOf: (kind: string, name: string) => 
     const mws = Array.isArray(r.middlewares) ? r.middlewares.map(String) : typeof r.middlewares === "string" ? r.middlewares.split(",") : [];
     for (const m of mws) {
       const key = m.replace(/@.*$/, "");
-      const note = applyMiddleware(c, m, get(middlewares, key.toLowerCase()), spec, where, into);
+      const mw = get(middlewares, key.toLowerCase());
+      const note = applyMiddleware(c, m, mw, spec, mw === undefined ? where : whereOf("middleware", key), into);
       if (note) notes.push(note);
     }
     if (spec.caddyRoutes && !spec.upstreams) delete spec.caddyRoutes;
@@ -210,14 +255,20 @@ function mapRouters(c: Ctx, conf: Obj, whereOf: (kind: string, name: string) => 
     c.findings.push({ outcome: spec.caddyRoutes ? "verbatim" : "mapped", where, subject: `router ${rname}`, into, why: `${rule.hosts.join(", ")}${rule.paths.length ? ` ${rule.paths.join(", ")}` : ""}: ${notes.join(", ")}` });
   }
   for (const proto of ["tcp", "udp"]) {
-    if (get(conf, proto) !== undefined) c.findings.push({ outcome: "refused", where: `${c.label}: ${proto}`, subject: `${proto} routers`, why: "Traefik's TCP/UDP routers listen on entry points this file does not define: write Streams by hand (hecate create stream)" });
+    if (get(conf, proto) !== undefined) c.findings.push({ outcome: "refused", where: whereTop(proto), subject: `${proto} routers`, why: "Traefik's TCP/UDP routers listen on entry points this file does not define: write Streams by hand (hecate create stream)" });
   }
 }
 
 /** A Traefik dynamic configuration document (YAML or JSON, parsed) → resources. */
 export function importTraefikFile(doc: unknown, label: string, opts: TraefikOptions = {}): ImportResult {
   const c: Ctx = { set: new ResourceSet(), findings: [], label, opts, policies: new Map(), shared: new Map() };
-  mapRouters(c, lower(doc) as Obj, (kind, name) => `${label}: http.${kind}s.${name}`);
+  const lines = lineFinder(opts.text);
+  mapRouters(
+    c,
+    lower(doc) as Obj,
+    (kind, name) => at(label, lines.path(["http", `${kind}s`, name]), `http.${kind}s.${name}`),
+    (key) => at(label, lines.path([key]), key),
+  );
   return { source: label, resources: c.set.resources, findings: c.findings };
 }
 
@@ -253,8 +304,10 @@ export function importServiceTags(doc: unknown, label: string, opts: TraefikOpti
   const c: Ctx = { set: new ResourceSet(), findings: [], label, opts, policies: new Map(), shared: new Map() };
   const byService = new Map<string, Instance[]>();
   for (const i of instances(doc)) byService.set(i.service, [...(byService.get(i.service) ?? []), i]);
+  const lines = lineFinder(opts.text);
   for (const [service, list] of byService) {
-    const where = `${label}: service ${service}`;
+    const line = lines.entry(["ServiceName", "Service", "Name", "ServiceID"], service);
+    const where = at(label, line, `service ${service}`, `service ${service}`);
     const tags = [...new Set(list.flatMap((i) => i.tags))];
     const addresses = (port?: number) => list.filter((i) => i.address).map((i) => `${i.address}:${port ?? i.port}`);
     // traefik.* labels: folded into the file's shape, servers from the catalog's instances.
@@ -281,7 +334,7 @@ export function importServiceTags(doc: unknown, label: string, opts: TraefikOpti
         lb.servers = addresses(port).map((a) => ({ url: `${scheme}://${a}`, ...(weight ? { weight } : {}) }));
         if (isObj(lb.healthcheck)) lb.healthcheck = { ...lb.healthcheck };
       }
-      mapRouters(c, labels, (kind, name) => `${label}: service ${service} traefik.http.${kind}s.${name}`);
+      mapRouters(c, labels, (kind, name) => at(label, line, `service ${service} traefik.http.${kind}s.${name}`, `service ${service} traefik.http.${kind}s.${name}`));
     }
     // Both tag styles side by side (seed 004's migration): one route per host and path.
     const routed = new Set(c.set.resources.filter((r) => r.kind === "Route").flatMap((r) => {

@@ -134,6 +134,8 @@ export interface Provider<Desired = unknown, Actual = unknown> {
   nodes?(desired: Desired, actual: Actual): NodeReport[];
   /** API calls made so far and the rate-limit budget left, for systems that meter them. */
   usage?(): ApiUsage;
+  /** Pure: what the system holds of Hecate's, in a few lines an operator reads (`hecate health`, `hecate debug SYSTEM`). */
+  describe?(actual: Actual): string[];
 }
 
 /** Calls to a metered API (Hetzner: 3600 an hour per project). */

@@ -59,6 +59,11 @@ import { usageLines } from "./usage.js";
 
 export { usageLines };
 
+/** Changes one per line (and their fields), as a plan shows them. */
+export function renderChanges(changes: readonly Change[], opts: { color: boolean }): string {
+  return changes.flatMap((c) => changeLines(c, opts.color)).join("\n");
+}
+
 /** Changes of one Hecate resource, or (resource undefined) the shared objects no one resource owns. */
 interface Group {
   resource: string | undefined;

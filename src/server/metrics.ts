@@ -2,6 +2,7 @@
 // tests, never share counters). Route states are computed when scraped, from the store.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EngineEvent } from "../engine/types.js";
+import type { HealthReport } from "../engine/health.js";
 import type { Store } from "../store/store.js";
 import { canonicalJson } from "../model/serialize.js";
 
@@ -19,13 +20,29 @@ export function createMetrics(store: Store) {
     planSeconds: new Histogram({ name: "hecate_plan_duration_seconds", help: "Time to plan (read every system, diff)", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] }),
     applies: new Counter({ name: "hecate_applies_total", help: "Applies through the API by status", labelNames: ["status"], registers: [registry] }),
     applySeconds: new Histogram({ name: "hecate_apply_duration_seconds", help: "Time to apply (lock, journal, write, verify)", buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] }),
-    drift: new Gauge({ name: "hecate_drift_changes", help: "Changes found by the last drift check, per system (-1: the system could not be read)", labelNames: ["system"], registers: [registry] }),
+    drift: driftGauge(registry),
     providerCalls: new Counter({ name: "hecate_provider_steps_total", help: "Provider steps (a batch of changes to one system) started by applies", labelNames: ["system"], registers: [registry] }),
     providerErrors: new Counter({ name: "hecate_provider_errors_total", help: "Provider steps that failed", labelNames: ["system"], registers: [registry] }),
     reconcileRounds: new Counter({ name: "hecate_reconcile_rounds_total", help: "Rounds of the server's reconcile loop by outcome (ok, idle, error, busy, suspended, breaker-open)", labelNames: ["status"], registers: [registry] }),
     leader: new Gauge({ name: "hecate_reconcile_leader", help: "1 while this server leads (runs the reconcile loop), else 0", registers: [registry] }),
     lockWaits: new Counter({ name: "hecate_lock_waits_total", help: "Applies that had to wait for another holder's lock", registers: [registry] }),
   };
+  routesGauge(registry, store);
+  return {
+    ...m,
+    /** Engine events of an apply, counted per system. */
+    onEvent(e: EngineEvent): void {
+      if (e.type === "step.start") m.providerCalls.inc({ system: e.system });
+      else if (e.type === "step.failed") m.providerErrors.inc({ system: e.system });
+      else if (e.type === "lock.wait") m.lockWaits.inc();
+    },
+  };
+}
+
+const driftGauge = (registry: Registry) =>
+  new Gauge({ name: "hecate_drift_changes", help: "Changes found by the last drift check, per system (-1: the system could not be read)", labelNames: ["system"], registers: [registry] });
+
+function routesGauge(registry: Registry, store: Store): void {
   new Gauge({
     name: "hecate_routes",
     help: "Routes of the head revision by state: applied (as last applied) or pending (not applied yet, or changed since)",
@@ -37,15 +54,27 @@ export function createMetrics(store: Store) {
       this.set({ state: "pending" }, states.filter((x) => x === "pending").length);
     },
   });
-  return {
-    ...m,
-    /** Engine events of an apply, counted per system. */
-    onEvent(e: EngineEvent): void {
-      if (e.type === "step.start") m.providerCalls.inc({ system: e.system });
-      else if (e.type === "step.failed") m.providerErrors.inc({ system: e.system });
-      else if (e.type === "lock.wait") m.lockWaits.inc();
-    },
-  };
+}
+
+/**
+ * The control plane's state as Prometheus text, read now rather than counted by a server
+ * (`hecate metrics`): routes by state, the revisions, and each system's health read.
+ */
+export async function stateMetrics(store: Store, health: HealthReport): Promise<{ text: string; contentType: string }> {
+  const registry = new Registry();
+  routesGauge(registry, store);
+  const drift = driftGauge(registry);
+  const up = new Gauge({ name: "hecate_system_up", help: "1 when the system could be read now, else 0", labelNames: ["system"], registers: [registry] });
+  const seconds = new Gauge({ name: "hecate_system_read_seconds", help: "How long reading the system took", labelNames: ["system"], registers: [registry] });
+  const revision = new Gauge({ name: "hecate_revision", help: "Revision number of the head and of the last applied revision", labelNames: ["which"], registers: [registry] });
+  for (const s of health.systems) {
+    up.set({ system: s.system }, s.state === "down" ? 0 : 1);
+    seconds.set({ system: s.system }, s.ms / 1000);
+    drift.set({ system: s.system }, s.state === "down" ? -1 : s.changes.length);
+  }
+  if (health.head !== undefined) revision.set({ which: "head" }, health.head);
+  if (health.applied !== undefined) revision.set({ which: "applied" }, health.applied);
+  return { text: await registry.metrics(), contentType: registry.contentType };
 }
 
 /** Each route of the head: applied (as last applied) or pending (not applied yet, or changed since). */

@@ -85,4 +85,16 @@ describe("import caddy --adopt", () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--adopt takes over the Caddy at --admin URL/);
   });
+
+  it("--adopt is refused, with why and what to do, where the live objects are in a proxy Hecate does not run", async () => {
+    for (const [args, why] of [
+      [["npm", "--db", "database.sqlite"], /Nginx Proxy Manager's hosts and streams are served by its own nginx.*Instead: import with --out DIR/],
+      [["traefik", "--file", "dynamic.yml"], /Traefik's routers are served by Traefik itself.*then move the ports over \(stop Traefik first\)/],
+      [["eos", "-c", "config.yaml"], /--adopt is not for the eos apps file.*hecate import caddy --admin URL --adopt/],
+    ] as const) {
+      const r = await sb.hecate(["import", ...args, "--adopt"]);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, why);
+    }
+  });
 });

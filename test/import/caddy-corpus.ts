@@ -13,6 +13,8 @@ export interface CorpusCase {
   name: string;
   caddyfile: string;
   probes: Probe[];
+  /** Files beside the Caddyfile (path relative to it → text, with the same placeholders), for `import`. */
+  files?: Record<string, string>;
   /** Subjects of findings the import must refuse (everything else is mapped or kept verbatim). */
   refused?: string[];
   /** Subjects the import must map to Hecate fields (proves they were not just kept verbatim). */
@@ -193,5 +195,31 @@ http://busy.test:{P} {
 `,
     probes: [{ host: "busy.test" }],
     mapped: ["reverse_proxy"],
+  },
+  {
+    name: "imported-site-files",
+    caddyfile: `${G}
+(compress) {
+	encode gzip
+}
+import sites/*.caddy
+`,
+    files: {
+      "sites/blog.caddy": `http://blog.test:{P} {
+	import compress
+	header X-Served blog
+	reverse_proxy {A}
+}
+`,
+      "sites/shop.caddy": `http://shop.test:{P} {
+	redir /cart /basket 302
+	reverse_proxy {B} {
+		lb_policy first
+	}
+}
+`,
+    },
+    probes: [{ host: "blog.test", path: "/post/1" }, { host: "shop.test", path: "/cart" }, { host: "shop.test", path: "/basket" }],
+    mapped: ["header", "reverse_proxy"],
   },
 ];

@@ -5,8 +5,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { freePorts, startProcess, tempDir, waitForPort, type Proc } from "../helpers/proc.js";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
@@ -66,9 +66,13 @@ describe("import caddy: the imported routes serve what the Caddyfile served", ()
 
   async function original(c: CorpusCase, dir: string): Promise<{ file: string; http: number; https: number; admin: string; proc: Proc }> {
     const [http, https, admin] = (await freePorts(3)) as [number, number, number];
-    const text = c.caddyfile.replace(/\{(A|B|OUTPOST|P|S|ADMIN)\}/g, (_m, k: string) => ({ A: a.address, B: b.address, OUTPOST: outpost.address, P: String(http), S: String(https), ADMIN: String(admin) })[k]!);
+    const fill = (text: string) => text.replace(/\{(A|B|OUTPOST|P|S|ADMIN)\}/g, (_m, k: string) => ({ A: a.address, B: b.address, OUTPOST: outpost.address, P: String(http), S: String(https), ADMIN: String(admin) })[k]!);
     const file = join(dir, `${c.name}.Caddyfile`);
-    writeFileSync(file, text);
+    writeFileSync(file, fill(c.caddyfile));
+    for (const [rel, text] of Object.entries(c.files ?? {})) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), fill(text));
+    }
     const proc = startProcess("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir } });
     procs.push(proc);
     try {
@@ -107,7 +111,8 @@ describe("import caddy: the imported routes serve what the Caddyfile served", ()
           assert.ok(readme.split("\n").some((l) => l.startsWith("| mapped") && l.split(" | ")[2] === subject), `${subject} should be mapped:\n${readme}`);
         }
         if (c.name === "snippets-and-import") assert.match(readFileSync(join(out, "middleware.yaml"), "utf8"), /type: headers/, "a snippet on several sites is one headers Middleware");
-        assert.match(imp.stdout, new RegExp(`${orig.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+`), "findings point at Caddyfile lines");
+        if (!c.files) assert.match(imp.stdout, new RegExp(`${orig.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+`), "findings point at Caddyfile lines");
+        if (c.files) assert.match(imp.stdout, new RegExp(`${join(t.path, "sites", "shop.caddy").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2 +static_response`), "a site in an imported file: its own file and line");
 
         const caddy: Caddy = await startCaddy({ config: { apps: { pki: { certificate_authorities: { local: { install_trust: false } } } } } });
         procs.push(caddy);

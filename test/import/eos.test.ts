@@ -11,6 +11,9 @@ import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { send } from "../caddy-traffic/harness.js";
 import { caddySettingsYaml, sandbox, type Sandbox } from "../cli/helpers.js";
 import { resolveState } from "../../src/model/resolve.js";
+import { connect } from "node:net";
+import { startAuthentikSandbox } from "../../src/sandbox/authentik/index.js";
+import { initNginxPrefix, startNginx } from "../../src/providers/nginx/index.js";
 import type { Resource } from "../../src/model/schema.js";
 
 const APPS = (up: string) => `base_domain: example.test
@@ -136,6 +139,48 @@ describe("import eos: the apps file", () => {
       for (const port of [25, 465, 587, 143, 993, 1514, 1515, 55000, 50000, 3478]) assert.match(rendered.stdout, new RegExp(`listen ${port}[; ]`));
     } finally {
       await caddy.stop();
+    }
+  });
+
+  it("applies whole: routes to real Caddy, the sso policy to authentik, every stream to real nginx", async () => {
+    const TOKEN = "eos-import-token-0123456789";
+    process.env["HECATE_TEST_EOS_IMPORT_TOKEN"] = TOKEN;
+    // Stream backends nginx can resolve; the streams listen on an address of their own, so the
+    // presets' well-known ports (25, 3478, 50000, …) clash with nothing else on this machine.
+    const listen = `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+    const file = join(t.path, "whole.yaml");
+    writeFileSync(file, APPS(up.address).replace(/backend: (nextcloud|wazuh)\.internal/g, "backend: 127.0.0.1").replace("mail.internal:8080", "127.0.0.1:8080"));
+    const out = join(t.path, "whole");
+    const r = await sb.hecate(["import", "eos", "-c", file, "--listen", listen, "--out", out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const ak = await startAuthentikSandbox({ token: TOKEN, seed: { groups: [], users: [] } });
+    const caddy: Caddy = await startCaddy();
+    const nginx = initNginxPrefix(join(t.path, "nginx"));
+    const n = await startNginx(nginx.prefix);
+    try {
+      const [http, https] = (await freePorts(2)) as [number, number];
+      writeFileSync(
+        join(out, "settings.yaml"),
+        caddySettingsYaml(caddy.admin, { httpPort: http, httpsPort: https }, `  authentik:\n    url: ${ak.url}\n    token: env:HECATE_TEST_EOS_IMPORT_TOKEN\n    outpost: ${new URL(ak.url).host}\n  nginx:\n    binary: nginx\n    prefix: ${nginx.prefix}\n    config: ${nginx.config}\n    streamFile: ${nginx.streamFile}\n`),
+      );
+      const applied = await sb.hecate(["apply", out, "--yes"]);
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      assert.match(applied.stdout, /authentik:\n  \+ create application hecate-chat  \(Route\/chat\)/);
+      const ci = await send(http, "ci.example.test", "/job/x");
+      assert.equal(ci.status, 308, "jenkins is public: its plain-HTTP port redirects to https");
+      // Every stream preset's TCP port accepts a connection on the streams' address.
+      for (const port of [25, 465, 587, 143, 993, 1514, 1515, 55000, 50000, 3478, 5349]) {
+        await new Promise<void>((resolve, reject) => {
+          const c = connect({ host: listen, port }, () => (c.destroy(), resolve()));
+          c.once("error", (e) => reject(new Error(`${listen}:${port}: ${e.message}`)));
+        });
+      }
+      const again = await sb.hecate(["plan", "--detailed-exitcode"]);
+      assert.equal(again.code, 0, "applied whole: nothing left to change\n" + again.stdout + again.stderr);
+    } finally {
+      await n.stop();
+      await caddy.stop();
+      await ak.close();
     }
   });
 });

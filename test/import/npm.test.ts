@@ -1,4 +1,4 @@
-// `hecate import npm --db` proven by requests: a database shaped by Nginx Proxy Manager's
+// `hecate import npm --db` proven by requests: a database built by Nginx Proxy Manager's own
 // migrations (proxy_host, redirection_host, dead_host, stream, access_list with clients and users,
 // certificate) is served first by real nginx with the config NPM's templates generate for it, then
 // imported and applied by Hecate to real Caddy and nginx; the same requests get the same answers.
@@ -8,6 +8,8 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import Database from "better-sqlite3";
+import knex from "knex";
+import { fileURLToPath } from "node:url";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { freePorts, tempDir, waitForPort } from "../helpers/proc.js";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
@@ -16,17 +18,16 @@ import { initNginxPrefix, startNginx, STREAM_MODULE_PATH } from "../../src/provi
 import { startTcpEcho, tcpRequest, type TcpEcho } from "../nginx/helpers.js";
 import { caddySettingsYaml, sandbox, type Sandbox } from "../cli/helpers.js";
 
-/** The tables as NPM's migrations leave them (the columns this import reads, and their neighbours). */
-const SCHEMA = `
-CREATE TABLE proxy_host (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, owner_user_id INTEGER, is_deleted INTEGER DEFAULT 0, domain_names TEXT, forward_host TEXT, forward_port INTEGER, access_list_id INTEGER DEFAULT 0, certificate_id INTEGER DEFAULT 0, ssl_forced INTEGER DEFAULT 0, caching_enabled INTEGER DEFAULT 0, block_exploits INTEGER DEFAULT 0, advanced_config TEXT DEFAULT '', meta TEXT, allow_websocket_upgrade INTEGER DEFAULT 0, http2_support INTEGER DEFAULT 0, forward_scheme TEXT DEFAULT 'http', enabled INTEGER DEFAULT 1, locations TEXT, hsts_enabled INTEGER DEFAULT 0, hsts_subdomains INTEGER DEFAULT 0);
-CREATE TABLE redirection_host (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, owner_user_id INTEGER, is_deleted INTEGER DEFAULT 0, domain_names TEXT, forward_domain_name TEXT, preserve_path INTEGER DEFAULT 0, certificate_id INTEGER DEFAULT 0, ssl_forced INTEGER DEFAULT 0, block_exploits INTEGER DEFAULT 0, advanced_config TEXT DEFAULT '', meta TEXT, http2_support INTEGER DEFAULT 0, enabled INTEGER DEFAULT 1, hsts_enabled INTEGER DEFAULT 0, hsts_subdomains INTEGER DEFAULT 0, forward_scheme TEXT DEFAULT '$scheme', forward_http_code INTEGER DEFAULT 302);
-CREATE TABLE dead_host (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, owner_user_id INTEGER, is_deleted INTEGER DEFAULT 0, domain_names TEXT, certificate_id INTEGER DEFAULT 0, ssl_forced INTEGER DEFAULT 0, advanced_config TEXT DEFAULT '', meta TEXT, http2_support INTEGER DEFAULT 0, enabled INTEGER DEFAULT 1, hsts_enabled INTEGER DEFAULT 0, hsts_subdomains INTEGER DEFAULT 0);
-CREATE TABLE stream (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, owner_user_id INTEGER, is_deleted INTEGER DEFAULT 0, incoming_port INTEGER, forwarding_host TEXT, forwarding_port INTEGER, tcp_forwarding INTEGER DEFAULT 0, udp_forwarding INTEGER DEFAULT 0, meta TEXT, enabled INTEGER DEFAULT 1);
-CREATE TABLE access_list (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, owner_user_id INTEGER, is_deleted INTEGER DEFAULT 0, name TEXT, meta TEXT, satisfy_any INTEGER DEFAULT 0, pass_auth INTEGER DEFAULT 0);
-CREATE TABLE access_list_auth (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, access_list_id INTEGER, username TEXT, password TEXT, meta TEXT);
-CREATE TABLE access_list_client (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, access_list_id INTEGER, address TEXT, directive TEXT, meta TEXT);
-CREATE TABLE certificate (id INTEGER PRIMARY KEY, created_on TEXT, modified_on TEXT, owner_user_id INTEGER, is_deleted INTEGER DEFAULT 0, provider TEXT, nice_name TEXT DEFAULT '', domain_names TEXT, expires_on TEXT, meta TEXT);
-`;
+/** An empty database with exactly the schema Nginx Proxy Manager creates: its own migrations, run by knex as NPM runs them. */
+async function npmDatabase(file: string): Promise<void> {
+  const db = knex({ client: "better-sqlite3", connection: { filename: file }, useNullAsDefault: true, migrations: { directory: fileURLToPath(new URL("../fixtures/npm/migrations", import.meta.url)), loadExtensions: [".js"] } });
+  try {
+    const [, done] = (await db.migrate.latest()) as [number, string[]];
+    assert.equal(done.length, 19, "every NPM migration ran");
+  } finally {
+    await db.destroy();
+  }
+}
 
 describe("import npm: the imported hosts serve what NPM's nginx served", () => {
   let a: Upstream, b: Upstream, tcp: TcpEcho, sb: Sandbox;
@@ -44,8 +45,8 @@ describe("import npm: the imported hosts serve what NPM's nginx served", () => {
   it("proxy hosts, locations, access lists, redirections, 404 hosts and streams", async () => {
     const [p, s] = (await freePorts(2)) as [number, number];
     const dbFile = join(t.path, "database.sqlite");
+    await npmDatabase(dbFile);
     const db = new Database(dbFile);
-    db.exec(SCHEMA);
     const now = "2024-01-01 00:00:00";
     const ins = (table: string, row: Record<string, unknown>) => {
       const keys = Object.keys(row);
@@ -71,6 +72,8 @@ describe("import npm: the imported hosts serve what NPM's nginx served", () => {
     ins("redirection_host", { owner_user_id: 1, domain_names: '["old.test"]', forward_domain_name: "new.test", preserve_path: 1, forward_scheme: "$scheme", forward_http_code: 301, meta: "{}" });
     ins("dead_host", { owner_user_id: 1, domain_names: '["gone.test"]', meta: "{}" });
     ins("stream", { owner_user_id: 1, incoming_port: s, forwarding_host: "127.0.0.1", forwarding_port: tcp.port, tcp_forwarding: 1, meta: "{}" });
+    // NPM ends TLS on this one (a stream with a certificate): refused, never imported as plain TCP.
+    ins("stream", { owner_user_id: 1, incoming_port: 1, forwarding_host: "127.0.0.1", forwarding_port: tcp.port, tcp_forwarding: 1, certificate_id: 1, meta: "{}" });
     db.close();
 
     const probes: [string, string, Record<string, string>?][] = [
@@ -143,6 +146,7 @@ describe("import npm: the imported hosts serve what NPM's nginx served", () => {
     assert.equal(imp.code, 1, "disabled host and exploit blocking are refused\n" + imp.stdout + imp.stderr);
     assert.match(imp.stdout, /refused +\S+database\.sqlite: proxy_host #4 +proxy_host off\.test/);
     assert.match(imp.stdout, /refused +\S+database\.sqlite: proxy_host #6 +block common exploits/);
+    assert.match(imp.stdout, /refused +\S+database\.sqlite: stream #2 +stream 1 with SSL +- +NPM ends TLS on this stream/);
     const all = ["routes.yaml", "middleware.yaml", "secrets.yaml", "certificates.yaml", "streams.yaml"].map((f) => readFileSync(join(out, f), "utf8")).join("");
     assert.ok(!all.includes("builder"), "NPM's password is never copied");
     assert.match(all, /passwordHash: secret:access-staff-bob/);

@@ -93,8 +93,10 @@ tcp:
     const out = join(t.path, "from-file");
     const r = await sb.hecate(["import", "traefik", "--file", file, "--out", out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /refused +\S+dynamic\.yml: http\.routers\.api +middleware limit/);
-    assert.match(r.stdout, /refused +\S+dynamic\.yml: tcp +tcp routers/);
+    // Findings point at the line in the file: the middleware's own, and the tcp section's.
+    assert.match(r.stdout, /refused +\S+dynamic\.yml:30 +middleware limit/);
+    assert.match(r.stdout, /refused +\S+dynamic\.yml:36 +tcp routers/);
+    assert.match(r.stdout, /verbatim +\S+dynamic\.yml:7 +router api/);
     const http = await apply(out);
 
     const app = await send(http, "app.test", "/x");
@@ -122,7 +124,7 @@ tcp:
     const out = join(t.path, "from-tags");
     const r = await sb.hecate(["import", "traefik", "--tags", file, "--host", "tags.test", "--out", out]);
     assert.equal(r.code, 1, "urlprefix-:8080/ is a listener port: refused\n" + r.stdout + r.stderr);
-    assert.match(r.stdout, /refused +\S+services\.json: service api +tag urlprefix-:8080\//);
+    assert.match(r.stdout, /refused +\S+services\.json:1 service api +tag urlprefix-:8080\//);
     assert.match(r.stdout, /the same host and path as this service's traefik router, imported once/);
     const http = await apply(out);
     assert.equal(echo(await send(http, "webapp.test", "/")).name, "a", "the router's port label wins over the catalog's port");

@@ -3,7 +3,7 @@
 // resources as a new revision.
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { formatDiagnostic, hasErrors, HecateError, UsageError } from "../../diag.js";
 import type { Kind, Resource } from "../../model/schema.js";
 import type { Finding, ImportResult } from "../../import/result.js";
@@ -14,10 +14,24 @@ import type { Opts } from "../core/define.js";
 import { renderTable } from "../core/output.js";
 import { addressOf, commitEdit, revisionOf } from "../core/state.js";
 
+/** Why a file could not be read, in words (not errno codes). */
+function unreadable(file: string, e: NodeJS.ErrnoException): HecateError {
+  const why = { ENOENT: "no such file or directory", EACCES: "permission denied (run as a user who may read it)", EISDIR: "it is a directory, not a file", ENOTDIR: "a part of the path is not a directory" }[e.code ?? ""];
+  return new HecateError("read", `cannot read ${file}: ${why ?? e.code ?? e.message}`);
+}
+
 export async function readText(file: string): Promise<string> {
   return readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new HecateError("read", `cannot read ${file}: ${e.code ?? e.message}`);
+    throw unreadable(file, e);
   });
+}
+
+/** A YAML parse error as FILE:LINE:COL: the first line of its message, without yaml's repeated position. */
+function yamlError(file: string, e: unknown): string {
+  const err = e as { message?: string; linePos?: { line: number; col: number }[] };
+  const first = (err.message ?? String(e)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  const pos = err.linePos?.[0];
+  return pos && !first.startsWith(file) ? `${file}:${pos.line}:${pos.col}: ${first}` : first;
 }
 
 /** One YAML file per kind in --out, in the order a reader meets them. */
@@ -182,13 +196,43 @@ export async function runImportCaddy(ctx: Context, _args: unknown[], opts: Opts)
   } catch (e) {
     throw new HecateError("invalid", `${label} is not Caddy JSON: ${(e as Error).message}`);
   }
-  const { importCaddyJson } = await import("../../import/caddy.js");
-  const result = importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile } : {}) });
+  const { importCaddyJson, fileImports } = await import("../../import/caddy.js");
+  const imported = caddyfile !== undefined ? await importedFiles(label, caddyfile, fileImports) : [];
+  const result = importCaddyJson(config, { label, ...(caddyfile !== undefined ? { caddyfile, imported } : {}) });
   if (opts.adopt !== true) return emit(ctx, "caddy", result, opts);
   // Everything that can refuse the takeover is checked before anything is stored.
   await adoptable(ctx, String(opts.admin), result.servers);
   const code = await emit(ctx, "caddy", result, opts);
   return Math.max(code, await adoptCaddy(ctx, String(opts.admin), result.servers));
+}
+
+/**
+ * The files a Caddyfile imports (and they import), read so that findings name their lines. A glob
+ * may have `*` in its last part, as Caddy's do in practice; what cannot be read is left to `caddy adapt`.
+ */
+async function importedFiles(file: string, text: string, fileImports: (t: string) => string[]): Promise<{ path: string; text: string }[]> {
+  const out: { path: string; text: string }[] = [];
+  const seen = new Set([resolve(file)]);
+  const queue = [{ file, text }];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    for (const arg of fileImports(next.text)) {
+      const pattern = resolve(dirname(next.file), arg);
+      let paths = [pattern];
+      if (/[*?[]/.test(basename(pattern))) {
+        const re = new RegExp(`^${basename(pattern).replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+        paths = (await readdir(dirname(pattern)).catch(() => [] as string[])).filter((n) => re.test(n)).sort().map((n) => join(dirname(pattern), n));
+      }
+      for (const p of paths) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        const t = await readFile(p, "utf8").catch(() => undefined);
+        if (t === undefined) continue;
+        out.push({ path: p, text: t });
+        queue.push({ file: p, text: t });
+      }
+    }
+  }
+  return out;
 }
 
 const adoptRefused = (why: string) => new HecateError("adopt", `not adopted, nothing stored or changed: ${why}`);
@@ -238,7 +282,78 @@ async function adoptCaddy(ctx: Context, admin: string, servers: ImportedServer[]
   for (const sv of servers) delete next.apps?.http?.servers?.[sv.name];
   await client.putConfig(mergeOwned(next, owned, s.server), live.etag);
   ctx.say(`adopted: Caddy at ${admin} now serves the imported sites from Hecate's routes (server${servers.length === 1 ? "" : "s"} ${servers.map((x) => x.name).join(", ")} replaced in one load)`);
-  const plan = await method(await ctx.engine(), "plan")({ systems: ["caddy"] });
+  return planAfterAdopt(ctx, "caddy");
+}
+
+export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.streams === undefined) throw new UsageError("give --streams DIR (a directory of nginx stream files, e.g. /etc/nginx/conf.d/stream) or --streams FILE");
+  if (opts.adopt === true && (opts.out !== undefined || opts.dryRun === true)) throw new UsageError("--adopt takes over the stream files the running nginx reads and stores the streams: not with --out or --dry-run (without --adopt, --dry-run shows what would be imported)");
+  const path = String(opts.streams);
+  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw unreadable(path, e);
+  });
+  const names = info.isDirectory() ? (await readdir(path)).filter((n) => n.endsWith(".conf")).sort().map((n) => join(path, n)) : [path];
+  if (!names.length) throw new HecateError("read", `${path} holds no *.conf files`);
+  const files = await Promise.all(names.map(async (p) => ({ path: p, text: await readText(p) })));
+  const { importNginxStreams } = await import("../../import/nginx.js");
+  const result = importNginxStreams(files, path);
+  if (opts.adopt !== true) return emit(ctx, "nginx", result, opts);
+  const provider = await adoptableNginx(ctx, files, result);
+  const code = await emit(ctx, "nginx", result, opts);
+  return Math.max(code, await adoptNginx(ctx, provider, files));
+}
+
+/** --adopt's preconditions for nginx: Settings name the nginx that reads these files, and everything of them was imported. */
+async function adoptableNginx(ctx: Context, files: { path: string; text: string }[], result: ImportResult) {
+  const refused = result.findings.filter((f) => f.outcome === "refused");
+  if (refused.length) throw adoptRefused(`${refused.map((f) => `${f.where} ${f.subject}`).join("; ")} ${refused.length === 1 ? "was" : "were"} not imported, and adopting would drop ${refused.length === 1 ? "it" : "them"}: change the files by hand first, or import without --adopt (the first apply is then the rewrite, shown by hecate plan)`);
+  const head = await (await ctx.store()).head();
+  const settings = head?.resources.find((r) => r.kind === "Settings");
+  if (!(settings?.spec as { nginx?: unknown } | undefined)?.nginx) throw adoptRefused("the stored Settings have no spec.nginx: point Hecate at the nginx that reads these files first (spec.nginx.config, spec.nginx.streamFile), e.g. hecate plan settings/ --system nginx --out settings.plan");
+  const { state } = (await ctx.engineModule()).resolveChecked({ docs: [settings!] }, "the stored Settings");
+  const { createNginxProvider, readOwned, runNginx } = await import("../../providers/nginx/index.js");
+  const provider = createNginxProvider(state.settings.nginx);
+  const p = provider.paths;
+  if (files.some((f) => f.path === p.streamFile)) throw adoptRefused(`${p.streamFile} is both an imported file and the file Hecate owns (Settings spec.nginx.streamFile): set streamFile to a new file and include it in nginx's stream block`);
+  try {
+    readOwned(p.streamFile);
+  } catch (e) {
+    throw adoptRefused((e as Error).message);
+  }
+  // nginx -T lists every file the config reads: the imported ones must be among them, and Hecate's.
+  const dump = await runNginx(p.binary, ["-T", ...(p.prefix ? ["-p", p.prefix] : []), "-c", p.config]);
+  if (dump.code !== 0) throw adoptRefused(`nginx -T -c ${p.config} failed: ${(dump.stderr || dump.stdout).trim().split("\n").slice(-2).join(" ")}${/No such file/.test(dump.stderr) ? ` (an include of ${p.streamFile} needs the file: an empty one will do)` : ""}`);
+  const read = new Set([...dump.stdout.matchAll(/^# configuration file (.+):$/gm)].map((m) => m[1]!));
+  const unread = files.filter((f) => !read.has(resolve(f.path)));
+  if (unread.length) throw adoptRefused(`the nginx of ${p.config} does not read ${unread.map((f) => f.path).join(", ")}: adopt takes over files that nginx serves; import without --adopt`);
+  if (!read.has(p.streamFile)) throw adoptRefused(`${p.config} does not include ${p.streamFile}, the file Hecate owns: add "include ${p.streamFile};" inside its stream {} block (and create the file empty), reload nginx, then adopt`);
+  return provider;
+}
+
+/**
+ * --adopt for nginx: the stored head's streams are written to Hecate's stream file and the imported
+ * files keep their original only as comments, in one checked swap and reload, so the streams keep
+ * answering and the next plan is empty (it is printed).
+ */
+async function adoptNginx(ctx: Context, provider: import("../../providers/nginx/index.js").NginxProvider, files: { path: string; text: string }[]): Promise<number> {
+  const head = await (await ctx.store()).head();
+  if (!head) throw new HecateError("adopt", "nothing stored to adopt with");
+  const m = await ctx.engineModule();
+  const { state } = m.resolveChecked({ docs: head.resources }, `revision #${head.seq}`);
+  const desired = m.renderConfig(state, "nginx").structure as import("../../compile/nginx/types.js").NginxOwned;
+  try {
+    await provider.adopt(desired, files);
+  } catch (e) {
+    if (e instanceof HecateError) e.message = `${e.message} (the streams are stored as revision #${head.seq}; \`hecate apply\` would write them to ${provider.paths.streamFile} beside the original files, where their listens clash)`;
+    throw e;
+  }
+  ctx.say(`adopted: nginx now serves the imported streams from ${provider.paths.streamFile}, which Hecate owns; ${files.map((f) => f.path).join(", ")} keep${files.length === 1 ? "s" : ""} the original as comments`);
+  return planAfterAdopt(ctx, "nginx");
+}
+
+/** The proof of an adopt: the plan for that system, printed; exit 1 when it is not empty. */
+async function planAfterAdopt(ctx: Context, system: "caddy" | "nginx"): Promise<number> {
+  const plan = await method(await ctx.engine(), "plan")({ systems: [system] });
   await printPlan(ctx, plan);
   if (plan.steps.length) {
     ctx.warn("the plan after adopting is not empty: the next apply changes what is shown");
@@ -247,19 +362,15 @@ async function adoptCaddy(ctx: Context, admin: string, servers: ImportedServer[]
   return 0;
 }
 
-export async function runImportNginx(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
-  if (opts.streams === undefined) throw new UsageError("give --streams DIR (a directory of nginx stream files, e.g. /etc/nginx/conf.d/stream) or --streams FILE");
-  const path = String(opts.streams);
-  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new HecateError("read", `cannot read ${path}: ${e.code ?? e.message}`);
-  });
-  const names = info.isDirectory() ? (await readdir(path)).filter((n) => n.endsWith(".conf")).sort().map((n) => join(path, n)) : [path];
-  if (!names.length) throw new HecateError("read", `${path} holds no *.conf files`);
-  const files = await Promise.all(names.map(async (p) => ({ path: p, text: await readText(p) })));
-  const { importNginxStreams } = await import("../../import/nginx.js");
-  return emit(ctx, "nginx", importNginxStreams(files, path), opts);
+/** --adopt where the live objects are in a proxy Hecate does not run: refused, saying why and what to do. */
+function noAdopt(source: string, lives: string): never {
+  throw new UsageError(
+    `--adopt takes over in place what runs in the Caddy or nginx Hecate manages; ${source}'s ${lives}, which Hecate does not manage, so there is nothing to take over in place. ` +
+      `Instead: import with --out DIR, add a settings.yaml for your Caddy/nginx, \`hecate apply DIR\` on spare ports (httpPort/httpsPort, stream listens), check the answers, then move the ports over (stop ${source} first).`,
+  );
 }
 export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true) throw new UsageError("--adopt is not for the eos apps file: it describes apps, while the live objects are the Caddyfile eos rendered from it. To take that Caddy over in place: hecate import caddy --admin URL --adopt (the import eos routes, with their presets, differ from what eos rendered, so their first apply is a rewrite: review it with hecate plan)");
   if (opts.config === undefined) throw new UsageError("give --config FILE (the eos apps YAML: base_domain, apps)");
   const file = String(opts.config);
   const text = await readText(file);
@@ -268,13 +379,17 @@ export async function runImportEos(ctx: Context, _args: unknown[], opts: Opts): 
   try {
     result = importEosApps(text, file, opts.listen !== undefined ? { listen: String(opts.listen) } : {});
   } catch (e) {
-    throw new HecateError("invalid", `${file} is not valid YAML: ${(e as Error).message}`);
+    throw new HecateError("invalid", `${file} is not valid YAML: ${yamlError(file, e)}`);
   }
   return emit(ctx, "eos", result, opts);
 }
 export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true) noAdopt("Nginx Proxy Manager", "hosts and streams are served by its own nginx, which it rewrites from its database");
   if (opts.db === undefined) throw new UsageError("give --db FILE (Nginx Proxy Manager's database.sqlite)");
   const file = String(opts.db);
+  await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw unreadable(file, e);
+  });
   const { importNpmDatabase } = await import("../../import/npm.js");
   let result: ImportResult;
   try {
@@ -285,6 +400,7 @@ export async function runImportNpm(ctx: Context, _args: unknown[], opts: Opts): 
   return emit(ctx, "npm", result, opts);
 }
 export async function runImportTraefik(ctx: Context, _args: unknown[], opts: Opts): Promise<number> {
+  if (opts.adopt === true) noAdopt("Traefik", "routers are served by Traefik itself");
   if ((opts.file === undefined) === (opts.tags === undefined)) throw new UsageError("give one of --file FILE (Traefik dynamic configuration) or --tags FILE (a Consul/Nomad service catalog export)");
   const file = String(opts.file ?? opts.tags);
   const text = await readText(file);
@@ -293,10 +409,10 @@ export async function runImportTraefik(ctx: Context, _args: unknown[], opts: Opt
   try {
     doc = parse(text); // YAML is a superset of JSON: both forms read here
   } catch (e) {
-    throw new HecateError("invalid", `${file} is neither YAML nor JSON: ${(e as Error).message}`);
+    throw new HecateError("invalid", `${file} is neither YAML nor JSON: ${yamlError(file, e)}`);
   }
   const t = await import("../../import/traefik.js");
-  const o = opts.host !== undefined ? { host: String(opts.host) } : {};
+  const o = { text, ...(opts.host !== undefined ? { host: String(opts.host) } : {}) };
   return emit(ctx, "traefik", opts.file !== undefined ? t.importTraefikFile(doc, file, o) : t.importServiceTags(doc, file, o), opts);
 }
 

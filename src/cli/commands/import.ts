@@ -8,6 +8,8 @@ const OUTPUT: Flag[] = [
   { ...MESSAGE, description: "revision message when storing (default: \"import <source>: N resources from FILE\")" },
   { ...DRY_RUN, description: "show the resources and what was mapped, kept verbatim or refused; store and write nothing" },
 ];
+/** Sources whose live objects are in a proxy Hecate does not run: --adopt is there to say so, not to be silently unknown. */
+const NO_ADOPT: Flag = { flags: "--adopt", description: "refused: the live objects are in a proxy Hecate does not run (the message says what to do instead)" };
 const run = () => import("./import-run.js");
 
 export const importCaddy: CommandDef = {
@@ -27,8 +29,12 @@ export const importCaddy: CommandDef = {
 export const importNginx: CommandDef = {
   name: "nginx",
   summary: "streams from nginx stream config: upstream and server blocks of the files in a directory (e.g. conf.d/stream)",
-  flags: [{ flags: "--streams <dir>", description: "directory of nginx stream config files (*.conf), or one file" }, ...OUTPUT],
-  examples: ["hecate import nginx --streams /etc/nginx/conf.d/stream --out imported/"],
+  flags: [
+    { flags: "--streams <dir>", description: "directory of nginx stream config files (*.conf), or one file" },
+    { flags: "--adopt", description: "store the streams, then move them into Hecate's stream file of the nginx the stored Settings name (the files keep their original as comments) in one checked reload, so the next plan is empty (it is printed)" },
+    ...OUTPUT,
+  ],
+  examples: ["hecate import nginx --streams /etc/nginx/conf.d/stream --out imported/", "hecate import nginx --streams /etc/nginx/conf.d/stream --adopt -m \"adopt the streams\""],
   run: async (ctx, args, opts) => (await run()).runImportNginx(ctx, args, opts),
 };
 
@@ -38,6 +44,7 @@ export const importEos: CommandDef = {
   flags: [
     { flags: "-c, --config <file>", description: "the eos apps YAML (base_domain, apps)" },
     { flags: "--listen <address>", description: "address the apps' streams listen on (default: every address)" },
+    { flags: "--adopt", description: "refused: the live objects are the Caddyfile eos rendered; adopt that with import caddy --admin URL --adopt" },
     ...OUTPUT,
   ],
   examples: ["hecate import eos --config config.yaml --out imported/", "hecate import eos -c config.yaml -m \"adopt eos apps\""],
@@ -47,7 +54,7 @@ export const importEos: CommandDef = {
 export const importNpm: CommandDef = {
   name: "npm",
   summary: "Nginx Proxy Manager's proxy hosts, redirection hosts, streams, access lists and certificates from its sqlite database",
-  flags: [{ flags: "--db <file>", description: "NPM's database.sqlite (read only)" }, ...OUTPUT],
+  flags: [{ flags: "--db <file>", description: "NPM's database.sqlite (read only)" }, NO_ADOPT, ...OUTPUT],
   examples: ["hecate import npm --db /data/database.sqlite --out imported/"],
   run: async (ctx, args, opts) => (await run()).runImportNpm(ctx, args, opts),
 };
@@ -59,6 +66,7 @@ export const importTraefik: CommandDef = {
     { flags: "--file <file>", description: "Traefik dynamic configuration (YAML or JSON: http.routers, http.services, http.middlewares)" },
     { flags: "--tags <file>", description: "a Consul/Nomad service catalog export (JSON) whose service tags are urlprefix-… or traefik.…" },
     { flags: "--host <host>", description: "the host for rules and tags that name only a path (PathPrefix(`/api`), urlprefix-/api)" },
+    NO_ADOPT,
     ...OUTPUT,
   ],
   examples: ["hecate import traefik --file dynamic.yml --out imported/", "hecate import traefik --tags services.json --dry-run"],

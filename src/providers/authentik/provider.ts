@@ -582,6 +582,10 @@ export function createAuthentikProvider(settings: ResolvedSettings, users: reado
     compile: (state: ResolvedState) => compileAuthentik(state),
     read: (ctx) => withApis(ctx, (a) => read(a, users, ctx)),
     diff,
+    describe: (a) => [
+      `${settings.authentik?.url ?? "authentik"}: version ${a.version}`,
+      `Hecate owns ${Object.keys(a.providers).length} proxy, ${Object.keys(a.oidcProviders).length} OAuth2 and ${Object.keys(a.samlProviders).length} SAML provider(s), ${Object.keys(a.applications).length} application(s), ${Object.values(a.groups).filter((g) => g.owned).length} group(s)`,
+    ],
 
     findings(desired, actual) {
       const out: Diagnostic[] = [];

@@ -625,6 +625,16 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo, down);
     },
 
+    describe(actual) {
+      const items = actual instanceof CaddyActual ? actual.itemsOf(actual.owned) : [];
+      const count = (kind: string) => items.filter((i) => i.kind === kind).length;
+      return [
+        `admin ${actual.nodes.map((n) => n.endpoint).join(", ")}: ${actual.nodes.length} node(s) answered`,
+        `server ${server}: ${count("route")} route object(s) Hecate owns, ${count("server")} server(s)`,
+        ...actual.diagnostics.map((d) => d.message),
+      ];
+    },
+
     diff(desired, actual) {
       // An Actual that came back from a saved plan's JSON is plain data, not a CaddyActual.
       if (!(actual instanceof CaddyActual)) return diffOwned(desired as unknown as OwnedConfig, (actual as { owned: OwnedConfig }).owned);

@@ -1,5 +1,5 @@
 // The nginx provider: public entry points.
-export { createNginxProvider, readOwned, resolveNginxPaths, probeTarget } from "./provider.js";
+export { adoptedStub, createNginxProvider, readOwned, resolveNginxPaths, probeTarget } from "./provider.js";
 export type { NginxProvider, NginxProviderOptions, NginxUndo, NginxPaths } from "./provider.js";
 export { diffNginx } from "./diff.js";
 export type { NginxActual } from "./diff.js";

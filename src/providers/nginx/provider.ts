@@ -170,6 +170,22 @@ function failureLines(log: string): string[] {
 
 export interface NginxProvider extends Provider<NginxOwned, NginxActual> {
   readonly paths: NginxPaths;
+  /**
+   * `import nginx --adopt`: the streams of `files` (stream config the running nginx reads) move
+   * into the owned file as `desired` has them, and each file keeps its original only as comments,
+   * in one `nginx -t`-checked swap and reload; on any failure every file is put back.
+   */
+  adopt(desired: NginxOwned, files: readonly { path: string; text: string }[]): Promise<void>;
+}
+
+/** What an adopted stream file holds afterwards: where its streams went, and its original as comments. */
+export function adoptedStub(original: string, streamFile: string): string {
+  return [
+    `# Adopted by Hecate: the streams of this file are served from ${streamFile}, which Hecate owns.`,
+    "# Change them with hecate (hecate list streams). The original, as it was, kept as comments:",
+    ...original.replace(/\n$/, "").split("\n").map((l) => `# ${l}`.trimEnd()),
+    "",
+  ].join("\n");
 }
 
 export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: NginxProviderOptions = {}): NginxProvider {
@@ -272,6 +288,43 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
     system: "nginx",
     paths,
 
+    async adopt(desired, files) {
+      const owned = readOwned(paths.streamFile);
+      for (const f of files) {
+        if (readFileSync(f.path, "utf8") !== f.text) throw new HecateError("nginx-conflict", `${f.path} changed since it was imported; import again`, { status: 409 });
+      }
+      if (readMasterPid(paths.pidFile) === undefined) throw new HecateError("nginx-not-running", `nginx is not running (no live master in ${paths.pidFile}): adopt takes over the streams a running nginx serves`, { status: 503 });
+      const previous = [{ path: paths.streamFile, text: owned.exists ? owned.text : null }, ...files];
+      const putBack = () => previous.forEach((f) => (f.text === null ? rmSync(f.path, { force: true }) : writeAtomic(f.path, f.text)));
+      // The running nginx reads nothing until the reload: the files are swapped, checked with
+      // -t as a whole config (the imported files are included by globs Hecate cannot stage), and
+      // put back before any reload if nginx refuses them.
+      writeAtomic(paths.streamFile, desired.file);
+      for (const f of files) writeAtomic(f.path, adoptedStub(f.text, paths.streamFile));
+      const t = await runNginx(paths.binary, ["-t", "-q", ...pArgs()]);
+      let failure: string | undefined;
+      let problem: string | undefined;
+      if (t.code !== 0) {
+        failure = `nginx -t refused the adopted config: ${(t.stderr || t.stdout).trim()}`;
+        putBack();
+      } else {
+        const r = await reload(true);
+        if (!r.ok) failure = r.message;
+        else {
+          const dead = await deadListeners(desired.streams, probeTimeoutMs);
+          if (dead.length) failure = `listeners do not accept connections after the reload: ${dead.join(", ")}`;
+        }
+        if (failure !== undefined) {
+          putBack();
+          const back = await reload(false);
+          if (!back.ok) problem = back.message;
+        }
+      }
+      if (failure !== undefined) {
+        throw new HecateError("nginx-rejected", `not adopted: ${failure}; every file was put back${problem ? ` (but the reload after: ${problem})` : ""}`);
+      }
+    },
+
     compile(state) {
       const { config, diagnostics } = compileNginx(state);
       return { desired: config, diagnostics };
@@ -284,6 +337,11 @@ export function createNginxProvider(settings: ResolvedSettings["nginx"], opts: N
     diff(desired, actual) {
       return diffNginx(desired, actual);
     },
+
+    describe: (a) => [
+      `${a.path}: ${a.exists ? `${a.streams.length} stream(s)${a.intact || !a.streams.length ? "" : ", edited by hand since Hecate wrote it"}` : "not written yet"}`,
+      ...a.problems,
+    ],
 
     // The file swap and reload is one change: reported once nginx runs it and its listeners answer.
     async apply({ desired, actual, changes }, ctx) {

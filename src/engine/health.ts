@@ -1,0 +1,70 @@
+// Health: can every system the desired state uses be read right now, how long it took, what it
+// holds, and whether that is what was last applied. An unreachable system is down, never drift.
+// Drift (drift.ts) and `hecate debug SYSTEM` read the systems the same way, through readSystems.
+import { REGISTRY } from "../providers/registry.js";
+import type { Change, SystemName } from "../providers/provider.js";
+import { recoverIfFree } from "./apply.js";
+import type { Core, Target } from "./core.js";
+import { targetOf } from "./core.js";
+import { errorText, withTimeout } from "./transaction.js";
+import type { NodeReport } from "../providers/provider.js";
+
+/** One system read against a target: the changes that would make it match, or why it could not be read. */
+export interface SystemRead {
+  system: SystemName;
+  changes: Change[];
+  error?: string;
+  /** How long the read took, in ms. */
+  ms: number;
+  /** What the system holds of Hecate's, in a few lines (Provider.describe). */
+  facts: string[];
+  /** Per node, for a system run on several (a Caddy fleet). */
+  nodes?: NodeReport[];
+}
+
+/** Reads each selected system of `target` and diffs it against the target's compiled state, in registry order. */
+export async function readSystems(core: Core, target: Target, opts: { systems?: SystemName[]; exclude?: SystemName[] }): Promise<SystemRead[]> {
+  const state = core.resolve(target);
+  await core.refreshIssued(state);
+  const { providers } = await core.providersFor(target, opts);
+  const ctx = core.ctx(target.resources);
+  const out = await Promise.all(
+    [...providers.values()].map(async (p): Promise<SystemRead> => {
+      const started = performance.now();
+      try {
+        const actual = await withTimeout(`read of ${p.system}`, core.timeoutMs, undefined, (signal) => p.read({ ...ctx, signal }));
+        const desired = core.compile(p, state).desired;
+        const nodes = p.nodes?.(desired, actual) ?? [];
+        return { system: p.system, changes: p.diff(desired, actual), ms: Math.round(performance.now() - started), facts: p.describe?.(actual) ?? [], ...(nodes.length ? { nodes } : {}) };
+      } catch (e) {
+        return { system: p.system, changes: [], error: `cannot read ${p.system}: ${errorText(e)}`, ms: Math.round(performance.now() - started), facts: [] };
+      }
+    }),
+  );
+  const order = REGISTRY.map((d) => d.system);
+  return out.sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
+}
+
+export type SystemHealth = SystemRead & {
+  /** ok: holds what was applied; drifted: changed since; pending: nothing applied yet, the head differs; down: unreadable. */
+  state: "ok" | "drifted" | "pending" | "down";
+};
+
+export interface HealthReport {
+  /** Head and last applied revision numbers (absent: none). */
+  head?: number;
+  applied?: number;
+  systems: SystemHealth[];
+  /** Every system could be read. */
+  healthy: boolean;
+}
+
+export async function health(core: Core, opts: { systems?: SystemName[] } = {}): Promise<HealthReport> {
+  await recoverIfFree(core);
+  const [head, applied] = await Promise.all([core.store.head(), core.store.lastApplied()]);
+  const target = applied ?? head;
+  if (!target) return { systems: [], healthy: true };
+  const reads = await readSystems(core, targetOf(target), opts);
+  const systems = reads.map((r): SystemHealth => ({ ...r, state: r.error !== undefined ? "down" : !r.changes.length ? "ok" : applied ? "drifted" : "pending" }));
+  return { ...(head ? { head: head.seq } : {}), ...(applied ? { applied: applied.seq } : {}), systems, healthy: systems.every((s) => s.state !== "down") };
+}

@@ -28,6 +28,8 @@ export interface ReconcileLoopOptions {
     error?: string;
     /** Certificate renewals this round; a failed one keeps its certificate serving and is not a failed round. */
     certificates?: { renewed: string[]; failed: { name: string; error: string }[] };
+    /** Expiries carried out and canary steps, promotions and rollbacks this round (engine/delivery/round.ts). */
+    delivery?: { action: string; target: string; message: string; status: string }[];
   }) => void;
 }
 
@@ -37,6 +39,8 @@ interface Reconciler {
   reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
   /** Certificates Hecate holds, renewed when due before the round's apply loads them (engine.renewCertificates). */
   renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
+  /** Delivery: expired blocks and bypasses lifted, canaries judged (engine/delivery/round.ts). */
+  deliveryRound?(): Promise<{ action: string; target: string; message: string; status: string }[]>;
 }
 
 export interface BreakerState {
@@ -93,6 +97,8 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
         opts.onRound?.({ status: "breaker-open", error: breaker.error });
       } else {
         try {
+          const events = await engine.deliveryRound?.();
+          const delivery = events?.length ? { delivery: events } : {};
           const renewals = await engine.renewCertificates?.();
           const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
           const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply });
@@ -105,7 +111,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
             if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
           }
           failures = 0;
-          opts.onRound?.({ status: "ok", result, ...certificates });
+          opts.onRound?.({ status: "ok", result, ...certificates, ...delivery });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {

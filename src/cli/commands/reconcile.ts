@@ -56,7 +56,10 @@ export const reconcile: CommandDef = {
               intervalMs,
               signal,
               apply: { ...o, ...(yesOf(opts) ? {} : { maxDeletes: o.maxDeletes ?? 0 }) },
-              onRound: (r) => ctx.say(`${new Date().toISOString()} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`),
+              onRound: (r) => {
+                for (const d of r.delivery ?? []) ctx.say(`${new Date().toISOString()} ${d.action}: ${d.message} (${d.status})`);
+                ctx.say(`${new Date().toISOString()} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`);
+              },
             }),
         );
       } finally {

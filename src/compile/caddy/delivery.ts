@@ -88,7 +88,9 @@ export function splitHandler(route: ResolvedRoute, split: ResolvedSplit, ctx: Sp
   pools.set(split.main, route.pool!);
   const sticky = split.sticky;
   const branch = (pool: string, setCookie: boolean): CaddyHandler[] => {
-    const response: Record<string, unknown> = { set: { [POOL_HEADER]: [pool] }, deferred: true };
+    // Not deferred: set before the proxy runs, so Caddy's own error answers (502 when the pool is
+    // unreachable) carry it too and count as that pool's errors; the upstream's copy comes second.
+    const response: Record<string, unknown> = { set: { [POOL_HEADER]: [pool] } };
     if (setCookie && sticky) response.add = { "Set-Cookie": [`${sticky.cookie}=${pool}; Path=/; Max-Age=${sticky.maxAge}; HttpOnly; SameSite=Lax`] };
     return [{ handler: "headers", response }, reverseProxy(pools.get(pool)!, ctx)];
   };

@@ -63,8 +63,9 @@ export async function hammer(port: number, host: string, n: number, concurrency 
   const worker = async () => {
     while (next < n) {
       next++;
-      const r = await get(port, host, opts);
-      const key = r.status === 200 ? r.body : String(r.status);
+      // A connection Caddy drops while it swaps configs is counted, not thrown: callers assert on counts.
+      const r = await get(port, host, opts).catch((e: NodeJS.ErrnoException) => ({ status: -1, body: `error ${e.code ?? e.message}` }));
+      const key = r.status === 200 || r.status === -1 ? r.body : String(r.status);
       counts[key] = (counts[key] ?? 0) + 1;
     }
   };

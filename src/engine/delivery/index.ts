@@ -36,7 +36,9 @@ export async function deliver(engine: Engine, edit: (resources: Resource[]) => E
   const actor = meta.apply?.actor ?? engine.actor;
   const result = await engine.apply(
     { resources: live.after },
-    { ...meta.apply, resources: live.after, commit: { message: live.message, source: meta.source ?? { type: "cli" } } },
+    // One targeted edit: what it removes (a bypassed route's forward-auth objects, a promoted
+    // pool's proxy) is its point, so the delete limit meant for whole-state applies does not hold it up.
+    { maxDeletes: Number.MAX_SAFE_INTEGER, ...meta.apply, resources: live.after, commit: { message: live.message, source: meta.source ?? { type: "cli" } } },
   );
   if (meta.apply?.dryRun || (result.status !== "succeeded" && result.status !== "no-op")) return { message: live.message, result };
   const out: Delivered = { message: live.message, result };

@@ -129,3 +129,53 @@ describe("delivery through real Caddy: split, switch, block, disable", () => {
     assert.equal((await get(s.port, "site.test")).body, "main");
   });
 });
+
+describe("the seeds' eos command lines for delivery, through eos-hecate on real Caddy", () => {
+  let main: App, next: App, green: App;
+  let s: Stack;
+  before(async () => {
+    [main, next, green] = await Promise.all([app("main"), app("next"), app("green")]);
+    s = await stack([splitRoute("api", main.address, {}).replace("  pools:\n", ""), splitRoute("api-green", green.address, {}).replace("  pools:\n", "")]);
+  });
+  after(async () => {
+    await s?.stop();
+    await Promise.all([main, next, green].map((a) => a?.close()));
+  });
+  const eos = async (...args: string[]) => {
+    const r = await s.sb.eos(args);
+    assert.equal(r.code, 0, `eos ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    return r;
+  };
+
+  it("update route --canary-upstream/--canary-percentage, --promote-canary, --switch-to; canary create/status/rollback", async () => {
+    await eos("update", "hecate", "route", "api.test", "--canary-upstream", next.address, "--canary-percentage", "10");
+    const first = await hammer(s.port, "api.test", 400);
+    assert.ok((first.next ?? 0) >= 16 && (first.next ?? 0) <= 64, JSON.stringify(first));
+    await eos("update", "hecate", "route", "api.test", "--canary-percentage", "50");
+    const half = await hammer(s.port, "api.test", 400);
+    assert.ok((half.next ?? 0) >= 160 && (half.next ?? 0) <= 240, JSON.stringify(half));
+    assert.match((await eos("canary", "hecate", "status", "canary", "--show-metrics")).stdout, /^api: 50% to canary/m);
+    await eos("canary", "hecate", "rollback", "canary", "--reason", "high error rate");
+    assert.deepEqual(await hammer(s.port, "api.test", 50), { main: 50 });
+    await eos("canary", "hecate", "create", "canary", "--route", "api.test", "--traffic", "5%");
+    await eos("update", "hecate", "route", "api.test", "--promote-canary");
+    assert.deepEqual(await hammer(s.port, "api.test", 50), { next: 50 });
+    await eos("update", "hecate", "route", "api.test", "--switch-to", "api-green.test");
+    assert.deepEqual(await hammer(s.port, "api.test", 50), { green: 50 });
+  });
+
+  it("emergency disable-route, block-ip --duration, enable, rollback --to-last-known-good", async () => {
+    await eos("emergency", "hecate", "disable-route", "api.test", "--reason", "security incident");
+    assert.equal((await get(s.port, "api.test")).status, 503);
+    await eos("enable", "hecate", "route", "api.test");
+    assert.equal((await get(s.port, "api.test")).status, 200);
+    await eos("emergency", "hecate", "block-ip", "127.0.0.9", "--duration", "1h");
+    assert.equal((await get(s.port, "api.test", { from: "127.0.0.9" })).status, 403);
+    const audit = JSON.parse((await s.hecate("audit", "-o", "json")).stdout) as { action: string; detail: { until: string } }[];
+    assert.ok(Date.parse(audit.find((e) => e.action === "block")!.detail.until) - Date.now() > 3_500_000, "blocked for an hour");
+    await eos("emergency", "hecate", "rollback", "--to-last-known-good", "--yes");
+    assert.equal((await get(s.port, "api.test", { from: "127.0.0.9" })).status, 200, "the revision before the block");
+    await eos("disable", "hecate", "route", "api.test", "--reason", "maintenance");
+    assert.equal((await get(s.port, "api.test")).status, 503);
+  });
+});

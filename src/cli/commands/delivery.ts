@@ -62,7 +62,8 @@ const canaryStart: CommandDef = {
   args: ["<route>"],
   summary: "send a share of a route's requests to another of its pools, stepping up while its error rate stays low",
   flags: [
-    { flags: "--to <pool>", description: "the pool under spec.pools that gets the share" },
+    { flags: "--to <pool>", description: "the pool under spec.pools that gets the share (default canary with --upstream)" },
+    { flags: "--upstream <address>", description: "make the pool (--to) this one upstream first, e.g. 10.0.0.9:8080" },
     { flags: "--weight <percent>", description: "its share of requests to begin with (default 10)" },
     { flags: "--step <percent>", description: "added every --every while its 5xx rate stays under --max-error-rate (without it: stays until promoted)" },
     { flags: "--every <duration>", description: "time between steps (default 5m)" },
@@ -73,10 +74,15 @@ const canaryStart: CommandDef = {
     { flags: "--sticky", description: "a client keeps the pool it was first sent to (a cookie)" },
     ...COMMON,
   ],
-  examples: ["hecate canary start api --to v2 --weight 10 --step 10 --every 5m --max-error-rate 1%", "hecate canary start api --to v2 --weight 5 --header X-Canary=1 --sticky"],
+  examples: [
+    "hecate canary start api --to v2 --weight 10 --step 10 --every 5m --max-error-rate 1%",
+    "hecate canary start api --to v2 --weight 5 --header X-Canary=1 --sticky",
+    "hecate canary start api --upstream 10.0.0.9:8080 --weight 10",
+  ],
   async run(ctx, args, opts) {
     const route = String(args[0]);
-    if (!opts.to) throw new UsageError("canary start needs --to POOL (a pool under the route's spec.pools)");
+    if (opts.upstream !== undefined) opts.to ??= "canary";
+    if (!opts.to) throw new UsageError("canary start needs --to POOL (a pool under the route's spec.pools) or --upstream ADDRESS");
     const weight = percentArg(opts.weight ?? 10, "--weight");
     const step = opts.step !== undefined ? percentArg(opts.step, "--step", 1) : undefined;
     if (opts.every !== undefined) durationFlag(opts.every, "--every");
@@ -98,9 +104,10 @@ const canaryStart: CommandDef = {
           ...(opts.header !== undefined ? { header: pair(opts.header, "--header") } : {}),
           ...(opts.cookie !== undefined ? { cookie: pair(opts.cookie, "--cookie") } : {}),
           ...(opts.sticky ? { sticky: true } : {}),
+          ...(opts.upstream !== undefined ? { upstream: String(opts.upstream) } : {}),
         });
         if (minRequests !== undefined) {
-          const r = e.findRoute(out.after, route);
+          const r = e.findCanaryRoute(out.after, route);
           r.spec.canary!.minRequests = minRequests;
         }
         return out;
@@ -122,7 +129,7 @@ const canaryStatus: CommandDef = {
     const rs = live?.resources ?? [];
     const settings = rs.find((r) => r.kind === "Settings") as import("../../model/schema.js").SettingsResource | undefined;
     const e = await edits();
-    const routes = args[0] ? [e.findRoute(rs, String(args[0]))] : rs.filter((r) => r.kind === "Route" && r.spec.canary);
+    const routes = args[0] ? [e.findCanaryRoute(rs, String(args[0]))] : rs.filter((r) => r.kind === "Route" && r.spec.canary);
     const rows = [];
     for (const r of routes as import("../../model/schema.js").RouteResource[]) {
       if (!r.spec.canary) {

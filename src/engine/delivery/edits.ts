@@ -25,9 +25,24 @@ export function findRoute(resources: readonly Resource[], word: string): RouteRe
   return serving[0] as RouteResource;
 }
 
+/**
+ * The route of a canary: by route name or host, or by the pool a running canary rolls out (the eos
+ * forms name a canary by its pool: `eos canary hecate promote api-v2`).
+ */
+export function findCanaryRoute(resources: readonly Resource[], word: string): RouteResource {
+  try {
+    return findRoute(resources, word);
+  } catch (e) {
+    const rolling = resources.filter((r): r is RouteResource => r.kind === "Route" && (r.spec as RouteSpec).canary?.pool === word);
+    if (rolling.length === 1) return rolling[0]!;
+    if (rolling.length > 1) throw new HecateError("ambiguous", `${rolling.length} routes roll out a pool "${word}" (${rolling.map((r) => r.metadata.name).join(", ")}): name the route`, { status: 409 });
+    throw e;
+  }
+}
+
 /** The resources with one route's spec replaced by edit(copy of spec). */
-function withRoute(resources: readonly Resource[], word: string, edit: (spec: RouteSpec, name: string) => void): Resource[] {
-  const target = findRoute(resources, word);
+function withRoute(resources: readonly Resource[], word: string, edit: (spec: RouteSpec, name: string) => void, find = findRoute): Resource[] {
+  const target = find(resources, word);
   const spec = structuredClone(target.spec);
   edit(spec, target.metadata.name);
   return resources.map((r) => (r === target ? ({ ...target, spec } as Resource) : r));
@@ -67,12 +82,18 @@ export interface CanaryStart {
   header?: { name: string; value: string };
   cookie?: { name: string; value: string };
   sticky?: boolean;
+  /** Create (or replace) the pool with this one upstream first. */
+  upstream?: string;
   now: Date;
 }
 
 export function startCanary(resources: readonly Resource[], word: string, o: CanaryStart): Edited {
   let msg = "";
   const after = withRoute(resources, word, (s, name) => {
+    if (o.upstream !== undefined) {
+      if (o.pool === mainName(s)) throw new HecateError("conflict", `"${o.pool}" is the route's own pool; name the canary's pool differently (--to)`, { status: 409 });
+      s.pools = { ...(s.pools ?? {}), [o.pool]: { upstreams: [{ address: o.upstream }] } };
+    }
     mustHavePool(s, name, o.pool);
     if (s.canary && s.canary.pool !== o.pool) throw new HecateError("conflict", `route "${name}" already has a canary of pool "${s.canary.pool}": \`hecate canary promote ${name}\` or \`hecate canary abort ${name}\` first`, { status: 409 });
     const sp = (s.split ??= {});
@@ -97,7 +118,7 @@ export function setCanaryWeight(resources: readonly Resource[], word: string, we
     s.split = { ...(s.split ?? {}), weights: { ...(s.split?.weights ?? {}), [s.canary.pool]: weight } };
     s.canary = { ...s.canary, since: now.toISOString() };
     msg = `canary ${name}: ${percent(weight)} to pool ${s.canary.pool}${why}`;
-  });
+  }, findCanaryRoute);
   return { after, message: msg };
 }
 
@@ -135,7 +156,7 @@ export function promoteCanary(resources: readonly Resource[], word: string, why 
     const pool = s.canary.pool;
     becomeMain(s, name, pool);
     msg = `canary ${name}: pool ${pool} promoted to all traffic${why}`;
-  });
+  }, findCanaryRoute);
   return { after, message: msg };
 }
 
@@ -147,14 +168,25 @@ export function abortCanary(resources: readonly Resource[], word: string, why = 
     delete s.canary;
     unsplit(s, pool);
     msg = `canary ${name}: rolled back, no traffic to pool ${pool}${why}`;
-  });
+  }, findCanaryRoute);
   return { after, message: msg };
 }
 
-export function switchPool(resources: readonly Resource[], word: string, pool: string): Edited {
+export function switchPool(resources: readonly Resource[], word: string, to: string): Edited {
   let msg = "";
+  let pool = to;
   const after = withRoute(resources, word, (s, name) => {
     if (mainName(s) === pool) throw new HecateError("unchanged", `route "${name}" already sends all traffic to pool ${pool}`, { status: 409 });
+    if (!s.pools?.[pool]) {
+      // Another route (by name or host), e.g. the green copy of a site: its upstreams become a pool.
+      const other = resources.find((r) => r.kind === "Route" && (r.metadata.name === to || (r.spec as RouteSpec).hosts.some((h) => h.toLowerCase() === to.toLowerCase()))) as RouteResource | undefined;
+      if (other && other.metadata.name !== name) {
+        pool = other.metadata.name;
+        const o = other.spec;
+        s.pools = { ...(s.pools ?? {}), [pool]: structuredClone({ upstream: o.upstream, upstreams: o.upstreams, loadBalancing: o.loadBalancing, healthCheck: o.healthCheck, timeouts: o.timeouts, upstreamTls: o.upstreamTls }) };
+        for (const k of Object.keys(s.pools[pool]!) as (keyof NonNullable<RouteSpec["pools"]>[string])[]) if (s.pools[pool]![k] === undefined) delete s.pools[pool]![k];
+      }
+    }
     const old = mainName(s);
     becomeMain(s, name, pool);
     msg = `switch ${name}: all traffic to pool ${pool} (was ${old})`;

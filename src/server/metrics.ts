@@ -37,6 +37,19 @@ export function createMetrics(store: Store) {
       this.set({ state: "pending" }, states.filter((x) => x === "pending").length);
     },
   });
+  // Loud on purpose: a dashboard alert on this catches a break-glass that outlives its incident.
+  new Gauge({
+    name: "hecate_auth_bypassed",
+    help: "1 per route served without sign-in now (hecate bypass-auth), from the last applied revision; the label until says when it ends",
+    labelNames: ["route", "until"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await store.lastApplied())?.resources ?? []) {
+        if (r.kind === "Route" && r.spec.bypassAuth && r.spec.authPolicy) this.set({ route: r.metadata.name, until: r.spec.bypassAuth.until }, 1);
+      }
+    },
+  });
   return {
     ...m,
     /** Engine events of an apply, counted per system. */

@@ -12,6 +12,7 @@ import type { Context } from "../core/context.js";
 import { applyOptions, reportResult } from "./apply.js";
 import { method, printPlan } from "./engine.js";
 import { DRY_RUN, parseDurationMs } from "./shared-flags.js";
+import { int, kv } from "../nouns/parse.js";
 
 const edits = () => import("../../engine/delivery/edits.js");
 
@@ -43,10 +44,9 @@ export function percentArg(v: unknown, flag: string, min = 0, max = 100): number
 
 /** "Name=value" of --header / --cookie. */
 function pair(v: unknown, flag: string): { name: string; value: string } {
-  const s = String(v);
-  const i = s.indexOf("=");
-  if (i <= 0 || i === s.length - 1) throw new UsageError(`${flag} expects NAME=VALUE, e.g. ${flag} X-Canary=1`);
-  return { name: s.slice(0, i), value: s.slice(i + 1) };
+  const [name, value] = Object.entries(kv(v, flag)!)[0]!;
+  if (!value) throw new UsageError(`${flag} expects NAME=VALUE with a value, e.g. ${flag} X-Canary=1`);
+  return { name, value };
 }
 
 const durationFlag = (v: unknown, flag: string) => {
@@ -87,8 +87,8 @@ const canaryStart: CommandDef = {
     const step = opts.step !== undefined ? percentArg(opts.step, "--step", 1) : undefined;
     if (opts.every !== undefined) durationFlag(opts.every, "--every");
     const maxErrorRate = opts.maxErrorRate !== undefined ? percentArg(opts.maxErrorRate, "--max-error-rate") : undefined;
-    const minRequests = opts.minRequests !== undefined ? Number(opts.minRequests) : undefined;
-    if (minRequests !== undefined && !(Number.isInteger(minRequests) && minRequests >= 1)) throw new UsageError(`--min-requests expects a whole number >= 1, got "${opts.minRequests}"`);
+    const minRequests = int(opts.minRequests, "--min-requests");
+    if (minRequests !== undefined && minRequests < 1) throw new UsageError(`--min-requests expects a whole number >= 1, got "${opts.minRequests}"`);
     const e = await edits();
     return act(
       ctx,

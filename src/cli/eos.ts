@@ -24,6 +24,8 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["validate", "config"], hecate: ["validate"] },
   { eos: ["apply", "config"], hecate: ["apply"] },
   { eos: ["test", "dns"], hecate: ["check", "dns"] },
+  { eos: ["disable", "route"], hecate: ["disable"] },
+  { eos: ["enable", "route"], hecate: ["enable"] },
 ];
 
 const RECORD_TYPES: ReadonlySet<string> = new Set(DNS_TYPES);
@@ -72,6 +74,12 @@ export function eosToHecate(argv: string[]): string[] {
   if (verb === "update" && tail[0] === "reconcile" && tail.includes("--component")) return [...globals, ...reconcileComponent(tail.slice(1))];
   // `create hecate -c config.yaml`: eos builds the whole setup from its apps file; here that is the import.
   if (verb === "create" && (tail[0] === "-c" || tail[0] === "--config" || tail[0]?.startsWith("--config="))) return [...globals, "import", "eos", ...tail];
+  if (verb === "emergency") return [...globals, ...emergency(tail)];
+  if (verb === "canary") return [...globals, ...canary(tail)];
+  if (verb === "update" && tail[0] === "route" && tail[1]) {
+    const delivery = routeDelivery(tail[1], tail.slice(2));
+    if (delivery) return [...globals, ...delivery];
+  }
   for (const p of PHRASES) {
     if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...tail.slice(1)];
   }
@@ -137,6 +145,83 @@ function reconcileComponent(tail: string[]): string[] {
   if (source.value === "git" && !source.rest.some((a) => a === "--git" || a.startsWith("--git="))) throw new UsageError("--source git needs the repository: --git URL [--ref REF] [--git-path DIR]");
   const system = systems[comp.value!];
   return ["apply", ...(system ? ["--system", system] : []), ...source.rest];
+}
+
+/** `--duration D` (eos) is `--for D` (hecate). */
+function durationAsFor(tail: string[]): string[] {
+  const d = takeFlag(tail, ["--duration"]);
+  return d.present ? [...d.rest, "--for", d.value!] : tail;
+}
+
+/** `eos emergency hecate disable-route|block-ip|bypass-auth|rollback ...` (seeds 000, 001). */
+function emergency(tail: string[]): string[] {
+  const [what, ...rest] = tail;
+  switch (what) {
+    case "disable-route":
+      return ["disable", ...rest];
+    case "enable-route":
+      return ["enable", ...rest];
+    case "block-ip":
+      return ["block", ...durationAsFor(rest)];
+    case "unblock-ip":
+      return ["unblock", ...rest];
+    case "bypass-auth":
+      return ["bypass-auth", ...durationAsFor(rest)];
+    case "rollback": {
+      const good = takeFlag(rest, ["--to-last-known-good", "--last-good"], false);
+      return ["rollback", ...(good.present ? ["--last-good"] : []), ...good.rest];
+    }
+    default:
+      throw new UsageError(`eos emergency hecate ${what ?? ""}: expected disable-route, enable-route, block-ip, unblock-ip, bypass-auth or rollback`);
+  }
+}
+
+/** "5%" / "5" → "5". */
+const pct = (v: string | undefined, flag: string) => {
+  if (v === undefined || !/^\d+(\.\d+)?%?$/.test(v)) throw new UsageError(`${flag} expects a percentage such as 10%`);
+  return v.replace(/%$/, "");
+};
+
+/**
+ * `eos canary hecate create POOL --route ROUTE --traffic 5%`, `status|promote|finalize|rollback
+ * POOL ...`: the eos canary is named by its pool; hecate's canary commands take a route or the
+ * pool of a running canary.
+ */
+function canary(tail: string[]): string[] {
+  const [what, name, ...rest] = tail;
+  if (what === "create") {
+    const route = takeFlag(rest, ["--route"]);
+    const traffic = takeFlag(route.rest, ["--traffic", "--percent"]);
+    if (!route.value || !name) throw new UsageError("eos canary hecate create POOL --route ROUTE --traffic 5%");
+    return ["canary", "start", route.value, "--to", name, ...(traffic.present ? ["--weight", pct(traffic.value, "--traffic")] : []), ...traffic.rest];
+  }
+  if (what === "status") return ["canary", "status", ...(name ? [name] : []), ...takeFlag(rest, ["--show-metrics"], false).rest];
+  if (what === "finalize") return ["canary", "promote", ...(name ? [name] : []), ...takeFlag(rest, ["--traffic"]).rest];
+  if (what === "promote") {
+    const auto = takeFlag(rest, ["--auto-rollback-on-error"], false); // always on: every canary is judged
+    if (takeFlag(auto.rest, ["--wait"]).present) throw new UsageError("--wait: a canary steps by itself; start it with --step N --every DURATION (hecate canary start --help)");
+    const to = takeFlag(auto.rest, ["--to"]);
+    return ["canary", "promote", ...(name ? [name] : []), ...(to.present ? ["--to", pct(to.value, "--to")] : []), ...to.rest];
+  }
+  return ["canary", ...tail];
+}
+
+/**
+ * `eos update hecate route R --canary-upstream ADDR --canary-percentage N`, `--canary-percentage N`,
+ * `--promote-canary`, `--rollback-canary`, `--switch-to TARGET` (seed 001).
+ */
+function routeDelivery(route: string, tail: string[]): string[] | undefined {
+  const up = takeFlag(tail, ["--canary-upstream"]);
+  const share = takeFlag(up.rest, ["--canary-percentage"]);
+  if (up.present) return ["canary", "start", route, "--upstream", up.value!, ...(share.present ? ["--weight", pct(share.value, "--canary-percentage")] : []), ...share.rest];
+  if (share.present) return ["canary", "promote", route, "--to", pct(share.value, "--canary-percentage"), ...share.rest];
+  const promote = takeFlag(tail, ["--promote-canary"], false);
+  if (promote.present) return ["canary", "promote", route, ...promote.rest];
+  const back = takeFlag(tail, ["--rollback-canary"], false);
+  if (back.present) return ["canary", "abort", route, ...back.rest];
+  const sw = takeFlag(tail, ["--switch-to"]);
+  if (sw.present) return ["switch", route, "--to", sw.value!, ...sw.rest];
+  return undefined;
 }
 
 export async function runEos(argv: string[], io: Partial<Io> = {}): Promise<number> {

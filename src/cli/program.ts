@@ -28,6 +28,7 @@ import { migrateStore } from "./commands/migrate-store.js";
 import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 import { CERT_COMMANDS } from "./commands/cert.js";
+import { DELIVERY_COMMANDS } from "./commands/delivery.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
   { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
@@ -48,7 +49,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];
+export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, ...DELIVERY_COMMANDS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];
 
 export function buildProgram(state: RunState, name = "hecate"): Command {
   const program = new Command(name);

@@ -17,6 +17,9 @@ import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResu
 import { prepare, targetFor, type PlanOptions } from "./plan.js";
 import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";
 import type { RecoveryReport } from "./recovery.js";
+import type { Delivered, DeliveryMeta } from "./delivery/index.js";
+import type { Edited } from "./delivery/edits.js";
+import type { DeliveryEvent } from "./delivery/round.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan, SourceSpec } from "./types.js";
 
 export type { HealthReport, SystemHealth } from "./health.js";
@@ -87,6 +90,18 @@ export class Engine {
 
   reconcileLoop(opts: ReconcileLoopOptions): Promise<void> {
     return reconcileLoop(this, opts);
+  }
+
+  /** A delivery edit (canary, switch, disable, block, bypass) applied as a new revision and audited. */
+  async deliver(edit: (resources: Resource[]) => Edited, meta: DeliveryMeta): Promise<Delivered> {
+    const { deliver } = await import("./delivery/index.js");
+    return deliver(this, edit, meta);
+  }
+
+  /** The reconcile loop's delivery round: expiries carried out, canaries judged, stepped, promoted or rolled back. */
+  async deliveryRound(opts: { now?: Date } = {}): Promise<DeliveryEvent[]> {
+    const { deliveryRound } = await import("./delivery/round.js");
+    return deliveryRound(this, opts);
   }
 
   /**

@@ -31,6 +31,8 @@ export interface ReconcileLoopOptions {
     certificates?: { renewed: string[]; failed: { name: string; error: string }[] };
     /** Nodes of a fleet that went down, answer again, or were brought to the revision this round (audited). */
     fleet?: NodeNews[];
+    /** Expiries carried out and canary steps, promotions and rollbacks this round (engine/delivery/round.ts). */
+    delivery?: { action: string; target: string; message: string; status: string }[];
   }) => void;
 }
 
@@ -40,6 +42,8 @@ interface Reconciler {
   reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
   /** Certificates Hecate holds, renewed when due before the round's apply loads them (engine.renewCertificates). */
   renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
+  /** Delivery: expired blocks and bypasses lifted, canaries judged (engine/delivery/round.ts). */
+  deliveryRound?(): Promise<{ action: string; target: string; message: string; status: string }[]>;
 }
 
 export interface BreakerState {
@@ -96,6 +100,8 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
         opts.onRound?.({ status: "breaker-open", error: breaker.error });
       } else {
         try {
+          const events = await engine.deliveryRound?.();
+          const delivery = events?.length ? { delivery: events } : {};
           const renewals = await engine.renewCertificates?.();
           const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
           const fleet = watchFleet(store, engine.actor, opts.apply?.onEvent);
@@ -110,7 +116,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
             if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
           }
           failures = 0;
-          opts.onRound?.({ status: "ok", result, ...certificates, ...(news.length ? { fleet: news } : {}) });
+          opts.onRound?.({ status: "ok", result, ...certificates, ...delivery, ...(news.length ? { fleet: news } : {}) });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {

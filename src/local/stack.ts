@@ -7,7 +7,7 @@ import { createSocket } from "node:dgram";
 import { request } from "node:https";
 import { connect, createServer } from "node:net";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HecateError } from "../diag.js";
 import { createEngine, renderPlan } from "../engine/index.js";
@@ -77,7 +77,7 @@ const SCHEMA = fileURLToPath(new URL("../../schema/hecate.schema.json", import.m
 const HEADER = `# yaml-language-server: $schema=${SCHEMA}\n`;
 
 /** Settings depend on where the stack runs, so they are rewritten every start. */
-function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }, hetzner: { url?: string; tokenFile: string; nameserver?: string }): string {
+function settingsYaml(caddyAdmin: string, nginxPrefix: string, ports: LocalPorts, authentik: { url: string; tokenFile: string }, hetzner: { url?: string; tokenFile: string; nameserver?: string }, accessLog?: string): string {
   return `${HEADER}apiVersion: hecate.io/v1
 kind: Settings
 metadata:
@@ -89,7 +89,7 @@ spec:
     listen: ["127.0.0.1:${ports.http + 363}"]
     httpPort: ${ports.http}
     httpsPort: ${ports.http + 363}
-  nginx:
+${accessLog ? `    accessLog: ${accessLog}\n` : ""}  nginx:
     prefix: ${nginxPrefix}
   authentik:
     url: ${authentik.url}
@@ -366,7 +366,7 @@ export async function upLocalStack(opts: { dir: string; ports?: Partial<LocalPor
     started.push(nginx);
     log(`nginx: pid ${nginx.pid}, prefix ${nginxPrefix}`);
 
-    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, authentik, hetzner));
+    writeFileSync(join(desiredDir, "settings.yaml"), settingsYaml(caddy.admin, nginxPrefix, ports, authentik, hetzner, external.caddyAdmin ? undefined : resolve(dir, "caddy", "access.log")));
     const starter = join(desiredDir, "stack.yaml");
     if (!existsSync(starter)) writeFileSync(starter, starterYaml(ports, zone));
 

@@ -85,9 +85,32 @@ export interface ResolvedRoute {
     forceHttps: boolean;
     certificate?: string;
   };
-  maintenance?: { message: string; retryAfter?: string };
+  maintenance?: { message: string; retryAfter?: string; page?: string; reason?: string };
   ipFilter?: { allow: string[]; deny: string[] };
+  /** Traffic shared between the route's own pool and others (progressive delivery, see delivery.ts). */
+  split?: ResolvedSplit;
+  /** Client addresses (IP or CIDR) refused with 403 on this route, sorted. */
+  blocks?: string[];
+  /** Break-glass: served without sign-in until `until` (the reconcile loop lifts it). */
+  bypassAuth?: { until: string; reason: string };
   dns?: { target: string; ttl: number };
+}
+
+/** One pool a split sends requests to, other than the route's own. */
+export interface ResolvedSplitPool {
+  name: string;
+  pool: ResolvedPool;
+  /** Percent of requests (0-100) chosen at random; opt-ins and sticky cookies come first. */
+  percent: number;
+}
+
+export interface ResolvedSplit {
+  /** What the route's own pool is called (the X-Hecate-Pool value and sticky cookie of its requests). */
+  main: string;
+  pools: ResolvedSplitPool[]; // sorted by name
+  header?: { name: string; value: string; pool: string };
+  cookie?: { name: string; value: string; pool: string };
+  sticky?: { cookie: string; maxAge: number /* seconds */ };
 }
 
 export interface ResolvedStreamUpstream {
@@ -152,6 +175,8 @@ export interface ResolvedSettings {
     timeoutMs?: number;
     settleMs?: number;
     allowPlaintextAdmin?: boolean;
+    /** The access log file of routes with a split (Caddy writes it, canary analysis reads it). */
+    accessLog?: string;
     /** File paths for https:// admin endpoints. */
     tls?: { ca?: string; cert?: string; key?: string };
     /** false: every route keeps its own Caddy route object (no shapes); absent: shapes on. */
@@ -165,6 +190,8 @@ export interface ResolvedSettings {
   acme: { email?: string; ca?: string; trustedRoots?: string[] };
   securityHeaders: Record<string, string>;
   trustedProxies: string[];
+  /** Client addresses refused with 403 on every route, sorted (absent: none). */
+  blocks?: string[];
 }
 
 /** The whole desired state, ready for the compilers. */

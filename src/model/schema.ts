@@ -147,8 +147,66 @@ export const RouteTls = z.strictObject({
 export const Maintenance = z.strictObject({
   enabled: z.boolean(),
   message: z.string().optional().describe("Text of the 503 page."),
-  retryAfter: Duration.optional(),
+  page: z.string().min(1).optional().describe("A whole HTML page served instead of the default one (`hecate disable ROUTE --page maintenance.html` stores the file's content)."),
+  retryAfter: Duration.optional().describe("Sent as Retry-After (seconds) with the 503."),
+  reason: z.string().optional().describe("Why the route is disabled (shown in plans, history and audit)."),
 });
+
+/** An instant as ISO 8601 UTC, e.g. 2026-12-01T15:00:00Z: when something Hecate set ends by itself. */
+export const Instant = z.string().datetime({ offset: true }).describe("ISO 8601 instant, e.g. 2026-12-01T15:00:00Z.");
+
+export const Block = z
+  .strictObject({
+    address: z.string().min(1).describe("Client IP or CIDR answered with 403."),
+    until: Instant.optional().describe("When the reconcile loop lifts the block (absent: until `hecate unblock`)."),
+    reason: z.string().optional(),
+  })
+  .describe("A client address refused with 403, until a time or until unblocked.");
+
+/** Another upstream pool of a route, by name: inline upstreams or a named Upstream. */
+export const RoutePool = z.strictObject({
+  upstream: Name.optional().describe("Name of an Upstream resource (instead of inline upstreams)."),
+  ...PoolFields,
+});
+
+const PoolOptIn = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a header or cookie name").describe("Header or cookie name."),
+  value: z.string().min(1).describe("The value that opts in."),
+  pool: Name.describe("The pool these requests go to."),
+});
+
+export const Split = z
+  .strictObject({
+    weights: z
+      .record(Name, z.number().min(0).max(100))
+      .optional()
+      .describe("Percent of requests each pool of spec.pools gets (at most 100 together); the route's own upstreams get the rest."),
+    header: PoolOptIn.optional().describe("Requests carrying this header with this value always go to the pool (testers opt in)."),
+    cookie: PoolOptIn.optional().describe("Requests carrying this cookie with this value always go to the pool."),
+    sticky: z
+      .strictObject({ cookie: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a cookie name").optional().describe("Cookie name (default hecate-pool-<route>)."), maxAge: Duration.optional().describe("Cookie lifetime (default 24h).") })
+      .optional()
+      .describe("A client keeps the pool it was first sent to, by a cookie Caddy sets."),
+  })
+  .describe("How requests are shared between the route's own upstreams and spec.pools.");
+
+export const Canary = z
+  .strictObject({
+    pool: Name.describe("The pool of spec.pools being rolled out."),
+    step: z.number().min(1).max(100).optional().describe("Percentage points added every `every` while healthy (absent: stays at its weight until promoted)."),
+    every: Duration.optional().describe("Time between steps (default 5m)."),
+    maxErrorRate: z.number().min(0).max(100).optional().describe("Highest share of 5xx answers (percent) the pool may give; above it the canary is rolled back (default 1)."),
+    minRequests: z.number().int().min(1).optional().describe("Requests the pool must have answered in a step before it is judged (default 10)."),
+    since: Instant.describe("When the current step began (set by Hecate)."),
+  })
+  .describe("A progressive rollout in progress: the reconcile loop raises spec.split.weights[pool] by step every interval while the pool's error rate (from Caddy's access log) stays within the limit, promotes it at 100% and rolls it back when the rate is exceeded.");
+
+export const BypassAuth = z
+  .strictObject({
+    until: Instant.describe("When sign-in is required again (the reconcile loop restores it)."),
+    reason: z.string().min(1),
+  })
+  .describe("Break-glass: the route is served without sign-in until `until`. Client-supplied identity headers are still removed.");
 
 export const RouteDns = z.strictObject({
   manage: z.boolean().optional().describe("Create DNS records for the route's hosts (default true when dns is set)."),
@@ -188,8 +246,14 @@ export const RouteSpec = z.strictObject({
   ssoBypass: z.array(z.string().startsWith("/")).optional().describe("Path prefixes served without authentication."),
   signIn: RouteSignIn.optional().describe("How the app signs users in (forward auth, OIDC or SAML); presets fill it in for apps that speak OIDC or SAML."),
   tls: RouteTls.optional(),
-  maintenance: Maintenance.optional(),
+  maintenance: Maintenance.optional().describe("Serve a 503 page instead of the upstreams (`hecate disable` / `hecate enable`)."),
   ipFilter: IpFilter.optional(),
+  poolName: Name.optional().describe("What the route's own upstreams are called in split, canary and switch (default main)."),
+  pools: z.record(Name, RoutePool).optional().describe("Other upstream pools (a canary, the green of blue-green), reached through spec.split; `hecate switch` makes one the route's own."),
+  split: Split.optional(),
+  canary: Canary.optional(),
+  blocks: z.array(Block).optional().describe("Client addresses refused with 403 on this route (`hecate block IP --route R`)."),
+  bypassAuth: BypassAuth.optional(),
   dns: RouteDns.optional(),
   caddyRoutes: z
     .array(z.record(z.string(), z.unknown()))
@@ -363,6 +427,11 @@ export const SettingsSpec = z.strictObject({
       httpsPort: z.number().int().min(1).max(65535).optional(),
       timeout: Duration.optional().describe("How long one admin API request may take (a big config loads slowly)."),
       settleTimeout: Duration.optional().describe("After a write times out, how much longer to wait for Caddy's answer before its outcome is unknown."),
+      accessLog: z
+        .string()
+        .startsWith("/")
+        .optional()
+        .describe("File Caddy writes the access log of routes with a split to (one line per request, with the pool that answered), and Hecate reads per-pool request and error counts from for canary analysis. Caddy and Hecate must both reach it."),
       allowPlaintextAdmin: z.boolean().optional().describe("Allow http:// admin endpoints off loopback (config and secrets cross the network in clear)."),
       shapes: z
         .boolean()
@@ -413,6 +482,7 @@ export const SettingsSpec = z.strictObject({
     })
     .optional(),
   securityHeaders: z.record(z.string(), z.string()).optional().describe("Default security headers for the security-headers middleware."),
+  blocks: z.array(Block).optional().describe("Client addresses refused with 403 on every route (`hecate block IP`)."),
   trustedProxies: z.array(z.string()).optional().describe("CIDRs trusted to set X-Forwarded-* (default private ranges)."),
 });
 

@@ -12,7 +12,10 @@ const PLACEHOLDER = /\{[^}]*\}/;
 const CONTROL_IN_HEADER = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Fields whose text may span lines (it is a page body, not a header or path). */
-const MULTILINE_OK = (path: readonly PathSeg[]) => (path[path.length - 1] === "message" && path.includes("maintenance")) || isVerbatim(path);
+const MULTILINE_OK = (path: readonly PathSeg[]) => (["message", "page"].includes(String(path[path.length - 1])) && path.includes("maintenance")) || isVerbatim(path);
+
+/** A whole HTML page (CSS has braces): compile escapes every brace, so Caddy serves it as written. */
+const isPage = (path: readonly PathSeg[]) => path[path.length - 1] === "page" && path.includes("maintenance");
 
 /** Inside spec.caddyRoutes: Caddy's own config, placeholders and all, checked by Caddy. */
 const isVerbatim = (path: readonly PathSeg[]) => path[1] === "caddyRoutes";
@@ -51,7 +54,7 @@ function checkString(rep: Reporter, entry: Entry, path: PathSeg[], v: string, ca
   // Host names go through their own check; names of other resources cannot contain braces.
   const last = path[path.length - 1];
   const inHosts = path.includes("hosts");
-  if (caddyBound && !inHosts && last !== "preset" && !isVerbatim(path) && PLACEHOLDER.test(v)) {
+  if (caddyBound && !inHosts && last !== "preset" && !isVerbatim(path) && !isPage(path) && PLACEHOLDER.test(v)) {
     const m = PLACEHOLDER.exec(v)![0];
     rep.error(
       "placeholder",

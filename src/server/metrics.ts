@@ -28,6 +28,7 @@ export function createMetrics(store: Store) {
     lockWaits: new Counter({ name: "hecate_lock_waits_total", help: "Applies that had to wait for another holder's lock", registers: [registry] }),
   };
   routesGauge(registry, store);
+  bypassGauge(registry, store);
   return {
     ...m,
     /** Engine events of an apply, counted per system. */
@@ -56,6 +57,22 @@ function routesGauge(registry: Registry, store: Store): void {
   });
 }
 
+// Loud on purpose: a dashboard alert on this catches a break-glass that outlives its incident.
+function bypassGauge(registry: Registry, store: Store): void {
+  new Gauge({
+    name: "hecate_auth_bypassed",
+    help: "1 per route served without sign-in now (hecate bypass-auth), from the last applied revision; the label until says when it ends",
+    labelNames: ["route", "until"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await store.lastApplied())?.resources ?? []) {
+        if (r.kind === "Route" && r.spec.bypassAuth && r.spec.authPolicy) this.set({ route: r.metadata.name, until: r.spec.bypassAuth.until }, 1);
+      }
+    },
+  });
+}
+
 /**
  * The control plane's state as Prometheus text, read now rather than counted by a server
  * (`hecate metrics`): routes by state, the revisions, and each system's health read.
@@ -63,6 +80,7 @@ function routesGauge(registry: Registry, store: Store): void {
 export async function stateMetrics(store: Store, health: HealthReport): Promise<{ text: string; contentType: string }> {
   const registry = new Registry();
   routesGauge(registry, store);
+  bypassGauge(registry, store);
   const drift = driftGauge(registry);
   const up = new Gauge({ name: "hecate_system_up", help: "1 when the system could be read now, else 0", labelNames: ["system"], registers: [registry] });
   const seconds = new Gauge({ name: "hecate_system_read_seconds", help: "How long reading the system took", labelNames: ["system"], registers: [registry] });

@@ -45,6 +45,7 @@ export function startReconcile(s: Server, o: ReconcileOptions): () => Promise<vo
         onRound: (r) => {
           s.metrics.reconcileRounds.inc({ status: r.status });
           s.logger.info({ status: r.status }, "reconcile round");
+          for (const d of r.delivery ?? []) s.logger.warn({ action: d.action, target: d.target, status: d.status }, d.message);
           if (r.status === "ok" && r.result) onRepaired(s, r.result);
           for (const n of r.fleet ?? []) s.logger[n.event === "down" ? "warn" : "info"]({ system: n.system, node: n.node, revision: n.revision }, newsText(n));
           if (r.status === "error") {

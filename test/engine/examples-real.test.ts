@@ -38,7 +38,7 @@ function localUpstream(address: string): string {
  * endpoint, listeners and nginx paths, and an ACME CA on a closed loopback port (no certificate is
  * ever requested from the Internet); streams listen on a private loopback address.
  */
-async function forRealSystems(resources: Resource[], sys: RealSystems, acmeCa: string): Promise<Resource[]> {
+async function forRealSystems(resources: Resource[], sys: RealSystems, acmeCa: string, logDir: string): Promise<Resource[]> {
   const addr = loopback();
   const out: Resource[] = [];
   for (const r of resources) {
@@ -46,6 +46,8 @@ async function forRealSystems(resources: Resource[], sys: RealSystems, acmeCa: s
     if (r.kind === "Settings") {
       const mine = sys.settings.spec as Spec;
       spec.caddy = { ...(spec.caddy as Spec), ...(mine.caddy as Spec) };
+      // The split routes' access log goes where this test's Caddy may write it.
+      if ((spec.caddy as Spec).accessLog) (spec.caddy as Spec).accessLog = join(logDir, "hecate-access.log");
       spec.nginx = mine.nginx;
       spec.acme = { ...(spec.acme as Spec), ca: acmeCa };
     }
@@ -87,7 +89,7 @@ describe("every example and preset on real Caddy and nginx", () => {
     });
     const { docs, diagnostics } = await loadPaths(["examples"]);
     assert.deepEqual(diagnostics, []);
-    resources = await forRealSystems(docs.map((d) => d.resource as Resource), sys, `https://127.0.0.1:${await freePort()}/directory`);
+    resources = await forRealSystems(docs.map((d) => d.resource as Resource), sys, `https://127.0.0.1:${await freePort()}/directory`, dir.path);
   });
 
   after(async () => {

@@ -61,6 +61,7 @@ export const reconcile: CommandDef = {
               apply: { ...o, ...(yesOf(opts) ? {} : { maxDeletes: o.maxDeletes ?? 0 }) },
               onRound: (r) => {
                 const at = new Date().toISOString();
+                for (const d of r.delivery ?? []) ctx.say(`${at} ${d.action}: ${d.message} (${d.status})`);
                 ctx.say(`${at} ${r.status}${r.result ? ` ${r.result.status}` : ""}${r.error ? `: ${r.error}` : ""}`);
                 for (const n of r.fleet ?? []) ctx.say(`${at} ${newsText(n)}`);
               },

@@ -20,6 +20,7 @@ import { forwardAuth, identityStrip, OUTPOST_PATH, outpostDial, outpostProxy } f
 import { buckets, hostGroups, splitParts, type Part } from "./layout.js";
 import { routeHandlers } from "./route.js";
 import { entryId, groupShapes, isShapeRoute, shapeOf, shapeRoute, type ShapeDecision } from "./shapes.js";
+import { blockRoute, counted, DELIVERY_LOGGER, deliveryLogger } from "./delivery.js";
 import { secretMarker } from "./secrets.js";
 import { DEFAULT_CADDY_VERSION, HECATE_ID_PREFIX, type CaddyOwned, type CaddyRoute, type CaddyServer, type CaddyTarget } from "./types.js";
 import { canonical, fnv1a, hasPlaceholderChars, literal, pathPatterns, wildcardCovers } from "./util.js";
@@ -43,7 +44,7 @@ interface Ctx {
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
 
 /** Effective protection: a route in maintenance shows its page without sign-in. */
-const isProtected = (r: ResolvedRoute) => !!forwardAuthOf(r) && !r.maintenance && !r.ssoBypass.includes("/");
+const isProtected = (r: ResolvedRoute) => !!forwardAuthOf(r) && !r.maintenance && !r.bypassAuth && !r.ssoBypass.includes("/");
 
 /**
  * Where an outpost is reached (dial, TLS or not): two spellings of one outpost ("a:9000",
@@ -148,6 +149,7 @@ function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { name: string; pr
   for (const [k, v] of keys) ctx.keys.set(k, v);
   const exactHosts = [...new Set(exact.flatMap((x) => x.hosts))].sort();
   const top: CaddyRoute[] = [{ "@id": `${p}identity-strip`, handle: [identityStrip()] }];
+  if (ctx.state.settings.blocks?.length) top.push(blockRoute(`${p}blocks`, ctx.state.settings.blocks));
 
   // One outpost per identity; its first spelling (sorted) builds the handlers.
   const outposts = new Map<string, string>();
@@ -195,7 +197,26 @@ function buildServer(routes: ResolvedRoute[], ctx: Ctx, opts: { name: string; pr
     }
     server.logs = { logger_names: names, skip_unmapped_hosts: true };
   }
+  deliveryLogs(server, routes, ctx);
   return server;
+}
+
+/**
+ * Split routes' hosts log to the delivery logger (per-pool counts for canary analysis) when
+ * Settings caddy.accessLog says where; a host with an audit-log keeps its audit logger.
+ */
+function deliveryLogs(server: CaddyServer, routes: ResolvedRoute[], ctx: Ctx): void {
+  if (!counted(ctx.state.settings)) return;
+  const names: Record<string, string> = { ...(server.logs?.logger_names ?? {}) };
+  let any = false;
+  for (const r of routes.filter((x) => x.split)) {
+    for (const h of r.hosts) {
+      if (h.includes("*")) ctx.diagFor(r.name)("warning", "caddy-delivery-wildcard", `split on wildcard host ${h} is not access-logged: its pools' error rates cannot be read`);
+      else if (names[h]) ctx.diagFor(r.name)("warning", "caddy-delivery-audit", `host ${h} is access-logged by its audit-log; its pools' error rates cannot be read`);
+      else (names[h] = DELIVERY_LOGGER), (any = true);
+    }
+  }
+  if (any) server.logs = { logger_names: names, skip_unmapped_hosts: true };
 }
 
 function withPort(addr: string, port: number): string {
@@ -378,6 +399,10 @@ export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { 
     assignIds(srv.routes, `${HECATE_ID_PREFIX}${name}`, []);
   }
   const config: CaddyOwned = { apps: { http: { servers } } };
+  if (counted(state.settings) && state.routes.some((r) => r.split)) config.logging = { logs: { [DELIVERY_LOGGER]: deliveryLogger(state.settings.caddy.accessLog!) } };
+  for (const r of state.routes.filter((x) => x.bypassAuth)) {
+    diagnostics.push({ severity: "warning", code: "auth-bypassed", message: `SIGN-IN BYPASSED on ${r.hosts.join(", ")} until ${r.bypassAuth!.until} (${r.bypassAuth!.reason}): anyone can reach it; the reconcile loop restores sign-in then`, address: `Route/${r.name}` });
+  }
   const tls = tlsApp(tlsRoutes, ctx);
   if (tls) config.apps.tls = tls;
   // Two objects with one @id: Caddy indexes one of them, so reads never match and plans never settle.
@@ -444,6 +469,8 @@ function layoutOf(r: ResolvedRoute): unknown {
     ssoBypass: r.ssoBypass,
     auth: forwardAuthOf(r)?.outpost ?? null,
     maintenance: !!r.maintenance,
+    bypass: r.bypassAuth ?? null,
+    split: !!r.split,
     tls: r.tls,
     audit: r.middleware.filter((m) => m.type === "audit-log"),
   };

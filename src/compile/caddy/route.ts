@@ -3,6 +3,7 @@
 import type { ResolvedMiddleware, ResolvedRoute, ResolvedSettings } from "../../model/resolved.js";
 import type { CaddyHandler, CaddyRoute } from "./types.js";
 import { reverseProxy } from "./proxy.js";
+import { blockHandler, splitHandler } from "./delivery.js";
 import { secretMarker } from "./secrets.js";
 import { durationSeconds, escapeHtml, literal } from "./util.js";
 
@@ -160,6 +161,7 @@ function maintenancePage(message: string): string {
 export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler[] {
   const chain: CaddyHandler[] = [];
   const push = (h: CaddyHandler | undefined) => h && chain.push(h);
+  if (route.blocks?.length) push(blockHandler(route.blocks));
   if (route.ipFilter) push(ipFilter(route.ipFilter));
   if (ctx.tls && route.tls.hsts) {
     const { maxAge, includeSubdomains, preload } = route.tls.hsts;
@@ -169,7 +171,7 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   if (route.maintenance) {
     const headers: Record<string, string[]> = { "Content-Type": ["text/html; charset=utf-8"] };
     if (route.maintenance.retryAfter) headers["Retry-After"] = [String(durationSeconds(route.maintenance.retryAfter))];
-    chain.push(status(503, { headers, body: literal(maintenancePage(route.maintenance.message)) }));
+    chain.push(status(503, { headers, body: literal(route.maintenance.page ?? maintenancePage(route.maintenance.message)) }));
     return chain;
   }
   for (const m of route.middleware) push(middleware(m, route, ctx));
@@ -178,6 +180,8 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   // directives before its reverse_proxy.
   // A copy: compile gives nested routes @ids in place, and these objects are the stored spec's.
   if (route.caddyRoutes) chain.push({ handler: "subroute", routes: structuredClone(route.caddyRoutes) as CaddyRoute[] });
-  if (route.pool) chain.push(reverseProxy(route.pool, { version: ctx.version, websockets: route.websockets, diag: ctx.diag }));
+  const proxy = { version: ctx.version, websockets: route.websockets, diag: ctx.diag };
+  if (route.pool && route.split) chain.push(splitHandler(route, route.split, proxy));
+  else if (route.pool) chain.push(reverseProxy(route.pool, proxy));
   return chain;
 }

@@ -32,6 +32,8 @@ export type CaddyServer = {
  * never touches anything else.
  */
 export interface CaddyOwned {
+  /** Loggers Hecate defines (logging.logs entries named hecate-*): the access log of split routes. */
+  logging?: { logs: Record<string, Record<string, unknown>> };
   apps: {
     http: { servers: Record<string, CaddyServer>; http_port?: number; https_port?: number };
     tls?: {

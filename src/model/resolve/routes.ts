@@ -13,6 +13,7 @@ import { coversHost, hostList } from "./hosts.js";
 import { RATE_LIMIT_MODULE } from "./middleware.js";
 import { headerOps, hint, sortRecord } from "./order.js";
 import { buildPool } from "./pools.js";
+import { resolveDelivery } from "./delivery.js";
 
 type RouteSpecT = RouteResource["spec"];
 
@@ -176,9 +177,12 @@ export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): Re
   if (s.maintenance?.enabled) {
     route.maintenance = { message: s.maintenance.message ?? "This service is down for maintenance. Please try again later." };
     if (s.maintenance.retryAfter) route.maintenance.retryAfter = s.maintenance.retryAfter;
+    if (s.maintenance.page) route.maintenance.page = s.maintenance.page;
+    if (s.maintenance.reason) route.maintenance.reason = s.maintenance.reason;
   }
   if (ipFilter) route.ipFilter = ipFilter;
   if (dns) route.dns = dns;
+  Object.assign(route, resolveDelivery(ctx, e, s, pool, upstreams, !!auth && !signIn));
   return route;
 }
 

@@ -7,6 +7,7 @@ import type { Catalog } from "./context.js";
 import { checkDnsTarget } from "./dns.js";
 import { isIPv4, isIPv6, isPlaintextRemote, normalizeHost, parseAdminAddress, parseDuration } from "../net.js";
 import { sortRecord } from "./order.js";
+import { checkBlocks } from "./delivery.js";
 
 /** Security headers the security-headers middleware sets unless Settings or the middleware override them (OWASP secure headers). */
 export const DEFAULT_SECURITY_HEADERS: Record<string, string> = {
@@ -49,6 +50,9 @@ export function resolveSettings(rep: Reporter, catalog: Catalog): ResolvedSettin
     securityHeaders: sortRecord({ ...DEFAULT_SECURITY_HEADERS, ...(s.securityHeaders ?? {}) }),
     trustedProxies: d.trustedProxies,
   };
+  const blocks = checkBlocks(rep, e, s.blocks);
+  if (blocks.length) out.blocks = blocks;
+  if (s.caddy?.accessLog) out.caddy.accessLog = s.caddy.accessLog;
   if (s.caddy?.version) out.caddy.version = s.caddy.version;
   if (s.caddy?.timeout) out.caddy.timeoutMs = parseDuration(s.caddy.timeout);
   if (s.caddy?.settleTimeout) out.caddy.settleMs = parseDuration(s.caddy.settleTimeout);

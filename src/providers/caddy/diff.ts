@@ -23,7 +23,7 @@ function withHostsOfMap(route: JsonObject): JsonObject {
 
 /** One diffable object of the owned config. */
 export interface OwnedItem {
-  kind: "server" | "route" | "http" | "tls-policy" | "tls-certificate" | "tls";
+  kind: "server" | "route" | "http" | "tls-policy" | "tls-certificate" | "tls" | "logger";
   id: string;
   value: unknown;
   resource?: string;
@@ -113,10 +113,11 @@ export function ownedItems(o: OwnedConfig): OwnedItem[] {
   const { servers: _s, ...httpSettings } = n.apps.http;
   if (Object.keys(httpSettings).length) out.push({ kind: "http", id: "http", value: httpSettings });
   if (n.apps.tls) tlsItems(n.apps.tls, "", out);
+  for (const [name, logger] of Object.entries(n.logging?.logs ?? {})) out.push({ kind: "logger", id: name, value: logger });
   return out;
 }
 
-const KIND_ORDER: Record<OwnedItem["kind"], number> = { http: 0, server: 1, "tls-certificate": 2, "tls-policy": 3, tls: 4, route: 5 };
+const KIND_ORDER: Record<OwnedItem["kind"], number> = { logger: 0, http: 1, server: 2, "tls-certificate": 3, "tls-policy": 4, tls: 5, route: 6 };
 
 /**
  * Changes that turn `actual` into `desired`: creates and updates in desired order (settings,

@@ -7,7 +7,8 @@
 // - in the http app, http_port and https_port are Hecate's;
 // - in the tls app, only array elements carrying a "hecate-" @id (automation policies) or a
 //   "hecate-" tag (load_pem certificates) are; everything else there belongs to whoever wrote it.
-// Everything else (other servers, other apps, admin, logging, storage) is never touched.
+// - in logging.logs, only loggers whose name starts with "hecate" are (the split routes' access log);
+// Everything else (other servers, other apps, admin, other loggers, storage) is never touched.
 import { canonicalJson, sortedShared } from "../../model/serialize.js";
 import type { CaddyOwned, CaddyServer } from "../../compile/caddy/types.js";
 import { isSecretMarker, looksSecret, REDACTED_MARKER } from "../../secret.js";
@@ -156,8 +157,18 @@ export function extractOwned(full: unknown, server: string = DEFAULT_SERVER): Ow
     const n = normalizeRedacted(tls, ["apps", "tls"]);
     if (n !== undefined) owned.apps.tls = n as JsonObject;
   }
+  const logs = ownedLogs(isObject(full) && isObject(full["logging"]) ? full["logging"]["logs"] : undefined);
+  if (logs) owned.logging = { logs: normalizeRedacted(logs, ["logging", "logs"]) as Record<string, JsonObject> };
   normalized.add(owned);
   return owned;
+}
+
+/** The loggers of logging.logs that are Hecate's (named hecate*), or undefined when there are none. */
+function ownedLogs(v: unknown): Record<string, JsonObject> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, JsonObject> = {};
+  for (const k of Object.keys(v).sort()) if (k.startsWith("hecate") && isObject(v[k])) out[k] = v[k] as JsonObject;
+  return Object.keys(out).length ? out : undefined;
 }
 
 // Owned configs built normalized here; diff need not normalize them again. (Like every config
@@ -190,6 +201,8 @@ export function normalizeOwned(o: OwnedConfig): OwnedConfig {
   }
   const tls = normalize(o.apps?.tls);
   if (tls !== undefined) out.apps.tls = tls as JsonObject;
+  const logs = normalize(o.logging?.logs);
+  if (logs !== undefined) out.logging = { logs: logs as Record<string, JsonObject> };
   normalized.add(out);
   return out;
 }
@@ -278,5 +291,21 @@ export function mergeOwned(full: unknown, desired: OwnedConfig, server: string =
     else apps["tls"] = tls;
   }
   if (Object.keys(apps).length || out["apps"] !== undefined) out["apps"] = apps;
+  mergeLogs(out, desired);
   return out;
+}
+
+/** logging.logs with Hecate's loggers replaced by the desired ones; other loggers kept as they are. */
+function mergeLogs(out: JsonObject, desired: OwnedConfig): void {
+  const logging = isObject(out["logging"]) ? out["logging"] : undefined;
+  const live = logging && isObject(logging["logs"]) ? logging["logs"] : {};
+  const want = desired.logging?.logs ?? {};
+  if (!ownedLogs(live) && !Object.keys(want).length) return;
+  const logs: JsonObject = {};
+  for (const [k, v] of Object.entries(live)) if (!k.startsWith("hecate")) logs[k] = v;
+  for (const [k, v] of Object.entries(want)) logs[k] = v;
+  const next: JsonObject = { ...(logging ?? {}) };
+  if (Object.keys(logs).length) next["logs"] = logs;
+  else delete next["logs"];
+  if (Object.keys(next).length || logging) out["logging"] = next;
 }

@@ -100,6 +100,10 @@ export class Engine {
 
   /** The reconcile loop's delivery round: expiries carried out, canaries judged, stepped, promoted or rolled back. */
   async deliveryRound(opts: { now?: Date } = {}): Promise<DeliveryEvent[]> {
+    // Most rounds have nothing due: decide that from the live revision without loading the module.
+    const live = await this.store.lastApplied();
+    const due = live?.resources.some((r) => (r.kind === "Route" && (r.spec.canary || r.spec.bypassAuth || r.spec.blocks?.some((b) => b.until))) || (r.kind === "Settings" && r.spec.blocks?.some((b) => b.until)));
+    if (!due) return [];
     const { deliveryRound } = await import("./delivery/round.js");
     return deliveryRound(this, opts);
   }

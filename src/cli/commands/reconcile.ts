@@ -73,6 +73,8 @@ export const reconcile: CommandDef = {
       }
       return 0;
     }
+    // What is due comes first, as in the loop: expired blocks and bypasses, canary verdicts.
+    if (!opts.dryRun) for (const d of await method(engine, "deliveryRound")()) ctx.say(`${d.action}: ${d.message} (${d.status})`);
     const preview = await method(engine, "reconcile")({ ...o, dryRun: true });
     if (preview.plan) await printPlan(ctx, preview.plan);
     if (opts.dryRun) {

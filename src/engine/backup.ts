@@ -10,6 +10,7 @@ import { gunzipSync } from "node:zlib";
 import * as tar from "tar";
 import { HecateError } from "../diag.js";
 import type { DerivedKey, JournalEntry, Store, StoreDump } from "../store/store.js";
+import { deriveKey, keyIdOf } from "../store/crypto.js";
 import { sha256 } from "./canonical.js";
 import { sealPrefix } from "./seal.js";
 
@@ -68,6 +69,11 @@ export interface RestoreOptions {
   dryRun: boolean;
   /** Restore even when the signature is missing or does not verify (lost key, pre-signing backup). */
   skipSignature?: boolean;
+  /**
+   * The secret key the backup was made with, when the store has been rekeyed since: the signature
+   * is checked with it and every secret is sealed again with the store's current key.
+   */
+  key?: Buffer;
 }
 
 function headOf(dump: StoreDump): string | undefined {
@@ -131,7 +137,7 @@ function unsigned(file: string, why: string, keyHint = ""): HecateError {
  * Check manifest.json against its signature. Returns the signature part of the report; throws
  * "backup-signature" unless `skip`, in which case the failure becomes the report's reason.
  */
-async function verify(store: Store, file: string, manifestBytes: Buffer, sigBytes: Buffer | undefined, skip: boolean): Promise<RestoreReport["signature"]> {
+async function verify(store: Store, file: string, manifestBytes: Buffer, sigBytes: Buffer | undefined, skip: boolean, givenKey?: Buffer): Promise<RestoreReport["signature"]> {
   // Untrusted until the MAC checks out: read only for the key id, to tell "other key" from "tampered".
   let claimed: string | undefined;
   try {
@@ -155,7 +161,9 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
   }
   let key: DerivedKey;
   try {
-    key = await store.deriveKey(SIGNING_PURPOSE, { create: false });
+    key = givenKey
+      ? { key: deriveKey(givenKey, SIGNING_PURPOSE), keyId: keyIdOf(givenKey), source: "the key given with --key-file", keyFile: "" }
+      : await store.deriveKey(SIGNING_PURPOSE, { create: false });
   } catch (e) {
     if (!(e instanceof HecateError)) throw e;
     const made = claimed ? ` (it was signed with key id ${claimed})` : "";
@@ -165,8 +173,8 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
   if (claimed !== undefined && claimed !== key.keyId) {
     // Not necessarily tampering: most often the backup comes from another machine or an old key.
     const hint =
-      ` Restore with the key the backup was made with (its secrets are encrypted with it too): set $HECATE_SECRET_KEY` +
-      ` to it (base64) or put it in the key file ${key.keyFile}, then run the restore again.`;
+      ` Restore with the key the backup was made with (its secrets are encrypted with it too): give it with --key-file FILE` +
+      ` (a key from before a \`hecate secret rekey\`; the secrets are sealed again with the store's key), then run the restore again.`;
     return fail(
       unsigned(file, `it was signed with a different secret key (key id ${claimed}) than this store's (key id ${key.keyId}, from ${key.source})`, hint),
       `signed with key id ${claimed}, this store's key is ${key.keyId}: its secrets cannot be read with this key`,
@@ -179,7 +187,7 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
 export async function readBackup(
   store: Store,
   file: string,
-  opts: { skipSignature?: boolean } = {},
+  opts: { skipSignature?: boolean; key?: Buffer } = {},
 ): Promise<{ manifest: BackupManifest; dump: StoreDump; signature: RestoreReport["signature"] }> {
   let raw: Buffer;
   try {
@@ -203,7 +211,7 @@ export async function readBackup(
     if (!names.includes("manifest.json")) throw bad(file, "manifest.json is missing");
     const manifestBytes = await readFile(join(dir, "manifest.json"));
     const sigBytes = names.includes(SIGNATURE) ? await readFile(join(dir, SIGNATURE)) : undefined;
-    const signature = await verify(store, file, manifestBytes, sigBytes, opts.skipSignature ?? false);
+    const signature = await verify(store, file, manifestBytes, sigBytes, opts.skipSignature ?? false, opts.key);
     let manifest: BackupManifest;
     try {
       manifest = JSON.parse(manifestBytes.toString("utf8")) as BackupManifest;
@@ -272,8 +280,11 @@ function keyDiff(before: Record<string, string>, after: Record<string, string>):
 }
 
 export async function restore(store: Store, file: string, opts: RestoreOptions): Promise<RestoreReport> {
-  const read = await readBackup(store, file, { skipSignature: opts.skipSignature ?? false });
-  const { dump, abandoned } = closeRunning(read.dump, new Date().toISOString());
+  const read = await readBackup(store, file, { skipSignature: opts.skipSignature ?? false, ...(opts.key ? { key: opts.key } : {}) });
+  const closed = closeRunning(read.dump, new Date().toISOString());
+  const abandoned = closed.abandoned;
+  // Sealed with the key given: opened with it and sealed with the store's (the first that does not open stops the restore).
+  const dump = opts.key ? { ...closed.dump, secrets: await store.reseal(closed.dump.secrets, opts.key) } : closed.dump;
   const current = await store.dump();
   const before = new Set(current.revisions.map((r) => r.hash));
   const after = new Set(dump.revisions.map((r) => r.hash));

@@ -4,6 +4,7 @@
 import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
 import type { ApplyOptions, ApplyResult } from "./types.js";
+import type { UpkeepReport } from "../secrets/upkeep.js";
 
 export const SUSPENDED_KEY = "reconcile.suspended";
 export const FAILURES_KEY = "reconcile.failures";
@@ -21,6 +22,8 @@ export interface ReconcileLoopOptions {
   /** How long an open breaker stays open before one trial run (default 10 × interval). */
   breakerCooldownMs?: number;
   apply?: ApplyOptions;
+  /** Certificate expiry warning thresholds in days (default 30, 7, 1; see src/secrets/upkeep.ts). */
+  expiryThresholdsDays?: readonly number[];
   /** Told about every round (for logs and metrics). */
   onRound?: (r: {
     status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "idle";
@@ -28,6 +31,8 @@ export interface ReconcileLoopOptions {
     error?: string;
     /** Certificate renewals this round; a failed one keeps its certificate serving and is not a failed round. */
     certificates?: { renewed: string[]; failed: { name: string; error: string }[] };
+    /** Secret and certificate upkeep of the round (grace windows closed, rotations, expiring certificates). */
+    upkeep?: UpkeepReport;
   }) => void;
 }
 
@@ -37,6 +42,8 @@ interface Reconciler {
   reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
   /** Certificates Hecate holds, renewed when due before the round's apply loads them (engine.renewCertificates). */
   renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
+  /** Grace windows, scheduled rotations, expiry warnings (engine.upkeep, src/secrets/upkeep.ts). */
+  upkeep?(opts: { thresholdsDays?: readonly number[] }): Promise<UpkeepReport | undefined>;
 }
 
 export interface BreakerState {
@@ -92,7 +99,11 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
       if (breaker && Date.parse(breaker.until) > Date.now()) {
         opts.onRound?.({ status: "breaker-open", error: breaker.error });
       } else {
+        // Told also when the round fails after it: what upkeep did (warned, rotated) has happened.
+        let upkeep: { upkeep?: UpkeepReport } = {};
         try {
+          const kept = await engine.upkeep?.(opts.expiryThresholdsDays ? { thresholdsDays: opts.expiryThresholdsDays } : {});
+          upkeep = kept && (kept.gracesEnded.length || kept.rotated.length || kept.failed.length || kept.expiring.length) ? { upkeep: kept } : {};
           const renewals = await engine.renewCertificates?.();
           const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
           const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply });
@@ -105,7 +116,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
             if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
           }
           failures = 0;
-          opts.onRound?.({ status: "ok", result, ...certificates });
+          opts.onRound?.({ status: "ok", result, ...certificates, ...upkeep });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {
@@ -121,7 +132,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
               await store.setSetting(BREAKER_KEY, JSON.stringify(state));
               await store.audit({ actor: engine.actor, action: "reconcile.breaker.open", detail: { ...state } });
             }
-            opts.onRound?.({ status: "error", error });
+            opts.onRound?.({ status: "error", error, ...upkeep });
           }
         }
       }

@@ -173,7 +173,11 @@ export interface ResolvedState {
   dnsRecords: ResolvedDnsRecord[]; // sorted by fqdn, type
   authPolicies: ResolvedAuthPolicy[]; // sorted by name
   certificates: ResolvedCertificate[];
-  secrets: { name: string; from: string }[];
+  /**
+   * graceUntil: a rotated store Secret whose previous value is still accepted until then (filled
+   * in from the store before compiling, like certificates' `issued`; see src/secrets/rotate.ts).
+   */
+  secrets: { name: string; from: string; rotateEvery?: string; grace?: string; graceUntil?: string }[];
 }
 
 /** The auth policy Caddy enforces by forward auth: none for public routes and for apps that sign users in by OIDC or SAML. */

@@ -17,7 +17,7 @@ const flags: Flag[] = [
   { flags: "--value-from-stdin", description: "read the value from stdin and store it encrypted (same as --value-from stdin)" },
 ];
 
-async function readValue(source: string, ctx: Context): Promise<string> {
+export async function readValue(source: string, ctx: Context): Promise<string> {
   if (source === "stdin") {
     const text = await readAll(ctx.io.stdin);
     return text.replace(/\r?\n$/, "");

@@ -32,6 +32,14 @@ interface Ctx {
 
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
 
+const GRACED = new WeakMap<ResolvedState, ReadonlySet<string>>();
+/** `secret:NAME` of every rotated Secret whose previous value is still accepted (once per state). */
+function gracedRefs(state: ResolvedState): ReadonlySet<string> {
+  let set = GRACED.get(state);
+  if (!set) GRACED.set(state, (set = new Set(state.secrets.filter((x) => x.graceUntil).map((x) => `secret:${x.name}`))));
+  return set;
+}
+
 /** Effective protection: a route in maintenance shows its page without sign-in. */
 const isProtected = (r: ResolvedRoute) => !!forwardAuthOf(r) && !r.maintenance && !r.ssoBypass.includes("/");
 
@@ -59,6 +67,7 @@ function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
     version: ctx.version,
     modules: ctx.modules,
     settings: ctx.state.settings,
+    graced: gracedRefs(ctx.state),
     tls,
     diag: ctx.diagFor(p.route.name),
   });
@@ -426,7 +435,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
   if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
   const a = memo.state;
   if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics] };
-  if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates)) return undefined;
+  if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates) || !same(a.secrets, state.secrets)) return undefined;
   const changed: ResolvedRoute[] = [];
   for (let i = 0; i < state.routes.length; i++) {
     const x = a.routes[i]!, y = state.routes[i]!;

@@ -4,12 +4,15 @@ import type { ResolvedMiddleware, ResolvedRoute, ResolvedSettings } from "../../
 import type { CaddyHandler, CaddyRoute } from "./types.js";
 import { reverseProxy } from "./proxy.js";
 import { secretMarker } from "./secrets.js";
+import { previousRef } from "../../secret.js";
 import { durationSeconds, escapeHtml, literal } from "./util.js";
 
 export interface RouteCtx {
   version: string;
   modules: readonly string[];
   settings: ResolvedSettings;
+  /** Secret refs (`secret:NAME`) rotated with a grace window still open: their previous value is accepted too. */
+  graced: ReadonlySet<string>;
   /** Whether this part of the route is served over TLS (its server) — for HSTS / https redirects. */
   tls: boolean;
   diag: (severity: "error" | "warning", code: string, message: string) => void;
@@ -81,6 +84,56 @@ function redirect(m: Extract<ResolvedMiddleware, { type: "redirect" }>, route: R
   return routes.length ? guard(routes) : undefined;
 }
 
+/** A basic-auth handler whose grace window is open → the same with the previous hashes (see graceWrap). */
+const PREVIOUS = new WeakMap<CaddyHandler, CaddyHandler>();
+
+/**
+ * Basic auth (the bcrypt hashes stay secret references, resolved when sent). While a rotated
+ * password's grace window is open, the handler also knows its twin with the previous hashes,
+ * which graceWrap puts in the subroute's error routes.
+ */
+function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: RouteCtx): CaddyHandler {
+  const auth = (hash: (ref: string) => string): CaddyHandler => ({
+    handler: "authentication",
+    providers: {
+      http_basic: {
+        accounts: m.users.map((u) => ({ username: u.username, password: secretMarker(hash(u.passwordHash)) })),
+        hash: { algorithm: "bcrypt" },
+        realm: m.realm,
+      },
+    },
+  });
+  const current = auth((ref) => ref);
+  if (m.users.some((u) => ctx.graced.has(u.passwordHash))) PREVIOUS.set(current, auth((ref) => (ctx.graced.has(ref) ? previousRef(ref) : ref)));
+  return current;
+}
+
+/**
+ * A chain whose basic auth is in a grace window: that handler and everything after it in a
+ * subroute; a 401 from it is caught by the subroute's error routes, which run the same rest of
+ * the chain behind the previous hashes (Caddy ends error routes there, so the rest is repeated).
+ * Any other error is raised again as it was.
+ */
+function graceWrap(chain: CaddyHandler[]): CaddyHandler[] {
+  const at = chain.findIndex((h) => PREVIOUS.has(h));
+  if (at < 0) return chain;
+  const rest = graceWrap(chain.slice(at + 1));
+  const previous = PREVIOUS.get(chain[at]!)!;
+  return [
+    ...chain.slice(0, at),
+    {
+      handler: "subroute",
+      routes: [{ handle: [chain[at]!, ...rest] }],
+      errors: {
+        routes: [
+          { match: [{ expression: "{http.error.status_code} == 401" }], handle: [previous, ...structuredClone(rest)] },
+          { handle: [{ handler: "error", status_code: "{http.error.status_code}" }] },
+        ],
+      },
+    },
+  ];
+}
+
 function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx): CaddyHandler | undefined {
   switch (m.type) {
     case "compression": {
@@ -96,19 +149,8 @@ function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx):
     }
     case "ip-filter":
       return ipFilter(m);
-    case "basic-auth": {
-      // The bcrypt hash stays a secret reference (caddy hash-password output, as Caddy 2.6.2 takes it).
-      return {
-        handler: "authentication",
-        providers: {
-          http_basic: {
-            accounts: m.users.map((u) => ({ username: u.username, password: secretMarker(u.passwordHash) })),
-            hash: { algorithm: "bcrypt" },
-            realm: m.realm,
-          },
-        },
-      };
-    }
+    case "basic-auth":
+      return basicAuth(m, ctx);
     case "headers":
       return headersHandler(m.request, m.response);
     case "redirect":
@@ -179,5 +221,5 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   // A copy: compile gives nested routes @ids in place, and these objects are the stored spec's.
   if (route.caddyRoutes) chain.push({ handler: "subroute", routes: structuredClone(route.caddyRoutes) as CaddyRoute[] });
   if (route.pool) chain.push(reverseProxy(route.pool, { version: ctx.version, websockets: route.websockets, diag: ctx.diag }));
-  return chain;
+  return ctx.graced.size ? graceWrap(chain) : chain;
 }

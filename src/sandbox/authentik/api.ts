@@ -61,7 +61,13 @@ export function apiApp(d: ApiDeps): Hono {
     const user = d.ctx.store.users.get(caller(c));
     if (!user) throw forbidden("Token invalid/expired");
     const u = users.present(d.ctx, user);
-    return c.json({ user: { ...u, settings: {}, system_permissions: [] } });
+    // SessionUser: `user` and the session's `users` as UserSelf (groups as {name, pk}); a token is no browser session.
+    const self = {
+      pk: u.pk, username: u.username, name: u.name, is_active: u.is_active, is_superuser: u.is_superuser, is_current: false,
+      groups: d.ctx.store.groups.all().filter((g) => (g.users as number[]).includes(u.pk as number)).map((g) => ({ name: g.name, pk: g.pk })),
+      roles: [], email: u.email, avatar: u.avatar, uid: u.uid, settings: {}, type: u.type, system_permissions: [],
+    };
+    return c.json({ user: self, users: [self] });
   });
   api.get("/admin/version/", (c) =>
     c.json({ version_current: d.ctx.f.version, version_latest: d.ctx.f.version, version_latest_valid: true, build_hash: "", outdated: false, outpost_outdated: false }),

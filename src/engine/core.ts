@@ -5,7 +5,7 @@ import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
 import { obtainedByHecate, type ResolvedState } from "../model/resolved.js";
 import { listIssued } from "../certs/issued.js";
-import { openGraces } from "../secrets/rotate.js";
+import { openGraces, secretVersions } from "../secrets/rotate.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
@@ -61,6 +61,8 @@ export class Core {
   private issued = new Map<string, string>();
   /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */
   private graces = new Map<string, string>();
+  /** When each rotated store Secret was last rotated (its version in compiled config). */
+  private versions = new Map<string, string>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -159,7 +161,7 @@ export class Core {
    * read when the state has none that Hecate obtains itself.
    */
   async refreshIssued(state: ResolvedState): Promise<void> {
-    if (state.secrets.some((s) => s.from === "store")) this.graces = await openGraces(this.store);
+    if (state.secrets.some((s) => s.from === "store")) [this.graces, this.versions] = await Promise.all([openGraces(this.store), secretVersions(this.store)]);
     if (!state.certificates.some(obtainedByHecate)) return;
     this.issued = new Map((await listIssued(this.store)).map((c) => [c.name, c.fingerprint]));
   }
@@ -177,10 +179,16 @@ export class Core {
 
   /** The state with open grace windows of rotated store Secrets filled in (src/secrets/rotate.ts). */
   private withGraces(state: ResolvedState): ResolvedState {
-    const open = [...this.graces].filter(([, until]) => Date.parse(until) > Date.now());
-    if (!open.length || !state.secrets.some((s) => this.graces.has(s.name))) return state;
-    const until = new Map(open);
-    return { ...state, secrets: state.secrets.map((s) => (s.from === "store" && until.has(s.name) ? { ...s, graceUntil: until.get(s.name)! } : s)) };
+    const until = new Map([...this.graces].filter(([, u]) => Date.parse(u) > Date.now()));
+    if (!state.secrets.some((s) => s.from === "store" && (until.has(s.name) || this.versions.has(s.name)))) return state;
+    return {
+      ...state,
+      secrets: state.secrets.map((s) => {
+        if (s.from !== "store") return s;
+        const v = this.versions.get(s.name), u = until.get(s.name);
+        return v || u ? { ...s, ...(v ? { version: v } : {}), ...(u ? { graceUntil: u } : {}) } : s;
+      }),
+    };
   }
 
   secretsFor(resources: Resource[]): SecretResolver {

@@ -174,10 +174,11 @@ export interface ResolvedState {
   authPolicies: ResolvedAuthPolicy[]; // sorted by name
   certificates: ResolvedCertificate[];
   /**
-   * graceUntil: a rotated store Secret whose previous value is still accepted until then (filled
-   * in from the store before compiling, like certificates' `issued`; see src/secrets/rotate.ts).
+   * graceUntil: a rotated store Secret whose previous value is still accepted until then; version:
+   * when it was last rotated (both filled in from the store before compiling, like certificates'
+   * `issued`; see src/secrets/rotate.ts).
    */
-  secrets: { name: string; from: string; rotateEvery?: string; grace?: string; graceUntil?: string }[];
+  secrets: { name: string; from: string; rotateEvery?: string; grace?: string; graceUntil?: string; version?: string }[];
 }
 
 /** The auth policy Caddy enforces by forward auth: none for public routes and for apps that sign users in by OIDC or SAML. */

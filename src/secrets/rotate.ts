@@ -21,10 +21,19 @@ export async function listGraces(store: Pick<Store, "getSetting">): Promise<Reco
   return raw ? (JSON.parse(raw) as Record<string, Grace>) : {};
 }
 
+/** The store setting {NAME: rotatedAt} of every rotation: compiled config shows it (not the value), so a new value is a change the plan sees. */
+export const VERSIONS_KEY = "secret.versions";
+
 /** Names of the secrets whose old value is still accepted at `now`. */
 export async function openGraces(store: Pick<Store, "getSetting">, now = Date.now()): Promise<Map<string, string>> {
   const all = await listGraces(store);
   return new Map(Object.entries(all).filter(([, g]) => Date.parse(g.until) > now).map(([n, g]) => [n, g.until]));
+}
+
+/** When each rotated secret was last rotated. */
+export async function secretVersions(store: Pick<Store, "getSetting">): Promise<Map<string, string>> {
+  const raw = await store.getSetting(VERSIONS_KEY);
+  return new Map(Object.entries(raw ? (JSON.parse(raw) as Record<string, string>) : {}));
 }
 
 /** "10m", "24h", "7d", "30s" in ms; a clear error naming the flag or field otherwise. */
@@ -65,6 +74,7 @@ export async function rotateStoreSecret(store: Store, name: string, value: strin
   await store.putSecret(name, value);
   await store.setSetting(GRACES_KEY, Object.keys(graces).length ? JSON.stringify(graces) : undefined);
   await store.setSetting(lastRotatedKey(name), rotatedAt);
+  await store.setSetting(VERSIONS_KEY, JSON.stringify({ ...Object.fromEntries(await secretVersions(store)), [name]: rotatedAt }));
   await store.audit({ actor: opts.actor, action: "secret.rotate", target: `Secret/${name}`, detail: { ...(graceUntil ? { graceUntil } : { grace: "none" }), ...(opts.reason ? { reason: opts.reason } : {}) } });
   return { name, rotatedAt, ...(graceUntil ? { graceUntil } : {}) };
 }

@@ -32,12 +32,15 @@ interface Ctx {
 
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
 
-const GRACED = new WeakMap<ResolvedState, ReadonlySet<string>>();
-/** `secret:NAME` of every rotated Secret whose previous value is still accepted (once per state). */
-function gracedRefs(state: ResolvedState): ReadonlySet<string> {
-  let set = GRACED.get(state);
-  if (!set) GRACED.set(state, (set = new Set(state.secrets.filter((x) => x.graceUntil).map((x) => `secret:${x.name}`))));
-  return set;
+const ROTATED = new WeakMap<ResolvedState, { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> }>();
+/** `secret:NAME` of rotated Secrets: whose previous value is still accepted, and when each was last rotated (once per state). */
+function rotatedRefs(state: ResolvedState): { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> } {
+  let r = ROTATED.get(state);
+  if (!r) {
+    r = { graced: new Set(state.secrets.filter((x) => x.graceUntil).map((x) => `secret:${x.name}`)), versions: new Map(state.secrets.filter((x) => x.version).map((x) => [`secret:${x.name}`, x.version!])) };
+    ROTATED.set(state, r);
+  }
+  return r;
 }
 
 /** Effective protection: a route in maintenance shows its page without sign-in. */
@@ -67,7 +70,7 @@ function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
     version: ctx.version,
     modules: ctx.modules,
     settings: ctx.state.settings,
-    graced: gracedRefs(ctx.state),
+    ...rotatedRefs(ctx.state),
     tls,
     diag: ctx.diagFor(p.route.name),
   });

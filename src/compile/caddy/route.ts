@@ -5,7 +5,7 @@ import type { CaddyHandler, CaddyRoute } from "./types.js";
 import { reverseProxy } from "./proxy.js";
 import { secretMarker } from "./secrets.js";
 import { previousRef } from "../../secret.js";
-import { durationSeconds, escapeHtml, literal } from "./util.js";
+import { durationSeconds, escapeHtml, fnv1a, literal } from "./util.js";
 
 export interface RouteCtx {
   version: string;
@@ -13,6 +13,8 @@ export interface RouteCtx {
   settings: ResolvedSettings;
   /** Secret refs (`secret:NAME`) rotated with a grace window still open: their previous value is accepted too. */
   graced: ReadonlySet<string>;
+  /** When rotated Secrets (`secret:NAME`) were last rotated: shown in config so a new value is a change. */
+  versions: ReadonlyMap<string, string>;
   /** Whether this part of the route is served over TLS (its server) — for HSTS / https redirects. */
   tls: boolean;
   diag: (severity: "error" | "warning", code: string, message: string) => void;
@@ -84,13 +86,15 @@ function redirect(m: Extract<ResolvedMiddleware, { type: "redirect" }>, route: R
   return routes.length ? guard(routes) : undefined;
 }
 
-/** A basic-auth handler whose grace window is open → the same with the previous hashes (see graceWrap). */
-const PREVIOUS = new WeakMap<CaddyHandler, CaddyHandler>();
+/** Each basic-auth handler → its twin with the previous hashes, or undefined outside a grace window (see authWrap). */
+const PREVIOUS = new WeakMap<CaddyHandler, CaddyHandler | undefined>();
+/** Each basic-auth handler → a version of its hashes when one was rotated (see authWrap). */
+const VERSION = new WeakMap<CaddyHandler, string>();
 
 /**
  * Basic auth (the bcrypt hashes stay secret references, resolved when sent). While a rotated
  * password's grace window is open, the handler also knows its twin with the previous hashes,
- * which graceWrap puts in the subroute's error routes.
+ * which authWrap puts in the subroute's error routes.
  */
 function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: RouteCtx): CaddyHandler {
   const auth = (hash: (ref: string) => string): CaddyHandler => ({
@@ -104,30 +108,37 @@ function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: 
     },
   });
   const current = auth((ref) => ref);
-  if (m.users.some((u) => ctx.graced.has(u.passwordHash))) PREVIOUS.set(current, auth((ref) => (ctx.graced.has(ref) ? previousRef(ref) : ref)));
+  PREVIOUS.set(current, m.users.some((u) => ctx.graced.has(u.passwordHash)) ? auth((ref) => (ctx.graced.has(ref) ? previousRef(ref) : ref)) : undefined);
+  const versions = m.users.map((u) => ctx.versions.get(u.passwordHash)).filter((v): v is string => !!v);
+  if (versions.length) VERSION.set(current, fnv1a(versions.join(",")).toString(16));
   return current;
 }
 
+const reraise = (status: string): CaddyHandler => ({ handler: "error", status_code: status });
+
 /**
- * A chain whose basic auth is in a grace window: that handler and everything after it in a
- * subroute; a 401 from it is caught by the subroute's error routes, which run the same rest of
- * the chain behind the previous hashes (Caddy ends error routes there, so the rest is repeated).
- * Any other error is raised again as it was.
+ * Basic auth and everything after it in a subroute whose error routes catch its 401: during a
+ * grace window they run the same rest of the chain behind the previous hashes (Caddy ends error
+ * routes there, so the rest is repeated); otherwise they raise the 401 again as it was. Any other
+ * error is raised again too. The shape is the same in and out of a window, so a window opening or
+ * closing only updates these objects, never adds or deletes one (the reconcile loop deletes nothing).
  */
-function graceWrap(chain: CaddyHandler[]): CaddyHandler[] {
+function authWrap(chain: CaddyHandler[]): CaddyHandler[] {
   const at = chain.findIndex((h) => PREVIOUS.has(h));
   if (at < 0) return chain;
-  const rest = graceWrap(chain.slice(at + 1));
-  const previous = PREVIOUS.get(chain[at]!)!;
+  const rest = authWrap(chain.slice(at + 1));
+  const previous = PREVIOUS.get(chain[at]!);
   return [
     ...chain.slice(0, at),
     {
       handler: "subroute",
-      routes: [{ handle: [chain[at]!, ...rest] }],
+      // A secret's value is never compared (plans see markers), so its rotation shows as this
+      // group's name (unique here, so it groups nothing): the route is sent again, hashes resolved anew.
+      routes: [{ ...(VERSION.has(chain[at]!) ? { group: `hecate-secret-${VERSION.get(chain[at]!)}` } : {}), handle: [chain[at]!, ...rest] }],
       errors: {
         routes: [
-          { match: [{ expression: "{http.error.status_code} == 401" }], handle: [previous, ...structuredClone(rest)] },
-          { handle: [{ handler: "error", status_code: "{http.error.status_code}" }] },
+          { match: [{ expression: "{http.error.status_code} == 401" }], handle: previous ? [previous, ...structuredClone(rest)] : [reraise("401")] },
+          { handle: [reraise("{http.error.status_code}")] },
         ],
       },
     },
@@ -221,5 +232,5 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   // A copy: compile gives nested routes @ids in place, and these objects are the stored spec's.
   if (route.caddyRoutes) chain.push({ handler: "subroute", routes: structuredClone(route.caddyRoutes) as CaddyRoute[] });
   if (route.pool) chain.push(reverseProxy(route.pool, { version: ctx.version, websockets: route.websockets, diag: ctx.diag }));
-  return ctx.graced.size ? graceWrap(chain) : chain;
+  return authWrap(chain);
 }

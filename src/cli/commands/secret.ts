@@ -48,8 +48,10 @@ export const secretRotate: CommandDef = {
     if (!value) throw new HecateError("secret-source", "the new value is empty");
     const graceMs = durationMs(opts.grace === undefined ? "10m" : String(opts.grace), "--grace");
     const r = await rotateStoreSecret(store, n, value, { graceMs, actor: ctx.author, reason: "manual" });
+    // A generated value is the one thing on stdout (for a pipe); what happened goes to stderr then.
+    const note = generated ? (m: string) => void ctx.io.stderr.write(`${m}\n`) : (m: string) => ctx.say(m);
     if (generated) ctx.out(generated);
-    ctx.say(`Secret/${n} rotated${r.graceUntil ? `; the old value is accepted until ${r.graceUntil}` : "; the old value is no longer accepted"}`);
+    note(`Secret/${n} rotated${r.graceUntil ? `; the old value is accepted until ${r.graceUntil}` : "; the old value is no longer accepted"}`);
     const applied = await engine.reconcile({ maxDeletes: 0 }).catch((e: unknown) => {
       if (e instanceof HecateError && e.code === "no-revision") return undefined;
       throw e;
@@ -57,7 +59,7 @@ export const secretRotate: CommandDef = {
     if (applied && (applied.status === "failed" || applied.status === "rolled-back")) {
       throw new HecateError("apply-failed", `Secret/${n} was rotated but the systems did not take it: ${applied.steps.map((s) => s.error).filter(Boolean).join("; ")}`);
     }
-    if (applied) ctx.say(applied.status === "no-op" ? "no system uses it yet" : "the systems now take the new value");
+    if (applied) note(applied.status === "no-op" ? "no system uses it yet" : "the systems now take the new value");
   },
 };
 

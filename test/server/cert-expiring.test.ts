@@ -5,14 +5,12 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { eventually, tempDir } from "../helpers/proc.js";
 import type { SqliteStore } from "../../src/store/sqlite.js";
-import { storeWithCaddy } from "./setup.js";
+import { startReceiver, storeWithCaddy } from "./setup.js";
 import { createEngine } from "../../src/engine/index.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
@@ -22,9 +20,9 @@ const dir = tempDir("hecate-expiring-");
 let store: SqliteStore;
 let caddy: Caddy;
 let token = "";
-let receiver: HttpServer;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let server: RunningServer | undefined;
-const events: { type: string; data: Record<string, unknown> }[] = [];
+const events = () => receiver.events;
 let notAfter = "";
 
 before(async () => {
@@ -40,31 +38,23 @@ before(async () => {
   const applied = await createEngine({ store, actor: "operator" }).apply({});
   assert.equal(applied.status, "succeeded", JSON.stringify(applied.steps));
   token = (await createToken(store, { name: "ops", scope: "admin", createdBy: "operator" })).token;
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      events.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+  receiver = await startReceiver();
 });
 
 after(async () => {
   await server?.close();
   await store?.close();
   await caddy?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
   dir.cleanup();
 });
 
 describe("cert.expiring from the reconcile loop", () => {
   it("is sent once per certificate and threshold; the metric carries the not-after", async () => {
     server = await startServer({ store, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined), reconcile: { intervalMs: 300, leaseMs: 1500 } });
-    const hook = await fetch(`${server.url}/v1/webhooks`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ["cert.expiring"] }) });
+    const hook = await fetch(`${server.url}/v1/webhooks`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ url: receiver.url, events: ["cert.expiring"] }) });
     assert.equal(hook.status, 201, await hook.text());
-    const ev = (await eventually(() => events.find((e) => e.type === "cert.expiring"), 20_000))!;
+    const ev = (await eventually(() => events().find((e) => e.type === "cert.expiring"), 20_000))!;
     assert.equal(ev.data.certificate, "legacy");
     assert.equal(ev.data.thresholdDays, 7);
     assert.ok([4, 5].includes(ev.data.daysLeft as number), String(ev.data.daysLeft));
@@ -77,7 +67,7 @@ describe("cert.expiring from the reconcile loop", () => {
     const seen = (await rounds()).ok;
     await eventually(async () => (await rounds()).ok >= seen + 3, 20_000);
     await sleep(300);
-    assert.equal(events.filter((e) => e.type === "cert.expiring").length, 1, "once, not every round");
+    assert.equal(events().filter((e) => e.type === "cert.expiring").length, 1, "once, not every round");
     const { text } = await rounds();
     const line = text.split("\n").find((l) => l.startsWith('hecate_certificate_expiry_timestamp_seconds{certificate="legacy"}'));
     assert.equal(Number(line?.split(" ").pop()), Math.floor(Date.parse(notAfter) / 1000));

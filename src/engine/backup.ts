@@ -173,8 +173,9 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
   if (claimed !== undefined && claimed !== key.keyId) {
     // Not necessarily tampering: most often the backup comes from another machine or an old key.
     const hint =
-      ` Restore with the key the backup was made with (its secrets are encrypted with it too): give it with --key-file FILE` +
-      ` (a key from before a \`hecate secret rekey\`; the secrets are sealed again with the store's key), then run the restore again.`;
+      ` Restore with the key the backup was made with (its secrets are encrypted with it too): set $HECATE_SECRET_KEY` +
+      ` to it (base64) or put it in the key file ${key.keyFile}, then run the restore again; or, if this store was rekeyed` +
+      ` since (\`hecate secret rekey\`), give the old key with --key-file FILE (the secrets are sealed again with the store's key).`;
     return fail(
       unsigned(file, `it was signed with a different secret key (key id ${claimed}) than this store's (key id ${key.keyId}, from ${key.source})`, hint),
       `signed with key id ${claimed}, this store's key is ${key.keyId}: its secrets cannot be read with this key`,

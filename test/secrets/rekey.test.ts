@@ -55,7 +55,7 @@ describe("secret rekey", () => {
     process.env.HECATE_SECRET_KEY = newKey.toString("base64");
     const plain = await sb.hecate(["restore", bak, "--yes"]);
     assert.equal(plain.code, 1);
-    assert.match(plain.stderr, /signed with a different secret key .* give it with --key-file FILE/);
+    assert.match(plain.stderr, /signed with a different secret key .* give the old key with --key-file FILE/);
     const restored = await sb.hecate(["restore", bak, "--key-file", oldFile, "--yes"]);
     assert.equal(restored.code, 0, restored.stderr);
     assert.deepEqual(await secretsWith(newKey, sb.store), { "api-token": "tok-123456", "db-password": "hunter2-db" }, "restored secrets open with the new key");

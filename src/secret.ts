@@ -38,3 +38,8 @@ const SECRET_VALUE = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /^\$2[abxy]\$\d\d\$/
 export function looksSecret(v: string): boolean {
   return (v.charCodeAt(0) === 36 /* $ */ || v.includes("-----BEGIN")) && SECRET_VALUE.some((r) => r.test(v));
 }
+
+/** The secret-marker ref of a rotated secret's previous value (`previous:secret:NAME`), accepted during its grace window. */
+export const previousRef = (ref: string) => `previous:${ref}`;
+/** Where a rotated secret's previous value is kept (sealed) in the store during its grace window. */
+export const previousName = (name: string) => `previous/${name}`;

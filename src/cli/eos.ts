@@ -26,7 +26,33 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["test", "dns"], hecate: ["check", "dns"] },
   { eos: ["disable", "route"], hecate: ["disable"] },
   { eos: ["enable", "route"], hecate: ["enable"] },
+  { eos: ["update", "rotate-secret"], hecate: ["secret", "rotate"] },
+  { eos: ["renew", "cert"], hecate: ["cert", "renew"] },
+  { eos: ["import", "cert"], hecate: ["cert", "import"] },
 ];
+
+/**
+ * Flags of the seeds' secret and certificate lines in hecate's words: `--grace-period` is
+ * `--grace`, `--immediate` a grace of 0, `--strategy dual-secret` what a grace window is anyway,
+ * `--cert-file`/`--key-file` of `import cert` are `--cert`/`--key`.
+ */
+function secretFlags(tail: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tail.length; i++) {
+    const a = tail[i]!;
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => inline ?? tail[++i];
+    if (flag === "--grace-period") out.push("--grace", value()!);
+    else if (flag === "--immediate") out.push("--grace", "0");
+    else if (flag === "--strategy") {
+      const v = value();
+      if (v !== "dual-secret") throw new UsageError(`--strategy ${v}: Hecate rotates with a grace window in which the old and new value both work (dual-secret); use --grace 0 to drop the old one at once`);
+    } else if (flag === "--cert-file") out.push("--cert", value()!);
+    else if (flag === "--key-file") out.push("--key", value()!);
+    else out.push(a);
+  }
+  return out;
+}
 
 const RECORD_TYPES: ReadonlySet<string> = new Set(DNS_TYPES);
 
@@ -80,8 +106,10 @@ export function eosToHecate(argv: string[]): string[] {
     const delivery = routeDelivery(tail[1], tail.slice(2));
     if (delivery) return [...globals, ...delivery];
   }
+  // `eos secret hecate rotate NAME ...`: the noun-verb order of seed 000.
+  if (verb === "secret" && (tail[0] === "rotate" || tail[0] === "rekey")) return [...globals, "secret", ...secretFlags(tail)];
   for (const p of PHRASES) {
-    if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...tail.slice(1)];
+    if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...(p.hecate[0] === "secret" || p.hecate[0] === "cert" ? secretFlags(tail.slice(1)) : tail.slice(1))];
   }
   return [...globals, verb, ...tail];
 }

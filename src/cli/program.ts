@@ -29,6 +29,7 @@ import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 import { CERT_COMMANDS } from "./commands/cert.js";
 import { DELIVERY_COMMANDS } from "./commands/delivery.js";
+import { SECRET_COMMANDS } from "./commands/secret.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
   { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
@@ -46,6 +47,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth, debugSystem], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "cert", summary: "certificates Hecate obtains or imports: renew now, import PEM files", commands: CERT_COMMANDS, example: "hecate cert renew wildcard" },
+  { name: "secret", summary: "rotate a secret with a grace window, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 

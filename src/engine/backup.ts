@@ -10,6 +10,7 @@ import { gunzipSync } from "node:zlib";
 import * as tar from "tar";
 import { HecateError } from "../diag.js";
 import type { DerivedKey, JournalEntry, Store, StoreDump } from "../store/store.js";
+import { deriveKey, keyIdOf } from "../store/crypto.js";
 import { sha256 } from "./canonical.js";
 import { sealPrefix } from "./seal.js";
 
@@ -70,6 +71,11 @@ export interface RestoreOptions {
   skipSignature?: boolean;
   /** What the report and messages call the file (an upload through the API: the client's name for it). */
   name?: string;
+  /**
+   * The secret key the backup was made with, when the store has been rekeyed since: the signature
+   * is checked with it and every secret is sealed again with the store's current key.
+   */
+  key?: Buffer;
 }
 
 function headOf(dump: StoreDump): string | undefined {
@@ -134,7 +140,7 @@ function unsigned(file: string, why: string, keyHint = ""): HecateError {
  * Check manifest.json against its signature. Returns the signature part of the report; throws
  * "backup-signature" unless `skip`, in which case the failure becomes the report's reason.
  */
-async function verify(store: Store, file: string, manifestBytes: Buffer, sigBytes: Buffer | undefined, skip: boolean): Promise<RestoreReport["signature"]> {
+async function verify(store: Store, file: string, manifestBytes: Buffer, sigBytes: Buffer | undefined, skip: boolean, givenKey?: Buffer): Promise<RestoreReport["signature"]> {
   // Untrusted until the MAC checks out: read only for the key id, to tell "other key" from "tampered".
   let claimed: string | undefined;
   try {
@@ -158,7 +164,9 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
   }
   let key: DerivedKey;
   try {
-    key = await store.deriveKey(SIGNING_PURPOSE, { create: false });
+    key = givenKey
+      ? { key: deriveKey(givenKey, SIGNING_PURPOSE), keyId: keyIdOf(givenKey), source: "the key given with --key-file", keyFile: "" }
+      : await store.deriveKey(SIGNING_PURPOSE, { create: false });
   } catch (e) {
     if (!(e instanceof HecateError)) throw e;
     const made = claimed ? ` (it was signed with key id ${claimed})` : "";
@@ -169,7 +177,8 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
     // Not necessarily tampering: most often the backup comes from another machine or an old key.
     const hint =
       ` Restore with the key the backup was made with (its secrets are encrypted with it too): set $HECATE_SECRET_KEY` +
-      ` to it (base64) or put it in the key file ${key.keyFile}, then run the restore again.`;
+      ` to it (base64) or put it in the key file ${key.keyFile}, then run the restore again; or, if this store was rekeyed` +
+      ` since (\`hecate secret rekey\`), give the old key with --key-file FILE (the secrets are sealed again with the store's key).`;
     return fail(
       unsigned(file, `it was signed with a different secret key (key id ${claimed}) than this store's (key id ${key.keyId}, from ${key.source})`, hint),
       `signed with key id ${claimed}, this store's key is ${key.keyId}: its secrets cannot be read with this key`,
@@ -182,7 +191,7 @@ async function verify(store: Store, file: string, manifestBytes: Buffer, sigByte
 export async function readBackup(
   store: Store,
   path: string,
-  opts: { skipSignature?: boolean; name?: string } = {},
+  opts: { skipSignature?: boolean; name?: string; key?: Buffer } = {},
 ): Promise<{ manifest: BackupManifest; dump: StoreDump; signature: RestoreReport["signature"] }> {
   // What messages call the file: its path, or the name the API client gave (the server holds an upload).
   const file = opts.name ?? path;
@@ -208,7 +217,7 @@ export async function readBackup(
     if (!names.includes("manifest.json")) throw bad(file, "manifest.json is missing");
     const manifestBytes = await readFile(join(dir, "manifest.json"));
     const sigBytes = names.includes(SIGNATURE) ? await readFile(join(dir, SIGNATURE)) : undefined;
-    const signature = await verify(store, file, manifestBytes, sigBytes, opts.skipSignature ?? false);
+    const signature = await verify(store, file, manifestBytes, sigBytes, opts.skipSignature ?? false, opts.key);
     let manifest: BackupManifest;
     try {
       manifest = JSON.parse(manifestBytes.toString("utf8")) as BackupManifest;
@@ -277,8 +286,11 @@ function keyDiff(before: Record<string, string>, after: Record<string, string>):
 }
 
 export async function restore(store: Store, file: string, opts: RestoreOptions): Promise<RestoreReport> {
-  const read = await readBackup(store, file, { skipSignature: opts.skipSignature ?? false, ...(opts.name !== undefined ? { name: opts.name } : {}) });
-  const { dump, abandoned } = closeRunning(read.dump, new Date().toISOString());
+  const read = await readBackup(store, file, { skipSignature: opts.skipSignature ?? false, ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.key ? { key: opts.key } : {}) });
+  const closed = closeRunning(read.dump, new Date().toISOString());
+  const abandoned = closed.abandoned;
+  // Sealed with the key given: opened with it and sealed with the store's (the first that does not open stops the restore).
+  const dump = opts.key ? { ...closed.dump, secrets: await store.reseal(closed.dump.secrets, opts.key) } : closed.dump;
   const current = await store.dump();
   const before = new Set(current.revisions.map((r) => r.hash));
   const after = new Set(dump.revisions.map((r) => r.hash));

@@ -5,6 +5,7 @@ import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
 import { obtainedByHecate, type ResolvedState } from "../model/resolved.js";
 import { listIssued } from "../certs/issued.js";
+import { openGraces, secretVersions } from "../secrets/rotate.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
@@ -58,6 +59,10 @@ export class Core {
   private readonly providerMemo = new Map<string, unknown>();
   /** Fingerprints of the certificates Hecate holds, by name (refreshIssued). */
   private issued = new Map<string, string>();
+  /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */
+  private graces = new Map<string, string>();
+  /** When each rotated store Secret was last rotated (its version in compiled config). */
+  private versions = new Map<string, string>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -156,18 +161,34 @@ export class Core {
    * read when the state has none that Hecate obtains itself.
    */
   async refreshIssued(state: ResolvedState): Promise<void> {
+    if (state.secrets.some((s) => s.from === "store")) [this.graces, this.versions] = await Promise.all([openGraces(this.store), secretVersions(this.store)]);
     if (!state.certificates.some(obtainedByHecate)) return;
     this.issued = new Map((await listIssued(this.store)).map((c) => [c.name, c.fingerprint]));
   }
 
   /** The state with the fingerprints of held certificates filled in (resolve stays a function of the revision). */
   private withIssued(state: ResolvedState): ResolvedState {
+    state = this.withGraces(state);
     if (!state.certificates.some(obtainedByHecate)) return state;
     const certificates = state.certificates.map((c) => {
       const fp = obtainedByHecate(c) ? this.issued.get(c.name) : undefined;
       return fp ? { ...c, issued: { fingerprint: fp } } : c;
     });
     return { ...state, certificates };
+  }
+
+  /** The state with open grace windows of rotated store Secrets filled in (src/secrets/rotate.ts). */
+  private withGraces(state: ResolvedState): ResolvedState {
+    const until = new Map([...this.graces].filter(([, u]) => Date.parse(u) > Date.now()));
+    if (!state.secrets.some((s) => s.from === "store" && (until.has(s.name) || this.versions.has(s.name)))) return state;
+    return {
+      ...state,
+      secrets: state.secrets.map((s) => {
+        if (s.from !== "store") return s;
+        const v = this.versions.get(s.name), u = until.get(s.name);
+        return v || u ? { ...s, ...(v ? { version: v } : {}), ...(u ? { graceUntil: u } : {}) } : s;
+      }),
+    };
   }
 
   secretsFor(resources: Resource[]): SecretResolver {

@@ -20,6 +20,7 @@ import type { RecoveryReport } from "./recovery.js";
 import type { Delivered, DeliveryMeta } from "./delivery/index.js";
 import type { Edited } from "./delivery/edits.js";
 import type { DeliveryEvent } from "./delivery/round.js";
+import type { UpkeepReport } from "../secrets/upkeep.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan, SourceSpec } from "./types.js";
 
 export type { HealthReport, SystemHealth } from "./health.js";
@@ -133,6 +134,18 @@ export class Engine {
   }
 
   /**
+   * The reconcile loop's secret and certificate upkeep (src/secrets/upkeep.ts) against the last
+   * applied revision: grace windows closed, due rotations made, expiring certificates found.
+   */
+  async upkeep(opts: { now?: number; thresholdsDays?: readonly number[] } = {}): Promise<UpkeepReport | undefined> {
+    const applied = await this.store.lastApplied();
+    if (!applied) return undefined;
+    const { upkeep } = await import("../secrets/upkeep.js");
+    const state = this.core.resolve(targetOf(applied));
+    return upkeep({ store: this.store, actor: this.actor, resources: applied.resources, state, secrets: this.core.secretsFor(applied.resources), ...opts });
+  }
+
+  /**
    * An old revision's resources applied through the same transaction, stored as a NEW revision
    * once the apply goes ahead (dryRun: the plan only, nothing stored).
    */
@@ -156,7 +169,7 @@ export class Engine {
     return m;
   }
 
-  async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number; name?: string } = {}): Promise<RestoreReport> {
+  async restore(file: string, opts: { dryRun?: boolean; skipSignature?: boolean; lockTimeoutMs?: number; name?: string; key?: Buffer } = {}): Promise<RestoreReport> {
     if (opts.dryRun) return restore(this.store, file, { ...opts, dryRun: true });
     const held = await acquire(this.store, this.holder, { timeoutMs: opts.lockTimeoutMs ?? 30_000, actor: this.actor });
     try {

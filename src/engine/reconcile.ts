@@ -5,6 +5,7 @@ import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
 import { watchFleet, type NodeNews } from "./fleet.js";
 import type { ApplyOptions, ApplyResult } from "./types.js";
+import type { UpkeepReport } from "../secrets/upkeep.js";
 
 export const SUSPENDED_KEY = "reconcile.suspended";
 export const FAILURES_KEY = "reconcile.failures";
@@ -22,6 +23,8 @@ export interface ReconcileLoopOptions {
   /** How long an open breaker stays open before one trial run (default 10 × interval). */
   breakerCooldownMs?: number;
   apply?: ApplyOptions;
+  /** Certificate expiry warning thresholds in days (default 30, 7, 1; see src/secrets/upkeep.ts). */
+  expiryThresholdsDays?: readonly number[];
   /** Told about every round (for logs and metrics). */
   onRound?: (r: {
     status: "ok" | "error" | "suspended" | "breaker-open" | "busy" | "idle";
@@ -33,6 +36,8 @@ export interface ReconcileLoopOptions {
     fleet?: NodeNews[];
     /** Expiries carried out and canary steps, promotions and rollbacks this round (engine/delivery/round.ts). */
     delivery?: { action: string; target: string; message: string; status: string }[];
+    /** Secret and certificate upkeep of the round (grace windows closed, rotations, expiring certificates). */
+    upkeep?: UpkeepReport;
   }) => void;
 }
 
@@ -44,6 +49,8 @@ interface Reconciler {
   renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
   /** Delivery: expired blocks and bypasses lifted, canaries judged (engine/delivery/round.ts). */
   deliveryRound?(): Promise<{ action: string; target: string; message: string; status: string }[]>;
+  /** Grace windows, scheduled rotations, expiry warnings (engine.upkeep, src/secrets/upkeep.ts). */
+  upkeep?(opts: { thresholdsDays?: readonly number[] }): Promise<UpkeepReport | undefined>;
 }
 
 export interface BreakerState {
@@ -99,9 +106,13 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
       if (breaker && Date.parse(breaker.until) > Date.now()) {
         opts.onRound?.({ status: "breaker-open", error: breaker.error });
       } else {
+        // Told also when the round fails after it: what upkeep did (warned, rotated) has happened.
+        let upkeep: { upkeep?: UpkeepReport } = {};
         try {
           const events = await engine.deliveryRound?.();
           const delivery = events?.length ? { delivery: events } : {};
+          const kept = await engine.upkeep?.(opts.expiryThresholdsDays ? { thresholdsDays: opts.expiryThresholdsDays } : {});
+          upkeep = kept && (kept.gracesEnded.length || kept.rotated.length || kept.failed.length || kept.expiring.length) ? { upkeep: kept } : {};
           const renewals = await engine.renewCertificates?.();
           const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
           const fleet = watchFleet(store, engine.actor, opts.apply?.onEvent);
@@ -116,7 +127,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
             if (breaker) await store.audit({ actor: engine.actor, action: "reconcile.breaker.close", detail: { after: failures } });
           }
           failures = 0;
-          opts.onRound?.({ status: "ok", result, ...certificates, ...delivery, ...(news.length ? { fleet: news } : {}) });
+          opts.onRound?.({ status: "ok", result, ...certificates, ...upkeep, ...delivery, ...(news.length ? { fleet: news } : {}) });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           if (e instanceof HecateError && e.code === "locked") {
@@ -132,7 +143,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
               await store.setSetting(BREAKER_KEY, JSON.stringify(state));
               await store.audit({ actor: engine.actor, action: "reconcile.breaker.open", detail: { ...state } });
             }
-            opts.onRound?.({ status: "error", error });
+            opts.onRound?.({ status: "error", error, ...upkeep });
           }
         }
       }

@@ -105,7 +105,12 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date): ResolvedSta
     certificates: [...refs.certificates.values()].sort(byName),
     secrets: catalog
       .list<SecretResource>("Secret")
-      .map((e) => ({ name: e.resource.metadata.name, from: e.resource.spec.from }))
+      .map((e) => ({
+        name: e.resource.metadata.name,
+        from: e.resource.spec.from,
+        ...(e.resource.spec.rotateEvery ? { rotateEvery: e.resource.spec.rotateEvery } : {}),
+        ...(e.resource.spec.grace ? { grace: e.resource.spec.grace } : {}),
+      }))
       .sort(byName),
   };
 }

@@ -202,7 +202,12 @@ export interface ResolvedState {
   dnsRecords: ResolvedDnsRecord[]; // sorted by fqdn, type
   authPolicies: ResolvedAuthPolicy[]; // sorted by name
   certificates: ResolvedCertificate[];
-  secrets: { name: string; from: string }[];
+  /**
+   * graceUntil: a rotated store Secret whose previous value is still accepted until then; version:
+   * when it was last rotated (both filled in from the store before compiling, like certificates'
+   * `issued`; see src/secrets/rotate.ts).
+   */
+  secrets: { name: string; from: string; rotateEvery?: string; grace?: string; graceUntil?: string; version?: string }[];
 }
 
 /** The auth policy Caddy enforces by forward auth: none for public routes and for apps that sign users in by OIDC or SAML. */

@@ -382,6 +382,10 @@ export const SecretSpec = z.strictObject({
     .string()
     .regex(/^(env:.+|file:.+|store)$/, '"env:VAR", "file:/path" or "store" (the encrypted store)')
     .describe('Where the value lives: "env:VAR", "file:/path", or "store" (set with `hecate create secret NAME --value-from ...`).'),
+  rotateEvery: Duration.optional().describe(
+    'Rotate on this schedule (the reconcile loop of `hecate serve` does it): the authentik API token through authentik, any other store Secret to a new random value. Needs from "store"; not for bcrypt hashes (rotate those with `hecate secret rotate NAME --value-from ...`).',
+  ),
+  grace: Duration.optional().describe("How long the old value stays accepted after a rotation (default 10m)."),
 });
 
 export const ComplianceRule = z.enum([

@@ -29,6 +29,7 @@ export function createMetrics(store: Store) {
   };
   routesGauge(registry, store);
   bypassGauge(registry, store);
+  expiryGauge(registry, store);
   return {
     ...m,
     /** Engine events of an apply, counted per system. */
@@ -93,6 +94,27 @@ export async function stateMetrics(store: Store, health: HealthReport): Promise<
   if (health.head !== undefined) revision.set({ which: "head" }, health.head);
   if (health.applied !== undefined) revision.set({ which: "applied" }, health.applied);
   return { text: await registry.metrics(), contentType: registry.contentType };
+}
+
+function expiryGauge(registry: Registry, store: Store): void {
+  new Gauge({
+    name: "hecate_certificate_expiry_timestamp_seconds",
+    help: "Not-after of each certificate Hecate holds or imported (dns-01 and imported; Caddy's own are Caddy's), as unix time: alert on it minus time()",
+    labelNames: ["certificate"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await certificateNotAfters(store)) this.set({ certificate: c.name }, Math.floor(Date.parse(c.notAfter) / 1000));
+    },
+  });
+}
+
+/** Certificates of the last applied revision whose not-after Hecate knows (held and imported). */
+async function certificateNotAfters(store: Store): Promise<{ name: string; notAfter: string }[]> {
+  const applied = await store.lastApplied();
+  if (!applied?.resources.some((r) => r.kind === "Certificate")) return [];
+  const [{ certificateExpiries }, { createSecretResolver }] = await Promise.all([import("../secrets/upkeep.js"), import("../store/secrets.js")]);
+  return certificateExpiries(store, applied.resources, createSecretResolver(store, applied.resources));
 }
 
 /** Each route of the head: applied (as last applied) or pending (not applied yet, or changed since). */

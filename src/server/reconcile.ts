@@ -7,9 +7,12 @@ import { whileLeader } from "../engine/leader.js";
 import type { ApplyResult } from "../engine/types.js";
 import type { Server } from "./app.js";
 import { driftEvent } from "./actions.js";
+import type { UpkeepReport } from "../secrets/upkeep.js";
 
 export interface ReconcileOptions {
   intervalMs: number;
+  /** Certificate expiry warning thresholds in days (default 30, 7, 1). */
+  expiryThresholdsDays?: readonly number[];
   /** How long the lead lasts without renewal (default 15 s): how long the others wait for a leader that died. */
   leaseMs?: number;
 }
@@ -40,6 +43,7 @@ export function startReconcile(s: Server, o: ReconcileOptions): () => Promise<vo
       engine.reconcileLoop({
         intervalMs: o.intervalMs,
         signal: lead,
+        ...(o.expiryThresholdsDays ? { expiryThresholdsDays: o.expiryThresholdsDays } : {}),
         // As `hecate reconcile --watch` without --yes: put back what was changed or removed, never delete.
         apply: { maxDeletes: 0, onEvent: (e) => s.metrics.onEvent(e) },
         onRound: (r) => {
@@ -48,6 +52,7 @@ export function startReconcile(s: Server, o: ReconcileOptions): () => Promise<vo
           for (const d of r.delivery ?? []) s.logger.warn({ action: d.action, target: d.target, status: d.status }, d.message);
           if (r.status === "ok" && r.result) onRepaired(s, r.result);
           for (const n of r.fleet ?? []) s.logger[n.event === "down" ? "warn" : "info"]({ system: n.system, node: n.node, revision: n.revision }, newsText(n));
+          if (r.upkeep) onUpkeep(s, r.upkeep);
           if (r.status === "error") {
             s.logger.warn({ error: r.error }, "reconcile round failed");
             s.emit("apply.failed", { actor: RECONCILE_ACTOR, source: "reconcile", status: "failed", error: r.error });
@@ -61,6 +66,17 @@ export function startReconcile(s: Server, o: ReconcileOptions): () => Promise<vo
     await done;
     s.metrics.leader.set(0);
   };
+}
+
+/** Certificates past a warning threshold to webhooks (upkeep reports each once per threshold); secrets' upkeep to the log. */
+function onUpkeep(s: Server, u: UpkeepReport): void {
+  for (const c of u.expiring) {
+    s.logger.warn({ certificate: c.name, notAfter: c.notAfter, daysLeft: c.daysLeft }, "certificate expiring");
+    s.emit("cert.expiring", { certificate: c.name, hosts: c.hosts, notAfter: c.notAfter, daysLeft: c.daysLeft, thresholdDays: c.thresholdDays, fingerprint: c.fingerprint });
+  }
+  if (u.gracesEnded.length) s.logger.info({ secrets: u.gracesEnded }, "grace windows ended: old values removed");
+  if (u.rotated.length) s.logger.info({ secrets: u.rotated }, "secrets rotated on schedule");
+  for (const f of u.failed) s.logger.warn({ secret: f.name, error: f.error }, "scheduled rotation failed");
 }
 
 /** A round's plan is the drift it found: into the metrics, and to webhooks when there was some. */

@@ -1,4 +1,5 @@
-// Webhooks: events (route.created/updated/deleted, apply.succeeded/failed, drift.detected) POSTed
+// Webhooks: events (route.created/updated/deleted, apply.succeeded/failed, drift.detected,
+// cert.expiring) POSTed
 // as JSON to the URLs operators register, signed Stripe/GitHub style: the header
 // `Hecate-Signature: t=UNIX,v1=HEX` where HEX is HMAC-SHA256(secret, "UNIX.BODY"), so a receiver
 // checks both who sent it and when (and refuses replays of old bodies). The secret is made here,
@@ -14,7 +15,7 @@ import type { Logger } from "pino";
 import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
 
-export const EVENTS = ["route.created", "route.updated", "route.deleted", "apply.succeeded", "apply.failed", "drift.detected"] as const;
+export const EVENTS = ["route.created", "route.updated", "route.deleted", "apply.succeeded", "apply.failed", "drift.detected", "cert.expiring"] as const;
 export type EventType = (typeof EVENTS)[number];
 
 export interface Webhook {

@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import { HecateError } from "../diag.js";
 import { defaultKeyFile } from "./paths.js";
 
-/** Blob layout: version byte, IV, GCM tag, ciphertext. The version leaves room for key rotation. */
+/** Blob layout: version byte, IV, GCM tag, ciphertext. */
 const VERSION = 1;
 const IV_LEN = 12;
 const TAG_LEN = 16;
@@ -46,6 +46,8 @@ export interface SecretBoxOptions {
 /** Seals and opens secret values. The key is loaded on first use, never before. */
 export class SecretBox {
   private key: Buffer | undefined;
+  /** Set by useKey: the key no longer comes from where describeKey says. */
+  private replaced = false;
   private readonly env: NodeJS.ProcessEnv;
   private readonly keyFile: string;
 
@@ -58,7 +60,7 @@ export class SecretBox {
 
   /** Where the key comes from, for messages (never the key itself). */
   describeKey(): string {
-    if (this.opts.key) return "the key given to the store";
+    if (this.opts.key || this.replaced) return "the key given to the store";
     if (this.env.HECATE_SECRET_KEY) return "$HECATE_SECRET_KEY";
     return `key file ${this.keyFile}`;
   }
@@ -103,6 +105,26 @@ export class SecretBox {
     }
   }
 
+  /** The id of the key this box seals with (loads it; never creates one). */
+  keyId(): string {
+    return keyIdOf(this.loadKey(false));
+  }
+
+  /** A blob sealed by `from` (another key), sealed again by this box; the value never leaves memory. */
+  resealFrom(from: SecretBox, name: string, blob: Buffer): Buffer {
+    return this.seal(name, from.open(name, blob));
+  }
+
+  /**
+   * Seal with `key` from now on (after `rekey` re-sealed every stored value with it). The source
+   * that gave the old key (file or environment) is the caller's to update.
+   */
+  useKey(key: Buffer): void {
+    if (key.length !== 32) throw new HecateError("secret-key", `the secret key must be 32 bytes, got ${key.length}`);
+    this.key = key;
+    this.replaced = true;
+  }
+
   /** Load (and on `create`, make) the key. Without `create`, a missing key file is an error. */
   private loadKey(create: boolean, why = "the store holds encrypted secrets"): Buffer {
     if (this.key) return this.key;
@@ -142,10 +164,7 @@ export class SecretBox {
         `key file ${this.keyFile} is accessible by other users (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 600 ${this.keyFile}`,
       );
     }
-    const b64 = Buffer.from(raw.toString("utf8").trim(), "base64");
-    if (b64.length === 32) return b64;
-    if (raw.length === 32) return raw;
-    throw new HecateError("secret-key", `key file ${this.keyFile} does not hold a key (expected the base64 of 32 bytes)`);
+    return parseKeyFile(raw, this.keyFile);
   }
 
   private createKeyFile(): Buffer {
@@ -168,4 +187,19 @@ export class SecretBox {
 
 function aad(name: string): Buffer {
   return Buffer.from(`hecate/secret/${name}`, "utf8");
+}
+
+/** A secret key as a key file holds it (base64 of 32 bytes, one line), or an error naming the file. */
+export function parseKeyFile(raw: Buffer, file: string): Buffer {
+  const b64 = Buffer.from(raw.toString("utf8").trim(), "base64");
+  if (b64.length === 32) return b64;
+  if (raw.length === 32) return raw;
+  throw new HecateError("secret-key", `key file ${file} does not hold a key (expected the base64 of 32 bytes)`);
+}
+
+/** Every blob (base64, by secret name) opened by `from` and sealed by `to`; the first that does not open stops it all. */
+export function resealAll(blobs: Record<string, string>, from: SecretBox, to: SecretBox): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, b64] of Object.entries(blobs)) out[name] = to.resealFrom(from, name, Buffer.from(b64, "base64")).toString("base64");
+  return out;
 }

@@ -10,8 +10,8 @@ import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification, type ChainedFields } from "./audit-chain.js";
 import { isKnownBody, layout, storedBody, type Layout } from "./content.js";
-import { SecretBox, type DerivedKey } from "./crypto.js";
-import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
+import { resealAll, SecretBox, type DerivedKey } from "./crypto.js";
+import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
 import type {
   ApplyRecord,
   AuditEntry,
@@ -25,6 +25,7 @@ import type {
   Store,
   StoreDump,
   TokenRecord,
+  RekeyResult,
 } from "./store.js";
 
 export interface EtcdStoreOptions {
@@ -648,6 +649,37 @@ export class EtcdStore implements Store {
 
   listSecrets(): Promise<string[]> {
     return this.run(async () => (await this.list("secret/", { keysOnly: true })).map((kv) => this.secretName(kv)).sort());
+  }
+
+  /**
+   * One transaction: each value's new blob put on the compare that its key was not written since
+   * it was read, so a secret set meanwhile fails the whole rekey (try again) instead of being left
+   * under the old key. etcd takes at most 128 operations per transaction: a store with more sealed
+   * values is refused with what to do.
+   */
+  rekey(newKey: Buffer, fence?: Fence): Promise<RekeyResult> {
+    return this.run(async () => {
+      const next = new SecretBox({ key: newKey });
+      const previousKeyId = this.box.keyId();
+      const kvs = await this.list("secret/");
+      if (kvs.length > MAX_TXN_OPS - 1) {
+        throw new HecateError("rekey-too-large", `the etcd store holds ${kvs.length} sealed values; one etcd transaction takes at most ${MAX_TXN_OPS} operations, so rekey cannot re-seal them all at once (raise etcd's --max-txn-ops, or migrate-store to SQLite, rekey, and migrate back)`);
+      }
+      const compare = kvs.map((kv) => ({ key: kv.key, target: "Mod" as const, result: "Equal" as const, mod_revision: kv.mod_revision }));
+      const puts = kvs.map((kv) => {
+        const name = this.secretName(kv);
+        return { request_put: { key: kv.key, value: Buffer.from(next.resealFrom(this.box, name, Buffer.from(text(kv)!, "base64")).toString("base64")) } };
+      });
+      await this.fencedTxn(fence, compare, puts, () => {
+        throw new HecateError("store-busy", "a secret was written while rekey re-sealed them; nothing changed, run rekey again", { status: 409 });
+      });
+      this.box.useKey(newKey);
+      return { secrets: kvs.length, keyId: next.keyId(), previousKeyId };
+    });
+  }
+
+  reseal(blobs: Record<string, string>, oldKey: Buffer): Promise<Record<string, string>> {
+    return this.run(async () => resealAll(blobs, new SecretBox({ key: oldKey }), this.box));
   }
 
   // ---- settings -----------------------------------------------------------------------------

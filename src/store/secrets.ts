@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { resolveIssuedRef } from "../certs/issued.js";
 import { HecateError } from "../diag.js";
+import { previousName } from "../secret.js";
 import type { Resource, SecretResource } from "../model/schema.js";
 import type { SecretResolver } from "../providers/provider.js";
 import type { Store } from "./store.js";
@@ -40,6 +41,13 @@ export function createSecretResolver(store: Pick<Store, "getSecret" | "getSettin
     async resolve(ref: string): Promise<string> {
       // A certificate Hecate holds itself (src/certs/issued.ts): its chain and sealed key.
       if (ref.startsWith("certificate:")) return resolveIssuedRef(store, ref);
+      // A rotated Secret's value before the rotation, while its grace window is open.
+      if (ref.startsWith("previous:secret:")) {
+        const name = ref.slice("previous:secret:".length);
+        const value = await store.getSecret(previousName(name));
+        if (value === undefined) throw unresolved(`Secret/${name} has no previous value in the store (its grace window has ended)`);
+        return value;
+      }
       if (!ref.startsWith("secret:")) return direct(ref, "");
       const name = ref.slice(7);
       const res = secrets.get(name);

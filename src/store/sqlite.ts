@@ -6,8 +6,8 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
-import { SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
-import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
+import { resealAll, SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
+import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
 import { isKnownBody, layout, storedBody, type Layout } from "./content.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
@@ -25,6 +25,7 @@ import type {
   Store,
   StoreDump,
   TokenRecord,
+  RekeyResult,
 } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -840,6 +841,27 @@ export class SqliteStore implements Store {
 
   listSecrets(): Promise<string[]> {
     return this.run(() => (this.db.prepare("SELECT name FROM secrets ORDER BY name").all() as { name: string }[]).map((r) => r.name));
+  }
+
+  rekey(newKey: Buffer, fence?: Fence): Promise<RekeyResult> {
+    return this.run(() => {
+      const next = new SecretBox({ key: newKey });
+      const previousKeyId = this.box.keyId();
+      const write = () => {
+        const rows = this.db.prepare("SELECT name, blob FROM secrets ORDER BY name").all() as { name: string; blob: Buffer }[];
+        const upd = this.db.prepare("UPDATE secrets SET blob = ?, updated_at = ? WHERE name = ?");
+        const now = new Date().toISOString();
+        for (const r of rows) upd.run(next.resealFrom(this.box, r.name, r.blob), now, r.name);
+        return rows.length;
+      };
+      const secrets = fence ? this.fenced(fence, write) : this.db.transaction(write).immediate();
+      this.box.useKey(newKey);
+      return { secrets, keyId: next.keyId(), previousKeyId };
+    });
+  }
+
+  reseal(blobs: Record<string, string>, oldKey: Buffer): Promise<Record<string, string>> {
+    return this.run(() => resealAll(blobs, new SecretBox({ key: oldKey }), this.box));
   }
 
   // ---- settings -----------------------------------------------------------------------------

@@ -189,6 +189,14 @@ export interface Store {
   getSecret(name: string): Promise<string | undefined>;
   deleteSecret(name: string, fence?: Fence): Promise<void>;
   listSecrets(): Promise<string[]>;
+  /**
+   * Every sealed value opened and sealed again with `newKey` in one transaction (refused, nothing
+   * written, when a value does not open with the current key); then this instance seals with
+   * `newKey`, and the old key opens nothing in the store. Persisting the new key is the caller's.
+   */
+  rekey(newKey: Buffer, fence?: Fence): Promise<RekeyResult>;
+  /** Blobs (base64) sealed with `oldKey`, sealed again with this store's key; writes nothing (restore of an older backup). */
+  reseal(blobs: Record<string, string>, oldKey: Buffer): Promise<Record<string, string>>;
 
   /** Key/value settings the engine keeps (reconcile suspended, ...). */
   getSetting(key: string): Promise<string | undefined>;
@@ -203,6 +211,13 @@ export interface Store {
   load(dump: StoreDump, fence?: Fence): Promise<void>;
 
   close(): Promise<void>;
+}
+
+export interface RekeyResult {
+  /** Values sealed again. */
+  secrets: number;
+  keyId: string;
+  previousKeyId: string;
 }
 
 export interface StoreDump {

@@ -12,3 +12,20 @@ export async function storeWithCaddy(path: string, key: Buffer, caddy: Caddy, ex
   await store.putRevision({ resources: [settings, ...extra], author: "ops", message: "settings", source: { type: "cli" }, expectedParent: 0 });
   return { store, httpPort: http };
 }
+
+/** A loopback HTTP server that keeps every webhook delivery's JSON body, for asserting on events. */
+export async function startReceiver(): Promise<{ url: string; events: { type: string; data: Record<string, unknown> }[]; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const events: { type: string; data: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      events.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/`, events, close: () => new Promise((r) => server.close(() => r())) };
+}

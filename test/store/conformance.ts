@@ -2,6 +2,7 @@
 // (sqlite-conformance.test.ts) and real etcd (etcd-conformance.test.ts). Two instances on the same
 // data stand for two processes (or machines) sharing one store.
 import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HecateError } from "../../src/diag.js";
@@ -17,6 +18,8 @@ export interface Backend {
   /** A lock ttl the backend honours (etcd leases count whole seconds), and how long until it has surely lapsed. */
   shortTtlMs: number;
   lapseMs: number;
+  /** The secret key the stores are opened with. */
+  secretKey: Buffer;
 }
 
 export const route = (name: string, host = `${name}.example.com`): Resource => ({
@@ -326,6 +329,38 @@ export function storeConformance(name: string, backend: Backend): void {
         assert.equal(await b.getSetting("reconcile.suspended"), "true");
         await b.setSetting("reconcile.suspended", undefined);
         assert.equal(await a.getSetting("reconcile.suspended"), undefined);
+      });
+    });
+
+    describe("rekey", () => {
+      it("re-seals every value with the new key in one go; the old key opens nothing after; reseal opens an old dump", async () => {
+        const s = await fresh();
+        const old = await backend.second(s); // another process, still on the old key
+        opened.push(old);
+        await s.putSecret("basic/ops", "$2a$10$old-hash-value");
+        await s.putSecret("certificate:w:key", "-----BEGIN PRIVATE KEY-----x");
+        const before = await s.dump();
+        const stale: Fence = { lock: "apply", token: 999_999 };
+        const newKey = randomBytes(32);
+        await rejectsWith(s.rekey(newKey, stale), "fenced");
+        assert.equal(await old.getSecret("basic/ops"), "$2a$10$old-hash-value", "a refused rekey changed nothing");
+        const r = await s.rekey(newKey);
+        assert.equal(r.secrets, 2);
+        assert.notEqual(r.keyId, r.previousKeyId);
+        assert.equal(await s.getSecret("basic/ops"), "$2a$10$old-hash-value");
+        assert.equal(await s.getSecret("certificate:w:key"), "-----BEGIN PRIVATE KEY-----x");
+        await rejectsWith(old.getSecret("basic/ops"), "secret-key", /different key/);
+        await rejectsWith(old.putSecret("another", "v"), "secret-key");
+        const after = await s.dump();
+        for (const n of Object.keys(before.secrets)) assert.notEqual(after.secrets[n], before.secrets[n], `${n} was sealed again`);
+        // A dump made before the rekey: its blobs open only with the old key given explicitly.
+        const oldKey = (await old.deriveKey("x", { create: false })).keyId;
+        assert.equal(oldKey, r.previousKeyId);
+        await rejectsWith(s.reseal(before.secrets, newKey), "secret-key");
+        const resealed = await s.reseal(before.secrets, backend.secretKey);
+        await s.load({ ...before, secrets: resealed });
+        assert.equal(await s.getSecret("basic/ops"), "$2a$10$old-hash-value", "the old dump restored under the new key");
+        await rejectsWith(old.getSecret("basic/ops"), "secret-key");
       });
     });
 

@@ -18,4 +18,5 @@ storeConformance("etcd", {
   // etcd leases count whole seconds, and expired leases are collected about every half second.
   shortTtlMs: 1000,
   lapseMs: 2500,
+  secretKey,
 });

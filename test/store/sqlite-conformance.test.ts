@@ -16,4 +16,5 @@ storeConformance("sqlite", {
   second: (s) => openSqliteStore({ path: (s as SqliteStore).path, secretKey }),
   shortTtlMs: 100,
   lapseMs: 250,
+  secretKey,
 });

@@ -30,19 +30,23 @@ export const restore: CommandDef = {
     { flags: "--from <file>", description: "backup file (same as FILE)" },
     DRY_RUN,
     YES,
+    { flags: "--key-file <file>", description: "the secret key the backup was made with, if the store was rekeyed since (its secrets are sealed again with the current key)" },
     { flags: "--insecure-skip-signature", description: "restore even if the signature is missing or does not verify (audited); only for a file you trust" },
   ],
   examples: [
     "hecate restore /backups/hecate-2026-01-15.tar.gz --dry-run",
     "hecate restore /backups/hecate-2026-01-15.tar.gz --yes",
     "hecate restore /backups/hecate-2026-01-15.tar.gz --dry-run -o json",
+    "hecate restore /backups/hecate-2026-01-15.tar.gz --key-file /root/secret.key.2026-01 --yes",
   ],
   async run(ctx, [file], opts) {
     const from = (file ?? opts.from) as string | undefined;
     if (!from) throw new UsageError("restore needs a FILE (or --from FILE)");
     const skipSignature = Boolean(opts.insecureSkipSignature);
     const engine = await ctx.engine();
-    const preview = await method(engine, "restore")(from, { dryRun: true, skipSignature });
+    const key = opts.keyFile === undefined ? undefined : await oldKey(String(opts.keyFile));
+    const given = key ? { key } : {};
+    const preview = await method(engine, "restore")(from, { dryRun: true, skipSignature, ...given });
     if (preview.signature.status === "skipped") ctx.warn(`the signature of ${from} is not verified (${preview.signature.reason}); the restore is audited as unverified`);
     if (opts.dryRun) {
       if (ctx.output === "json") ctx.json(preview);
@@ -54,11 +58,18 @@ export const restore: CommandDef = {
       refusal: `restoring ${from} would remove ${preview.revisions.removed.length} revision(s) and ${preview.audit.removed} audit row(s)${preview.signature.status === "skipped" ? " and its signature is not verified" : ""}; check with --dry-run, then re-run with --yes`,
     });
     if (!ok) return 1;
-    const r = await method(engine, "restore")(from, { skipSignature });
+    const r = await method(engine, "restore")(from, { skipSignature, ...given });
     if (ctx.output === "json") ctx.json(r);
     else ctx.say(`restored ${from}:\n${describeRestore(r)}`);
   },
 };
+
+async function oldKey(file: string): Promise<Buffer> {
+  const { readKeyFile } = await import("../../secrets/rekey.js");
+  const key = readKeyFile(file);
+  if (!key) throw new UsageError(`--key-file ${file} does not exist`);
+  return key;
+}
 
 /** The report, one line per part of the store, names only for secrets and settings. */
 function describeRestore(r: RestoreReport): string {

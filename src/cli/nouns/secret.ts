@@ -15,9 +15,11 @@ const flags: Flag[] = [
   { flags: "--from <ref>", description: "keep only a reference: env:VAR or file:/path, read when applying" },
   { flags: "--value-from <source>", description: "read the value now and store it encrypted: env:VAR, file:/path or stdin" },
   { flags: "--value-from-stdin", description: "read the value from stdin and store it encrypted (same as --value-from stdin)" },
+  { flags: "--rotate-every <duration>", description: "rotate it on this schedule (store secrets; the reconcile loop does it), e.g. 30d" },
+  { flags: "--grace <duration>", description: "how long the old value stays accepted after a rotation (default 10m)" },
 ];
 
-async function readValue(source: string, ctx: Context): Promise<string> {
+export async function readValue(source: string, ctx: Context): Promise<string> {
   if (source === "stdin") {
     const text = await readAll(ctx.io.stdin);
     return text.replace(/\r?\n$/, "");
@@ -38,6 +40,12 @@ async function readValue(source: string, ctx: Context): Promise<string> {
 }
 
 async function build(name: string, o: Opts, ctx: Context, current?: SecretSpec): Promise<Built> {
+  const b = await source(name, o, ctx, current);
+  const schedule = { ...(o.rotateEvery !== undefined ? { rotateEvery: String(o.rotateEvery) } : {}), ...(o.grace !== undefined ? { grace: String(o.grace) } : {}) };
+  return Object.keys(schedule).length ? { ...b, spec: { ...(b.spec as SecretSpec), ...schedule } } : b;
+}
+
+async function source(name: string, o: Opts, ctx: Context, current?: SecretSpec): Promise<Built> {
   const valueFrom = o.valueFromStdin ? "stdin" : (o.valueFrom as string | undefined);
   if (valueFrom !== undefined && o.from !== undefined) throw new UsageError("--from and --value-from exclude each other");
   if (o.from !== undefined) {
@@ -47,9 +55,12 @@ async function build(name: string, o: Opts, ctx: Context, current?: SecretSpec):
   if (valueFrom !== undefined) {
     const value = await readValue(valueFrom, ctx);
     if (!value) throw new HecateError("secret-source", `the value read from ${valueFrom} is empty`);
-    return { spec: { from: "store" }, beforeStore: (store) => store.putSecret(name, value) };
+    return { spec: { ...current, from: "store" }, beforeStore: (store) => store.putSecret(name, value) };
   }
-  if (current) return { spec: current };
+  if (current || o.rotateEvery !== undefined || o.grace !== undefined) {
+    if (!current) throw new UsageError(`create secret ${name} needs --from env:VAR|file:/path, --value-from SOURCE or --value-from-stdin`);
+    return { spec: current };
+  }
   throw new UsageError(`create secret ${name} needs --from env:VAR|file:/path, --value-from SOURCE or --value-from-stdin`);
 }
 
@@ -66,6 +77,7 @@ export const secret: NounDef = {
   columns: [
     { header: "NAME", get: (r) => r.metadata.name },
     { header: "FROM", get: (r) => spec<SecretSpec>(r).from },
+    { header: "ROTATE EVERY", get: (r) => spec<SecretSpec>(r).rotateEvery ?? "-" },
   ],
   examples: {
     create: [

@@ -43,6 +43,17 @@ interface Ctx {
 
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
 
+const ROTATED = new WeakMap<ResolvedState, { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> }>();
+/** `secret:NAME` of rotated Secrets: whose previous value is still accepted, and when each was last rotated (once per state). */
+function rotatedRefs(state: ResolvedState): { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> } {
+  let r = ROTATED.get(state);
+  if (!r) {
+    r = { graced: new Set(state.secrets.filter((x) => x.graceUntil).map((x) => `secret:${x.name}`)), versions: new Map(state.secrets.filter((x) => x.version).map((x) => [`secret:${x.name}`, x.version!])) };
+    ROTATED.set(state, r);
+  }
+  return r;
+}
+
 /** Effective protection: a route in maintenance shows its page without sign-in. */
 const isProtected = (r: ResolvedRoute) => !!forwardAuthOf(r) && !r.maintenance && !r.bypassAuth && !r.ssoBypass.includes("/");
 
@@ -70,7 +81,7 @@ function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
 }
 
 function chainOf(p: Part, ctx: Ctx, tls: boolean, diag: Diag) {
-  return routeHandlers(p.route, { version: ctx.version, modules: ctx.modules, settings: ctx.state.settings, tls, diag });
+  return routeHandlers(p.route, { version: ctx.version, modules: ctx.modules, settings: ctx.state.settings, ...rotatedRefs(ctx.state), tls, diag });
 }
 
 /** A route's chain when it compiles without a diagnostic (only such routes join a shape). */
@@ -507,7 +518,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
   if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
   const a = memo.state;
   if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout };
-  if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates)) return undefined;
+  if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates) || !same(a.secrets, state.secrets)) return undefined;
   const changed: ResolvedRoute[] = [];
   for (let i = 0; i < state.routes.length; i++) {
     const x = a.routes[i]!, y = state.routes[i]!;

@@ -5,12 +5,17 @@ import type { CaddyHandler, CaddyRoute } from "./types.js";
 import { reverseProxy } from "./proxy.js";
 import { blockHandler, splitHandler } from "./delivery.js";
 import { secretMarker } from "./secrets.js";
-import { durationSeconds, escapeHtml, literal } from "./util.js";
+import { previousRef } from "../../secret.js";
+import { durationSeconds, escapeHtml, fnv1a, literal } from "./util.js";
 
 export interface RouteCtx {
   version: string;
   modules: readonly string[];
   settings: ResolvedSettings;
+  /** Secret refs (`secret:NAME`) rotated with a grace window still open: their previous value is accepted too. */
+  graced: ReadonlySet<string>;
+  /** When rotated Secrets (`secret:NAME`) were last rotated: shown in config so a new value is a change. */
+  versions: ReadonlyMap<string, string>;
   /** Whether this part of the route is served over TLS (its server) — for HSTS / https redirects. */
   tls: boolean;
   diag: (severity: "error" | "warning", code: string, message: string) => void;
@@ -82,6 +87,65 @@ function redirect(m: Extract<ResolvedMiddleware, { type: "redirect" }>, route: R
   return routes.length ? guard(routes) : undefined;
 }
 
+/** Each basic-auth handler → its twin with the previous hashes, or undefined outside a grace window (see authWrap). */
+const PREVIOUS = new WeakMap<CaddyHandler, CaddyHandler | undefined>();
+/** Each basic-auth handler → a version of its hashes when one was rotated (see authWrap). */
+const VERSION = new WeakMap<CaddyHandler, string>();
+
+/**
+ * Basic auth (the bcrypt hashes stay secret references, resolved when sent). While a rotated
+ * password's grace window is open, the handler also knows its twin with the previous hashes,
+ * which authWrap puts in the subroute's error routes.
+ */
+function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: RouteCtx): CaddyHandler {
+  const auth = (hash: (ref: string) => string): CaddyHandler => ({
+    handler: "authentication",
+    providers: {
+      http_basic: {
+        accounts: m.users.map((u) => ({ username: u.username, password: secretMarker(hash(u.passwordHash)) })),
+        hash: { algorithm: "bcrypt" },
+        realm: m.realm,
+      },
+    },
+  });
+  const current = auth((ref) => ref);
+  PREVIOUS.set(current, m.users.some((u) => ctx.graced.has(u.passwordHash)) ? auth((ref) => (ctx.graced.has(ref) ? previousRef(ref) : ref)) : undefined);
+  const versions = m.users.map((u) => ctx.versions.get(u.passwordHash)).filter((v): v is string => !!v);
+  if (versions.length) VERSION.set(current, fnv1a(versions.join(",")).toString(16));
+  return current;
+}
+
+const reraise = (status: string): CaddyHandler => ({ handler: "error", status_code: status });
+
+/**
+ * Basic auth and everything after it in a subroute whose error routes catch its 401: during a
+ * grace window they run the same rest of the chain behind the previous hashes (Caddy ends error
+ * routes there, so the rest is repeated); otherwise they raise the 401 again as it was. Any other
+ * error is raised again too. The shape is the same in and out of a window, so a window opening or
+ * closing only updates these objects, never adds or deletes one (the reconcile loop deletes nothing).
+ */
+function authWrap(chain: CaddyHandler[]): CaddyHandler[] {
+  const at = chain.findIndex((h) => PREVIOUS.has(h));
+  if (at < 0) return chain;
+  const rest = authWrap(chain.slice(at + 1));
+  const previous = PREVIOUS.get(chain[at]!);
+  return [
+    ...chain.slice(0, at),
+    {
+      handler: "subroute",
+      // A secret's value is never compared (plans see markers), so its rotation shows as this
+      // group's name (unique here, so it groups nothing): the route is sent again, hashes resolved anew.
+      routes: [{ ...(VERSION.has(chain[at]!) ? { group: `hecate-secret-${VERSION.get(chain[at]!)}` } : {}), handle: [chain[at]!, ...rest] }],
+      errors: {
+        routes: [
+          { match: [{ expression: "{http.error.status_code} == 401" }], handle: previous ? [previous, ...structuredClone(rest)] : [reraise("401")] },
+          { handle: [reraise("{http.error.status_code}")] },
+        ],
+      },
+    },
+  ];
+}
+
 function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx): CaddyHandler | undefined {
   switch (m.type) {
     case "compression": {
@@ -97,19 +161,8 @@ function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx):
     }
     case "ip-filter":
       return ipFilter(m);
-    case "basic-auth": {
-      // The bcrypt hash stays a secret reference (caddy hash-password output, as Caddy 2.6.2 takes it).
-      return {
-        handler: "authentication",
-        providers: {
-          http_basic: {
-            accounts: m.users.map((u) => ({ username: u.username, password: secretMarker(u.passwordHash) })),
-            hash: { algorithm: "bcrypt" },
-            realm: m.realm,
-          },
-        },
-      };
-    }
+    case "basic-auth":
+      return basicAuth(m, ctx);
     case "headers":
       return headersHandler(m.request, m.response);
     case "redirect":
@@ -183,5 +236,5 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   const proxy = { version: ctx.version, websockets: route.websockets, diag: ctx.diag };
   if (route.pool && route.split) chain.push(splitHandler(route, route.split, proxy));
   else if (route.pool) chain.push(reverseProxy(route.pool, proxy));
-  return chain;
+  return authWrap(chain);
 }

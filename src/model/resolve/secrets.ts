@@ -36,8 +36,15 @@ function secretRefs(r: Resource): { path: PathSeg[]; ref: string }[] {
 
 export function checkSecretRefs(ctx: ResolveCtx, entries: readonly Entry[]): void {
   for (const e of entries) {
+    if (e.resource.kind === "Secret" && e.resource.spec.rotateEvery && e.resource.spec.from !== "store") {
+      ctx.rep.error("secret-rotate", `spec.rotateEvery: Secret "${e.resource.metadata.name}" takes its value from ${e.resource.spec.from}; Hecate rotates only values it keeps (from: store)`, e, ["spec", "rotateEvery"]);
+    }
     for (const { path, ref } of secretRefs(e.resource)) {
       const m = /^secret:(.+)$/.exec(ref);
+      const target = m ? ctx.catalog.get("Secret", m[1]!) : undefined;
+      if (target && e.resource.kind === "Middleware" && target.resource.kind === "Secret" && target.resource.spec.rotateEvery) {
+        ctx.rep.error("secret-rotate", `${formatPath(path)}: Secret "${m![1]}" has rotateEvery, but a bcrypt hash cannot be made up by Hecate (nobody would know the password); remove rotateEvery and rotate it with \`hecate secret rotate ${m![1]} --value-from ...\``, e, path);
+      }
       if (m && !ctx.catalog.get("Secret", m[1]!)) {
         ctx.rep.error("dangling-ref", `${formatPath(path)}: Secret "${m[1]}" does not exist (referenced as ${JSON.stringify(ref)}); define a Secret named "${m[1]}" or use env:/file:`, e, path);
       }

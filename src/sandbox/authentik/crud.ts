@@ -36,7 +36,7 @@ export function findRow(ctx: Ctx, kind: Kind, key: string): Obj {
   if (kind.lookup === "pk" && kind.pkType === "int" && !/^\d+$/.test(key)) throw notFound();
   if (kind.lookup === "pk" && kind.pkType === "uuid" && !isUuid(key)) throw notFound();
   const table = kind.table(ctx);
-  const row = kind.lookup === "slug" ? table.find((o) => o.slug === key) : table.get(key);
+  const row = kind.lookup === "pk" ? table.get(key) : table.find((o) => o[kind.lookup] === key);
   if (!row) throw notFound();
   return row;
 }

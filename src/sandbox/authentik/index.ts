@@ -108,6 +108,8 @@ export async function startAuthentikSandbox(opts: AuthentikSandboxOptions): Prom
   ctx.store.credentials.set(akadmin.pk as number, { password: randomSecret(), staticCodes: [] });
   for (const [slug, designation, title] of DEFAULT_FLOWS) ctx.store.flows.put(flowRow(ctx, slug, designation, title));
   seedManaged(ctx);
+  // The bootstrap token (AUTHENTIK_BOOTSTRAP_TOKEN): akadmin's, never expiring.
+  ctx.store.tokens.put({ pk: ctx.store.uuid(), identifier: "authentik-bootstrap-token", key: opts.token, intent: "api", user: akadmin.pk, description: "", expiring: false, expires: null, managed: null });
   applySeed(ctx, seed);
 
   let pendingIgnored: string[] = [];
@@ -130,8 +132,6 @@ export async function startAuthentikSandbox(opts: AuthentikSandboxOptions): Prom
     "/api/v3",
     apiApp({
       ctx,
-      token: opts.token,
-      tokenUser: () => akadmin.pk as number,
       list: { pageSize, maxPageSize: opts.pageSize ?? 1000 },
       onIgnored: (fields) => void (pendingIgnored = fields),
     }),

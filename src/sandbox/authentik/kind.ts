@@ -20,8 +20,8 @@ export interface UniqueField {
 export interface Kind {
   /** The list path as in schema.yml, e.g. "/core/applications/". */
   readonly path: string;
-  /** Field the detail URL names: "slug" for applications and flows, else "pk". */
-  readonly lookup: "slug" | "pk";
+  /** Field the detail URL names: "slug" for applications and flows, "identifier" for tokens, else "pk". */
+  readonly lookup: "slug" | "identifier" | "pk";
   readonly pkType: "uuid" | "int";
   /** Component schema base name: "X" answers, "XRequest" creates/puts, "PatchedXRequest" patches. */
   readonly schema: string;

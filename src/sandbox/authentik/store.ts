@@ -40,6 +40,8 @@ export class Store {
   readonly outposts = new Table();
   readonly groups = new Table();
   readonly users = new Table();
+  /** API tokens and app passwords; `key` is the secret, shown only by view_key. */
+  readonly tokens = new Table();
   readonly expressionPolicies = new Table();
   readonly policyBindings = new Table();
   readonly flows = new Table();

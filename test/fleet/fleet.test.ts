@@ -122,7 +122,10 @@ describe("a fleet of three Caddy nodes on an etcd store", () => {
     console.log(`# the replaced node served the applied revision ${Date.now() - backAt} ms after it started (reconcile every 1 s)`);
     const caught = await eventually(async () => (await store.listAudit({ limit: 20 })).find((a) => a.action === "fleet.node.caught-up" && a.target === machines[1]!.admin), 10_000, 200);
     assert.equal((caught!.detail as { revision?: string }).revision, b.revision.hash);
-    assert.match(serve.output(), new RegExp(`caddy node ${machines[1]!.admin.replace(/[/.]/g, "\\$&")} brought to revision ${b.revision.hash.slice(0, 12)}`));
+    // The leader logs the catch-up after auditing it: wait for the line rather than race it.
+    const broughtLine = new RegExp(`caddy node ${machines[1]!.admin.replace(/[/.]/g, "\\$&")} brought to revision ${b.revision.hash.slice(0, 12)}`);
+    await eventually(async () => broughtLine.test(serve.output()), 10_000, 100).catch(() => undefined);
+    assert.match(serve.output(), broughtLine);
     await serve.stop();
     assert.deepEqual(await downNodes(store), {}, "no node is down any more");
 

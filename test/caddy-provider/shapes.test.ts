@@ -174,6 +174,10 @@ describe("caddy shapes (host → upstream map) on a real Caddy", () => {
         await apply(routes());
         assert.equal((await shapeOf(name(5))).mapped, true, `${name(5)} is back in the shape`);
       } finally {
+        // Fast applies leave few requests in flight: keep the loop going for a few more rounds so
+        // the route's last move is crossed by traffic too.
+        const until = sent + 6;
+        for (const end = Date.now() + 10_000; sent < until && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
         running = false;
         await loop;
       }

@@ -84,7 +84,9 @@ describe("the reconcile loop: canary steps, automatic rollback, expiries", () =>
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const t = traffic("bad.test");
     try {
-      await eventually(async () => (await audit()).some((e) => e.target === "bad" && e.action === "canary.rollback"), 90_000, 500);
+      await eventually(async () => (await audit()).some((e) => e.target === "bad" && e.action === "canary.rollback"), 90_000, 500).catch((e: Error) => {
+        throw new Error(`${e.message}; traffic seen ${JSON.stringify(t.seen)}; the reconcile loop said:\n${loop.output().slice(-4000)}`);
+      });
     } finally {
       await t.stop();
     }
@@ -103,7 +105,9 @@ describe("the reconcile loop: canary steps, automatic rollback, expiries", () =>
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const t = traffic("good.test");
     try {
-      await eventually(async () => (await audit()).some((e) => e.target === "good" && e.action === "canary.promote"), 120_000, 500);
+      await eventually(async () => (await audit()).some((e) => e.target === "good" && e.action === "canary.promote"), 180_000, 500).catch((e: Error) => {
+        throw new Error(`${e.message}; traffic seen ${JSON.stringify(t.seen)}; the reconcile loop said:\n${loop.output().slice(-4000)}`);
+      });
     } finally {
       await t.stop();
     }

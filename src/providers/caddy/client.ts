@@ -115,6 +115,12 @@ function failedToConnect(e: unknown): boolean {
   return cause?.syscall === "connect" && (cause.code === "ECONNRESET" || cause.code === "ECONNREFUSED");
 }
 
+/** Whether a request's connection was reset, before or after it was sent. */
+function resetAnywhere(e: unknown): boolean {
+  if (!(e instanceof HecateError) || e.code !== "caddy-unreachable") return false;
+  return ((e as { cause?: unknown }).cause as { code?: unknown } | undefined)?.code === "ECONNRESET";
+}
+
 function endpointKey(ep: AdminEndpoint): string {
   return ep.kind === "unix" ? `unix:${ep.socketPath}` : `${ep.host}:${ep.port}`;
 }
@@ -186,7 +192,9 @@ export class CaddyClient {
       try {
         return await this.exchange(req, `${method} ${path}`, write, body);
       } catch (e) {
-        if (attempt >= CONNECT_ATTEMPTS || !failedToConnect(e) || this.signal?.aborted) throw e;
+        // A read reset at any point is safe to send again: the listener was swapped under it.
+        const retry = failedToConnect(e) || (method === "GET" && resetAnywhere(e));
+        if (attempt >= CONNECT_ATTEMPTS || !retry || this.signal?.aborted) throw e;
         await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
       }
     }

@@ -34,8 +34,9 @@ export async function readSystems(core: Core, target: Target, opts: { systems?: 
       try {
         const actual = await withTimeout(`read of ${p.system}`, core.timeoutMs, undefined, (signal) => p.read({ ...ctx, signal }));
         const desired = core.compile(p, state).desired;
-        const nodes = p.nodes?.(desired, actual) ?? [];
-        return { system: p.system, changes: p.diff(desired, actual), ms: Math.round(performance.now() - started), facts: p.describe?.(actual) ?? [], ...(nodes.length ? { nodes } : {}) };
+        const changes = p.diff(desired, actual);
+        const nodes = p.nodes?.(changes, actual) ?? [];
+        return { system: p.system, changes, ms: Math.round(performance.now() - started), facts: p.describe?.(actual) ?? [], ...(nodes.length ? { nodes } : {}) };
       } catch (e) {
         return { system: p.system, changes: [], error: `cannot read ${p.system}: ${errorText(e)}`, ms: Math.round(performance.now() - started), facts: [] };
       }

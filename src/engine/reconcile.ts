@@ -6,6 +6,7 @@ import type { Store } from "../store/store.js";
 import { watchFleet, type NodeNews } from "./fleet.js";
 import type { ApplyOptions, ApplyResult } from "./types.js";
 import type { UpkeepReport } from "../secrets/upkeep.js";
+import type { DeliveryEvent } from "./delivery/round.js";
 
 export const SUSPENDED_KEY = "reconcile.suspended";
 export const FAILURES_KEY = "reconcile.failures";
@@ -35,7 +36,7 @@ export interface ReconcileLoopOptions {
     /** Nodes of a fleet that went down, answer again, or were brought to the revision this round (audited). */
     fleet?: NodeNews[];
     /** Expiries carried out and canary steps, promotions and rollbacks this round (engine/delivery/round.ts). */
-    delivery?: { action: string; target: string; message: string; status: string }[];
+    delivery?: DeliveryEvent[];
     /** Secret and certificate upkeep of the round (grace windows closed, rotations, expiring certificates). */
     upkeep?: UpkeepReport;
   }) => void;
@@ -48,7 +49,7 @@ interface Reconciler {
   /** Certificates Hecate holds, renewed when due before the round's apply loads them (engine.renewCertificates). */
   renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
   /** Delivery: expired blocks and bypasses lifted, canaries judged (engine/delivery/round.ts). */
-  deliveryRound?(): Promise<{ action: string; target: string; message: string; status: string }[]>;
+  deliveryRound?(): Promise<DeliveryEvent[]>;
   /** Grace windows, scheduled rotations, expiry warnings (engine.upkeep, src/secrets/upkeep.ts). */
   upkeep?(opts: { thresholdsDays?: readonly number[] }): Promise<UpkeepReport | undefined>;
 }

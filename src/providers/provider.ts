@@ -130,8 +130,8 @@ export interface Provider<Desired = unknown, Actual = unknown> {
    * does not exist, an object someone else owns). Errors stop the apply.
    */
   findings?(desired: Desired, actual: Actual): Diagnostic[];
-  /** Pure: per node of a fleet, whether it holds `desired` (drift shows it); absent for a single system. */
-  nodes?(desired: Desired, actual: Actual): NodeReport[];
+  /** Pure: per node of a fleet, whether it holds what `changes` (diff's answer) would make it; absent for a single system. */
+  nodes?(changes: readonly Change[], actual: Actual): NodeReport[];
   /** API calls made so far and the rate-limit budget left, for systems that meter them. */
   usage?(): ApiUsage;
   /** Pure: what the system holds of Hecate's, in a few lines an operator reads (`hecate health`, `hecate debug SYSTEM`). */

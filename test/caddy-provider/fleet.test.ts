@@ -60,7 +60,7 @@ describe("caddy provider, fleet of two nodes", () => {
     const changes = provider.diff(desired, drifted);
     assert.ok(changes.some((c) => c.action === "create" && c.id === "hecate-route-app"), JSON.stringify(changes));
     assert.ok(changes.every((c) => JSON.stringify(c.nodes) === JSON.stringify([nodes[1]!.admin])), "every change is for the second node only");
-    assert.deepEqual(provider.nodes!(desired, drifted), [
+    assert.deepEqual(provider.nodes!(changes, drifted), [
       { node: nodes[0]!.admin, state: "in-sync" },
       { node: nodes[1]!.admin, state: "behind", changes: changes.length },
     ]);

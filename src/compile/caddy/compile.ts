@@ -10,7 +10,7 @@
 //                            hecate-route-<name>), the shared chain (shapes.ts)
 //   6. <p>bucket-<i>         ~√N host buckets → per-route objects hecate-route-<name> (terminal)
 //   7. <p>wildcards          wildcard-host routes, after every exact host
-//   6. (http server) <p>https-redirect for routes with forceHttps
+//   8. (http server) <p>https-redirect for routes with forceHttps
 // Routes with tls mode off live on the http-only server "<server>-http" (automatic HTTPS off);
 // the TLS server has Caddy's own redirects off because Hecate writes them explicitly.
 import type { Diagnostic } from "../../diag.js";
@@ -33,6 +33,8 @@ interface Ctx {
   modules: readonly string[];
   diagnostics: Diagnostic[];
   diagFor: (route: string) => Diag;
+  /** Rotated Secrets' refs, for basic auth's grace window (route.ts RouteCtx). */
+  rotated: { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> };
   /** Whether routes of one shape share one Caddy route (Settings caddy.shapes, default on). */
   shapes: boolean;
   /** Per route: mapped into which shape, or why not (for `render caddy --explain`). */
@@ -43,15 +45,27 @@ interface Ctx {
 
 const notFound = (id: string): CaddyRoute => ({ "@id": id, handle: [{ handler: "static_response", status_code: 404 }] });
 
-const ROTATED = new WeakMap<ResolvedState, { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> }>();
-/** `secret:NAME` of rotated Secrets: whose previous value is still accepted, and when each was last rotated (once per state). */
-function rotatedRefs(state: ResolvedState): { graced: ReadonlySet<string>; versions: ReadonlyMap<string, string> } {
-  let r = ROTATED.get(state);
-  if (!r) {
-    r = { graced: new Set(state.secrets.filter((x) => x.graceUntil).map((x) => `secret:${x.name}`)), versions: new Map(state.secrets.filter((x) => x.version).map((x) => [`secret:${x.name}`, x.version!])) };
-    ROTATED.set(state, r);
-  }
-  return r;
+/** `secret:NAME` of rotated Secrets: whose previous value is still accepted, and when each was last rotated. */
+function rotatedRefs(state: ResolvedState): Ctx["rotated"] {
+  return {
+    graced: new Set(state.secrets.filter((x) => x.graceUntil).map((x) => `secret:${x.name}`)),
+    versions: new Map(state.secrets.filter((x) => x.version).map((x) => [`secret:${x.name}`, x.version!])),
+  };
+}
+
+function newCtx(state: ResolvedState, version: string, modules: readonly string[]): Ctx {
+  const diagnostics: Diagnostic[] = [];
+  return {
+    state,
+    version,
+    modules,
+    diagnostics,
+    diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
+    rotated: rotatedRefs(state),
+    shapes: state.settings.caddy.shapes !== false,
+    decisions: [],
+    keys: new Map(),
+  };
 }
 
 /** Effective protection: a route in maintenance shows its page without sign-in. */
@@ -81,7 +95,7 @@ function partRoute(p: Part, ctx: Ctx, tls: boolean): CaddyRoute {
 }
 
 function chainOf(p: Part, ctx: Ctx, tls: boolean, diag: Diag) {
-  return routeHandlers(p.route, { version: ctx.version, modules: ctx.modules, settings: ctx.state.settings, ...rotatedRefs(ctx.state), tls, diag });
+  return routeHandlers(p.route, { version: ctx.version, modules: ctx.modules, settings: ctx.state.settings, ...ctx.rotated, tls, diag });
 }
 
 /** A route's chain when it compiles without a diagnostic (only such routes join a shape). */
@@ -348,25 +362,17 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
   return tls;
 }
 
-/** Compile the desired state into the Caddy JSON Hecate owns, plus diagnostics. */
 /** How compile laid routes out: per route, the shape it joined or why not; the shape keys. */
 export interface CaddyLayout {
   decisions: ShapeDecision[];
   keys: ReadonlyMap<string, string>;
 }
 
+/** Compile the desired state into the Caddy JSON Hecate owns, plus diagnostics. */
+
 export function compileCaddy(state: ResolvedState, target: CaddyTarget = {}): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout } {
-  const diagnostics: Diagnostic[] = [];
-  const ctx: Ctx = {
-    state,
-    version: target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION,
-    modules: target.modules ?? state.settings.caddy.modules,
-    diagnostics,
-    diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
-    shapes: state.settings.caddy.shapes !== false,
-    decisions: [],
-    keys: new Map(),
-  };
+  const ctx = newCtx(state, target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION, target.modules ?? state.settings.caddy.modules);
+  const { diagnostics } = ctx;
   const s = state.settings.caddy;
   for (const r of state.routes) {
     for (const path of [...r.paths, ...r.ssoBypass]) {
@@ -595,18 +601,7 @@ export function compileCaddyFrom(
   const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
   const modules = target.modules ?? state.settings.caddy.modules;
   if (memo) {
-    const diagnostics: Diagnostic[] = [];
-    const ctx: Ctx = {
-      state,
-      version,
-      modules,
-      diagnostics,
-      diagFor: (route) => (severity, code, message) => diagnostics.push({ severity, code, message, address: `Route/${route}` }),
-      shapes: state.settings.caddy.shapes !== false,
-      decisions: [],
-      keys: new Map(),
-    };
-    const out = incremental(memo, state, ctx);
+    const out = incremental(memo, state, newCtx(state, version, modules));
     if (out) {
       const next: CaddyCompileMemo = { state, version, modules, config: out.config, diagnostics: out.diagnostics, layout: out.layout, ...(memo.index ? { index: memo.index } : {}) };
       return { ...out, memo: next, incremental: true };

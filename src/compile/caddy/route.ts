@@ -87,17 +87,19 @@ function redirect(m: Extract<ResolvedMiddleware, { type: "redirect" }>, route: R
   return routes.length ? guard(routes) : undefined;
 }
 
-/** Each basic-auth handler → its twin with the previous hashes, or undefined outside a grace window (see authWrap). */
-const PREVIOUS = new WeakMap<CaddyHandler, CaddyHandler | undefined>();
-/** Each basic-auth handler → a version of its hashes when one was rotated (see authWrap). */
-const VERSION = new WeakMap<CaddyHandler, string>();
+/** A basic-auth handler, its twin with the previous hashes (only in a grace window), and a version of its hashes when one was rotated. */
+interface BasicAuth {
+  handler: CaddyHandler;
+  previous?: CaddyHandler;
+  version?: string;
+}
 
 /**
  * Basic auth (the bcrypt hashes stay secret references, resolved when sent). While a rotated
- * password's grace window is open, the handler also knows its twin with the previous hashes,
- * which authWrap puts in the subroute's error routes.
+ * password's grace window is open, it comes with its twin with the previous hashes, which
+ * authWrap puts in the subroute's error routes.
  */
-function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: RouteCtx): CaddyHandler {
+function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: RouteCtx): BasicAuth {
   const auth = (hash: (ref: string) => string): CaddyHandler => ({
     handler: "authentication",
     providers: {
@@ -108,11 +110,12 @@ function basicAuth(m: Extract<ResolvedMiddleware, { type: "basic-auth" }>, ctx: 
       },
     },
   });
-  const current = auth((ref) => ref);
-  PREVIOUS.set(current, m.users.some((u) => ctx.graced.has(u.passwordHash)) ? auth((ref) => (ctx.graced.has(ref) ? previousRef(ref) : ref)) : undefined);
   const versions = m.users.map((u) => ctx.versions.get(u.passwordHash)).filter((v): v is string => !!v);
-  if (versions.length) VERSION.set(current, fnv1a(versions.join(",")).toString(16));
-  return current;
+  return {
+    handler: auth((ref) => ref),
+    ...(m.users.some((u) => ctx.graced.has(u.passwordHash)) ? { previous: auth((ref) => (ctx.graced.has(ref) ? previousRef(ref) : ref)) } : {}),
+    ...(versions.length ? { version: fnv1a(versions.join(",")).toString(16) } : {}),
+  };
 }
 
 const reraise = (status: string): CaddyHandler => ({ handler: "error", status_code: status });
@@ -124,18 +127,18 @@ const reraise = (status: string): CaddyHandler => ({ handler: "error", status_co
  * error is raised again too. The shape is the same in and out of a window, so a window opening or
  * closing only updates these objects, never adds or deletes one (the reconcile loop deletes nothing).
  */
-function authWrap(chain: CaddyHandler[]): CaddyHandler[] {
-  const at = chain.findIndex((h) => PREVIOUS.has(h));
+function authWrap(chain: CaddyHandler[], auths: ReadonlyMap<CaddyHandler, BasicAuth>): CaddyHandler[] {
+  const at = chain.findIndex((h) => auths.has(h));
   if (at < 0) return chain;
-  const rest = authWrap(chain.slice(at + 1));
-  const previous = PREVIOUS.get(chain[at]!);
+  const rest = authWrap(chain.slice(at + 1), auths);
+  const { previous, version } = auths.get(chain[at]!)!;
   return [
     ...chain.slice(0, at),
     {
       handler: "subroute",
       // A secret's value is never compared (plans see markers), so its rotation shows as this
       // group's name (unique here, so it groups nothing): the route is sent again, hashes resolved anew.
-      routes: [{ ...(VERSION.has(chain[at]!) ? { group: `hecate-secret-${VERSION.get(chain[at]!)}` } : {}), handle: [chain[at]!, ...rest] }],
+      routes: [{ ...(version ? { group: `hecate-secret-${version}` } : {}), handle: [chain[at]!, ...rest] }],
       errors: {
         routes: [
           { match: [{ expression: "{http.error.status_code} == 401" }], handle: previous ? [previous, ...structuredClone(rest)] : [reraise("401")] },
@@ -162,7 +165,7 @@ function middleware(m: ResolvedMiddleware, route: ResolvedRoute, ctx: RouteCtx):
     case "ip-filter":
       return ipFilter(m);
     case "basic-auth":
-      return basicAuth(m, ctx);
+      return basicAuth(m, ctx).handler;
     case "headers":
       return headersHandler(m.request, m.response);
     case "redirect":
@@ -227,7 +230,16 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
     chain.push(status(503, { headers, body: literal(route.maintenance.page ?? maintenancePage(route.maintenance.message)) }));
     return chain;
   }
-  for (const m of route.middleware) push(middleware(m, route, ctx));
+  // Basic-auth handlers with what authWrap needs of them (a grace window's twin, a version).
+  const auths = new Map<CaddyHandler, BasicAuth>();
+  for (const m of route.middleware) {
+    if (m.type !== "basic-auth") push(middleware(m, route, ctx));
+    else {
+      const b = basicAuth(m, ctx);
+      auths.set(b.handler, b);
+      push(b.handler);
+    }
+  }
   push(headersHandler(route.headers.request, route.headers.response));
   // Verbatim routes answer what they match and hand everything else on, like a Caddyfile's
   // directives before its reverse_proxy.
@@ -236,5 +248,5 @@ export function routeHandlers(route: ResolvedRoute, ctx: RouteCtx): CaddyHandler
   const proxy = { version: ctx.version, websockets: route.websockets, diag: ctx.diag };
   if (route.pool && route.split) chain.push(splitHandler(route, route.split, proxy));
   else if (route.pool) chain.push(reverseProxy(route.pool, proxy));
-  return authWrap(chain);
+  return authWrap(chain, auths);
 }

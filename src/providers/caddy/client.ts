@@ -105,20 +105,18 @@ export interface UpstreamStatus {
 
 export const CHANGED_MESSAGE = "Caddy's config changed since it was read: re-run plan";
 
-/** Tries of a request whose connection was reset or refused before it was sent (see request()). */
+/** Tries of a request that may be sent again (see retryable). */
 const CONNECT_ATTEMPTS = 4;
 
-/** Whether a request failed while connecting: reset or refused, nothing sent. */
-function failedToConnect(e: unknown): boolean {
+/**
+ * Whether a request may be sent again after it failed: reset or refused while connecting (nothing
+ * was sent, a write included), or a read reset at any point (the listener was swapped under it).
+ */
+function retryable(e: unknown, method: string): boolean {
   if (!(e instanceof HecateError) || e.code !== "caddy-unreachable") return false;
   const cause = (e as { cause?: unknown }).cause as { syscall?: unknown; code?: unknown } | undefined;
-  return cause?.syscall === "connect" && (cause.code === "ECONNRESET" || cause.code === "ECONNREFUSED");
-}
-
-/** Whether a request's connection was reset, before or after it was sent. */
-function resetAnywhere(e: unknown): boolean {
-  if (!(e instanceof HecateError) || e.code !== "caddy-unreachable") return false;
-  return ((e as { cause?: unknown }).cause as { code?: unknown } | undefined)?.code === "ECONNRESET";
+  if (cause?.code === "ECONNRESET") return cause.syscall === "connect" || method === "GET";
+  return cause?.syscall === "connect" && cause.code === "ECONNREFUSED";
 }
 
 function endpointKey(ep: AdminEndpoint): string {
@@ -186,15 +184,14 @@ export class CaddyClient {
     const https = ep.kind === "tcp" && ep.scheme === "https";
     // Caddy replaces its admin listener on every config change: a connection attempted in that
     // moment is reset or refused before a byte of the request is sent. Such a request reached
-    // nothing (a write included), so it is tried again a few times before Caddy is called unreachable.
+    // nothing (a write included), so it is tried again a few times before Caddy is called unreachable;
+    // so is a read reset at any point.
     for (let attempt = 1; ; attempt++) {
       const req = https ? httpsRequest({ ...options, ...this.tlsOptions(ep.host) }) : httpRequest(options);
       try {
         return await this.exchange(req, `${method} ${path}`, write, body);
       } catch (e) {
-        // A read reset at any point is safe to send again: the listener was swapped under it.
-        const retry = failedToConnect(e) || (method === "GET" && resetAnywhere(e));
-        if (attempt >= CONNECT_ATTEMPTS || !retry || this.signal?.aborted) throw e;
+        if (attempt >= CONNECT_ATTEMPTS || !retryable(e, method) || this.signal?.aborted) throw e;
         await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
       }
     }

@@ -647,9 +647,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       return ((actual as { diagnostics?: Diagnostic[] }).diagnostics ?? []).filter((d) => d.code === "caddy-node-down" || d.code === "caddy-fleet-disagree");
     },
 
-    nodes(desired, actual) {
+    nodes(all, actual) {
       if (!(actual instanceof CaddyActual) || endpoints.length < 2) return [];
-      const all = provider.diff(desired, actual);
       const reports = new Map<string, NodeReport>();
       for (const n of actual.live()) {
         const changes = all.filter((c) => !c.nodes || c.nodes.includes(n.endpoint)).length;

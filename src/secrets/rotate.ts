@@ -36,14 +36,6 @@ export async function secretVersions(store: Pick<Store, "getSetting">): Promise<
   return new Map(Object.entries(raw ? (JSON.parse(raw) as Record<string, string>) : {}));
 }
 
-/** "10m", "24h", "7d", "30s" in ms; a clear error naming the flag or field otherwise. */
-export function durationMs(text: string, what: string): number {
-  if (text.trim() === "0") return 0;
-  const m = /^(\d+)(s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new HecateError("usage", `${what} expects a duration like 10m, 24h or 7d, got "${text}"`, { status: 400 });
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"];
-}
-
 export interface RotateResult {
   name: string;
   rotatedAt: string;

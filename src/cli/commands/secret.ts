@@ -7,6 +7,7 @@ import type { SecretResource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
 import { headResources } from "../core/state.js";
 import { readValue } from "../nouns/secret.js";
+import { parseDurationMs } from "./shared-flags.js";
 
 const rotation = () => import("../../secrets/rotate.js");
 
@@ -31,7 +32,7 @@ export const secretRotate: CommandDef = {
     const { resources } = await headResources(store);
     const res = resources.find((r): r is SecretResource => r.kind === "Secret" && r.metadata.name === n);
     if (!res) throw new HecateError("not-found", `no Secret named "${n}" (see \`hecate list secrets\`)`, { status: 404 });
-    const { durationMs, rotateStoreSecret } = await rotation();
+    const { rotateStoreSecret } = await rotation();
     const { authentikTokenSecret, rotateAuthentikToken } = await import("../../secrets/authentik-token.js");
     const engine = await ctx.engine();
     if (authentikTokenSecret(resources) === n) {
@@ -46,7 +47,7 @@ export const secretRotate: CommandDef = {
     const generated = opts.generate ? randomBytes(32).toString("base64url") : undefined;
     const value = generated ?? (await readValue(opts.valueFromStdin ? "stdin" : String(opts.valueFrom), ctx));
     if (!value) throw new HecateError("secret-source", "the new value is empty");
-    const graceMs = durationMs(opts.grace === undefined ? "10m" : String(opts.grace), "--grace");
+    const graceMs = parseDurationMs(opts.grace === undefined ? "10m" : String(opts.grace), "--grace", "10m, 24h or 7d");
     const r = await rotateStoreSecret(store, n, value, { graceMs, actor: ctx.author, reason: "manual" });
     // A generated value is the one thing on stdout (for a pipe); what happened goes to stderr then.
     const note = generated ? (m: string) => void ctx.io.stderr.write(`${m}\n`) : (m: string) => ctx.say(m);

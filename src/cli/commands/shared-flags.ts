@@ -33,12 +33,12 @@ export function parseSelector(v: unknown): Record<string, string> {
   return out;
 }
 
-/** "60s", "5m", "1h", "500ms" or plain seconds, as milliseconds. */
-export function parseDurationMs(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new UsageError(`${flag} expects a duration like 30s, 5m or 1h, got "${v}"`);
+/** "60s", "5m", "1h", "7d", "500ms" or plain seconds, as milliseconds. */
+export function parseDurationMs(v: string, flag: string, examples = "30s, 5m or 1h"): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`${flag} expects a duration like ${examples}, got "${v}"`);
   const n = Number(m[1]);
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"]);
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h" | "d"]);
 }
 
 /** --timeout for this command's engine: set before the engine is opened. */

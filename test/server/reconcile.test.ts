@@ -63,7 +63,9 @@ after(async () => {
 
 describe("hecate serve --reconcile", () => {
   it("the leader puts a hand-deleted route back, counts it, and tells webhooks; a follower takes over when it stops", async () => {
-    const start = () => startServer({ store, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined), reconcile: { intervalMs: 300, leaseMs: 1500 } });
+    // A lease long enough that a round's apply in this same process (which also runs both
+    // servers and Caddy's traffic checks) cannot outlast it on a loaded machine.
+    const start = () => startServer({ store, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined), reconcile: { intervalMs: 300, leaseMs: 5000 } });
     const first = await start();
     servers.push(first);
     await eventually(async () => (await metric(first.url, "hecate_reconcile_leader")) === 1, 15_000);

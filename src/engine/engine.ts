@@ -4,7 +4,7 @@
 import type { Resource } from "../model/schema.js";
 import type { ProviderContext, SystemName } from "../providers/provider.js";
 import type { ResolvedState } from "../model/resolved.js";
-import type { Revision } from "../store/store.js";
+import type { Revision, RevisionSource } from "../store/store.js";
 import { apply, recover, recoverIfFree } from "./apply.js";
 import { backup, restore, restoreAuditDetail, type BackupManifest, type RestoreReport } from "./backup.js";
 import { Core, targetOf, type EngineOptions, type ProviderFactory } from "./core.js";
@@ -15,12 +15,17 @@ import { acquire } from "./lock.js";
 import { assertRenderable, renderConfig } from "../render/config.js";
 import { commit, commitFromSource, loadDesired, type CommitMeta, type CommitResult, type Desired } from "./history.js";
 import { prepare, targetFor, type PlanOptions } from "./plan.js";
-import { reconcileLoop, type ReconcileLoopOptions } from "./reconcile.js";
+import { reconcileLoop, reconcileStatus, suspendReconcile, type ReconcileLoopOptions, type ReconcileStatus } from "./reconcile.js";
 import type { RecoveryReport } from "./recovery.js";
 import type { Delivered, DeliveryMeta } from "./delivery/index.js";
 import type { Edited } from "./delivery/edits.js";
-import type { DeliveryEvent } from "./delivery/round.js";
+import type { DeliveryAction } from "./delivery/actions.js";
+import type { CanaryRow, DeliveryEvent } from "./delivery/round.js";
 import type { UpkeepReport } from "../secrets/upkeep.js";
+import type { RotateResult } from "../secrets/rotate.js";
+import type { AuthentikRotation } from "../secrets/authentik-token.js";
+import type { RenewResult } from "../certs/renew.js";
+import type { CertRow } from "../certs/list.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan, SourceSpec } from "./types.js";
 
 export type { HealthReport, SystemHealth } from "./health.js";
@@ -99,6 +104,29 @@ export class Engine {
     return deliver(this, edit, meta);
   }
 
+  /** A delivery action given as data (the CLI's flags, the API's body): its edit delivered as `deliver` does. */
+  async deliverAction(a: DeliveryAction, apply: ApplyOptions = {}, source?: RevisionSource): Promise<Delivered> {
+    const { deliveryOf } = await import("./delivery/actions.js");
+    const { edit, meta } = deliveryOf(a);
+    return this.deliver(edit, { ...meta, apply, ...(source ? { source } : {}) });
+  }
+
+  /** `hecate canary status`: each canary of what is live (or one route's), judged now. */
+  async canaryStatus(route?: string): Promise<CanaryRow[]> {
+    const { canaryStatus } = await import("./delivery/round.js");
+    return canaryStatus(this, route);
+  }
+
+  /** Whether reconciling is suspended, the circuit breaker, fleet nodes found down. */
+  reconcileStatus(): Promise<ReconcileStatus> {
+    return reconcileStatus(this.store);
+  }
+
+  /** Pause or let run again every reconcile loop sharing the store (audited as this engine's actor). */
+  suspendReconcile(suspended: boolean): Promise<ReconcileStatus> {
+    return suspendReconcile(this.store, suspended, this.actor);
+  }
+
   /** The reconcile loop's delivery round: expiries carried out, canaries judged, stepped, promoted or rolled back. */
   async deliveryRound(opts: { now?: Date } = {}): Promise<DeliveryEvent[]> {
     // Most rounds have nothing due: decide that from the live revision without loading the module.
@@ -131,6 +159,32 @@ export class Engine {
       }
     }
     return out;
+  }
+
+  /** `hecate list certs`: each Certificate of the head with what is held (not-after, days left, source). */
+  async certificates(): Promise<CertRow[]> {
+    const { certificateRows } = await import("../certs/list.js");
+    return certificateRows(this);
+  }
+
+  /** `hecate cert renew NAME`: a dns-01 certificate of the head obtained again now (the next apply to Caddy loads it). */
+  async renewCertificate(name: string, opts: { log?: (msg: string) => void } = {}): Promise<RenewResult> {
+    const { renewCertificate } = await import("../certs/index.js");
+    const { state, ctx } = await this.context();
+    return renewCertificate(this.store, state, ctx, name, { actor: this.actor, reason: "manual", ...(opts.log ? { log: opts.log } : {}) });
+  }
+
+  /** `hecate secret rotate NAME`: a store Secret's new value, the old one accepted for graceMs (0: dropped at once). */
+  async rotateSecret(name: string, value: string, opts: { graceMs: number; reason?: string }): Promise<RotateResult> {
+    const { rotateStoreSecret } = await import("../secrets/rotate.js");
+    return rotateStoreSecret(this.store, name, value, { graceMs: opts.graceMs, actor: this.actor, reason: opts.reason ?? "manual" });
+  }
+
+  /** The authentik API token Settings names, replaced by a new one made, verified and switched to. */
+  async rotateAuthentikToken(name: string): Promise<AuthentikRotation> {
+    const { rotateAuthentikToken } = await import("../secrets/authentik-token.js");
+    const { state } = await this.context();
+    return rotateAuthentikToken(this.store, state, name, { actor: this.actor });
   }
 
   /**

@@ -16,7 +16,7 @@ export interface NodeNews {
   error?: string;
 }
 
-interface DownSince {
+export interface DownSince {
   system: string;
   since: string;
   error: string;

@@ -9,6 +9,13 @@ import type { EngineEvent } from "./types.js";
 
 export const APPLY_LOCK = "apply";
 
+/** Remove a lock whoever holds it, audited with its holder (`hecate unlock --force`, DELETE /v1/locks/{name}). */
+export async function breakLock(store: Store, name: string, actor: string): Promise<LockInfo | undefined> {
+  const removed = await store.breakLock(name);
+  if (removed) await store.audit({ actor, action: "lock.break", target: name, detail: { holder: removed.holder } });
+  return removed;
+}
+
 export function newHolder(actor: string): string {
   return `${actor}@${hostname()}/${process.pid}/${randomBytes(3).toString("hex")}`;
 }

@@ -3,7 +3,7 @@
 // store settings so every process (and the operator) sees the same switch.
 import { HecateError } from "../diag.js";
 import type { Store } from "../store/store.js";
-import { watchFleet, type NodeNews } from "./fleet.js";
+import { downNodes, watchFleet, type DownSince, type NodeNews } from "./fleet.js";
 import type { ApplyOptions, ApplyResult } from "./types.js";
 import type { UpkeepReport } from "../secrets/upkeep.js";
 import type { DeliveryEvent } from "./delivery/round.js";
@@ -69,6 +69,24 @@ export async function breakerState(store: Store): Promise<BreakerState | undefin
   } catch {
     return undefined;
   }
+}
+
+/** What `hecate reconcile --status` shows: the switch, the breaker, fleet nodes the leader found down. */
+export interface ReconcileStatus {
+  suspended: boolean;
+  breaker: BreakerState | null;
+  down: Record<string, DownSince>;
+}
+
+export async function reconcileStatus(store: Store): Promise<ReconcileStatus> {
+  return { suspended: (await store.getSetting(SUSPENDED_KEY)) === "true", breaker: (await breakerState(store)) ?? null, down: await downNodes(store) };
+}
+
+/** Pause (or let run again) every reconcile loop sharing the store; audited. */
+export async function suspendReconcile(store: Store, suspended: boolean, actor: string): Promise<ReconcileStatus> {
+  await store.setSetting(SUSPENDED_KEY, suspended ? "true" : undefined);
+  await store.audit({ actor, action: suspended ? "reconcile.suspend" : "reconcile.resume" });
+  return reconcileStatus(store);
 }
 
 /** Resolves after ms, or at once when signal aborts. */

@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual, createHash } from "node:crypto";
 import { HecateError } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
-import type { Resource } from "../model/schema.js";
+import type { Resource, SecretResource } from "../model/schema.js";
 import { call, listAll } from "../providers/authentik/api.js";
 import type { Store } from "../store/store.js";
 import { rotateStoreSecret } from "./rotate.js";
@@ -19,6 +19,18 @@ export function authentikTokenSecret(resources: readonly Resource[]): string | u
     if (ref?.startsWith("secret:")) return ref.slice(7);
   }
   return undefined;
+}
+
+/**
+ * How `secret rotate NAME` rotates it, from the head's resources: the authentik API token Settings
+ * names is replaced through authentik; any other Secret only when its value is kept in the store.
+ */
+export function rotationOf(resources: readonly Resource[], name: string): "authentik-token" | "store" {
+  const res = resources.find((r): r is SecretResource => r.kind === "Secret" && r.metadata.name === name);
+  if (!res) throw new HecateError("not-found", `no Secret named "${name}" (see \`hecate list secrets\`)`, { status: 404 });
+  if (authentikTokenSecret(resources) === name) return "authentik-token";
+  if (res.spec.from !== "store") throw new HecateError("secret-not-held", `Secret/${name} takes its value from ${res.spec.from}: rotate it there; Hecate rotates only values it keeps in the store`);
+  return "store";
 }
 
 const same = (a: string, b: string) => timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());

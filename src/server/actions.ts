@@ -13,6 +13,8 @@ import type { SystemName } from "../providers/provider.js";
 import { SYSTEMS } from "../providers/registry.js";
 import type { Env, Server } from "./app.js";
 import { withExtra } from "./errors.js";
+import type { DeliveryAction } from "../engine/delivery/actions.js";
+import type { Delivered } from "../engine/delivery/index.js";
 
 type C = Context<Env>;
 
@@ -83,6 +85,10 @@ export interface Actions {
   apply(c: C, req: ApplyRequest, retry?: string, check?: (plan: Plan) => void): Promise<{ result: Omit<ApplyResult, "plan">; plan: Plan }>;
   rollback(c: C, req: ApplyRequest & { to: string; message?: string | undefined }, retry?: string): Promise<{ revision: { seq: number; hash: string } | null; result: Omit<ApplyResult, "plan">; plan?: Plan }>;
   drift(c: C, systems?: string[]): Promise<DriftReport & { text: string }>;
+  /** One reconcile (`hecate reconcile`): the last applied revision applied again; a destructive plan needs yes. */
+  reconcile(c: C, req: Omit<ApplyRequest, "revision">): Promise<{ result: Omit<ApplyResult, "plan">; plan?: Plan }>;
+  /** A delivery action (canary, switch, disable, block, bypass), applied at once as a new revision. */
+  deliver(c: C, action: DeliveryAction, req: Pick<ApplyRequest, "dryRun" | "lockTimeoutMs" | "probe">): Promise<Omit<Delivered, "result"> & { result: Omit<ApplyResult, "plan">; plan?: Plan }>;
 }
 
 export function createActions(s: Server): Actions {
@@ -176,6 +182,32 @@ export function createActions(s: Server): Actions {
       const res = await timedApply(c, async () => (await engine.rollback(target.hash, { ...o, ...message })).result);
       const stored = await s.store.head();
       return { revision: stored ? { seq: stored.seq, hash: stored.hash } : null, result: applied(res), ...(plan ? { plan } : {}) };
+    },
+
+    async reconcile(c, b) {
+      const o = applyOpts(c, b);
+      const engine = s.engine(c);
+      const preview = await engine.reconcile({ ...o, dryRun: true });
+      if (b.dryRun) return { result: applied(preview), ...(preview.plan ? { plan: preview.plan } : {}) };
+      if (preview.plan?.steps.length) confirmDeletes(preview.plan, b.yes, `POST /v1/reconcile with "dryRun": true`);
+      const r = await timedApply(c, () => engine.reconcile(o));
+      const plan = r.plan ?? preview.plan;
+      return { result: applied(r), ...(plan ? { plan } : {}) };
+    },
+
+    async deliver(c, action, b) {
+      const o = applyOpts(c, b);
+      let d: Delivered | undefined;
+      const run = async () => (d = await s.engine(c).deliverAction(action, { ...o, ...(b.dryRun ? { dryRun: true } : {}) }, { type: "api" })).result;
+      const r = b.dryRun ? await run() : await timedApply(c, run);
+      const { message, pending } = d!;
+      const plan = r.plan ? { plan: r.plan } : {};
+      try {
+        return { message, ...(pending ? { pending } : {}), result: applied(r), ...plan };
+      } catch (e) {
+        // The CLI says what was tried before reporting the failed apply, as locally.
+        throw withExtra(e as HecateError, { ...(e as { extra?: object }).extra, message });
+      }
     },
 
     async drift(c, list) {

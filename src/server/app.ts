@@ -22,6 +22,11 @@ import { createActions, type Actions } from "./actions.js";
 import { dashboardRoutes } from "./dashboard/index.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { backupRoutes } from "./routes/backup.js";
+import { lockRoutes } from "./routes/locks.js";
+import { secretRoutes } from "./routes/secrets.js";
+import { reconcileRoutes } from "./routes/reconcile.js";
+import { deliveryRoutes } from "./routes/delivery.js";
+import { certRoutes } from "./routes/certs.js";
 import { Webhooks, type RetryPolicy } from "./webhooks.js";
 import { UI } from "./dashboard/session.js";
 import { errorPage } from "./dashboard/layout.js";
@@ -202,6 +207,11 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   operationRoutes(app, server);
   adminRoutes(app, server);
   backupRoutes(app, server);
+  lockRoutes(app, server);
+  secretRoutes(app, server);
+  reconcileRoutes(app, server);
+  deliveryRoutes(app, server);
+  certRoutes(app, server);
   webhookRoutes(app, server);
   dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {

@@ -132,6 +132,27 @@ export const Token = z
   })
   .meta({ id: "Token" });
 
+export const ApplyRecord = z
+  .object({
+    applyId: z.string(),
+    revision: z.string().describe("The revision's hash."),
+    status: z.enum(["running", "succeeded", "rolled-back", "failed", "abandoned"]),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    holder: z.string(),
+  })
+  .meta({ id: "ApplyRecord" });
+
+export const Lock = z
+  .object({
+    name: z.string(),
+    holder: z.string().describe("actor@host/pid/nonce of the process holding it."),
+    token: z.number().int().describe("Fencing token of this acquisition."),
+    acquiredAt: z.string(),
+    expiresAt: z.string().describe("When its lease runs out unless renewed."),
+  })
+  .meta({ id: "Lock" });
+
 export const Systems = z.array(z.string()).optional().describe("Only these systems (dns, authentik, caddy, nginx).");
 
 export const ApplyOptionsBody = z

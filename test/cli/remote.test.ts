@@ -1,7 +1,8 @@
 // Remote mode prints what local mode prints: one table of every command that reads or writes the
 // store (list, read, create, update, delete, plan, apply, drift, history, show, diff, render,
-// rollback, audit, audit verify, token, backup, restore, secrets, certs; successes, dry runs and
-// errors), each run twice: locally
+// rollback, audit, audit verify, token, backup, restore, secrets, certs, unlock, reconcile, secret
+// values and rotation, cert import and renew, canary, switch, disable/enable, block/unblock,
+// bypass-auth, rollback --last-good; successes, dry runs and errors), each run twice: locally
 // on one store, and with HECATE_API_ENDPOINT/HECATE_API_TOKEN against `hecate serve` on another
 // store set up the same way, each with its own real Caddy. Output and exit codes must match once
 // what differs by nature is masked: revision hashes (the two Settings name different Caddys) and
@@ -13,7 +14,9 @@ import { after, before, describe, it } from "node:test";
 import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { freePort, tempDir } from "../helpers/proc.js";
-import type { SqliteStore } from "../../src/store/sqlite.js";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
 import { storeWithCaddy } from "../server/setup.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
@@ -27,7 +30,8 @@ let remoteStore: SqliteStore;
 let server: RunningServer;
 let token = "";
 
-const seed = async (path: string, caddy: Caddy): Promise<SqliteStore> => (await storeWithCaddy(path, Buffer.from(key, "base64"), caddy)).store;
+// Caddy's access log (each side's own): canaries are judged on it.
+const seed = async (path: string, caddy: Caddy, side: "L" | "R"): Promise<SqliteStore> => (await storeWithCaddy(path, Buffer.from(key, "base64"), caddy, [], { accessLog: `${dir.path}/${side}-access.log` })).store;
 
 async function hecate(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
@@ -70,10 +74,10 @@ before(async () => {
   up = await startUpstream("both");
   caddies.push(await startCaddy(), await startCaddy());
   // The same token on both sides, so both audit logs begin alike.
-  const local = await seed(`${dir.path}/local.db`, caddies[0]!);
+  const local = await seed(`${dir.path}/local.db`, caddies[0]!, "L");
   await createToken(local, { name: "ops", scope: "admin", createdBy: "ops" });
   await local.close();
-  remoteStore = await seed(`${dir.path}/remote.db`, caddies[1]!);
+  remoteStore = await seed(`${dir.path}/remote.db`, caddies[1]!, "R");
   token = (await createToken(remoteStore, { name: "ops", scope: "admin", createdBy: "ops" })).token;
   server = await startServer({ store: remoteStore, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined) });
 });
@@ -90,7 +94,7 @@ const UP = () => up.address;
 /** A file of each side's own, the two names of one length (the audit table's widths depend on it). */
 const fileOf = (side: "local" | "remote", what = "") => `${dir.path}/${side === "local" ? "L" : "R"}${what}.bak`;
 /** Run in this order on both sides: each step sees the state the earlier ones left. `side` names a file of each side's own. */
-const TABLE: { name: string; args: (side: "local" | "remote") => string[] }[] = [
+const TABLE: { name: string; args: (side: "local" | "remote") => string[]; before?: (side: "local" | "remote") => Promise<void> }[] = [
   { name: "list, empty", args: () => ["list", "routes"] },
   { name: "create", args: () => ["create", "route", "blog", "--host", "blog.test", "--upstream", UP(), "--public", "--tls", "off"] },
   { name: "create, duplicate", args: () => ["create", "route", "blog", "--host", "blog.test", "--upstream", UP(), "--public", "--tls", "off"] },
@@ -143,11 +147,86 @@ const TABLE: { name: string; args: (side: "local" | "remote") => string[] }[] = 
   { name: "audit", args: () => ["audit", "-n", "100"] },
   { name: "audit json", args: () => ["audit", "-n", "5", "-o", "json"] },
   { name: "audit verify", args: () => ["audit", "verify"] },
+  // What the API gained for the commands that used to refuse remotely (the audit rows above stay
+  // comparable: the server also audits a secret value being set, which a local store does not).
+  { name: "unlock, free", args: () => ["unlock"] },
+  { name: "unlock, held", args: () => ["unlock"], before: (side) => onStore(side, (st) => st.tryLock("apply", "ops@crashed-host/4242/abcdef", 60_000)) },
+  { name: "unlock --force", args: () => ["unlock", "--force"] },
+  { name: "unlock --force, free", args: () => ["unlock", "--force"] },
+  { name: "reconcile --status", args: () => ["reconcile", "--status"] },
+  { name: "reconcile --suspend", args: () => ["reconcile", "--suspend"] },
+  { name: "reconcile --resume, json", args: () => ["reconcile", "--resume", "-o", "json"] },
+  { name: "reconcile, dry run, after an edit behind Hecate's back", args: () => ["reconcile", "--dry-run"], before: (side) => driftCaddy(side) },
+  { name: "reconcile (puts it back)", args: () => ["reconcile", "--yes"] },
+  { name: "reconcile, nothing to do", args: () => ["reconcile", "--yes"] },
+  { name: "create secret with a value", args: () => ["create", "secret", "api-key", "--value-from", `file:${dir.path}/value-1`], before: () => writeFileSync(`${dir.path}/value-1`, "first value\n") as never },
+  { name: "secret rotate", args: () => ["secret", "rotate", "api-key", "--value-from", `file:${dir.path}/value-2`, "--grace", "0"], before: () => writeFileSync(`${dir.path}/value-2`, "second value") as never },
+  { name: "secret rotate, the same value", args: () => ["secret", "rotate", "api-key", "--value-from", `file:${dir.path}/value-2`] },
+  { name: "secret rotate, a reference", args: () => ["secret", "rotate", "db-pass", "--generate"] },
+  { name: "secret rotate, missing", args: () => ["secret", "rotate", "ghost", "--generate"] },
+  { name: "update secret with a value", args: () => ["update", "secret", "api-key", "--value-from", `file:${dir.path}/value-1`, "-m", "back to the first"] },
+  { name: "cert import", args: () => ["cert", "import", "legacy", "--cert", pem().cert, "--key", pem().key] },
+  { name: "cert import, key of another certificate", args: () => ["cert", "import", "mixed", "--cert", pem().cert, "--key", pem("other").key] },
+  { name: "list certs after import", args: () => ["list", "certs"] },
+  { name: "cert renew, imported", args: () => ["cert", "renew", "legacy"] },
+  { name: "cert renew, missing", args: () => ["cert", "renew", "ghost"] },
+  { name: "apply the secret and certificate", args: () => ["apply", "--yes"] },
+  { name: "canary status, none", args: () => ["canary", "status"] },
+  { name: "canary start", args: () => ["canary", "start", "blog", "--upstream", UP(), "--weight", "10", "--step", "10", "--every", "5m"] },
+  { name: "canary start, another pool", args: () => ["canary", "start", "blog", "--to", "v3"] },
+  { name: "canary status", args: () => ["canary", "status", "blog"] },
+  { name: "canary status, json", args: () => ["canary", "status", "-o", "json"] },
+  { name: "canary promote --to 50%, dry run", args: () => ["canary", "promote", "blog", "--to", "50%", "--dry-run"] },
+  { name: "canary promote --to 50%", args: () => ["canary", "promote", "blog", "--to", "50%"] },
+  { name: "canary abort", args: () => ["canary", "abort", "blog", "--reason", "latency up"] },
+  { name: "canary abort, none", args: () => ["canary", "abort", "blog"] },
+  { name: "switch", args: () => ["switch", "blog", "--to", "canary", "-o", "json"] },
+  { name: "disable", args: () => ["disable", "blog", "--reason", "incident 4711", "--retry-after", "1h"] },
+  { name: "enable", args: () => ["enable", "blog"] },
+  { name: "enable, not disabled", args: () => ["enable", "blog"] },
+  { name: "block for an hour", args: () => ["block", "203.0.113.7", "--for", "1h", "--reason", "credential stuffing"] },
+  { name: "unblock", args: () => ["unblock", "203.0.113.7"] },
+  { name: "unblock, not blocked", args: () => ["unblock", "203.0.113.7"] },
+  { name: "bypass-auth, a public route", args: () => ["bypass-auth", "blog", "--for", "15m", "--reason", "authentik down"] },
+  { name: "rollback --last-good, dry run", args: () => ["rollback", "--last-good", "--dry-run"] },
+  { name: "rollback --last-good", args: () => ["rollback", "--last-good", "--yes"] },
+  { name: "history after delivery", args: () => ["history"] },
 ];
+
+/** Something done to each side's own store directly (the local one, or the server's). */
+async function onStore(side: "local" | "remote", fn: (st: SqliteStore) => Promise<unknown>): Promise<void> {
+  if (side === "remote") return void (await fn(remoteStore));
+  const st = await openSqliteStore({ path: `${dir.path}/local.db`, secretKey: Buffer.from(key, "base64") });
+  try {
+    await fn(st);
+  } finally {
+    await st.close();
+  }
+}
+
+/** An edit behind Hecate's back: each side's Caddy loses its HTTP app (its admin API stays). */
+async function driftCaddy(side: "local" | "remote"): Promise<void> {
+  const res = await fetch(`${caddies[side === "local" ? 0 : 1]!.admin}/config/apps/http`, { method: "DELETE" });
+  assert.equal(res.status, 200, await res.text());
+}
+
+/** A self-signed PEM pair (one per name, made once and used by both sides). */
+const pems = new Map<string, { cert: string; key: string }>();
+function pem(cn = "legacy"): { cert: string; key: string } {
+  let p = pems.get(cn);
+  if (!p) {
+    p = { cert: `${dir.path}/${cn}.crt`, key: `${dir.path}/${cn}.key` };
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p.key, "-out", p.cert, "-days", "30", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}.example.com`], { stdio: "ignore" });
+    pems.set(cn, p);
+  }
+  return p;
+}
 
 describe("remote mode prints what local mode prints", () => {
   for (const row of TABLE) {
     it(row.name, async () => {
+      await row.before?.("local");
+      await row.before?.("remote");
       const local = await hecate(row.args("local"), { HECATE_STORE: `${dir.path}/local.db` });
       // No store at all on the remote side: anything that opened one would fail.
       const remote = await hecate(row.args("remote"), { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: token, HECATE_STORE: `${dir.path}/absent/none.db` });
@@ -159,18 +238,17 @@ describe("remote mode prints what local mode prints", () => {
 
   it("refuses what it cannot do through the API, by name; an unreachable server is an error", async () => {
     const env = { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: token };
-    // What the API does not offer is refused by name (here the store's locks and settings, a secret's value).
-    const unlock = await hecate(["unlock"], env);
-    assert.equal(unlock.code, 1);
-    assert.match(unlock.err, /this command needs the store's getLock, which the API does not offer, and HECATE_API_ENDPOINT \(or --endpoint\) says to use http:\/\/127\.0\.0\.1:\d+: unset it/);
-    assert.match((await hecate(["reconcile", "--status"], env)).err, /needs the store's getSetting, which the API does not offer/);
-    const value = await hecate(["create", "secret", "api-key", "--value-from", "env:PATH"], env);
-    assert.match(value.err, /needs to store a secret's value \(never sent over the API/);
+    // What the API does not offer is refused by name (here reading a stored secret's value, which never leaves the server).
+    const check = await hecate(["debug", "auth", "blog"], env);
+    assert.equal(check.code, 1, check.out);
+    assert.match(check.err, /this command needs [^\n]*, which the API does not offer, and HECATE_API_ENDPOINT \(or --endpoint\) says to use http:\/\/127\.0\.0\.1:\d+: unset it/);
+    const watch = await hecate(["reconcile", "--watch"], env);
+    assert.match(watch.err, /--watch runs the loop in this process on a local store; through the API the server reconciles itself \(hecate serve --reconcile INTERVAL\)/);
     // Commands that act on this machine by nature say so.
-    for (const args of [["up"], ["down"], ["serve"], ["sandbox", "hetzner"], ["migrate-store", "--to", "x.db"]]) {
+    for (const args of [["up"], ["down"], ["serve"], ["sandbox", "hetzner"], ["migrate-store", "--to", "x.db"], ["secret", "rekey"]]) {
       const r = await hecate(args, env);
       assert.equal(r.code, 1, args.join(" "));
-      assert.match(r.err, new RegExp(`\`hecate ${args.slice(0, args[0] === "sandbox" ? 2 : 1).join(" ")}\` [^\n]*, so it does not run through the API; HECATE_API_ENDPOINT \\(or --endpoint\\) says to use http://127\\.0\\.0\\.1:\\d+: unset it to run it here`), args.join(" "));
+      assert.match(r.err, new RegExp(`\`hecate ${args.slice(0, args[0] === "sandbox" || args[0] === "secret" ? 2 : 1).join(" ")}\` [^\n]*, so it does not run through the API; HECATE_API_ENDPOINT \\(or --endpoint\\) says to use http://127\\.0\\.0\\.1:\\d+: unset it to run it here`), args.join(" "));
     }
     const paths = await hecate(["plan", "examples/"], env);
     assert.match(paths.err, /PATHS, --git and --out work on the local store/);

@@ -5,10 +5,10 @@ import type { Caddy } from "../caddy-provider/caddy.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
 import type { Resource } from "../../src/model/schema.js";
 
-export async function storeWithCaddy(path: string, key: Buffer, caddy: Caddy, extra: Resource[] = []): Promise<{ store: SqliteStore; httpPort: number }> {
+export async function storeWithCaddy(path: string, key: Buffer, caddy: Caddy, extra: Resource[] = [], caddySettings: Record<string, unknown> = {}): Promise<{ store: SqliteStore; httpPort: number }> {
   const store = await openSqliteStore({ path, secretKey: key });
   const [http, https] = (await freePorts(2)) as [number, number];
-  const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${https}`], httpPort: http, httpsPort: https } } } as Resource;
+  const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [caddy.admin], listen: [`127.0.0.1:${https}`], httpPort: http, httpsPort: https, ...caddySettings } } } as Resource;
   await store.putRevision({ resources: [settings, ...extra], author: "ops", message: "settings", source: { type: "cli" }, expectedParent: 0 });
   return { store, httpPort: http };
 }

@@ -113,12 +113,8 @@ async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opt
   }
   if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
   const r = await remote.apply({ ...rails, yes: true });
-  for (const st of r.steps) {
-    const changes = plan.steps.filter((p) => p.system === st.system && p.phase === st.phase).reduce((n, p) => n + p.changes.length, 0);
-    progress(ctx, { type: "step.start", system: st.system, changes });
-    if (st.status === "applied") progress(ctx, { type: "step.done", system: st.system });
-    else if (st.error) progress(ctx, { type: "step.failed", system: st.system, error: st.error });
-  }
+  const { replaySteps } = await import("../core/remote-store.js");
+  replaySteps((e) => progress(ctx, e), plan, r);
   return reportResult(ctx, r, { planShown: true });
 }
 

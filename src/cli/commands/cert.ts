@@ -4,56 +4,18 @@
 import { readFile } from "node:fs/promises";
 import { HecateError, UsageError } from "../../diag.js";
 import { API_VERSION } from "../../model/api-version.js";
-import type { CertificateResource, Resource } from "../../model/schema.js";
+import type { Resource } from "../../model/schema.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef, Opts } from "../core/define.js";
-import { addressOf, commitEdit, headResources } from "../core/state.js";
+import { addressOf, commitEdit } from "../core/state.js";
 import { MESSAGE } from "./shared-flags.js";
+import { method } from "./engine.js";
 
 const certs = () => import("../../certs/index.js");
 
-export interface CertRow {
-  name: string;
-  hosts: string;
-  issuer: string;
-  notAfter: string;
-  daysLeft: number | null;
-  source: string;
-  /** Why the last renewal failed, when it did. */
-  lastError?: string;
-}
-
-/** One row per Certificate resource: held ones from the store, imported ones from their PEM, Caddy's as Caddy's. */
-export async function listCertRows(ctx: Context): Promise<CertRow[]> {
-  const store = await ctx.store();
-  const { resources } = await headResources(store);
-  const { getIssued, leafFacts } = await certs();
-  const engine = await ctx.engine();
-  const rows: CertRow[] = [];
-  const now = Date.now();
-  const days = (notAfter: string) => Math.floor((Date.parse(notAfter) - now) / 86_400_000);
-  for (const r of resources.filter((x): x is CertificateResource => x.kind === "Certificate").sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
-    const s = r.spec;
-    const name = r.metadata.name;
-    const base = { name, hosts: s.hosts.join(","), issuer: s.issuer === "acme" ? `acme ${s.acme?.challenge ?? "http-01"}` : s.issuer };
-    if (s.issuer === "acme" && s.acme?.challenge === "dns-01") {
-      const held = await getIssued(store, name);
-      rows.push(held ? { ...base, notAfter: held.notAfter, daysLeft: days(held.notAfter), source: held.source, ...(held.lastError ? { lastError: held.lastError.message } : {}) } : { ...base, notAfter: "-", daysLeft: null, source: `not obtained yet (hecate cert renew ${name})` });
-    } else if (s.issuer === "imported" && s.certificate) {
-      try {
-        const { ctx: pctx } = await engine.context();
-        const f = leafFacts(await pctx.secrets.resolve(s.certificate));
-        rows.push({ ...base, notAfter: f.notAfter, daysLeft: days(f.notAfter), source: s.certificate });
-      } catch (e) {
-        rows.push({ ...base, notAfter: "-", daysLeft: null, source: s.certificate, lastError: (e as Error).message });
-      }
-    } else rows.push({ ...base, notAfter: "-", daysLeft: null, source: "Caddy (obtains and renews it itself)" });
-  }
-  return rows;
-}
-
+/** One row per Certificate resource: the engine's (through the API, the server's, which holds the PEMs). */
 export async function listCerts(ctx: Context): Promise<void> {
-  const rows = await listCertRows(ctx);
+  const rows = await method(await ctx.engine(), "certificates")();
   ctx.records(rows, [
     { header: "NAME", get: (r) => r.name },
     { header: "HOSTS", get: (r) => r.hosts },
@@ -71,9 +33,7 @@ export const certRenew: CommandDef = {
   examples: ["hecate cert renew wildcard"],
   async run(ctx, [name]) {
     const engine = await ctx.engine();
-    const { renewCertificate } = await certs();
-    const { state, ctx: pctx } = await engine.context();
-    const res = await renewCertificate(await ctx.store(), state, pctx, String(name), { actor: ctx.author, reason: "manual", log: (m) => ctx.say(m) });
+    const res = await method(engine, "renewCertificate")(String(name), { log: (m) => ctx.say(m) });
     ctx.say(`certificate ${String(name)}: ${res.certificate.hosts.join(", ")} until ${res.certificate.notAfter}${res.previous ? ` (was until ${res.previous.notAfter})` : ""}`);
     const applied = await engine.apply({ systems: ["caddy"] });
     if (applied.status === "failed") throw new HecateError("apply-failed", `certificate ${String(name)} was obtained but Caddy did not take it: ${applied.steps.map((s) => s.error).filter(Boolean).join("; ")}`);

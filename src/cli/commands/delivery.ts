@@ -4,9 +4,7 @@
 // the reconcile loop (`hecate serve --reconcile` or `hecate reconcile --watch`).
 import { readFileSync } from "node:fs";
 import { UsageError } from "../../diag.js";
-import type { Edited } from "../../engine/delivery/edits.js";
-import type { DeliveryMeta } from "../../engine/delivery/index.js";
-import type { Resource } from "../../model/schema.js";
+import type { DeliveryAction } from "../../engine/delivery/actions.js";
 import type { CommandDef, Opts } from "../core/define.js";
 import type { Context } from "../core/context.js";
 import { applyOptions, reportResult } from "./apply.js";
@@ -14,15 +12,14 @@ import { method, printPlan } from "./engine.js";
 import { DRY_RUN, parseDurationMs } from "./shared-flags.js";
 import { int, kv } from "../nouns/parse.js";
 
-const edits = () => import("../../engine/delivery/edits.js");
-
 const LOCK = { flags: "--lock-timeout <duration>", description: "how long to wait for another apply to finish (default 30s)" };
 const COMMON = [LOCK, DRY_RUN];
 
-async function act(ctx: Context, opts: Opts, edit: (rs: Resource[]) => Edited, meta: Omit<DeliveryMeta, "apply">): Promise<number> {
+/** Carry out one delivery action (data: the same the API takes), print what happened. */
+async function act(ctx: Context, opts: Opts, action: DeliveryAction): Promise<number> {
   const engine = await ctx.engine();
   const o = await applyOptions(ctx, opts);
-  const d = await method(engine, "deliver")(edit, { ...meta, apply: { ...o, actor: ctx.author, ...(opts.dryRun ? { dryRun: true } : {}) } });
+  const d = await method(engine, "deliverAction")(action, { ...o, actor: ctx.author, ...(opts.dryRun ? { dryRun: true } : {}) });
   if (d.result.plan && (opts.dryRun || ctx.verbose)) await printPlan(ctx, d.result.plan);
   if (ctx.output !== "json") ctx.say(d.message);
   for (const diag of d.result.plan?.diagnostics ?? []) if (diag.code === "auth-bypassed") ctx.say(ctx.paint("red", `warning: ${diag.message}`));
@@ -89,31 +86,20 @@ const canaryStart: CommandDef = {
     const maxErrorRate = opts.maxErrorRate !== undefined ? percentArg(opts.maxErrorRate, "--max-error-rate") : undefined;
     const minRequests = int(opts.minRequests, "--min-requests");
     if (minRequests !== undefined && minRequests < 1) throw new UsageError(`--min-requests expects a whole number >= 1, got "${opts.minRequests}"`);
-    const e = await edits();
-    return act(
-      ctx,
-      opts,
-      (rs) => {
-        const out = e.startCanary(rs, route, {
-          pool: String(opts.to),
-          weight,
-          now: new Date(),
-          ...(step !== undefined ? { step } : {}),
-          ...(opts.every !== undefined ? { every: String(opts.every) } : {}),
-          ...(maxErrorRate !== undefined ? { maxErrorRate } : {}),
-          ...(opts.header !== undefined ? { header: pair(opts.header, "--header") } : {}),
-          ...(opts.cookie !== undefined ? { cookie: pair(opts.cookie, "--cookie") } : {}),
-          ...(opts.sticky ? { sticky: true } : {}),
-          ...(opts.upstream !== undefined ? { upstream: String(opts.upstream) } : {}),
-        });
-        if (minRequests !== undefined) {
-          const r = e.findCanaryRoute(out.after, route);
-          r.spec.canary!.minRequests = minRequests;
-        }
-        return out;
-      },
-      { action: "canary.start", target: route, detail: { pool: opts.to, weight, step, every: opts.every, maxErrorRate } },
-    );
+    return act(ctx, opts, {
+      action: "canary.start",
+      route,
+      pool: String(opts.to),
+      weight,
+      ...(step !== undefined ? { step } : {}),
+      ...(opts.every !== undefined ? { every: String(opts.every) } : {}),
+      ...(maxErrorRate !== undefined ? { maxErrorRate } : {}),
+      ...(minRequests !== undefined ? { minRequests } : {}),
+      ...(opts.header !== undefined ? { header: pair(opts.header, "--header") } : {}),
+      ...(opts.cookie !== undefined ? { cookie: pair(opts.cookie, "--cookie") } : {}),
+      ...(opts.sticky ? { sticky: true } : {}),
+      ...(opts.upstream !== undefined ? { upstream: String(opts.upstream) } : {}),
+    });
   },
 };
 
@@ -123,22 +109,7 @@ const canaryStatus: CommandDef = {
   summary: "each canary: its pool, share, requests and errors since its step began, and what the reconcile loop will do",
   examples: ["hecate canary status", "hecate canary status api -o json"],
   async run(ctx, args) {
-    const store = await ctx.store();
-    const live = (await store.lastApplied()) ?? (await store.head());
-    const { judge } = await import("../../engine/delivery/round.js");
-    const rs = live?.resources ?? [];
-    const settings = rs.find((r) => r.kind === "Settings") as import("../../model/schema.js").SettingsResource | undefined;
-    const e = await edits();
-    const routes = args[0] ? [e.findCanaryRoute(rs, String(args[0]))] : rs.filter((r) => r.kind === "Route" && r.spec.canary);
-    const rows = [];
-    for (const r of routes as import("../../model/schema.js").RouteResource[]) {
-      if (!r.spec.canary) {
-        rows.push({ route: r.metadata.name, canary: null });
-        continue;
-      }
-      const v = await judge(r, settings, new Date()).catch((err: Error) => ({ route: r.metadata.name, pool: r.spec.canary!.pool, weight: r.spec.split?.weights?.[r.spec.canary!.pool] ?? 0, counts: { requests: 0, errors: 0 }, rate: 0, verdict: "unknown", why: err.message }));
-      rows.push({ ...v, since: r.spec.canary.since, step: r.spec.canary.step ?? null, every: r.spec.canary.every ?? null });
-    }
+    const rows = await method(await ctx.engine(), "canaryStatus")(args[0] === undefined ? undefined : String(args[0]));
     if (ctx.format("table") === "json") return void ctx.json(rows);
     if (!rows.length) return void ctx.out("no canaries");
     for (const row of rows) {
@@ -156,12 +127,11 @@ const canaryPromote: CommandDef = {
   examples: ["hecate canary promote api", "hecate canary promote api --to 50%"],
   async run(ctx, args, opts) {
     const route = String(args[0]);
-    const e = await edits();
     if (opts.to !== undefined) {
       const to = percentArg(opts.to, "--to");
-      if (to < 100) return act(ctx, opts, (rs) => e.setCanaryWeight(rs, route, to, new Date()), { action: "canary.step", target: route, detail: { weight: to } });
+      if (to < 100) return act(ctx, opts, { action: "canary.step", route, weight: to });
     }
-    return act(ctx, opts, (rs) => e.promoteCanary(rs, route), { action: "canary.promote", target: route });
+    return act(ctx, opts, { action: "canary.promote", route });
   },
 };
 
@@ -173,10 +143,7 @@ const canaryAbort: CommandDef = {
   flags: [{ flags: "--reason <text>", description: "why (history and audit)" }, ...COMMON],
   examples: ["hecate canary abort api --reason 'latency up'"],
   async run(ctx, args, opts) {
-    const route = String(args[0]);
-    const e = await edits();
-    const why = opts.reason ? ` (${opts.reason})` : "";
-    return act(ctx, opts, (rs) => e.abortCanary(rs, route, why), { action: "canary.abort", target: route, detail: { reason: opts.reason } });
+    return act(ctx, opts, { action: "canary.abort", route: String(args[0]), ...(opts.reason ? { reason: String(opts.reason) } : {}) });
   },
 };
 
@@ -200,9 +167,7 @@ export const switchCommand: CommandDef = {
   examples: ["hecate switch app --to green --verify", "hecate switch app --to blue"],
   async run(ctx, args, opts) {
     if (!opts.to) throw new UsageError("switch needs --to POOL (a pool under the route's spec.pools)");
-    const route = String(args[0]);
-    const e = await edits();
-    return act(ctx, { ...opts, ...(opts.verify ? { probe: true } : {}) }, (rs) => e.switchPool(rs, route, String(opts.to)), { action: "switch", target: route, detail: { pool: opts.to } });
+    return act(ctx, { ...opts, ...(opts.verify ? { probe: true } : {}) }, { action: "switch", route: String(args[0]), pool: String(opts.to) });
   },
 };
 
@@ -230,11 +195,12 @@ export const disable: CommandDef = {
     }
     const retryAfter = String(opts.retryAfter ?? "5m");
     if (!/^(\d+(ms|s|m|h|d))+$/.test(retryAfter)) throw new UsageError(`--retry-after expects a duration like 30s, 5m or 1h, got "${retryAfter}"`);
-    const e = await edits();
-    return act(ctx, opts, (rs) => e.disableRoute(rs, route, { retryAfter, ...(page !== undefined ? { page } : {}), ...(opts.reason ? { reason: String(opts.reason) } : {}) }), {
+    return act(ctx, opts, {
       action: "route.disable",
-      target: route,
-      detail: { reason: opts.reason, page: opts.page },
+      route,
+      retryAfter,
+      ...(page !== undefined ? { page, pageName: String(opts.page) } : {}),
+      ...(opts.reason ? { reason: String(opts.reason) } : {}),
     });
   },
 };
@@ -246,9 +212,7 @@ export const enable: CommandDef = {
   flags: COMMON,
   examples: ["hecate enable api"],
   async run(ctx, args, opts) {
-    const route = String(args[0]);
-    const e = await edits();
-    return act(ctx, opts, (rs) => e.enableRoute(rs, route), { action: "route.enable", target: route });
+    return act(ctx, opts, { action: "route.enable", route: String(args[0]) });
   },
 };
 
@@ -266,13 +230,7 @@ export const blockCommand: CommandDef = {
   async run(ctx, args, opts) {
     const address = String(args[0]);
     const until = opts.for !== undefined ? new Date(Date.now() + durationFlag(opts.for, "--for")) : undefined;
-    const e = await edits();
-    return act(
-      ctx,
-      opts,
-      (rs) => e.block(rs, address, { ...(opts.route ? { route: String(opts.route) } : {}), ...(until ? { until } : {}), ...(opts.reason ? { reason: String(opts.reason) } : {}) }),
-      { action: "block", target: address, detail: { route: opts.route ?? null, until: until?.toISOString() ?? null, reason: opts.reason } },
-    );
+    return act(ctx, opts, { action: "block", address, ...(opts.route ? { route: String(opts.route) } : {}), ...(until ? { until: until.toISOString() } : {}), ...(opts.reason ? { reason: String(opts.reason) } : {}) });
   },
 };
 
@@ -283,9 +241,7 @@ export const unblockCommand: CommandDef = {
   flags: [{ flags: "--route <route>", description: "a block on this route only" }, ...COMMON],
   examples: ["hecate unblock 203.0.113.7"],
   async run(ctx, args, opts) {
-    const address = String(args[0]);
-    const e = await edits();
-    return act(ctx, opts, (rs) => e.unblock(rs, address, opts.route ? { route: String(opts.route) } : {}), { action: "unblock", target: address, detail: { route: opts.route ?? null } });
+    return act(ctx, opts, { action: "unblock", address: String(args[0]), ...(opts.route ? { route: String(opts.route) } : {}) });
   },
 };
 
@@ -302,14 +258,13 @@ export const bypassAuth: CommandDef = {
   examples: ["hecate bypass-auth grafana --for 15m --reason 'authentik down, incident 4711'", "hecate bypass-auth grafana --end"],
   async run(ctx, args, opts) {
     const route = String(args[0]);
-    const e = await edits();
-    if (opts.end) return act(ctx, opts, (rs) => e.endBypass(rs, route, " (ended by hand)"), { action: "bypass-auth.end", target: route });
+    if (opts.end) return act(ctx, opts, { action: "bypass-auth.end", route });
     if (opts.for === undefined) throw new UsageError("bypass-auth needs --for DURATION (e.g. 15m): a bypass always ends by itself");
     if (!opts.reason || !String(opts.reason).trim()) throw new UsageError("bypass-auth needs --reason TEXT: it is recorded in history and audit");
     const ms = durationFlag(opts.for, "--for");
     if (ms > 24 * 3_600_000) throw new UsageError("--for is at most 24h: a longer bypass is a public route (public: true)");
     const until = new Date(Date.now() + ms);
-    return act(ctx, opts, (rs) => e.bypassAuth(rs, route, { until, reason: String(opts.reason) }), { action: "bypass-auth", target: route, detail: { until: until.toISOString(), reason: opts.reason } });
+    return act(ctx, opts, { action: "bypass-auth", route, until: until.toISOString(), reason: String(opts.reason) });
   },
 };
 

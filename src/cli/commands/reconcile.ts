@@ -1,6 +1,5 @@
 // `hecate reconcile [--watch]`: put reality back to the last applied revision, once or in a loop.
 import { UsageError } from "../../diag.js";
-import { SUSPENDED_KEY, breakerState } from "../../engine/reconcile.js";
 import { downNodes, newsText } from "../../engine/fleet.js";
 import type { CommandDef } from "../core/define.js";
 import { applyOptions, confirmPlan, reportResult, yesOf } from "./apply.js";
@@ -25,19 +24,15 @@ export const reconcile: CommandDef = {
   async run(ctx, _args, opts) {
     if (opts.suspend || opts.resume || opts.status) {
       if (opts.suspend && opts.resume) throw new UsageError("--suspend and --resume exclude each other");
-      const store = await ctx.store();
-      if (opts.suspend) await store.setSetting(SUSPENDED_KEY, "true");
-      if (opts.resume) await store.setSetting(SUSPENDED_KEY, undefined);
-      if (opts.suspend || opts.resume) await store.audit({ actor: ctx.author, action: opts.suspend ? "reconcile.suspend" : "reconcile.resume" });
-      const suspended = (await store.getSetting(SUSPENDED_KEY)) === "true";
-      const breaker = await breakerState(store);
-      const down = await downNodes(store);
-      if (ctx.format("table") === "json") return void ctx.json({ suspended, breaker: breaker ?? null, down });
+      const engine = await ctx.engine();
+      const { suspended, breaker, down } = opts.suspend || opts.resume ? await method(engine, "suspendReconcile")(Boolean(opts.suspend)) : await method(engine, "reconcileStatus")();
+      if (ctx.format("table") === "json") return void ctx.json({ suspended, breaker, down });
       ctx.out(`reconcile: ${suspended ? "suspended (hecate reconcile --resume)" : "active"}`);
       if (breaker) ctx.out(`circuit breaker: open since ${breaker.openedAt} until ${breaker.until} after ${breaker.failures} failures: ${breaker.error}`);
       for (const [node, d] of Object.entries(down)) ctx.out(`${d.system} node ${node}: down since ${d.since}: ${d.error}`);
       return 0;
     }
+    if (opts.watch && ctx.remote) throw new UsageError("--watch runs the loop in this process on a local store; through the API the server reconciles itself (hecate serve --reconcile INTERVAL)");
     useTimeout(ctx, opts);
     const engine = await ctx.engine();
     const o = await applyOptions(ctx, opts);

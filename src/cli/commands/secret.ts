@@ -3,13 +3,10 @@
 // Values are read from env/file/stdin or generated, never from the command line; never logged.
 import { randomBytes } from "node:crypto";
 import { HecateError, UsageError } from "../../diag.js";
-import type { SecretResource } from "../../model/schema.js";
 import type { CommandDef } from "../core/define.js";
-import { headResources } from "../core/state.js";
+import { method } from "./engine.js";
 import { readValue } from "../nouns/secret.js";
 import { parseDurationMs } from "./shared-flags.js";
-
-const rotation = () => import("../../secrets/rotate.js");
 
 export const secretRotate: CommandDef = {
   name: "rotate",
@@ -28,27 +25,21 @@ export const secretRotate: CommandDef = {
   ],
   async run(ctx, [name], opts) {
     const n = String(name);
-    const store = await ctx.store();
-    const { resources } = await headResources(store);
-    const res = resources.find((r): r is SecretResource => r.kind === "Secret" && r.metadata.name === n);
-    if (!res) throw new HecateError("not-found", `no Secret named "${n}" (see \`hecate list secrets\`)`, { status: 404 });
-    const { rotateStoreSecret } = await rotation();
-    const { authentikTokenSecret, rotateAuthentikToken } = await import("../../secrets/authentik-token.js");
+    const { resources } = await ctx.headResources();
+    const { rotationOf } = await import("../../secrets/authentik-token.js");
     const engine = await ctx.engine();
-    if (authentikTokenSecret(resources) === n) {
-      const { state } = await engine.context();
-      const r = await rotateAuthentikToken(store, state, n, { actor: ctx.author });
+    if (rotationOf(resources, n) === "authentik-token") {
+      const r = await method(engine, "rotateAuthentikToken")(n);
       ctx.say(`Secret/${n}: a new authentik API token (${r.identifier}) was made, verified and switched to; the old one (${r.revoked ?? "not made by Hecate"}) is ${r.revoked ? "revoked" : "left as it was"}`);
       return;
     }
-    if (res.spec.from !== "store") throw new HecateError("secret-not-held", `Secret/${n} takes its value from ${res.spec.from}: rotate it there; Hecate rotates only values it keeps in the store`);
     const sources = [opts.valueFrom !== undefined, Boolean(opts.valueFromStdin), Boolean(opts.generate)].filter(Boolean).length;
     if (sources !== 1) throw new UsageError("secret rotate needs one of --value-from SOURCE, --value-from-stdin or --generate");
     const generated = opts.generate ? randomBytes(32).toString("base64url") : undefined;
     const value = generated ?? (await readValue(opts.valueFromStdin ? "stdin" : String(opts.valueFrom), ctx));
     if (!value) throw new HecateError("secret-source", "the new value is empty");
     const graceMs = parseDurationMs(opts.grace === undefined ? "10m" : String(opts.grace), "--grace", "10m, 24h or 7d");
-    const r = await rotateStoreSecret(store, n, value, { graceMs, actor: ctx.author, reason: "manual" });
+    const r = await method(engine, "rotateSecret")(n, value, { graceMs });
     // A generated value is the one thing on stdout (for a pipe); what happened goes to stderr then.
     const note = generated ? (m: string) => void ctx.io.stderr.write(`${m}\n`) : (m: string) => ctx.say(m);
     if (generated) ctx.out(generated);
@@ -66,6 +57,8 @@ export const secretRotate: CommandDef = {
 
 export const secretRekey: CommandDef = {
   name: "rekey",
+  // The key lives with the store (a file or $HECATE_SECRET_KEY of the server), never sent over the API.
+  local: "writes the store's new secret key to a file on the machine that holds the store",
   summary: "a new secret key for the store: every sealed value re-encrypted in one transaction; the old key opens nothing after",
   flags: [{ flags: "--new-key-file <file>", description: "where the new key goes (needed when the key comes from $HECATE_SECRET_KEY); an existing key there is used" }],
   examples: ["cp ~/.config/hecate/secret.key /safe/secret.key.$(date +%F) && hecate secret rekey", "hecate secret rekey --new-key-file /run/secrets/hecate.key"],

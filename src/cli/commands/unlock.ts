@@ -1,6 +1,6 @@
 // `hecate unlock`: show who holds the apply lock; --force removes it (after a crash on another host).
 import { HecateError } from "../../diag.js";
-import { APPLY_LOCK } from "../../engine/lock.js";
+import { APPLY_LOCK, breakLock } from "../../engine/lock.js";
 import type { CommandDef } from "../core/define.js";
 
 export const unlock: CommandDef = {
@@ -15,8 +15,7 @@ export const unlock: CommandDef = {
     if (!opts.force) {
       throw new HecateError("locked", `the apply lock is held by ${lock.holder} since ${lock.acquiredAt} (expires ${lock.expiresAt}); run \`hecate unlock --force\` only if that process is gone`);
     }
-    const removed = await store.breakLock(APPLY_LOCK);
-    await store.audit({ actor: ctx.author, action: "lock.break", target: APPLY_LOCK, detail: { holder: removed?.holder ?? lock.holder } });
+    const removed = await breakLock(store, APPLY_LOCK, ctx.author);
     ctx.out(`removed the apply lock held by ${removed?.holder ?? lock.holder}`);
   },
 };

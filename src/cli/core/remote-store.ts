@@ -2,13 +2,22 @@
 // gets from its context are, in remote mode, these stand-ins that ask `hecate serve` through its
 // API. A command that reads revisions, the audit log or tokens, stores an edit, rolls back, backs
 // up or restores runs its own code unchanged and prints what it prints locally. What the API does
-// not offer (locks, settings, secret values, ...) is refused by name, so a new command works
+// not offer (settings, reading a secret's value, ...) is refused by name, so a new command works
 // remotely as soon as it uses only what is offered, and says clearly what is missing otherwise.
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { HecateError } from "../../diag.js";
 import type { ApplyOptions, ApplyResult, Plan } from "../../engine/types.js";
+import type { PlanOptions } from "../../engine/plan.js";
+import type { ReconcileStatus } from "../../engine/reconcile.js";
+import type { CanaryRow, DeliveryEvent } from "../../engine/delivery/round.js";
+import type { DeliveryAction } from "../../engine/delivery/actions.js";
+import type { Delivered } from "../../engine/delivery/index.js";
+import type { RenewResult } from "../../certs/renew.js";
+import type { CertRow } from "../../certs/list.js";
+import type { RotateResult } from "../../secrets/rotate.js";
+import type { AuthentikRotation } from "../../secrets/authentik-token.js";
 import type { BackupManifest, RestoreReport } from "../../engine/backup.js";
-import type { AuditEntry, AuditVerification, Revision, RevisionMeta, Store, TokenRecord } from "../../store/store.js";
+import type { ApplyRecord, AuditEntry, AuditVerification, LockInfo, Revision, RevisionMeta, Store, TokenRecord } from "../../store/store.js";
 import type { RemoteApi } from "./remote.js";
 
 /** What remote mode says of a store or engine call the API does not offer. */
@@ -60,9 +69,18 @@ export function remoteStore(api: RemoteApi): Store {
     verifyAudit: () => api.call<AuditVerification>("GET", "/v1/audit/verify"),
     // Never a hash over the API: the listing has none to hide.
     listTokens: async () => (await api.call<{ items: Omit<TokenRecord, "hash">[] }>("GET", "/v1/tokens")).items.map((t) => ({ ...t, hash: "" })),
+    // A free lock is a 404, as undefined is locally; the server audits a break as the token.
+    getLock: (name) => orMissing(api.call<LockInfo>("GET", `/v1/locks/${encodeURIComponent(name)}`)),
+    breakLock: (name) => orMissing(api.call<LockInfo>("DELETE", `/v1/locks/${encodeURIComponent(name)}`)),
+    listApplies: async (opts = {}) => {
+      const q = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.limit !== undefined ? { limit: String(opts.limit) } : {}) });
+      return (await api.call<{ items: ApplyRecord[] }>("GET", `/v1/applies${q.size ? `?${q}` : ""}`)).items;
+    },
+    // The value goes in the body only, sealed by the server; nothing answers it back.
+    putSecret: async (name, value) => void (await api.call("PUT", `/v1/secrets/${encodeURIComponent(name)}/value`, { value })),
     close: async () => undefined,
   };
-  return only<Store>(api, store, (name) => (name === "putSecret" ? "to store a secret's value (never sent over the API: give a reference, --from env:VAR or file:/path)" : `the store's ${name}`));
+  return only<Store>(api, store, (name) => `the store's ${name}`);
 }
 
 /** The part of the engine the API offers; plan, apply and drift have their own remote paths. */
@@ -70,15 +88,52 @@ export interface RemoteEngine {
   rollback(hash: string, opts: ApplyOptions & { message?: string }): Promise<{ revision?: Revision; result: ApplyResult }>;
   backup(file: string): Promise<BackupManifest>;
   restore(file: string, opts?: { dryRun?: boolean; skipSignature?: boolean }): Promise<RestoreReport>;
+  apply(target: PlanOptions, opts?: ApplyOptions): Promise<ApplyResult>;
+  reconcile(opts: ApplyOptions): Promise<ApplyResult>;
+  reconcileStatus(): Promise<ReconcileStatus>;
+  suspendReconcile(suspended: boolean): Promise<ReconcileStatus>;
+  deliveryRound(): Promise<DeliveryEvent[]>;
+  deliverAction(action: DeliveryAction, opts: ApplyOptions): Promise<Delivered>;
+  canaryStatus(route?: string): Promise<CanaryRow[]>;
+  certificates(): Promise<CertRow[]>;
+  renewCertificate(name: string, opts: { log?: (msg: string) => void }): Promise<RenewResult>;
+  rotateSecret(name: string, value: string, opts: { graceMs: number }): Promise<RotateResult>;
+  rotateAuthentikToken(name: string): Promise<AuthentikRotation>;
 }
 
-/** An apply-failed answer still carries the result: the CLI reports it as it does locally. */
-async function result<T>(p: Promise<T>): Promise<T | { result: ApplyResult; revision?: undefined }> {
+/**
+ * What an apply on the server did, told to onEvent as a local apply tells it while it runs: each
+ * step started (with the plan's count of its changes), done or failed.
+ */
+export function replaySteps(onEvent: ApplyOptions["onEvent"], plan: Plan | undefined, r: ApplyResult): void {
+  if (!onEvent) return;
+  for (const st of r.steps) {
+    const changes = (plan?.steps ?? []).filter((p) => p.system === st.system && p.phase === st.phase).reduce((n, p) => n + p.changes.length, 0);
+    void onEvent({ type: "step.start", system: st.system, changes });
+    if (st.status === "applied") void onEvent({ type: "step.done", system: st.system });
+    else if (st.error) void onEvent({ type: "step.failed", system: st.system, error: st.error });
+  }
+}
+
+/** The apply options the API takes (the CLI's flags), from the engine's. */
+function rails(o: ApplyOptions): Record<string, unknown> {
+  return {
+    ...(o.dryRun ? { dryRun: true } : {}),
+    ...(o.maxDeletes !== undefined ? { maxDeletes: o.maxDeletes } : {}),
+    ...(o.allowProtected ? { allowProtected: true } : {}),
+    ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: o.lockTimeoutMs } : {}),
+    ...(o.probe ? { probe: true } : {}),
+    ...(o.systems ? { systems: o.systems } : {}),
+  };
+}
+
+/** An apply-failed answer still carries the result (and what else the server sent): the CLI reports it as it does locally. */
+async function result<T>(p: Promise<T>): Promise<T | { result: ApplyResult; revision?: undefined; message?: string; plan?: { plan: Plan } }> {
   try {
     return await p;
   } catch (e) {
-    const r = (e as { answer?: { result?: ApplyResult } }).answer?.result;
-    if (e instanceof HecateError && e.code === "apply-failed" && r) return { result: r };
+    const answer = (e as { answer?: { result?: ApplyResult; message?: string; plan?: { plan: Plan } } }).answer;
+    if (e instanceof HecateError && e.code === "apply-failed" && answer?.result) return answer as { result: ApplyResult };
     throw e;
   }
 }
@@ -90,19 +145,50 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
         to: hash,
         // The CLI asked already (confirmPlan); the server's own rail would refuse a delete without it.
         yes: true,
-        ...(o.dryRun ? { dryRun: true } : {}),
+        ...rails(o),
         ...(o.message !== undefined ? { message: o.message } : {}),
-        ...(o.maxDeletes !== undefined ? { maxDeletes: o.maxDeletes } : {}),
-        ...(o.allowProtected ? { allowProtected: true } : {}),
-        ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: o.lockTimeoutMs } : {}),
-        ...(o.probe ? { probe: true } : {}),
-        ...(o.systems ? { systems: o.systems } : {}),
       };
       type Answer = { revision: { seq: number; hash: string } | null; result: ApplyResult; plan?: { plan: Plan } };
       const a = await result(api.call<Answer>("POST", "/v1/rollback", body));
       const plan = "plan" in a && a.plan ? { plan: a.plan.plan } : {};
+      if (!o.dryRun) replaySteps(o.onEvent, plan.plan, a.result);
       return { ...(a.revision ? { revision: a.revision as Revision } : {}), result: { ...a.result, ...plan } };
     },
+    // Only what the CLI asks of apply besides `hecate apply` (which has its own remote path): a
+    // stored revision, some systems; the command confirmed what needs it.
+    async apply(target, o = {}) {
+      if ("steps" in target || target.resources) throw unsupported(api, "to apply a plan or resources made here");
+      const answer = await api.apply({ ...rails(o), ...(target.revision ? { revision: target.revision } : {}), ...(target.systems ? { systems: target.systems } : {}), yes: true });
+      // The answer's plan is the API's {plan, text}.
+      const { plan, ...r } = answer as Omit<ApplyResult, "plan"> & { plan?: { plan: Plan } };
+      if (!o.dryRun) replaySteps(o.onEvent, plan?.plan, r);
+      return { ...r, ...(plan ? { plan: plan.plan } : {}) };
+    },
+    async reconcile(o) {
+      const a = await result(api.call<{ result: ApplyResult; plan?: { plan: Plan } }>("POST", "/v1/reconcile", { ...rails(o), yes: true }));
+      const plan = a.plan?.plan;
+      if (!o.dryRun) replaySteps(o.onEvent, plan, a.result);
+      return { ...a.result, ...(plan ? { plan } : {}) };
+    },
+    reconcileStatus: () => api.call<ReconcileStatus>("GET", "/v1/reconcile"),
+    suspendReconcile: (suspended) => api.call<ReconcileStatus>("PUT", "/v1/reconcile", { suspended }),
+    deliveryRound: async () => (await api.call<{ items: DeliveryEvent[] }>("POST", "/v1/delivery/round")).items,
+    async deliverAction(action, o) {
+      const q = new URLSearchParams({ ...(o.dryRun ? { dryRun: "true" } : {}), ...(o.probe ? { probe: "true" } : {}), ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: String(o.lockTimeoutMs) } : {}) });
+      const a = await result(api.call<Delivered & { plan?: { plan: Plan } }>("POST", `/v1/delivery${q.size ? `?${q}` : ""}`, action));
+      const plan = a.plan?.plan;
+      if (!o.dryRun) replaySteps(o.onEvent, plan, a.result);
+      return { message: a.message ?? "", ...("pending" in a && a.pending ? { pending: a.pending } : {}), result: { ...a.result, ...(plan ? { plan } : {}) } };
+    },
+    canaryStatus: async (route) => (await api.call<{ items: CanaryRow[] }>("GET", `/v1/canaries${route !== undefined ? `?route=${encodeURIComponent(route)}` : ""}`)).items,
+    certificates: async () => (await api.call<{ items: CertRow[] }>("GET", "/v1/certificates")).items,
+    async renewCertificate(name, o) {
+      const a = await api.call<{ certificate: RenewResult["certificate"]; previous?: RenewResult["previous"]; log: string[] }>("POST", `/v1/certs/${encodeURIComponent(name)}/renew`);
+      for (const line of a.log) o.log?.(line);
+      return { certificate: a.certificate, ...(a.previous ? { previous: a.previous } : {}) };
+    },
+    rotateSecret: (name, value, o) => api.call<RotateResult>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, { value, graceMs: o.graceMs }),
+    rotateAuthentikToken: (name) => api.call<AuthentikRotation>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, {}),
     async backup(file) {
       const { bytes, manifest } = await api.download(`/v1/backup?name=${encodeURIComponent(file)}`, "hecate-backup-manifest");
       const tmp = `${file}.tmp-${process.pid}`;

@@ -8,7 +8,7 @@ import { parseDuration } from "../../model/net.js";
 import type { RouteResource, SettingsResource } from "../../model/schema.js";
 import type { Engine } from "../engine.js";
 import { errorRate, poolCounts, type PoolCounts } from "./analysis.js";
-import { abortCanary, expire, expired, promoteCanary, setCanaryWeight, type Edited } from "./edits.js";
+import { abortCanary, expire, expired, findCanaryRoute, promoteCanary, setCanaryWeight, type Edited } from "./edits.js";
 import { deliver } from "./index.js";
 
 export const DEFAULT_CANARY_EVERY = "5m";
@@ -54,6 +54,28 @@ export async function judge(r: RouteResource, settings: SettingsResource | undef
   if (!due) return { ...base, verdict: "wait", why: `${seen}; next step at ${new Date(Date.parse(c.since) + parseDuration(c.every ?? DEFAULT_CANARY_EVERY)).toISOString()}` };
   if (counts.requests < min) return { ...base, verdict: "wait", why: `${seen}; waiting for ${min} requests before judging` };
   return { ...base, verdict: weight + c.step >= 100 ? "promote" : "step", why: seen };
+}
+
+/** A row of `hecate canary status`: the verdict with when its step began, or a route without a canary. */
+export type CanaryRow = (Omit<CanaryVerdict, "verdict"> & { verdict: CanaryVerdict["verdict"] | "unknown"; since: string; step: number | null; every: string | null }) | { route: string; canary: null };
+
+/** Each canary of what is live (or the head, before any apply), or one route's (by name or host). */
+export async function canaryStatus(engine: Engine, route: string | undefined, now = new Date()): Promise<CanaryRow[]> {
+  const live = (await engine.store.lastApplied()) ?? (await engine.store.head());
+  const rs = live?.resources ?? [];
+  const settings = rs.find((r): r is SettingsResource => r.kind === "Settings");
+  const routes = route !== undefined ? [findCanaryRoute(rs, route)] : rs.filter((r): r is RouteResource => r.kind === "Route" && Boolean(r.spec.canary));
+  const rows: CanaryRow[] = [];
+  for (const r of routes) {
+    const c = r.spec.canary;
+    if (!c) {
+      rows.push({ route: r.metadata.name, canary: null });
+      continue;
+    }
+    const v = await judge(r, settings, now).catch((err: Error) => ({ route: r.metadata.name, pool: c.pool, weight: r.spec.split?.weights?.[c.pool] ?? 0, counts: { requests: 0, errors: 0 }, rate: 0, verdict: "unknown" as const, why: err.message }));
+    rows.push({ ...v!, since: c.since, step: c.step ?? null, every: c.every ?? null });
+  }
+  return rows;
 }
 
 export async function deliveryRound(engine: Engine, opts: { now?: Date } = {}): Promise<DeliveryEvent[]> {

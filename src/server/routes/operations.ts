@@ -23,7 +23,7 @@ function changedBetween(before: readonly Resource[], after: readonly Resource[])
   const b = new Map(after.map((r) => [addressOf(r), model.canonicalJson(r)]));
   return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
 }
-import { ApplyOptionsBody, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
+import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
 import { addressIn } from "./resources.js";
 
 
@@ -108,6 +108,21 @@ export function operationRoutes(app: App, s: Server): void {
       // By seq: a rollback stores an earlier revision's content again, under the same hash.
       const applied = (await s.store.lastApplied())?.seq;
       return c.json({ items: revs.map((r) => ({ ...r, applied: r.seq === applied })) }, 200);
+    },
+  );
+
+  app.openapi(
+    op("read", {
+      method: "get",
+      path: "/v1/applies",
+      tags: ["operations"],
+      summary: "Applies, newest first: which revision, how it ended, who ran it (what `rollback --last-good` reads)",
+      request: { query: z.object({ status: z.enum(["running", "succeeded", "rolled-back", "failed", "abandoned"]).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() }) },
+      responses: { 200: json(z.object({ items: z.array(ApplyRecord) }), "applies"), ...errors(400, 401, 403) },
+    }),
+    async (c) => {
+      const { status, limit } = c.req.valid("query");
+      return c.json({ items: await s.store.listApplies({ ...(status ? { status } : {}), ...(limit ? { limit } : {}) }) }, 200);
     },
   );
 

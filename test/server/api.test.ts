@@ -269,6 +269,25 @@ describe("the API", () => {
     assert.match(out, /the audit log was changed outside Hecate: entry #\d+ does not match its hash/);
   });
 
+  it("a secret's value is stored sealed, and is in no answer, log line or audit entry", async () => {
+    const value = `s3cret-${randomBytes(8).toString("hex")}`, next = `n3xt-${randomBytes(8).toString("hex")}`;
+    const put = await api.call("PUT", "/v1/secrets/db-pass/value", { body: { value }, pattern: "/v1/secrets/{name}/value" });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(put.body, { name: "db-pass", stored: true });
+    assert.equal(await store.getSecret("db-pass"), value);
+    const created = await api.call("POST", "/v1/secrets", { body: { apiVersion: "hecate.io/v1", kind: "Secret", metadata: { name: "db-pass" }, spec: { from: "store" } } });
+    assert.equal(created.status, 201, created.text);
+    const rotated = await api.call("POST", "/v1/secrets/db-pass/rotate", { body: { value: next, graceMs: 60_000 }, pattern: "/v1/secrets/{name}/rotate" });
+    assert.equal(rotated.status, 200, rotated.text);
+    assert.ok(rotated.body.graceUntil, "the old value is accepted for a while");
+    assert.equal(await store.getSecret("db-pass"), next);
+    const audit = await api.as(tokens.admin).call("GET", "/v1/audit?limit=20");
+    const entries = audit.body.items.filter((e: { target?: string }) => e.target === "Secret/db-pass").map((e: { action: string }) => e.action);
+    assert.deepEqual(entries.sort(), ["secret.rotate", "secret.set"]);
+    const seen = [put.text, created.text, rotated.text, audit.text, logLines.join("\n")].join("\n");
+    for (const v of [value, next]) assert.ok(!seen.includes(v), "the value is in no answer, audit entry or log line");
+  });
+
   it("/metrics is Prometheus text with request, plan, apply and route-state series", async () => {
     const m = await api.as(tokens.read).call("GET", "/metrics");
     assert.equal(m.status, 200);

@@ -101,6 +101,24 @@ function cases(): Case[] {
     { op: "POST /v1/webhooks/{id}/deliveries/{delivery}/redeliver", status: 404, why: "no such webhook", run: () => a.call("POST", "/v1/webhooks/ghost/deliveries/ghost/redeliver", { pattern: "/v1/webhooks/{id}/deliveries/{delivery}/redeliver" }) },
     { op: "GET /v1/backup", status: 400, why: "an empty name", run: () => a.call("GET", "/v1/backup?name=", { pattern: "/v1/backup" }) },
     { op: "POST /v1/restore", status: 400, why: "not a backup archive", run: () => a.call("POST", "/v1/restore?dryRun=true", { raw: { bytes: Buffer.from("not gzip"), type: "application/gzip" }, pattern: "/v1/restore" }) },
+    { op: "GET /v1/applies", status: 400, why: "an unknown status", run: () => r.call("GET", "/v1/applies?status=finished", { pattern: "/v1/applies" }) },
+    { op: "GET /v1/locks/{name}", status: 404, why: "the lock is free", run: () => r.call("GET", "/v1/locks/apply", { pattern: "/v1/locks/{name}" }) },
+    { op: "DELETE /v1/locks/{name}", status: 404, why: "the lock is free", run: () => a.call("DELETE", "/v1/locks/apply", { pattern: "/v1/locks/{name}" }) },
+    { op: "PUT /v1/secrets/{name}/value", status: 400, why: "an empty value", run: () => w.call("PUT", "/v1/secrets/grafana-oidc/value", { body: { value: "" }, pattern: "/v1/secrets/{name}/value" }) },
+    { op: "PUT /v1/secrets/{name}/value", status: 400, why: "a webhook key's name", run: () => w.call("PUT", "/v1/secrets/webhook.abc/value", { body: { value: "x" }, pattern: "/v1/secrets/{name}/value" }) },
+    { op: "POST /v1/secrets/{name}/rotate", status: 400, why: "a store Secret without its new value", run: () => w.call("POST", "/v1/secrets/grafana-oidc/rotate", { body: {}, pattern: "/v1/secrets/{name}/rotate" }) },
+    { op: "POST /v1/secrets/{name}/rotate", status: 404, why: "no such Secret", run: () => w.call("POST", "/v1/secrets/ghost/rotate", { body: { value: "x" }, pattern: "/v1/secrets/{name}/rotate" }) },
+    { op: "PUT /v1/reconcile", status: 400, why: "suspended is not a boolean", run: () => w.call("PUT", "/v1/reconcile", { body: { suspended: "yes" } }) },
+    { op: "POST /v1/reconcile", status: 400, why: "an unknown system", run: () => w.call("POST", "/v1/reconcile", { body: { systems: ["ftp"] } }) },
+    { op: "POST /v1/reconcile", status: 404, why: "nothing applied yet", run: () => w.call("POST", "/v1/reconcile", { body: { dryRun: true } }) },
+    { op: "POST /v1/delivery", status: 400, why: "a block without its address", run: () => w.call("POST", "/v1/delivery", { body: { action: "block", reason: "x" } }) },
+    { op: "POST /v1/delivery", status: 400, why: "an unknown action", run: () => w.call("POST", "/v1/delivery", { body: { action: "explode", route: "app" } }) },
+    { op: "POST /v1/delivery", status: 404, why: "no such route", run: () => w.call("POST", "/v1/delivery", { body: { action: "canary.promote", route: "ghost" } }) },
+    { op: "POST /v1/delivery", status: 409, why: "enabling a route that is not disabled", run: () => w.call("POST", "/v1/delivery", { body: { action: "route.enable", route: "app" } }) },
+    { op: "GET /v1/canaries", status: 400, why: "an empty route", run: () => r.call("GET", "/v1/canaries?route=", { pattern: "/v1/canaries" }) },
+    { op: "GET /v1/canaries", status: 404, why: "no such route", run: () => r.call("GET", "/v1/canaries?route=ghost", { pattern: "/v1/canaries" }) },
+    { op: "POST /v1/certs/{name}/renew", status: 400, why: "not a resource name", run: () => w.call("POST", "/v1/certs/Not_A_Name/renew", { pattern: "/v1/certs/{name}/renew" }) },
+    { op: "POST /v1/certs/{name}/renew", status: 404, why: "no such Certificate", run: () => w.call("POST", "/v1/certs/ghost/renew", { pattern: "/v1/certs/{name}/renew" }) },
     { op: "GET /v1/revisions/{ref}", status: 409, why: "a hash prefix two revisions share", run: async () => {
       // Two states whose hashes begin alike (found by hashing, stored as revisions).
       const { layout } = await import("../../src/store/content.js");
@@ -136,6 +154,8 @@ const UNREACHABLE: Record<string, string> = {
   // These need a plan, so a real system (no Caddy runs here): api.test.ts provokes them against one.
   "POST /v1/apply 409": "api.test.ts: a plan that deletes, without yes",
   "POST /v1/rollback 409": "api.test.ts: a rollback that deletes, without yes",
+  "POST /v1/reconcile 409": "a reconcile plan deletes only objects Hecate owns in a live system that the applied revision lacks (a real Caddy)",
+  "GET /v1/canaries 409": "examples/ has no host that two routes serve",
 };
 
 describe("every endpoint's errors, as /openapi.json declares them", () => {

@@ -2,6 +2,7 @@
 // holds obtained again now through its own DNS provider; loading it into Caddy is an apply
 // (POST /v1/apply with systems ["caddy"]), as the CLI does next. The private key stays in the store.
 import { z } from "zod";
+import { Name } from "../../model/schema.js";
 import { op, type App, type Server } from "../app.js";
 import { errors, json } from "../schemas.js";
 
@@ -42,7 +43,7 @@ export function certRoutes(app: App, s: Server): void {
       path: "/v1/certs/{name}/renew",
       tags: ["resources"],
       summary: "Obtain a dns-01 certificate again now (ACME through Hecate's DNS provider); a failure keeps the current one serving",
-      request: { params: z.object({ name: z.string().min(1) }) },
+      request: { params: z.object({ name: Name }) },
       responses: { 200: json(Renewed, "renewed; apply to Caddy to serve it"), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {

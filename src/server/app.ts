@@ -27,6 +27,7 @@ import { secretRoutes } from "./routes/secrets.js";
 import { reconcileRoutes } from "./routes/reconcile.js";
 import { deliveryRoutes } from "./routes/delivery.js";
 import { certRoutes } from "./routes/certs.js";
+import { inspectRoutes } from "./routes/inspect.js";
 import { Webhooks, type RetryPolicy } from "./webhooks.js";
 import { UI } from "./dashboard/session.js";
 import { errorPage } from "./dashboard/layout.js";
@@ -212,6 +213,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   reconcileRoutes(app, server);
   deliveryRoutes(app, server);
   certRoutes(app, server);
+  inspectRoutes(app, server);
   webhookRoutes(app, server);
   dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {

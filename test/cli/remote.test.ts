@@ -67,6 +67,11 @@ const mask = (s: string) =>
     .replace(/ +127\.0\.0\.1$/gm, "")
     .replace(/^\s*"address": "127\.0\.0\.1",?\n/gm, "")
     .replace(/ +$/gm, "")
+    // How long each side's read of its Caddy took (and the table column it sizes).
+    .replace(/\b\d+ ms( +|$)/gm, "<n> ms ")
+    .replace(/"ms": \d+/g, '"ms": <n>')
+    .replace(/(hecate_system_read_seconds\{[^}]*\}) [\d.e-]+/g, "$1 <seconds>")
+    .replace(/READ( +)DETAIL/g, "READ DETAIL")
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
     .replace(new RegExp(caddies.map((c) => c.admin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g"), "<caddy>");
 
@@ -159,6 +164,13 @@ const TABLE: { name: string; args: (side: "local" | "remote") => string[]; befor
   { name: "reconcile, dry run, after an edit behind Hecate's back", args: () => ["reconcile", "--dry-run"], before: (side) => driftCaddy(side) },
   { name: "reconcile (puts it back)", args: () => ["reconcile", "--yes"] },
   { name: "reconcile, nothing to do", args: () => ["reconcile", "--yes"] },
+  { name: "health", args: () => ["health"] },
+  { name: "health json", args: () => ["health", "-o", "json"] },
+  { name: "health, an unknown system", args: () => ["health", "--system", "ftp"] },
+  { name: "metrics", args: () => ["metrics"] },
+  { name: "debug system caddy", args: () => ["debug", "system", "caddy"] },
+  { name: "debug auth, a public route", args: () => ["debug", "auth", "blog"] },
+  { name: "debug auth, missing", args: () => ["debug", "auth", "ghost"] },
   { name: "create secret with a value", args: () => ["create", "secret", "api-key", "--value-from", `file:${dir.path}/value-1`], before: () => writeFileSync(`${dir.path}/value-1`, "first value\n") as never },
   { name: "secret rotate", args: () => ["secret", "rotate", "api-key", "--value-from", `file:${dir.path}/value-2`, "--grace", "0"], before: () => writeFileSync(`${dir.path}/value-2`, "second value") as never },
   { name: "secret rotate, the same value", args: () => ["secret", "rotate", "api-key", "--value-from", `file:${dir.path}/value-2`] },
@@ -239,7 +251,7 @@ describe("remote mode prints what local mode prints", () => {
   it("refuses what it cannot do through the API, by name; an unreachable server is an error", async () => {
     const env = { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: token };
     // What the API does not offer is refused by name (here reading a stored secret's value, which never leaves the server).
-    const check = await hecate(["debug", "auth", "blog"], env);
+    const check = await hecate(["check", "dns", "blog.test"], env);
     assert.equal(check.code, 1, check.out);
     assert.match(check.err, /this command needs [^\n]*, which the API does not offer, and HECATE_API_ENDPOINT \(or --endpoint\) says to use http:\/\/127\.0\.0\.1:\d+: unset it/);
     const watch = await hecate(["reconcile", "--watch"], env);

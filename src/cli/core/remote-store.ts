@@ -14,6 +14,9 @@ import type { DeliveryAction } from "../../engine/delivery/actions.js";
 import type { Delivered } from "../../engine/delivery/index.js";
 import type { RenewResult } from "../../certs/renew.js";
 import type { CertRow } from "../../certs/list.js";
+import type { HealthReport } from "../../engine/health.js";
+import type { AuthReport } from "../../engine/debug-auth.js";
+import type { SystemName } from "../../providers/provider.js";
 import type { RotateResult } from "../../secrets/rotate.js";
 import type { AuthentikRotation } from "../../secrets/authentik-token.js";
 import type { BackupManifest, RestoreReport } from "../../engine/backup.js";
@@ -96,6 +99,8 @@ export interface RemoteEngine {
   deliverAction(action: DeliveryAction, opts: ApplyOptions): Promise<Delivered>;
   canaryStatus(route?: string): Promise<CanaryRow[]>;
   certificates(): Promise<CertRow[]>;
+  health(opts?: { systems?: SystemName[] }): Promise<HealthReport>;
+  debugAuth(route: string, opts?: { user?: string; host?: string }): Promise<AuthReport>;
   renewCertificate(name: string, opts: { log?: (msg: string) => void }): Promise<RenewResult>;
   rotateSecret(name: string, value: string, opts: { graceMs: number }): Promise<RotateResult>;
   rotateAuthentikToken(name: string): Promise<AuthentikRotation>;
@@ -181,6 +186,11 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
       return { message: a.message ?? "", ...("pending" in a && a.pending ? { pending: a.pending } : {}), result: { ...a.result, ...(plan ? { plan } : {}) } };
     },
     canaryStatus: async (route) => (await api.call<{ items: CanaryRow[] }>("GET", `/v1/canaries${route !== undefined ? `?route=${encodeURIComponent(route)}` : ""}`)).items,
+    health: (o = {}) => api.call<HealthReport>("GET", `/v1/health${o.systems ? `?systems=${encodeURIComponent(o.systems.join(","))}` : ""}`),
+    debugAuth: (route, o = {}) => {
+      const q = new URLSearchParams({ ...(o.user ? { user: o.user } : {}), ...(o.host ? { host: o.host } : {}) });
+      return api.call<AuthReport>("GET", `/v1/debug/auth/${encodeURIComponent(route)}${q.size ? `?${q}` : ""}`);
+    },
     certificates: async () => (await api.call<{ items: CertRow[] }>("GET", "/v1/certificates")).items,
     async renewCertificate(name, o) {
       const a = await api.call<{ certificate: RenewResult["certificate"]; previous?: RenewResult["previous"]; log: string[] }>("POST", `/v1/certs/${encodeURIComponent(name)}/renew`);

@@ -26,6 +26,9 @@ import type { RotateResult } from "../secrets/rotate.js";
 import type { AuthentikRotation } from "../secrets/authentik-token.js";
 import type { RenewResult } from "../certs/renew.js";
 import type { CertRow } from "../certs/list.js";
+import type { AdoptReport, CheckOptions, CheckRow } from "../providers/dns/ops.js";
+import type { RRSet } from "../providers/dns/records.js";
+import type { ActualRRSet } from "../providers/dns/diff.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan, SourceSpec } from "./types.js";
 
 export type { HealthReport, SystemHealth } from "./health.js";
@@ -159,6 +162,34 @@ export class Engine {
       }
     }
     return out;
+  }
+
+  /** A zone as the DNS provider holds it now, with who owns each rrset (`list dns --zone`, `export dns --format yaml`). */
+  async dnsZone(zone: string): Promise<ActualRRSet[]> {
+    const { listZone } = await import("../providers/dns/ops.js");
+    const { state, ctx } = await this.context();
+    return listZone(state.settings, ctx, zone);
+  }
+
+  /** A zone as a BIND zone file, in the DNS provider's own export (`export dns`). */
+  async dnsZoneFile(zone: string): Promise<string> {
+    const { exportZone } = await import("../providers/dns/ops.js");
+    const { state, ctx } = await this.context();
+    return exportZone(state.settings, ctx, zone);
+  }
+
+  /** Each authoritative server and the resolver asked for what the head wants at `host` (`check dns`). */
+  async checkDns(host: string, opts: CheckOptions = {}): Promise<CheckRow[]> {
+    const [{ checkName }, { compileDns }] = await Promise.all([import("../providers/dns/ops.js"), import("../providers/dns/records.js")]);
+    const { state, ctx } = await this.context();
+    return checkName(state.settings, ctx, compileDns(state).desired, host, opts);
+  }
+
+  /** Label rrsets that exist at the DNS provider as Hecate's, changing no record (`import dns`); survey: only say what would happen. */
+  async adoptDns(zone: string, rrsets: readonly RRSet[], survey: boolean): Promise<AdoptReport> {
+    const { adopt } = await import("../providers/dns/ops.js");
+    const { state, ctx } = await this.context();
+    return adopt(state.settings, ctx, zone, rrsets, survey);
   }
 
   /** `hecate list certs`: each Certificate of the head with what is held (not-after, days left, source). */

@@ -28,6 +28,7 @@ import { reconcileRoutes } from "./routes/reconcile.js";
 import { deliveryRoutes } from "./routes/delivery.js";
 import { certRoutes } from "./routes/certs.js";
 import { inspectRoutes } from "./routes/inspect.js";
+import { dnsRoutes } from "./routes/dns.js";
 import { Webhooks, type RetryPolicy } from "./webhooks.js";
 import { UI } from "./dashboard/session.js";
 import { errorPage } from "./dashboard/layout.js";
@@ -214,6 +215,7 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
   deliveryRoutes(app, server);
   certRoutes(app, server);
   inspectRoutes(app, server);
+  dnsRoutes(app, server);
   webhookRoutes(app, server);
   dashboardRoutes(app, server, { limiter });
   app.doc31("/openapi.json", {

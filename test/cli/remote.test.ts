@@ -21,6 +21,7 @@ import { storeWithCaddy } from "../server/setup.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
 import { run } from "../../src/cli/run.js";
+import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
 
 const dir = tempDir("hecate-remote-");
 const key = randomBytes(32).toString("base64");
@@ -67,6 +68,8 @@ const mask = (s: string) =>
     .replace(/ +127\.0\.0\.1$/gm, "")
     .replace(/^\s*"address": "127\.0\.0\.1",?\n/gm, "")
     .replace(/ +$/gm, "")
+    // What is left of each side's Hetzner rate limit (remote apply plans once for the CLI to show, then again on the server).
+    .replace(/rate limit: \d+ of/g, "rate limit: <n> of")
     // How long each side's read of its Caddy took (and the table column it sizes).
     .replace(/\b\d+ ms( +|$)/gm, "<n> ms ")
     .replace(/"ms": \d+/g, '"ms": <n>')
@@ -250,10 +253,11 @@ describe("remote mode prints what local mode prints", () => {
 
   it("refuses what it cannot do through the API, by name; an unreachable server is an error", async () => {
     const env = { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: token };
-    // What the API does not offer is refused by name (here reading a stored secret's value, which never leaves the server).
-    const check = await hecate(["check", "dns", "blog.test"], env);
-    assert.equal(check.code, 1, check.out);
-    assert.match(check.err, /this command needs [^\n]*, which the API does not offer, and HECATE_API_ENDPOINT \(or --endpoint\) says to use http:\/\/127\.0\.0\.1:\d+: unset it/);
+    // A store call the API does not offer (a new command using one) is refused by name, never half done.
+    const { remoteStore } = await import("../../src/cli/core/remote-store.js");
+    const { RemoteApi } = await import("../../src/cli/core/remote.js");
+    await assert.rejects(remoteStore(new RemoteApi(server.url, token)).getSetting("reconcile.suspended"), /this command needs the store's getSetting, which the API does not offer, and HECATE_API_ENDPOINT \(or --endpoint\) says to use http:\/\/127\.0\.0\.1:\d+: unset it/);
+    // What runs as a loop in this process is for a local store; through the API the server runs its own.
     const watch = await hecate(["reconcile", "--watch"], env);
     assert.match(watch.err, /--watch runs the loop in this process on a local store; through the API the server reconciles itself \(hecate serve --reconcile INTERVAL\)/);
     // Commands that act on this machine by nature say so.
@@ -271,4 +275,67 @@ describe("remote mode prints what local mode prints", () => {
     const noToken = await hecate(["list", "routes"], { HECATE_API_ENDPOINT: server.url });
     assert.match(noToken.err, /needs a token/);
   });
+});
+
+// The DNS commands talk to the DNS provider with the store's credentials: through the API the
+// server does (its own Hetzner sandbox here, as the local side has its own).
+describe("DNS commands through the API print what they print locally", () => {
+  const sides: Record<"local" | "remote", { hz?: HetznerSandbox; store?: SqliteStore }> = { local: {}, remote: {} };
+  let dnsServer: RunningServer;
+  let dnsToken = "";
+  const zonefile = `${dir.path}/example.com.zone`;
+
+  before(async () => {
+    writeFileSync(`${dir.path}/hz-token`, "remote-test-token\n");
+    for (const side of ["local", "remote"] as const) {
+      const hz = await startHetznerSandbox({ token: "remote-test-token", actionDelayMs: 5, zones: [{ name: "example.com", rrsets: [{ name: "legacy", type: "A", records: ["198.51.100.7"] }] }] });
+      const store = await openSqliteStore({ path: `${dir.path}/dns-${side}.db`, secretKey: Buffer.from(key, "base64") });
+      const ns = `${hz.dns.host}:${hz.dns.port}`;
+      const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { hetzner: { endpoint: hz.url, token: `file:${dir.path}/hz-token` }, dns: { target: "203.0.113.10", nameservers: [ns], resolver: ns } } };
+      const app = { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "app" }, spec: { hosts: ["app.example.com"], upstreams: [{ address: "127.0.0.1:8080" }], public: true, dns: {} } };
+      await store.putRevision({ resources: [settings, app] as never, author: "ops", message: "dns", source: { type: "cli" }, expectedParent: 0 });
+      sides[side] = { hz, store };
+    }
+    dnsToken = (await createToken(sides.remote.store!, { name: "ops", scope: "admin", createdBy: "ops" })).token;
+    await sides.local.store!.close();
+    dnsServer = await startServer({ store: sides.remote.store!, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined) });
+  });
+
+  after(async () => {
+    await dnsServer?.close();
+    await sides.remote.store?.close();
+    for (const s of Object.values(sides)) await s.hz?.close();
+  });
+
+  const rows: { name: string; args: string[] }[] = [
+    { name: "apply to DNS", args: ["apply", "--system", "dns", "--yes"] },
+    { name: "check dns", args: ["check", "dns", "app.example.com"] },
+    { name: "check dns, json", args: ["check", "dns", "app.example.com", "-o", "json"] },
+    { name: "check dns, nothing wanted there", args: ["check", "dns", "nothing.example.com"] },
+    { name: "list dns --zone", args: ["list", "dns", "--zone", "example.com"] },
+    { name: "list dns --zone, not a zone", args: ["list", "dns", "--zone", "app.example.com"] },
+    { name: "list dns --zone, a zone Hetzner does not hold", args: ["list", "dns", "--zone", "example.org"] },
+    { name: "export dns yaml", args: ["export", "dns", "--zone", "example.com", "--format", "yaml"] },
+    { name: "import dns, dry run", args: ["import", "dns", "--zonefile", zonefile, "--dry-run"] },
+    { name: "import dns", args: ["import", "dns", "--zonefile", zonefile] },
+    { name: "list dns --zone after import", args: ["list", "dns", "--zone", "example.com"] },
+    { name: "plan dns after import", args: ["plan", "--system", "dns"] },
+  ];
+  for (const row of rows) {
+    it(row.name, async () => {
+      if (row.name.startsWith("import dns, dry")) {
+        // One zone file for both sides: what the local Hetzner exports (`export dns`, BIND).
+        const e = await hecate(["export", "dns", "--zone", "example.com"], { HECATE_STORE: `${dir.path}/dns-local.db` });
+        const r = await hecate(["export", "dns", "--zone", "example.com"], { HECATE_API_ENDPOINT: dnsServer.url, HECATE_API_TOKEN: dnsToken });
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, /^legacy\s.*A\s+198\.51\.100\.7$/m, "the remote side exports its zone too");
+        writeFileSync(zonefile, e.out);
+      }
+      const local = await hecate(row.args, { HECATE_STORE: `${dir.path}/dns-local.db` });
+      const remote = await hecate(row.args, { HECATE_API_ENDPOINT: dnsServer.url, HECATE_API_TOKEN: dnsToken, HECATE_STORE: `${dir.path}/absent/none.db` });
+      assert.equal(remote.code, local.code, `exit codes: local ${local.code} (${local.err}), remote ${remote.code} (${remote.err})`);
+      assert.equal(mask(remote.out), mask(local.out), "stdout");
+      assert.equal(mask(remote.err), mask(local.err), "stderr");
+    });
+  }
 });

@@ -8,7 +8,7 @@ import { API_VERSION, type Resource } from "../../model/schema.js";
 import type { ResolvedState } from "../../model/resolved.js";
 import type { Revision } from "../../store/store.js";
 import { compileDns, rrsetKey, type RRSet } from "../../providers/dns/records.js";
-import { adopt, checkName, exportZone, listZone, rrsetsOf } from "../../providers/dns/ops.js";
+import { rrsetsOf } from "../../providers/dns/ops.js";
 import { parseZonefile } from "../../providers/dns/zonefile.js";
 import type { Context } from "../core/context.js";
 import type { Opts } from "../core/define.js";
@@ -17,6 +17,7 @@ import { commitEdit } from "../core/state.js";
 import { resourcesFromFile } from "./create.js";
 import { NOUNS } from "../nouns/index.js";
 import { parseDurationMs } from "./shared-flags.js";
+import { method } from "./engine.js";
 
 function zoneFlag(opts: Opts): string {
   if (opts.zone === undefined) throw new UsageError("--zone is required, e.g. --zone example.com");
@@ -26,17 +27,18 @@ function zoneFlag(opts: Opts): string {
   return z.value;
 }
 
-async function live(ctx: Context) {
-  return (await ctx.engine()).context();
-}
+/** The engine, whose DNS calls use the store's credentials (through the API: the server's). */
+const dns = async (ctx: Context) => {
+  const engine = await ctx.engine();
+  return { zone: method(engine, "dnsZone"), zoneFile: method(engine, "dnsZoneFile"), check: method(engine, "checkDns"), adopt: method(engine, "adoptDns") };
+};
 
 const fqdnOf = (r: Pick<RRSet, "name" | "zone">) => (r.name === "@" ? r.zone : `${r.name}.${r.zone}`);
 
 /** `list dns --zone Z`: the zone as Hetzner holds it, with who owns each rrset. */
 export async function listLiveZone(ctx: Context, opts: Opts): Promise<void> {
   const zone = zoneFlag(opts);
-  const { state, ctx: pctx } = await live(ctx);
-  const sets = await listZone(state.settings, pctx, zone);
+  const sets = await (await dns(ctx)).zone(zone);
   const format = ctx.format("table");
   if (format === "json" || format === "yaml") return void ctx.json(sets);
   if (!sets.length) return void ctx.say(`zone ${zone} holds no record sets`);
@@ -54,12 +56,11 @@ export async function listLiveZone(ctx: Context, opts: Opts): Promise<void> {
 export async function runCheckDns(ctx: Context, [host]: unknown[], opts: Opts): Promise<number | void> {
   const h = normalizeHost(String(host), { wildcard: true, service: true });
   if (!h.ok) throw new UsageError(`HOST ${JSON.stringify(host)} ${h.reason}`);
-  const { state, ctx: pctx } = await live(ctx);
-  const desired = compileDns(state).desired;
+  const d = await dns(ctx);
   const deadline = opts.wait === undefined ? 0 : Date.now() + parseDurationMs(String(opts.wait), "--wait");
   const co = { ...(opts.server ? { servers: opts.server as string[] } : {}), ...(opts.resolver ? { resolver: String(opts.resolver) } : {}) };
   for (;;) {
-    const rows = await checkName(state.settings, pctx, desired, h.value, co);
+    const rows = await d.check(h.value, co);
     const wanted = rows.some((r) => r.want.length > 0);
     const auth = rows.filter((r) => r.role === "authoritative");
     const ok = wanted && auth.every((r) => r.live);
@@ -92,9 +93,9 @@ export async function runCheckDns(ctx: Context, [host]: unknown[], opts: Opts): 
 
 export async function runExportDns(ctx: Context, _args: unknown[], opts: Opts): Promise<number | void> {
   const zone = zoneFlag(opts);
-  const { state, ctx: pctx } = await live(ctx);
-  if (opts.format !== "yaml") return void ctx.out(await exportZone(state.settings, pctx, zone));
-  const sets = (await listZone(state.settings, pctx, zone)).filter((r) => r.type !== "SOA" && !(r.type === "NS" && r.name === "@"));
+  const d = await dns(ctx);
+  if (opts.format !== "yaml") return void ctx.out(await d.zoneFile(zone));
+  const sets = (await d.zone(zone)).filter((r) => r.type !== "SOA" && !(r.type === "NS" && r.name === "@"));
   ctx.out((await ctx.model()).toYaml(recordResources(sets, [])));
 }
 
@@ -151,10 +152,10 @@ export async function runImportDns(ctx: Context, _args: unknown[], opts: Opts): 
     if (zones.length > 1 && opts.zone === undefined) throw new UsageError(`the records span zones ${zones.join(", ")}: import one at a time with --zone`);
     sets = all.filter((r) => r.zone === zone);
   }
-  const { state, ctx: pctx } = await live(ctx);
+  const d = await dns(ctx);
   const dry = opts.dryRun === true;
   // Survey first, store the records, label last: a label without its record would make the next plan delete the rrset.
-  const survey = await adopt(state.settings, pctx, zone, sets, true);
+  const survey = await d.adopt(zone, sets, true);
   for (const s of survey.skipped) ctx.warn(`${fqdnOf(s.rrset)} ${s.rrset.type}: not adopted: ${s.why}`);
   const take = [...survey.adopted, ...survey.owned];
   let head: Revision | undefined;
@@ -181,7 +182,7 @@ export async function runImportDns(ctx: Context, _args: unknown[], opts: Opts): 
   const labelled = head ?? (await ctx.store().then((st) => st.head()));
   const desired = labelled ? desiredRRSets(await ctx.model(), labelled.resources) : {};
   const toAdopt = survey.adopted.map((r) => ({ ...r, labels: desired[rrsetKey(r)]?.labels ?? r.labels }));
-  const report = dry ? survey : await adopt(state.settings, pctx, zone, toAdopt, false);
+  const report = dry ? survey : await d.adopt(zone, toAdopt, false);
   ctx.say(`${dry ? "would adopt" : "adopted"} ${report.adopted.length} record set(s) of ${zone} (labelled hecate.io/managed-by=hecate at Hetzner; no record changed)${survey.owned.length ? `, ${survey.owned.length} already Hecate's` : ""}, skipped ${survey.skipped.length}`);
   return survey.skipped.length ? 1 : 0;
 }

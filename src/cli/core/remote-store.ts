@@ -17,6 +17,9 @@ import type { CertRow } from "../../certs/list.js";
 import type { HealthReport } from "../../engine/health.js";
 import type { AuthReport } from "../../engine/debug-auth.js";
 import type { SystemName } from "../../providers/provider.js";
+import type { AdoptReport, CheckOptions, CheckRow } from "../../providers/dns/ops.js";
+import type { RRSet } from "../../providers/dns/records.js";
+import type { ActualRRSet } from "../../providers/dns/diff.js";
 import type { RotateResult } from "../../secrets/rotate.js";
 import type { AuthentikRotation } from "../../secrets/authentik-token.js";
 import type { BackupManifest, RestoreReport } from "../../engine/backup.js";
@@ -99,6 +102,10 @@ export interface RemoteEngine {
   deliverAction(action: DeliveryAction, opts: ApplyOptions): Promise<Delivered>;
   canaryStatus(route?: string): Promise<CanaryRow[]>;
   certificates(): Promise<CertRow[]>;
+  dnsZone(zone: string): Promise<ActualRRSet[]>;
+  dnsZoneFile(zone: string): Promise<string>;
+  checkDns(host: string, opts?: CheckOptions): Promise<CheckRow[]>;
+  adoptDns(zone: string, rrsets: readonly RRSet[], survey: boolean): Promise<AdoptReport>;
   health(opts?: { systems?: SystemName[] }): Promise<HealthReport>;
   debugAuth(route: string, opts?: { user?: string; host?: string }): Promise<AuthReport>;
   renewCertificate(name: string, opts: { log?: (msg: string) => void }): Promise<RenewResult>;
@@ -191,6 +198,13 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
       const q = new URLSearchParams({ ...(o.user ? { user: o.user } : {}), ...(o.host ? { host: o.host } : {}) });
       return api.call<AuthReport>("GET", `/v1/debug/auth/${encodeURIComponent(route)}${q.size ? `?${q}` : ""}`);
     },
+    dnsZone: async (zone) => (await api.call<{ items: ActualRRSet[] }>("GET", `/v1/dns/zones/${encodeURIComponent(zone)}`)).items,
+    dnsZoneFile: async (zone) => (await api.call<{ zonefile: string }>("GET", `/v1/dns/zones/${encodeURIComponent(zone)}/zonefile`)).zonefile,
+    checkDns: async (host, o = {}) => {
+      const q = new URLSearchParams({ ...(o.servers?.length ? { servers: o.servers.join(",") } : {}), ...(o.resolver ? { resolver: o.resolver } : {}) });
+      return (await api.call<{ items: CheckRow[] }>("GET", `/v1/dns/check/${encodeURIComponent(host)}${q.size ? `?${q}` : ""}`)).items;
+    },
+    adoptDns: (zone, rrsets, survey) => api.call<AdoptReport>("POST", `/v1/dns/zones/${encodeURIComponent(zone)}/adopt`, { rrsets, survey }),
     certificates: async () => (await api.call<{ items: CertRow[] }>("GET", "/v1/certificates")).items,
     async renewCertificate(name, o) {
       const a = await api.call<{ certificate: RenewResult["certificate"]; previous?: RenewResult["previous"]; log: string[] }>("POST", `/v1/certs/${encodeURIComponent(name)}/renew`);

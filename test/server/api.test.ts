@@ -236,6 +236,30 @@ describe("the API", () => {
     assert.equal((await get(httpPort, "app.test", "/hello")).status, 200, "nothing was rolled back");
   });
 
+  it("reconcile puts back what was changed behind Hecate's back; one that deletes needs yes", async () => {
+    // A route with Hecate's @id added in Caddy by hand: the applied revision does not have it.
+    const servers = (await (await fetch(`${caddy.admin}/config/apps/http/servers`)).json()) as Record<string, unknown>;
+    const name = Object.keys(servers)[0]!;
+    const ghost = { "@id": "hecate-route-ghost", match: [{ host: ["ghost.test"] }], handle: [{ handler: "static_response", body: "ghost" }], terminal: true };
+    const added = await fetch(`${caddy.admin}/config/apps/http/servers/${name}/routes/0`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(ghost) });
+    assert.equal(added.status, 200, await added.text());
+    assert.equal((await get(httpPort, "ghost.test", "/")).body, "ghost");
+
+    const refused = await api.call("POST", "/v1/reconcile", { body: {} });
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.body.error.code, "confirmation-required");
+    assert.equal((await get(httpPort, "ghost.test", "/")).body, "ghost", "nothing reconciled");
+    const dry = await api.call("POST", "/v1/reconcile", { body: { dryRun: true } });
+    assert.equal(dry.status, 200, dry.text);
+    assert.equal(dry.body.result.status, "dry-run");
+    assert.match(dry.body.plan.text, /- delete route hecate-route-ghost/);
+    const done = await api.call("POST", "/v1/reconcile", { body: { yes: true } });
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.body.result.status, "succeeded");
+    assert.notEqual((await get(httpPort, "ghost.test", "/").catch(() => ({ body: "refused" }))).body, "ghost", "the hand-made route is gone");
+    assert.equal((await get(httpPort, "app.test", "/hello")).status, 200, "the applied route still answers");
+  });
+
   it("audits every change with the token's name and the client's address; verify finds a hand edit", async () => {
     const admin = api.as(tokens.admin);
     const log = await admin.call("GET", "/v1/audit?limit=100");

@@ -161,7 +161,7 @@ const UNREACHABLE: Record<string, string> = {
   // These need a plan, so a real system (no Caddy runs here): api.test.ts provokes them against one.
   "POST /v1/apply 409": "api.test.ts: a plan that deletes, without yes",
   "POST /v1/rollback 409": "api.test.ts: a rollback that deletes, without yes",
-  "POST /v1/reconcile 409": "a reconcile plan deletes only objects Hecate owns in a live system that the applied revision lacks (a real Caddy)",
+  "POST /v1/reconcile 409": "api.test.ts: a reconcile that deletes a route added in Caddy by hand, without yes",
   "GET /v1/canaries 409": "examples/ has no host that two routes serve",
   // The DNS provider's own 404 (a zone it does not hold): no Hetzner answers here; remote.test.ts runs these endpoints against the Hetzner sandbox.
   "GET /v1/dns/zones/{zone} 404": "the DNS provider's answer for a zone it does not hold",

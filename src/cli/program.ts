@@ -53,7 +53,33 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
 
 export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, ...DELIVERY_COMMANDS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];
 
-export function buildProgram(state: RunState, name = "hecate"): Command {
+/** Global flags that take a value: their value is not the verb. */
+const VALUE_FLAGS = new Set(["--store", "--endpoint", "-o", "--output", "--author"]);
+
+/**
+ * The verb argv asks for, "" when argv names none but asks for the version only (nothing to
+ * register), or undefined when every command is needed (help, an unknown word, completion).
+ */
+function wantedVerb(argv: readonly string[] | undefined): string | undefined {
+  if (!argv) return undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") return undefined;
+    if (VALUE_FLAGS.has(a)) i++;
+    else if (!a.startsWith("-")) return a === "completion" ? undefined : a;
+  }
+  return argv.includes("-V") || argv.includes("--version") ? "" : undefined;
+}
+
+/**
+ * The command tree. Given argv, only the command it names is built: defining every flag of every
+ * command with commander is most of the CLI's start-up after Node itself (issue 17), and one
+ * command needs none of the others. Without argv, or when argv names no known command, all of it.
+ */
+export function buildProgram(state: RunState, name = "hecate", argv?: readonly string[]): Command {
+  const verb = wantedVerb(argv);
+  const known = verb === undefined || verb === "" || [...VERBS, ...GROUPS, ...TOP_LEVEL].some((c) => c.name === verb || ("aliases" in c && c.aliases?.includes(verb)));
+  const wanted = (n: string, aliases?: string[]) => !known || verb === undefined || n === verb || !!aliases?.includes(verb);
   const program = new Command(name);
   program
     .description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams")
@@ -84,17 +110,17 @@ export function buildProgram(state: RunState, name = "hecate"): Command {
     "hecate history && hecate diff 3 4",
   ]);
 
-  for (const verb of VERBS) {
+  for (const verb of VERBS.filter((v) => wanted(v.name))) {
     const group = program.command(verb.name).description(verb.summary);
     addExamples(group, [verb.example]);
     for (const noun of NOUNS) register(group, verb.make(noun), state);
   }
-  for (const g of GROUPS) {
+  for (const g of GROUPS.filter((x) => wanted(x.name))) {
     const group = program.command(g.name).description(g.summary);
     addExamples(group, [g.example]);
     for (const def of g.commands) register(group, def, state);
   }
-  for (const def of TOP_LEVEL) register(program, def, state);
-  register(program, completion(() => program), state);
+  for (const def of TOP_LEVEL.filter((d) => wanted(d.name, d.aliases))) register(program, def, state);
+  if (wanted("completion")) register(program, completion(() => program), state);
   return program;
 }

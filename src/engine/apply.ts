@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { HecateError, hasErrors } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
+import { systemsInPlay, type ProvidersForOptions } from "../providers/index.js";
 import { descriptorOf } from "../providers/registry.js";
 import type { Provider, SystemName } from "../providers/provider.js";
 import type { Revision } from "../store/store.js";
@@ -92,19 +93,25 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
       const revision = await headOrCommit(core, prep.target.hash, prep.target.resources, { ...(o.commit ?? {}), ...(o.actor ? { actor: o.actor } : {}) });
       prep.target = targetOf(revision);
     }
-    return await execute(core, prep, o, live ?? undefined, held);
+    return await execute(core, prep, o, live ?? undefined, held, !!(saved || sel.systems || sel.exclude));
   } finally {
     await held.release();
   }
 }
 
-async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revision | undefined, held: HeldLock): Promise<ApplyResult> {
+/** `filtered`: the apply was limited to some systems (or is a saved plan, which may have been), see appliedTo. */
+async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revision | undefined, held: HeldLock, filtered: boolean): Promise<ApplyResult> {
   const { plan, target } = prep;
   const actor = o.actor ?? core.actor;
   const fence = held.fence;
   if (plan.steps.length === 0) {
-    // Reality already matches: remember that this revision is what is live.
-    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) await core.store.setApplied(target.hash, fence);
+    // Reality already matches: remember that this revision is what is live (on the systems this
+    // apply covered).
+    if (plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) {
+      const to = appliedTo(core, prep, filtered, live);
+      const marked = to ? await Promise.all(to.map((s) => core.store.lastApplied(s))) : [live];
+      if (marked.some((r) => r?.hash !== target.hash)) await core.store.setApplied(target.hash, fence, to);
+    }
     const usage = usageOf(prep.providers);
     return { applyId: "", revision: target.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
   }
@@ -144,10 +151,26 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   await core.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } }, fence);
   await core.store.endApply(applyId, tx.status, fence);
   await dropSealed(core.store, applyId, fence);
-  if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence);
+  if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence, appliedTo(core, prep, filtered, live, state));
   await core.store.audit({ actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } });
   const usage = usageOf(prep.providers);
   return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
+}
+
+/**
+ * The systems an apply marks its revision applied to: undefined when it covered every system in
+ * play (the revision is then the applied one), else those it was limited to (`apply --system`,
+ * reconcile of systems applied alone), so drift compares each system with what it was given.
+ */
+function appliedTo(core: Core, prep: Prepared, filtered: boolean, live: Revision | undefined, state?: ResolvedState): SystemName[] | undefined {
+  // Unfiltered, the providers are every system in play by construction (providersFor).
+  if (!filtered) return undefined;
+  const chosen = [...prep.providers.keys()];
+  const target = state ?? core.resolve(prep.target);
+  const opts: ProvidersForOptions = {};
+  // The last applied state is resolved only if a system unused now must be asked whether it was used then.
+  if (live && live.hash !== prep.target.hash) Object.defineProperty(opts, "previous", { enumerable: true, get: () => core.previousState(live, target) });
+  return systemsInPlay(target, opts).every((s) => chosen.includes(s)) ? undefined : chosen;
 }
 
 function txSystem(provider: Provider, before: string | undefined, previous: () => ResolvedState | undefined): TxSystem {

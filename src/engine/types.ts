@@ -55,7 +55,7 @@ export interface DriftReport {
   /** Revision compared against (the last applied one). */
   revision?: string;
   /** Unmanaged edits per system: changes that would put reality back (error: the system could not be read). */
-  systems: { system: SystemName; changes: Change[]; error?: string; nodes?: NodeReport[] }[];
+  systems: { system: SystemName; changes: Change[]; error?: string; nodes?: NodeReport[]; /** Compared with this revision instead: it was applied to this system alone since (`apply --system`). */ revision?: string }[];
   /** Some system has changes; an unreadable system is an error, never drift. */
   drifted: boolean;
 }

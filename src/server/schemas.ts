@@ -94,6 +94,7 @@ export const DriftReport = z
           .array(z.object({ node: z.string(), state: z.enum(["in-sync", "behind", "down"]), changes: z.number().int().optional(), error: z.string().optional() }))
           .optional()
           .describe("A fleet (several Caddy admin endpoints), node by node."),
+        revision: z.string().optional().describe("The revision this system is compared with when it was applied to it alone (`apply --system`) after the one above."),
       }),
     ),
     drifted: z.boolean(),

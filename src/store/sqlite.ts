@@ -239,6 +239,8 @@ interface JournalRow { apply_id: string; seq: number; at: string; event: string;
 interface LockRow { name: string; holder: string; acquired_at: string; expires_ms: number; token: number }
 
 const META_COLS = "seq, hash, parent, author, message, source, created_at";
+/** Meta keys of the revisions applied to one system alone (`apply --system`): applied:<system>. */
+const APPLIED_TO = "applied:";
 
 /** Open (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -568,17 +570,22 @@ export class SqliteStore implements Store {
 
   // ---- applied marker -----------------------------------------------------------------------
 
-  setApplied(hash: string, fence?: Fence): Promise<void> {
+  setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void> {
     return this.run(() => this.fenced(fence, () => {
       const seq = this.newestSeqWithHash(hash);
       if (seq === undefined) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the store ${this.path}`);
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(seq));
+      const upsert = this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      if (systems?.length) for (const s of systems) upsert.run(`${APPLIED_TO}${s}`, String(seq));
+      else {
+        upsert.run("applied", String(seq));
+        this.db.prepare("DELETE FROM meta WHERE key GLOB ?").run(`${APPLIED_TO}*`);
+      }
     }));
   }
 
-  lastApplied(): Promise<Revision | undefined> {
+  lastApplied(system?: string): Promise<Revision | undefined> {
     return this.run(() => {
-      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'applied'").get() as { value: string } | undefined;
+      const row = this.db.prepare("SELECT value FROM meta WHERE key = ? OR key = 'applied' ORDER BY key = 'applied' LIMIT 1").get(system !== undefined ? `${APPLIED_TO}${system}` : "applied") as { value: string } | undefined;
       return row ? this.revisionBySeq(Number(row.value)) : undefined;
     });
   }
@@ -889,6 +896,7 @@ export class SqliteStore implements Store {
       const read = this.db.transaction((): StoreDump => {
         const revisions = (this.db.prepare("SELECT * FROM revisions ORDER BY seq").all() as RevisionRow[]).map((r) => this.toRevision(r));
         const appliedRow = this.db.prepare("SELECT r.hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key = 'applied'").get() as { hash: string } | undefined;
+        const appliedTo = this.db.prepare("SELECT m.key AS key, r.hash AS hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key GLOB ?").all(`${APPLIED_TO}*`) as { key: string; hash: string }[];
         const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => auditEntryOf(r, this.path));
         const applies = (this.db.prepare("SELECT * FROM applies ORDER BY rowid").all() as ApplyRow[]).map(toApply);
         const journal = (this.db.prepare("SELECT j.* FROM journal j JOIN applies a ON a.apply_id = j.apply_id ORDER BY a.rowid, j.seq").all() as JournalRow[]).map((r) => this.toJournal(r));
@@ -896,7 +904,7 @@ export class SqliteStore implements Store {
         for (const s of this.db.prepare("SELECT name, blob FROM secrets ORDER BY name").all() as { name: string; blob: Buffer }[]) secrets[s.name] = s.blob.toString("base64");
         const settings: Record<string, string> = {};
         for (const s of this.db.prepare("SELECT key, value FROM settings ORDER BY key").all() as { key: string; value: string }[]) settings[s.key] = s.value;
-        return { format: "hecate-store/1", revisions, ...(appliedRow ? { applied: appliedRow.hash } : {}), audit, applies, journal, secrets, settings };
+        return { format: "hecate-store/1", revisions, ...(appliedRow ? { applied: appliedRow.hash } : {}), ...(appliedTo.length ? { appliedTo: Object.fromEntries(appliedTo.map((a) => [a.key.slice(APPLIED_TO.length), a.hash])) } : {}), audit, applies, journal, secrets, settings };
       });
       return read();
     });
@@ -924,6 +932,11 @@ export class SqliteStore implements Store {
           const seq = this.newestSeqWithHash(dump.applied);
           if (seq === undefined) throw new HecateError("store-dump", `the dump marks ${dump.applied} as applied but holds no such revision`);
           this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?)").run(String(seq));
+        }
+        for (const [system, hash] of Object.entries(dump.appliedTo ?? {})) {
+          const seq = this.newestSeqWithHash(hash);
+          if (seq === undefined) throw new HecateError("store-dump", `the dump marks ${hash} as applied to ${system} but holds no such revision`);
+          this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(`${APPLIED_TO}${system}`, String(seq));
         }
         // Chained afresh in the dump's order (the dump is signed; the restored log verifies).
         for (const a of dump.audit) {

@@ -139,9 +139,14 @@ export interface Store {
   head(): Promise<Revision | undefined>;
   listRevisions(opts?: { limit?: number }): Promise<RevisionMeta[]>;
 
-  /** The revision last applied successfully (drift compares against it). */
-  setApplied(hash: string, fence?: Fence): Promise<void>;
-  lastApplied(): Promise<Revision | undefined>;
+  /**
+   * The revision last applied successfully (drift compares against it). With `systems`, it was
+   * applied to those systems alone (`apply --system`): each of them remembers it and the others
+   * keep what they had; an apply to every system marks the revision and clears these.
+   */
+  setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void>;
+  /** The revision last applied to every system; given a system, the one last applied to it. */
+  lastApplied(system?: string): Promise<Revision | undefined>;
 
   /**
    * Appended and chained to the previous entry's hash (store/audit-chain.ts). Several entries are
@@ -224,6 +229,8 @@ export interface StoreDump {
   format: "hecate-store/1";
   revisions: Revision[];
   applied?: string;
+  /** Revisions applied to one system alone since `applied` (system -> hash). */
+  appliedTo?: Record<string, string>;
   audit: AuditEntry[];
   applies: ApplyRecord[];
   journal: JournalEntry[];

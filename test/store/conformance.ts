@@ -122,6 +122,25 @@ export function storeConformance(name: string, backend: Backend): void {
         await rejectsWith(a.setApplied("0".repeat(64)), "unknown-revision");
       });
 
+      it("a revision applied to some systems alone: those remember it, the others keep the applied one, a full apply clears it", async () => {
+        const t = await fresh();
+        const r1 = await t.putRevision({ resources: [route("one")], author: "a", message: "one", source: { type: "cli" }, expectedParent: 0 });
+        const r2 = await t.putRevision({ resources: [route("one"), route("two")], author: "a", message: "two", source: { type: "cli" }, expectedParent: 1 });
+        await t.setApplied(r1.hash);
+        await t.setApplied(r2.hash, undefined, ["caddy"]);
+        assert.equal((await t.lastApplied())?.hash, r1.hash, "the revision applied to every system stays");
+        assert.equal((await t.lastApplied("caddy"))?.hash, r2.hash);
+        assert.equal((await t.lastApplied("nginx"))?.hash, r1.hash, "a system not applied alone falls back to the applied revision");
+        const dump = await t.dump();
+        assert.deepEqual(dump.appliedTo, { caddy: r2.hash });
+        const u = await fresh();
+        await u.load(JSON.parse(JSON.stringify(dump)));
+        assert.equal((await u.lastApplied("caddy"))?.hash, r2.hash, "restored with the dump");
+        await t.setApplied(r2.hash);
+        assert.equal((await t.lastApplied("nginx"))?.hash, r2.hash);
+        assert.equal((await t.dump()).appliedTo, undefined, "an apply to every system leaves no system alone");
+      });
+
       it("store a revision only on the head it was based on (compare-and-set)", async () => {
         const t = await fresh();
         const u = await backend.second(t);

@@ -15,7 +15,7 @@ describe("eos-hecate: secrets and certificates", () => {
     assert.deepEqual(eosToHecate(["secret", "hecate", "rotate", "api-key", "--strategy", "dual-secret", "--grace-period=1h"]), ["secret", "rotate", "api-key", "--grace", "1h"]);
     assert.deepEqual(eosToHecate(["update", "hecate", "rotate-secret", "compromised-key", "--immediate"]), ["secret", "rotate", "compromised-key", "--grace", "0"]);
     assert.deepEqual(eosToHecate(["renew", "hecate", "cert", "wild"]), ["cert", "renew", "wild"]);
-    assert.deepEqual(eosToHecate(["import", "hecate", "cert", "custom", "--cert-file", "c.pem", "--key-file", "k.pem"]), ["cert", "import", "custom", "--cert", "c.pem", "--key", "k.pem"]);
+    assert.deepEqual(eosToHecate(["import", "hecate", "cert", "custom", "--cert-file", "c.pem", "--key-file", "k.pem"]), ["cert", "import", "custom", "--cert-file", "c.pem", "--key-file", "k.pem"]);
     assert.deepEqual(eosToHecate(["list", "hecate", "certs"]), ["list", "certs"]);
     assert.throws(() => eosToHecate(["update", "hecate", "rotate-secret", "x", "--strategy", "big-bang"]), /Hecate rotates with a grace window/);
   });

@@ -4,6 +4,7 @@
 // date, and the last one is (or is signed by) a trusted root. With the expiry check: not within
 // the expiry warning's first threshold. Pure: the caller gathers the PEM and the roots.
 import { X509Certificate, createPrivateKey } from "node:crypto";
+import { covers } from "./named.js";
 
 export interface Finding {
   check: "key" | "dates" | "hosts" | "chain" | "root" | "expiry";
@@ -36,15 +37,6 @@ export function parsePemCertificates(pem: string): X509Certificate[] {
 function label(c: X509Certificate): string {
   const cn = /(?:^|\n)CN=([^\n]+)/.exec(c.subject)?.[1];
   return `"${cn ?? c.subject.replace(/\n/g, ", ")}"`;
-}
-
-/** A SAN covers a host when equal, or a wildcard one label above it ("*.a.b" covers "x.a.b", not "a.b" or "y.x.a.b"). */
-export function covers(san: string, host: string): boolean {
-  const s = san.toLowerCase(), h = host.toLowerCase();
-  if (s === h) return true;
-  if (!s.startsWith("*.") || h.startsWith("*.")) return false;
-  const dot = h.indexOf(".");
-  return dot > 0 && h.slice(dot + 1) === s.slice(2);
 }
 
 function sans(c: X509Certificate): string[] {

@@ -16,9 +16,20 @@ export function certificateByHost<T extends Named>(certs: readonly T[], host: st
   return having[0];
 }
 
-/** By name, else by host; a clear error when neither finds one. */
+/** A SAN covers a host when equal, or a wildcard one label above it ("*.a.b" covers "x.a.b", not "a.b" or "y.x.a.b"). */
+export function covers(san: string, host: string): boolean {
+  const s = san.toLowerCase(), h = host.toLowerCase();
+  if (s === h) return true;
+  if (!s.startsWith("*.") || h.startsWith("*.")) return false;
+  const dot = h.indexOf(".");
+  return dot > 0 && h.slice(dot + 1) === s.slice(2);
+}
+
+/** By name, else by host; a clear error when neither finds one (naming a wildcard that covers it). */
 export function certificateNamed<T extends Named>(certs: readonly T[], word: string): T {
   const c = certs.find((x) => x.name === word) ?? certificateByHost(certs, word);
-  if (!c) throw new HecateError("not-found", `no Certificate named "${word}" or listing it as a host (see \`hecate list certs\`)`, { status: 404 });
-  return c;
+  if (c) return c;
+  const wider = certs.filter((x) => x.hosts.some((h) => h.startsWith("*.") && covers(h, word)));
+  const hint = wider.length ? `; ${wider.map((x) => `${x.name} (${x.hosts.join(", ")})`).join(", ")} covers it: name that one` : " (see `hecate list certs`)";
+  throw new HecateError("not-found", `no Certificate named "${word}" or listing it as a host${hint}`, { status: 404 });
 }

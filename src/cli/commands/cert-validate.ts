@@ -1,17 +1,12 @@
 // `hecate cert validate NAME [--check-chain] [--ca-bundle F] [--check-expiry]`: findings about a
 // certificate Hecate holds (dns-01) or imported (src/certs/chain.ts), exit 1 when one is an error.
-import { readFile } from "node:fs/promises";
 import { rootCertificates } from "node:tls";
 import { HecateError } from "../../diag.js";
 import { obtainedByHecate } from "../../model/resolved.js";
 import type { CommandDef } from "../core/define.js";
-import { certs, namedCertificate } from "./cert.js";
+import { certs, namedCertificate, readPem } from "./cert.js";
 
-async function readRoots(files: string[], what: string): Promise<string[]> {
-  return Promise.all(files.map((f) => readFile(f, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new HecateError("read", `cannot read ${what} ${f}: ${e.code ?? e.message}`);
-  })));
-}
+const readRoots = (files: string[], what: string) => Promise.all(files.map((f) => readPem(f, what)));
 
 export const certValidate: CommandDef = {
   name: "validate",
@@ -44,9 +39,9 @@ export const certValidate: CommandDef = {
     const bundle = opts.caBundle === undefined ? undefined : String(opts.caBundle);
     const trusted = state.settings.acme.trustedRoots ?? [];
     const chainCheck = bundle
-      ? { roots: await readRoots([bundle], "the CA bundle"), rootsFrom: bundle, strict: true }
+      ? { roots: await readRoots([bundle], "CA bundle"), rootsFrom: bundle, strict: true }
       : opts.checkChain
-        ? { roots: [...rootCertificates, ...(await readRoots(trusted, "Settings spec.acme.trustedRoots"))], rootsFrom: `this machine's roots${trusted.length ? " and Settings spec.acme.trustedRoots" : ""}`, strict: false }
+        ? { roots: [...rootCertificates, ...(await readRoots(trusted, "Settings spec.acme.trustedRoots file"))], rootsFrom: `this machine's roots${trusted.length ? " and Settings spec.acme.trustedRoots" : ""}`, strict: false }
         : undefined;
     const { checkChain } = await import("../../certs/chain.js");
     const { EXPIRY_THRESHOLDS_DAYS } = await import("../../secrets/upkeep.js");

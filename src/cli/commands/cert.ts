@@ -134,7 +134,7 @@ export async function loadIntoCaddy(ctx: Context, engine: Awaited<ReturnType<Con
   else ctx.say(`caddy: ${applied.status === "no-op" ? "already serving it" : "serving the new certificate"}`);
 }
 
-async function readPem(file: string, what: string): Promise<string> {
+export async function readPem(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (e) {

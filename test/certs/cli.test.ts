@@ -187,4 +187,42 @@ spec:
     const outside = await sb.eos(["list", "hecate", "certs", "--expiring-within", `${row!.daysLeft - 1}d`]);
     assert.equal(outside.stdout, "no certificates expiring then\n");
   });
+
+  it("list certs reads the not-after of Caddy's own certificates from what Caddy serves; --expiring-within filters them too", async () => {
+    assert.equal((await sb.hecate(["create", "cert", "inside", "--host", "in.example.net", "--issuer", "internal"])).code, 0);
+    writeFileSync(`${sb.dir}/in.yaml`, `apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: in}
+spec:
+  hosts: [in.example.net]
+  upstreams: [{address: "${up.address}"}]
+  public: true
+  tls: {certificate: inside}
+`);
+    assert.equal((await sb.hecate(["create", "route", "-f", `${sb.dir}/in.yaml`])).code, 0);
+    const applied = await sb.hecate(["apply", "--yes"]);
+    assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+    // Caddy's internal CA issues short-lived certificates (12 h): within a day, not within an hour of now.
+    const served = await eventuallyRow(async () => {
+      const rows = JSON.parse((await sb.hecate(["list", "certs", "-o", "json"])).stdout) as { name: string; notAfter: string; daysLeft: number | null; source: string }[];
+      const row = rows.find((r) => r.name === "inside")!;
+      return row.daysLeft === null ? undefined : row;
+    });
+    assert.match(served.source, new RegExp(`^served by Caddy \\(127\\.0\\.0\\.1:${httpsPort}\\), which renews it itself$`));
+    const left = Date.parse(served.notAfter) - Date.now();
+    assert.ok(left > 3_600_000 && left <= 13 * 3_600_000, served.notAfter);
+    const day = await sb.eos(["list", "hecate", "certs", "--expiring-within", "1d"]);
+    assert.deepEqual(day.stdout.split("\n").slice(1).filter(Boolean).map((l) => l.split(/\s+/)[0]), ["inside"]);
+    assert.equal(day.stderr, "");
+  });
 });
+
+/** Caddy's internal issuer obtains the certificate just after the load: ask again for a few seconds. */
+async function eventuallyRow<T>(f: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; ; i++) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (i > 40) throw new Error("Caddy never served the certificate");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -29,13 +29,14 @@ export interface CertRow {
   revoked?: { at: string; reason: string };
 }
 
-/** One row per Certificate resource: held ones from the store, imported ones from their PEM, Caddy's as Caddy's. */
+/** One row per Certificate resource: held ones from the store, imported ones from their PEM, Caddy's from what Caddy serves. */
 export async function listCertRows(ctx: Context): Promise<CertRow[]> {
   const store = await ctx.store();
   const { resources } = await headResources(store);
   const { getIssued, leafFacts } = await certs();
   const engine = await ctx.engine();
   const rows: CertRow[] = [];
+  const caddys: { row: CertRow; hosts: string[] }[] = [];
   const now = Date.now();
   const days = (notAfter: string) => Math.floor((Date.parse(notAfter) - now) / DAY);
   for (const r of resources.filter((x): x is CertificateResource => x.kind === "Certificate").sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
@@ -57,9 +58,43 @@ export async function listCertRows(ctx: Context): Promise<CertRow[]> {
       } catch (e) {
         rows.push({ ...base, notAfter: "-", daysLeft: null, source: s.certificate, lastError: (e as Error).message });
       }
-    } else rows.push({ ...base, notAfter: "-", daysLeft: null, source: "Caddy (obtains and renews it itself)" });
+    } else {
+      const row: CertRow = { ...base, notAfter: "-", daysLeft: null, source: "Caddy (obtains and renews it itself)" };
+      rows.push(row);
+      caddys.push({ row, hosts: s.hosts });
+    }
   }
+  await readFromCaddy(engine, caddys, days);
   return rows;
+}
+
+/**
+ * Caddy's own certificates: the not-after each node serves for every host (Caddy holds one
+ * certificate per host; the earliest counts), or, when a host is served by no node, why not.
+ */
+async function readFromCaddy(engine: Awaited<ReturnType<Context["engine"]>>, caddys: { row: CertRow; hosts: string[] }[], days: (notAfter: string) => number): Promise<void> {
+  if (!caddys.length) return;
+  const { httpsTargets, servedCertificate } = await import("../../certs/served.js");
+  let targets: string[];
+  try {
+    const { settings } = (await engine.context()).state;
+    targets = httpsTargets(settings.caddy.admin, settings.caddy.httpsPort);
+  } catch {
+    return; // no state to read Caddy's addresses from (remote mode): left unknown
+  }
+  await Promise.all(
+    caddys.map(async ({ row, hosts }) => {
+      const served = await Promise.all(hosts.map((h) => servedCertificate(targets, h)));
+      const misses = [...new Set(served.flatMap((x) => x.misses))];
+      if (served.some((x) => !x.notAfter)) {
+        row.source += ` - not read from Caddy: ${misses.join("; ")}`;
+        return;
+      }
+      row.notAfter = served.map((x) => x.notAfter!).sort()[0]!;
+      row.daysLeft = days(row.notAfter);
+      row.source = `served by Caddy (${[...new Set(served.flatMap((x) => x.nodes))].join(", ")}), which renews it itself${misses.length ? `; not by ${misses.join("; ")}` : ""}`;
+    }),
+  );
 }
 
 /** `list certs --expiring-within D | --expiring-soon`: the window in ms, or undefined for every certificate. */

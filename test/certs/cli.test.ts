@@ -36,6 +36,21 @@ describe("certificate commands against pebble: create, renew, revoke, validate",
     }
   }
   const serial = (chain: string) => new X509Certificate(chain).serialNumber;
+  /** A public route to the test upstream for `host`, served with Certificate `cert`. */
+  async function createRoute(name: string, host: string, cert: string) {
+    const file = `${sb.dir}/${name}.yaml`;
+    writeFileSync(file, `apiVersion: hecate.io/v1
+kind: Route
+metadata: {name: ${name}}
+spec:
+  hosts: [${host}]
+  upstreams: [{address: "${up.address}"}]
+  public: true
+  tls: {certificate: ${cert}}
+`);
+    const r = await sb.hecate(["create", "route", "-f", file]);
+    assert.equal(r.code, 0, r.stderr);
+  }
 
   before(async () => {
     sb = sandbox();
@@ -79,17 +94,7 @@ describe("certificate commands against pebble: create, renew, revoke, validate",
     assert.match(le.stdout, /https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/);
     assert.match(le.stdout, /wildcard\.example\.org/);
 
-    writeFileSync(`${sb.dir}/a.yaml`, `apiVersion: hecate.io/v1
-kind: Route
-metadata: {name: a}
-spec:
-  hosts: [a.example.com]
-  upstreams: [{address: "${up.address}"}]
-  public: true
-  tls: {certificate: wildcard.example.com}
-`);
-    const route = await sb.hecate(["create", "route", "-f", `${sb.dir}/a.yaml`]);
-    assert.equal(route.code, 0, route.stderr);
+    await createRoute("a", "a.example.com", "wildcard.example.com");
   });
 
   it("renew by host name: obtained when missing, then 'not due' without --force, a new one with --force, each served by Caddy", async () => {
@@ -190,16 +195,7 @@ spec:
 
   it("list certs reads the not-after of Caddy's own certificates from what Caddy serves; --expiring-within filters them too", async () => {
     assert.equal((await sb.hecate(["create", "cert", "inside", "--host", "in.example.net", "--issuer", "internal"])).code, 0);
-    writeFileSync(`${sb.dir}/in.yaml`, `apiVersion: hecate.io/v1
-kind: Route
-metadata: {name: in}
-spec:
-  hosts: [in.example.net]
-  upstreams: [{address: "${up.address}"}]
-  public: true
-  tls: {certificate: inside}
-`);
-    assert.equal((await sb.hecate(["create", "route", "-f", `${sb.dir}/in.yaml`])).code, 0);
+    await createRoute("in", "in.example.net", "inside");
     const applied = await sb.hecate(["apply", "--yes"]);
     assert.equal(applied.code, 0, applied.stderr + applied.stdout);
     // Caddy's internal CA issues short-lived certificates (12 h): within a day, not within an hour of now.

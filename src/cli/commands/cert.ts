@@ -82,6 +82,7 @@ async function readFromCaddy(engine: Awaited<ReturnType<Context["engine"]>>, cad
   } catch {
     return; // no state to read Caddy's addresses from (remote mode): left unknown
   }
+  if (!targets.length) return;
   await Promise.all(
     caddys.map(async ({ row, hosts }) => {
       const served = await Promise.all(hosts.map((h) => servedCertificate(targets, h)));

@@ -1,8 +1,8 @@
 // `hecate cert revoke NAME --reason R`: a certificate Hecate holds, revoked at the ACME CA that
 // issued it. The request is signed with the certificate's own key (RFC 8555 §7.6): the account an
 // order used is a throwaway, and the key is what proves the right to revoke. Audited without any
-// value; the held certificate is marked
-// revoked, so `hecate list certs` says so and the next renewal (loop or `cert renew`) replaces it.
+// value; the held certificate is marked revoked, so `hecate list certs` says so and the next
+// renewal (the reconcile loop or `cert renew`) replaces it.
 import { X509Certificate } from "node:crypto";
 import * as acme from "acme-client";
 import { HecateError } from "../diag.js";

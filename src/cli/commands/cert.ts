@@ -112,8 +112,8 @@ export async function listCerts(ctx: Context, opts: Opts = {}): Promise<void> {
   let rows = await listCertRows(ctx);
   if (window !== undefined) {
     const limit = Date.now() + window;
-    // Caddy's own certificates (and ones not obtained yet) have no not-after Hecate knows: named
-    // apart rather than shown as expiring or silently left out.
+    // No known not-after (Caddy's own when no node serves them, dns-01 ones not obtained yet):
+    // named apart rather than shown as expiring or silently left out.
     const unknown = rows.filter((r) => r.daysLeft === null);
     rows = rows.filter((r) => r.daysLeft !== null && Date.parse(r.notAfter) <= limit);
     if (unknown.length) ctx.io.stderr.write(`not shown, their not-after unknown to Hecate: ${unknown.map((r) => `${r.name}: ${r.lastError ?? r.source}`).join("; ")}\n`);

@@ -7,6 +7,7 @@ import { rootCertificates } from "node:tls";
 import { readFile } from "node:fs/promises";
 import * as acme from "acme-client";
 import { HecateError } from "../diag.js";
+import { ACME_PROVIDERS } from "./words.js";
 import type { ResolvedCertificate, ResolvedSettings } from "../model/resolved.js";
 import { zoneOf } from "../model/net.js";
 import type { ProviderContext } from "../providers/provider.js";
@@ -16,7 +17,7 @@ import { query } from "../providers/dns/query.js";
 import { relativeName, txtValue } from "../providers/dns/records.js";
 
 /** Let's Encrypt production, as Caddy's default. */
-export const DEFAULT_ACME_CA = "https://acme-v02.api.letsencrypt.org/directory";
+export const DEFAULT_ACME_CA = ACME_PROVIDERS.letsencrypt;
 
 /**
  * The label of challenge rrsets: not Hecate's ownership value, so the DNS provider never plans
@@ -37,7 +38,7 @@ export interface Obtained {
 }
 
 /** acme-client talks through one axios instance: trust the system's roots plus Settings' acme.trustedRoots. */
-async function trustFor(settings: ResolvedSettings): Promise<void> {
+export async function trustFor(settings: ResolvedSettings): Promise<void> {
   const extra = await Promise.all((settings.acme.trustedRoots ?? []).map((f) => readFile(f, "utf8").catch((e: Error) => {
     throw new HecateError("acme-trust", `Settings spec.acme.trustedRoots: cannot read ${f}: ${e.message}`);
   })));

@@ -19,6 +19,8 @@ export interface IssuedCertificate {
   obtainedAt: string;
   /** The last renewal that failed, and why (the certificate above keeps serving). */
   lastError?: { at: string; message: string };
+  /** Revoked at its CA (`hecate cert revoke`): the next renewal replaces it. */
+  revoked?: { at: string; reason: string };
 }
 
 const META = (name: string) => `certificate:${name}`;
@@ -82,7 +84,7 @@ export async function listIssued(store: Pick<Store, "getSetting">): Promise<Issu
 }
 
 /** Keep a certificate and its key (the key sealed); the previous one is replaced only now, whole. */
-export async function putIssued(store: Pick<Store, "getSetting" | "setSetting" | "putSecret">, c: Omit<IssuedCertificate, "lastError">, key: string): Promise<void> {
+export async function putIssued(store: Pick<Store, "getSetting" | "setSetting" | "putSecret">, c: Omit<IssuedCertificate, "lastError" | "revoked">, key: string): Promise<void> {
   checkPair(c.chain, key, c.name);
   // Key first: a crash between the two leaves the old chain with a key it does not match only if
   // the chain write is lost, and the next renewal overwrites both.
@@ -92,16 +94,26 @@ export async function putIssued(store: Pick<Store, "getSetting" | "setSetting" |
   if (!all.includes(c.name)) await store.setSetting(INDEX, JSON.stringify([...all, c.name].sort()));
 }
 
-/** Say why the last renewal failed, keeping the certificate as it is. */
-export async function noteFailure(store: Pick<Store, "getSetting" | "setSetting">, name: string, message: string): Promise<void> {
+async function note(store: Pick<Store, "getSetting" | "setSetting">, name: string, fact: Pick<IssuedCertificate, "lastError" | "revoked">): Promise<void> {
   const c = await getIssued(store, name);
-  if (c) await store.setSetting(META(name), JSON.stringify({ ...c, lastError: { at: new Date().toISOString(), message } }));
+  if (c) await store.setSetting(META(name), JSON.stringify({ ...c, ...fact }));
+}
+
+/** Say why the last renewal failed, keeping the certificate as it is. */
+export const noteFailure = (store: Pick<Store, "getSetting" | "setSetting">, name: string, message: string) => note(store, name, { lastError: { at: new Date().toISOString(), message } });
+
+/** Mark the held certificate revoked at its CA (it keeps serving until it is replaced). */
+export const noteRevoked = (store: Pick<Store, "getSetting" | "setSetting">, name: string, reason: string) => note(store, name, { revoked: { at: new Date().toISOString(), reason } });
+
+/** When two thirds of its lifetime have passed (ms since the epoch). */
+export function renewalDueAt(c: Pick<IssuedCertificate, "notBefore" | "notAfter">): number {
+  const from = Date.parse(c.notBefore), to = Date.parse(c.notAfter);
+  return from + ((to - from) * 2) / 3;
 }
 
 /** Due for renewal: two thirds of its lifetime have passed. */
 export function renewalDue(c: Pick<IssuedCertificate, "notBefore" | "notAfter">, now = Date.now()): boolean {
-  const from = Date.parse(c.notBefore), to = Date.parse(c.notAfter);
-  return now >= from + ((to - from) * 2) / 3;
+  return now >= renewalDueAt(c);
 }
 
 /** `certificate:NAME:chain|key` from the store, for the secret resolver. */

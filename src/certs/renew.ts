@@ -8,6 +8,9 @@ import type { Store } from "../store/store.js";
 import { obtainByDns01, type ObtainOptions } from "./acme.js";
 import { getIssued, leafFacts, noteFailure, putIssued, renewalDue, type IssuedCertificate } from "./issued.js";
 
+/** Why a renewal happens: asked for by hand, or what renewalReason found. */
+export type RenewReason = "manual" | "due" | "missing" | "hosts" | "revoked";
+
 export interface RenewResult {
   certificate: IssuedCertificate;
   previous?: { notAfter: string; fingerprint: string };
@@ -27,7 +30,7 @@ export async function renewCertificate(
   state: ResolvedState,
   ctx: ProviderContext,
   name: string,
-  opts: ObtainOptions & { actor: string; reason: "manual" | "due" | "missing" | "hosts" },
+  opts: ObtainOptions & { actor: string; reason: RenewReason },
 ): Promise<RenewResult> {
   const cert = heldCertificate(state, name);
   const before = await getIssued(store, name);
@@ -49,10 +52,11 @@ export async function renewCertificate(
 }
 
 /** Why a Hecate-held certificate needs obtaining now, or undefined when it does not. */
-export async function renewalReason(store: Pick<Store, "getSetting">, c: ResolvedCertificate, now = Date.now()): Promise<"missing" | "hosts" | "due" | undefined> {
+export async function renewalReason(store: Pick<Store, "getSetting">, c: ResolvedCertificate, now = Date.now()): Promise<Exclude<RenewReason, "manual"> | undefined> {
   if (!obtainedByHecate(c)) return undefined;
   const held = await getIssued(store, c.name);
   if (!held) return "missing";
+  if (held.revoked) return "revoked";
   if ([...held.hosts].sort().join(",") !== [...c.hosts].sort().join(",")) return "hosts";
   return renewalDue(held, now) ? "due" : undefined;
 }

@@ -29,12 +29,13 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["update", "rotate-secret"], hecate: ["secret", "rotate"] },
   { eos: ["renew", "cert"], hecate: ["cert", "renew"] },
   { eos: ["import", "cert"], hecate: ["cert", "import"] },
+  { eos: ["revoke", "cert"], hecate: ["cert", "revoke"] },
+  { eos: ["validate", "cert"], hecate: ["cert", "validate"] },
 ];
 
 /**
- * Flags of the seeds' secret and certificate lines in hecate's words: `--grace-period` is
- * `--grace`, `--immediate` a grace of 0, `--strategy dual-secret` what a grace window is anyway,
- * `--cert-file`/`--key-file` of `import cert` are `--cert`/`--key`.
+ * Flags of the seeds' secret lines in hecate's words: `--grace-period` is `--grace`, `--immediate`
+ * a grace of 0, `--strategy dual-secret` what a grace window is anyway.
  */
 function secretFlags(tail: string[]): string[] {
   const out: string[] = [];
@@ -47,9 +48,7 @@ function secretFlags(tail: string[]): string[] {
     else if (flag === "--strategy") {
       const v = value();
       if (v !== "dual-secret") throw new UsageError(`--strategy ${v}: Hecate rotates with a grace window in which the old and new value both work (dual-secret); use --grace 0 to drop the old one at once`);
-    } else if (flag === "--cert-file") out.push("--cert", value()!);
-    else if (flag === "--key-file") out.push("--key", value()!);
-    else out.push(a);
+    } else out.push(a);
   }
   return out;
 }
@@ -109,7 +108,7 @@ export function eosToHecate(argv: string[]): string[] {
   // `eos secret hecate rotate NAME ...`: the noun-verb order of seed 000.
   if (verb === "secret" && (tail[0] === "rotate" || tail[0] === "rekey")) return [...globals, "secret", ...secretFlags(tail)];
   for (const p of PHRASES) {
-    if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...(p.hecate[0] === "secret" || p.hecate[0] === "cert" ? secretFlags(tail.slice(1)) : tail.slice(1))];
+    if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...(p.hecate[0] === "secret" ? secretFlags(tail.slice(1)) : tail.slice(1))];
   }
   return [...globals, verb, ...tail];
 }

@@ -28,6 +28,8 @@ import { migrateStore } from "./commands/migrate-store.js";
 import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 import { CERT_COMMANDS } from "./commands/cert.js";
+import { certRevoke } from "./commands/cert-revoke.js";
+import { certValidate } from "./commands/cert-validate.js";
 import { DELIVERY_COMMANDS } from "./commands/delivery.js";
 import { SECRET_COMMANDS } from "./commands/secret.js";
 
@@ -46,7 +48,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "import", summary: "adopt what already exists in a system", commands: [importDns, ...IMPORTS], example: "hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/" },
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth, debugSystem], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
-  { name: "cert", summary: "certificates Hecate obtains or imports: renew now, import PEM files", commands: CERT_COMMANDS, example: "hecate cert renew wildcard" },
+  { name: "cert", summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain", commands: [...CERT_COMMANDS, certRevoke, certValidate], example: "hecate cert renew wildcard" },
   { name: "secret", summary: "rotate a secret with a grace window, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];

@@ -16,6 +16,8 @@ export interface Pebble {
   apiCaFile: string;
   /** PEM of the root pebble issues certificates under (new on every start). */
   issuingRoot: () => Promise<string>;
+  /** What pebble's management API says of a certificate it issued (serial as hex): Valid or Revoked, and the reason code. */
+  certStatus: (serialHex: string) => Promise<{ Status: string; Reason?: number }>;
   pid: number;
   proc: Proc;
   stop: () => Promise<void>;
@@ -98,6 +100,11 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
         const r = await httpsGet(`https://127.0.0.1:${mgmt}/roots/0`, apiCa);
         return r.status === 200 && r.body.includes("BEGIN CERTIFICATE") ? r.body : undefined;
       }, 10000) as Promise<string>,
+    certStatus: async (serial) => {
+      const r = await httpsGet(`https://127.0.0.1:${mgmt}/cert-status-by-serial/${serial.toLowerCase()}`, apiCa);
+      if (r.status !== 200) throw new Error(`pebble cert-status-by-serial ${serial}: ${r.status} ${r.body}`);
+      return JSON.parse(r.body) as { Status: string; Reason?: number };
+    },
     pid: proc.pid,
     proc,
     stop,

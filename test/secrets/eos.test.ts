@@ -15,8 +15,13 @@ describe("eos-hecate: secrets and certificates", () => {
     assert.deepEqual(eosToHecate(["secret", "hecate", "rotate", "api-key", "--strategy", "dual-secret", "--grace-period=1h"]), ["secret", "rotate", "api-key", "--grace", "1h"]);
     assert.deepEqual(eosToHecate(["update", "hecate", "rotate-secret", "compromised-key", "--immediate"]), ["secret", "rotate", "compromised-key", "--grace", "0"]);
     assert.deepEqual(eosToHecate(["renew", "hecate", "cert", "wild"]), ["cert", "renew", "wild"]);
-    assert.deepEqual(eosToHecate(["import", "hecate", "cert", "custom", "--cert-file", "c.pem", "--key-file", "k.pem"]), ["cert", "import", "custom", "--cert", "c.pem", "--key", "k.pem"]);
+    assert.deepEqual(eosToHecate(["import", "hecate", "cert", "custom", "--cert-file", "c.pem", "--key-file", "k.pem"]), ["cert", "import", "custom", "--cert-file", "c.pem", "--key-file", "k.pem"]);
     assert.deepEqual(eosToHecate(["list", "hecate", "certs"]), ["list", "certs"]);
+    assert.deepEqual(eosToHecate(["list", "hecate", "certs", "--expiring-within", "30d"]), ["list", "certs", "--expiring-within", "30d"]);
+    assert.deepEqual(eosToHecate(["renew", "hecate", "cert", "*.example.com", "--force"]), ["cert", "renew", "*.example.com", "--force"]);
+    assert.deepEqual(eosToHecate(["revoke", "hecate", "cert", "old.example.com", "--reason", "key-compromise"]), ["cert", "revoke", "old.example.com", "--reason", "key-compromise"]);
+    assert.deepEqual(eosToHecate(["validate", "hecate", "cert", "custom.example.com", "--check-chain"]), ["cert", "validate", "custom.example.com", "--check-chain"]);
+    assert.deepEqual(eosToHecate(["create", "hecate", "cert", "--domain", "api.example.com", "--provider", "letsencrypt"]), ["create", "cert", "--domain", "api.example.com", "--provider", "letsencrypt"]);
     assert.throws(() => eosToHecate(["update", "hecate", "rotate-secret", "x", "--strategy", "big-bang"]), /Hecate rotates with a grace window/);
   });
 

@@ -107,6 +107,12 @@ async function expiryWindow(opts: Opts): Promise<number | undefined> {
   return Math.max(...EXPIRY_THRESHOLDS_DAYS) * DAY;
 }
 
+/** 30 days, 12 hours: a window as an operator wrote it. */
+function formatWindow(ms: number): string {
+  const [n, unit] = ms % DAY === 0 ? [ms / DAY, "day"] : ms % 3_600_000 === 0 ? [ms / 3_600_000, "hour"] : [Math.round(ms / 60_000), "minute"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
 export async function listCerts(ctx: Context, opts: Opts = {}): Promise<void> {
   const window = await expiryWindow(opts);
   let rows = await listCertRows(ctx);
@@ -125,7 +131,7 @@ export async function listCerts(ctx: Context, opts: Opts = {}): Promise<void> {
     { header: "NOT-AFTER", get: (r) => (r.notAfter === "-" ? "-" : isoSecond(r.notAfter)) },
     { header: "DAYS LEFT", get: (r) => (r.daysLeft === null ? "-" : String(r.daysLeft)) },
     { header: "SOURCE", get: (r) => r.source + (r.revoked ? ` (REVOKED ${isoSecond(r.revoked.at)}, ${r.revoked.reason}; the next renewal replaces it)` : "") + (r.lastError ? ` (last renewal failed: ${r.lastError})` : "") },
-  ], window === undefined ? "no certificates" : "no certificates expiring then");
+  ], window === undefined ? "no certificates" : `no certificate expires within ${formatWindow(window)}`);
 }
 
 /** The Certificate an operator names by NAME or by one of its hosts, in the head's state. */

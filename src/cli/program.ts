@@ -25,7 +25,7 @@ import { debugSystem, health, metrics } from "./commands/health.js";
 import { down, status, up } from "./commands/up.js";
 import { serve } from "./commands/serve.js";
 import { migrateStore } from "./commands/migrate-store.js";
-import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
+import { tokenCreate, tokenList, tokenRevoke, tokenRotate } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 import { CERT_COMMANDS } from "./commands/cert.js";
 import { certRevoke } from "./commands/cert-revoke.js";
@@ -50,7 +50,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "cert", summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain", commands: [...CERT_COMMANDS, certRevoke, certValidate], example: "hecate cert renew wildcard" },
   { name: "secret", summary: "rotate a secret with a grace window, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
-  { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
+  { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRotate, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 
 export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, ...DELIVERY_COMMANDS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];

@@ -32,6 +32,7 @@ import { certRevoke } from "./commands/cert-revoke.js";
 import { certValidate } from "./commands/cert-validate.js";
 import { DELIVERY_COMMANDS } from "./commands/delivery.js";
 import { SECRET_COMMANDS } from "./commands/secret.js";
+import { WEBHOOK_COMMANDS } from "./commands/webhook.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
   { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
@@ -50,6 +51,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "cert", summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain", commands: [...CERT_COMMANDS, certRevoke, certValidate], example: "hecate cert renew wildcard" },
   { name: "secret", summary: "rotate a secret with a grace window, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
+  { name: "webhook", summary: "webhooks of `hecate serve` (registered through its API): a new signing secret with a grace window", commands: WEBHOOK_COMMANDS, example: "hecate webhook rotate-secret wh_3f2a9c01b7de --grace 24h" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRotate, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 

@@ -50,7 +50,7 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth, debugSystem], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "cert", summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain", commands: [...CERT_COMMANDS, certRevoke, certValidate], example: "hecate cert renew wildcard" },
-  { name: "secret", summary: "rotate a secret with a grace window, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
+  { name: "secret", summary: "rotate a secret with a grace window, check that every secret resolves, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
   { name: "webhook", summary: "webhooks of `hecate serve` (registered through its API): a new signing secret with a grace window", commands: WEBHOOK_COMMANDS, example: "hecate webhook rotate-secret wh_3f2a9c01b7de --grace 24h" },
   { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRotate, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];

@@ -1,5 +1,6 @@
 // Admin endpoints: API tokens (made, listed, rotated, revoked) and the audit log with its chain check.
 import { z } from "zod";
+import { HecateError } from "../../diag.js";
 import { op, type App, type Server } from "../app.js";
 import { AuditEntry, AuditVerification, errors, json, Scope, Token } from "../schemas.js";
 import { parseDurationMs } from "../../cli/commands/shared-flags.js";
@@ -51,7 +52,13 @@ export function adminRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const grace = (c.req.valid("json") as { grace?: string } | undefined)?.grace ?? DEFAULT_GRACE;
-      const graceMs = parseDurationMs(grace, "grace", "10m, 24h or 7d");
+      let graceMs: number;
+      try {
+        graceMs = parseDurationMs(grace, "grace", "10m, 24h or 7d");
+      } catch (e) {
+        const message = (e as Error).message;
+        throw new HecateError("invalid", "the request body is not valid (1 error)", { status: 400, diagnostics: [{ severity: "error", code: "schema", field: "grace", message }] });
+      }
       const { token, record } = await rotateToken(s.storeFor(c), c.req.valid("param").name, { graceMs, actor: c.get("token").name });
       return c.json({ token, record: shown(record) }, 200);
     },

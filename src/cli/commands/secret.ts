@@ -24,7 +24,7 @@ export const secretRotate: CommandDef = {
   examples: [
     "htpasswd -nbBC 10 '' \"$NEW\" | tr -d ':\\n' | hecate secret rotate ops-hash --value-from-stdin --grace 10m",
     "hecate secret rotate authentik-token",
-    "hecate secret rotate webhook-key --generate --grace 0",
+    "hecate secret rotate api-key --generate --grace 0",
   ],
   async run(ctx, [name], opts) {
     const n = String(name);

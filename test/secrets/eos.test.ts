@@ -3,11 +3,10 @@
 // rotate (--grace-period), delete (a dry run without --confirm), validate (--check-expiry); inject
 // and sync are not built and say so.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { eosToHecate } from "../../src/cli/eos.js";
+import { runCli } from "../helpers/cli.js";
 import { lastRotatedKey } from "../../src/secrets/rotate.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import { sandbox, type Sandbox } from "../cli/helpers.js";
@@ -83,9 +82,9 @@ describe("eos-hecate: the seed's secret lines", () => {
     assert.equal((await sb.eos(["secret", "hecate", "store", "smtp", "--value-from", `file:${sb.dir}/smtp.txt`])).code, 0);
     assert.equal(await stored(sb.store, "smtp"), "file-value-2");
 
-    const run = promisify(execFile);
     const env = { ...process.env, ...sb.env, HECATE_FROM_SOURCE: "1" } as NodeJS.ProcessEnv;
-    const r = await run("node", ["bin/eos-hecate.js", "secret", "hecate", "store", "authentik-token", "--value", "argv-value-3"], { env, encoding: "utf8" });
+    const r = await runCli(env, ["secret", "hecate", "store", "authentik-token", "--value", "argv-value-3"], "bin/eos-hecate.js");
+    assert.equal(r.code, 0, r.stderr);
     assert.equal(await stored(sb.store, "authentik-token"), "argv-value-3");
     assert.match(r.stderr, /^warning: --value puts the secret on the command line, where the shell's history and the process list keep it: remove it from the history, and next time pipe it in \(`printf %s "\$VALUE" \| eos-hecate secret hecate store authentik-token --value-from-stdin`\)/);
     assert.ok(!(r.stdout + r.stderr).includes("argv-value-3"), "the value is not echoed");

@@ -4,35 +4,15 @@
 // one, the loop's upkeep closes it by itself. `token list` shows the window; the audit log has the
 // rotation and the window's end, never a token.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
-import { promisify } from "node:util";
+import { cliEnv, runCli } from "../helpers/cli.js";
 import { eventually, freePort, startProcess, tempDir, type Proc } from "../helpers/proc.js";
 
 const dir = tempDir("hecate-token-rotation-");
-const env = {
-  ...process.env,
-  HECATE_STORE: `${dir.path}/hecate.db`,
-  HECATE_SECRET_KEY: randomBytes(32).toString("base64"),
-  XDG_CONFIG_HOME: `${dir.path}/config`,
-  XDG_STATE_HOME: `${dir.path}/state`,
-  USER: "ops",
-  HECATE_FROM_SOURCE: "1",
-};
+const env = cliEnv(dir.path);
 after(() => dir.cleanup());
 
-const run = promisify(execFile);
-/** The CLI, asynchronously (a server of this test runs meanwhile). */
-async function hecate(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run("node", ["bin/hecate.js", ...args], { env: { ...env, ...extra }, encoding: "utf8" });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const hecate = (args: string[], extra: Record<string, string> = {}) => runCli({ ...env, ...extra }, args);
 
 async function serve(extra: string[] = []): Promise<{ url: string; p: Proc }> {
   const port = await freePort();

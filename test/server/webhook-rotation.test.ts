@@ -3,12 +3,11 @@
 // old (a receiver holding either accepts it); after the window only the new one, and the
 // reconcile loop's upkeep removes the old secret from the store. Audited without a secret.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
+import { cliEnv, runCli } from "../helpers/cli.js";
 import { eventually, freePort, tempDir } from "../helpers/proc.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
 import { createToken } from "../../src/server/tokens.js";
@@ -18,7 +17,7 @@ import { ApiClient } from "./client.js";
 
 const dir = tempDir("hecate-webhook-rotation-");
 const key = randomBytes(32);
-const env = { ...process.env, HECATE_STORE: `${dir.path}/hecate.db`, HECATE_SECRET_KEY: key.toString("base64"), XDG_CONFIG_HOME: `${dir.path}/config`, XDG_STATE_HOME: `${dir.path}/state`, USER: "ops", HECATE_FROM_SOURCE: "1" };
+const env = cliEnv(dir.path, key);
 let store: SqliteStore;
 let server: RunningServer;
 let writer: ApiClient;
@@ -28,16 +27,7 @@ let receiverUrl: string;
 /** Every delivery the receiver got: its signature header and exact body. */
 const got: { route: string; header: string; body: string }[] = [];
 
-const run = promisify(execFile);
-async function hecate(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run("node", ["bin/hecate.js", ...args], { env: { ...env, ...extra }, encoding: "utf8" });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const hecate = (args: string[], extra: Record<string, string> = {}) => runCli({ ...env, ...extra }, args);
 
 /** A receiver's check: a recent timestamp and any v1 that is the HMAC of "t.body" with its secret, compared in constant time. */
 function verify(header: string, body: string, secret: string): boolean {
@@ -53,7 +43,7 @@ function verify(header: string, body: string, secret: string): boolean {
 const v1s = (header: string) => header.split(",").filter((p) => p.startsWith("v1=")).length;
 
 before(async () => {
-  store = await openSqliteStore({ path: env.HECATE_STORE, secretKey: key });
+  store = await openSqliteStore({ path: env.HECATE_STORE!, secretKey: key });
   const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [`127.0.0.1:${await freePort()}`] } } } as Resource;
   await store.putRevision({ resources: [settings], author: "ops", message: "settings", source: { type: "cli" }, expectedParent: 0 });
   const write = (await createToken(store, { name: "ci", scope: "write", createdBy: "ops" })).token;

@@ -71,7 +71,7 @@ export async function rotateToken(store: Store, nameOrId: string, opts: { graceM
   const secret = randomBytes(32).toString("base64url");
   const rotatedAt = new Date(now).toISOString();
   const previousUntil = opts.graceMs > 0 ? new Date(now + opts.graceMs).toISOString() : undefined;
-  const record = await store.setTokenSecret(current.id, current.hash, {
+  const record = await store.setTokenSecret(current.id, current, {
     hash: sha256(secret).toString("hex"),
     rotatedAt,
     ...(previousUntil ? { previousHash: current.hash, previousUntil } : {}),
@@ -83,7 +83,7 @@ export async function rotateToken(store: Store, nameOrId: string, opts: { graceM
 
 /** Close one token's ended grace window (the old hash removed), audited; false when it changed meanwhile. */
 async function endTokenGrace(store: Store, t: TokenRecord, actor: string): Promise<boolean> {
-  const closed = await store.setTokenSecret(t.id, t.hash, { hash: t.hash, ...(t.rotatedAt ? { rotatedAt: t.rotatedAt } : {}) });
+  const closed = await store.setTokenSecret(t.id, t, { hash: t.hash, ...(t.rotatedAt ? { rotatedAt: t.rotatedAt } : {}) });
   if (closed) await store.audit({ actor, action: "token.grace-end", target: t.name, detail: { rotatedAt: t.rotatedAt, until: t.previousUntil } });
   return Boolean(closed);
 }

@@ -448,13 +448,13 @@ export class EtcdStore implements Store {
     });
   }
 
-  setTokenSecret(id: string, expectHash: string, next: TokenSecret): Promise<TokenRecord | undefined> {
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined> {
     return this.run(async () => {
       for (;;) {
         const kv = await this.get(`token/${enc(id)}`);
         if (!kv) return undefined;
-        const { previousHash: _h, previousUntil: _u, rotatedAt: _r, ...rec } = parseJson<TokenRecord>(text(kv)!, `token ${id}`, this.where);
-        if (rec.hash !== expectHash) return undefined;
+        const { previousHash: _h, previousUntil, rotatedAt: _r, ...rec } = parseJson<TokenRecord>(text(kv)!, `token ${id}`, this.where);
+        if (rec.hash !== expect.hash || previousUntil !== expect.previousUntil) return undefined;
         const updated: TokenRecord = { ...rec, ...next };
         const res = await this.txn([this.cmp(`token/${enc(id)}`, "Mod", "Equal", kv.mod_revision)], [this.put(`token/${enc(id)}`, JSON.stringify(updated))]);
         if (res.succeeded) return updated;

@@ -665,11 +665,11 @@ export class SqliteStore implements Store {
     });
   }
 
-  setTokenSecret(id: string, expectHash: string, next: TokenSecret): Promise<TokenRecord | undefined> {
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined> {
     return this.run(() => {
       const row = this.db
-        .prepare("UPDATE tokens SET hash = ?, previous_hash = ?, previous_until = ?, rotated_at = ? WHERE id = ? AND hash = ? RETURNING *")
-        .get(next.hash, next.previousHash ?? null, next.previousUntil ?? null, next.rotatedAt ?? null, id, expectHash) as TokenRow | undefined;
+        .prepare("UPDATE tokens SET hash = ?, previous_hash = ?, previous_until = ?, rotated_at = ? WHERE id = ? AND hash = ? AND previous_until IS ? RETURNING *")
+        .get(next.hash, next.previousHash ?? null, next.previousUntil ?? null, next.rotatedAt ?? null, id, expect.hash, expect.previousUntil ?? null) as TokenRow | undefined;
       return row && toToken(row);
     });
   }

@@ -173,11 +173,11 @@ export interface Store {
   /** By name or id; the token as it is now revoked, or undefined when there is no such token. */
   revokeToken(nameOrId: string): Promise<TokenRecord | undefined>;
   /**
-   * Set a token's secret hashes (a rotation, or its grace window closed), only while its hash is
-   * still `expectHash` (so a rotation made meanwhile is never undone). The record as it is now;
-   * undefined when there is no such token or its hash had changed.
+   * Set a token's secret hashes (a rotation, or its grace window closed), only while its hash and
+   * window end are still `expect`'s (so a rotation made meanwhile is never undone, and a window is
+   * closed once). The record as it is now; undefined when there is no such token or it had changed.
    */
-  setTokenSecret(id: string, expectHash: string, next: TokenSecret): Promise<TokenRecord | undefined>;
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined>;
 
   /** The write methods of an apply take the apply lock's fence; without one they are unconditional. */
   beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord>;

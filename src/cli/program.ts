@@ -25,13 +25,14 @@ import { debugSystem, health, metrics } from "./commands/health.js";
 import { down, status, up } from "./commands/up.js";
 import { serve } from "./commands/serve.js";
 import { migrateStore } from "./commands/migrate-store.js";
-import { tokenCreate, tokenList, tokenRevoke } from "./commands/token.js";
+import { tokenCreate, tokenList, tokenRevoke, tokenRotate } from "./commands/token.js";
 import { NOUNS, type NounDef } from "./nouns/index.js";
 import { CERT_COMMANDS } from "./commands/cert.js";
 import { certRevoke } from "./commands/cert-revoke.js";
 import { certValidate } from "./commands/cert-validate.js";
 import { DELIVERY_COMMANDS } from "./commands/delivery.js";
 import { SECRET_COMMANDS } from "./commands/secret.js";
+import { WEBHOOK_COMMANDS } from "./commands/webhook.js";
 
 const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
   { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
@@ -49,8 +50,9 @@ const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: 
   { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth, debugSystem], example: "hecate debug auth app --user alice" },
   { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
   { name: "cert", summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain", commands: [...CERT_COMMANDS, certRevoke, certValidate], example: "hecate cert renew wildcard" },
-  { name: "secret", summary: "rotate a secret with a grace window, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
-  { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
+  { name: "secret", summary: "rotate a secret with a grace window, check that every secret resolves, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
+  { name: "webhook", summary: "webhooks of `hecate serve` (registered through its API): a new signing secret with a grace window", commands: WEBHOOK_COMMANDS, example: "hecate webhook rotate-secret wh_3f2a9c01b7de --grace 24h" },
+  { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRotate, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
 ];
 
 export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, ...DELIVERY_COMMANDS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];

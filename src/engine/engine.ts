@@ -139,8 +139,9 @@ export class Engine {
    */
   async upkeep(opts: { now?: number; thresholdsDays?: readonly number[] } = {}): Promise<UpkeepReport | undefined> {
     const applied = await this.store.lastApplied();
-    if (!applied) return undefined;
-    const { upkeep } = await import("../secrets/upkeep.js");
+    const { upkeep, endAllGraces } = await import("../secrets/upkeep.js");
+    // Grace windows end on time with nothing applied yet too (API tokens, webhook secrets).
+    if (!applied) return { ...(await endAllGraces(this.store, this.actor, opts.now)), rotated: [], failed: [], expiring: [] };
     const state = this.core.resolve(targetOf(applied));
     return upkeep({ store: this.store, actor: this.actor, resources: applied.resources, state, secrets: this.core.secretsFor(applied.resources), ...opts });
   }

@@ -113,7 +113,7 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
           const events = await engine.deliveryRound?.();
           const delivery = events?.length ? { delivery: events } : {};
           const kept = await engine.upkeep?.(opts.expiryThresholdsDays ? { thresholdsDays: opts.expiryThresholdsDays } : {});
-          upkeep = kept && (kept.gracesEnded.length || kept.rotated.length || kept.failed.length || kept.expiring.length) ? { upkeep: kept } : {};
+          upkeep = kept && (kept.gracesEnded.length || kept.tokenGracesEnded.length || kept.rotated.length || kept.failed.length || kept.expiring.length) ? { upkeep: kept } : {};
           const renewals = await engine.renewCertificates?.();
           const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
           const fleet = watchFleet(store, engine.actor, opts.apply?.onEvent);

@@ -130,6 +130,8 @@ export const Token = z
     createdBy: z.string(),
     expiresAt: z.string().optional(),
     revokedAt: z.string().optional(),
+    rotatedAt: z.string().optional().describe("When its secret was last rotated."),
+    previousUntil: z.string().optional().describe("Until when the secret before the last rotation is still accepted (its grace window)."),
   })
   .meta({ id: "Token" });
 

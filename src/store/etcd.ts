@@ -25,6 +25,7 @@ import type {
   Store,
   StoreDump,
   TokenRecord,
+  TokenSecret,
   RekeyResult,
 } from "./store.js";
 
@@ -443,6 +444,20 @@ export class EtcdStore implements Store {
         const revoked = { ...rec, revokedAt: new Date().toISOString() };
         const res = await this.txn([this.cmp(`token/${enc(id)}`, "Mod", "Equal", kv.mod_revision)], [this.put(`token/${enc(id)}`, JSON.stringify(revoked))]);
         if (res.succeeded) return revoked;
+      }
+    });
+  }
+
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined> {
+    return this.run(async () => {
+      for (;;) {
+        const kv = await this.get(`token/${enc(id)}`);
+        if (!kv) return undefined;
+        const { previousHash: _h, previousUntil, rotatedAt: _r, ...rec } = parseJson<TokenRecord>(text(kv)!, `token ${id}`, this.where);
+        if (rec.hash !== expect.hash || previousUntil !== expect.previousUntil) return undefined;
+        const updated: TokenRecord = { ...rec, ...next };
+        const res = await this.txn([this.cmp(`token/${enc(id)}`, "Mod", "Equal", kv.mod_revision)], [this.put(`token/${enc(id)}`, JSON.stringify(updated))]);
+        if (res.succeeded) return updated;
       }
     });
   }

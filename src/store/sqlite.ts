@@ -25,6 +25,7 @@ import type {
   Store,
   StoreDump,
   TokenRecord,
+  TokenSecret,
   RekeyResult,
 } from "./store.js";
 
@@ -179,6 +180,12 @@ export const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
     if (last) setAuditHead(db, last);
     db.exec(GUARDS.split("\n").find((l) => l.includes("audit_append_only_u"))!);
   },
+  // 4: API token rotation: the secret before the last rotation, accepted until its grace window ends.
+  `
+  ALTER TABLE tokens ADD COLUMN previous_hash TEXT;
+  ALTER TABLE tokens ADD COLUMN previous_until TEXT;
+  ALTER TABLE tokens ADD COLUMN rotated_at TEXT;
+  `,
 ];
 
 /** The newest entry written (id and hash), kept apart from the log so deleting the newest rows shows. */
@@ -233,7 +240,7 @@ interface RevisionRow {
   manifest?: string;
 }
 interface AuditRow { id: number; at: string; actor: string; action: string; target: string | null; detail: string | null; address: string | null; hash: string | null }
-interface TokenRow { id: string; name: string; scope: string; hash: string; created_at: string; created_by: string; expires_at: string | null; revoked_at: string | null }
+interface TokenRow { id: string; name: string; scope: string; hash: string; created_at: string; created_by: string; expires_at: string | null; revoked_at: string | null; previous_hash: string | null; previous_until: string | null; rotated_at: string | null }
 interface ApplyRow { apply_id: string; revision: string; status: string; started_at: string; ended_at: string | null; holder: string }
 interface JournalRow { apply_id: string; seq: number; at: string; event: string; system: string | null; data: string | null }
 interface LockRow { name: string; holder: string; acquired_at: string; expires_ms: number; token: number }
@@ -658,6 +665,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined> {
+    return this.run(() => {
+      const row = this.db
+        .prepare("UPDATE tokens SET hash = ?, previous_hash = ?, previous_until = ?, rotated_at = ? WHERE id = ? AND hash = ? AND previous_until IS ? RETURNING *")
+        .get(next.hash, next.previousHash ?? null, next.previousUntil ?? null, next.rotatedAt ?? null, id, expect.hash, expect.previousUntil ?? null) as TokenRow | undefined;
+      return row && toToken(row);
+    });
+  }
+
   // ---- applies and their journal ------------------------------------------------------------
 
   beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord> {
@@ -998,6 +1014,8 @@ function toToken(r: TokenRow): TokenRecord {
     createdBy: r.created_by,
     ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
     ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
+    ...(r.previous_hash !== null && r.previous_until !== null ? { previousHash: r.previous_hash, previousUntil: r.previous_until } : {}),
+    ...(r.rotated_at !== null ? { rotatedAt: r.rotated_at } : {}),
   };
 }
 

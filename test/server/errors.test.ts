@@ -94,6 +94,13 @@ function cases(): Case[] {
     { op: "POST /v1/tokens", status: 400, why: "an unknown scope", run: () => a.call("POST", "/v1/tokens", { body: { name: "x", scope: "root" } }) },
     { op: "POST /v1/tokens", status: 409, why: "the name is taken", run: () => a.call("POST", "/v1/tokens", { body: { name: "read-bot", scope: "read" } }) },
     { op: "DELETE /v1/tokens/{name}", status: 404, why: "no such token", run: () => a.call("DELETE", "/v1/tokens/ghost", { pattern: "/v1/tokens/{name}" }) },
+    { op: "POST /v1/tokens/{name}/rotate", status: 400, why: "a grace that is not a duration", run: () => a.call("POST", "/v1/tokens/read-bot/rotate", { body: { grace: "soon" }, pattern: "/v1/tokens/{name}/rotate" }) },
+    { op: "POST /v1/tokens/{name}/rotate", status: 404, why: "no such token", run: () => a.call("POST", "/v1/tokens/ghost/rotate", { body: {}, pattern: "/v1/tokens/{name}/rotate" }) },
+    { op: "POST /v1/tokens/{name}/rotate", status: 409, why: "a revoked token", run: async () => {
+      await a.call("POST", "/v1/tokens", { body: { name: "gone-bot", scope: "read" } });
+      await a.call("DELETE", "/v1/tokens/gone-bot", { pattern: "/v1/tokens/{name}" });
+      return a.call("POST", "/v1/tokens/gone-bot/rotate", { body: {}, pattern: "/v1/tokens/{name}/rotate" });
+    } },
     { op: "GET /v1/audit", status: 400, why: "limit 0", run: () => a.call("GET", "/v1/audit?limit=0", { pattern: "/v1/audit" }) },
     { op: "POST /v1/webhooks", status: 400, why: "not a URL", run: () => a.call("POST", "/v1/webhooks", { body: { url: "nowhere", events: ["*"] } }) },
     { op: "DELETE /v1/webhooks/{id}", status: 404, why: "no such webhook", run: () => a.call("DELETE", "/v1/webhooks/ghost", { pattern: "/v1/webhooks/{id}" }) },

@@ -335,6 +335,22 @@ export function storeConformance(name: string, backend: Backend): void {
         assert.deepEqual((await a.listTokens()).map((x) => x.name), ["ci"]);
       });
 
+      it("tokens: a rotation sets the new hash and keeps the old one until a time, only on the hash it was made from", async () => {
+        await a.putToken({ id: "rot", name: "grafana", scope: "read", hash: "1".repeat(64), createdBy: "alice" });
+        const next = { hash: "2".repeat(64), previousHash: "1".repeat(64), previousUntil: "2030-01-01T00:00:00.000Z", rotatedAt: "2029-12-31T00:00:00.000Z" };
+        assert.deepEqual(await b.setTokenSecret("rot", { hash: "1".repeat(64) }, next), { ...(await a.getToken("rot")), ...next });
+        assert.equal((await a.getToken("rot"))?.previousUntil, next.previousUntil);
+        assert.equal(await a.setTokenSecret("rot", { hash: "1".repeat(64) }, { hash: "3".repeat(64) }), undefined, "made from a hash it no longer has: refused");
+        assert.equal(await a.setTokenSecret("ghost", { hash: "1".repeat(64) }, { hash: "3".repeat(64) }), undefined);
+        // The window closed: the old hash gone, the rest kept; closing it again finds it changed.
+        const closed = await b.setTokenSecret("rot", next, { hash: next.hash, rotatedAt: next.rotatedAt });
+        assert.equal(closed?.previousHash, undefined);
+        assert.equal(closed?.previousUntil, undefined);
+        assert.equal(await a.setTokenSecret("rot", next, { hash: next.hash, rotatedAt: next.rotatedAt }), undefined, "closed once");
+        const read = await a.getToken("rot");
+        assert.deepEqual([read?.hash, read?.previousHash, read?.rotatedAt, read?.scope], [next.hash, undefined, next.rotatedAt, "read"]);
+      });
+
       it("secrets are sealed, read back by name, listed and deleted; settings are kept", async () => {
         await a.putSecret("db/password", "s3cr3t-value-123");
         await a.putSecret("api", "other");

@@ -26,8 +26,8 @@ export interface SystemRead {
 /** Reads each selected system of `target` and diffs it against the target's compiled state, in registry order. */
 export async function readSystems(core: Core, target: Target, opts: { systems?: SystemName[]; exclude?: SystemName[] }): Promise<SystemRead[]> {
   const state = core.resolve(target);
-  await core.refreshIssued(state);
   const { providers } = await core.providersFor(target, opts);
+  await core.refreshIssued(state, { obtain: providers.has("certs") });
   const ctx = core.ctx(target.resources);
   const out = await Promise.all(
     [...providers.values()].map(async (p): Promise<SystemRead> => {

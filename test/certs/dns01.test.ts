@@ -119,7 +119,7 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
     const ac = new AbortController();
     const rounds: unknown[] = [];
     const loop = reconcileLoop(
-      { store, actor: "reconciler", reconcile: (o) => engine.reconcile(o), renewCertificates: () => engine.renewCertificates({ now: late }) },
+      { store, actor: "reconciler", reconcile: (o) => engine.reconcile({ ...o, now: late }) },
       { intervalMs: 300, signal: ac.signal, onRound: (r) => { rounds.push(r); if (r.certificates?.renewed.length && r.status === "ok") ac.abort(); } },
     );
     const failures: string[] = [];

@@ -339,13 +339,14 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
   }
   for (const c of state.certificates) {
     if (obtainedByHecate(c)) {
-      // Obtained by Hecate (src/certs/acme.ts) and held in its store; the fingerprint tag makes a
-      // renewal a change of this config, so Caddy loads the new certificate.
+      // Obtained by Hecate (src/providers/certs, src/certs/acme.ts) and held in its store. The
+      // generation tag makes a renewal a change of this config, so Caddy loads the new
+      // certificate; it is known before the certificate is, so one apply obtains and loads it.
       if (!c.issued) {
-        ctx.diagnostics.push({ severity: "warning", code: "certificate-pending", message: `certificate ${c.name} has not been obtained yet: \`hecate cert renew ${c.name}\` (Caddy serves its hosts without it until then)`, address: `Certificate/${c.name}` });
+        ctx.diagnostics.push({ severity: "warning", code: "certificate-pending", message: `certificate ${c.name} has not been obtained yet: \`hecate apply\` (or \`hecate cert renew ${c.name}\`) obtains it; Caddy serves its hosts without it until then`, address: `Certificate/${c.name}` });
         continue;
       }
-      loadPem.push({ certificate: secretMarker(chainRef(c.name)), key: secretMarker(keyRef(c.name)), tags: [`hecate-${c.name}`, `hecate-sha256-${c.issued.fingerprint.slice(0, 16)}`] });
+      loadPem.push({ certificate: secretMarker(chainRef(c.name)), key: secretMarker(keyRef(c.name)), tags: [`hecate-${c.name}`, `hecate-generation-${c.issued.generation}`] });
       continue;
     }
     if (c.issuer !== "imported") continue;

@@ -1,0 +1,186 @@
+// A dns-01 certificate as part of plan and apply (the certs provider): `hecate plan` shows it will
+// be obtained, `hecate apply` obtains it from pebble through the Hetzner sandbox after DNS and
+// before Caddy, and real Caddy serves it for two hosts, in one command; a second plan is empty.
+// A failure after the certificate was obtained puts the held one back (the old one keeps
+// serving); a failed obtain fails the apply with the ACME reason and leaves nothing half-applied.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { getIssued } from "../../src/certs/issued.js";
+import { createEngine } from "../../src/engine/index.js";
+import type { Plan } from "../../src/engine/types.js";
+import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
+import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
+import { sandbox, type Sandbox } from "../cli/helpers.js";
+import { startPebble, tlsGet, type Pebble } from "../helpers/pebble.js";
+import { freePorts, waitForPort } from "../helpers/proc.js";
+import { startUpstream, type Upstream } from "../helpers/servers.js";
+
+const TOKEN = "sandbox-token-for-cert-plan-tests";
+process.env["HECATE_TEST_CERTPLAN_TOKEN"] = TOKEN;
+
+describe("certificates in plan and apply: a new wildcard obtained by dns-01 and served by real Caddy in one apply", () => {
+  let hz: HetznerSandbox;
+  let pebble: Pebble;
+  let caddy: Caddy;
+  let up: Upstream;
+  let sb: Sandbox;
+  let dir: string;
+  let httpsPort: number;
+  let root: string;
+  const outputs: string[] = [];
+  const hecate = async (args: string[]) => {
+    const r = await sb.hecate(args);
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+  const doc = (kind: string, name: string, spec: string) => `apiVersion: hecate.io/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+  const certificate = (hosts: string[]) => doc("Certificate", "wild", `  hosts: [${hosts.map((h) => `"${h}"`).join(", ")}]\n  issuer: acme\n  acme: {challenge: dns-01}\n`);
+  const fetch = (host: string) => tlsGet(httpsPort, host, root);
+
+  before(async () => {
+    hz = await startHetznerSandbox({ token: TOKEN, actionDelayMs: 5, zones: [{ name: "example.com" }] });
+    pebble = await startPebble({ dnsServer: `${hz.dns.host}:${hz.dns.port}` });
+    up = await startUpstream("wild-backend");
+    let httpPort: number;
+    [httpsPort, httpPort] = (await freePorts(2)) as [number, number];
+    caddy = await startCaddy({ config: { apps: { pki: { certificate_authorities: { local: { install_trust: false } } } } } });
+    sb = sandbox();
+    dir = `${sb.dir}/desired`;
+    mkdirSync(dir);
+    writeFileSync(
+      `${dir}/settings.yaml`,
+      doc(
+        "Settings",
+        "s",
+        `  caddy: {admin: ["${caddy.admin}"], listen: ["127.0.0.1:${httpsPort}"], httpPort: ${httpPort}, httpsPort: ${httpsPort}}
+  hetzner: {token: "env:HECATE_TEST_CERTPLAN_TOKEN", endpoint: "${hz.url}"}
+  dns: {nameservers: ["${hz.dns.host}:${hz.dns.port}"]}
+  acme: {ca: "${pebble.directory}", email: "ops@example.com", trustedRoots: ["${pebble.apiCaFile}"]}
+`,
+      ),
+    );
+    writeFileSync(`${dir}/cert.yaml`, certificate(["*.example.com", "example.com"]));
+    writeFileSync(`${dir}/record.yaml`, doc("DnsRecord", "apex", `  name: example.com\n  type: A\n  values: ["127.0.0.1"]\n`));
+    for (const h of ["a", "b"]) {
+      writeFileSync(`${dir}/${h}.yaml`, doc("Route", h, `  hosts: [${h}.example.com]\n  upstreams: [{address: "${up.address}"}]\n  public: true\n  tls: {certificate: wild}\n`));
+    }
+  });
+  after(async () => {
+    await caddy?.stop();
+    await pebble?.stop();
+    await hz?.close();
+    await up?.close();
+    sb?.cleanup();
+  });
+
+  it("plan shows the certificate to obtain, between the DNS record and Caddy", async () => {
+    const plan = await hecate(["plan", dir]);
+    assert.equal(plan.code, 0, plan.stderr + plan.stdout);
+    assert.match(plan.stdout, /\+ create certificate wild {2}\(Certificate\/wild\) \(obtain by dns-01: \*\.example\.com, example\.com\)/, plan.stdout);
+    const json = await hecate(["plan", dir, "--output", "json"]);
+    const p = JSON.parse(json.stdout) as Plan;
+    assert.deepEqual(p.steps.map((s) => s.system), ["dns", "certs", "caddy"], "DNS records -> certificate -> Caddy");
+    assert.ok(!plan.stdout.includes("certificate-pending"), "Caddy's config names the certificate the apply obtains");
+  });
+
+  it("apply obtains the wildcard and Caddy serves it for a and b in the same command; the TXT rrset is gone", async () => {
+    const applied = await hecate(["apply", dir, "--yes"]);
+    assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+    await waitForPort(httpsPort);
+    root = await pebble.issuingRoot();
+    const store = await openSqliteStore({ path: sb.store });
+    const held = await getIssued(store, "wild");
+    await store.close();
+    assert.deepEqual(held?.hosts, ["*.example.com", "example.com"]);
+    assert.equal(held?.generation, 1);
+    for (const host of ["a.example.com", "b.example.com"]) {
+      const got = await fetch(host);
+      assert.equal(got.status, 200, got.body);
+      assert.equal(JSON.parse(got.body).name, "wild-backend");
+      assert.equal(got.fingerprint, held!.fingerprint, `${host} is served the certificate the apply obtained`);
+    }
+    assert.ok(!hz.rrsets("example.com").some((s) => s.type === "TXT"), "no challenge TXT rrset left");
+    assert.ok(hz.rrsets("example.com").some((s) => s.type === "A" && s.name === "@"), "the DNS record was written");
+  });
+
+  it("a second plan is empty", async () => {
+    const plan = await hecate(["plan", dir]);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /No changes/);
+  });
+
+  it("a renewal due, then Caddy failing: undo puts the held certificate back and the old one keeps serving", async () => {
+    const store = await openSqliteStore({ path: sb.store });
+    try {
+      const held = (await getIssued(store, "wild"))!;
+      const key = await store.getSecret("certificate:wild:key");
+      const engine = createEngine({ store, actor: "t", stepTimeoutMs: 60_000 });
+      const late = Date.parse(held.notBefore) + ((Date.parse(held.notAfter) - Date.parse(held.notBefore)) * 3) / 4;
+      const plan = await engine.plan({ now: late });
+      const certs = plan.steps.find((s) => s.system === "certs");
+      assert.equal(certs?.changes[0]?.note?.startsWith("due for renewal"), true, JSON.stringify(plan.steps));
+      let obtained: string | undefined;
+      const result = await engine.apply(
+        { now: late },
+        {
+          now: late,
+          onEvent: async (e) => {
+            if (e.type === "change.done" && e.system === "certs") obtained = (await getIssued(store, "wild"))?.fingerprint;
+            if (e.type === "step.start" && e.system === "caddy") throw new Error("injected: Caddy refused");
+          },
+        },
+      );
+      assert.equal(result.status, "rolled-back", JSON.stringify(result.steps));
+      assert.ok(obtained && obtained !== held.fingerprint, "a new certificate was obtained before Caddy's step");
+      const now = (await getIssued(store, "wild"))!;
+      assert.equal(now.fingerprint, held.fingerprint, "the previously held certificate is back");
+      assert.equal(now.generation, held.generation);
+      assert.equal(await store.getSecret("certificate:wild:key"), key, "with its own key");
+      assert.equal((await fetch("a.example.com")).fingerprint, held.fingerprint, "and Caddy serves it");
+      const journal = await store.readJournal(result.applyId);
+      assert.ok(journal.some((e) => e.event === "undo.done" && e.system === "certs"), "the obtain was undone from the journal");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a failed obtain (pebble unreachable) fails the apply with the ACME reason; nothing is half-applied and the old certificate serves", async () => {
+    const store = await openSqliteStore({ path: sb.store });
+    const held = (await getIssued(store, "wild"))!;
+    await store.close();
+    await pebble.proc.stop(); // unreachable; its files stay until after()
+    writeFileSync(`${dir}/cert.yaml`, certificate(["*.example.com"]));
+    writeFileSync(`${dir}/record2.yaml`, doc("DnsRecord", "www", `  name: www.example.com\n  type: A\n  values: ["127.0.0.1"]\n`));
+    const plan = await hecate(["plan", dir]);
+    assert.match(plan.stdout, /~ update certificate wild {2}\(Certificate\/wild\) \(obtain by dns-01 again, hosts changed: \*\.example\.com, example\.com -> \*\.example\.com\)/, plan.stdout);
+    const applied = await hecate(["apply", dir, "--yes"]);
+    assert.notEqual(applied.code, 0, applied.stdout);
+    const said = applied.stdout + applied.stderr;
+    assert.match(said, /certificate wild: ACME server https:\/\/127\.0\.0\.1:\d+\/dir cannot be reached: connect ECONNREFUSED/, said);
+    assert.match(said, /keeps serving/, said);
+    assert.match(said, /rolled back|rolled-back/i, said);
+    assert.ok(!hz.rrsets("example.com").some((s) => s.name === "www"), "the DNS record written before the failed obtain was undone");
+    const after1 = await openSqliteStore({ path: sb.store });
+    const now = (await getIssued(after1, "wild"))!;
+    await after1.close();
+    assert.equal(now.fingerprint, held.fingerprint);
+    assert.ok(now.lastError?.message.includes("cannot be reached"), "list certs says why");
+    assert.equal((await fetch("b.example.com")).fingerprint, held.fingerprint, "the old certificate keeps serving");
+  });
+
+  it("the key is in no plan, journal, audit or output in clear", async () => {
+    const store = await openSqliteStore({ path: sb.store });
+    try {
+      const key = (await store.getSecret("certificate:wild:key"))!;
+      const body = key.split("\n").filter((l) => l && !l.startsWith("-----"))[0]!;
+      const dump = JSON.stringify(await store.dump());
+      assert.ok(!dump.includes(body), "journal, audit, settings: the key only sealed");
+      for (const o of outputs) assert.ok(!o.includes(body));
+      assert.ok(!caddy.proc.output().includes(body));
+    } finally {
+      await store.close();
+    }
+  });
+});

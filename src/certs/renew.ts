@@ -1,5 +1,5 @@
-// `hecate cert renew NAME` and the reconcile loop's renewals: obtain a new certificate by DNS-01,
-// keep it (key sealed), audit it without any value. A failure keeps the held certificate as it is
+// Obtaining a dns-01 certificate (`hecate cert renew NAME`, and the certs provider in an apply),
+// by DNS-01, kept (key sealed), audited without any value. A failure keeps the held certificate as it is
 // (Caddy goes on serving it) and is remembered, with the reason, for `hecate list certs`.
 import { HecateError } from "../diag.js";
 import { obtainedByHecate, type ObtainReason, type ResolvedCertificate, type ResolvedSettings, type ResolvedState } from "../model/resolved.js";

@@ -1,6 +1,6 @@
-// Obtaining a dns-01 certificate (`hecate cert renew NAME`, and the certs provider in an apply),
-// by DNS-01, kept (key sealed), audited without any value. A failure keeps the held certificate as it is
-// (Caddy goes on serving it) and is remembered, with the reason, for `hecate list certs`.
+// Obtaining a dns-01 certificate (`hecate cert renew NAME`, and the certs provider in an apply):
+// ordered by DNS-01, kept as its name's next generation (key sealed), audited without any value. A
+// failure keeps the held certificate (Caddy goes on serving it) and is remembered for `hecate list certs`.
 import { HecateError } from "../diag.js";
 import { obtainedByHecate, type ObtainReason, type ResolvedCertificate, type ResolvedSettings, type ResolvedState } from "../model/resolved.js";
 import type { ProviderContext } from "../providers/provider.js";

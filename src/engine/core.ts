@@ -57,10 +57,6 @@ export class Core {
   private readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */
   private readonly providerMemo = new Map<string, unknown>();
-  /** The certificates Hecate holds, by name (refreshIssued). */
-  private issued = new Map<string, IssuedCertificate>();
-  /** How refreshIssued was asked to judge them: whether this plan obtains them, and when it is. */
-  private obtaining: { obtain: boolean; now?: number } = { obtain: false };
   /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */
   private graces = new Map<string, string>();
   /** When each rotated store Secret was last rotated (its version in compiled config). */
@@ -151,8 +147,8 @@ export class Core {
    * A provider's compile of a state, handed the memo of this system's last compile so it can
    * compile only what changed since (the output is the same as without it).
    */
-  compile(p: Provider, state: ResolvedState): { desired: unknown; diagnostics: Diagnostic[] } {
-    const c = p.compile(this.withIssued(state), this.compileMemos.get(p.system));
+  compile(p: Provider, state: ResolvedState, issued?: IssuedView): { desired: unknown; diagnostics: Diagnostic[] } {
+    const c = p.compile(this.withIssued(state, issued), this.compileMemos.get(p.system));
     if (c.memo !== undefined) this.compileMemos.set(p.system, c.memo);
     else this.compileMemos.delete(p.system);
     return { desired: c.desired, diagnostics: c.diagnostics };
@@ -164,21 +160,21 @@ export class Core {
    * play, so what is missing, covers other hosts or is due (at `now`) is obtained by this apply,
    * and Caddy's config names the generation it will get.
    */
-  async refreshIssued(state: ResolvedState, opts: { obtain?: boolean; now?: number } = {}): Promise<void> {
+  async refreshIssued(state: ResolvedState, opts: { obtain?: boolean; now?: number } = {}): Promise<IssuedView> {
     if (state.secrets.some((s) => s.from === "store")) [this.graces, this.versions] = await Promise.all([openGraces(this.store), secretVersions(this.store)]);
-    this.obtaining = { obtain: opts.obtain ?? false, ...(opts.now !== undefined ? { now: opts.now } : {}) };
-    if (!state.certificates.some(obtainedByHecate)) return;
-    this.issued = new Map((await listIssued(this.store)).map((c) => [c.name, c]));
+    const view: IssuedView = { held: new Map(), obtain: opts.obtain ?? false, ...(opts.now !== undefined ? { now: opts.now } : {}) };
+    if (!state.certificates.some(obtainedByHecate)) return view;
+    return { ...view, held: new Map((await listIssued(this.store)).map((c) => [c.name, c])) };
   }
 
   /** The state with the held (or about to be obtained) generation of each Hecate-held certificate filled in. */
-  private withIssued(state: ResolvedState): ResolvedState {
+  private withIssued(state: ResolvedState, issued: IssuedView | undefined): ResolvedState {
     state = this.withGraces(state);
-    if (!state.certificates.some(obtainedByHecate)) return state;
+    if (!issued || !state.certificates.some(obtainedByHecate)) return state;
     const certificates = state.certificates.map((c) => {
       if (!obtainedByHecate(c)) return c;
-      const held = this.issued.get(c.name);
-      const obtain = this.obtaining.obtain ? obtainReason(c, held, this.obtaining.now) : undefined;
+      const held = issued.held.get(c.name);
+      const obtain = issued.obtain ? obtainReason(c, held, issued.now) : undefined;
       if (obtain) return { ...c, issued: { generation: generationOf(held) + 1, obtain } };
       return held ? { ...c, issued: { generation: generationOf(held) } } : c;
     });
@@ -232,6 +228,17 @@ export class Core {
     }
     return new Map(list.map((p, i) => [p.system, (settled[i] as PromiseFulfilledResult<unknown>).value] as const));
   }
+}
+
+/**
+ * The certificates Hecate holds as one plan saw them (Core.refreshIssued), and whether that plan
+ * obtains what is missing, covers other hosts or is due at `now`: per call, so two plans running
+ * side by side (one with the certs system, one without) never see each other's.
+ */
+export interface IssuedView {
+  held: Map<string, IssuedCertificate>;
+  obtain: boolean;
+  now?: number;
 }
 
 /** Nothing desired, same settings: what a system held before Hecate's first apply. */

@@ -83,7 +83,7 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
   const state = core.resolve(target);
   const { providers, diagnostics } = await core.providersFor(target, { ...(sel.systems ? { systems: sel.systems } : {}), ...(sel.exclude ? { exclude: sel.exclude } : {}) }, live);
   // Certificates are obtained only when their system is in play; Caddy then names the new ones.
-  await core.refreshIssued(state, { obtain: providers.has("certs"), ...(sel.now !== undefined ? { now: sel.now } : {}) });
+  const issued = await core.refreshIssued(state, { obtain: providers.has("certs"), ...(sel.now !== undefined ? { now: sel.now } : {}) });
   // Reads first, compile while they run: a read is mostly the system's own work (Caddy
   // encoding 10,000 routes), compile is ours, so the two overlap instead of adding up.
   const ctx = core.ctx(target.resources);
@@ -92,7 +92,7 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
   await ioStarted();
   const desired = new Map<SystemName, unknown>();
   for (const p of providers.values()) {
-    const c = core.compile(p, state);
+    const c = core.compile(p, state, issued);
     desired.set(p.system, c.desired);
     diagnostics.push(...c.diagnostics);
   }

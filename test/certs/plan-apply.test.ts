@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { getIssued } from "../../src/certs/issued.js";
 import { createEngine } from "../../src/engine/index.js";
+import { reconcileLoop, type ReconcileLoopOptions } from "../../src/engine/reconcile.js";
 import type { Plan } from "../../src/engine/types.js";
 import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
@@ -37,7 +38,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
   };
   const doc = (kind: string, name: string, spec: string) => `apiVersion: hecate.io/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
   const certificate = (hosts: string[]) => doc("Certificate", "wild", `  hosts: [${hosts.map((h) => `"${h}"`).join(", ")}]\n  issuer: acme\n  acme: {challenge: dns-01}\n`);
-  const fetch = (host: string) => tlsGet(httpsPort, host, root);
+  const get = (host: string) => tlsGet(httpsPort, host, root);
 
   before(async () => {
     hz = await startHetznerSandbox({ token: TOKEN, actionDelayMs: 5, zones: [{ name: "example.com" }] });
@@ -96,7 +97,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
     assert.deepEqual(held?.hosts, ["*.example.com", "example.com"]);
     assert.equal(held?.generation, 1);
     for (const host of ["a.example.com", "b.example.com"]) {
-      const got = await fetch(host);
+      const got = await get(host);
       assert.equal(got.status, 200, got.body);
       assert.equal(JSON.parse(got.body).name, "wild-backend");
       assert.equal(got.fingerprint, held!.fingerprint, `${host} is served the certificate the apply obtained`);
@@ -138,7 +139,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
       assert.equal(now.fingerprint, held.fingerprint, "the previously held certificate is back");
       assert.equal(now.generation, held.generation);
       assert.equal(await store.getSecret("certificate:wild:key"), key, "with its own key");
-      assert.equal((await fetch("a.example.com")).fingerprint, held.fingerprint, "and Caddy serves it");
+      assert.equal((await get("a.example.com")).fingerprint, held.fingerprint, "and Caddy serves it");
       const journal = await store.readJournal(result.applyId);
       assert.ok(journal.some((e) => e.event === "undo.done" && e.system === "certs"), "the obtain was undone from the journal");
     } finally {
@@ -167,7 +168,37 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
     await after1.close();
     assert.equal(now.fingerprint, held.fingerprint);
     assert.ok(now.lastError?.message.includes("cannot be reached"), "list certs says why");
-    assert.equal((await fetch("b.example.com")).fingerprint, held.fingerprint, "the old certificate keeps serving");
+    assert.equal((await get("b.example.com")).fingerprint, held.fingerprint, "the old certificate keeps serving");
+  });
+
+  it("the reconcile loop: a due renewal that fails is not a failed round; the rest is still put back and the old certificate serves", async () => {
+    const store = await openSqliteStore({ path: sb.store });
+    try {
+      const held = (await getIssued(store, "wild"))!;
+      const engine = createEngine({ store, actor: "reconciler", stepTimeoutMs: 60_000 });
+      const late = Date.parse(held.notBefore) + ((Date.parse(held.notAfter) - Date.parse(held.notBefore)) * 3) / 4;
+      // Someone removes route a from Caddy by hand: the round must put it back despite the failed renewal.
+      const removed = await fetch(`${caddy.admin}/id/hecate-route-a`, { method: "DELETE" });
+      assert.equal(removed.status, 200, await removed.text());
+      const ac = new AbortController();
+      const rounds: Parameters<NonNullable<ReconcileLoopOptions["onRound"]>>[0][] = [];
+      await reconcileLoop(
+        { store, actor: "reconciler", reconcile: (o) => engine.reconcile({ ...o, now: late }) },
+        { intervalMs: 100, signal: ac.signal, onRound: (r) => { rounds.push(r); ac.abort(); } },
+      );
+      const [round] = rounds;
+      assert.equal(round?.status, "ok", JSON.stringify(round));
+      assert.deepEqual(round?.certificates?.failed.map((f) => f.name), ["wild"]);
+      assert.match(round!.certificates!.failed[0]!.error, /cannot be reached/);
+      assert.equal(await store.getSetting("reconcile.failures"), undefined, "not counted toward the breaker");
+      assert.equal((await getIssued(store, "wild"))!.fingerprint, held.fingerprint);
+      assert.equal(round?.result?.status, "succeeded", "the round's apply without certificates put route a back");
+      const back = await get("a.example.com");
+      assert.equal(back.status, 200);
+      assert.equal(back.fingerprint, held.fingerprint);
+    } finally {
+      await store.close();
+    }
   });
 
   it("the key is in no plan, journal, audit or output in clear", async () => {

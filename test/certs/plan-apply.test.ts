@@ -10,25 +10,19 @@ import { getIssued } from "../../src/certs/issued.js";
 import { createEngine } from "../../src/engine/index.js";
 import { reconcileLoop, type ReconcileLoopOptions } from "../../src/engine/reconcile.js";
 import type { Plan } from "../../src/engine/types.js";
-import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
-import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { sandbox, type Sandbox } from "../cli/helpers.js";
-import { startPebble, tlsGet, type Pebble } from "../helpers/pebble.js";
-import { freePorts, waitForPort } from "../helpers/proc.js";
-import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { tlsGet } from "../helpers/pebble.js";
+import { waitForPort } from "../helpers/proc.js";
+import { startCertStack, type CertStack } from "./stack.js";
 
 const TOKEN = "sandbox-token-for-cert-plan-tests";
 process.env["HECATE_TEST_CERTPLAN_TOKEN"] = TOKEN;
 
 describe("certificates in plan and apply: a new wildcard obtained by dns-01 and served by real Caddy in one apply", () => {
-  let hz: HetznerSandbox;
-  let pebble: Pebble;
-  let caddy: Caddy;
-  let up: Upstream;
+  let stack: CertStack;
   let sb: Sandbox;
   let dir: string;
-  let httpsPort: number;
   let root: string;
   const outputs: string[] = [];
   const hecate = async (args: string[]) => {
@@ -38,15 +32,10 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
   };
   const doc = (kind: string, name: string, spec: string) => `apiVersion: hecate.io/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
   const certificate = (hosts: string[]) => doc("Certificate", "wild", `  hosts: [${hosts.map((h) => `"${h}"`).join(", ")}]\n  issuer: acme\n  acme: {challenge: dns-01}\n`);
-  const get = (host: string) => tlsGet(httpsPort, host, root);
+  const get = (host: string) => tlsGet(stack.httpsPort, host, root);
 
   before(async () => {
-    hz = await startHetznerSandbox({ token: TOKEN, actionDelayMs: 5, zones: [{ name: "example.com" }] });
-    pebble = await startPebble({ dnsServer: `${hz.dns.host}:${hz.dns.port}` });
-    up = await startUpstream("wild-backend");
-    let httpPort: number;
-    [httpsPort, httpPort] = (await freePorts(2)) as [number, number];
-    caddy = await startCaddy({ config: { apps: { pki: { certificate_authorities: { local: { install_trust: false } } } } } });
+    stack = await startCertStack({ token: TOKEN, zones: [{ name: "example.com" }], backend: "wild-backend" });
     sb = sandbox();
     dir = `${sb.dir}/desired`;
     mkdirSync(dir);
@@ -55,24 +44,21 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
       doc(
         "Settings",
         "s",
-        `  caddy: {admin: ["${caddy.admin}"], listen: ["127.0.0.1:${httpsPort}"], httpPort: ${httpPort}, httpsPort: ${httpsPort}}
-  hetzner: {token: "env:HECATE_TEST_CERTPLAN_TOKEN", endpoint: "${hz.url}"}
-  dns: {nameservers: ["${hz.dns.host}:${hz.dns.port}"]}
-  acme: {ca: "${pebble.directory}", email: "ops@example.com", trustedRoots: ["${pebble.apiCaFile}"]}
+        `  caddy: {admin: ["${stack.caddy.admin}"], listen: ["127.0.0.1:${stack.httpsPort}"], httpPort: ${stack.httpPort}, httpsPort: ${stack.httpsPort}}
+  hetzner: {token: "env:HECATE_TEST_CERTPLAN_TOKEN", endpoint: "${stack.hz.url}"}
+  dns: {nameservers: ["${stack.hz.dns.host}:${stack.hz.dns.port}"]}
+  acme: {ca: "${stack.pebble.directory}", email: "ops@example.com", trustedRoots: ["${stack.pebble.apiCaFile}"]}
 `,
       ),
     );
     writeFileSync(`${dir}/cert.yaml`, certificate(["*.example.com", "example.com"]));
     writeFileSync(`${dir}/record.yaml`, doc("DnsRecord", "apex", `  name: example.com\n  type: A\n  values: ["127.0.0.1"]\n`));
     for (const h of ["a", "b"]) {
-      writeFileSync(`${dir}/${h}.yaml`, doc("Route", h, `  hosts: [${h}.example.com]\n  upstreams: [{address: "${up.address}"}]\n  public: true\n  tls: {certificate: wild}\n`));
+      writeFileSync(`${dir}/${h}.yaml`, doc("Route", h, `  hosts: [${h}.example.com]\n  upstreams: [{address: "${stack.up.address}"}]\n  public: true\n  tls: {certificate: wild}\n`));
     }
   });
   after(async () => {
-    await caddy?.stop();
-    await pebble?.stop();
-    await hz?.close();
-    await up?.close();
+    await stack?.stop();
     sb?.cleanup();
   });
 
@@ -89,8 +75,8 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
   it("apply obtains the wildcard and Caddy serves it for a and b in the same command; the TXT rrset is gone", async () => {
     const applied = await hecate(["apply", dir, "--yes"]);
     assert.equal(applied.code, 0, applied.stderr + applied.stdout);
-    await waitForPort(httpsPort);
-    root = await pebble.issuingRoot();
+    await waitForPort(stack.httpsPort);
+    root = await stack.pebble.issuingRoot();
     const store = await openSqliteStore({ path: sb.store });
     const held = await getIssued(store, "wild");
     await store.close();
@@ -102,8 +88,8 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
       assert.equal(JSON.parse(got.body).name, "wild-backend");
       assert.equal(got.fingerprint, held!.fingerprint, `${host} is served the certificate the apply obtained`);
     }
-    assert.ok(!hz.rrsets("example.com").some((s) => s.type === "TXT"), "no challenge TXT rrset left");
-    assert.ok(hz.rrsets("example.com").some((s) => s.type === "A" && s.name === "@"), "the DNS record was written");
+    assert.ok(!stack.hz.rrsets("example.com").some((s) => s.type === "TXT"), "no challenge TXT rrset left");
+    assert.ok(stack.hz.rrsets("example.com").some((s) => s.type === "A" && s.name === "@"), "the DNS record was written");
   });
 
   it("a second plan is empty", async () => {
@@ -151,7 +137,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
     const store = await openSqliteStore({ path: sb.store });
     const held = (await getIssued(store, "wild"))!;
     await store.close();
-    await pebble.proc.stop(); // unreachable; its files stay until after()
+    await stack.pebble.proc.stop(); // unreachable; its files stay until after()
     writeFileSync(`${dir}/cert.yaml`, certificate(["*.example.com"]));
     writeFileSync(`${dir}/record2.yaml`, doc("DnsRecord", "www", `  name: www.example.com\n  type: A\n  values: ["127.0.0.1"]\n`));
     const plan = await hecate(["plan", dir]);
@@ -162,7 +148,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
     assert.match(said, /certificate wild: ACME server https:\/\/127\.0\.0\.1:\d+\/dir cannot be reached: connect ECONNREFUSED/, said);
     assert.match(said, /keeps serving/, said);
     assert.match(said, /rolled back|rolled-back/i, said);
-    assert.ok(!hz.rrsets("example.com").some((s) => s.name === "www"), "the DNS record written before the failed obtain was undone");
+    assert.ok(!stack.hz.rrsets("example.com").some((s) => s.name === "www"), "the DNS record written before the failed obtain was undone");
     const after1 = await openSqliteStore({ path: sb.store });
     const now = (await getIssued(after1, "wild"))!;
     await after1.close();
@@ -178,7 +164,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
       const engine = createEngine({ store, actor: "reconciler", stepTimeoutMs: 60_000 });
       const late = Date.parse(held.notBefore) + ((Date.parse(held.notAfter) - Date.parse(held.notBefore)) * 3) / 4;
       // Someone removes route a from Caddy by hand: the round must put it back despite the failed renewal.
-      const removed = await fetch(`${caddy.admin}/id/hecate-route-a`, { method: "DELETE" });
+      const removed = await fetch(`${stack.caddy.admin}/id/hecate-route-a`, { method: "DELETE" });
       assert.equal(removed.status, 200, await removed.text());
       const ac = new AbortController();
       const rounds: Parameters<NonNullable<ReconcileLoopOptions["onRound"]>>[0][] = [];
@@ -209,7 +195,7 @@ describe("certificates in plan and apply: a new wildcard obtained by dns-01 and 
       const dump = JSON.stringify(await store.dump());
       assert.ok(!dump.includes(body), "journal, audit, settings: the key only sealed");
       for (const o of outputs) assert.ok(!o.includes(body));
-      assert.ok(!caddy.proc.output().includes(body));
+      assert.ok(!stack.caddy.proc.output().includes(body));
     } finally {
       await store.close();
     }

@@ -1,4 +1,4 @@
-// The contract every provider (caddy, nginx, authentik, dns) implements for the engine.
+// The contract every provider (caddy, nginx, authentik, dns, certs) implements for the engine.
 // The change is the unit: a provider applies a batch of changes and reports each one as it
 // completes (server-assigned ids, undo data), so the engine journals it before the next one
 // starts, and undo runs per change, in reverse, from the journal alone.

@@ -13,8 +13,11 @@ export interface CertDesired {
   name: string;
   hosts: string[];
   acme: { ca?: string; email?: string };
-  /** The held generation, or the next one when this apply obtains it. */
-  generation: number;
+  /**
+   * The held generation, or the next one when this apply obtains it. Absent when compiled without
+   * the store's view (a restore target, `hecate render`): any held certificate will do.
+   */
+  generation?: number;
   /** Why this apply obtains it; absent: the held one stays. */
   obtain?: ObtainReason;
 }
@@ -69,9 +72,8 @@ export function compileCerts(state: ResolvedState): CertsDesired {
     name: c.name,
     hosts: [...c.hosts].sort(),
     acme: { ...(c.acme?.ca ? { ca: c.acme.ca } : {}), ...(c.acme?.email ? { email: c.acme.email } : {}) },
-    // Not held and not obtained by this plan (core.refreshIssued fills it in): generation 0 is
-    // what an empty store holds, so there is no change to make.
-    generation: c.issued?.generation ?? 0,
+    // core.refreshIssued fills `issued` in for every plan; without it there is nothing to ask.
+    ...(c.issued ? { generation: c.issued.generation } : {}),
     ...(c.issued?.obtain ? { obtain: c.issued.obtain } : {}),
   }));
   return { certificates: certificates.sort((a, b) => (a.name < b.name ? -1 : 1)) };
@@ -83,7 +85,7 @@ export function diffCerts(desired: CertsDesired, actual: CertsActual): Change[] 
   const out: Change[] = [];
   for (const d of desired.certificates) {
     const h = held.get(d.name);
-    if ((h?.generation ?? 0) === d.generation) continue;
+    if (d.generation === undefined || (h?.generation ?? 0) === d.generation) continue;
     const before = h ? { hosts: h.hosts, notAfter: h.notAfter, generation: h.generation } : undefined;
     const after = { hosts: d.hosts, generation: d.generation };
     out.push({
@@ -113,7 +115,8 @@ export function createCertsProvider(settings: ResolvedSettings): Provider<CertsD
     diff: diffCerts,
 
     async apply(batch: Batch<CertsDesired, CertsActual>, ctx: ApplyContext): Promise<void> {
-      // Restoring by obtaining again would be a new certificate, not the old one: undo puts that back.
+      // Restoring by obtaining again would be a new certificate, not the old one: undo puts that
+      // back, and a restore target (compiled without the store's view) asks for no generation.
       if (batch.phase === "all") throw new HecateError("certificate-restore", `held certificates are put back by undo, never obtained again to restore (${batch.changes.map((c) => c.id).join(", ")})`);
       const { store, actor, fence } = storeOf(ctx);
       // acme-client is loaded only when a certificate is obtained.
@@ -148,7 +151,7 @@ export function createCertsProvider(settings: ResolvedSettings): Provider<CertsD
       const out: Diagnostic[] = [];
       for (const d of desired.certificates) {
         const h = held.get(d.name);
-        if (d.generation === 0 && !h) continue;
+        if (d.generation === undefined || (d.generation === 0 && !h)) continue;
         if (!h || h.generation !== d.generation || h.hosts.join(",") !== d.hosts.join(",")) {
           out.push({ severity: "error", code: "certificate-verify", message: `certificate ${d.name}: the store holds ${h ? `generation ${h.generation} for ${h.hosts.join(", ")}` : "none"}, not generation ${d.generation} for ${d.hosts.join(", ")}`, address: `Certificate/${d.name}` });
         }

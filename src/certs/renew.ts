@@ -59,6 +59,8 @@ export async function obtainCertificate(
     const keeps = before ? `; the current certificate (until ${before.notAfter}) keeps serving` : "";
     throw new HecateError("certificate-renew-failed", `certificate ${name}: ${why}${keeps}`, { cause: e });
   }
+  // An apply that timed out or lost its lock has already begun putting things back: keep nothing.
+  if (ctx.signal?.aborted) throw new HecateError("aborted", `certificate ${name}: obtained after the apply was stopped (${String(ctx.signal.reason ?? "aborted")}); not kept`);
   const facts = leafFacts(obtained.chain);
   const c = await putIssued(
     store,

@@ -63,6 +63,7 @@ function storeOf(ctx: ProviderContext): NonNullable<ProviderContext["store"]> {
 
 function note(d: CertDesired, held: CertHeld | undefined): string {
   if (d.obtain === "hosts") return `obtain by dns-01 again, hosts changed: ${held?.hosts.join(", ")} -> ${d.hosts.join(", ")}`;
+  if (d.obtain === "revoked") return `revoked at its CA: obtain by dns-01 again: ${d.hosts.join(", ")}`;
   if (d.obtain === "due") return `due for renewal: two thirds of its lifetime passed, valid until ${held?.notAfter}`;
   return `obtain by dns-01: ${d.hosts.join(", ")}`;
 }

@@ -67,7 +67,11 @@ function lock(core: Core, opts: ApplyOptions): Promise<HeldLock> {
  */
 export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: ApplyOptions): Promise<ApplyResult> {
   const saved = isPlan(planOrOpts) ? planOrOpts : undefined;
-  const sel: PlanOptions = saved ? {} : { ...(planOrOpts as PlanOptions), ...(opts.systems ? { systems: opts.systems } : {}) };
+  const given = planOrOpts as PlanOptions;
+  const exclude = [...(saved ? [] : (given.exclude ?? [])), ...(opts.exclude ?? [])];
+  const sel: PlanOptions = saved
+    ? {}
+    : { ...given, ...(opts.systems ? { systems: opts.systems } : {}), ...(exclude.length ? { exclude } : {}), ...(opts.now !== undefined ? { now: opts.now } : {}) };
   const onEvent = opts.onEvent ?? sel.onEvent;
   const o: ApplyOptions = { ...opts, ...(onEvent ? { onEvent } : {}) };
   const resources = opts.resources ?? sel.resources;
@@ -125,7 +129,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
     { applyId, event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } },
     fence,
   );
-  const ctx = core.ctx(target.resources, held.signal);
+  const ctx = core.ctx(target.resources, held.signal, fence, actor);
   const systems = new Map<SystemName, TxSystem>(
     [...prep.providers.values()].map((provider) => [provider.system, txSystem(provider, plan.fingerprints[provider.system], previous)]),
   );
@@ -238,7 +242,7 @@ async function recoverHeld(core: Core, held: HeldLock, actor?: string): Promise<
       const p = providers.get(name);
       return p ? txSystem(p, before, () => previous) : undefined;
     };
-    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
+    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal, held.fence, actor), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
   }
   return reports;
 }

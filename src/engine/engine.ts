@@ -110,30 +110,6 @@ export class Engine {
   }
 
   /**
-   * Renew every dns-01 certificate of the last applied revision that is missing, covers other
-   * hosts, or is past two thirds of its lifetime; the reconcile that follows loads them into
-   * Caddy. One failure does not stop the others; each keeps its held certificate serving.
-   */
-  async renewCertificates(opts: { now?: number; log?: (msg: string) => void } = {}): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }> {
-    const applied = await this.store.lastApplied();
-    const out = { renewed: [] as string[], failed: [] as { name: string; error: string }[] };
-    if (!applied) return out;
-    const { renewCertificate, renewalReason } = await import("../certs/index.js");
-    const state = this.core.resolve(targetOf(applied));
-    for (const c of state.certificates) {
-      const reason = await renewalReason(this.store, c, opts.now);
-      if (!reason) continue;
-      try {
-        await renewCertificate(this.store, state, this.core.ctx(applied.resources), c.name, { actor: this.actor, reason, ...(opts.log ? { log: opts.log } : {}) });
-        out.renewed.push(c.name);
-      } catch (e) {
-        out.failed.push({ name: c.name, error: (e as Error).message });
-      }
-    }
-    return out;
-  }
-
-  /**
    * The reconcile loop's secret and certificate upkeep (src/secrets/upkeep.ts) against the last
    * applied revision: grace windows closed, due rotations made, expiring certificates found.
    */

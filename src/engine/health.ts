@@ -26,15 +26,15 @@ export interface SystemRead {
 /** Reads each selected system of `target` and diffs it against the target's compiled state, in registry order. */
 export async function readSystems(core: Core, target: Target, opts: { systems?: SystemName[]; exclude?: SystemName[] }): Promise<SystemRead[]> {
   const state = core.resolve(target);
-  await core.refreshIssued(state);
   const { providers } = await core.providersFor(target, opts);
+  const issued = await core.refreshIssued(state, { obtain: providers.has("certs") });
   const ctx = core.ctx(target.resources);
   const out = await Promise.all(
     [...providers.values()].map(async (p): Promise<SystemRead> => {
       const started = performance.now();
       try {
         const actual = await withTimeout(`read of ${p.system}`, core.timeoutMs, undefined, (signal) => p.read({ ...ctx, signal }));
-        const desired = core.compile(p, state).desired;
+        const desired = core.compile(p, state, issued).desired;
         const changes = p.diff(desired, actual);
         const nodes = p.nodes?.(changes, actual) ?? [];
         return { system: p.system, changes, ms: Math.round(performance.now() - started), facts: p.describe?.(actual) ?? [], ...(nodes.length ? { nodes } : {}) };

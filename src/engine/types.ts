@@ -82,6 +82,10 @@ export interface ApplyOptions {
   probe?: boolean;
   /** Restrict to these systems. */
   systems?: SystemName[];
+  /** Leave these systems out. */
+  exclude?: SystemName[];
+  /** The clock certificate renewals are judged by (ms since the epoch; default now). */
+  now?: number;
   /** Called before each step; fault injection in tests uses it too. */
   onEvent?: (event: EngineEvent) => void | Promise<void>;
 }

@@ -46,7 +46,7 @@ function onNodes(c: Change): string {
 
 function changeLines(c: Change, color: boolean): string[] {
   const paint = (s: string) => (color ? `${COLOR[c.action]}${s}${RESET}` : s);
-  const from = (c.resource ? `  (${c.resource})` : "") + onNodes(c);
+  const from = (c.resource ? `  (${c.resource})` : "") + onNodes(c) + (c.note ? ` (${c.note})` : "");
   const lines = [paint(`  ${SIGN[c.action]} ${c.action} ${c.kind} ${c.id}`) + from];
   if (c.action === "update") {
     const fields = c.fields ?? fieldChanges(c.before, c.after);

@@ -135,7 +135,7 @@ export const Token = z
   })
   .meta({ id: "Token" });
 
-export const Systems = z.array(z.string()).optional().describe("Only these systems (dns, authentik, caddy, nginx).");
+export const Systems = z.array(z.string()).optional().describe("Only these systems (dns, certs, authentik, caddy, nginx).");
 
 export const ApplyOptionsBody = z
   .strictObject({

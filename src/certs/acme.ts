@@ -2,11 +2,12 @@
 // acme-client, each `_acme-challenge` TXT rrset written through the Hetzner DNS client, waited for
 // with real DNS queries to the zone's authoritative servers, the order finalized, the TXT rrsets
 // removed whatever happened. Returns the chain and the new key; storing them is the caller's.
-import { Agent } from "node:https";
+import { Agent, request as httpsRequest } from "node:https";
 import { rootCertificates } from "node:tls";
 import { readFile } from "node:fs/promises";
 import * as acme from "acme-client";
 import { HecateError } from "../diag.js";
+import { ACME_PROVIDERS } from "./words.js";
 import type { ResolvedCertificate, ResolvedSettings } from "../model/resolved.js";
 import { zoneOf } from "../model/net.js";
 import type { ProviderContext } from "../providers/provider.js";
@@ -16,7 +17,7 @@ import { query } from "../providers/dns/query.js";
 import { relativeName, txtValue } from "../providers/dns/records.js";
 
 /** Let's Encrypt production, as Caddy's default. */
-export const DEFAULT_ACME_CA = "https://acme-v02.api.letsencrypt.org/directory";
+export const DEFAULT_ACME_CA = ACME_PROVIDERS.letsencrypt;
 
 /**
  * The label of challenge rrsets: not Hecate's ownership value, so the DNS provider never plans
@@ -37,11 +38,31 @@ export interface Obtained {
 }
 
 /** acme-client talks through one axios instance: trust the system's roots plus Settings' acme.trustedRoots. */
-async function trustFor(settings: ResolvedSettings): Promise<void> {
+export async function trustFor(settings: ResolvedSettings): Promise<Agent> {
   const extra = await Promise.all((settings.acme.trustedRoots ?? []).map((f) => readFile(f, "utf8").catch((e: Error) => {
     throw new HecateError("acme-trust", `Settings spec.acme.trustedRoots: cannot read ${f}: ${e.message}`);
   })));
-  acme.axios.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, ...extra], keepAlive: false });
+  const agent = new Agent({ ca: [...rootCertificates, ...extra], keepAlive: false });
+  acme.axios.defaults.httpsAgent = agent;
+  return agent;
+}
+
+/**
+ * One GET of the directory before the order: acme-client retries a request that got no answer
+ * for over a minute and then fails with no reason at all, so an unreachable CA is told here.
+ */
+function reachable(ca: string, agent: Agent, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => reject(new HecateError("acme-unreachable", `ACME server ${ca} cannot be reached: ${why}`));
+    const req = httpsRequest(ca, { agent, ...(signal ? { signal } : {}) }, (res) => {
+      res.resume();
+      if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) resolve();
+      else fail(`its directory answered HTTP ${res.statusCode}`);
+    });
+    req.setTimeout(15_000, () => req.destroy(new Error("no answer within 15 s")));
+    req.on("error", (e) => fail(e.message));
+    req.end();
+  });
 }
 
 /** "_acme-challenge.<base>" per authorization, its values grouped: a wildcard and its base share one name. */
@@ -94,7 +115,7 @@ export async function obtainByDns01(settings: ResolvedSettings, cert: ResolvedCe
   const ca = cert.acme?.ca ?? settings.acme.ca ?? DEFAULT_ACME_CA;
   const email = cert.acme?.email ?? settings.acme.email;
   const log = opts.log ?? (() => undefined);
-  await trustFor(settings);
+  await reachable(ca, await trustFor(settings), ctx.signal);
   const dns = await hetznerClient(settings, ctx);
   const client = new acme.Client({ directoryUrl: ca, accountKey: await acme.crypto.createPrivateEcdsaKey() });
   const written = new Set<string>();
@@ -126,8 +147,10 @@ export async function obtainByDns01(settings: ResolvedSettings, cert: ResolvedCe
     return { chain, key: key.toString(), ca };
   } catch (e) {
     if (e instanceof HecateError) throw e;
-    // acme-client's errors carry the server's problem detail; never a key or token.
-    throw new HecateError("acme-failed", `ACME order at ${ca} for ${cert.hosts.join(", ")} failed: ${(e as Error).message}`);
+    // acme-client's errors carry the server's problem detail; never a key or token. A request
+    // that never got an answer ends, after its retries, in a TypeError about a missing response.
+    const why = e instanceof TypeError && /reading 'config'/.test(e.message) ? "the ACME server stopped answering (no response after retries)" : (e as Error).message;
+    throw new HecateError("acme-failed", `ACME order at ${ca} for ${cert.hosts.join(", ")} failed: ${why}`);
   } finally {
     for (const fqdn of written) {
       try {

@@ -3,7 +3,8 @@
 // Caddy gets both through secret markers `certificate:NAME:chain` / `certificate:NAME:key`.
 import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import { HecateError } from "../diag.js";
-import type { Store } from "../store/store.js";
+import type { ObtainReason } from "../model/resolved.js";
+import type { Fence, Store } from "../store/store.js";
 
 export interface IssuedCertificate {
   name: string;
@@ -17,8 +18,16 @@ export interface IssuedCertificate {
   /** sha256 of the leaf (DER), hex: what tells one certificate from its renewal. */
   fingerprint: string;
   obtainedAt: string;
+  /**
+   * How many times this name was obtained (1 the first time; absent in certificates held before
+   * generations were counted: 0). Caddy's config names it, so a plan knows the certificate it
+   * is about to obtain before it exists.
+   */
+  generation?: number;
   /** The last renewal that failed, and why (the certificate above keeps serving). */
   lastError?: { at: string; message: string };
+  /** Revoked at its CA (`hecate cert revoke`): the next renewal replaces it. */
+  revoked?: { at: string; reason: string };
 }
 
 const META = (name: string) => `certificate:${name}`;
@@ -81,27 +90,71 @@ export async function listIssued(store: Pick<Store, "getSetting">): Promise<Issu
   return out;
 }
 
-/** Keep a certificate and its key (the key sealed); the previous one is replaced only now, whole. */
-export async function putIssued(store: Pick<Store, "getSetting" | "setSetting" | "putSecret">, c: Omit<IssuedCertificate, "lastError">, key: string): Promise<void> {
+/** The generation a held certificate counts as (0 before generations were counted). */
+export function generationOf(c: Pick<IssuedCertificate, "generation"> | undefined): number {
+  return c?.generation ?? 0;
+}
+
+/**
+ * Keep a certificate and its key (the key sealed) as the next generation of its name; the
+ * previous one is replaced only now, whole. `fence`: the apply lock's, when an apply obtains it.
+ */
+export async function putIssued(store: IssuedStore, c: Omit<IssuedCertificate, "lastError" | "revoked" | "generation">, key: string, fence?: Fence): Promise<IssuedCertificate> {
   checkPair(c.chain, key, c.name);
+  const kept: IssuedCertificate = { ...c, generation: generationOf(await getIssued(store, c.name)) + 1 };
+  await keepIssued(store, kept, key, fence);
+  return kept;
+}
+
+/** The store calls held certificates take. */
+export type IssuedStore = Pick<Store, "getSetting" | "setSetting" | "putSecret" | "getSecret" | "deleteSecret">;
+
+/** Write a held certificate exactly as given (an undo puts the previous one back this way). */
+export async function keepIssued(store: IssuedStore, c: IssuedCertificate, key: string, fence?: Fence): Promise<void> {
   // Key first: a crash between the two leaves the old chain with a key it does not match only if
   // the chain write is lost, and the next renewal overwrites both.
-  await store.putSecret(keyRef(c.name), key);
+  await store.putSecret(keyRef(c.name), key, fence);
   await store.setSetting(META(c.name), JSON.stringify(c));
   const all = await names(store);
   if (!all.includes(c.name)) await store.setSetting(INDEX, JSON.stringify([...all, c.name].sort()));
 }
 
-/** Say why the last renewal failed, keeping the certificate as it is. */
-export async function noteFailure(store: Pick<Store, "getSetting" | "setSetting">, name: string, message: string): Promise<void> {
+/** Forget a held certificate and its key (an undo of its first obtain). Safe to call twice. */
+export async function dropIssued(store: IssuedStore, name: string, fence?: Fence): Promise<void> {
+  await store.setSetting(META(name), undefined);
+  const all = await names(store);
+  if (all.includes(name)) await store.setSetting(INDEX, JSON.stringify(all.filter((n) => n !== name)));
+  await store.deleteSecret(keyRef(name), fence);
+}
+
+async function note(store: Pick<Store, "getSetting" | "setSetting">, name: string, fact: Pick<IssuedCertificate, "lastError" | "revoked">): Promise<void> {
   const c = await getIssued(store, name);
-  if (c) await store.setSetting(META(name), JSON.stringify({ ...c, lastError: { at: new Date().toISOString(), message } }));
+  if (c) await store.setSetting(META(name), JSON.stringify({ ...c, ...fact }));
+}
+
+/** Say why the last renewal failed, keeping the certificate as it is. */
+export const noteFailure = (store: Pick<Store, "getSetting" | "setSetting">, name: string, message: string) => note(store, name, { lastError: { at: new Date().toISOString(), message } });
+
+/** Mark the held certificate revoked at its CA (it keeps serving until it is replaced). */
+export const noteRevoked = (store: Pick<Store, "getSetting" | "setSetting">, name: string, reason: string) => note(store, name, { revoked: { at: new Date().toISOString(), reason } });
+
+/** When two thirds of its lifetime have passed (ms since the epoch). */
+export function renewalDueAt(c: Pick<IssuedCertificate, "notBefore" | "notAfter">): number {
+  const from = Date.parse(c.notBefore), to = Date.parse(c.notAfter);
+  return from + ((to - from) * 2) / 3;
 }
 
 /** Due for renewal: two thirds of its lifetime have passed. */
 export function renewalDue(c: Pick<IssuedCertificate, "notBefore" | "notAfter">, now = Date.now()): boolean {
-  const from = Date.parse(c.notBefore), to = Date.parse(c.notAfter);
-  return now >= from + ((to - from) * 2) / 3;
+  return now >= renewalDueAt(c);
+}
+
+/** Pure: why a certificate for `hosts` must be obtained, given what is held under its name (undefined: it need not). */
+export function obtainReason(c: { hosts: readonly string[] }, held: Pick<IssuedCertificate, "hosts" | "notBefore" | "notAfter" | "revoked"> | undefined, now = Date.now()): ObtainReason | undefined {
+  if (!held) return "missing";
+  if (held.revoked) return "revoked";
+  if ([...held.hosts].sort().join(",") !== [...c.hosts].sort().join(",")) return "hosts";
+  return renewalDue(held, now) ? "due" : undefined;
 }
 
 /** `certificate:NAME:chain|key` from the store, for the secret resolver. */

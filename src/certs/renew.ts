@@ -1,12 +1,15 @@
-// `hecate cert renew NAME` and the reconcile loop's renewals: obtain a new certificate by DNS-01,
-// keep it (key sealed), audit it without any value. A failure keeps the held certificate as it is
-// (Caddy goes on serving it) and is remembered, with the reason, for `hecate list certs`.
+// Obtaining a dns-01 certificate (`hecate cert renew NAME`, and the certs provider in an apply):
+// ordered by DNS-01, kept as its name's next generation (key sealed), audited without any value. A
+// failure keeps the held certificate (Caddy goes on serving it) and is remembered for `hecate list certs`.
 import { HecateError } from "../diag.js";
-import { obtainedByHecate, type ResolvedCertificate, type ResolvedState } from "../model/resolved.js";
+import { obtainedByHecate, type ObtainReason, type ResolvedCertificate, type ResolvedSettings, type ResolvedState } from "../model/resolved.js";
 import type { ProviderContext } from "../providers/provider.js";
-import type { Store } from "../store/store.js";
+import type { Fence, Store } from "../store/store.js";
 import { obtainByDns01, type ObtainOptions } from "./acme.js";
-import { getIssued, leafFacts, noteFailure, putIssued, renewalDue, type IssuedCertificate } from "./issued.js";
+import { getIssued, leafFacts, noteFailure, obtainReason, putIssued, type IssuedCertificate } from "./issued.js";
+
+/** Why a renewal happens: asked for by hand, or what renewalReason found. */
+export type RenewReason = "manual" | ObtainReason;
 
 export interface RenewResult {
   certificate: IssuedCertificate;
@@ -27,13 +30,28 @@ export async function renewCertificate(
   state: ResolvedState,
   ctx: ProviderContext,
   name: string,
-  opts: ObtainOptions & { actor: string; reason: "manual" | "due" | "missing" | "hosts" },
+  opts: ObtainOptions & { actor: string; reason: RenewReason },
 ): Promise<RenewResult> {
-  const cert = heldCertificate(state, name);
+  return obtainCertificate(store, state.settings, heldCertificate(state, name), ctx, opts);
+}
+
+/**
+ * Obtain `cert` by DNS-01 and keep it as its name's next generation, audited without any value.
+ * A failure stores nothing new (the held certificate keeps serving), is remembered for `hecate
+ * list certs` and audited, and throws with the ACME server's reason.
+ */
+export async function obtainCertificate(
+  store: Store,
+  settings: ResolvedSettings,
+  cert: ResolvedCertificate,
+  ctx: ProviderContext,
+  opts: ObtainOptions & { actor: string; reason: RenewReason; fence?: Fence },
+): Promise<RenewResult> {
+  const name = cert.name;
   const before = await getIssued(store, name);
   let obtained;
   try {
-    obtained = await obtainByDns01(state.settings, cert, ctx, opts);
+    obtained = await obtainByDns01(settings, cert, ctx, opts);
   } catch (e) {
     const why = (e as Error).message;
     await noteFailure(store, name, why);
@@ -41,18 +59,21 @@ export async function renewCertificate(
     const keeps = before ? `; the current certificate (until ${before.notAfter}) keeps serving` : "";
     throw new HecateError("certificate-renew-failed", `certificate ${name}: ${why}${keeps}`, { cause: e });
   }
+  // An apply that timed out or lost its lock has already begun putting things back: keep nothing.
+  if (ctx.signal?.aborted) throw new HecateError("aborted", `certificate ${name}: obtained after the apply was stopped (${String(ctx.signal.reason ?? "aborted")}); not kept`);
   const facts = leafFacts(obtained.chain);
-  const c: IssuedCertificate = { name, hosts: facts.hosts, source: `acme ${obtained.ca}`, chain: obtained.chain, notBefore: facts.notBefore, notAfter: facts.notAfter, fingerprint: facts.fingerprint, obtainedAt: new Date().toISOString() };
-  await putIssued(store, c, obtained.key);
-  await store.audit({ actor: opts.actor, action: "certificate.renew", target: `Certificate/${name}`, detail: { reason: opts.reason, notAfter: c.notAfter, fingerprint: c.fingerprint, hosts: c.hosts } });
+  const c = await putIssued(
+    store,
+    { name, hosts: facts.hosts, source: `acme ${obtained.ca}`, chain: obtained.chain, notBefore: facts.notBefore, notAfter: facts.notAfter, fingerprint: facts.fingerprint, obtainedAt: new Date().toISOString() },
+    obtained.key,
+    opts.fence,
+  );
+  await store.audit({ actor: opts.actor, action: "certificate.renew", target: `Certificate/${name}`, detail: { reason: opts.reason, notAfter: c.notAfter, fingerprint: c.fingerprint, hosts: c.hosts, generation: c.generation } });
   return { certificate: c, ...(before ? { previous: { notAfter: before.notAfter, fingerprint: before.fingerprint } } : {}) };
 }
 
 /** Why a Hecate-held certificate needs obtaining now, or undefined when it does not. */
-export async function renewalReason(store: Pick<Store, "getSetting">, c: ResolvedCertificate, now = Date.now()): Promise<"missing" | "hosts" | "due" | undefined> {
+export async function renewalReason(store: Pick<Store, "getSetting">, c: ResolvedCertificate, now = Date.now()): Promise<ObtainReason | undefined> {
   if (!obtainedByHecate(c)) return undefined;
-  const held = await getIssued(store, c.name);
-  if (!held) return "missing";
-  if ([...held.hosts].sort().join(",") !== [...c.hosts].sort().join(",")) return "hosts";
-  return renewalDue(held, now) ? "due" : undefined;
+  return obtainReason(c, await getIssued(store, c.name), now);
 }

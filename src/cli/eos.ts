@@ -1,6 +1,7 @@
 // `eos-hecate <verb> hecate <noun> ...`: the eos framework's word order (seeds 000/001), mapped
 // onto `hecate <verb> <noun> ...` so both front doors run exactly the same commands.
-import { UsageError } from "../diag.js";
+import { Readable } from "node:stream";
+import { HecateError, UsageError } from "../diag.js";
 import { DNS_TYPES } from "../model/dns-types.js";
 import { EOS_NAME } from "./core/define.js";
 import { reportError } from "./core/errors.js";
@@ -29,12 +30,13 @@ const PHRASES: { eos: string[]; hecate: string[] }[] = [
   { eos: ["update", "rotate-secret"], hecate: ["secret", "rotate"] },
   { eos: ["renew", "cert"], hecate: ["cert", "renew"] },
   { eos: ["import", "cert"], hecate: ["cert", "import"] },
+  { eos: ["revoke", "cert"], hecate: ["cert", "revoke"] },
+  { eos: ["validate", "cert"], hecate: ["cert", "validate"] },
 ];
 
 /**
- * Flags of the seeds' secret and certificate lines in hecate's words: `--grace-period` is
- * `--grace`, `--immediate` a grace of 0, `--strategy dual-secret` what a grace window is anyway,
- * `--cert-file`/`--key-file` of `import cert` are `--cert`/`--key`.
+ * Flags of the seeds' secret lines in hecate's words: `--grace-period` is `--grace`, `--immediate`
+ * a grace of 0, `--strategy dual-secret` what a grace window is anyway.
  */
 function secretFlags(tail: string[]): string[] {
   const out: string[] = [];
@@ -47,9 +49,7 @@ function secretFlags(tail: string[]): string[] {
     else if (flag === "--strategy") {
       const v = value();
       if (v !== "dual-secret") throw new UsageError(`--strategy ${v}: Hecate rotates with a grace window in which the old and new value both work (dual-secret); use --grace 0 to drop the old one at once`);
-    } else if (flag === "--cert-file") out.push("--cert", value()!);
-    else if (flag === "--key-file") out.push("--key", value()!);
-    else out.push(a);
+    } else out.push(a);
   }
   return out;
 }
@@ -65,6 +65,61 @@ It runs the same command as \`hecate <verb> [<noun>] ...\` (see \`hecate --help\
 
 /** Translate eos argv to hecate argv; throws UsageError when the `hecate` word is missing. */
 export function eosToHecate(argv: string[]): string[] {
+  return translate(argv).argv;
+}
+
+/** An eos line as a hecate command, and what the adapter does around it. */
+interface Translation {
+  argv: string[];
+  /** `secret store NAME --value V`: V is given to the command on stdin (and a warning printed). */
+  value?: { name: string; value: string };
+  /** `secret delete NAME` without --confirm: run as a dry run, then refused with this name. */
+  unconfirmed?: string;
+}
+
+/**
+ * `eos secret hecate list|store|rotate|delete|validate|rekey ...` (seed 000): the noun-verb order
+ * of eos's secret commands as hecate's. `inject` and `sync` are not built; they say so.
+ */
+function secretLine(verb: string | undefined, tail: string[]): Translation {
+  switch (verb) {
+    case "rotate":
+    case "rekey":
+    case "validate":
+      return { argv: ["secret", verb, ...secretFlags(tail)] };
+    case "list":
+      return { argv: ["list", "secrets", ...tail] };
+    case "store": {
+      const value = takeFlag(tail, ["--value"]);
+      // The store always seals values (--encrypt is what it does anyway).
+      const rest = takeFlag(value.rest, ["--encrypt"], false).rest;
+      if (!value.present) return { argv: ["create", "secret", ...rest] };
+      if (rest.some((a) => a === "--value-from-stdin" || a === "--from" || a.startsWith("--value-from") || a.startsWith("--from="))) {
+        throw new UsageError("--value excludes --value-from, --value-from-stdin and --from: give the value one way");
+      }
+      return { argv: ["create", "secret", ...rest, "--value-from-stdin"], value: { name: rest.find((a) => !a.startsWith("-")) ?? "NAME", value: value.value! } };
+    }
+    case "delete": {
+      const confirm = takeFlag(tail, ["--confirm"], false);
+      const name = confirm.rest.find((a) => !a.startsWith("-"));
+      if (confirm.present) return { argv: ["delete", "secret", ...confirm.rest] };
+      return { argv: ["delete", "secret", ...confirm.rest, "--dry-run"], ...(name ? { unconfirmed: name } : {}) };
+    }
+    case "inject":
+      throw new HecateError("not-built", "eos secret hecate inject is not built: Hecate never hands a secret's value to a shell or an environment; systems get values when Hecate applies (Secrets come from env:, file: or the encrypted store)");
+    case "sync":
+      throw new HecateError("not-built", "eos secret hecate sync is not built: Hecate has no Vault or Consul secret backend to sync with; a Secret takes its value from env:VAR, file:/path or Hecate's encrypted store (give a Vault-rendered file as file:/path)");
+    default:
+      throw new UsageError(`eos secret hecate ${verb ?? ""}: expected list, store, rotate, delete or validate (or rekey)`);
+  }
+}
+
+function translate(argv: string[]): Translation {
+  const t = route(argv);
+  return Array.isArray(t) ? { argv: t } : t;
+}
+
+function route(argv: string[]): string[] | Translation {
   const globals: string[] = [];
   let i = 0;
   while (i < argv.length && argv[i]!.startsWith("-")) {
@@ -107,9 +162,12 @@ export function eosToHecate(argv: string[]): string[] {
     if (delivery) return [...globals, ...delivery];
   }
   // `eos secret hecate rotate NAME ...`: the noun-verb order of seed 000.
-  if (verb === "secret" && (tail[0] === "rotate" || tail[0] === "rekey")) return [...globals, "secret", ...secretFlags(tail)];
+  if (verb === "secret") {
+    const t = secretLine(tail[0], tail.slice(1));
+    return { ...t, argv: [...globals, ...t.argv] };
+  }
   for (const p of PHRASES) {
-    if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...(p.hecate[0] === "secret" || p.hecate[0] === "cert" ? secretFlags(tail.slice(1)) : tail.slice(1))];
+    if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...(p.hecate[0] === "secret" ? secretFlags(tail.slice(1)) : tail.slice(1))];
   }
   return [...globals, verb, ...tail];
 }
@@ -253,14 +311,29 @@ function routeDelivery(route: string, tail: string[]): string[] | undefined {
 }
 
 export async function runEos(argv: string[], io: Partial<Io> = {}): Promise<number> {
-  let translated: string[];
+  let t: Translation;
   try {
-    translated = eosToHecate(argv);
+    t = translate(argv);
   } catch (err) {
     const full = { ...processIo(), ...io };
     return reportError(err, full, { json: false, color: false });
   }
-  return run(translated, io, EOS_NAME);
+  const stderr = io.stderr ?? process.stderr;
+  if (t.value !== undefined) {
+    // Stored as asked (the value is in the shell's history already; refusing would not take it
+    // back), with the way that keeps it out next time.
+    stderr.write(
+      "warning: --value puts the secret on the command line, where the shell's history and the process list keep it: remove it from the history, " +
+        `and next time pipe it in (\`printf %s "$VALUE" | eos-hecate secret hecate store ${t.value.name} --value-from-stdin\`) or read it from a file (--value-from file:/path)\n`,
+    );
+    io = { ...io, stdin: Readable.from([t.value.value]) };
+  }
+  const code = await run(t.argv, io, EOS_NAME);
+  if (t.unconfirmed !== undefined && code === 0) {
+    stderr.write(`nothing deleted: that was a dry run. To delete Secret/${t.unconfirmed}: eos-hecate secret hecate delete ${t.unconfirmed} --confirm\n`);
+    return 1;
+  }
+  return code;
 }
 
 if (isEntry(import.meta.url, "eos-hecate")) {

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { HecateError, hasErrors } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
+import { systemsInPlay, type ProvidersForOptions } from "../providers/index.js";
 import { descriptorOf } from "../providers/registry.js";
 import type { Provider, SystemName } from "../providers/provider.js";
 import type { Revision } from "../store/store.js";
@@ -66,7 +67,11 @@ function lock(core: Core, opts: ApplyOptions): Promise<HeldLock> {
  */
 export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: ApplyOptions): Promise<ApplyResult> {
   const saved = isPlan(planOrOpts) ? planOrOpts : undefined;
-  const sel: PlanOptions = saved ? {} : { ...(planOrOpts as PlanOptions), ...(opts.systems ? { systems: opts.systems } : {}) };
+  const given = planOrOpts as PlanOptions;
+  const exclude = [...(saved ? [] : (given.exclude ?? [])), ...(opts.exclude ?? [])];
+  const sel: PlanOptions = saved
+    ? {}
+    : { ...given, ...(opts.systems ? { systems: opts.systems } : {}), ...(exclude.length ? { exclude } : {}), ...(opts.now !== undefined ? { now: opts.now } : {}) };
   const onEvent = opts.onEvent ?? sel.onEvent;
   const o: ApplyOptions = { ...opts, ...(onEvent ? { onEvent } : {}) };
   const resources = opts.resources ?? sel.resources;
@@ -92,19 +97,25 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
       const revision = await headOrCommit(core, prep.target.hash, prep.target.resources, { ...(o.commit ?? {}), ...(o.actor ? { actor: o.actor } : {}) });
       prep.target = targetOf(revision);
     }
-    return await execute(core, prep, o, live ?? undefined, held);
+    return await execute(core, prep, o, live ?? undefined, held, !!(saved || sel.systems || sel.exclude));
   } finally {
     await held.release();
   }
 }
 
-async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revision | undefined, held: HeldLock): Promise<ApplyResult> {
+/** `filtered`: the apply was limited to some systems (or is a saved plan, which may have been), see appliedTo. */
+async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revision | undefined, held: HeldLock, filtered: boolean): Promise<ApplyResult> {
   const { plan, target } = prep;
   const actor = o.actor ?? core.actor;
   const fence = held.fence;
   if (plan.steps.length === 0) {
-    // Reality already matches: remember that this revision is what is live.
-    if (live?.hash !== target.hash && !o.systems && plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) await core.store.setApplied(target.hash, fence);
+    // Reality already matches: remember that this revision is what is live (on the systems this
+    // apply covered).
+    if (plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) {
+      const to = appliedTo(core, prep, filtered, live);
+      const marked = to ? await Promise.all(to.map((s) => core.store.lastApplied(s))) : [live];
+      if (marked.some((r) => r?.hash !== target.hash)) await core.store.setApplied(target.hash, fence, to);
+    }
     const usage = usageOf(prep.providers);
     return { applyId: "", revision: target.hash, status: "no-op", steps: [], diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
   }
@@ -118,7 +129,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
     { applyId, event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } },
     fence,
   );
-  const ctx = core.ctx(target.resources, held.signal);
+  const ctx = core.ctx(target.resources, held.signal, fence, actor);
   const systems = new Map<SystemName, TxSystem>(
     [...prep.providers.values()].map((provider) => [provider.system, txSystem(provider, plan.fingerprints[provider.system], previous)]),
   );
@@ -144,10 +155,26 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   await core.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } }, fence);
   await core.store.endApply(applyId, tx.status, fence);
   await dropSealed(core.store, applyId, fence);
-  if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence);
+  if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence, appliedTo(core, prep, filtered, live, state));
   await core.store.audit({ actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } });
   const usage = usageOf(prep.providers);
   return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
+}
+
+/**
+ * The systems an apply marks its revision applied to: undefined when it covered every system in
+ * play (the revision is then the applied one), else those it was limited to (`apply --system`,
+ * reconcile of systems applied alone), so drift compares each system with what it was given.
+ */
+function appliedTo(core: Core, prep: Prepared, filtered: boolean, live: Revision | undefined, state?: ResolvedState): SystemName[] | undefined {
+  // Unfiltered, the providers are every system in play by construction (providersFor).
+  if (!filtered) return undefined;
+  const chosen = [...prep.providers.keys()];
+  const target = state ?? core.resolve(prep.target);
+  const opts: ProvidersForOptions = {};
+  // The last applied state is resolved only if a system unused now must be asked whether it was used then.
+  if (live && live.hash !== prep.target.hash) Object.defineProperty(opts, "previous", { enumerable: true, get: () => core.previousState(live, target) });
+  return systemsInPlay(target, opts).every((s) => chosen.includes(s)) ? undefined : chosen;
 }
 
 function txSystem(provider: Provider, before: string | undefined, previous: () => ResolvedState | undefined): TxSystem {
@@ -215,7 +242,7 @@ async function recoverHeld(core: Core, held: HeldLock, actor?: string): Promise<
       const p = providers.get(name);
       return p ? txSystem(p, before, () => previous) : undefined;
     };
-    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
+    reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal, held.fence, actor), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
   }
   return reports;
 }

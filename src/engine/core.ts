@@ -4,13 +4,13 @@
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
 import { obtainedByHecate, type ResolvedState } from "../model/resolved.js";
-import { listIssued } from "../certs/issued.js";
+import { generationOf, listIssued, obtainReason, type IssuedCertificate } from "../certs/issued.js";
 import { openGraces, secretVersions } from "../secrets/rotate.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
 import { createSecretResolver } from "../store/secrets.js";
-import type { Revision, Store } from "../store/store.js";
+import type { Fence, Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
 import { resolveRevision } from "./revision-ref.js";
 import { errorText, withTimeout } from "./transaction.js";
@@ -57,8 +57,6 @@ export class Core {
   private readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */
   private readonly providerMemo = new Map<string, unknown>();
-  /** Fingerprints of the certificates Hecate holds, by name (refreshIssued). */
-  private issued = new Map<string, string>();
   /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */
   private graces = new Map<string, string>();
   /** When each rotated store Secret was last rotated (its version in compiled config). */
@@ -149,8 +147,8 @@ export class Core {
    * A provider's compile of a state, handed the memo of this system's last compile so it can
    * compile only what changed since (the output is the same as without it).
    */
-  compile(p: Provider, state: ResolvedState): { desired: unknown; diagnostics: Diagnostic[] } {
-    const c = p.compile(this.withIssued(state), this.compileMemos.get(p.system));
+  compile(p: Provider, state: ResolvedState, issued?: IssuedView): { desired: unknown; diagnostics: Diagnostic[] } {
+    const c = p.compile(this.withIssued(state, issued), this.compileMemos.get(p.system));
     if (c.memo !== undefined) this.compileMemos.set(p.system, c.memo);
     else this.compileMemos.delete(p.system);
     return { desired: c.desired, diagnostics: c.diagnostics };
@@ -158,21 +156,27 @@ export class Core {
 
   /**
    * Read which certificates Hecate holds now (before a plan or drift compiles `state`); no store
-   * read when the state has none that Hecate obtains itself.
+   * read when the state has none that Hecate obtains itself. `obtain`: the certs provider is in
+   * play, so what is missing, covers other hosts or is due (at `now`) is obtained by this apply,
+   * and Caddy's config names the generation it will get.
    */
-  async refreshIssued(state: ResolvedState): Promise<void> {
+  async refreshIssued(state: ResolvedState, opts: { obtain?: boolean; now?: number } = {}): Promise<IssuedView> {
     if (state.secrets.some((s) => s.from === "store")) [this.graces, this.versions] = await Promise.all([openGraces(this.store), secretVersions(this.store)]);
-    if (!state.certificates.some(obtainedByHecate)) return;
-    this.issued = new Map((await listIssued(this.store)).map((c) => [c.name, c.fingerprint]));
+    const view: IssuedView = { held: new Map(), obtain: opts.obtain ?? false, ...(opts.now !== undefined ? { now: opts.now } : {}) };
+    if (!state.certificates.some(obtainedByHecate)) return view;
+    return { ...view, held: new Map((await listIssued(this.store)).map((c) => [c.name, c])) };
   }
 
-  /** The state with the fingerprints of held certificates filled in (resolve stays a function of the revision). */
-  private withIssued(state: ResolvedState): ResolvedState {
+  /** The state with the held (or about to be obtained) generation of each Hecate-held certificate filled in. */
+  private withIssued(state: ResolvedState, issued: IssuedView | undefined): ResolvedState {
     state = this.withGraces(state);
-    if (!state.certificates.some(obtainedByHecate)) return state;
+    if (!issued || !state.certificates.some(obtainedByHecate)) return state;
     const certificates = state.certificates.map((c) => {
-      const fp = obtainedByHecate(c) ? this.issued.get(c.name) : undefined;
-      return fp ? { ...c, issued: { fingerprint: fp } } : c;
+      if (!obtainedByHecate(c)) return c;
+      const held = issued.held.get(c.name);
+      const obtain = issued.obtain ? obtainReason(c, held, issued.now) : undefined;
+      if (obtain) return { ...c, issued: { generation: generationOf(held) + 1, obtain } };
+      return held ? { ...c, issued: { generation: generationOf(held) } } : c;
     });
     return { ...state, certificates };
   }
@@ -198,8 +202,9 @@ export class Core {
     return createSecretResolver(this.store, resources);
   }
 
-  ctx(resources: Resource[], signal?: AbortSignal): ProviderContext {
-    return { secrets: this.secretsFor(resources), memo: this.providerMemo, ...(signal ? { signal } : {}) };
+  /** `fence` and `actor`: an apply's, for providers that write to the store (held certificates). */
+  ctx(resources: Resource[], signal?: AbortSignal, fence?: Fence, actor = this.actor): ProviderContext {
+    return { secrets: this.secretsFor(resources), memo: this.providerMemo, store: { store: this.store, actor, ...(fence ? { fence } : {}) }, ...(signal ? { signal } : {}) };
   }
 
   /**
@@ -223,6 +228,17 @@ export class Core {
     }
     return new Map(list.map((p, i) => [p.system, (settled[i] as PromiseFulfilledResult<unknown>).value] as const));
   }
+}
+
+/**
+ * The certificates Hecate holds as one plan saw them (Core.refreshIssued), and whether that plan
+ * obtains what is missing, covers other hosts or is due at `now`: per call, so two plans running
+ * side by side (one with the certs system, one without) never see each other's.
+ */
+export interface IssuedView {
+  held: Map<string, IssuedCertificate>;
+  obtain: boolean;
+  now?: number;
 }
 
 /** Nothing desired, same settings: what a system held before Hecate's first apply. */

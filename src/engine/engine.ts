@@ -24,7 +24,7 @@ import type { CanaryRow, DeliveryEvent } from "./delivery/round.js";
 import type { UpkeepReport } from "../secrets/upkeep.js";
 import type { RotateResult } from "../secrets/rotate.js";
 import type { AuthentikRotation } from "../secrets/authentik-token.js";
-import type { RenewResult } from "../certs/renew.js";
+import type { ManualRenewal } from "../certs/manual.js";
 import type { CertRow } from "../certs/list.js";
 import type { AdoptReport, CheckOptions, CheckRow } from "../providers/dns/ops.js";
 import type { RRSet } from "../providers/dns/records.js";
@@ -140,30 +140,6 @@ export class Engine {
     return deliveryRound(this, opts);
   }
 
-  /**
-   * Renew every dns-01 certificate of the last applied revision that is missing, covers other
-   * hosts, or is past two thirds of its lifetime; the reconcile that follows loads them into
-   * Caddy. One failure does not stop the others; each keeps its held certificate serving.
-   */
-  async renewCertificates(opts: { now?: number; log?: (msg: string) => void } = {}): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }> {
-    const applied = await this.store.lastApplied();
-    const out = { renewed: [] as string[], failed: [] as { name: string; error: string }[] };
-    if (!applied) return out;
-    const { renewCertificate, renewalReason } = await import("../certs/index.js");
-    const state = this.core.resolve(targetOf(applied));
-    for (const c of state.certificates) {
-      const reason = await renewalReason(this.store, c, opts.now);
-      if (!reason) continue;
-      try {
-        await renewCertificate(this.store, state, this.core.ctx(applied.resources), c.name, { actor: this.actor, reason, ...(opts.log ? { log: opts.log } : {}) });
-        out.renewed.push(c.name);
-      } catch (e) {
-        out.failed.push({ name: c.name, error: (e as Error).message });
-      }
-    }
-    return out;
-  }
-
   /** A zone as the DNS provider holds it now, with who owns each rrset (`list dns --zone`, `export dns --format yaml`). */
   async dnsZone(zone: string): Promise<ActualRRSet[]> {
     const { listZone } = await import("../providers/dns/ops.js");
@@ -198,11 +174,10 @@ export class Engine {
     return certificateRows(this);
   }
 
-  /** `hecate cert renew NAME`: a dns-01 certificate of the head obtained again now (the next apply to Caddy loads it). */
-  async renewCertificate(name: string, opts: { log?: (msg: string) => void } = {}): Promise<RenewResult> {
-    const { renewCertificate } = await import("../certs/index.js");
-    const { state, ctx } = await this.context();
-    return renewCertificate(this.store, state, ctx, name, { actor: this.actor, reason: "manual", ...(opts.log ? { log: opts.log } : {}) });
+  /** `hecate cert renew WORD`: a dns-01 certificate (by name or host) obtained again when due, or now with force; the next apply to Caddy loads it. */
+  async renewCertificate(word: string, opts: { force?: boolean; log?: (msg: string) => void } = {}): Promise<ManualRenewal> {
+    const { renewByHand } = await import("../certs/manual.js");
+    return renewByHand(this, word, opts);
   }
 
   /** `hecate secret rotate NAME`: a store Secret's new value, the old one accepted for graceMs (0: dropped at once). */
@@ -224,8 +199,9 @@ export class Engine {
    */
   async upkeep(opts: { now?: number; thresholdsDays?: readonly number[] } = {}): Promise<UpkeepReport | undefined> {
     const applied = await this.store.lastApplied();
-    if (!applied) return undefined;
-    const { upkeep } = await import("../secrets/upkeep.js");
+    const { upkeep, endAllGraces } = await import("../secrets/upkeep.js");
+    // Grace windows end on time with nothing applied yet too (API tokens, webhook secrets).
+    if (!applied) return { ...(await endAllGraces(this.store, this.actor, opts.now)), rotated: [], failed: [], expiring: [] };
     const state = this.core.resolve(targetOf(applied));
     return upkeep({ store: this.store, actor: this.actor, resources: applied.resources, state, secrets: this.core.secretsFor(applied.resources), ...opts });
   }

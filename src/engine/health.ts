@@ -1,7 +1,8 @@
 // Health: can every system the desired state uses be read right now, how long it took, what it
 // holds, and whether that is what was last applied. An unreachable system is down, never drift.
 // Drift (drift.ts) and `hecate debug SYSTEM` read the systems the same way, through readSystems.
-import { REGISTRY } from "../providers/registry.js";
+import { REGISTRY, SYSTEMS } from "../providers/registry.js";
+import type { Revision } from "../store/store.js";
 import type { Change, SystemName } from "../providers/provider.js";
 import { recoverIfFree } from "./apply.js";
 import type { Core, Target } from "./core.js";
@@ -25,15 +26,15 @@ export interface SystemRead {
 /** Reads each selected system of `target` and diffs it against the target's compiled state, in registry order. */
 export async function readSystems(core: Core, target: Target, opts: { systems?: SystemName[]; exclude?: SystemName[] }): Promise<SystemRead[]> {
   const state = core.resolve(target);
-  await core.refreshIssued(state);
   const { providers } = await core.providersFor(target, opts);
+  const issued = await core.refreshIssued(state, { obtain: providers.has("certs") });
   const ctx = core.ctx(target.resources);
   const out = await Promise.all(
     [...providers.values()].map(async (p): Promise<SystemRead> => {
       const started = performance.now();
       try {
         const actual = await withTimeout(`read of ${p.system}`, core.timeoutMs, undefined, (signal) => p.read({ ...ctx, signal }));
-        const desired = core.compile(p, state).desired;
+        const desired = core.compile(p, state, issued).desired;
         const changes = p.diff(desired, actual);
         const nodes = p.nodes?.(changes, actual) ?? [];
         return { system: p.system, changes, ms: Math.round(performance.now() - started), facts: p.describe?.(actual) ?? [], ...(nodes.length ? { nodes } : {}) };
@@ -44,6 +45,45 @@ export async function readSystems(core: Core, target: Target, opts: { systems?: 
   );
   const order = REGISTRY.map((d) => d.system);
   return out.sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
+}
+
+/** Systems that share what was last applied to them. */
+export interface AppliedGroup {
+  revision: Revision;
+  /** Only these systems (the group of systems applied alone), or every one not excluded. */
+  systems?: SystemName[];
+  exclude?: SystemName[];
+}
+
+/**
+ * What was last applied to each system: the applied revision, except for systems given another
+ * one alone since (`apply --system`), grouped by revision. Drift, health and reconcile compare
+ * each system with its own.
+ */
+export async function appliedGroups(core: Core, applied: Revision, opts: { systems?: SystemName[]; exclude?: SystemName[] } = {}): Promise<AppliedGroup[]> {
+  const chosen = SYSTEMS.filter((s) => (!opts.systems || opts.systems.includes(s)) && !opts.exclude?.includes(s));
+  const alone = new Map<string, AppliedGroup & { systems: SystemName[] }>();
+  for (const [i, own] of (await Promise.all(chosen.map((s) => core.store.lastApplied(s)))).entries()) {
+    if (!own || own.hash === applied.hash) continue;
+    const g = alone.get(own.hash) ?? { revision: own, systems: [] };
+    g.systems.push(chosen[i]!);
+    alone.set(own.hash, g);
+  }
+  const others = [...alone.values()].flatMap((g) => g.systems);
+  const main: AppliedGroup = { revision: applied, ...(opts.systems ? { systems: opts.systems } : {}), ...(opts.exclude || others.length ? { exclude: [...(opts.exclude ?? []), ...others] } : {}) };
+  return [main, ...alone.values()];
+}
+
+/** readSystems of every group, each system against what was last applied to it, in registry order. */
+export async function readApplied(core: Core, applied: Revision, opts: { systems?: SystemName[]; exclude?: SystemName[] } = {}): Promise<(SystemRead & { revision: string })[]> {
+  const groups = await appliedGroups(core, applied, opts);
+  const reads = await Promise.all(
+    groups.map(async (g) =>
+      (await readSystems(core, targetOf(g.revision), { ...(g.systems ? { systems: g.systems } : {}), ...(g.exclude ? { exclude: g.exclude } : {}) })).map((r) => ({ ...r, revision: g.revision.hash })),
+    ),
+  );
+  const order = REGISTRY.map((d) => d.system);
+  return reads.flat().sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
 }
 
 export type SystemHealth = SystemRead & {
@@ -65,7 +105,7 @@ export async function health(core: Core, opts: { systems?: SystemName[] } = {}):
   const [head, applied] = await Promise.all([core.store.head(), core.store.lastApplied()]);
   const target = applied ?? head;
   if (!target) return { systems: [], healthy: true };
-  const reads = await readSystems(core, targetOf(target), opts);
+  const reads = applied ? await readApplied(core, applied, opts) : await readSystems(core, targetOf(target), opts);
   const systems = reads.map((r): SystemHealth => ({ ...r, state: r.error !== undefined ? "down" : !r.changes.length ? "ok" : applied ? "drifted" : "pending" }));
   return { ...(head ? { head: head.seq } : {}), ...(applied ? { applied: applied.seq } : {}), systems, healthy: systems.every((s) => s.state !== "down") };
 }

@@ -21,6 +21,8 @@ export interface PlanOptions {
   systems?: SystemName[];
   exclude?: SystemName[];
   onEvent?: (event: EngineEvent) => void | Promise<void>;
+  /** The clock certificate renewals are judged by (ms since the epoch; default now). */
+  now?: number;
 }
 
 /** Everything apply needs that a Plan (plain data) does not carry. */
@@ -77,10 +79,11 @@ export async function targetFor(core: Core, opts: Pick<PlanOptions, "revision" |
   return targetOf(await core.revisionOrHead(opts.revision));
 }
 
-export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions, "systems" | "exclude">, live?: Revision | null): Promise<Prepared> {
+export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions, "systems" | "exclude" | "now">, live?: Revision | null): Promise<Prepared> {
   const state = core.resolve(target);
-  await core.refreshIssued(state);
   const { providers, diagnostics } = await core.providersFor(target, { ...(sel.systems ? { systems: sel.systems } : {}), ...(sel.exclude ? { exclude: sel.exclude } : {}) }, live);
+  // Certificates are obtained only when their system is in play; Caddy then names the new ones.
+  const issued = await core.refreshIssued(state, { obtain: providers.has("certs"), ...(sel.now !== undefined ? { now: sel.now } : {}) });
   // Reads first, compile while they run: a read is mostly the system's own work (Caddy
   // encoding 10,000 routes), compile is ours, so the two overlap instead of adding up.
   const ctx = core.ctx(target.resources);
@@ -89,7 +92,7 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
   await ioStarted();
   const desired = new Map<SystemName, unknown>();
   for (const p of providers.values()) {
-    const c = core.compile(p, state);
+    const c = core.compile(p, state, issued);
     desired.set(p.system, c.desired);
     diagnostics.push(...c.diagnostics);
   }

@@ -46,8 +46,6 @@ interface Reconciler {
   store: Store;
   actor: string;
   reconcile(opts?: ApplyOptions): Promise<ApplyResult>;
-  /** Certificates Hecate holds, renewed when due before the round's apply loads them (engine.renewCertificates). */
-  renewCertificates?(): Promise<{ renewed: string[]; failed: { name: string; error: string }[] }>;
   /** Delivery: expired blocks and bypasses lifted, canaries judged (engine/delivery/round.ts). */
   deliveryRound?(): Promise<DeliveryEvent[]>;
   /** Grace windows, scheduled rotations, expiry warnings (engine.upkeep, src/secrets/upkeep.ts). */
@@ -131,11 +129,18 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
           const events = await engine.deliveryRound?.();
           const delivery = events?.length ? { delivery: events } : {};
           const kept = await engine.upkeep?.(opts.expiryThresholdsDays ? { thresholdsDays: opts.expiryThresholdsDays } : {});
-          upkeep = kept && (kept.gracesEnded.length || kept.rotated.length || kept.failed.length || kept.expiring.length) ? { upkeep: kept } : {};
-          const renewals = await engine.renewCertificates?.();
-          const certificates = renewals && (renewals.renewed.length || renewals.failed.length) ? { certificates: renewals } : {};
+          upkeep = kept && (kept.gracesEnded.length || kept.tokenGracesEnded.length || kept.rotated.length || kept.failed.length || kept.expiring.length) ? { upkeep: kept } : {};
           const fleet = watchFleet(store, engine.actor, opts.apply?.onEvent);
-          const result = await engine.reconcile({ lockTimeoutMs: 0, ...opts.apply, onEvent: fleet.onEvent });
+          const round: ApplyOptions = { lockTimeoutMs: 0, ...opts.apply, onEvent: fleet.onEvent };
+          // The round's apply obtains the certificates that are due (the certs provider's plan).
+          let result = await engine.reconcile(round);
+          const renewals = certificateNews(result);
+          if (renewals.failed.length && result.status === "rolled-back") {
+            // A failed renewal keeps the held certificate serving and is not a failed round: the
+            // rest is put back without it, and the next round tries it again.
+            result = await engine.reconcile({ ...round, exclude: [...(round.exclude ?? []), "certs"] });
+          }
+          const certificates = renewals.renewed.length || renewals.failed.length ? { certificates: renewals } : {};
           const news = await fleet.after(result);
           if (result.status === "rolled-back" || result.status === "failed") {
             throw new HecateError("reconcile-failed", `reconcile apply ${result.status}: ${result.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`).join("; ")}`);
@@ -169,4 +174,14 @@ export async function reconcileLoop(engine: Reconciler, opts: ReconcileLoopOptio
     }
     await sleep(nextDelay({ intervalMs: opts.intervalMs, jitter, maxBackoffMs, failures }), opts.signal);
   }
+}
+
+/** The certificates a round's apply obtained, or failed to obtain (the first certs change its error names, else all of them). */
+export function certificateNews(result: ApplyResult): { renewed: string[]; failed: { name: string; error: string }[] } {
+  const planned = (result.plan?.steps ?? []).filter((s) => s.system === "certs").flatMap((s) => s.changes.map((c) => c.id));
+  if (result.status === "succeeded") return { renewed: planned, failed: [] };
+  const error = result.steps.find((s) => s.system === "certs" && s.status !== "applied" && s.status !== "skipped" && s.error)?.error;
+  if (!error) return { renewed: [], failed: [] };
+  const named = planned.filter((n) => error.includes(`certificate ${n}:`));
+  return { renewed: [], failed: (named.length ? named : planned).map((name) => ({ name, error })) };
 }

@@ -55,7 +55,7 @@ export interface DriftReport {
   /** Revision compared against (the last applied one). */
   revision?: string;
   /** Unmanaged edits per system: changes that would put reality back (error: the system could not be read). */
-  systems: { system: SystemName; changes: Change[]; error?: string; nodes?: NodeReport[] }[];
+  systems: { system: SystemName; changes: Change[]; error?: string; nodes?: NodeReport[]; /** Compared with this revision instead: it was applied to this system alone since (`apply --system`). */ revision?: string }[];
   /** Some system has changes; an unreadable system is an error, never drift. */
   drifted: boolean;
 }
@@ -82,6 +82,10 @@ export interface ApplyOptions {
   probe?: boolean;
   /** Restrict to these systems. */
   systems?: SystemName[];
+  /** Leave these systems out. */
+  exclude?: SystemName[];
+  /** The clock certificate renewals are judged by (ms since the epoch; default now). */
+  now?: number;
   /** Called before each step; fault injection in tests uses it too. */
   onEvent?: (event: EngineEvent) => void | Promise<void>;
 }

@@ -151,11 +151,15 @@ export interface ResolvedCertificate {
   certificate?: string; // SecretRef
   key?: string; // SecretRef
   /**
-   * A dns-01 certificate Hecate holds (src/certs/issued.ts): the leaf's sha256, filled in from the
-   * store before compiling, so a renewal is a change Caddy loads. Absent: not obtained yet.
+   * A dns-01 certificate Hecate holds (src/certs/issued.ts), filled in from the store before
+   * compiling: the generation Caddy is to serve (a renewal is a change Caddy loads) and, when the
+   * plan obtains it (the certs provider is in play), why. Absent: not held and not obtained now.
    */
-  issued?: { fingerprint: string };
+  issued?: { generation: number; obtain?: ObtainReason };
 }
+
+/** Why a Hecate-held certificate is obtained now: never held, revoked at its CA, its hosts changed, or two thirds of its lifetime passed. */
+export type ObtainReason = "missing" | "revoked" | "hosts" | "due";
 
 /** Certificates Hecate obtains itself (DNS-01 through its DNS provider) rather than Caddy. */
 export function obtainedByHecate(c: ResolvedCertificate): boolean {

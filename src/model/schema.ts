@@ -370,7 +370,7 @@ export const CertificateSpec = z.strictObject({
       challenge: z
         .enum(["http-01", "tls-alpn-01", "dns-01"])
         .optional()
-        .describe("http-01 / tls-alpn-01: Caddy obtains and renews it; dns-01 (wildcards): Hecate obtains it through its DNS provider and loads it into Caddy (`hecate cert renew`)."),
+        .describe("http-01 / tls-alpn-01: Caddy obtains and renews it; tls-alpn-01 turns http-01 off in Caddy's issuer; dns-01 (wildcards): Hecate obtains it through its DNS provider in `hecate apply` (or `hecate cert renew`) and loads it into Caddy."),
     })
     .optional(),
   certificate: SecretRef.optional().describe("PEM certificate chain (issuer imported)."),

@@ -112,6 +112,8 @@ export function fieldChanges(before: unknown, after: unknown, path = "", out: Fi
     return out;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
+    const ids = byIds(b) && byIds(a);
+    if (ids) return idChanges(b as JsonObject[], a as JsonObject[], path, out);
     for (let i = 0; i < Math.max(a.length, b.length); i++) fieldChanges(b[i], a[i], path ? `${path}.${i}` : String(i), out);
     return out;
   }
@@ -125,6 +127,39 @@ export function fieldChanges(before: unknown, after: unknown, path = "", out: Fi
     if (a !== undefined) fc.after = a;
     out.push(fc);
   }
+  return out;
+}
+
+/** Whether every element is an object with its own unique "@id" (Caddy routes, handlers). */
+function byIds(xs: unknown[]): boolean {
+  const seen = new Set<string>();
+  for (const x of xs) {
+    const id = isObject(x) ? x["@id"] : undefined;
+    if (typeof id !== "string" || seen.has(id)) return false;
+    seen.add(id);
+  }
+  return true;
+}
+
+/**
+ * Lists of objects with @ids compared by @id, not by position: one route removed from a host's
+ * list is that route gone (`routes[hecate-route-app]`), not every later route shifted by one.
+ * A different order of the same objects is one change of its own.
+ */
+function idChanges(before: JsonObject[], after: JsonObject[], path: string, out: FieldChange[]): FieldChange[] {
+  const at = (id: unknown) => `${path}[${String(id)}]`;
+  const was = new Map(before.map((x) => [x["@id"], x]));
+  const now = new Map(after.map((x) => [x["@id"], x]));
+  for (const [id, x] of was) if (!now.has(id)) out.push({ path: at(id), before: x });
+  for (const [id, x] of now) {
+    const y = was.get(id);
+    if (y === undefined) out.push({ path: at(id), after: x });
+    else fieldChanges(y, x, at(id), out);
+  }
+  const order = (xs: JsonObject[], other: Map<unknown, JsonObject>) => xs.map((x) => x["@id"]).filter((id) => other.has(id));
+  const b = order(before, now);
+  const a = order(after, was);
+  if (b.join("\n") !== a.join("\n")) out.push({ path: `${path} (order)`, before: b, after: a });
   return out;
 }
 

@@ -11,6 +11,7 @@ export interface OrderRow {
 
 export const ORDER: readonly OrderRow[] = [
   { key: "dns/*", why: "a name must resolve to the proxy before anything is served or certified for it" },
+  { key: "certs/*", why: "a certificate is obtained once DNS is written (dns-01 answers in the same zones) and before Caddy loads it (its config names the new generation)" },
   { key: "authentik/group", why: "policies and bindings name groups" },
   { key: "authentik/policy", why: "bindings name policies" },
   { key: "authentik/stage", why: "an MFA flow binds its validation stage" },

@@ -1,9 +1,10 @@
-// The contract every provider (caddy, nginx, authentik, dns) implements for the engine.
+// The contract every provider (caddy, nginx, authentik, dns, certs) implements for the engine.
 // The change is the unit: a provider applies a batch of changes and reports each one as it
 // completes (server-assigned ids, undo data), so the engine journals it before the next one
 // starts, and undo runs per change, in reverse, from the journal alone.
 import type { Diagnostic } from "../diag.js";
 import type { ResolvedState } from "../model/resolved.js";
+import type { Fence, Store } from "../store/store.js";
 
 /** A system's name as its descriptor registers it ("caddy", "nginx", "authentik", "dns"). */
 export type SystemName = string;
@@ -27,6 +28,8 @@ export interface Change {
   id: string;
   /** Which Hecate resource it comes from, e.g. "Route/app". */
   resource?: string;
+  /** A few words a plan reader needs beyond the fields, e.g. "obtain by dns-01: *.example.com". */
+  note?: string;
   before?: unknown;
   after?: unknown;
   fields?: FieldChange[];
@@ -68,6 +71,11 @@ export interface ProviderContext {
    * that a hit gives exactly what computing it again would. Never a substitute for reading.
    */
   memo?: Map<string, unknown>;
+  /**
+   * The store, for a system whose state Hecate keeps there itself (the certificates it holds):
+   * who acts, and the apply lock's fence that every write of an apply carries.
+   */
+  store?: { store: Store; actor: string; fence?: Fence };
 }
 
 /**

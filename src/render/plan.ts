@@ -46,7 +46,7 @@ function onNodes(c: Change): string {
 
 function changeLines(c: Change, color: boolean): string[] {
   const paint = (s: string) => (color ? `${COLOR[c.action]}${s}${RESET}` : s);
-  const from = (c.resource ? `  (${c.resource})` : "") + onNodes(c);
+  const from = (c.resource ? `  (${c.resource})` : "") + onNodes(c) + (c.note ? ` (${c.note})` : "");
   const lines = [paint(`  ${SIGN[c.action]} ${c.action} ${c.kind} ${c.id}`) + from];
   if (c.action === "update") {
     const fields = c.fields ?? fieldChanges(c.before, c.after);
@@ -189,13 +189,15 @@ function nodeLines(system: string, nodes: readonly NodeReport[], revision: strin
 export function renderDrift(report: DriftReport, opts: { color: boolean }): string {
   const out: string[] = [];
   for (const s of report.systems) {
+    // A system given a revision alone (`apply --system`) is compared with that one: say so.
+    const own = s.revision ? ` (against revision ${s.revision.slice(0, 12)}, applied to ${s.system} alone)` : "";
     if (s.nodes?.length && !s.error) {
-      out.push(...nodeLines(s.system, s.nodes, report.revision ?? ""));
+      out.push(...nodeLines(s.system, s.nodes, s.revision ?? report.revision ?? ""));
       for (const c of s.changes) out.push(...driftLines(c, opts.color));
     } else if (s.error) out.push(`${s.system}: unknown, it could not be read`);
-    else if (!s.changes.length) out.push(`${s.system}: in sync`);
+    else if (!s.changes.length) out.push(`${s.system}: in sync${own}`);
     else {
-      out.push(`${s.system}: ${s.changes.length} change${s.changes.length === 1 ? "" : "s"} made outside Hecate`);
+      out.push(`${s.system}: ${s.changes.length} change${s.changes.length === 1 ? "" : "s"} made outside Hecate${own}`);
       for (const c of s.changes) out.push(...driftLines(c, opts.color));
     }
   }

@@ -47,7 +47,12 @@ export interface RotateResult {
  * Make `value` the secret's value; the old one stays accepted for `graceMs` (0: dropped at once).
  * A rotation during an open window replaces the window: the value before is what is kept.
  */
-export async function rotateStoreSecret(store: Store, name: string, value: string, opts: { graceMs: number; actor: string; reason?: string; now?: number }): Promise<RotateResult> {
+export async function rotateStoreSecret(
+  store: Store,
+  name: string,
+  value: string,
+  opts: { graceMs: number; actor: string; reason?: string; now?: number; /** What the audit log names (default secret.rotate of Secret/NAME). */ audit?: { action: string; target: string } },
+): Promise<RotateResult> {
   const old = await store.getSecret(name);
   if (old === undefined) throw new HecateError("secret-unresolved", `Secret/${name} has no value in the store yet: set one with \`hecate update secret ${name} --value-from ...\``);
   if (old === value) throw new HecateError("secret-unchanged", `the new value of Secret/${name} is the one it has now`);
@@ -67,7 +72,7 @@ export async function rotateStoreSecret(store: Store, name: string, value: strin
   await store.setSetting(GRACES_KEY, Object.keys(graces).length ? JSON.stringify(graces) : undefined);
   await store.setSetting(lastRotatedKey(name), rotatedAt);
   await store.setSetting(VERSIONS_KEY, JSON.stringify({ ...Object.fromEntries(await secretVersions(store)), [name]: rotatedAt }));
-  await store.audit({ actor: opts.actor, action: "secret.rotate", target: `Secret/${name}`, detail: { ...(graceUntil ? { graceUntil } : { grace: "none" }), ...(opts.reason ? { reason: opts.reason } : {}) } });
+  await store.audit({ actor: opts.actor, action: opts.audit?.action ?? "secret.rotate", target: opts.audit?.target ?? `Secret/${name}`, detail: { ...(graceUntil ? { graceUntil } : { grace: "none" }), ...(opts.reason ? { reason: opts.reason } : {}) } });
   return { name, rotatedAt, ...(graceUntil ? { graceUntil } : {}) };
 }
 

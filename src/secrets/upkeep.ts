@@ -1,5 +1,6 @@
 // What the reconcile loop does for secrets and certificates each round, before its apply (kept
-// apart from the loop itself): close grace windows that ended (the old value removed, audited),
+// apart from the loop itself): close grace windows that ended (the old value removed, audited; API
+// tokens' old secrets too),
 // rotate Secrets whose `rotateEvery` is due, and find certificates that crossed an expiry warning
 // threshold (each certificate warned once per threshold, again only for a new certificate).
 import { randomBytes } from "node:crypto";
@@ -10,6 +11,7 @@ import type { CertificateResource, Resource } from "../model/schema.js";
 import type { SecretResolver } from "../providers/provider.js";
 import type { Store } from "../store/store.js";
 import { authentikTokenSecret, rotateAuthentikToken } from "./authentik-token.js";
+import { endTokenGraces } from "../server/tokens.js";
 import { endGraces, lastRotatedKey, rotateStoreSecret } from "./rotate.js";
 
 /** Days before not-after at which a certificate is reported expiring (each once). */
@@ -29,6 +31,8 @@ export interface ExpiringCertificate {
 
 export interface UpkeepReport {
   gracesEnded: string[];
+  /** API tokens whose old secret is refused from now on. */
+  tokenGracesEnded: string[];
   rotated: string[];
   failed: { name: string; error: string }[];
   expiring: ExpiringCertificate[];
@@ -47,10 +51,15 @@ export interface UpkeepInput {
 
 export async function upkeep(i: UpkeepInput): Promise<UpkeepReport> {
   const now = i.now ?? Date.now();
-  const report: UpkeepReport = { gracesEnded: await endGraces(i.store, i.actor, now), rotated: [], failed: [], expiring: [] };
+  const report: UpkeepReport = { ...(await endAllGraces(i.store, i.actor, now)), rotated: [], failed: [], expiring: [] };
   await rotateDue(i, now, report);
   report.expiring = await expiring(i, now);
   return report;
+}
+
+/** Every grace window past its end closed: Secrets' (webhook signing secrets among them) and API tokens'. */
+export async function endAllGraces(store: Store, actor: string, now = Date.now()): Promise<Pick<UpkeepReport, "gracesEnded" | "tokenGracesEnded">> {
+  return { gracesEnded: await endGraces(store, actor, now), tokenGracesEnded: await endTokenGraces(store, actor, now) };
 }
 
 /** Secrets with rotateEvery: the first round only notes the time; a later one past it rotates. */

@@ -106,6 +106,7 @@ const FAILURE_TEXT: Record<AuthFailure, string> = {
   unknown: "the token is not valid",
   revoked: "the token was revoked",
   expired: "the token has expired",
+  rotated: "the token was rotated and its grace window has ended: use the new token",
 };
 
 /** Paths answered without a bearer token (the dashboard signs in with its own cookie). */

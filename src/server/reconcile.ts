@@ -75,6 +75,7 @@ function onUpkeep(s: Server, u: UpkeepReport): void {
     s.emit("cert.expiring", { certificate: c.name, hosts: c.hosts, notAfter: c.notAfter, daysLeft: c.daysLeft, thresholdDays: c.thresholdDays, fingerprint: c.fingerprint });
   }
   if (u.gracesEnded.length) s.logger.info({ secrets: u.gracesEnded }, "grace windows ended: old values removed");
+  if (u.tokenGracesEnded.length) s.logger.info({ tokens: u.tokenGracesEnded }, "grace windows ended: old token secrets refused");
   if (u.rotated.length) s.logger.info({ secrets: u.rotated }, "secrets rotated on schedule");
   for (const f of u.failed) s.logger.warn({ secret: f.name, error: f.error }, "scheduled rotation failed");
 }

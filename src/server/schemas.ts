@@ -94,6 +94,7 @@ export const DriftReport = z
           .array(z.object({ node: z.string(), state: z.enum(["in-sync", "behind", "down"]), changes: z.number().int().optional(), error: z.string().optional() }))
           .optional()
           .describe("A fleet (several Caddy admin endpoints), node by node."),
+        revision: z.string().optional().describe("The revision this system is compared with when it was applied to it alone (`apply --system`) after the one above."),
       }),
     ),
     drifted: z.boolean(),
@@ -129,6 +130,8 @@ export const Token = z
     createdBy: z.string(),
     expiresAt: z.string().optional(),
     revokedAt: z.string().optional(),
+    rotatedAt: z.string().optional().describe("When its secret was last rotated."),
+    previousUntil: z.string().optional().describe("Until when the secret before the last rotation is still accepted (its grace window)."),
   })
   .meta({ id: "Token" });
 
@@ -153,7 +156,7 @@ export const Lock = z
   })
   .meta({ id: "Lock" });
 
-export const Systems = z.array(z.string()).optional().describe("Only these systems (dns, authentik, caddy, nginx).");
+export const Systems = z.array(z.string()).optional().describe("Only these systems (dns, certs, authentik, caddy, nginx).");
 
 export const ApplyOptionsBody = z
   .strictObject({

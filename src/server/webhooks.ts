@@ -3,7 +3,10 @@
 // as JSON to the URLs operators register, signed Stripe/GitHub style: the header
 // `Hecate-Signature: t=UNIX,v1=HEX` where HEX is HMAC-SHA256(secret, "UNIX.BODY"), so a receiver
 // checks both who sent it and when (and refuses replays of old bodies). The secret is made here,
-// shown once, and kept as an encrypted Hecate secret. Failed attempts are retried with doubling
+// shown once, and kept as an encrypted Hecate secret. `hecate webhook rotate-secret` gives a new
+// one; for its grace window every delivery carries a v1 signature with each secret, new first
+// (`t=UNIX,v1=NEW,v1=OLD`, as Stripe does), so receivers switch at their own pace; then only the
+// new one. Failed attempts are retried with doubling
 // delays; every attempt lands in the webhook's delivery log, and any delivery can be sent again.
 //
 // Where it lives: the list in the store setting `webhooks`, the last DELIVERY_LOG deliveries of
@@ -13,6 +16,7 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { HecateError } from "../diag.js";
+import { openGraces, previousName, rotateStoreSecret } from "../secrets/rotate.js";
 import type { Store } from "../store/store.js";
 
 export const EVENTS = ["route.created", "route.updated", "route.deleted", "apply.succeeded", "apply.failed", "drift.detected", "cert.expiring"] as const;
@@ -65,9 +69,44 @@ const secretName = (id: string) => `webhook.${id}`;
 export const DELIVERY_LOG = 100;
 export const SIGNATURE_HEADER = "Hecate-Signature";
 
-/** The signature header's value for a body sent at `t` (seconds since the epoch). */
-export function sign(secret: string, t: number, body: string): string {
-  return `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}`;
+/** The signature header's value for a body sent at `t` (seconds since the epoch): one v1 per secret, in order. */
+export function sign(secrets: string | readonly string[], t: number, body: string): string {
+  const all = typeof secrets === "string" ? [secrets] : secrets;
+  return [`t=${t}`, ...all.map((k) => `v1=${createHmac("sha256", k).update(`${t}.${body}`).digest("hex")}`)].join(",");
+}
+
+const newSecret = () => `whsec_${randomBytes(32).toString("base64url")}`;
+
+async function listOf(store: Pick<Store, "getSetting">): Promise<Webhook[]> {
+  const raw = await store.getSetting(LIST_KEY);
+  return raw ? (JSON.parse(raw) as Webhook[]) : [];
+}
+
+async function find(store: Pick<Store, "getSetting">, id: string): Promise<Webhook> {
+  const w = (await listOf(store)).find((x) => x.id === id);
+  if (!w) throw new HecateError("not-found", `webhook "${id}" does not exist (see GET /v1/webhooks)`, { status: 404 });
+  return w;
+}
+
+/** The secrets a delivery is signed with now: the webhook's, then the one before it while its grace window is open. */
+export async function signingSecrets(store: Pick<Store, "getSecret" | "getSetting">, id: string, now = Date.now()): Promise<string[]> {
+  const name = secretName(id);
+  const current = await store.getSecret(name);
+  if (current === undefined) return [];
+  // The window is judged by its end time here, so a server whose loop has not closed it yet stops on time.
+  const old = (await openGraces(store, now)).has(name) ? await store.getSecret(previousName(name)) : undefined;
+  return old === undefined ? [current] : [current, old];
+}
+
+/**
+ * A new signing secret for a webhook, returned once. The old one still signs each delivery beside
+ * it for `graceMs` (0: at once no more); the reconcile loop's upkeep then removes it.
+ */
+export async function rotateWebhookSecret(store: Store, id: string, opts: { graceMs: number; actor: string }): Promise<{ webhook: Webhook; secret: string; graceUntil?: string }> {
+  const webhook = await find(store, id);
+  const secret = newSecret();
+  const r = await rotateStoreSecret(store, secretName(id), secret, { graceMs: opts.graceMs, actor: opts.actor, reason: "webhook signing secret", audit: { action: "webhook.rotate-secret", target: id } });
+  return { webhook, secret, ...(r.graceUntil ? { graceUntil: r.graceUntil } : {}) };
 }
 
 export class Webhooks {
@@ -88,15 +127,12 @@ export class Webhooks {
     return next;
   }
 
-  async list(): Promise<Webhook[]> {
-    const raw = await this.store.getSetting(LIST_KEY);
-    return raw ? (JSON.parse(raw) as Webhook[]) : [];
+  list(): Promise<Webhook[]> {
+    return listOf(this.store);
   }
 
-  async get(id: string): Promise<Webhook> {
-    const w = (await this.list()).find((x) => x.id === id);
-    if (!w) throw new HecateError("not-found", `webhook "${id}" does not exist (see GET /v1/webhooks)`, { status: 404 });
-    return w;
+  get(id: string): Promise<Webhook> {
+    return find(this.store, id);
   }
 
   /** Register a URL; the secret is in this answer only. */
@@ -111,7 +147,7 @@ export class Webhooks {
       createdAt: new Date().toISOString(),
       createdBy: actor,
     };
-    const secret = `whsec_${randomBytes(32).toString("base64url")}`;
+    const secret = newSecret();
     await this.store.putSecret(secretName(webhook.id), secret);
     await this.serial(async () => this.store.setSetting(LIST_KEY, JSON.stringify([...(await this.list()), webhook])));
     await this.store.audit({ actor, action: "webhook.create", target: webhook.id, detail: { url: webhook.url, events: webhook.events } });
@@ -125,6 +161,7 @@ export class Webhooks {
       await this.store.setSetting(logKey(id), undefined);
     });
     await this.store.deleteSecret(secretName(id));
+    await this.store.deleteSecret(previousName(secretName(id)));
     await this.store.audit({ actor, action: "webhook.delete", target: id, detail: { url: w.url } });
     return w;
   }
@@ -179,15 +216,15 @@ export class Webhooks {
 
   private async attempt(w: Webhook, d: Delivery): Promise<void> {
     if (this.closed) return;
-    const secret = await this.store.getSecret(secretName(w.id));
-    if (secret === undefined) return; // removed meanwhile
+    const secrets = await signingSecrets(this.store, w.id);
+    if (!secrets.length) return; // removed meanwhile
     const t = Math.floor(Date.now() / 1000);
     const start = performance.now();
     const a: Attempt = { at: new Date().toISOString(), ms: 0 };
     try {
       const res = await fetch(w.url, {
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "hecate-webhooks/1", "hecate-event": d.event, "hecate-delivery": d.id, [SIGNATURE_HEADER.toLowerCase()]: sign(secret, t, d.body) },
+        headers: { "content-type": "application/json", "user-agent": "hecate-webhooks/1", "hecate-event": d.event, "hecate-delivery": d.id, [SIGNATURE_HEADER.toLowerCase()]: sign(secrets, t, d.body) },
         body: d.body,
         redirect: "manual",
         signal: AbortSignal.timeout(this.policy.timeoutMs),

@@ -25,6 +25,7 @@ import type {
   Store,
   StoreDump,
   TokenRecord,
+  TokenSecret,
   RekeyResult,
 } from "./store.js";
 
@@ -66,6 +67,8 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> 
 
 const pad = (n: number) => String(n).padStart(12, "0");
 const enc = encodeURIComponent;
+/** Keys of the revisions applied to one system alone (`apply --system`): applied-to/<system>. */
+const APPLIED_TO = "applied-to/";
 const text = (kv: IKeyValue | undefined) => kv?.value.toString("utf8");
 
 interface RevisionDoc {
@@ -328,19 +331,23 @@ export class EtcdStore implements Store {
 
   // ---- applied marker -----------------------------------------------------------------------
 
-  setApplied(hash: string, fence?: Fence): Promise<void> {
+  setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void> {
     return this.run(async () => {
       const doc = await this.newestWithHash(hash);
       if (!doc) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the etcd store ${this.where}`);
-      await this.fencedTxn(fence, [], [this.put("applied", String(doc.seq))], () => {
+      // Applied to every system: the marker, and no system keeps one of its own any more.
+      const ops = systems?.length
+        ? systems.map((sys) => this.put(`${APPLIED_TO}${enc(sys)}`, String(doc.seq)))
+        : [this.put("applied", String(doc.seq)), { request_delete_range: { key: this.k(APPLIED_TO), range_end: prefixEnd(this.k(APPLIED_TO)) } }];
+      await this.fencedTxn(fence, [], ops, () => {
         throw new Error("unreachable: an applied marker without compares");
       });
     });
   }
 
-  lastApplied(): Promise<Revision | undefined> {
+  lastApplied(system?: string): Promise<Revision | undefined> {
     return this.run(async () => {
-      const seq = text(await this.get("applied"));
+      const seq = text((system !== undefined ? await this.get(`${APPLIED_TO}${enc(system)}`) : undefined) ?? (await this.get("applied")));
       const doc = seq === undefined ? undefined : await this.revisionDoc(Number(seq));
       return doc && this.toRevision(doc);
     });
@@ -437,6 +444,20 @@ export class EtcdStore implements Store {
         const revoked = { ...rec, revokedAt: new Date().toISOString() };
         const res = await this.txn([this.cmp(`token/${enc(id)}`, "Mod", "Equal", kv.mod_revision)], [this.put(`token/${enc(id)}`, JSON.stringify(revoked))]);
         if (res.succeeded) return revoked;
+      }
+    });
+  }
+
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined> {
+    return this.run(async () => {
+      for (;;) {
+        const kv = await this.get(`token/${enc(id)}`);
+        if (!kv) return undefined;
+        const { previousHash: _h, previousUntil, rotatedAt: _r, ...rec } = parseJson<TokenRecord>(text(kv)!, `token ${id}`, this.where);
+        if (rec.hash !== expect.hash || previousUntil !== expect.previousUntil) return undefined;
+        const updated: TokenRecord = { ...rec, ...next };
+        const res = await this.txn([this.cmp(`token/${enc(id)}`, "Mod", "Equal", kv.mod_revision)], [this.put(`token/${enc(id)}`, JSON.stringify(updated))]);
+        if (res.succeeded) return updated;
       }
     });
   }
@@ -706,9 +727,10 @@ export class EtcdStore implements Store {
     return this.run(async () => {
       const at = (await this.client.kv.range({ key: this.k("head") })).header.revision;
       const read = (sub: string) => this.list(sub, { revision: at });
-      const [revs, applied, audit, applies, journal, secrets, settings] = await Promise.all([
+      const [revs, applied, appliedTo, audit, applies, journal, secrets, settings] = await Promise.all([
         read("rev/"),
         this.client.kv.range({ key: this.k("applied"), revision: at }),
+        read(APPLIED_TO),
         read("audit/"),
         read("apply/"),
         read("journal/"),
@@ -726,6 +748,9 @@ export class EtcdStore implements Store {
         format: "hecate-store/1",
         revisions,
         ...(appliedHash ? { applied: appliedHash } : {}),
+        ...(appliedTo.length
+          ? { appliedTo: Object.fromEntries(appliedTo.map((kv) => [decodeURIComponent(kv.key.toString().slice(this.prefix.length + APPLIED_TO.length)), revisions.find((r) => r.seq === Number(text(kv)))?.hash ?? ""]).filter(([, h]) => h)) }
+          : {}),
         audit: audit.map((kv) => auditEntryOf(parseJson<AuditDoc>(text(kv)!, "an audit entry", this.where), this.where)),
         applies: applyList,
         journal: entries,
@@ -747,6 +772,9 @@ export class EtcdStore implements Store {
       if (dump.applied !== undefined && !dump.revisions.some((r) => r.hash === dump.applied)) {
         throw new HecateError("store-dump", `the dump marks ${dump.applied} as applied but holds no such revision`);
       }
+      for (const [system, hash] of Object.entries(dump.appliedTo ?? {})) {
+        if (!dump.revisions.some((r) => r.hash === hash)) throw new HecateError("store-dump", `the dump marks ${hash} as applied to ${system} but holds no such revision`);
+      }
       for (const r of dump.revisions) {
         toJson(r.source, `revision #${r.seq} source`);
         toJson(r.resources, `revision #${r.seq} resources`);
@@ -756,7 +784,7 @@ export class EtcdStore implements Store {
       };
       if (fence) await this.fencedTxn(fence, [], [], () => undefined as never); // refused before anything is removed
       // Content-addressed data is kept (the new revisions reuse what they share); the rest goes.
-      const sub = ["rev/", "revhash/", "head", "applied", "audit/", "audit-head", "apply/", "journal/", "secret/", "setting/"];
+      const sub = ["rev/", "revhash/", "head", "applied", APPLIED_TO, "audit/", "audit-head", "apply/", "journal/", "secret/", "setting/"];
       await batch(sub.map((s) => (s.endsWith("/") ? { request_delete_range: { key: this.k(s), range_end: prefixEnd(this.k(s)) } } : this.del(s))));
       const now = new Date().toISOString();
       const ops: IRequestOp[] = [];
@@ -768,7 +796,11 @@ export class EtcdStore implements Store {
         ops.push(this.put(`rev/${pad(r.seq)}`, JSON.stringify(doc)), this.put(`revhash/${r.hash}/${pad(r.seq)}`, ""));
         headSeq = Math.max(headSeq, r.seq);
       }
-      if (dump.applied !== undefined) ops.push(this.put("applied", String(Math.max(...dump.revisions.filter((r) => r.hash === dump.applied).map((r) => r.seq)))));
+      const seqOf = (hash: string) => String(Math.max(...dump.revisions.filter((r) => r.hash === hash).map((r) => r.seq)));
+      if (dump.applied !== undefined) ops.push(this.put("applied", seqOf(dump.applied)));
+      for (const [system, hash] of Object.entries(dump.appliedTo ?? {})) {
+        ops.push(this.put(`${APPLIED_TO}${enc(system)}`, seqOf(hash)));
+      }
       // Chained afresh in the dump's order (the dump is signed; the restored log verifies).
       let prev = GENESIS;
       let lastId = 0;

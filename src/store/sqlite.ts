@@ -25,6 +25,7 @@ import type {
   Store,
   StoreDump,
   TokenRecord,
+  TokenSecret,
   RekeyResult,
 } from "./store.js";
 
@@ -179,6 +180,12 @@ export const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
     if (last) setAuditHead(db, last);
     db.exec(GUARDS.split("\n").find((l) => l.includes("audit_append_only_u"))!);
   },
+  // 4: API token rotation: the secret before the last rotation, accepted until its grace window ends.
+  `
+  ALTER TABLE tokens ADD COLUMN previous_hash TEXT;
+  ALTER TABLE tokens ADD COLUMN previous_until TEXT;
+  ALTER TABLE tokens ADD COLUMN rotated_at TEXT;
+  `,
 ];
 
 /** The newest entry written (id and hash), kept apart from the log so deleting the newest rows shows. */
@@ -233,12 +240,14 @@ interface RevisionRow {
   manifest?: string;
 }
 interface AuditRow { id: number; at: string; actor: string; action: string; target: string | null; detail: string | null; address: string | null; hash: string | null }
-interface TokenRow { id: string; name: string; scope: string; hash: string; created_at: string; created_by: string; expires_at: string | null; revoked_at: string | null }
+interface TokenRow { id: string; name: string; scope: string; hash: string; created_at: string; created_by: string; expires_at: string | null; revoked_at: string | null; previous_hash: string | null; previous_until: string | null; rotated_at: string | null }
 interface ApplyRow { apply_id: string; revision: string; status: string; started_at: string; ended_at: string | null; holder: string }
 interface JournalRow { apply_id: string; seq: number; at: string; event: string; system: string | null; data: string | null }
 interface LockRow { name: string; holder: string; acquired_at: string; expires_ms: number; token: number }
 
 const META_COLS = "seq, hash, parent, author, message, source, created_at";
+/** Meta keys of the revisions applied to one system alone (`apply --system`): applied:<system>. */
+const APPLIED_TO = "applied:";
 
 /** Open (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -568,17 +577,22 @@ export class SqliteStore implements Store {
 
   // ---- applied marker -----------------------------------------------------------------------
 
-  setApplied(hash: string, fence?: Fence): Promise<void> {
+  setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void> {
     return this.run(() => this.fenced(fence, () => {
       const seq = this.newestSeqWithHash(hash);
       if (seq === undefined) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the store ${this.path}`);
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(seq));
+      const upsert = this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      if (systems?.length) for (const s of systems) upsert.run(`${APPLIED_TO}${s}`, String(seq));
+      else {
+        upsert.run("applied", String(seq));
+        this.db.prepare("DELETE FROM meta WHERE key GLOB ?").run(`${APPLIED_TO}*`);
+      }
     }));
   }
 
-  lastApplied(): Promise<Revision | undefined> {
+  lastApplied(system?: string): Promise<Revision | undefined> {
     return this.run(() => {
-      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'applied'").get() as { value: string } | undefined;
+      const row = this.db.prepare("SELECT value FROM meta WHERE key = ? OR key = 'applied' ORDER BY key = 'applied' LIMIT 1").get(system !== undefined ? `${APPLIED_TO}${system}` : "applied") as { value: string } | undefined;
       return row ? this.revisionBySeq(Number(row.value)) : undefined;
     });
   }
@@ -647,6 +661,15 @@ export class SqliteStore implements Store {
       const row = this.db
         .prepare("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ? OR id = ? RETURNING *")
         .get(new Date().toISOString(), nameOrId, nameOrId) as TokenRow | undefined;
+      return row && toToken(row);
+    });
+  }
+
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined> {
+    return this.run(() => {
+      const row = this.db
+        .prepare("UPDATE tokens SET hash = ?, previous_hash = ?, previous_until = ?, rotated_at = ? WHERE id = ? AND hash = ? AND previous_until IS ? RETURNING *")
+        .get(next.hash, next.previousHash ?? null, next.previousUntil ?? null, next.rotatedAt ?? null, id, expect.hash, expect.previousUntil ?? null) as TokenRow | undefined;
       return row && toToken(row);
     });
   }
@@ -889,6 +912,7 @@ export class SqliteStore implements Store {
       const read = this.db.transaction((): StoreDump => {
         const revisions = (this.db.prepare("SELECT * FROM revisions ORDER BY seq").all() as RevisionRow[]).map((r) => this.toRevision(r));
         const appliedRow = this.db.prepare("SELECT r.hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key = 'applied'").get() as { hash: string } | undefined;
+        const appliedTo = this.db.prepare("SELECT m.key AS key, r.hash AS hash FROM meta m JOIN revisions r ON r.seq = CAST(m.value AS INTEGER) WHERE m.key GLOB ?").all(`${APPLIED_TO}*`) as { key: string; hash: string }[];
         const audit = (this.db.prepare("SELECT * FROM audit ORDER BY id").all() as AuditRow[]).map((r) => auditEntryOf(r, this.path));
         const applies = (this.db.prepare("SELECT * FROM applies ORDER BY rowid").all() as ApplyRow[]).map(toApply);
         const journal = (this.db.prepare("SELECT j.* FROM journal j JOIN applies a ON a.apply_id = j.apply_id ORDER BY a.rowid, j.seq").all() as JournalRow[]).map((r) => this.toJournal(r));
@@ -896,7 +920,7 @@ export class SqliteStore implements Store {
         for (const s of this.db.prepare("SELECT name, blob FROM secrets ORDER BY name").all() as { name: string; blob: Buffer }[]) secrets[s.name] = s.blob.toString("base64");
         const settings: Record<string, string> = {};
         for (const s of this.db.prepare("SELECT key, value FROM settings ORDER BY key").all() as { key: string; value: string }[]) settings[s.key] = s.value;
-        return { format: "hecate-store/1", revisions, ...(appliedRow ? { applied: appliedRow.hash } : {}), audit, applies, journal, secrets, settings };
+        return { format: "hecate-store/1", revisions, ...(appliedRow ? { applied: appliedRow.hash } : {}), ...(appliedTo.length ? { appliedTo: Object.fromEntries(appliedTo.map((a) => [a.key.slice(APPLIED_TO.length), a.hash])) } : {}), audit, applies, journal, secrets, settings };
       });
       return read();
     });
@@ -924,6 +948,11 @@ export class SqliteStore implements Store {
           const seq = this.newestSeqWithHash(dump.applied);
           if (seq === undefined) throw new HecateError("store-dump", `the dump marks ${dump.applied} as applied but holds no such revision`);
           this.db.prepare("INSERT INTO meta (key, value) VALUES ('applied', ?)").run(String(seq));
+        }
+        for (const [system, hash] of Object.entries(dump.appliedTo ?? {})) {
+          const seq = this.newestSeqWithHash(hash);
+          if (seq === undefined) throw new HecateError("store-dump", `the dump marks ${hash} as applied to ${system} but holds no such revision`);
+          this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(`${APPLIED_TO}${system}`, String(seq));
         }
         // Chained afresh in the dump's order (the dump is signed; the restored log verifies).
         for (const a of dump.audit) {
@@ -985,6 +1014,8 @@ function toToken(r: TokenRow): TokenRecord {
     createdBy: r.created_by,
     ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
     ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
+    ...(r.previous_hash !== null && r.previous_until !== null ? { previousHash: r.previous_hash, previousUntil: r.previous_until } : {}),
+    ...(r.rotated_at !== null ? { rotatedAt: r.rotated_at } : {}),
   };
 }
 

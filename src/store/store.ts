@@ -68,7 +68,15 @@ export interface TokenRecord {
   createdBy: string;
   expiresAt?: string;
   revokedAt?: string;
+  /** sha256 (hex) of the secret before the last rotation, still accepted until previousUntil (its grace window). */
+  previousHash?: string;
+  previousUntil?: string;
+  /** When the secret was last rotated (`hecate token rotate`). */
+  rotatedAt?: string;
 }
+
+/** What a rotation (or the end of its grace window) sets on a token; a field left out is cleared. */
+export type TokenSecret = Pick<TokenRecord, "hash"> & Partial<Pick<TokenRecord, "previousHash" | "previousUntil" | "rotatedAt">>;
 
 export interface JournalEntry {
   applyId: string;
@@ -139,9 +147,14 @@ export interface Store {
   head(): Promise<Revision | undefined>;
   listRevisions(opts?: { limit?: number }): Promise<RevisionMeta[]>;
 
-  /** The revision last applied successfully (drift compares against it). */
-  setApplied(hash: string, fence?: Fence): Promise<void>;
-  lastApplied(): Promise<Revision | undefined>;
+  /**
+   * The revision last applied successfully (drift compares against it). With `systems`, it was
+   * applied to those systems alone (`apply --system`): each of them remembers it and the others
+   * keep what they had; an apply to every system marks the revision and clears these.
+   */
+  setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void>;
+  /** The revision last applied to every system; given a system, the one last applied to it. */
+  lastApplied(system?: string): Promise<Revision | undefined>;
 
   /**
    * Appended and chained to the previous entry's hash (store/audit-chain.ts). Several entries are
@@ -159,6 +172,12 @@ export interface Store {
   listTokens(): Promise<TokenRecord[]>;
   /** By name or id; the token as it is now revoked, or undefined when there is no such token. */
   revokeToken(nameOrId: string): Promise<TokenRecord | undefined>;
+  /**
+   * Set a token's secret hashes (a rotation, or its grace window closed), only while its hash and
+   * window end are still `expect`'s (so a rotation made meanwhile is never undone, and a window is
+   * closed once). The record as it is now; undefined when there is no such token or it had changed.
+   */
+  setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined>;
 
   /** The write methods of an apply take the apply lock's fence; without one they are unconditional. */
   beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord>;
@@ -224,6 +243,8 @@ export interface StoreDump {
   format: "hecate-store/1";
   revisions: Revision[];
   applied?: string;
+  /** Revisions applied to one system alone since `applied` (system -> hash). */
+  appliedTo?: Record<string, string>;
   audit: AuditEntry[];
   applies: ApplyRecord[];
   journal: JournalEntry[];

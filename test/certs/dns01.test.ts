@@ -12,22 +12,23 @@ import { createEngine, type Engine } from "../../src/engine/index.js";
 import { reconcileLoop } from "../../src/engine/reconcile.js";
 import type { Resource } from "../../src/model/schema.js";
 import { query } from "../../src/providers/dns/query.js";
-import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
+import type { HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
-import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
+import type { Caddy } from "../caddy-provider/caddy.js";
 import { KEY } from "../engine/setup.js";
-import { startPebble, tlsGet, type Pebble } from "../helpers/pebble.js";
-import { freePorts, tempDir, waitForPort } from "../helpers/proc.js";
-import { startUpstream, type Upstream } from "../helpers/servers.js";
+import { tlsGet, type Pebble } from "../helpers/pebble.js";
+import { tempDir, waitForPort } from "../helpers/proc.js";
+import type { Upstream } from "../helpers/servers.js";
+import { startCertStack, type CertStack } from "./stack.js";
 
 const TOKEN = "sandbox-token-for-cert-tests";
 process.env["HECATE_TEST_CERT_HETZNER_TOKEN"] = TOKEN;
 
 
 describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from pebble, served by real Caddy", () => {
+  let stack: CertStack;
   let hz: HetznerSandbox;
-  let hzClosed = false;
   let pebble: Pebble;
   let caddy: Caddy;
   let up: Upstream;
@@ -39,12 +40,9 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
   const logs: string[] = [];
 
   before(async () => {
-    hz = await startHetznerSandbox({ token: TOKEN, actionDelayMs: 5, zones: [{ name: "example.com" }] });
-    pebble = await startPebble({ dnsServer: `${hz.dns.host}:${hz.dns.port}` });
-    up = await startUpstream("wild-backend");
-    let httpPort: number;
-    [httpsPort, httpPort] = (await freePorts(2)) as [number, number];
-    caddy = await startCaddy({ config: { apps: { pki: { certificate_authorities: { local: { install_trust: false } } } } } });
+    stack = await startCertStack({ token: TOKEN, zones: [{ name: "example.com" }], backend: "wild-backend" });
+    ({ hz, pebble, up, caddy, httpsPort } = stack);
+    const { httpPort } = stack;
     store = await openSqliteStore({ path: join(dir.path, "s.db"), secretKey: KEY });
     engine = createEngine({ store, actor: "t", stepTimeoutMs: 60_000 });
     const r = (kind: string, name: string, spec: unknown) => ({ apiVersion: "hecate.io/v1", kind, metadata: { name }, spec }) as Resource;
@@ -63,10 +61,7 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
   });
   after(async () => {
     await store?.close();
-    await caddy?.stop();
-    await pebble?.stop();
-    if (!hzClosed) await hz?.close();
-    await up?.close();
+    await stack?.stop();
     dir.cleanup();
   });
 
@@ -119,7 +114,7 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
     const ac = new AbortController();
     const rounds: unknown[] = [];
     const loop = reconcileLoop(
-      { store, actor: "reconciler", reconcile: (o) => engine.reconcile(o), renewCertificates: () => engine.renewCertificates({ now: late }) },
+      { store, actor: "reconciler", reconcile: (o) => engine.reconcile({ ...o, now: late }) },
       { intervalMs: 300, signal: ac.signal, onRound: (r) => { rounds.push(r); if (r.certificates?.renewed.length && r.status === "ok") ac.abort(); } },
     );
     const failures: string[] = [];
@@ -152,8 +147,7 @@ describe("certificates: a wildcard by DNS-01 through the Hetzner sandbox, from p
 
   it("a failed renewal keeps the old certificate serving and says why", async () => {
     const [held] = await listIssued(store);
-    await hz.close(); // the DNS provider is unreachable: no challenge can be written
-    hzClosed = true;
+    await stack.closeHetzner(); // the DNS provider is unreachable: no challenge can be written
     const { state, ctx } = await engine.context();
     await assert.rejects(renewCertificate(store, state, ctx, "wild", { actor: "t", reason: "manual" }), (e: Error) => {
       assert.match(e.message, /certificate wild: .*keeps serving/);

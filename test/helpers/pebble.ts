@@ -16,6 +16,10 @@ export interface Pebble {
   apiCaFile: string;
   /** PEM of the root pebble issues certificates under (new on every start). */
   issuingRoot: () => Promise<string>;
+  /** What pebble's management API says of a certificate it issued (serial as hex): Valid or Revoked, and the reason code. */
+  certStatus: (serialHex: string) => Promise<{ Status: string; Reason?: number }>;
+  /** PEM of the intermediate that signs pebble's leaf certificates. */
+  intermediate: () => Promise<string>;
   pid: number;
   proc: Proc;
   stop: () => Promise<void>;
@@ -89,29 +93,36 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     await stop();
     throw new Error(`pebble did not start: ${String(e)}\n${out}`);
   }
+  const managementPem = (path: string) =>
+    eventually<string | undefined>(async () => {
+      const r = await httpsGet(`https://127.0.0.1:${mgmt}/${path}`, apiCa);
+      return r.status === 200 && r.body.includes("BEGIN CERTIFICATE") ? r.body : undefined;
+    }, 10000) as Promise<string>;
   return {
     directory: `https://127.0.0.1:${listen}/dir`,
     apiCa,
     apiCaFile: api.caFile,
-    issuingRoot: () =>
-      eventually<string | undefined>(async () => {
-        const r = await httpsGet(`https://127.0.0.1:${mgmt}/roots/0`, apiCa);
-        return r.status === 200 && r.body.includes("BEGIN CERTIFICATE") ? r.body : undefined;
-      }, 10000) as Promise<string>,
+    issuingRoot: () => managementPem("roots/0"),
+    intermediate: () => managementPem("intermediates/0"),
+    certStatus: async (serial) => {
+      const r = await httpsGet(`https://127.0.0.1:${mgmt}/cert-status-by-serial/${serial.toLowerCase()}`, apiCa);
+      if (r.status !== 200) throw new Error(`pebble cert-status-by-serial ${serial}: ${r.status} ${r.body}`);
+      return JSON.parse(r.body) as { Status: string; Reason?: number };
+    },
     pid: proc.pid,
     proc,
     stop,
   };
 }
 
-/** GET / over TLS to 127.0.0.1:port with SNI and Host `host`, trusting only `ca`; the peer certificate's issuer CN and sha256. */
-export function tlsGet(port: number, host: string, ca: string): Promise<{ status: number; body: string; issuer: string; fingerprint: string }> {
+/** GET / over TLS to 127.0.0.1:port with SNI and Host `host`, trusting only `ca`; the peer certificate's issuer CN, sha256 and subjectAltName. */
+export function tlsGet(port: number, host: string, ca: string): Promise<{ status: number; body: string; issuer: string; fingerprint: string; san: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path: "/", servername: host, headers: { host }, ca, agent: false }, (res) => {
       let body = "";
       const peer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
       res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, issuer: String(peer.issuer?.CN ?? ""), fingerprint: peer.fingerprint256.replace(/:/g, "").toLowerCase() }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, issuer: String(peer.issuer?.CN ?? ""), fingerprint: peer.fingerprint256.replace(/:/g, "").toLowerCase(), san: peer.subjectaltname ?? "" }));
     });
     req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
     req.on("error", reject);

@@ -1,6 +1,6 @@
 // Test helpers for real processes: free loopback ports, start/stop by pid, temp dirs, waiting.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, connect, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,36 @@ import { join } from "node:path";
  */
 const handedOut = new Set<number>();
 
-/** Bind n listeners on 127.0.0.1:0 at once, skipping ports handed out before; return their ports after closing them all. */
+/**
+ * Where test ports come from: below the kernel's ephemeral range. A port from the ephemeral range
+ * (what listen(0) hands out) can be taken, between the test picking it and its server binding
+ * it, by any other process's listen(0) or by the source port of any outgoing connection; below
+ * the range only another test's pick can take it. Each test process starts at its own offset.
+ */
+const RANGE = (() => {
+  let low = 32768;
+  try {
+    low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the usual default
+  }
+  const from = 10_000;
+  return low - from >= 2_000 ? { from, size: low - from } : undefined;
+})();
+let next = RANGE ? (process.pid * 7919) % RANGE.size : 0;
+
+/** Listen on port (0: any) at 127.0.0.1; the port, or 0 when it is taken. */
+function tryListen(srv: Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    srv.once("error", (e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" || e.code === "EACCES" ? resolve(0) : reject(e)));
+    srv.listen(port, "127.0.0.1", () => {
+      const addr = srv.address();
+      resolve(typeof addr === "object" && addr ? addr.port : 0);
+    });
+  });
+}
+
+/** Bind n listeners on 127.0.0.1 at once, skipping ports handed out before; return their ports after closing them all. */
 async function allocate(n: number): Promise<number[]> {
   const servers: Server[] = [];
   const ports: number[] = [];
@@ -22,13 +51,9 @@ async function allocate(n: number): Promise<number[]> {
       const srv = createServer();
       srv.unref();
       servers.push(srv); // held open until all n are found: the kernel cannot repeat one
-      const port = await new Promise<number>((resolve, reject) => {
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-          const addr = srv.address();
-          resolve(typeof addr === "object" && addr ? addr.port : 0);
-        });
-      });
+      const candidate = RANGE ? RANGE.from + (next++ % RANGE.size) : 0;
+      if (handedOut.has(candidate)) continue;
+      const port = await tryListen(srv, candidate);
       if (port > 0 && !handedOut.has(port)) {
         handedOut.add(port); // at once, so a concurrent call skips it too
         ports.push(port);

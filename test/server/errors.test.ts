@@ -94,6 +94,13 @@ function cases(): Case[] {
     { op: "POST /v1/tokens", status: 400, why: "an unknown scope", run: () => a.call("POST", "/v1/tokens", { body: { name: "x", scope: "root" } }) },
     { op: "POST /v1/tokens", status: 409, why: "the name is taken", run: () => a.call("POST", "/v1/tokens", { body: { name: "read-bot", scope: "read" } }) },
     { op: "DELETE /v1/tokens/{name}", status: 404, why: "no such token", run: () => a.call("DELETE", "/v1/tokens/ghost", { pattern: "/v1/tokens/{name}" }) },
+    { op: "POST /v1/tokens/{name}/rotate", status: 400, why: "a grace that is not a duration", run: () => a.call("POST", "/v1/tokens/read-bot/rotate", { body: { grace: "soon" }, pattern: "/v1/tokens/{name}/rotate" }) },
+    { op: "POST /v1/tokens/{name}/rotate", status: 404, why: "no such token", run: () => a.call("POST", "/v1/tokens/ghost/rotate", { body: {}, pattern: "/v1/tokens/{name}/rotate" }) },
+    { op: "POST /v1/tokens/{name}/rotate", status: 409, why: "a revoked token", run: async () => {
+      await a.call("POST", "/v1/tokens", { body: { name: "gone-bot", scope: "read" } });
+      await a.call("DELETE", "/v1/tokens/gone-bot", { pattern: "/v1/tokens/{name}" });
+      return a.call("POST", "/v1/tokens/gone-bot/rotate", { body: {}, pattern: "/v1/tokens/{name}/rotate" });
+    } },
     { op: "GET /v1/audit", status: 400, why: "limit 0", run: () => a.call("GET", "/v1/audit?limit=0", { pattern: "/v1/audit" }) },
     { op: "POST /v1/webhooks", status: 400, why: "not a URL", run: () => a.call("POST", "/v1/webhooks", { body: { url: "nowhere", events: ["*"] } }) },
     { op: "DELETE /v1/webhooks/{id}", status: 404, why: "no such webhook", run: () => a.call("DELETE", "/v1/webhooks/ghost", { pattern: "/v1/webhooks/{id}" }) },
@@ -124,7 +131,7 @@ function cases(): Case[] {
     { op: "POST /v1/delivery", status: 409, why: "enabling a route that is not disabled", run: () => w.call("POST", "/v1/delivery", { body: { action: "route.enable", route: "app" } }) },
     { op: "GET /v1/canaries", status: 400, why: "an empty route", run: () => r.call("GET", "/v1/canaries?route=", { pattern: "/v1/canaries" }) },
     { op: "GET /v1/canaries", status: 404, why: "no such route", run: () => r.call("GET", "/v1/canaries?route=ghost", { pattern: "/v1/canaries" }) },
-    { op: "POST /v1/certs/{name}/renew", status: 400, why: "not a resource name", run: () => w.call("POST", "/v1/certs/Not_A_Name/renew", { pattern: "/v1/certs/{name}/renew" }) },
+    { op: "POST /v1/certs/{name}/renew", status: 400, why: "force is not true or false", run: () => w.call("POST", "/v1/certs/www/renew?force=maybe", { pattern: "/v1/certs/{name}/renew" }) },
     { op: "POST /v1/certs/{name}/renew", status: 404, why: "no such Certificate", run: () => w.call("POST", "/v1/certs/ghost/renew", { pattern: "/v1/certs/{name}/renew" }) },
     { op: "GET /v1/revisions/{ref}", status: 409, why: "a hash prefix two revisions share", run: async () => {
       // Two states whose hashes begin alike (found by hashing, stored as revisions).

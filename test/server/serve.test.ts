@@ -1,22 +1,14 @@
 // `hecate serve` as a real process: token made with the CLI, loopback by default, a unix socket,
 // bad --listen refused with exit 2, and SIGTERM stops it cleanly (exit 0, "stopped" logged).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { spawnSync } from "node:child_process";
 import { after, describe, it } from "node:test";
+import { cliEnv } from "../helpers/cli.js";
 import { eventually, freePort, startProcess, tempDir } from "../helpers/proc.js";
 
 const dir = tempDir("hecate-serve-");
-const env = {
-  ...process.env,
-  HECATE_STORE: `${dir.path}/hecate.db`,
-  HECATE_SECRET_KEY: randomBytes(32).toString("base64"),
-  XDG_CONFIG_HOME: `${dir.path}/config`,
-  XDG_STATE_HOME: `${dir.path}/state`,
-  USER: "ops",
-  HECATE_FROM_SOURCE: "1",
-};
+const env = cliEnv(dir.path);
 const hecate = (args: string[]) => spawnSync("node", ["bin/hecate.js", ...args], { env, encoding: "utf8" });
 after(() => dir.cleanup());
 

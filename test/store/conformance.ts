@@ -122,6 +122,25 @@ export function storeConformance(name: string, backend: Backend): void {
         await rejectsWith(a.setApplied("0".repeat(64)), "unknown-revision");
       });
 
+      it("a revision applied to some systems alone: those remember it, the others keep the applied one, a full apply clears it", async () => {
+        const t = await fresh();
+        const r1 = await t.putRevision({ resources: [route("one")], author: "a", message: "one", source: { type: "cli" }, expectedParent: 0 });
+        const r2 = await t.putRevision({ resources: [route("one"), route("two")], author: "a", message: "two", source: { type: "cli" }, expectedParent: 1 });
+        await t.setApplied(r1.hash);
+        await t.setApplied(r2.hash, undefined, ["caddy"]);
+        assert.equal((await t.lastApplied())?.hash, r1.hash, "the revision applied to every system stays");
+        assert.equal((await t.lastApplied("caddy"))?.hash, r2.hash);
+        assert.equal((await t.lastApplied("nginx"))?.hash, r1.hash, "a system not applied alone falls back to the applied revision");
+        const dump = await t.dump();
+        assert.deepEqual(dump.appliedTo, { caddy: r2.hash });
+        const u = await fresh();
+        await u.load(JSON.parse(JSON.stringify(dump)));
+        assert.equal((await u.lastApplied("caddy"))?.hash, r2.hash, "restored with the dump");
+        await t.setApplied(r2.hash);
+        assert.equal((await t.lastApplied("nginx"))?.hash, r2.hash);
+        assert.equal((await t.dump()).appliedTo, undefined, "an apply to every system leaves no system alone");
+      });
+
       it("store a revision only on the head it was based on (compare-and-set)", async () => {
         const t = await fresh();
         const u = await backend.second(t);
@@ -314,6 +333,22 @@ export function storeConformance(name: string, backend: Backend): void {
         assert.equal((await a.revokeToken("abc"))?.revokedAt, revoked.revokedAt, "revoking twice keeps the first time");
         assert.equal(await a.revokeToken("nope"), undefined);
         assert.deepEqual((await a.listTokens()).map((x) => x.name), ["ci"]);
+      });
+
+      it("tokens: a rotation sets the new hash and keeps the old one until a time, only on the hash it was made from", async () => {
+        await a.putToken({ id: "rot", name: "grafana", scope: "read", hash: "1".repeat(64), createdBy: "alice" });
+        const next = { hash: "2".repeat(64), previousHash: "1".repeat(64), previousUntil: "2030-01-01T00:00:00.000Z", rotatedAt: "2029-12-31T00:00:00.000Z" };
+        assert.deepEqual(await b.setTokenSecret("rot", { hash: "1".repeat(64) }, next), { ...(await a.getToken("rot")), ...next });
+        assert.equal((await a.getToken("rot"))?.previousUntil, next.previousUntil);
+        assert.equal(await a.setTokenSecret("rot", { hash: "1".repeat(64) }, { hash: "3".repeat(64) }), undefined, "made from a hash it no longer has: refused");
+        assert.equal(await a.setTokenSecret("ghost", { hash: "1".repeat(64) }, { hash: "3".repeat(64) }), undefined);
+        // The window closed: the old hash gone, the rest kept; closing it again finds it changed.
+        const closed = await b.setTokenSecret("rot", next, { hash: next.hash, rotatedAt: next.rotatedAt });
+        assert.equal(closed?.previousHash, undefined);
+        assert.equal(closed?.previousUntil, undefined);
+        assert.equal(await a.setTokenSecret("rot", next, { hash: next.hash, rotatedAt: next.rotatedAt }), undefined, "closed once");
+        const read = await a.getToken("rot");
+        assert.deepEqual([read?.hash, read?.previousHash, read?.rotatedAt, read?.scope], [next.hash, undefined, next.rotatedAt, "read"]);
       });
 
       it("secrets are sealed, read back by name, listed and deleted; settings are kept", async () => {

@@ -64,6 +64,8 @@ export function createCommand(noun: NounDef): CommandDef {
         name = String(opts.name);
       }
       if (!fromFile) {
+        const word = name === undefined ? undefined : noun.fromWord?.(String(name), opts);
+        if (word) ({ name, opts } = word);
         name ??= noun.defaultName?.(opts);
         if (name === undefined) throw new UsageError(`create ${noun.noun} needs a NAME (or -f FILE)`);
       }

@@ -74,7 +74,7 @@ export const metrics: CommandDef = {
 export const debugSystem: CommandDef = {
   name: "system",
   args: ["<name>"],
-  summary: "one system read now (dns, authentik, caddy or nginx): where it is, what Hecate owns there, each change made outside Hecate; exit 1 when it cannot be read",
+  summary: "one system read now (dns, certs, authentik, caddy or nginx): where it is, what Hecate owns there, each change made outside Hecate; exit 1 when it cannot be read",
   flags: [TIMEOUT],
   examples: ["hecate debug system caddy", "hecate debug system authentik"],
   async run(ctx, [name], opts) {

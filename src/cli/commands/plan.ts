@@ -11,7 +11,7 @@ export const SOURCE_FLAGS = [
   { flags: "--ref <ref>", description: "branch, tag or commit (with --git)" },
   { flags: "--git-path <dir>", description: "directory inside the repository (with --git)" },
 ];
-export const SYSTEM_FLAG = { flags: "--system <systems>", description: "only these systems (comma-separated: dns, authentik, caddy, nginx)" };
+export const SYSTEM_FLAG = { flags: "--system <systems>", description: "only these systems (comma-separated: dns, certs, authentik, caddy, nginx)" };
 
 export const plan: CommandDef = {
   name: "plan",

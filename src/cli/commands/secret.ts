@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { HecateError, UsageError } from "../../diag.js";
 import type { CommandDef } from "../core/define.js";
 import { method } from "./engine.js";
+import { headResources } from "../core/state.js";
 import { readValue } from "../nouns/secret.js";
 import { parseDurationMs } from "./shared-flags.js";
 
@@ -21,7 +22,7 @@ export const secretRotate: CommandDef = {
   examples: [
     "htpasswd -nbBC 10 '' \"$NEW\" | tr -d ':\\n' | hecate secret rotate ops-hash --value-from-stdin --grace 10m",
     "hecate secret rotate authentik-token",
-    "hecate secret rotate webhook-key --generate --grace 0",
+    "hecate secret rotate api-key --generate --grace 0",
   ],
   async run(ctx, [name], opts) {
     const n = String(name);
@@ -72,4 +73,27 @@ export const secretRekey: CommandDef = {
   },
 };
 
-export const SECRET_COMMANDS: CommandDef[] = [secretRotate, secretRekey];
+export const secretValidate: CommandDef = {
+  name: "validate",
+  summary: "check that every Secret and secret reference of the head revision resolves now; with --check-expiry also overdue or due rotations and open grace windows; exit 1 on a problem",
+  flags: [{ flags: "--check-expiry", description: "also report rotations (rotateEvery) overdue (a problem) or due within a day, and open grace windows" }],
+  examples: ["hecate secret validate", "hecate secret validate --check-expiry -o json"],
+  async run(ctx, _args, opts) {
+    if (ctx.remote) {
+      throw new HecateError("remote-unsupported", `secret validate resolves env:, file: and stored values where the store is, and HECATE_API_ENDPOINT (or --endpoint) says to use ${ctx.remote.endpoint}: run it on the server's machine, with HECATE_API_ENDPOINT unset`);
+    }
+    const store = await ctx.store();
+    const { resources } = await headResources(store);
+    const [{ checkSecrets }, { createSecretResolver }] = await Promise.all([import("../../secrets/check.js"), import("../../store/secrets.js")]);
+    const r = await checkSecrets(store, resources, createSecretResolver(store, resources, ctx.io.env), { expiry: Boolean(opts.checkExpiry) });
+    const errors = r.findings.filter((f) => f.severity === "error").length;
+    if (ctx.output === "json") ctx.json({ ok: errors === 0, ...r });
+    else {
+      for (const f of r.findings) ctx.out(`${f.severity === "error" ? ctx.paint("red", "error") : f.severity === "warning" ? ctx.paint("yellow", "warning") : "note"}: ${f.subject}: ${f.message}`);
+      ctx.out(errors ? `${errors} problem(s); ${r.checked} secret(s) and reference(s) checked` : `${r.checked} secret(s) and reference(s) resolve${opts.checkExpiry ? "; no rotation is overdue" : ""}`);
+    }
+    return errors ? 1 : 0;
+  },
+};
+
+export const SECRET_COMMANDS: CommandDef[] = [secretRotate, secretRekey, secretValidate];

@@ -1,8 +1,12 @@
-// `hecate token create`, `hecate token list`, `hecate token revoke`: API tokens for `hecate serve`. The secret is printed once,
-// at creation; the store keeps only its hash.
+// `hecate token create`, `hecate token list`, `hecate token rotate`, `hecate token revoke`: API tokens for `hecate serve`.
+// The secret is printed once, at creation or rotation; the store keeps only its hash.
 import { UsageError } from "../../diag.js";
 import type { TokenRecord, TokenScope } from "../../store/store.js";
+import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
+import { parseDurationMs } from "./shared-flags.js";
+
+type Shown = Omit<TokenRecord, "hash" | "previousHash">;
 
 const tokens = () => import("../../server/tokens.js");
 
@@ -24,13 +28,35 @@ export const tokenCreate: CommandDef = {
     const { token, record } = ctx.remote
       ? await ctx.remote.call<{ token: string; record: Omit<TokenRecord, "hash"> }>("POST", "/v1/tokens", { name, scope, ...expires })
       : await (await tokens()).createToken(await ctx.store(), { name, scope, ...expires, createdBy: ctx.author });
-    if (ctx.output === "json") {
-      const { hash: _hash, ...shown } = record as TokenRecord;
-      ctx.json({ token, record: shown });
-      return;
-    }
-    ctx.out(token);
-    ctx.io.stderr.write(`token "${record.name}" (scope ${record.scope}${record.expiresAt ? `, expires ${record.expiresAt}` : ""}): keep it now, it is not shown again\n`);
+    printToken(ctx, token, record, `token "${record.name}" (scope ${record.scope}${record.expiresAt ? `, expires ${record.expiresAt}` : ""}): keep it now, it is not shown again`);
+  },
+};
+
+/** The token on stdout (the one thing a pipe gets), what it is on stderr; or both as JSON. */
+async function printToken(ctx: Context, token: string, record: Shown, note: string): Promise<void> {
+  if (ctx.output === "json") {
+    const { shownToken } = await tokens();
+    ctx.json({ token, record: shownToken(record as TokenRecord) });
+    return;
+  }
+  ctx.out(token);
+  ctx.io.stderr.write(`${note}\n`);
+}
+
+export const tokenRotate: CommandDef = {
+  name: "rotate",
+  args: ["<name>"],
+  summary: "give an API token a new secret (same name and scope), printed once; the old one is accepted for --grace, then refused",
+  flags: [{ flags: "--grace <duration>", description: "how long the old secret stays accepted, e.g. 10m, 24h; 0 refuses it at once (default 10m)" }],
+  examples: ["hecate token rotate ci --grace 24h", "hecate token rotate grafana --grace 0   # leaked: the old one is refused now"],
+  async run(ctx, [name], opts) {
+    const grace = opts.grace === undefined ? "10m" : String(opts.grace);
+    const graceMs = parseDurationMs(grace, "--grace", "10m, 24h or 7d");
+    const { token, record } = ctx.remote
+      ? await ctx.remote.call<{ token: string; record: Shown }>("POST", `/v1/tokens/${encodeURIComponent(String(name))}/rotate`, { grace })
+      : await (await tokens()).rotateToken(await ctx.store(), String(name), { graceMs, actor: ctx.author });
+    const window = record.previousUntil ? `the old one is accepted until ${record.previousUntil}` : "the old one is refused from now on";
+    await printToken(ctx, token, record, `token "${record.name}" (scope ${record.scope}) rotated: keep the new one now, it is not shown again; ${window}`);
   },
 };
 
@@ -39,7 +65,8 @@ export const tokenList: CommandDef = {
   summary: "list API tokens (never their secrets)",
   examples: ["hecate token list", "hecate token list -o json"],
   async run(ctx) {
-    const list = (await (await ctx.store()).listTokens()).map(({ hash: _hash, ...t }) => t);
+    const { shownToken } = await tokens();
+    const list = (await (await ctx.store()).listTokens()).map(shownToken);
     const now = Date.now();
     const status = (t: (typeof list)[number]) => (t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= now ? "expired" : "active");
     ctx.records(list, [
@@ -48,6 +75,8 @@ export const tokenList: CommandDef = {
       { header: "STATUS", get: status },
       { header: "CREATED", get: (t) => t.createdAt.replace(/\.\d+Z$/, "Z") },
       { header: "EXPIRES", get: (t) => (t.expiresAt ?? "never").replace(/\.\d+Z$/, "Z") },
+      // Until when the secret before the last rotation is still accepted.
+      { header: "OLD ACCEPTED UNTIL", get: (t) => (t.previousUntil && Date.parse(t.previousUntil) > now ? t.previousUntil.replace(/\.\d+Z$/, "Z") : "-") },
       { header: "BY", get: (t) => t.createdBy },
     ], "no tokens (make one with `hecate token create --scope read`)");
   },

@@ -12,7 +12,7 @@ import type { ReconcileStatus } from "../../engine/reconcile.js";
 import type { CanaryRow, DeliveryEvent } from "../../engine/delivery/round.js";
 import type { DeliveryAction } from "../../engine/delivery/actions.js";
 import type { Delivered } from "../../engine/delivery/index.js";
-import type { RenewResult } from "../../certs/renew.js";
+import type { ManualRenewal } from "../../certs/manual.js";
 import type { CertRow } from "../../certs/list.js";
 import type { HealthReport } from "../../engine/health.js";
 import type { AuthReport } from "../../engine/debug-auth.js";
@@ -108,7 +108,7 @@ export interface RemoteEngine {
   adoptDns(zone: string, rrsets: readonly RRSet[], survey: boolean): Promise<AdoptReport>;
   health(opts?: { systems?: SystemName[] }): Promise<HealthReport>;
   debugAuth(route: string, opts?: { user?: string; host?: string }): Promise<AuthReport>;
-  renewCertificate(name: string, opts: { log?: (msg: string) => void }): Promise<RenewResult>;
+  renewCertificate(word: string, opts?: { force?: boolean; log?: (msg: string) => void }): Promise<ManualRenewal>;
   rotateSecret(name: string, value: string, opts: { graceMs: number }): Promise<RotateResult>;
   rotateAuthentikToken(name: string): Promise<AuthentikRotation>;
 }
@@ -206,10 +206,11 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
     },
     adoptDns: (zone, rrsets, survey) => api.call<AdoptReport>("POST", `/v1/dns/zones/${encodeURIComponent(zone)}/adopt`, { rrsets, survey }),
     certificates: async () => (await api.call<{ items: CertRow[] }>("GET", "/v1/certificates")).items,
-    async renewCertificate(name, o) {
-      const a = await api.call<{ certificate: RenewResult["certificate"]; previous?: RenewResult["previous"]; log: string[] }>("POST", `/v1/certs/${encodeURIComponent(name)}/renew`);
-      for (const line of a.log) o.log?.(line);
-      return { certificate: a.certificate, ...(a.previous ? { previous: a.previous } : {}) };
+    async renewCertificate(word, o = {}) {
+      const a = await api.call<ManualRenewal & { log?: string[] }>("POST", `/v1/certs/${encodeURIComponent(word)}/renew${o.force ? "?force=true" : ""}`);
+      const { log = [], ...r } = a;
+      for (const line of log) o.log?.(line);
+      return r as ManualRenewal;
     },
     rotateSecret: (name, value, o) => api.call<RotateResult>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, { value, graceMs: o.graceMs }),
     rotateAuthentikToken: (name) => api.call<AuthentikRotation>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, {}),

@@ -29,6 +29,8 @@ export interface NounDef {
   update(current: Resource, opts: Opts, ctx: Context, resources: readonly Resource[]): Promise<Built> | Built;
   /** Another way to name an existing resource when no resource has that name (a route: a host). */
   findOther?(resources: readonly Resource[], word: string): Resource | undefined;
+  /** NAME given as something else (a cert: a host name), as the resource name and the flags it stands for. */
+  fromWord?(word: string, opts: Opts): { name: string; opts: Opts } | undefined;
   /** A name derived from the flags when none is given (a route: its first host). */
   defaultName?(opts: Opts): string | undefined;
   columns: Column<Resource>[];

@@ -10,6 +10,11 @@ export function list(v: unknown): string[] | undefined {
   return arr.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
+/** A word that reads as a host name ("api.example.com", "*.example.com"), not a bare resource name. */
+export function looksLikeHost(word: string): boolean {
+  return /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(word);
+}
+
 export function kv(v: unknown, flag: string): Record<string, string> | undefined {
   if (v === undefined) return undefined;
   const out: Record<string, string> = {};

@@ -4,7 +4,7 @@ import { HecateError, UsageError } from "../../diag.js";
 import type { Resource, RouteResource } from "../../model/schema.js";
 import type { Flag } from "../core/define.js";
 import { spec, type NounDef } from "./noun.js";
-import { edit, editTargets, isAddress, kv, list, prune, targets, type Opts, type Target } from "./parse.js";
+import { edit, editTargets, isAddress, kv, list, looksLikeHost, prune, targets, type Opts, type Target } from "./parse.js";
 
 type RouteSpec = RouteResource["spec"];
 
@@ -160,7 +160,7 @@ export const route: NounDef = {
   },
   create(name, o, _ctx, resources) {
     // `eos create hecate route --name api.example.com ...`: a name that is a host name is the host.
-    if (o.host === undefined && o.domain === undefined && /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(name)) o = { ...o, host: [name] };
+    if (o.host === undefined && o.domain === undefined && looksLikeHost(name)) o = { ...o, host: [name] };
     if (o.host === undefined && o.domain === undefined) throw new UsageError(`create route ${name} needs --host (or -f FILE)`);
     if (o.upstream === undefined) throw new UsageError(`create route ${name} needs --upstream (or -f FILE)`);
     return { spec: apply({}, o, resources) };

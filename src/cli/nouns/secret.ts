@@ -64,6 +64,23 @@ async function source(name: string, o: Opts, ctx: Context, current?: SecretSpec)
   throw new UsageError(`create secret ${name} needs --from env:VAR|file:/path, --value-from SOURCE or --value-from-stdin`);
 }
 
+/** `list secrets --show-expiry`: each Secret's rotation schedule and open grace window, from the store. */
+async function listExpiry(ctx: Context): Promise<void> {
+  const { secretSchedules, nextRotationText } = await import("../../secrets/schedule.js");
+  const store = await ctx.store();
+  const { resources } = await ctx.headResources();
+  const rows = await secretSchedules(store, resources);
+  const at = (t: string | undefined) => (t ? t.replace(/\.\d+Z$/, "Z") : "-");
+  ctx.records(rows, [
+    { header: "NAME", get: (r) => r.name },
+    { header: "FROM", get: (r) => r.from },
+    { header: "ROTATE EVERY", get: (r) => r.rotateEvery ?? "-" },
+    { header: "LAST ROTATED", get: (r) => at(r.lastRotated) },
+    { header: "NEXT ROTATION", get: nextRotationText },
+    { header: "OLD ACCEPTED UNTIL", get: (r) => at(r.graceUntil) },
+  ], "no secrets");
+}
+
 export const secret: NounDef = {
   noun: "secret",
   plural: "secrets",
@@ -79,6 +96,11 @@ export const secret: NounDef = {
     { header: "FROM", get: (r) => spec<SecretSpec>(r).from },
     { header: "ROTATE EVERY", get: (r) => spec<SecretSpec>(r).rotateEvery ?? "-" },
   ],
+  live: {
+    flags: [{ flags: "--show-expiry", description: "each secret's last and next rotation (rotateEvery) and until when its old value is accepted" }],
+    wants: (o) => Boolean(o.showExpiry),
+    list: (ctx) => listExpiry(ctx),
+  },
   examples: {
     create: [
       "hecate create secret hetzner-token --from env:HETZNER_TOKEN",

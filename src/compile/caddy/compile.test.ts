@@ -201,6 +201,21 @@ describe("compileCaddy", () => {
     assert.match(now.get(shopPolicy)!, /b@example\.com/);
   });
 
+  it("a tls-alpn-01 Certificate gets an issuer of its own with http-01 disabled; other routes keep both challenges", () => {
+    const routes = [
+      k.route("alpn", ["alpn.example.com"], ["10.0.0.1:80"], { tls: { mode: "auto", certificate: "alpn" } }),
+      k.route("plain", ["plain.example.com"], ["10.0.0.1:80"], { tls: { mode: "auto" } }),
+    ];
+    const st = {
+      ...k.state(routes, k.settings({ httpPort: 8080, httpsPort: 8443 }, { acme: { email: "ops@example.com" } })),
+      certificates: [{ name: "alpn", hosts: ["alpn.example.com"], issuer: "acme" as const, acme: { email: "ops@example.com", challenge: "tls-alpn-01" as const } }],
+    };
+    const tls = compileCaddy(st).config.apps.tls as { automation: { policies: { subjects: string[]; issuers: { challenges?: unknown }[] }[] } };
+    const bySubject = new Map(tls.automation.policies.map((p) => [p.subjects.join(","), p.issuers[0]!.challenges]));
+    assert.deepEqual(bySubject.get("alpn.example.com"), { http: { disabled: true }, "tls-alpn": { alternate_port: 8443 } });
+    assert.deepEqual(bySubject.get("plain.example.com"), { http: { alternate_port: 8080 }, "tls-alpn": { alternate_port: 8443 } });
+  });
+
   it("never lets user text act as a Caddy placeholder", () => {
     const st = k.state([
       k.route("a", ["a.example.com"], ["10.0.0.1:80"], {

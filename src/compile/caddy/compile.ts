@@ -308,7 +308,7 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
   };
   const { httpPort, httpsPort } = state.settings.caddy;
   const roots = state.settings.acme.trustedRoots;
-  const acme = (email?: string, ca?: string) => {
+  const acme = (email?: string, ca?: string, tlsAlpnOnly = false) => {
     const issuer: Record<string, unknown> = { module: "acme" };
     if (ca) issuer.ca = ca;
     if (email) issuer.email = email;
@@ -316,7 +316,10 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
     // The ACME server validates on 80/443; Caddy must answer on the ports it really listens on
     // (behind a port forward, or a test on loopback ports).
     const challenges: Record<string, unknown> = {};
-    if (httpPort !== 80) challenges.http = { alternate_port: httpPort };
+    // A Certificate that asks for tls-alpn-01 gets only that: Caddy would otherwise try http-01
+    // first (port 80 may be closed on purpose, or belong to someone else).
+    if (tlsAlpnOnly) challenges.http = { disabled: true };
+    else if (httpPort !== 80) challenges.http = { alternate_port: httpPort };
     if (httpsPort !== 443) challenges["tls-alpn"] = { alternate_port: httpsPort };
     if (Object.keys(challenges).length) issuer.challenges = challenges;
     return issuer;
@@ -329,18 +332,21 @@ function tlsApp(tlsRoutes: ResolvedRoute[], ctx: Ctx): CaddyOwned["apps"]["tls"]
     else {
       const email = cert?.acme?.email ?? state.settings.acme.email;
       const ca = cert?.acme?.ca ?? state.settings.acme.ca;
-      if (email || ca) addPolicy(`acme ${ca ?? ""} ${email ?? ""}`, acme(email, ca), r.hosts);
+      // The challenge joins the key only when it narrows the issuer: existing policy ids stay as they were.
+      const alpn = cert?.acme?.challenge === "tls-alpn-01";
+      if (email || ca || alpn) addPolicy(`acme ${ca ?? ""} ${email ?? ""}${alpn ? " tls-alpn-01" : ""}`, acme(email, ca, alpn), r.hosts);
     }
   }
   for (const c of state.certificates) {
     if (obtainedByHecate(c)) {
-      // Obtained by Hecate (src/certs/acme.ts) and held in its store; the fingerprint tag makes a
-      // renewal a change of this config, so Caddy loads the new certificate.
+      // Obtained by Hecate (src/providers/certs, src/certs/acme.ts) and held in its store. The
+      // generation tag makes a renewal a change of this config, so Caddy loads the new
+      // certificate; it is known before the certificate is, so one apply obtains and loads it.
       if (!c.issued) {
-        ctx.diagnostics.push({ severity: "warning", code: "certificate-pending", message: `certificate ${c.name} has not been obtained yet: \`hecate cert renew ${c.name}\` (Caddy serves its hosts without it until then)`, address: `Certificate/${c.name}` });
+        ctx.diagnostics.push({ severity: "warning", code: "certificate-pending", message: `certificate ${c.name} has not been obtained yet: \`hecate apply\` (or \`hecate cert renew ${c.name}\`) obtains it; Caddy serves its hosts without it until then`, address: `Certificate/${c.name}` });
         continue;
       }
-      loadPem.push({ certificate: secretMarker(chainRef(c.name)), key: secretMarker(keyRef(c.name)), tags: [`hecate-${c.name}`, `hecate-sha256-${c.issued.fingerprint.slice(0, 16)}`] });
+      loadPem.push({ certificate: secretMarker(chainRef(c.name)), key: secretMarker(keyRef(c.name)), tags: [`hecate-${c.name}`, `hecate-generation-${c.issued.generation}`] });
       continue;
     }
     if (c.issuer !== "imported") continue;

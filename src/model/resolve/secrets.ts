@@ -6,7 +6,7 @@ import type { Resource } from "../schema.js";
 import type { ResolveCtx } from "./context.js";
 
 /** Every SecretRef field of every kind, with its path. */
-function secretRefs(r: Resource): { path: PathSeg[]; ref: string }[] {
+export function secretRefs(r: Resource): { path: PathSeg[]; ref: string }[] {
   const out: { path: PathSeg[]; ref: string }[] = [];
   const add = (path: PathSeg[], ref: string | undefined) => ref !== undefined && out.push({ path, ref });
   switch (r.kind) {

@@ -98,7 +98,7 @@ export function dashboardRoutes(app: App, s: Server, opts: { limiter: FailureLim
       ),
       status,
     );
-  const WHY: Record<string, string> = { revoked: "Your token was revoked: sign in with another.", expired: "Your token has expired: sign in with another.", unknown: "That token is not valid.", malformed: "That token is not valid." };
+  const WHY: Record<string, string> = { revoked: "Your token was revoked: sign in with another.", expired: "Your token has expired: sign in with another.", rotated: "Your token was rotated and its grace window has ended: sign in with the new one.", unknown: "That token is not valid.", malformed: "That token is not valid." };
   app.get(`${UI}/login`, (c) => {
     const why = WHY[c.req.query("why") ?? ""];
     return loginPage(c, why ? { kind: "error", text: why } : undefined);

@@ -1,18 +1,22 @@
 // Certificates as `hecate list certs` shows them, and renewal by hand (`hecate cert renew NAME`): a dns-01 certificate Hecate
-// holds obtained again now through its own DNS provider; loading it into Caddy is an apply
+// holds obtained again when due or forced through its own DNS provider; loading it into Caddy is an apply
 // (POST /v1/apply with systems ["caddy"]), as the CLI does next. The private key stays in the store.
 import { z } from "zod";
-import { Name } from "../../model/schema.js";
-import { op, type App, type Server } from "../app.js";
+import { op, sent, type App, type Server } from "../app.js";
 import { errors, json } from "../schemas.js";
 
 const Renewed = z
-  .object({
-    certificate: z.object({ name: z.string(), hosts: z.array(z.string()), source: z.string(), notBefore: z.string(), notAfter: z.string(), fingerprint: z.string(), obtainedAt: z.string() }).describe("The new certificate (never its key)."),
-    previous: z.object({ notAfter: z.string(), fingerprint: z.string() }).optional(),
-    log: z.array(z.string()).describe("What the ACME exchange did, step by step (the CLI prints it)."),
-  })
-  .meta({ id: "RenewedCertificate" });
+  .union([
+    z.object({
+      renewed: z.literal(true),
+      name: z.string(),
+      certificate: z.object({ name: z.string(), hosts: z.array(z.string()), notAfter: z.string() }).catchall(z.unknown()).describe("The new certificate (never its key; its chain left out)."),
+      previous: z.object({ notAfter: z.string(), fingerprint: z.string() }).optional(),
+      log: z.array(z.string()).describe("What the ACME exchange did, step by step (the CLI prints it)."),
+    }),
+    z.object({ renewed: z.literal(false), name: z.string(), notAfter: z.string(), renewalDue: z.string().describe("When it will be due: two thirds of its lifetime.") }),
+  ])
+  .meta({ id: "CertificateRenewal" });
 
 const CertRow = z
   .object({
@@ -42,15 +46,17 @@ export function certRoutes(app: App, s: Server): void {
       method: "post",
       path: "/v1/certs/{name}/renew",
       tags: ["resources"],
-      summary: "Obtain a dns-01 certificate again now (ACME through Hecate's DNS provider); a failure keeps the current one serving",
-      request: { params: z.object({ name: Name }) },
-      responses: { 200: json(Renewed, "renewed; apply to Caddy to serve it"), ...errors(400, 401, 403, 404) },
+      summary: "Obtain a dns-01 certificate again (ACME through Hecate's DNS provider) when it is due, missing or revoked, or now with force=true; a failure keeps the current one serving",
+      description: "name: the Certificate's name or one of its hosts. Loading it into Caddy is an apply (POST /v1/apply with systems [\"caddy\"]), as the CLI does next.",
+      request: { params: z.object({ name: z.string().min(1) }), query: z.object({ force: z.enum(["true", "false"]).optional().describe("Renew even when it is not due.") }) },
+      responses: { 200: json(Renewed, "renewed, or not due (and when it will be)"), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const log: string[] = [];
-      const r = await s.engine(c).renewCertificate(c.req.valid("param").name, { log: (m) => log.push(m) });
-      const { chain: _chain, lastError: _lastError, ...certificate } = r.certificate;
-      return c.json({ certificate, ...(r.previous ? { previous: r.previous } : {}), log }, 200);
+      const r = await s.engine(c).renewCertificate(c.req.valid("param").name, { force: c.req.valid("query").force === "true", log: (m) => log.push(m) });
+      if (!r.renewed) return sent(c.json(r, 200));
+      const { chain: _chain, ...certificate } = r.certificate;
+      return sent(c.json({ renewed: true, name: r.name, certificate, ...(r.previous ? { previous: r.previous } : {}), log }, 200));
     },
   );
 }

@@ -24,7 +24,9 @@ import type { CanaryRow, DeliveryEvent } from "./delivery/round.js";
 import type { UpkeepReport } from "../secrets/upkeep.js";
 import type { RotateResult } from "../secrets/rotate.js";
 import type { AuthentikRotation } from "../secrets/authentik-token.js";
-import type { ManualRenewal } from "../certs/manual.js";
+import type { ManualRenewal, RevokedFacts } from "../certs/manual.js";
+import type { RevokeReason } from "../certs/words.js";
+import type { Finding } from "../certs/chain.js";
 import type { CertRow } from "../certs/list.js";
 import type { AdoptReport, CheckOptions, CheckRow } from "../providers/dns/ops.js";
 import type { RRSet } from "../providers/dns/records.js";
@@ -178,6 +180,18 @@ export class Engine {
   async renewCertificate(word: string, opts: { force?: boolean; log?: (msg: string) => void } = {}): Promise<ManualRenewal> {
     const { renewByHand } = await import("../certs/manual.js");
     return renewByHand(this, word, opts);
+  }
+
+  /** `hecate cert revoke WORD`: revoked at its ACME CA and marked revoked (the next renewal replaces it). */
+  async revokeCertificate(word: string, reason: RevokeReason): Promise<RevokedFacts> {
+    const { revokeByHand } = await import("../certs/manual.js");
+    return revokeByHand(this, word, reason);
+  }
+
+  /** `hecate cert validate WORD`: the key is the leaf's, dates, hosts covered; optionally the chain to a root and expiry. */
+  async validateCertificate(word: string, opts: { checkChain?: boolean; caBundle?: { pem: string; from: string }; checkExpiry?: boolean } = {}): Promise<{ name: string; findings: Finding[] }> {
+    const { validateByHand } = await import("../certs/manual.js");
+    return validateByHand(this, word, opts);
   }
 
   /** `hecate secret rotate NAME`: a store Secret's new value, the old one accepted for graceMs (0: dropped at once). */

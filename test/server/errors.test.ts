@@ -112,6 +112,10 @@ function cases(): Case[] {
     { op: "GET /v1/dns/zones/{zone}/zonefile", status: 400, why: "not a zone", run: () => r.call("GET", "/v1/dns/zones/com/zonefile", { pattern: "/v1/dns/zones/{zone}/zonefile" }) },
     { op: "POST /v1/dns/zones/{zone}/adopt", status: 400, why: "survey missing", run: () => w.call("POST", "/v1/dns/zones/example.com/adopt", { body: { rrsets: [] }, pattern: "/v1/dns/zones/{zone}/adopt" }) },
     { op: "GET /v1/dns/check/{host}", status: 400, why: "not a host name", run: () => r.call("GET", "/v1/dns/check/not%20a%20host", { pattern: "/v1/dns/check/{host}" }) },
+    { op: "POST /v1/certs/{name}/revoke", status: 400, why: "an unknown reason", run: () => w.call("POST", "/v1/certs/www/revoke", { body: { reason: "boredom" }, pattern: "/v1/certs/{name}/revoke" }) },
+    { op: "POST /v1/certs/{name}/revoke", status: 404, why: "no such Certificate", run: () => w.call("POST", "/v1/certs/ghost/revoke", { body: { reason: "superseded" }, pattern: "/v1/certs/{name}/revoke" }) },
+    { op: "POST /v1/certs/{name}/validate", status: 400, why: "an empty CA bundle", run: () => r.call("POST", "/v1/certs/legacy/validate", { body: { caBundle: { pem: "", from: "x" } }, pattern: "/v1/certs/{name}/validate" }) },
+    { op: "POST /v1/certs/{name}/validate", status: 404, why: "no such Certificate", run: () => r.call("POST", "/v1/certs/ghost/validate", { body: {}, pattern: "/v1/certs/{name}/validate" }) },
     { op: "GET /v1/health", status: 400, why: "an unknown system", run: () => r.call("GET", "/v1/health?systems=ftp", { pattern: "/v1/health" }) },
     { op: "GET /v1/debug/auth/{route}", status: 400, why: "an empty user", run: () => r.call("GET", "/v1/debug/auth/app?user=", { pattern: "/v1/debug/auth/{route}" }) },
     { op: "GET /v1/debug/auth/{route}", status: 404, why: "no such route", run: () => r.call("GET", "/v1/debug/auth/ghost", { pattern: "/v1/debug/auth/{route}" }) },
@@ -170,6 +174,7 @@ const UNREACHABLE: Record<string, string> = {
   "POST /v1/rollback 409": "api.test.ts: a rollback that deletes, without yes",
   "POST /v1/reconcile 409": "api.test.ts: a reconcile that deletes a route added in Caddy by hand, without yes",
   "GET /v1/canaries 409": "examples/ has no host that two routes serve",
+  "POST /v1/certs/{name}/revoke 409": "a certificate already revoked needs pebble: test/certs/cli.test.ts provokes it through the same engine call (hecate cert revoke, twice)",
   // The DNS provider's own 404 (a zone it does not hold): no Hetzner answers here; remote.test.ts runs these endpoints against the Hetzner sandbox.
   "GET /v1/dns/zones/{zone} 404": "the DNS provider's answer for a zone it does not hold",
   "GET /v1/dns/zones/{zone}/zonefile 404": "the DNS provider's answer for a zone it does not hold",

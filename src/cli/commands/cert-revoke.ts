@@ -4,7 +4,8 @@
 import { HecateError } from "../../diag.js";
 import { REVOKE_REASONS, type RevokeReason } from "../../certs/words.js";
 import type { CommandDef } from "../core/define.js";
-import { certs, isoSecond, loadIntoCaddy, namedCertificate } from "./cert.js";
+import { isoSecond, loadIntoCaddy } from "./cert.js";
+import { method } from "./engine.js";
 
 export const certRevoke: CommandDef = {
   name: "revoke",
@@ -16,26 +17,25 @@ export const certRevoke: CommandDef = {
   ],
   examples: ["hecate cert revoke wildcard --reason key-compromise", "hecate cert revoke '*.example.com' --reason superseded --no-renew"],
   async run(ctx, [word], opts) {
-    const { engine, state, pctx, cert } = await namedCertificate(ctx, String(word));
-    const name = cert.name;
+    const engine = await ctx.engine();
     const reason = opts.reason as RevokeReason;
-    const { revokeCertificate } = await import("../../certs/revoke.js");
-    const store = await ctx.store();
-    const revoked = await revokeCertificate(store, state, name, { reason, actor: ctx.author });
-    const facts = { name, fingerprint: revoked.fingerprint, notAfter: revoked.notAfter, revoked: revoked.revoked };
-    ctx.say(`certificate ${name} (${revoked.hosts.join(", ")}, until ${isoSecond(revoked.notAfter)}) revoked at ${revoked.source.replace(/^acme /, "")}: ${reason}`);
+    const r = await method(engine, "revokeCertificate")(String(word), reason);
+    const name = r.name;
+    const facts = { name, fingerprint: r.fingerprint, notAfter: r.notAfter, revoked: r.revoked };
+    ctx.say(`certificate ${name} (${r.hosts.join(", ")}, until ${isoSecond(r.notAfter)}) revoked at ${r.source.replace(/^acme /, "")}: ${reason}`);
     if (opts.renew === false) {
       if (ctx.output === "json") ctx.json({ revoked: facts, renewed: false });
       else ctx.say(`Caddy serves it until it is replaced: \`hecate cert renew ${name}\` now, or the reconcile loop (hecate serve) on its next round`);
       return;
     }
-    const { renewCertificate } = await certs();
+    // Revoked, so due: the renewal obtains a new one (reason "revoked").
     let res;
     try {
-      res = await renewCertificate(store, state, pctx, name, { actor: ctx.author, reason: "revoked", log: (m) => ctx.say(m) });
+      res = await method(engine, "renewCertificate")(name, { log: (m) => ctx.say(m) });
     } catch (e) {
       throw new HecateError("certificate-renew-failed", `certificate ${name} was revoked, but no new one was obtained: ${(e as Error).message}; \`hecate cert renew ${name}\` tries again (so does the reconcile loop)`, { cause: e });
     }
+    if (!res.renewed) throw new HecateError("certificate-renew-failed", `certificate ${name} was revoked, but no new one was obtained; \`hecate cert renew ${name} --force\` obtains one`);
     ctx.say(`certificate ${name}: a new one until ${isoSecond(res.certificate.notAfter)}`);
     await loadIntoCaddy(ctx, engine, name, res.certificate, { revoked: facts });
   },

@@ -1,12 +1,8 @@
 // `hecate cert validate NAME [--check-chain] [--ca-bundle F] [--check-expiry]`: findings about a
 // certificate Hecate holds (dns-01) or imported (src/certs/chain.ts), exit 1 when one is an error.
-import { rootCertificates } from "node:tls";
-import { HecateError } from "../../diag.js";
-import { obtainedByHecate } from "../../model/resolved.js";
 import type { CommandDef } from "../core/define.js";
-import { certs, namedCertificate, readPem } from "./cert.js";
-
-const readRoots = (files: string[], what: string) => Promise.all(files.map((f) => readPem(f, what)));
+import { readPem } from "./cert.js";
+import { method } from "./engine.js";
 
 export const certValidate: CommandDef = {
   name: "validate",
@@ -19,33 +15,10 @@ export const certValidate: CommandDef = {
   ],
   examples: ["hecate cert validate legacy --check-chain", "hecate cert validate custom.example.com --check-chain --ca-bundle corp-root.pem"],
   async run(ctx, [word], opts) {
-    const { state, pctx, cert } = await namedCertificate(ctx, String(word));
-    const name = cert.name;
-    let chain: string, key: string | undefined;
-    if (obtainedByHecate(cert)) {
-      const { getIssued } = await certs();
-      const { keyRef } = await import("../../certs/issued.js");
-      const store = await ctx.store();
-      const held = await getIssued(store, name);
-      if (!held) throw new HecateError("not-found", `certificate ${name} has not been obtained yet: \`hecate cert renew ${name}\``, { status: 404 });
-      chain = held.chain;
-      key = await store.getSecret(keyRef(name));
-    } else if (cert.issuer === "imported" && cert.certificate && cert.key) {
-      chain = await pctx.secrets.resolve(cert.certificate);
-      key = await pctx.secrets.resolve(cert.key).catch(() => undefined);
-    } else {
-      throw new HecateError("certificate-caddy", `certificate ${name} (issuer ${cert.issuer}${cert.acme ? `, ${cert.acme.challenge}` : ""}) is obtained by Caddy itself, which holds its chain and key: Hecate cannot check them`);
-    }
+    // A bundle named here is read here; Settings spec.acme.trustedRoots are files where the store is.
     const bundle = opts.caBundle === undefined ? undefined : String(opts.caBundle);
-    const trusted = state.settings.acme.trustedRoots ?? [];
-    const chainCheck = bundle
-      ? { roots: await readRoots([bundle], "CA bundle"), rootsFrom: bundle, strict: true }
-      : opts.checkChain
-        ? { roots: [...rootCertificates, ...(await readRoots(trusted, "Settings spec.acme.trustedRoots file"))], rootsFrom: `this machine's roots${trusted.length ? " and Settings spec.acme.trustedRoots" : ""}`, strict: false }
-        : undefined;
-    const { checkChain } = await import("../../certs/chain.js");
-    const { EXPIRY_THRESHOLDS_DAYS } = await import("../../secrets/upkeep.js");
-    const findings = checkChain({ chain, key, hosts: cert.hosts, ...(chainCheck ? { chainCheck } : {}), ...(opts.checkExpiry ? { expiryDays: Math.max(...EXPIRY_THRESHOLDS_DAYS) } : {}) });
+    const caBundle = bundle ? { pem: await readPem(bundle, "CA bundle"), from: bundle } : undefined;
+    const { name, findings } = await method(await ctx.engine(), "validateCertificate")(String(word), { checkChain: Boolean(opts.checkChain), ...(caBundle ? { caBundle } : {}), checkExpiry: Boolean(opts.checkExpiry) });
     const broken = findings.some((f) => f.severity === "error");
     if (ctx.output === "json") ctx.json({ certificate: name, ok: !broken, findings });
     else {

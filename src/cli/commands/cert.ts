@@ -2,13 +2,12 @@
 // `hecate cert renew NAME` (a dns-01 certificate obtained again by Hecate when due or forced, then
 // loaded into Caddy) and `hecate cert import NAME --cert F --key F` (a PEM pair kept as store
 // Secrets behind an imported Certificate). NAME may be one of the Certificate's hosts.
-import { readFile } from "node:fs/promises";
 import { HecateError, UsageError } from "../../diag.js";
 import { API_VERSION } from "../../model/api-version.js";
-import type { CertificateResource, Resource } from "../../model/schema.js";
+import type { Resource } from "../../model/schema.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef, Opts } from "../core/define.js";
-import { addressOf, commitEdit, headResources } from "../core/state.js";
+import { addressOf, commitEdit } from "../core/state.js";
 import { MESSAGE, parseDurationMs } from "./shared-flags.js";
 import { method } from "./engine.js";
 
@@ -54,14 +53,6 @@ export async function listCerts(ctx: Context, opts: Opts = {}): Promise<void> {
   ], window === undefined ? "no certificates" : `no certificate expires within ${formatWindow(window)}`);
 }
 
-/** The Certificate an operator names by NAME or by one of its hosts, in the head's state. */
-export async function namedCertificate(ctx: Context, word: string) {
-  const engine = await ctx.engine();
-  const { state, ctx: pctx } = await engine.context();
-  const { certificateNamed } = await import("../../certs/named.js");
-  return { engine, state, pctx, cert: certificateNamed(state.certificates, word) };
-}
-
 export const certRenew: CommandDef = {
   name: "renew",
   args: ["<name>"],
@@ -90,13 +81,8 @@ export async function loadIntoCaddy(ctx: Context, engine: Awaited<ReturnType<Con
   else ctx.say(`caddy: ${applied.status === "no-op" ? "already serving it" : "serving the new certificate"}`);
 }
 
-export async function readPem(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (e) {
-    throw new HecateError("read", `cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+/** A PEM file, or a clear error naming it. */
+export const readPem = async (file: string, what: string): Promise<string> => (await import("../../certs/manual.js")).readPem(file, what);
 
 /** A flag given under either of its two spellings (both at once only when they agree). */
 function either(opts: Opts, a: string, b: string): string | undefined {

@@ -12,7 +12,9 @@ import type { ReconcileStatus } from "../../engine/reconcile.js";
 import type { CanaryRow, DeliveryEvent } from "../../engine/delivery/round.js";
 import type { DeliveryAction } from "../../engine/delivery/actions.js";
 import type { Delivered } from "../../engine/delivery/index.js";
-import type { ManualRenewal } from "../../certs/manual.js";
+import type { ManualRenewal, RevokedFacts } from "../../certs/manual.js";
+import type { RevokeReason } from "../../certs/words.js";
+import type { Finding } from "../../certs/chain.js";
 import type { CertRow } from "../../certs/list.js";
 import type { HealthReport } from "../../engine/health.js";
 import type { AuthReport } from "../../engine/debug-auth.js";
@@ -109,6 +111,8 @@ export interface RemoteEngine {
   health(opts?: { systems?: SystemName[] }): Promise<HealthReport>;
   debugAuth(route: string, opts?: { user?: string; host?: string }): Promise<AuthReport>;
   renewCertificate(word: string, opts?: { force?: boolean; log?: (msg: string) => void }): Promise<ManualRenewal>;
+  revokeCertificate(word: string, reason: RevokeReason): Promise<RevokedFacts>;
+  validateCertificate(word: string, opts?: { checkChain?: boolean; caBundle?: { pem: string; from: string }; checkExpiry?: boolean }): Promise<{ name: string; findings: Finding[] }>;
   rotateSecret(name: string, value: string, opts: { graceMs: number }): Promise<RotateResult>;
   rotateAuthentikToken(name: string): Promise<AuthentikRotation>;
 }
@@ -212,6 +216,8 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
       for (const line of log) o.log?.(line);
       return r as ManualRenewal;
     },
+    revokeCertificate: (word, reason) => api.call<RevokedFacts>("POST", `/v1/certs/${encodeURIComponent(word)}/revoke`, { reason }),
+    validateCertificate: (word, o = {}) => api.call<{ name: string; findings: Finding[] }>("POST", `/v1/certs/${encodeURIComponent(word)}/validate`, o),
     rotateSecret: (name, value, o) => api.call<RotateResult>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, { value, graceMs: o.graceMs }),
     rotateAuthentikToken: (name) => api.call<AuthentikRotation>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, {}),
     async backup(file) {

@@ -2,6 +2,7 @@
 // holds obtained again when due or forced through its own DNS provider; loading it into Caddy is an apply
 // (POST /v1/apply with systems ["caddy"]), as the CLI does next. The private key stays in the store.
 import { z } from "zod";
+import { REVOKE_REASONS, type RevokeReason } from "../../certs/words.js";
 import { op, sent, type App, type Server } from "../app.js";
 import { errors, json } from "../schemas.js";
 
@@ -57,6 +58,50 @@ export function certRoutes(app: App, s: Server): void {
       if (!r.renewed) return sent(c.json(r, 200));
       const { chain: _chain, ...certificate } = r.certificate;
       return sent(c.json({ renewed: true, name: r.name, certificate, ...(r.previous ? { previous: r.previous } : {}), log }, 200));
+    },
+  );
+  app.openapi(
+    op("write", {
+      method: "post",
+      path: "/v1/certs/{name}/revoke",
+      tags: ["resources"],
+      summary: "Revoke a dns-01 certificate Hecate holds at the ACME CA that issued it, and mark it revoked (`hecate cert revoke`); POST …/renew then obtains a new one",
+      request: { params: z.object({ name: z.string().min(1) }), body: { required: true, content: { "application/json": { schema: z.strictObject({ reason: z.enum(Object.keys(REVOKE_REASONS) as [RevokeReason, ...RevokeReason[]]).describe("Why, as RFC 5280 names it.") }).meta({ id: "RevokeRequest" }) } } } },
+      responses: {
+        200: json(z.object({ name: z.string(), hosts: z.array(z.string()), source: z.string(), fingerprint: z.string(), notAfter: z.string(), revoked: z.object({ at: z.string(), reason: z.string() }).optional() }).meta({ id: "RevokedCertificate" }), "revoked"),
+        ...errors(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => c.json(await s.engine(c).revokeCertificate(c.req.valid("param").name, c.req.valid("json").reason), 200),
+  );
+  app.openapi(
+    op("read", {
+      method: "post",
+      path: "/v1/certs/{name}/validate",
+      tags: ["resources"],
+      summary: "Check a certificate Hecate holds or imported: the key is the leaf's, dates, hosts covered; optionally each link to a root and expiry (`hecate cert validate`)",
+      request: {
+        params: z.object({ name: z.string().min(1) }),
+        body: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: z
+                .strictObject({
+                  checkChain: z.boolean().optional(),
+                  caBundle: z.strictObject({ pem: z.string().min(1).max(1_048_576), from: z.string().min(1).describe("What findings call it (the CLI sends its file name).") }).optional().describe("PEM roots the chain must end at (implies checkChain)."),
+                  checkExpiry: z.boolean().optional(),
+                })
+                .meta({ id: "ValidateCertificateRequest" }),
+            },
+          },
+        },
+      },
+      responses: { 200: json(z.object({ name: z.string(), findings: z.array(z.object({ check: z.string(), severity: z.enum(["ok", "warning", "error"]), message: z.string() })) }).meta({ id: "CertificateFindings" }), "every finding (an error one: broken)"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      return c.json(await s.engine(c).validateCertificate(c.req.valid("param").name, { ...(b.checkChain ? { checkChain: true } : {}), ...(b.caBundle ? { caBundle: b.caBundle } : {}), ...(b.checkExpiry ? { checkExpiry: true } : {}) }), 200);
     },
   );
 }

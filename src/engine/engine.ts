@@ -23,6 +23,8 @@ import type { DeliveryAction } from "./delivery/actions.js";
 import type { CanaryRow, DeliveryEvent } from "./delivery/round.js";
 import type { UpkeepReport } from "../secrets/upkeep.js";
 import type { RotateResult } from "../secrets/rotate.js";
+import type { SecretSchedule } from "../secrets/schedule.js";
+import type { SecretCheck } from "../secrets/check.js";
 import type { AuthentikRotation } from "../secrets/authentik-token.js";
 import type { ManualRenewal, RevokedFacts } from "../certs/manual.js";
 import type { RevokeReason } from "../certs/words.js";
@@ -192,6 +194,19 @@ export class Engine {
   async validateCertificate(word: string, opts: { checkChain?: boolean; caBundle?: { pem: string; from: string }; checkExpiry?: boolean } = {}): Promise<{ name: string; findings: Finding[] }> {
     const { validateByHand } = await import("../certs/manual.js");
     return validateByHand(this, word, opts);
+  }
+
+  /** `hecate list secrets --show-expiry`: each Secret of the head's rotation schedule and open grace window. */
+  async secretSchedules(): Promise<SecretSchedule[]> {
+    const { secretSchedules } = await import("../secrets/schedule.js");
+    return secretSchedules(this.store, (await this.store.head())?.resources ?? []);
+  }
+
+  /** `hecate secret validate`: every Secret and secret reference of the head resolved now (`env`: where env: references are read), values never returned. */
+  async checkSecrets(opts: { expiry?: boolean; env?: Record<string, string | undefined> } = {}): Promise<SecretCheck> {
+    const [{ checkSecrets }, { createSecretResolver }] = await Promise.all([import("../secrets/check.js"), import("../store/secrets.js")]);
+    const resources = (await this.store.head())?.resources ?? [];
+    return checkSecrets(this.store, resources, createSecretResolver(this.store, resources, (opts.env ?? process.env) as NodeJS.ProcessEnv), { expiry: Boolean(opts.expiry) });
   }
 
   /** `hecate secret rotate NAME`: a store Secret's new value, the old one accepted for graceMs (0: dropped at once). */

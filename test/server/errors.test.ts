@@ -116,6 +116,7 @@ function cases(): Case[] {
     { op: "POST /v1/certs/{name}/revoke", status: 404, why: "no such Certificate", run: () => w.call("POST", "/v1/certs/ghost/revoke", { body: { reason: "superseded" }, pattern: "/v1/certs/{name}/revoke" }) },
     { op: "POST /v1/certs/{name}/validate", status: 400, why: "an empty CA bundle", run: () => r.call("POST", "/v1/certs/legacy/validate", { body: { caBundle: { pem: "", from: "x" } }, pattern: "/v1/certs/{name}/validate" }) },
     { op: "POST /v1/certs/{name}/validate", status: 404, why: "no such Certificate", run: () => r.call("POST", "/v1/certs/ghost/validate", { body: {}, pattern: "/v1/certs/{name}/validate" }) },
+    { op: "GET /v1/secret-validation", status: 400, why: "expiry is not true or false", run: () => r.call("GET", "/v1/secret-validation?expiry=yes", { pattern: "/v1/secret-validation" }) },
     { op: "GET /v1/health", status: 400, why: "an unknown system", run: () => r.call("GET", "/v1/health?systems=ftp", { pattern: "/v1/health" }) },
     { op: "GET /v1/debug/auth/{route}", status: 400, why: "an empty user", run: () => r.call("GET", "/v1/debug/auth/app?user=", { pattern: "/v1/debug/auth/{route}" }) },
     { op: "GET /v1/debug/auth/{route}", status: 404, why: "no such route", run: () => r.call("GET", "/v1/debug/auth/ghost", { pattern: "/v1/debug/auth/{route}" }) },

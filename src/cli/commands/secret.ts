@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { HecateError, UsageError } from "../../diag.js";
 import type { CommandDef } from "../core/define.js";
 import { method } from "./engine.js";
-import { headResources } from "../core/state.js";
 import { readValue } from "../nouns/secret.js";
 import { parseDurationMs } from "./shared-flags.js";
 
@@ -79,13 +78,8 @@ export const secretValidate: CommandDef = {
   flags: [{ flags: "--check-expiry", description: "also report rotations (rotateEvery) overdue (a problem) or due within a day, and open grace windows" }],
   examples: ["hecate secret validate", "hecate secret validate --check-expiry -o json"],
   async run(ctx, _args, opts) {
-    if (ctx.remote) {
-      throw new HecateError("remote-unsupported", `secret validate resolves env:, file: and stored values where the store is, and HECATE_API_ENDPOINT (or --endpoint) says to use ${ctx.remote.endpoint}: run it on the server's machine, with HECATE_API_ENDPOINT unset`);
-    }
-    const store = await ctx.store();
-    const { resources } = await headResources(store);
-    const [{ checkSecrets }, { createSecretResolver }] = await Promise.all([import("../../secrets/check.js"), import("../../store/secrets.js")]);
-    const r = await checkSecrets(store, resources, createSecretResolver(store, resources, ctx.io.env), { expiry: Boolean(opts.checkExpiry) });
+    // env: and file: references resolve where the engine runs: here, or through the API on the server (which applies them).
+    const r = await method(await ctx.engine(), "checkSecrets")({ expiry: Boolean(opts.checkExpiry), env: ctx.io.env });
     const errors = r.findings.filter((f) => f.severity === "error").length;
     if (ctx.output === "json") ctx.json({ ok: errors === 0, ...r });
     else {

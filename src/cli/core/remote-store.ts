@@ -23,6 +23,8 @@ import type { AdoptReport, CheckOptions, CheckRow } from "../../providers/dns/op
 import type { RRSet } from "../../providers/dns/records.js";
 import type { ActualRRSet } from "../../providers/dns/diff.js";
 import type { RotateResult } from "../../secrets/rotate.js";
+import type { SecretSchedule } from "../../secrets/schedule.js";
+import type { SecretCheck } from "../../secrets/check.js";
 import type { AuthentikRotation } from "../../secrets/authentik-token.js";
 import type { BackupManifest, RestoreReport } from "../../engine/backup.js";
 import type { ApplyRecord, AuditEntry, AuditVerification, LockInfo, Revision, RevisionMeta, Store, TokenRecord } from "../../store/store.js";
@@ -114,6 +116,9 @@ export interface RemoteEngine {
   revokeCertificate(word: string, reason: RevokeReason): Promise<RevokedFacts>;
   validateCertificate(word: string, opts?: { checkChain?: boolean; caBundle?: { pem: string; from: string }; checkExpiry?: boolean }): Promise<{ name: string; findings: Finding[] }>;
   rotateSecret(name: string, value: string, opts: { graceMs: number }): Promise<RotateResult>;
+  secretSchedules(): Promise<SecretSchedule[]>;
+  /** env: the server's own (it resolves references where it applies them). */
+  checkSecrets(opts?: { expiry?: boolean }): Promise<SecretCheck>;
   rotateAuthentikToken(name: string): Promise<AuthentikRotation>;
 }
 
@@ -218,6 +223,8 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
     },
     revokeCertificate: (word, reason) => api.call<RevokedFacts>("POST", `/v1/certs/${encodeURIComponent(word)}/revoke`, { reason }),
     validateCertificate: (word, o = {}) => api.call<{ name: string; findings: Finding[] }>("POST", `/v1/certs/${encodeURIComponent(word)}/validate`, o),
+    secretSchedules: async () => (await api.call<{ items: SecretSchedule[] }>("GET", "/v1/secret-rotations")).items,
+    checkSecrets: (o = {}) => api.call<SecretCheck>("GET", `/v1/secret-validation${o.expiry ? "?expiry=true" : ""}`),
     rotateSecret: (name, value, o) => api.call<RotateResult>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, { value, graceMs: o.graceMs }),
     rotateAuthentikToken: (name) => api.call<AuthentikRotation>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, {}),
     async backup(file) {

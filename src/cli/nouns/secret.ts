@@ -66,10 +66,9 @@ async function source(name: string, o: Opts, ctx: Context, current?: SecretSpec)
 
 /** `list secrets --show-expiry`: each Secret's rotation schedule and open grace window, from the store. */
 async function listExpiry(ctx: Context): Promise<void> {
-  const { secretSchedules, nextRotationText } = await import("../../secrets/schedule.js");
-  const store = await ctx.store();
-  const { resources } = await ctx.headResources();
-  const rows = await secretSchedules(store, resources);
+  const { nextRotationText } = await import("../../secrets/schedule.js");
+  // The engine's (through the API, the server's: the schedule lives in its store).
+  const rows = await (await ctx.engine()).secretSchedules();
   const at = (t: string | undefined) => (t ? t.replace(/\.\d+Z$/, "Z") : "-");
   ctx.records(rows, [
     { header: "NAME", get: (r) => r.name },

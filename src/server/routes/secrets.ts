@@ -72,4 +72,40 @@ export function secretRoutes(app: App, s: Server): void {
       return c.json(await engine.rotateSecret(name, b.value, { graceMs: b.graceMs ?? 600_000 }), 200);
     },
   );
+  const Schedule = z
+    .object({
+      name: z.string(),
+      from: z.string(),
+      rotateEvery: z.string().optional(),
+      lastRotated: z.string().optional(),
+      nextRotation: z.string().optional(),
+      due: z.enum(["none", "unscheduled", "ok", "soon", "overdue"]),
+      graceUntil: z.string().optional().describe("The old value is accepted until then."),
+      graceEnded: z.string().optional(),
+    })
+    .meta({ id: "SecretSchedule" });
+  app.openapi(
+    op("read", {
+      method: "get",
+      path: "/v1/secret-rotations",
+      tags: ["resources"],
+      summary: "Each Secret's last and next rotation and open grace window (`hecate list secrets --show-expiry`); never a value",
+      responses: { 200: json(z.object({ items: z.array(Schedule) }), "schedules"), ...errors(401, 403) },
+    }),
+    async (c) => c.json({ items: await s.engine(c).secretSchedules() }, 200),
+  );
+  app.openapi(
+    op("read", {
+      method: "get",
+      path: "/v1/secret-validation",
+      tags: ["resources"],
+      summary: "Every Secret and secret reference of the head resolved now on the server, where applies resolve them (`hecate secret validate`); never a value",
+      request: { query: z.object({ expiry: z.enum(["true", "false"]).optional().describe("Also overdue or due rotations and open grace windows.") }) },
+      responses: {
+        200: json(z.object({ checked: z.number().int(), findings: z.array(z.object({ severity: z.enum(["error", "warning", "info"]), subject: z.string(), message: z.string() })), schedules: z.array(Schedule).optional() }).meta({ id: "SecretCheck" }), "findings (an error one: a reference that does not resolve)"),
+        ...errors(400, 401, 403),
+      },
+    }),
+    async (c) => c.json(await s.engine(c).checkSecrets({ expiry: c.req.valid("query").expiry === "true" }), 200),
+  );
 }

@@ -20,6 +20,8 @@ import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
 import { storeWithCaddy } from "../server/setup.js";
 import { createToken } from "../../src/server/tokens.js";
 import { jsonLogger, startServer, type RunningServer } from "../../src/server/serve.js";
+import { Webhooks } from "../../src/server/webhooks.js";
+import { openStore } from "../../src/store/index.js";
 import { run } from "../../src/cli/run.js";
 import { startHetznerSandbox, type HetznerSandbox } from "../../src/sandbox/hetzner/index.js";
 
@@ -59,6 +61,8 @@ const mask = (s: string) =>
     .replace(/\b[0-9a-f]{12,64}\b/g, "<hash>")
     .replace(/# source: {2}(?:cli|api)/g, "# source:  <way>")
     .replace(/hct_[A-Za-z0-9_-]+/g, "<token>")
+    .replace(/whsec_[A-Za-z0-9_-]+/g, "<webhook secret>")
+    .replace(/wh_(?!0{12})[0-9a-f]{12}/g, "wh_<id>")
     .replace(/"id": "[A-Za-z0-9_-]{12}"/g, '"id": "<token id>"')
     // Each side's own Caddy listens on its own ports.
     .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
@@ -218,12 +222,18 @@ const TABLE: { name: string; args: (side: "local" | "remote") => string[]; befor
   { name: "rollback --last-good, dry run", args: () => ["rollback", "--last-good", "--dry-run"] },
   { name: "rollback --last-good", args: () => ["rollback", "--last-good", "--yes"] },
   { name: "history after delivery", args: () => ["history"] },
+  { name: "webhook rotate-secret", args: (side) => ["webhook", "rotate-secret", hooks[side]!, "--grace", "0"], before: (side) => onStore(side, async (st) => void (hooks[side] ??= (await new Webhooks(st, jsonLogger(() => undefined)).create({ url: "http://127.0.0.1:9/hook", events: ["*"] }, "ops")).webhook.id)) },
+  { name: "webhook rotate-secret, missing", args: () => ["webhook", "rotate-secret", "wh_000000000000"] },
 ];
+
+/** Each side's webhook (registered on its own store). */
+const hooks: Partial<Record<"local" | "remote", string>> = {};
 
 /** Something done to each side's own store directly (the local one, or the server's). */
 async function onStore(side: "local" | "remote", fn: (st: SqliteStore) => Promise<unknown>): Promise<void> {
   if (side === "remote") return void (await fn(remoteStore));
-  const st = await openSqliteStore({ path: `${dir.path}/local.db`, secretKey: Buffer.from(key, "base64") });
+  // Opened as the CLI opens it (its secret key from HECATE_SECRET_KEY).
+  const st = (await openStore({ path: `${dir.path}/local.db`, env: { HECATE_SECRET_KEY: key } })) as SqliteStore;
   try {
     await fn(st);
   } finally {

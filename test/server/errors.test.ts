@@ -117,6 +117,8 @@ function cases(): Case[] {
     { op: "POST /v1/certs/{name}/validate", status: 400, why: "an empty CA bundle", run: () => r.call("POST", "/v1/certs/legacy/validate", { body: { caBundle: { pem: "", from: "x" } }, pattern: "/v1/certs/{name}/validate" }) },
     { op: "POST /v1/certs/{name}/validate", status: 404, why: "no such Certificate", run: () => r.call("POST", "/v1/certs/ghost/validate", { body: {}, pattern: "/v1/certs/{name}/validate" }) },
     { op: "GET /v1/secret-validation", status: 400, why: "expiry is not true or false", run: () => r.call("GET", "/v1/secret-validation?expiry=yes", { pattern: "/v1/secret-validation" }) },
+    { op: "POST /v1/webhooks/{id}/rotate-secret", status: 400, why: "a negative grace", run: () => a.call("POST", "/v1/webhooks/ghost/rotate-secret", { body: { graceMs: -1 }, pattern: "/v1/webhooks/{id}/rotate-secret" }) },
+    { op: "POST /v1/webhooks/{id}/rotate-secret", status: 404, why: "no such webhook", run: () => a.call("POST", "/v1/webhooks/ghost/rotate-secret", { body: {}, pattern: "/v1/webhooks/{id}/rotate-secret" }) },
     { op: "GET /v1/health", status: 400, why: "an unknown system", run: () => r.call("GET", "/v1/health?systems=ftp", { pattern: "/v1/health" }) },
     { op: "GET /v1/debug/auth/{route}", status: 400, why: "an empty user", run: () => r.call("GET", "/v1/debug/auth/app?user=", { pattern: "/v1/debug/auth/{route}" }) },
     { op: "GET /v1/debug/auth/{route}", status: 404, why: "no such route", run: () => r.call("GET", "/v1/debug/auth/ghost", { pattern: "/v1/debug/auth/{route}" }) },

@@ -105,6 +105,8 @@ function cases(): Case[] {
     { op: "POST /v1/webhooks", status: 400, why: "not a URL", run: () => a.call("POST", "/v1/webhooks", { body: { url: "nowhere", events: ["*"] } }) },
     { op: "DELETE /v1/webhooks/{id}", status: 404, why: "no such webhook", run: () => a.call("DELETE", "/v1/webhooks/ghost", { pattern: "/v1/webhooks/{id}" }) },
     { op: "GET /v1/webhooks/{id}/deliveries", status: 404, why: "no such webhook", run: () => a.call("GET", "/v1/webhooks/ghost/deliveries", { pattern: "/v1/webhooks/{id}/deliveries" }) },
+    { op: "POST /v1/webhooks/{id}/rotate-secret", status: 400, why: "a grace that is not a duration", run: () => a.call("POST", "/v1/webhooks/ghost/rotate-secret", { body: { grace: "soon" }, pattern: "/v1/webhooks/{id}/rotate-secret" }) },
+    { op: "POST /v1/webhooks/{id}/rotate-secret", status: 404, why: "no such webhook", run: () => a.call("POST", "/v1/webhooks/ghost/rotate-secret", { body: {}, pattern: "/v1/webhooks/{id}/rotate-secret" }) },
     { op: "POST /v1/webhooks/{id}/deliveries/{delivery}/redeliver", status: 404, why: "no such webhook", run: () => a.call("POST", "/v1/webhooks/ghost/deliveries/ghost/redeliver", { pattern: "/v1/webhooks/{id}/deliveries/{delivery}/redeliver" }) },
     { op: "GET /v1/backup", status: 400, why: "an empty name", run: () => a.call("GET", "/v1/backup?name=", { pattern: "/v1/backup" }) },
     { op: "POST /v1/restore", status: 400, why: "not a backup archive", run: () => a.call("POST", "/v1/restore?dryRun=true", { raw: { bytes: Buffer.from("not gzip"), type: "application/gzip" }, pattern: "/v1/restore" }) },

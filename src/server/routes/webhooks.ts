@@ -2,7 +2,7 @@
 // remove, the delivery log of each, and sending a delivery again.
 import { z } from "zod";
 import { op, type App, type Server } from "../app.js";
-import { errors, json } from "../schemas.js";
+import { errors, graceOf, json, RotateRequest } from "../schemas.js";
 import { EVENTS } from "../webhooks.js";
 
 const Webhook = z
@@ -48,6 +48,21 @@ export function webhookRoutes(app: App, s: Server): void {
   app.openapi(
     op("admin", { method: "get", path: "/v1/webhooks/{id}/deliveries", tags, summary: "The webhook's last deliveries, newest first, with every attempt", request: { params: Id }, responses: { 200: json(z.object({ items: z.array(Delivery) }), "deliveries"), ...errors(401, 403, 404) } }),
     async (c) => c.json({ items: await s.webhooks.deliveries(c.req.valid("param").id) }, 200),
+  );
+  app.openapi(
+    op("admin", {
+      method: "post",
+      path: "/v1/webhooks/{id}/rotate-secret",
+      tags,
+      summary: "A new signing secret, in this answer only; for the grace window each delivery carries a v1 signature per secret (new, then old), then only the new",
+      request: { params: Id, body: { required: false, content: { "application/json": { schema: RotateRequest } } } },
+      responses: { 200: json(z.object({ webhook: Webhook, secret: z.string().describe("Shown once."), graceUntil: z.string().optional().describe("Until when deliveries are also signed with the old secret.") }), "rotated"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const graceMs = await graceOf(c.req.valid("json") as { grace?: string } | undefined);
+      const { rotateWebhookSecret } = await import("../webhooks.js");
+      return c.json(await rotateWebhookSecret(s.storeFor(c), c.req.valid("param").id, { graceMs, actor: c.get("token").name }), 200);
+    },
   );
   app.openapi(
     op("admin", {

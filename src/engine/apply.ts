@@ -82,7 +82,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
     return saved ? prepareSaved(core, saved, target, live) : prepare(core, target, sel, live);
   };
   if (o.dryRun) {
-    const live = (await core.store.lastApplied()) ?? null;
+    const live = await core.liveFor(saved ? (Object.keys(saved.fingerprints) as SystemName[]) : sel.systems);
     const prep = await prepareNow(live);
     checkRails(prep, o, live ?? undefined);
     return { applyId: "", revision: prep.target.hash, status: "dry-run", steps: [], diagnostics: prep.plan.diagnostics, plan: prep.plan };
@@ -90,7 +90,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
   const held = await lock(core, o);
   try {
     await recoverHeld(core, held, o.actor);
-    const live = (await core.store.lastApplied()) ?? null;
+    const live = await core.liveFor(saved ? (Object.keys(saved.fingerprints) as SystemName[]) : sel.systems);
     const prep = await prepareNow(live);
     checkRails(prep, o, live ?? undefined);
     if (!prep.target.revision) {

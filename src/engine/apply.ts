@@ -82,7 +82,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
     return saved ? prepareSaved(core, saved, target, live) : prepare(core, target, sel, live);
   };
   if (o.dryRun) {
-    const live = (await core.store.lastApplied()) ?? null;
+    const live = await core.liveFor(saved ? (Object.keys(saved.fingerprints) as SystemName[]) : sel.systems);
     const prep = await prepareNow(live);
     checkRails(prep, o, live ?? undefined);
     return { applyId: "", revision: prep.target.hash, status: "dry-run", steps: [], diagnostics: prep.plan.diagnostics, plan: prep.plan };
@@ -90,7 +90,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
   const held = await lock(core, o);
   try {
     await recoverHeld(core, held, o.actor);
-    const live = (await core.store.lastApplied()) ?? null;
+    const live = await core.liveFor(saved ? (Object.keys(saved.fingerprints) as SystemName[]) : sel.systems);
     const prep = await prepareNow(live);
     checkRails(prep, o, live ?? undefined);
     if (!prep.target.revision) {
@@ -131,7 +131,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   );
   const ctx = core.ctx(target.resources, held.signal, fence, actor);
   const systems = new Map<SystemName, TxSystem>(
-    [...prep.providers.values()].map((provider) => [provider.system, txSystem(provider, plan.fingerprints[provider.system], previous)]),
+    [...prep.providers.values()].map((provider) => [provider.system, txSystem(core, provider, plan.fingerprints[provider.system], previous)]),
   );
   const steps: TxStep[] = plan.steps.map((s) => ({
     provider: prep.providers.get(s.system)!,
@@ -177,15 +177,18 @@ function appliedTo(core: Core, prep: Prepared, filtered: boolean, live: Revision
   return systemsInPlay(target, opts).every((s) => chosen.includes(s)) ? undefined : chosen;
 }
 
-function txSystem(provider: Provider, before: string | undefined, previous: () => ResolvedState | undefined): TxSystem {
+function txSystem(core: Core, provider: Provider, before: string | undefined, previous: () => ResolvedState | undefined): TxSystem {
   let compiled: { value: unknown } | undefined;
   return {
     provider,
     before,
-    previous: () => {
+    previous: async () => {
       if (compiled) return compiled.value;
       const state = previous();
-      return (compiled = { value: state ? provider.compile(state).desired : undefined }).value;
+      // With the certificates Hecate holds now (their undo has put the earlier ones back), so a
+      // restored Caddy still serves them.
+      const issued = state ? await core.refreshIssued(state) : undefined;
+      return (compiled = { value: state ? core.compile(provider, state, issued).desired : undefined }).value;
     },
   };
 }
@@ -240,7 +243,7 @@ async function recoverHeld(core: Core, held: HeldLock, actor?: string): Promise<
     }
     const system = (name: SystemName, before: string | undefined) => {
       const p = providers.get(name);
-      return p ? txSystem(p, before, () => previous) : undefined;
+      return p ? txSystem(core, p, before, () => previous) : undefined;
     };
     reports.push(await recoverApply(core.store, rec, system, core.ctx(resources, held.signal, held.fence, actor), { actor: actor ?? core.actor, timeoutMs: core.timeoutMs, fence: held.fence }));
   }

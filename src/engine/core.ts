@@ -105,6 +105,18 @@ export class Core {
     }
   }
 
+  /**
+   * What is live on these systems: the revision last applied to them when they all had the same
+   * one since it was applied to them alone (`apply --system`), else the revision applied to every
+   * system. It decides which systems are still in play and what a failed apply restores.
+   */
+  async liveFor(systems: readonly SystemName[] | undefined): Promise<Revision | null> {
+    const all = (await this.store.lastApplied()) ?? null;
+    if (!systems?.length) return all;
+    const own = await Promise.all(systems.map((s) => this.store.lastApplied(s)));
+    return own[0] && own.every((r) => r?.hash === own[0]!.hash) ? own[0] : all;
+  }
+
   /** Providers for a state, selected; `previous` keeps a system in play that still holds objects. */
   providers(
     state: ResolvedState,
@@ -132,7 +144,7 @@ export class Core {
   /** Providers for a target against the last applied revision (or `live` when the caller read it). */
   async providersFor(t: Target, sel: ProvidersForOptions, live?: Revision | null): Promise<{ providers: Map<SystemName, Provider>; diagnostics: Diagnostic[] }> {
     const state = this.resolve(t);
-    const applied = live === undefined ? await this.store.lastApplied() : (live ?? undefined);
+    const applied = live === undefined ? ((await this.liveFor(sel.systems)) ?? undefined) : (live ?? undefined);
     const previous = (): ResolvedState | undefined => {
       try {
         return this.resolve(applied!);

@@ -25,7 +25,7 @@ export interface TxSystem {
   /** fingerprint of reality before the apply: a read that matches it needs no restore. */
   before: string | undefined;
   /** Compiled desired state of the revision live before this apply (the restore target); lazy. */
-  previous: () => unknown;
+  previous: () => unknown | Promise<unknown>;
 }
 
 /** One journaled change: which one it was (its number in the apply) and what the provider said. */
@@ -106,7 +106,7 @@ export async function restoreSystem(s: TxSystem, ctx: ProviderContext, timeoutMs
   const read = () => withTimeout(`read of ${p.system}`, timeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }));
   const now = await read();
   if (s.before !== undefined && fingerprint(now) === s.before) return;
-  const previous = s.previous();
+  const previous = await s.previous();
   if (previous === undefined) throw new Error(`${p.system} differs from before the apply and the earlier desired state is unknown`);
   const changes = p.diff(previous, now);
   if (changes.length === 0) return;

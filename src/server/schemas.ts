@@ -2,6 +2,7 @@
 // ones YAML is checked with); these add the envelopes around them. Each named schema becomes a
 // component of /openapi.json (ids are registered once, at module load).
 import { z } from "zod";
+import { HecateError } from "../diag.js";
 import { DOC_BY_KIND } from "../model/check.js";
 import { KINDS, type Kind } from "../model/schema.js";
 
@@ -188,3 +189,18 @@ const ERROR_TEXT: Record<number, string> = {
 
 /** A JSON answer of a route, for /openapi.json. */
 export const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
+
+/** The body of a rotation (token, webhook secret): how long the old secret stays accepted. */
+export const RotateRequest = z
+  .strictObject({ grace: z.string().optional().describe('how long the old secret stays accepted, e.g. "24h", "10m", "0" (default "10m")') })
+  .meta({ id: "RotateRequest" });
+
+/** A rotation's grace in ms; a bad one is a 400 naming the field, as schema errors are. */
+export async function graceOf(body: { grace?: string } | undefined): Promise<number> {
+  const [{ parseDurationMs }, { DEFAULT_GRACE }] = await Promise.all([import("../cli/commands/shared-flags.js"), import("../secrets/upkeep.js")]);
+  try {
+    return parseDurationMs(body?.grace ?? DEFAULT_GRACE, "grace", "10m, 24h or 7d");
+  } catch (e) {
+    throw new HecateError("invalid", "the request body is not valid (1 error)", { status: 400, diagnostics: [{ severity: "error", code: "schema", field: "grace", message: (e as Error).message }] });
+  }
+}

@@ -40,14 +40,16 @@ function verify(header: string, body: string, secret: string): boolean {
     return given.length === want.length && timingSafeEqual(given, want);
   });
 }
+let writeToken = "";
+let adminToken = "";
 const v1s = (header: string) => header.split(",").filter((p) => p.startsWith("v1=")).length;
 
 before(async () => {
   store = await openSqliteStore({ path: env.HECATE_STORE!, secretKey: key });
   const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { caddy: { admin: [`127.0.0.1:${await freePort()}`] } } } as Resource;
   await store.putRevision({ resources: [settings], author: "ops", message: "settings", source: { type: "cli" }, expectedParent: 0 });
-  const write = (await createToken(store, { name: "ci", scope: "write", createdBy: "ops" })).token;
-  const adminToken = (await createToken(store, { name: "ops", scope: "admin", createdBy: "ops" })).token;
+  writeToken = (await createToken(store, { name: "ci", scope: "write", createdBy: "ops" })).token;
+  adminToken = (await createToken(store, { name: "ops", scope: "admin", createdBy: "ops" })).token;
   receiver = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -60,7 +62,7 @@ before(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
   // A reconcile loop: nothing is applied (so it idles), but its upkeep closes ended grace windows.
   server = await startServer({ store, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined), webhookRetry: { baseMs: 100, attempts: 2, timeoutMs: 2000 }, reconcile: { intervalMs: 300, leaseMs: 5000 } });
-  writer = new ApiClient(server.url, write);
+  writer = new ApiClient(server.url, writeToken);
   await writer.loadSpec(adminToken);
   admin = writer.as(adminToken);
 });
@@ -120,7 +122,7 @@ describe("webhook signing secret rotation", () => {
     for (const s of [old, fresh]) assert.ok(!text.includes(s), "no secret in the audit log");
   });
 
-  it("--grace 0 stops the old secret at once; an unknown webhook is refused clearly; remote mode needs an admin token", async () => {
+  it("--grace 0 stops the old secret at once; an unknown webhook is refused clearly; remotely the server rotates it, for an admin token only", async () => {
     const id: string = (await admin.call("GET", "/v1/webhooks")).body.items[0].id;
     const r = await hecate(["webhook", "rotate-secret", id, "--grace", "0", "-o", "json"]);
     assert.equal(r.code, 0, r.stderr);
@@ -131,9 +133,17 @@ describe("webhook signing secret rotation", () => {
     const ghost = await hecate(["webhook", "rotate-secret", "wh_000000000000"]);
     assert.equal(ghost.code, 1);
     assert.match(ghost.stderr, /webhook "wh_000000000000" does not exist/);
-    // Through the API the server rotates it (test/cli/remote.test.ts compares the output); a bad token is refused.
-    const remote = await hecate(["webhook", "rotate-secret", id], { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: "hct_x" });
-    assert.equal(remote.code, 1);
-    assert.match(remote.stderr, /the token is not valid/);
+    const remote = await hecate(["webhook", "rotate-secret", id, "--grace", "0"], { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: adminToken });
+    assert.equal(remote.code, 0, remote.stderr);
+    const d2 = await delivery("five");
+    assert.equal(v1s(d2.header), 1);
+    assert.ok(verify(d2.header, d2.body, remote.stdout.trim()), "deliveries are signed with the secret the server made");
+    assert.ok(!verify(d2.header, d2.body, secret));
+    assert.match(remote.stderr, new RegExp(`webhook ${id} \\(.*\\) has a new signing secret`));
+    const notAdmin = await hecate(["webhook", "rotate-secret", id], { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: writeToken });
+    assert.equal(notAdmin.code, 1);
+    assert.match(notAdmin.stderr, /admin/);
+    const badGrace = await hecate(["webhook", "rotate-secret", id, "--grace", "soon"], { HECATE_API_ENDPOINT: server.url, HECATE_API_TOKEN: adminToken });
+    assert.equal(badGrace.code, 2, badGrace.stderr);
   });
 });

@@ -1,7 +1,7 @@
 // `hecate webhook rotate-secret ID`: a new signing secret for a webhook, printed once; for the grace
 // window every delivery is signed with both (the header carries a v1 signature per secret), then
 // only the new one. Webhooks are registered through the API (POST /v1/webhooks); their secrets live
-// in the store: through the API the server rotates it (POST /v1/webhooks/{id}/rotate-secret).
+// in the store; remotely the server rotates it (POST /v1/webhooks/{id}/rotate-secret).
 import type { CommandDef } from "../core/define.js";
 import { parseDurationMs } from "./shared-flags.js";
 
@@ -12,11 +12,12 @@ export const webhookRotateSecret: CommandDef = {
   flags: [{ flags: "--grace <duration>", description: "how long deliveries are also signed with the old secret, e.g. 24h; 0 stops at once (default 10m)" }],
   examples: ["hecate webhook rotate-secret wh_3f2a9c01b7de --grace 24h > new-secret.txt"],
   async run(ctx, [id], opts) {
-    const graceMs = parseDurationMs(opts.grace === undefined ? "10m" : String(opts.grace), "--grace", "10m, 24h or 7d");
-    // Through the API the server runs the same rotation on its store (an admin token) and answers the secret once.
-    type Rotated = Awaited<ReturnType<typeof import("../../server/webhooks.js").rotateWebhookSecret>>;
+    const grace = opts.grace === undefined ? "10m" : String(opts.grace);
+    const graceMs = parseDurationMs(grace, "--grace", "10m, 24h or 7d");
+    type Rotated = { webhook: { id: string; url: string }; secret: string; graceUntil?: string };
+    // Remotely the server makes it (the secret is made where it is stored).
     const r: Rotated = ctx.remote
-      ? await ctx.remote.call<Rotated>("POST", `/v1/webhooks/${encodeURIComponent(String(id))}/rotate-secret`, { graceMs })
+      ? await ctx.remote.call<Rotated>("POST", `/v1/webhooks/${encodeURIComponent(String(id))}/rotate-secret`, { grace })
       : await (await import("../../server/webhooks.js")).rotateWebhookSecret(await ctx.store(), String(id), { graceMs, actor: ctx.author });
     if (ctx.output === "json") return void ctx.json({ webhook: r.webhook, secret: r.secret, ...(r.graceUntil ? { graceUntil: r.graceUntil } : {}) });
     ctx.out(r.secret);

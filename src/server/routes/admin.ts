@@ -1,10 +1,7 @@
 // Admin endpoints: API tokens (made, listed, rotated, revoked) and the audit log with its chain check.
 import { z } from "zod";
-import { HecateError } from "../../diag.js";
 import { op, type App, type Server } from "../app.js";
-import { AuditEntry, AuditVerification, errors, json, Scope, Token } from "../schemas.js";
-import { parseDurationMs } from "../../cli/commands/shared-flags.js";
-import { DEFAULT_GRACE } from "../../secrets/upkeep.js";
+import { AuditEntry, AuditVerification, errors, graceOf, json, RotateRequest, Scope, Token } from "../schemas.js";
 import { createToken, revokeToken, rotateToken, shownToken as shown } from "../tokens.js";
 
 export function adminRoutes(app: App, s: Server): void {
@@ -46,19 +43,12 @@ export function adminRoutes(app: App, s: Server): void {
       summary: "Give a token a new secret (same name and scope), in this answer only; the old secret is accepted for the grace window, then refused",
       request: {
         params: z.object({ name: z.string().min(1) }),
-        body: { required: false, content: { "application/json": { schema: z.strictObject({ grace: z.string().optional().describe('how long the old secret stays accepted, e.g. "24h", "10m", "0" (default "10m")') }).meta({ id: "TokenRotateRequest" }) } } },
+        body: { required: false, content: { "application/json": { schema: RotateRequest } } },
       },
       responses: { 200: json(z.object({ token: z.string(), record: Token }), "the new token (shown once)"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const grace = (c.req.valid("json") as { grace?: string } | undefined)?.grace ?? DEFAULT_GRACE;
-      let graceMs: number;
-      try {
-        graceMs = parseDurationMs(grace, "grace", "10m, 24h or 7d");
-      } catch (e) {
-        const message = (e as Error).message;
-        throw new HecateError("invalid", "the request body is not valid (1 error)", { status: 400, diagnostics: [{ severity: "error", code: "schema", field: "grace", message }] });
-      }
+      const graceMs = await graceOf(c.req.valid("json") as { grace?: string } | undefined);
       const { token, record } = await rotateToken(s.storeFor(c), c.req.valid("param").name, { graceMs, actor: c.get("token").name });
       return c.json({ token, record: shown(record) }, 200);
     },

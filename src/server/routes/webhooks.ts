@@ -2,8 +2,8 @@
 // remove, the delivery log of each, and sending a delivery again.
 import { z } from "zod";
 import { op, type App, type Server } from "../app.js";
-import { errors, json } from "../schemas.js";
-import { EVENTS, rotateWebhookSecret } from "../webhooks.js";
+import { errors, graceOf, json, RotateRequest } from "../schemas.js";
+import { EVENTS } from "../webhooks.js";
 
 const Webhook = z
   .object({ id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().optional(), createdAt: z.string(), createdBy: z.string() })
@@ -52,6 +52,21 @@ export function webhookRoutes(app: App, s: Server): void {
   app.openapi(
     op("admin", {
       method: "post",
+      path: "/v1/webhooks/{id}/rotate-secret",
+      tags,
+      summary: "A new signing secret, in this answer only; for the grace window each delivery carries a v1 signature per secret (new, then old), then only the new",
+      request: { params: Id, body: { required: false, content: { "application/json": { schema: RotateRequest } } } },
+      responses: { 200: json(z.object({ webhook: Webhook, secret: z.string().describe("Shown once."), graceUntil: z.string().optional().describe("Until when deliveries are also signed with the old secret.") }), "rotated"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const graceMs = await graceOf(c.req.valid("json") as { grace?: string } | undefined);
+      const { rotateWebhookSecret } = await import("../webhooks.js");
+      return c.json(await rotateWebhookSecret(s.storeFor(c), c.req.valid("param").id, { graceMs, actor: c.get("token").name }), 200);
+    },
+  );
+  app.openapi(
+    op("admin", {
+      method: "post",
       path: "/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
       tags,
       summary: "Send a delivery's body again (a new delivery, the same event id), with retries",
@@ -63,16 +78,5 @@ export function webhookRoutes(app: App, s: Server): void {
       await s.storeFor(c).audit({ actor: c.get("token").name, action: "webhook.redeliver", target: p.id, detail: { delivery: p.delivery } });
       return c.json(await s.webhooks.redeliver(p.id, p.delivery), 202);
     },
-  );
-  app.openapi(
-    op("admin", {
-      method: "post",
-      path: "/v1/webhooks/{id}/rotate-secret",
-      tags,
-      summary: "A new signing secret, in this answer only; deliveries are signed with the old one too for graceMs (`hecate webhook rotate-secret`)",
-      request: { params: Id, body: { required: true, content: { "application/json": { schema: z.strictObject({ graceMs: z.number().int().min(0).max(365 * 86_400_000).optional().describe("Default 10 minutes; 0 stops the old one at once.") }).meta({ id: "WebhookRotation" }) } } } },
-      responses: { 200: json(z.object({ webhook: Webhook, secret: z.string(), graceUntil: z.string().optional() }), "the new secret (shown once)"), ...errors(400, 401, 403, 404) },
-    }),
-    async (c) => c.json(await rotateWebhookSecret(s.storeFor(c), c.req.valid("param").id, { graceMs: c.req.valid("json").graceMs ?? 600_000, actor: c.get("token").name }), 200),
   );
 }

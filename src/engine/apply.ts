@@ -113,7 +113,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
     // apply covered).
     if (plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) {
       const to = appliedTo(core, prep, filtered, live);
-      const marked = to ? await Promise.all(to.map((s) => core.store.lastApplied(s))) : [live];
+      const marked = await Promise.all(to ? to.map((s) => core.store.lastApplied(s)) : [core.store.lastApplied()]);
       if (marked.some((r) => r?.hash !== target.hash)) await core.store.setApplied(target.hash, fence, to);
     }
     const usage = usageOf(prep.providers);

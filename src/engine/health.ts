@@ -95,6 +95,8 @@ export interface HealthReport {
   /** Head and last applied revision numbers (absent: none). */
   head?: number;
   applied?: number;
+  /** Systems given another revision alone since (`apply --system`), with its number. */
+  alone?: { system: string; applied: number }[];
   systems: SystemHealth[];
   /** Every system could be read. */
   healthy: boolean;
@@ -105,7 +107,15 @@ export async function health(core: Core, opts: { systems?: SystemName[] } = {}):
   const [head, applied] = await Promise.all([core.store.head(), core.store.lastApplied()]);
   const target = applied ?? head;
   if (!target) return { systems: [], healthy: true };
-  const reads = applied ? await readApplied(core, applied, opts) : await readSystems(core, targetOf(target), opts);
-  const systems = reads.map((r): SystemHealth => ({ ...r, state: r.error !== undefined ? "down" : !r.changes.length ? "ok" : applied ? "drifted" : "pending" }));
-  return { ...(head ? { head: head.seq } : {}), ...(applied ? { applied: applied.seq } : {}), systems, healthy: systems.every((s) => s.state !== "down") };
+  // Systems given a revision alone (`apply --system`) are compared with theirs, the rest with the
+  // applied revision (or, when none was applied to every system, the head).
+  const reads = await readApplied(core, target, opts);
+  const own = new Map<string, Revision>();
+  for (const r of reads) {
+    const rev = await core.store.lastApplied(r.system);
+    if (rev && rev.hash !== applied?.hash) own.set(r.system, rev);
+  }
+  const systems = reads.map((r): SystemHealth => ({ ...r, state: r.error !== undefined ? "down" : !r.changes.length ? "ok" : applied || own.has(r.system) ? "drifted" : "pending" }));
+  const alone = [...own].map(([system, rev]) => ({ system, applied: rev.seq }));
+  return { ...(head ? { head: head.seq } : {}), ...(applied ? { applied: applied.seq } : {}), ...(alone.length ? { alone } : {}), systems, healthy: systems.every((s) => s.state !== "down") };
 }

@@ -26,6 +26,9 @@ describe("a revision applied to some systems alone", () => {
     const drift = await r.engine.drift();
     assert.equal(drift.drifted, false, `nothing changed outside Hecate: ${JSON.stringify(drift.systems)}`);
     assert.equal(drift.systems.find((s) => s.system === "caddy")?.revision, two.hash, "caddy is compared with the revision applied to it alone");
+    const health = await r.engine.health();
+    assert.deepEqual(health.alone, [{ system: "caddy", applied: two.seq }]);
+    assert.deepEqual(health.systems.map((s) => `${s.system} ${s.state}`), ["caddy ok", "nginx ok"]);
 
     // A hand edit of nginx is drift against revision one, and reconcile puts back one's stream, not two's.
     r.nginx.handEdit((o) => delete o["pg"]);

@@ -31,8 +31,9 @@ function detail(s: SystemHealth): string {
 
 function revisions(r: HealthReport): string {
   if (r.head === undefined) return "nothing stored yet: there is nothing to check (hecate apply DIR, or hecate import …)";
-  if (r.applied === undefined) return `head revision #${r.head}, never applied: the systems are compared with the head`;
-  return `head revision #${r.head}, last applied #${r.applied}${r.head !== r.applied ? " (the head is not applied yet: hecate plan)" : ""}`;
+  const alone = r.alone?.length ? r.alone.map((a) => `${a.system} #${a.applied}`).join(", ") : undefined;
+  if (r.applied === undefined) return `head revision #${r.head}, never applied to every system${alone ? ` (applied alone: ${alone}; the others are compared with the head)` : ": the systems are compared with the head"}`;
+  return `head revision #${r.head}, last applied #${r.applied}${r.head !== r.applied ? " (the head is not applied yet: hecate plan)" : ""}${alone ? `; applied alone since: ${alone}` : ""}`;
 }
 
 export const health: CommandDef = {

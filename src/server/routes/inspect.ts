@@ -11,6 +11,7 @@ const HealthReport = z
   .object({
     head: z.number().int().optional(),
     applied: z.number().int().optional(),
+    alone: z.array(z.object({ system: z.string(), applied: z.number().int() })).optional().describe("Systems given another revision alone since (`apply --system`), with its number."),
     systems: z.array(
       z.object({
         system: z.string(),
@@ -20,6 +21,7 @@ const HealthReport = z
         ms: z.number().describe("How long the read took."),
         facts: z.array(z.string()).describe("What the system holds of Hecate's, in a few lines."),
         nodes: z.array(z.unknown()).optional().describe("A fleet, node by node."),
+        revision: z.string().optional().describe("The revision this system is compared with, when it was applied to it alone."),
       }),
     ),
     healthy: z.boolean().describe("Every system could be read."),

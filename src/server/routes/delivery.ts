@@ -41,7 +41,7 @@ export function deliveryRoutes(app: App, s: Server): void {
       method: "post",
       path: "/v1/delivery",
       tags: ["delivery"],
-      summary: "A canary step, blue-green switch, maintenance page, block or sign-in bypass, applied at once as a new revision (`hecate canary|switch|disable|enable|block|unblock|bypass-auth`)",
+      summary: "A canary step, blue-green switch, maintenance page, block or sign-in bypass, applied at once as a new revision (what `hecate canary`, `hecate switch`, `hecate disable`, `hecate enable`, `hecate block`, `hecate unblock` and `hecate bypass-auth` do)",
       description: "The edit is made to what is live; an unapplied head gets it too. Undo it with the opposite action or POST /v1/rollback. A rolled-back or failed apply is 502 apply-failed with the result and the message.",
       request: {
         query: z.object({

@@ -32,7 +32,7 @@ export function reconcileRoutes(app: App, s: Server): void {
       method: "put",
       path: "/v1/reconcile",
       tags: ["operations"],
-      summary: "Pause every reconcile loop sharing the store, or let them run again (`hecate reconcile --suspend/--resume`)",
+      summary: "Pause every reconcile loop sharing the store, or let them run again (`hecate reconcile --suspend`, `hecate reconcile --resume`)",
       request: { body: { required: true, content: { "application/json": { schema: z.strictObject({ suspended: z.boolean() }).meta({ id: "ReconcileSwitch" }) } } } },
       responses: { 200: json(ReconcileStatus, "the status after"), ...errors(400, 401, 403) },
     }),

@@ -1,7 +1,7 @@
 // The authentik sandbox's API v3 over loopback HTTP, driven mostly by the official client.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -210,8 +210,9 @@ describe("authentik sandbox version differences", () => {
 });
 
 describe("authentik sandbox seeds", () => {
-  it("reports bad seeds as file:line:col", () => {
+  it("reports bad seeds as file:line:col", (t) => {
     const dir = mkdtempSync(join(tmpdir(), "ak-seed-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "seed.yaml");
     writeFileSync(file, "groups: [staff]\nusers:\n  - username: alice\n    password: pw\n    groups: [staff, ghosts]\n    colour: blue\n");
     assert.throws(() => loadSeed(file), (err: unknown) => {

@@ -113,7 +113,8 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
     // apply covered).
     if (plan.diagnostics.every((d) => d.code !== "not-built" && d.code !== "not-configured")) {
       const to = appliedTo(core, prep, filtered, live);
-      const marked = await Promise.all(to ? to.map((s) => core.store.lastApplied(s)) : [core.store.lastApplied()]);
+      // Unfiltered, `live` is the applied revision already read; a selection reads its own marks.
+      const marked = to ? await Promise.all(to.map((s) => core.store.lastApplied(s))) : filtered ? [await core.store.lastApplied()] : [live];
       if (marked.some((r) => r?.hash !== target.hash)) await core.store.setApplied(target.hash, fence, to);
     }
     const usage = usageOf(prep.providers);

@@ -13,12 +13,12 @@ export async function drift(core: Core, opts: { systems?: SystemName[]; exclude?
   await recoverIfFree(core);
   const applied = await core.store.lastApplied();
   if (!applied) return { systems: [], drifted: false };
-  const systems = (await readApplied(core, applied, opts)).map(({ system, changes, error, nodes, revision }) => ({
+  const systems = (await readApplied(core, applied, opts)).map(({ system, changes, error, nodes, revision, alone }) => ({
     system,
     changes,
     ...(error !== undefined ? { error } : {}),
     ...(nodes ? { nodes } : {}),
-    ...(revision !== applied.hash ? { revision } : {}),
+    ...(alone !== undefined ? { revision } : {}),
   }));
   return { revision: applied.hash, systems, drifted: systems.some((s) => s.changes.length > 0) };
 }

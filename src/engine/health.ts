@@ -53,33 +53,40 @@ export interface AppliedGroup {
   /** Only these systems (the group of systems applied alone), or every one not excluded. */
   systems?: SystemName[];
   exclude?: SystemName[];
+  /** The group's systems were given its revision alone (`apply --system`). */
+  alone?: boolean;
 }
 
+type Selection = { systems?: SystemName[]; exclude?: SystemName[] };
+
 /**
- * What was last applied to each system: the applied revision, except for systems given another
- * one alone since (`apply --system`), grouped by revision. Drift, health and reconcile compare
- * each system with its own.
+ * What was last applied to each system: the applied revision (`fallback`, e.g. the head, when
+ * none was applied to every system), except for systems given another one alone since (`apply
+ * --system`), grouped by revision. Drift, health and reconcile compare each system with its own.
  */
-export async function appliedGroups(core: Core, applied: Revision, opts: { systems?: SystemName[]; exclude?: SystemName[] } = {}): Promise<AppliedGroup[]> {
+export async function appliedGroups(core: Core, applied: Revision | undefined, opts: Selection = {}, fallback?: Revision): Promise<AppliedGroup[]> {
   const chosen = SYSTEMS.filter((s) => (!opts.systems || opts.systems.includes(s)) && !opts.exclude?.includes(s));
   const alone = new Map<string, AppliedGroup & { systems: SystemName[] }>();
   for (const [i, own] of (await Promise.all(chosen.map((s) => core.store.lastApplied(s)))).entries()) {
-    if (!own || own.hash === applied.hash) continue;
-    const g = alone.get(own.hash) ?? { revision: own, systems: [] };
+    if (!own || own.hash === applied?.hash) continue;
+    const g = alone.get(own.hash) ?? { revision: own, systems: [], alone: true };
     g.systems.push(chosen[i]!);
     alone.set(own.hash, g);
   }
   const others = [...alone.values()].flatMap((g) => g.systems);
-  const main: AppliedGroup = { revision: applied, ...(opts.systems ? { systems: opts.systems } : {}), ...(opts.exclude || others.length ? { exclude: [...(opts.exclude ?? []), ...others] } : {}) };
+  const main: AppliedGroup = { revision: (applied ?? fallback)!, ...(opts.systems ? { systems: opts.systems } : {}), ...(opts.exclude || others.length ? { exclude: [...(opts.exclude ?? []), ...others] } : {}) };
   return [main, ...alone.values()];
 }
 
-/** readSystems of every group, each system against what was last applied to it, in registry order. */
-export async function readApplied(core: Core, applied: Revision, opts: { systems?: SystemName[]; exclude?: SystemName[] } = {}): Promise<(SystemRead & { revision: string })[]> {
-  const groups = await appliedGroups(core, applied, opts);
+/**
+ * readSystems of every group, each system against what was last applied to it, in registry order;
+ * `alone`: the number of the revision a system was given alone.
+ */
+export async function readApplied(core: Core, applied: Revision | undefined, opts: Selection = {}, fallback?: Revision): Promise<(SystemRead & { revision: string; alone?: number })[]> {
+  const groups = await appliedGroups(core, applied, opts, fallback);
   const reads = await Promise.all(
     groups.map(async (g) =>
-      (await readSystems(core, targetOf(g.revision), { ...(g.systems ? { systems: g.systems } : {}), ...(g.exclude ? { exclude: g.exclude } : {}) })).map((r) => ({ ...r, revision: g.revision.hash })),
+      (await readSystems(core, targetOf(g.revision), { ...(g.systems ? { systems: g.systems } : {}), ...(g.exclude ? { exclude: g.exclude } : {}) })).map((r) => ({ ...r, revision: g.revision.hash, ...(g.alone ? { alone: g.revision.seq } : {}) })),
     ),
   );
   const order = REGISTRY.map((d) => d.system);
@@ -109,13 +116,8 @@ export async function health(core: Core, opts: { systems?: SystemName[] } = {}):
   if (!target) return { systems: [], healthy: true };
   // Systems given a revision alone (`apply --system`) are compared with theirs, the rest with the
   // applied revision (or, when none was applied to every system, the head).
-  const reads = await readApplied(core, target, opts);
-  const own = new Map<string, Revision>();
-  for (const r of reads) {
-    const rev = await core.store.lastApplied(r.system);
-    if (rev && rev.hash !== applied?.hash) own.set(r.system, rev);
-  }
-  const systems = reads.map((r): SystemHealth => ({ ...r, state: r.error !== undefined ? "down" : !r.changes.length ? "ok" : applied || own.has(r.system) ? "drifted" : "pending" }));
-  const alone = [...own].map(([system, rev]) => ({ system, applied: rev.seq }));
+  const reads = await readApplied(core, applied, opts, head);
+  const systems = reads.map(({ alone, ...r }): SystemHealth => ({ ...r, state: r.error !== undefined ? "down" : !r.changes.length ? "ok" : applied || alone !== undefined ? "drifted" : "pending" }));
+  const alone = reads.flatMap((r) => (r.alone !== undefined ? [{ system: r.system, applied: r.alone }] : []));
   return { ...(head ? { head: head.seq } : {}), ...(applied ? { applied: applied.seq } : {}), ...(alone.length ? { alone } : {}), systems, healthy: systems.every((s) => s.state !== "down") };
 }

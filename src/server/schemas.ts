@@ -3,6 +3,8 @@
 // component of /openapi.json (ids are registered once, at module load).
 import { z } from "zod";
 import { HecateError } from "../diag.js";
+import { parseDurationMs } from "../cli/commands/shared-flags.js";
+import { DEFAULT_GRACE } from "../secrets/upkeep.js";
 import { DOC_BY_KIND } from "../model/check.js";
 import { KINDS, type Kind } from "../model/schema.js";
 
@@ -196,8 +198,7 @@ export const RotateRequest = z
   .meta({ id: "RotateRequest" });
 
 /** A rotation's grace in ms; a bad one is a 400 naming the field, as schema errors are. */
-export async function graceOf(body: { grace?: string } | undefined): Promise<number> {
-  const [{ parseDurationMs }, { DEFAULT_GRACE }] = await Promise.all([import("../cli/commands/shared-flags.js"), import("../secrets/upkeep.js")]);
+export function graceOf(body: { grace?: string } | undefined): number {
   try {
     return parseDurationMs(body?.grace ?? DEFAULT_GRACE, "grace", "10m, 24h or 7d");
   } catch (e) {

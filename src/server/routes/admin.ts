@@ -48,7 +48,7 @@ export function adminRoutes(app: App, s: Server): void {
       responses: { 200: json(z.object({ token: z.string(), record: Token }), "the new token (shown once)"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const graceMs = await graceOf(c.req.valid("json") as { grace?: string } | undefined);
+      const graceMs = graceOf(c.req.valid("json") as { grace?: string } | undefined);
       const { token, record } = await rotateToken(s.storeFor(c), c.req.valid("param").name, { graceMs, actor: c.get("token").name });
       return c.json({ token, record: shown(record) }, 200);
     },

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { op, type App, type Server } from "../app.js";
 import { errors, graceOf, json, RotateRequest } from "../schemas.js";
-import { EVENTS } from "../webhooks.js";
+import { EVENTS, rotateWebhookSecret } from "../webhooks.js";
 
 const Webhook = z
   .object({ id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().optional(), createdAt: z.string(), createdBy: z.string() })
@@ -59,8 +59,7 @@ export function webhookRoutes(app: App, s: Server): void {
       responses: { 200: json(z.object({ webhook: Webhook, secret: z.string().describe("Shown once."), graceUntil: z.string().optional().describe("Until when deliveries are also signed with the old secret.") }), "rotated"), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
-      const graceMs = await graceOf(c.req.valid("json") as { grace?: string } | undefined);
-      const { rotateWebhookSecret } = await import("../webhooks.js");
+      const graceMs = graceOf(c.req.valid("json") as { grace?: string } | undefined);
       return c.json(await rotateWebhookSecret(s.storeFor(c), c.req.valid("param").id, { graceMs, actor: c.get("token").name }), 200);
     },
   );

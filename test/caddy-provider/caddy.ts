@@ -70,8 +70,20 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<Caddy> {
   return caddy;
 }
 
-/** A plain HTTP request to 127.0.0.1:port with a Host header; resolves status, headers and body. */
-export function get(port: number, host: string, path = "/", headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+/**
+ * A plain HTTP GET to 127.0.0.1:port with a Host header; resolves status, headers and body. A
+ * connection Caddy resets while it swaps configs is tried once more, as HTTP clients do for a GET.
+ */
+export async function get(port: number, host: string, path = "/", headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  try {
+    return await getOnce(port, host, path, headers);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ECONNRESET") throw e;
+    return getOnce(port, host, path, headers);
+  }
+}
+
+function getOnce(port: number, host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, headers: { Host: host, ...headers }, agent: false }, (res) => {
       let body = "";

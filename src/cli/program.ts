@@ -1,61 +1,115 @@
 // The command tree: global flags, verb-first commands, and the nouns under create/list/read/update/delete.
-import { Command, Option } from "commander";
+import { Command, Option } from "./core/commander.js";
 import { addExamples, EOS_NAME, eosCommandUsage, register, type CommandDef, type RunState } from "./core/define.js";
-import { createCommand } from "./commands/create.js";
-import { deleteCommand } from "./commands/delete.js";
-import { diff } from "./commands/diff.js";
-import { audit } from "./commands/audit.js";
-import { history } from "./commands/history.js";
-import { unlock } from "./commands/unlock.js";
-import { listCommand } from "./commands/list.js";
-import { presets } from "./commands/presets.js";
-import { readCommand } from "./commands/read.js";
-import { render } from "./commands/render.js";
-import { schema } from "./commands/schema.js";
-import { show } from "./commands/show.js";
-import { updateCommand } from "./commands/update.js";
-import { validate } from "./commands/validate.js";
-import { OPERATIONS } from "./commands/operations.js";
-import { completion } from "./commands/completion.js";
-import { checkDns, exportDns, importDns } from "./commands/dns.js";
-import { exportTraefikTags, IMPORTS } from "./commands/import.js";
-import { sandboxAuthentik, sandboxHetzner } from "./commands/sandbox.js";
-import { debugAuth } from "./commands/debug.js";
-import { debugSystem, health, metrics } from "./commands/health.js";
-import { down, status, up } from "./commands/up.js";
-import { serve } from "./commands/serve.js";
-import { migrateStore } from "./commands/migrate-store.js";
-import { tokenCreate, tokenList, tokenRevoke, tokenRotate } from "./commands/token.js";
-import { NOUNS, type NounDef } from "./nouns/index.js";
-import { CERT_COMMANDS } from "./commands/cert.js";
-import { certRevoke } from "./commands/cert-revoke.js";
-import { certValidate } from "./commands/cert-validate.js";
-import { DELIVERY_COMMANDS } from "./commands/delivery.js";
-import { SECRET_COMMANDS } from "./commands/secret.js";
-import { WEBHOOK_COMMANDS } from "./commands/webhook.js";
+import type { NounDef } from "./nouns/index.js";
 
-const VERBS: { name: string; summary: string; make: (n: NounDef) => CommandDef; example: string }[] = [
-  { name: "create", summary: "add a resource to the desired state (a new revision)", make: createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
-  { name: "list", summary: "list resources of one kind", make: listCommand, example: "hecate list routes --selector env=prod" },
-  { name: "read", summary: "show one resource as stored", make: readCommand, example: "hecate read route app -o yaml" },
-  { name: "update", summary: "change a resource (a new revision)", make: updateCommand, example: "hecate update route app --add-middleware rate-limit" },
-  { name: "delete", summary: "remove a resource (a new revision)", make: deleteCommand, example: "hecate delete upstream backend-api --cascade --dry-run" },
+// The command table. Each entry names its command(s) and loads the module that defines them only
+// when argv asks for that command (start-up, issue 17): `hecate list routes` loads the list verb
+// and the nouns, not the engine, the server or the sandboxes. `load` checks the names it was
+// promised, so this table cannot drift from the modules.
+type Load = () => Promise<CommandDef[]>;
+
+/** The definitions named `names`, from a module's list of them, in that order; the lists must agree. */
+function pick(defs: readonly CommandDef[], names: readonly string[], where: string): CommandDef[] {
+  const extra = defs.find((d) => !names.includes(d.name));
+  if (extra) throw new Error(`internal: ${where} defines command "${extra.name}", which src/cli/program.ts does not list`);
+  return names.map((n) => {
+    const d = defs.find((x) => x.name === n);
+    if (!d) throw new Error(`internal: ${where} defines no command "${n}" (src/cli/program.ts lists it)`);
+    return d;
+  });
+}
+
+const VERBS: { name: string; summary: string; make: () => Promise<(n: NounDef) => CommandDef>; example: string }[] = [
+  { name: "create", summary: "add a resource to the desired state (a new revision)", make: async () => (await import("./commands/create.js")).createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
+  { name: "list", summary: "list resources of one kind", make: async () => (await import("./commands/list.js")).listCommand, example: "hecate list routes --selector env=prod" },
+  { name: "read", summary: "show one resource as stored", make: async () => (await import("./commands/read.js")).readCommand, example: "hecate read route app -o yaml" },
+  { name: "update", summary: "change a resource (a new revision)", make: async () => (await import("./commands/update.js")).updateCommand, example: "hecate update route app --add-middleware rate-limit" },
+  { name: "delete", summary: "remove a resource (a new revision)", make: async () => (await import("./commands/delete.js")).deleteCommand, example: "hecate delete upstream backend-api --cascade --dry-run" },
 ];
 
 /** Verbs whose object is a system rather than a resource: `hecate check dns HOST`, `hecate import dns ...`. */
-const GROUPS: { name: string; summary: string; commands: CommandDef[]; example: string }[] = [
-  { name: "check", summary: "check that what Hecate applied is live", commands: [checkDns], example: "hecate check dns app.example.com --wait 2m" },
-  { name: "export", summary: "what a system holds, in its own format", commands: [exportDns, exportTraefikTags], example: "hecate export dns --zone example.com > example.com.zone" },
-  { name: "import", summary: "adopt what already exists in a system", commands: [importDns, ...IMPORTS], example: "hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/" },
-  { name: "debug", summary: "find what is broken in a live chain", commands: [debugAuth, debugSystem], example: "hecate debug auth app --user alice" },
-  { name: "sandbox", summary: "run an offline stand-in for a system Hecate drives", commands: [sandboxHetzner, sandboxAuthentik], example: "hecate sandbox authentik" },
-  { name: "cert", summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain", commands: [...CERT_COMMANDS, certRevoke, certValidate], example: "hecate cert renew wildcard" },
-  { name: "secret", summary: "rotate a secret with a grace window, check that every secret resolves, or give the store a new encryption key", commands: SECRET_COMMANDS, example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m" },
-  { name: "webhook", summary: "webhooks of `hecate serve` (registered through its API): a new signing secret with a grace window", commands: WEBHOOK_COMMANDS, example: "hecate webhook rotate-secret wh_3f2a9c01b7de --grace 24h" },
-  { name: "token", summary: "API tokens for `hecate serve` (read, write, admin)", commands: [tokenCreate, tokenList, tokenRotate, tokenRevoke], example: "hecate token create --scope write --name ci --expires 30d" },
+const GROUPS: { name: string; summary: string; load: Load; example: string }[] = [
+  { name: "check", summary: "check that what Hecate applied is live", load: async () => [(await import("./commands/dns.js")).checkDns], example: "hecate check dns app.example.com --wait 2m" },
+  {
+    name: "export",
+    summary: "what a system holds, in its own format",
+    load: async () => [(await import("./commands/dns.js")).exportDns, (await import("./commands/import.js")).exportTraefikTags],
+    example: "hecate export dns --zone example.com > example.com.zone",
+  },
+  {
+    name: "import",
+    summary: "adopt what already exists in a system",
+    load: async () => [(await import("./commands/dns.js")).importDns, ...(await import("./commands/import.js")).IMPORTS],
+    example: "hecate import caddy --caddyfile /etc/caddy/Caddyfile --out imported/",
+  },
+  {
+    name: "debug",
+    summary: "find what is broken in a live chain",
+    load: async () => [(await import("./commands/debug.js")).debugAuth, (await import("./commands/health.js")).debugSystem],
+    example: "hecate debug auth app --user alice",
+  },
+  {
+    name: "sandbox",
+    summary: "run an offline stand-in for a system Hecate drives",
+    load: async () => {
+      const m = await import("./commands/sandbox.js");
+      return [m.sandboxHetzner, m.sandboxAuthentik];
+    },
+    example: "hecate sandbox authentik",
+  },
+  {
+    name: "cert",
+    summary: "certificates Hecate obtains or imports: renew, revoke, import PEM files, validate a chain",
+    load: async () => [...(await import("./commands/cert.js")).CERT_COMMANDS, (await import("./commands/cert-revoke.js")).certRevoke, (await import("./commands/cert-validate.js")).certValidate],
+    example: "hecate cert renew wildcard",
+  },
+  {
+    name: "secret",
+    summary: "rotate a secret with a grace window, check that every secret resolves, or give the store a new encryption key",
+    load: async () => (await import("./commands/secret.js")).SECRET_COMMANDS,
+    example: "hecate secret rotate ops-hash --value-from-stdin --grace 10m",
+  },
+  {
+    name: "webhook",
+    summary: "webhooks of `hecate serve` (registered through its API): a new signing secret with a grace window",
+    load: async () => (await import("./commands/webhook.js")).WEBHOOK_COMMANDS,
+    example: "hecate webhook rotate-secret wh_3f2a9c01b7de --grace 24h",
+  },
+  {
+    name: "token",
+    summary: "API tokens for `hecate serve` (read, write, admin)",
+    load: async () => {
+      const m = await import("./commands/token.js");
+      return [m.tokenCreate, m.tokenList, m.tokenRotate, m.tokenRevoke];
+    },
+    example: "hecate token create --scope write --name ci --expires 30d",
+  },
 ];
 
-export const TOP_LEVEL: CommandDef[] = [validate, schema, presets, history, show, diff, render, ...OPERATIONS, ...DELIVERY_COMMANDS, health, metrics, migrateStore, audit, unlock, serve, up, down, status];
+/** Commands without a noun, in the order help lists them; several may share one module. */
+const TOP_LEVEL: { names: string[]; load: Load }[] = [
+  { names: ["validate"], load: async () => [(await import("./commands/validate.js")).validate] },
+  { names: ["schema"], load: async () => [(await import("./commands/schema.js")).schema] },
+  { names: ["presets"], load: async () => [(await import("./commands/presets.js")).presets] },
+  { names: ["history"], load: async () => [(await import("./commands/history.js")).history] },
+  { names: ["show"], load: async () => [(await import("./commands/show.js")).show] },
+  { names: ["diff"], load: async () => [(await import("./commands/diff.js")).diff] },
+  { names: ["render"], load: async () => [(await import("./commands/render.js")).render] },
+  { names: ["plan"], load: async () => [(await import("./commands/plan.js")).plan] },
+  { names: ["apply"], load: async () => [(await import("./commands/apply.js")).apply] },
+  { names: ["drift"], load: async () => [(await import("./commands/drift.js")).drift] },
+  { names: ["reconcile"], load: async () => [(await import("./commands/reconcile.js")).reconcile] },
+  { names: ["rollback"], load: async () => [(await import("./commands/rollback.js")).rollback] },
+  { names: ["backup", "restore"], load: async () => { const m = await import("./commands/backup.js"); return [m.backup, m.restore]; } },
+  { names: ["canary", "switch", "disable", "enable", "block", "unblock", "bypass-auth"], load: async () => (await import("./commands/delivery.js")).DELIVERY_COMMANDS },
+  { names: ["health", "metrics"], load: async () => { const m = await import("./commands/health.js"); return [m.health, m.metrics]; } },
+  { names: ["migrate-store"], load: async () => [(await import("./commands/migrate-store.js")).migrateStore] },
+  { names: ["audit"], load: async () => [(await import("./commands/audit.js")).audit] },
+  { names: ["unlock"], load: async () => [(await import("./commands/unlock.js")).unlock] },
+  { names: ["serve"], load: async () => [(await import("./commands/serve.js")).serve] },
+  { names: ["up", "down", "status"], load: async () => { const m = await import("./commands/up.js"); return [m.up, m.down, m.status]; } },
+];
 
 /** Global flags that take a value: their value is not the verb. */
 const VALUE_FLAGS = new Set(["--store", "--endpoint", "-o", "--output", "--author"]);
@@ -80,10 +134,10 @@ function wantedVerb(argv: readonly string[] | undefined): string | undefined {
  * command with commander is most of the CLI's start-up after Node itself (issue 17), and one
  * command needs none of the others. Without argv, or when argv names no known command, all of it.
  */
-export function buildProgram(state: RunState, name = "hecate", argv?: readonly string[]): Command {
+export async function buildProgram(state: RunState, name = "hecate", argv?: readonly string[]): Promise<Command> {
   const verb = wantedVerb(argv);
-  const known = verb === undefined || verb === "" || [...VERBS, ...GROUPS, ...TOP_LEVEL].some((c) => c.name === verb || ("aliases" in c && c.aliases?.includes(verb)));
-  const wanted = (n: string, aliases?: string[]) => !known || verb === undefined || n === verb || !!aliases?.includes(verb);
+  const known = verb === undefined || verb === "" || [...VERBS, ...GROUPS].some((c) => c.name === verb) || TOP_LEVEL.some((t) => t.names.includes(verb));
+  const wanted = (n: string) => !known || verb === undefined || n === verb;
   const program = new Command(name);
   program
     .description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams")
@@ -114,17 +168,30 @@ export function buildProgram(state: RunState, name = "hecate", argv?: readonly s
     "hecate history && hecate diff 3 4",
   ]);
 
-  for (const verb of VERBS.filter((v) => wanted(v.name))) {
+  const verbs = VERBS.filter((v) => wanted(v.name));
+  const groups = GROUPS.filter((g) => wanted(g.name));
+  const tops = TOP_LEVEL.filter((t) => t.names.some(wanted));
+  // Loaded together: the modules of one command line are few, of help all of them.
+  const [nouns, makers, groupDefs, topDefs] = await Promise.all([
+    verbs.length ? import("./nouns/index.js").then((m) => m.NOUNS) : [],
+    Promise.all(verbs.map((v) => v.make())),
+    Promise.all(groups.map((g) => g.load())),
+    Promise.all(tops.map(async (t) => pick(await t.load(), t.names, t.names.join("/")))),
+  ]);
+  verbs.forEach((verb, i) => {
     const group = program.command(verb.name).description(verb.summary);
     addExamples(group, [verb.example]);
-    for (const noun of NOUNS) register(group, verb.make(noun), state);
-  }
-  for (const g of GROUPS.filter((x) => wanted(x.name))) {
+    for (const noun of nouns) register(group, makers[i]!(noun), state);
+  });
+  groups.forEach((g, i) => {
     const group = program.command(g.name).description(g.summary);
     addExamples(group, [g.example]);
-    for (const def of g.commands) register(group, def, state);
+    for (const def of groupDefs[i]!) register(group, def, state);
+  });
+  for (const def of topDefs.flat().filter((d) => wanted(d.name))) register(program, def, state);
+  if (wanted("completion")) {
+    const { completion } = await import("./commands/completion.js");
+    register(program, completion(() => program), state);
   }
-  for (const def of TOP_LEVEL.filter((d) => wanted(d.name, d.aliases))) register(program, def, state);
-  if (wanted("completion")) register(program, completion(() => program), state);
   return program;
 }

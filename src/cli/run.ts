@@ -12,7 +12,7 @@ export async function run(argv: string[], io: Partial<Io> = {}, name = "hecate")
   if (!io.isTTY && io.stdout) full.isTTY = false;
   const state: RunState = { io: full, exitCode: 0 };
   try {
-    const program = buildProgram(state, name, argv);
+    const program = await buildProgram(state, name, argv);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {

@@ -17,7 +17,7 @@ function capture(): { io: Partial<Io>; text: () => string } {
 /** What argv prints with every command defined (the old behaviour), without the lazy path. */
 async function whole(argv: string[]): Promise<string> {
   const c = capture();
-  const program = buildProgram({ io: c.io as Io, exitCode: 0 });
+  const program = await buildProgram({ io: c.io as Io, exitCode: 0 });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch {
@@ -37,7 +37,7 @@ function paths(cmd: Command, prefix: string[] = []): string[][] {
 }
 
 test("every command's --help, suggestions and --version read the same when only the named command is built", async () => {
-  const all = paths(buildProgram({ io: capture().io as Io, exitCode: 0 }));
+  const all = paths(await buildProgram({ io: capture().io as Io, exitCode: 0 }));
   assert.ok(all.length > 100, `only ${all.length} commands found`);
   const cases = [["--help"], ["--version"], ["lst"], ["list", "rutes"], ["-o", "json", "list", "--help"], ["--store", "x.db", "cert", "--help"], ...all.map((p) => [...p, "--help"])];
   for (const argv of cases) {

@@ -87,9 +87,9 @@ function problem(program: Command, args: string[]): string | undefined {
   return undefined;
 }
 
-test("every `hecate ...` suggested in src/ messages, help texts and the docs names commands and flags that exist", () => {
+test("every `hecate ...` suggested in src/ messages, help texts and the docs names commands and flags that exist", async () => {
   const quiet = { write: () => true };
-  const program = buildProgram({ io: { stdout: quiet, stderr: quiet, stdin: process.stdin, isTTY: false, env: {} }, exitCode: 0 });
+  const program = await buildProgram({ io: { stdout: quiet, stderr: quiet, stdin: process.stdin, isTTY: false, env: {} }, exitCode: 0 });
   const sources = [...files("src", /(?<!\.test)\.ts$/), "README.md", ...files("docs", /\.md$/)];
   const found = sources.flatMap(suggestions);
   assert.ok(found.length > 100, `only ${found.length} suggestions found: the extractor is broken`);

@@ -1,6 +1,6 @@
 // Commands are data: a definition (name, arguments, flags, examples, handler) registered into
 // commander in one place, so every command gets the same context, help and error handling.
-import { Command, Option } from "commander";
+import { Command, Option } from "./commander.js";
 import { HecateError } from "../../diag.js";
 import { Context, type GlobalFlags } from "./context.js";
 import type { Io } from "./io.js";

@@ -1,7 +1,7 @@
 // The one top-level error handler: decides how a failure looks and which exit code it gets.
 // 0 ok, 1 error, 2 usage. People see `error: message` and diagnostics, never a stack trace
 // (unless HECATE_DEBUG=1); with -o json the same error is one JSON object on stderr.
-import { CommanderError } from "commander";
+import { CommanderError } from "./commander.js";
 import { formatDiagnostic, HecateError, sortDiagnostics } from "../../diag.js";
 import type { Io } from "./io.js";
 import { makePaint } from "./output.js";

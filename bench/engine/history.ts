@@ -13,10 +13,11 @@
 //   peak RSS of the process; beside it, a raw `POST /load` of the very config that apply left in
 //   Caddy, on a third Caddy going through the same transition;
 // - `hecate plan DIR` right after (nothing to do): wall time and peak RSS;
-// - the store file's growth for that one-route revision (after a WAL checkpoint).
+// - the store's growth for that revision: pages in use after a WAL checkpoint (free pages, which
+//   the next apply reuses, do not count).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -78,11 +79,18 @@ async function cli(side: Side, args: string[], rssFile: string, key: Buffer): Pr
   return { ms, rss: Number(readFileSync(rssFile, "utf8")) / 1024, out };
 }
 
+/**
+ * Bytes of the store in use: pages minus free pages. An apply that swaps the whole Caddy config
+ * journals the previous one (sealed) and drops it once it succeeded; SQLite keeps those pages in
+ * its free list for the next apply, so the file's size would count a transient as growth.
+ */
 function storeBytes(path: string): number {
   const db = new Database(path);
   db.pragma("wal_checkpoint(TRUNCATE)");
+  const pages = Number(db.pragma("page_count", { simple: true })) - Number(db.pragma("freelist_count", { simple: true }));
+  const size = Number(db.pragma("page_size", { simple: true }));
   db.close();
-  return statSync(path).size;
+  return pages * size;
 }
 
 const median = (xs: number[]) => {

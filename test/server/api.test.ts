@@ -301,7 +301,7 @@ describe("the API", () => {
     assert.equal(await store.getSecret("db-pass"), value);
     const created = await api.call("POST", "/v1/secrets", { body: { apiVersion: "hecate.io/v1", kind: "Secret", metadata: { name: "db-pass" }, spec: { from: "store" } } });
     assert.equal(created.status, 201, created.text);
-    const rotated = await api.call("POST", "/v1/secrets/db-pass/rotate", { body: { value: next, graceMs: 60_000 }, pattern: "/v1/secrets/{name}/rotate" });
+    const rotated = await api.call("POST", "/v1/secrets/db-pass/rotate", { body: { value: next, grace: "1m" }, pattern: "/v1/secrets/{name}/rotate" });
     assert.equal(rotated.status, 200, rotated.text);
     assert.ok(rotated.body.graceUntil, "the old value is accepted for a while");
     assert.equal(await store.getSecret("db-pass"), next);

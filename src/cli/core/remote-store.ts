@@ -225,7 +225,7 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
     validateCertificate: (word, o = {}) => api.call<{ name: string; findings: Finding[] }>("POST", `/v1/certs/${encodeURIComponent(word)}/validate`, o),
     secretSchedules: async () => (await api.call<{ items: SecretSchedule[] }>("GET", "/v1/secret-rotations")).items,
     checkSecrets: (o = {}) => api.call<SecretCheck>("GET", `/v1/secret-validation${o.expiry ? "?expiry=true" : ""}`),
-    rotateSecret: (name, value, o) => api.call<RotateResult>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, { value, graceMs: o.graceMs }),
+    rotateSecret: (name, value, o) => api.call<RotateResult>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, { value, grace: `${o.graceMs}ms` }),
     rotateAuthentikToken: (name) => api.call<AuthentikRotation>("POST", `/v1/secrets/${encodeURIComponent(name)}/rotate`, {}),
     async backup(file) {
       const { bytes, manifest } = await api.download(`/v1/backup?name=${encodeURIComponent(file)}`, "hecate-backup-manifest");

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { HecateError } from "../../diag.js";
 import { Name } from "../../model/schema.js";
 import { op, type App, type Server } from "../app.js";
-import { errors, json } from "../schemas.js";
+import { errors, graceOf, json, RotateRequest } from "../schemas.js";
 
 /** A Secret's name; the server's own sealed values (webhook keys) are not for a write token to replace. */
 export const SecretName = z.object({ name: Name.refine((n) => !n.startsWith("webhook."), "webhook.* names hold the server's webhook keys") });
@@ -36,7 +36,7 @@ export function secretRoutes(app: App, s: Server): void {
       method: "post",
       path: "/v1/secrets/{name}/rotate",
       tags: ["resources"],
-      summary: "Give a Secret a new value now (`hecate secret rotate`): a store Secret gets `value`, the old one accepted for graceMs; the authentik API token is replaced through authentik",
+      summary: "Give a Secret a new value now (`hecate secret rotate`): a store Secret gets `value`, the old one accepted for `grace`; the authentik API token is replaced through authentik",
       description: "The systems take the new value with the next apply or reconcile (POST /v1/reconcile, as the CLI does next).",
       request: {
         params: z.object({ name: Name }),
@@ -45,7 +45,7 @@ export function secretRoutes(app: App, s: Server): void {
           content: {
             "application/json": {
               schema: z
-                .strictObject({ value: Value.optional().describe("The new value (a store Secret; not for the authentik token). Never answered back."), graceMs: z.number().int().min(0).max(365 * 86_400_000).optional().describe("How long the old value stays accepted (default 10 minutes; 0: dropped at once).") })
+                .strictObject({ value: Value.optional().describe("The new value (a store Secret; not for the authentik token). Never answered back."), grace: RotateRequest.shape.grace })
                 .meta({ id: "SecretRotation" }),
             },
           },
@@ -69,7 +69,7 @@ export function secretRoutes(app: App, s: Server): void {
         const message = `Secret/${name} is kept in the store: send its new value`;
         throw new HecateError("invalid", message, { diagnostics: [{ severity: "error", code: "schema", field: "value", message: `value: ${message}` }] });
       }
-      return c.json(await engine.rotateSecret(name, b.value, { graceMs: b.graceMs ?? 600_000 }), 200);
+      return c.json(await engine.rotateSecret(name, b.value, { graceMs: graceOf(b) }), 200);
     },
   );
   const Schedule = z

@@ -93,6 +93,9 @@ function phaseTimes(): Phases {
 
 function timedProvider(p: Provider): Provider {
   return {
+    ...p,
+    // confirm reads the touched object back, or reads everything again: reading.
+    ...(p.confirm ? { confirm: timed("read", p.confirm.bind(p)) } : {}),
     system: p.system,
     compile: timed("compile", p.compile.bind(p)),
     read: timed("read", p.read.bind(p)),

@@ -45,11 +45,12 @@ function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefin
       { status: 409 },
     );
   }
-  if (!opts.allowProtected && live) {
+  // Most states protect nothing: one pass to see that, instead of two sets of 10,000 addresses.
+  if (!opts.allowProtected && live?.resources.some((r) => r.metadata.protected)) {
     const keep = new Set(prep.target.resources.map(address));
-    const gone = live.resources.filter((r) => r.metadata.protected && !keep.has(address(r))).map(address);
+    const gone = live!.resources.filter((r) => r.metadata.protected && !keep.has(address(r))).map(address);
     const deleting = new Set(plan.steps.flatMap((s) => s.changes.filter((c) => c.action === "delete" && c.resource).map((c) => c.resource!)));
-    const refused = [...new Set([...gone, ...[...deleting].filter((a) => live.resources.some((r) => r.metadata.protected && address(r) === a))])];
+    const refused = [...new Set([...gone, ...[...deleting].filter((a) => live!.resources.some((r) => r.metadata.protected && address(r) === a))])];
     if (refused.length) {
       throw new HecateError("protected", `refusing to delete protected ${refused.join(", ")} (metadata.protected); pass --allow-protected to delete anyway`, { status: 409 });
     }
@@ -79,7 +80,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
     resources ? await targetFor(core, { resources }) : saved ? await savedTarget(core, saved) : await targetFor(core, sel);
   const prepareNow = async (live: Revision | null): Promise<Prepared> => {
     const target = await targetNow();
-    return saved ? prepareSaved(core, saved, target, live) : prepare(core, target, sel, live);
+    return saved ? prepareSaved(core, saved, target, live) : prepare(core, target, sel, live, { assume: !o.dryRun });
   };
   if (o.dryRun) {
     const live = await core.liveFor(saved ? (Object.keys(saved.fingerprints) as SystemName[]) : sel.systems);
@@ -130,7 +131,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
     { applyId, event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } },
     fence,
   );
-  const ctx = core.ctx(target.resources, held.signal, fence, actor);
+  const ctx = { ...core.ctx(target.resources, held.signal, fence, actor), revision: target.hash };
   const systems = new Map<SystemName, TxSystem>(
     [...prep.providers.values()].map((provider) => [provider.system, txSystem(core, provider, plan.fingerprints[provider.system], previous)]),
   );

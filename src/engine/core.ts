@@ -3,12 +3,13 @@
 // history.ts) are functions over one Core.
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
-import { obtainedByHecate, type ResolvedState } from "../model/resolved.js";
+import { obtainedByHecate, type ResolvedRoute, type ResolvedState } from "../model/resolved.js";
 import { generationOf, listIssued, obtainReason, type IssuedCertificate } from "../certs/issued.js";
 import { openGraces, secretVersions } from "../secrets/rotate.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
+import { knownHash } from "../store/content.js";
 import { createSecretResolver } from "../store/secrets.js";
 import type { Fence, Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
@@ -53,6 +54,8 @@ export class Core {
   readonly factory: ProviderFactory;
   private readonly secretsOpt: EngineOptions["secrets"];
   private readonly states = new Map<string, ResolvedState>();
+  /** The last state resolved from stored bodies: its other resources' hashes, and its routes by body hash (see share). */
+  private shared?: { context: string; routes: Map<string, ResolvedRoute> };
   /** Per system, the memo its provider returned from the last compile (see Provider.compile). */
   private readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */
@@ -84,12 +87,46 @@ export class Core {
     if (!state || hasErrors(diagnostics)) {
       throw new HecateError("invalid", `revision ${t.hash.slice(0, 12)} does not resolve`, { diagnostics });
     }
-    this.remember(t.hash, state);
+    this.remember(t.hash, state, t.resources);
     return state;
   }
 
-  /** Keep a few resolved states (head, last applied, one more): resolving 10k routes is not free. */
-  remember(hash: string, state: ResolvedState): void {
+  /**
+   * Give `state` the resolved route objects of the state resolved before it, for every route
+   * whose stored body is the same, when every other resource is the same too: a route resolves
+   * from its own body and the other kinds (Settings, Upstreams, policies, middleware) only, so
+   * the objects are equal, and sharing them lets compile see an unchanged route by identity
+   * instead of comparing 10,000 of them field by field. Only bodies read back from the store
+   * (content hash known, no file positions) take part.
+   */
+  private share(resources: readonly Resource[], state: ResolvedState): void {
+    const others: string[] = [];
+    const routes = new Map<string, string>();
+    for (const r of resources) {
+      const hash = knownHash(r);
+      if (hash === undefined) return;
+      if (r.kind === "Route") routes.set(r.metadata.name, hash);
+      else others.push(hash);
+    }
+    const context = others.sort().join(",");
+    const before = this.shared?.context === context ? this.shared.routes : undefined;
+    const byHash = new Map<string, ResolvedRoute>();
+    state.routes.forEach((r, i) => {
+      const hash = routes.get(r.name);
+      if (hash === undefined) return;
+      const seen = before?.get(hash);
+      if (seen && seen.name === r.name) state.routes[i] = seen;
+      byHash.set(hash, state.routes[i]!);
+    });
+    this.shared = { context, routes: byHash };
+  }
+
+  /**
+   * Keep a few resolved states (head, last applied, one more): resolving 10k routes is not free.
+   * `resources`: what `state` was resolved from, as the store holds them (see share).
+   */
+  remember(hash: string, state: ResolvedState, resources?: readonly Resource[]): void {
+    if (resources) this.share(resources, state);
     this.states.delete(hash);
     this.states.set(hash, state);
     while (this.states.size > 4) this.states.delete(this.states.keys().next().value!);
@@ -110,6 +147,15 @@ export class Core {
    * one since it was applied to them alone (`apply --system`), else the revision applied to every
    * system. It decides which systems are still in play and what a failed apply restores.
    */
+  /**
+   * The hash of the revision last applied to `system`: `live` when it was read for exactly that
+   * system (`selected`), else the store's mark for it.
+   */
+  async appliedTo(system: SystemName, selected: readonly SystemName[] | undefined, live: Revision | null | undefined): Promise<string | undefined> {
+    if (selected?.length === 1 && selected[0] === system && live !== undefined) return live?.hash;
+    return (await this.store.lastApplied(system))?.hash;
+  }
+
   async liveFor(systems: readonly SystemName[] | undefined): Promise<Revision | null> {
     const all = (await this.store.lastApplied()) ?? null;
     if (!systems?.length) return all;
@@ -226,8 +272,10 @@ export class Core {
    */
   async readAll(providers: Map<SystemName, Provider>, ctx: ProviderContext, known: Diagnostic[] = []): Promise<Map<SystemName, unknown>> {
     const list = [...providers.values()];
+    // Only a provider that confirms what it assumed may answer from what it left (Provider.confirm).
+    const { assume, ...reading } = ctx;
     const settled = await Promise.allSettled(
-      list.map((p) => withTimeout(`read of ${p.system}`, this.timeoutMs, ctx.signal, (signal) => p.read({ ...ctx, signal }))),
+      list.map((p) => withTimeout(`read of ${p.system}`, this.timeoutMs, ctx.signal, (signal) => p.read({ ...(p.confirm && assume ? { ...ctx } : reading), signal }))),
     );
     const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [{ system: list[i]!.system, error: errorText(r.reason) }] : []));
     if (failed.length) {

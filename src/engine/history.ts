@@ -76,7 +76,8 @@ export async function commitFromSource(core: Core, source: SourceSpec, meta: Com
 export async function commit(core: Core, resources: Resource[], meta: CommitMeta = {}): Promise<CommitResult> {
   const { state, diagnostics } = resolveChecked({ docs: resources });
   const revision = await putRevision(core, resources, meta);
-  core.remember(revision.hash, state);
+  // The stored bodies (the same hashes as `resources`): what lets a later revision share routes.
+  core.remember(revision.hash, state, revision.resources);
   return { revision, diagnostics };
 }
 

@@ -79,7 +79,12 @@ export async function targetFor(core: Core, opts: Pick<PlanOptions, "revision" |
   return targetOf(await core.revisionOrHead(opts.revision));
 }
 
-export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions, "systems" | "exclude" | "now">, live?: Revision | null): Promise<Prepared> {
+/**
+ * `assume` (apply only): providers may answer read from what their own last verified write in
+ * this Engine left, when that write was of the revision last applied to their system; each then
+ * confirms what its changes rely on, or reads afresh (Provider.confirm).
+ */
+export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions, "systems" | "exclude" | "now">, live?: Revision | null, opts: { assume?: boolean } = {}): Promise<Prepared> {
   const state = core.resolve(target);
   const { providers, diagnostics } = await core.providersFor(target, { ...(sel.systems ? { systems: sel.systems } : {}), ...(sel.exclude ? { exclude: sel.exclude } : {}) }, live);
   // Certificates are obtained only when their system is in play; Caddy then names the new ones.
@@ -87,6 +92,7 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
   // Reads first, compile while they run: a read is mostly the system's own work (Caddy
   // encoding 10,000 routes), compile is ours, so the two overlap instead of adding up.
   const ctx = core.ctx(target.resources);
+  if (opts.assume) ctx.assume = { applied: (system) => core.appliedTo(system, sel.systems, live) };
   const reading = core.readAll(providers, ctx, diagnostics);
   reading.catch(() => undefined); // a compile that throws must not leave the read's failure unhandled
   await ioStarted();
@@ -97,8 +103,17 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
     diagnostics.push(...c.diagnostics);
   }
   const actual = await reading;
+  const changes = new Map([...providers.values()].map((p) => [p.system, p.diff(desired.get(p.system), actual.get(p.system))] as const));
+  if (ctx.assume) {
+    for (const p of providers.values()) {
+      const fresh = await p.confirm?.(desired.get(p.system), actual.get(p.system), changes.get(p.system)!, ctx);
+      if (fresh === undefined) continue;
+      actual.set(p.system, fresh);
+      changes.set(p.system, p.diff(desired.get(p.system), fresh));
+    }
+  }
   for (const p of providers.values()) diagnostics.push(...(p.findings?.(desired.get(p.system), actual.get(p.system)) ?? []));
-  const steps = orderSteps([...providers.values()].map((p) => ({ system: p.system, changes: p.diff(desired.get(p.system), actual.get(p.system)) })));
+  const steps = orderSteps([...providers.values()].map((p) => ({ system: p.system, changes: changes.get(p.system)! })));
   const usage = usageOf(providers);
   const plan: Plan = {
     format: "hecate-plan/1",

@@ -76,6 +76,14 @@ export interface ProviderContext {
    * who acts, and the apply lock's fence that every write of an apply carries.
    */
   store?: { store: Store; actor: string; fence?: Fence };
+  /**
+   * Set by apply only (never by plan or drift): a provider whose own last verified write, in this
+   * Engine, was of the revision last applied to its system may answer read from what that write
+   * left instead of asking the system again; `confirm` then checks what the plan relies on.
+   */
+  assume?: { applied(system: SystemName): Promise<string | undefined> };
+  /** The revision an apply writes (set for apply and verify). */
+  revision?: string;
 }
 
 /**
@@ -127,6 +135,13 @@ export interface Provider<Desired = unknown, Actual = unknown> {
   read(ctx: ProviderContext): Promise<Actual>;
   /** Object-level changes from actual to desired, in this system's apply order. Pure. */
   diff(desired: Desired, actual: Actual): Change[];
+  /**
+   * After diff, when read answered from what this provider's own last write left (ctx.assume):
+   * make sure what `changes` rely on is live (read back the objects they touch) and answer
+   * undefined; or, when that cannot be made sure, answer a fresh read, which the plan is diffed
+   * against again. Absent: every read asks the system.
+   */
+  confirm?(desired: Desired, actual: Actual, changes: Change[], ctx: ProviderContext): Promise<Actual | undefined>;
   /** Apply a batch, calling ctx.report for each change as it completes. */
   apply(batch: Batch<Desired, Actual>, ctx: ApplyContext): Promise<void>;
   /** Undo one reported change. Must be safe to call twice. */

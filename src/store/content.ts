@@ -68,6 +68,11 @@ export function isKnownBody(r: Resource): boolean {
   return known.has(r);
 }
 
+/** The content hash of a body a store read back; undefined for any other object. */
+export function knownHash(r: Resource): string | undefined {
+  return known.get(r)?.hash;
+}
+
 /** The content-addressed form of a list of resources, in the order given. */
 export function layout(resources: readonly Resource[]): Layout {
   const bodies = new Map<string, string>();

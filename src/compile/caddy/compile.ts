@@ -526,10 +526,10 @@ function indexOf(memo: CaddyCompileMemo): NonNullable<CaddyCompileMemo["index"]>
  * the very output compileCaddy gives for `state` (incremental.test.ts checks it on random edits);
  * it shares the unchanged parts with the previous output, which nobody modifies.
  */
-function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout } | undefined {
+function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; replaced: string[] } | undefined {
   if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
   const a = memo.state;
-  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout };
+  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [] };
   if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates) || !same(a.secrets, state.secrets)) return undefined;
   const changed: ResolvedRoute[] = [];
   for (let i = 0; i < state.routes.length; i++) {
@@ -540,13 +540,14 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
     if (changed.length >= INCREMENTAL_MAX_ROUTES || !same(layoutOf(x), layoutOf(y))) return undefined;
     changed.push(y);
   }
-  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout };
+  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [] };
   // Diagnostics of a changed route would have to be replaced in place: compile in full instead.
   const addresses = new Set(changed.map((r) => `Route/${r.name}`));
   if (memo.diagnostics.some((d) => d.address !== undefined && addresses.has(d.address))) return undefined;
   const index = indexOf(memo);
   const s = state.settings.caddy;
   let servers = memo.config.apps.http.servers;
+  const replaced: string[] = [];
   for (const r of changed) {
     const tls = r.tls.mode !== "off";
     const { exact, wildcard } = splitParts([r], HECATE_ID_PREFIX);
@@ -573,6 +574,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
           const k = i === 0 ? at.entry : mappings.findIndex((m) => m["@id"] === id);
           if (k < 0 || mappings[k]!["@id"] !== id) return undefined;
           mappings[k] = canonical({ "@id": id, input: mappings[k]!.input, outputs: [literal(shaped.dial)] });
+          replaced.push(id);
         }
         const routes = srv.routes.slice();
         routes[at.top] = { ...top, handle: [{ ...map, mappings }, ...rest] } as CaddyRoute;
@@ -586,12 +588,13 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
       const [sub, ...rest] = top.handle as [{ routes: CaddyRoute[] } & Record<string, unknown>, ...unknown[]];
       const inner = sub.routes.slice();
       inner[at.inner] = canonical(obj);
+      replaced.push(p.id);
       const routes = srv.routes.slice();
       routes[at.top] = { ...top, handle: [{ ...sub, routes: inner }, ...rest] } as CaddyRoute;
       servers = { ...servers, [at.server]: { ...srv, routes } };
     }
   }
-  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys } };
+  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys }, replaced };
 }
 
 /**
@@ -603,7 +606,15 @@ export function compileCaddyFrom(
   memo: CaddyCompileMemo | undefined,
   state: ResolvedState,
   target: CaddyTarget = {},
-): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; memo: CaddyCompileMemo; incremental: boolean } {
+): {
+  config: CaddyOwned;
+  diagnostics: Diagnostic[];
+  layout: CaddyLayout;
+  memo: CaddyCompileMemo;
+  incremental: boolean;
+  /** Incremental only: the @ids of the objects that differ from the memo's config; all else is the memo's own objects. */
+  replaced?: readonly string[];
+} {
   const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
   const modules = target.modules ?? state.settings.caddy.modules;
   if (memo) {

@@ -88,6 +88,13 @@ function liftNested(v: unknown, route: unknown, out: OwnedItem[]): unknown {
   return v;
 }
 
+/** The items of one owned route object (normalized) and of the owned routes nested in it, as ownedItems gives them. */
+export function objectItems(value: unknown, id: string): OwnedItem[] {
+  const out: OwnedItem[] = [];
+  routeItems(value, id, out);
+  return out;
+}
+
 function tlsItems(v: unknown, path: string, out: OwnedItem[]): void {
   if (Array.isArray(v)) {
     v.forEach((x, i) => {

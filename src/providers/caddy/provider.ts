@@ -8,11 +8,11 @@ import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
 import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/compile.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
-import { sameNormalized, sameValue } from "../differ.js";
+import { diffKeyed, normalize, sameNormalized, sameValue } from "../differ.js";
 import { canonicalJson } from "../../model/serialize.js";
 import type { ApplyContext, Change, ChangeRecord, NodeReport, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
-import { diffOwned, ownedItems, type OwnedItem } from "./diff.js";
+import { diffOwned, objectItems, ownedItems, type OwnedItem } from "./diff.js";
 import { errorMessage, isDown, majority, quorumError, validateEverywhere, type DownNode } from "./fleet.js";
 import { DEFAULT_SERVER, ID_PREFIX, type OwnedConfig, caddyText, canonical, extractOwned, isObject, isOwnedServerName, markNormalized, mergeOwned, normalizeOwnedObject, ownedId } from "./owned.js";
 
@@ -26,6 +26,8 @@ export class CaddyActual {
   readonly #proven: WeakMap<object, object>;
   readonly #memo: ActualMemo;
   readonly #down: DownNode[];
+  readonly #left: Left | undefined;
+  #confirmed: { id: string; now: { value: unknown; text: string; etag: string } } | undefined;
   constructor(
     /** Hecate's part of the first node's config, normalized, secrets redacted. */
     readonly owned: OwnedConfig,
@@ -37,7 +39,10 @@ export class CaddyActual {
     memo?: ActualMemo,
     /** Nodes of the fleet that did not answer (fewer than half of them: else read fails). */
     down: DownNode[] = [],
+    /** Set when this reading is what this Engine's last verified write left, not a read (see assumedActual). */
+    left?: Left,
   ) {
+    this.#left = left;
     this.#down = down;
     this.#live = live;
     this.#memo = memo ?? { proven: new WeakMap() };
@@ -56,7 +61,10 @@ export class CaddyActual {
    * same config text: 3 MB are serialized once, not at every plan.
    */
   fingerprint(): string {
-    const owned = (this.#memo.ownedJson ??= canonicalJson(this.owned));
+    // What this Engine's last write left is not a reading of Caddy: it matches no read (restore
+    // then compares with the earlier revision instead), and hashing 1.6 MB for that would be waste.
+    if (this.#left) return `assumed: left by the verified apply of ${this.#left.revision}`;
+    const owned = ownedJsonOf(this.#memo, this.owned);
     const text = `{"diagnostics":${canonicalJson(this.diagnostics)},"nodes":${canonicalJson(this.nodes)},"owned":${owned}}`;
     const last = this.#memo.fingerprint;
     if (last && last.text === text) return last.hash;
@@ -86,6 +94,17 @@ export class CaddyActual {
   /** Nodes of the fleet that did not answer this read. */
   down(): DownNode[] {
     return this.#down;
+  }
+  /** What this Engine's last verified write left, when this reading is that instead of a read. */
+  assumed(): Left | undefined {
+    return this.#left;
+  }
+  /** The one object the plan changes, as confirm read it back (its own Etag guards the PATCH). */
+  confirmed(): { id: string; now: { value: unknown; text: string; etag: string } } | undefined {
+    return this.#confirmed;
+  }
+  confirm(id: string, now: { value: unknown; text: string; etag: string }): void {
+    this.#confirmed = { id, now };
   }
 }
 
@@ -121,8 +140,10 @@ export interface CaddyObjectUndo {
   /**
    * "config": the PATCH was guarded by the whole config's Etag from the plan's read, so Caddy
    * held exactly that config when it took the PATCH, and verify need only read the object back.
+   * "object": guarded by the object's own Etag, the plan resting on what this Engine's last
+   * write left (assumedActual): verify reads the object back.
    */
-  guard?: "config";
+  guard?: "config" | "object";
 }
 
 /**
@@ -161,10 +182,34 @@ interface ReadMemo {
   text: string;
   /** sha256 of text, when known (a PATCH left it). */
   hash?: string;
-  config: unknown;
+  /** sha256 of the object text sent by the PATCH that left this text (when one did). */
+  sent?: string;
+  /** The text parsed (after PATCHes: built on first use, see afterPatch). */
+  readonly config: unknown;
+  /** What builds config without the text (undefined: it cannot); keeps nothing of this memo alive. */
+  parse: () => unknown;
+  /** PATCHes since config was last built. */
+  depth?: number;
   owned: OwnedConfig;
   actual: ActualMemo;
 }
+
+/**
+ * ProviderContext.memo `caddy.left <endpoint>`: what this Engine's own last verified write left on
+ * a single node, the desired config it made live there, and of which revision. An apply of the
+ * next revision may plan from it instead of reading 1.6 MB again (ProviderContext.assume), as a
+ * controller works from its cache: the objects the plan touches are read back and guarded by
+ * their own Etags (confirm), and a change made by hand elsewhere in the config is for the
+ * reconcile loop's drift check, which always reads. Any read whose text differs, any undo, a
+ * whole-config swap and a failed verify drop it.
+ */
+interface Left {
+  revision: string;
+  desired: CaddyOwned;
+  read: ReadMemo;
+}
+
+const leftKey = (endpoint: string) => `caddy.left ${endpoint}`;
 
 /** What every CaddyActual read from one config text shares (derived from its `owned` only). */
 interface ActualMemo {
@@ -172,6 +217,8 @@ interface ActualMemo {
   proven: WeakMap<object, object>;
   /** canonicalJson(owned). */
   ownedJson?: string;
+  /** Until ownedJson is built: an earlier one and the [before, after] texts of the objects PATCHed since (afterPatch). */
+  jsonEdits?: { base: string; edits: [string, string][] };
   /** The last fingerprint computed, with the canonical text it hashed. */
   fingerprint?: { text: string; hash: string };
   /**
@@ -182,11 +229,12 @@ interface ActualMemo {
 }
 
 /**
- * `root` with the object carrying @id `id` replaced by `value`, copying only the path to it;
- * undefined when no object carries that @id.
+ * `root` with the object carrying @id `id` replaced by `value`, copying only the path to it, and
+ * the object replaced; undefined when no object carries that @id.
  */
-function replaceById(root: unknown, id: string, value: unknown): unknown {
+function replaceById(root: unknown, id: string, value: unknown): { root: unknown; old: unknown } | undefined {
   let found = false;
+  let old: unknown;
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
@@ -204,6 +252,7 @@ function replaceById(root: unknown, id: string, value: unknown): unknown {
     if (!isObject(v)) return v;
     if (v["@id"] === id) {
       found = true;
+      old = v;
       return value;
     }
     for (const k in v) {
@@ -215,34 +264,76 @@ function replaceById(root: unknown, id: string, value: unknown): unknown {
     return v;
   };
   const out = walk(root);
-  return found ? out : undefined;
+  return found ? { root: out, old } : undefined;
 }
+
+/** PATCHes whose parse waits for a use: more, and the next one builds it (so no chain grows without end). */
+const LAZY_PATCHES = 16;
 
 /**
  * The read memo of the text a PATCH of object `id` with `body` leaves: `text` is the text the
  * memo was parsed from with that object's bytes replaced (applyPatches checks they occur once),
  * so its parse is the memo's with that one object replaced, and its owned part likewise (one
  * owned object normalized and redacted as extractOwned does in place: normalizeOwnedObject).
- * Objects unchanged keep their identity, and with it what provenSame knows of them.
+ * Objects unchanged keep their identity, and with it what provenSame knows of them. The parse
+ * itself and the owned part's canonical text are built only when something asks (a read that
+ * gets exactly this text, a fingerprint): the next apply, planned from what this one left, needs
+ * neither, and walking 10,000 routes for them is most of what a one-route PATCH costs us.
  */
-function afterPatch(memo: ReadMemo, text: string, hash: string, id: string, body: string): ReadMemo | undefined {
+function afterPatch(memo: ReadMemo, text: string, hash: string | undefined, id: string, body: string, sent: string): ReadMemo | undefined {
   const value = JSON.parse(body) as unknown;
-  const config = replaceById(memo.config, id, value);
   const object = normalizeOwnedObject(value);
-  const owned = replaceById(memo.owned, id, object) as OwnedConfig | undefined;
-  if (config === undefined || owned === undefined) return undefined;
+  const swapped = replaceById(memo.owned, id, object);
+  if (swapped === undefined) return undefined;
+  const owned = swapped.root as OwnedConfig;
   markNormalized(owned);
   const actual: ActualMemo = { proven: memo.actual.proven };
   // The canonical text of the owned part likewise: the old object's canonical text, found
   // exactly once, replaced by the new one's (canonical JSON of a part is the part's text in it).
-  const before = memo.actual.ownedJson !== undefined ? findByIds(memo.owned, new Set([id]))?.get(id) : undefined;
-  if (before !== undefined) {
-    const json = memo.actual.ownedJson!;
-    const old = canonicalJson(before);
-    const at = json.indexOf(old);
-    if (at >= 0 && json.indexOf(old, at + 1) < 0) actual.ownedJson = json.slice(0, at) + canonicalJson(object) + json.slice(at + old.length);
+  const pending = memo.actual.ownedJson !== undefined ? { base: memo.actual.ownedJson, edits: [] } : memo.actual.jsonEdits;
+  if (pending && pending.edits.length < LAZY_PATCHES) actual.jsonEdits = { base: pending.base, edits: [...pending.edits, [canonicalJson(swapped.old), canonicalJson(object)]] };
+  let parent: (() => unknown) | undefined = memo.parse;
+  let done: { config: unknown } | undefined;
+  const parse = (): unknown => {
+    if (!done) {
+      const base = parent!();
+      done = { config: base === undefined ? undefined : replaceById(base, id, value)?.root };
+      parent = undefined; // built: the memos before it may go
+    }
+    return done.config;
+  };
+  const depth = (memo.depth ?? 0) + 1;
+  if (depth >= LAZY_PATCHES) parse();
+  return lazyMemo({ server: memo.server, text, ...(hash !== undefined ? { hash } : {}), sent, owned, actual, parse, depth: depth >= LAZY_PATCHES ? 0 : depth });
+}
+
+/** A ReadMemo whose `config` is parse() (or, should that fail, the text parsed). */
+function lazyMemo(m: Omit<ReadMemo, "config">): ReadMemo {
+  let parsed: unknown;
+  return {
+    ...m,
+    get config() {
+      return m.parse() ?? (parsed ??= JSON.parse(m.text));
+    },
+  };
+}
+
+/** ActualMemo.ownedJson, with the edits of PATCHes since it was last built applied first. */
+function ownedJsonOf(memo: ActualMemo, owned: OwnedConfig): string {
+  if (memo.ownedJson === undefined && memo.jsonEdits) {
+    let json: string | undefined = memo.jsonEdits.base;
+    for (const [before, after] of memo.jsonEdits.edits) {
+      const at = json.indexOf(before);
+      if (at < 0 || json.indexOf(before, at + 1) >= 0) {
+        json = undefined;
+        break;
+      }
+      json = json.slice(0, at) + after + json.slice(at + before.length);
+    }
+    memo.jsonEdits = undefined;
+    if (json !== undefined) memo.ownedJson = json;
   }
-  return { server: memo.server, text, hash, config, owned, actual };
+  return (memo.ownedJson ??= canonicalJson(owned));
 }
 
 function readMemo(ctx: ProviderContext, endpoint: string, server: string, text: string): ReadMemo | undefined {
@@ -312,6 +403,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const endpoints = settings.admin.length ? settings.admin : ["http://127.0.0.1:2019"];
   const target: CaddyTarget = opts.target ?? { version: settings.version, modules: settings.modules };
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  /** This provider's last compile: the config it started from and the objects it replaced (diff's shortcut). */
+  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[] } | undefined;
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   /**
@@ -324,6 +417,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         const client = clientFor(endpoint, ctx);
         // Read every time; only the parse of text already seen is reused (readMemo).
         const { text, etag } = await client.getConfigText();
+        const left = ctx.memo?.get(leftKey(endpoint)) as Left | undefined;
+        if (left && left.read.text !== text) ctx.memo?.delete(leftKey(endpoint)); // changed since: plan from reads only
         const seen = readMemo(ctx, endpoint, server, text);
         if (seen) return { endpoint, client, text, etag, config: seen.config, owned: seen.owned, memo: seen.actual };
         let config: unknown;
@@ -334,7 +429,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         }
         const owned = extractOwned(config, server);
         const memo: ActualMemo = { proven: new WeakMap() };
-        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, owned, actual: memo } satisfies ReadMemo);
+        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, parse: () => config, owned, actual: memo } satisfies ReadMemo);
         return { endpoint, client, text, etag, config, owned, memo };
       }),
     );
@@ -367,6 +462,59 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       }
     }
     return fresh;
+  }
+
+  /**
+   * For an apply (ctx.assume) on a single node: what this Engine's last verified write left there,
+   * when that write was of the revision last applied to Caddy (so no other process applied since).
+   */
+  async function assumedActual(ctx: ProviderContext): Promise<CaddyActual | undefined> {
+    if (!ctx.assume || endpoints.length !== 1) return undefined;
+    const endpoint = endpoints[0]!;
+    const left = ctx.memo?.get(leftKey(endpoint)) as Left | undefined;
+    if (!left || left.read.server !== server) return undefined;
+    if ((await ctx.assume.applied("caddy")) !== left.revision) {
+      ctx.memo?.delete(leftKey(endpoint));
+      return undefined;
+    }
+    const m = left.read;
+    // No Etag: an assumed reading guards its one PATCH by the object's own (confirm), never a whole swap.
+    const node: LiveNode = {
+      endpoint,
+      client: clientFor(endpoint, ctx),
+      text: m.text,
+      etag: "",
+      // Built only if asked for (see afterPatch): planning one PATCH from here needs the owned part only.
+      get config() {
+        return m.config;
+      },
+      owned: m.owned,
+      memo: m.actual,
+    };
+    return new CaddyActual(m.owned, [{ endpoint, etag: "" }], [], [node], m.actual, [], left);
+  }
+
+  /**
+   * The changes from what the last write left to `desired`, when `desired` is the incremental
+   * compile of exactly the config that write made live: only the objects compile replaced can
+   * differ (incremental.test.ts checks that), so only they are diffed. Undefined otherwise.
+   */
+  function deltaDiff(desired: CaddyOwned, left: Left): Change[] | undefined {
+    const c = lastCompile;
+    if (!c || c.to !== desired || c.from !== left.desired) return undefined;
+    if (!c.replaced.length) return [];
+    const ids = new Set(c.replaced);
+    const after = findByIds(desired.apps?.http?.servers ?? {}, ids);
+    const before = findByIds(left.desired.apps?.http?.servers ?? {}, ids);
+    if (!after || !before || after.size !== ids.size || before.size !== ids.size) return undefined;
+    const want: OwnedItem[] = [];
+    const have: OwnedItem[] = [];
+    for (const id of ids) {
+      want.push(...objectItems(normalize(after.get(id)), id));
+      have.push(...objectItems(normalize(before.get(id)), id));
+    }
+    const { creates, updates, deletes } = diffKeyed("caddy", want, have, sameNormalized);
+    return [...creates, ...updates, ...deletes];
   }
 
   function desiredChecks(desired: CaddyOwned): void {
@@ -455,6 +603,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
    */
   async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext, down: DownNode[]): Promise<void> {
     const live = actual instanceof CaddyActual ? actual.live() : undefined;
+    const assumed = actual instanceof CaddyActual && actual.assumed() !== undefined;
+    const confirmed = actual instanceof CaddyActual ? actual.confirmed() : undefined;
     // Every object on every node is read and checked before the first write, so a refusal
     // leaves everything as it was.
     const settled = await Promise.allSettled(
@@ -466,7 +616,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // The whole-config Etag guards one write only: the config (and its Etag) changes with it.
         // A fleet checks every node before the first write instead (GET /id/ below), so a node
         // that changed stops the apply before any node is written.
-        const planned = targets.length === 1 && actual.nodes.length === 1 ? fromPlanRead(node, targets[0]!) : undefined;
+        // Planned from what the last write left: confirm read the object back, its Etag guards the PATCH.
+        if (confirmed && targets.length === 1 && targets[0]!.id === confirmed.id) return { endpoint, client, text, objects: [{ t: targets[0]!, now: confirmed.now }] };
+        const planned = !assumed && targets.length === 1 && actual.nodes.length === 1 ? fromPlanRead(node, targets[0]!) : undefined;
         if (planned) return { endpoint, client, text, objects: [{ t: targets[0]!, now: planned }] };
         const objects = await Promise.all(
           targets.map(async (t) => {
@@ -503,23 +655,27 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           break;
         }
         ctx.log?.(`caddy: patched ${t.id} on ${r.client.label}`);
+        const guard = "whole" in now ? ("config" as const) : confirmed?.now === now ? ("object" as const) : undefined;
+        const sentHash = sha256(body);
         // The whole text the node should now hold, for verify: the object's bytes appear exactly
-        // once in it (its @id is unique), so replacing them is what Caddy did.
+        // once in it (its @id is unique), so replacing them is what Caddy did. Its hash is for
+        // verify's check of the whole config; a PATCH guarded by the object's own Etag is verified
+        // by reading that object back instead.
         let configHash: string | undefined;
         if (text !== undefined) {
           const old = chomp(now.text);
           const at = text.indexOf(old);
           text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
-          if (text !== undefined) configHash = sha256(text);
+          if (text !== undefined && guard !== "object") configHash = sha256(text);
         }
-        memo = text !== undefined && memo && configHash ? afterPatch(memo, text, configHash, t.id, body) : undefined;
+        memo = text !== undefined && memo && (configHash || guard === "object") ? afterPatch(memo, text, configHash, t.id, body, sentHash) : undefined;
         const undo: CaddyObjectUndo = {
           endpoint: r.endpoint,
           id: t.id,
           previous: now.value,
-          sentHash: sha256(body),
+          sentHash,
           ...(configHash ? { configHash } : {}),
-          ...("whole" in now ? { guard: "config" as const } : {}),
+          ...(guard ? { guard } : {}),
         };
         // The previous object may hold resolved secrets: sensitive.
         await ctx.report({
@@ -538,6 +694,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
 
   /** Put one PATCHed object back, guarded, unless someone changed it since; a second call finds it back. */
   async function undoPatch(u: CaddyObjectUndo, ctx: ProviderContext): Promise<void> {
+    ctx.memo?.delete(leftKey(u.endpoint));
     const client = clientFor(u.endpoint, ctx);
     const now = await client.getById(u.id);
     const refuse = (why: string) =>
@@ -591,11 +748,14 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       // Starting from the previous compile's output when only a few routes' own objects changed
       // (compileCaddyFrom checks that; the output is the same as a full compile's).
       const prior = isCompileMemo(memo) ? memo : undefined;
-      const { config, diagnostics, memo: next } = compileCaddyFrom(prior, state, target);
+      const { config, diagnostics, memo: next, replaced } = compileCaddyFrom(prior, state, target);
+      lastCompile = prior && replaced ? { from: prior.config, to: config, replaced } : undefined;
       return { desired: config, diagnostics, memo: next };
     },
 
     async read(ctx) {
+      const assumed = await assumedActual(ctx);
+      if (assumed) return assumed;
       const { up: nodes, down } = await readNodes(ctx);
       const owned = nodes.map((n) => (n.owned ??= extractOwned(n.config, server)));
       const diagnostics: Diagnostic[] = [];
@@ -638,8 +798,33 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     diff(desired, actual) {
       // An Actual that came back from a saved plan's JSON is plain data, not a CaddyActual.
       if (!(actual instanceof CaddyActual)) return diffOwned(desired as unknown as OwnedConfig, (actual as { owned: OwnedConfig }).owned);
+      const left = actual.assumed();
+      const delta = left ? deltaDiff(desired, left) : undefined;
+      if (delta) return delta;
       const base = diffOwned(desired as unknown as OwnedConfig, actual.owned, actual.provenSame(), actual.itemsOf(actual.owned), actual.itemsOf(desired as unknown as OwnedConfig));
       return fleetDiff(desired as unknown as OwnedConfig, actual, base);
+    },
+
+    // A plan resting on what the last write left keeps only a single-object PATCH, its object read
+    // back as the plan expects; anything else (nothing to do included: a no-op must see drift)
+    // is planned again from a real read.
+    async confirm(desired, actual, changes, ctx) {
+      const left = actual instanceof CaddyActual ? actual.assumed() : undefined;
+      if (!left) return undefined;
+      const endpoint = endpoints[0]!;
+      const { assume: _assume, ...reading } = ctx;
+      const fresh = () => {
+        ctx.memo?.delete(leftKey(endpoint));
+        return provider.read(reading);
+      };
+      const targets = patchTargets(desired, actual, changes);
+      if (targets?.length !== 1) return fresh();
+      const t = targets[0]!;
+      const now = await clientFor(endpoint, ctx).getById(t.id);
+      // As applyPatches checks: normalized as the plan saw it, and byte for byte in the text left (a changed secret redacts alike).
+      if (!now || !sameValue(t.planned, normalizeOwnedObject(now.value)) || !left.read.text.includes(chomp(now.text))) return fresh();
+      actual.confirm(t.id, now);
+      return undefined;
     },
 
     // What the read found about the fleet (a node down, nodes that disagree): the plan says it.
@@ -666,6 +851,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       noteBehind(ctx, down);
       const targets = patchTargets(desired, actual, changes);
       if (targets) return applyPatches(actual, targets, ctx, down);
+      // confirm keeps an assumed reading only for one PATCH: a swap must rest on a real read (its Etag).
+      if (actual instanceof CaddyActual && actual.assumed()) throw new HecateError("internal", "caddy: a whole-config swap planned without reading Caddy; plan again");
+      for (const e of endpoints) ctx.memo?.delete(leftKey(e));
       // Secrets exist in resolved form only here, on the way to Caddy.
       const resolved = (secretRefs(desired).length ? await resolveSecrets(desired, ctx.secrets) : desired) as unknown as OwnedConfig;
       const nodes = await nodesFor(actual, ctx);
@@ -697,6 +885,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     async undo(record, ctx) {
       if (record.change.kind === "route") return undoPatch(record.undo as CaddyObjectUndo, ctx);
       const node = record.undo as CaddyUndo;
+      ctx.memo?.delete(leftKey(node.endpoint));
       const client = clientFor(node.endpoint, ctx);
       const live = await client.getConfig();
       if (canonical(live.config) === canonical(node.previous)) return; // already back
@@ -731,18 +920,26 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // object reading back as the bytes sent is the whole check.
         const mine = records.filter((r) => (r.change.kind === "route" ? (r.undo as CaddyObjectUndo).endpoint : r.change.id) === endpoint);
         const only = mine.length === 1 && mine[0]!.change.kind === "route" ? (mine[0]!.undo as CaddyObjectUndo) : undefined;
-        if (only?.guard === "config") {
+        const expected = expectedHash(records, endpoint);
+        const leftText = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
+        // The next apply may plan from what these PATCHes left (Left): only when it is known to the byte.
+        const remember = (): void => {
+          const known = expected !== undefined ? leftText?.hash === expected : only?.guard === "object" && leftText?.sent === only.sentHash;
+          if (ctx.revision !== undefined && leftText && known && mine.every((r) => r.change.kind === "route")) {
+            ctx.memo?.set(leftKey(endpoint), { revision: ctx.revision, desired: desired as CaddyOwned, read: leftText } satisfies Left);
+          } else ctx.memo?.delete(leftKey(endpoint));
+        };
+        ctx.memo?.delete(leftKey(endpoint));
+        if (only?.guard === "config" || only?.guard === "object") {
           const now = await client.getById(only.id);
-          if (now && sha256(now.text) === only.sentHash) return;
+          if (now && sha256(now.text) === only.sentHash) return remember();
         }
         const { text } = await client.getConfigText();
         // Exactly the text apply sent (or, after PATCHes, the text read with the patched
         // objects' text replaced): the node runs what was meant, nothing to compare.
-        const expected = expectedHash(records, endpoint);
         if (expected !== undefined) {
           // The text the PATCH left, hashed when it was built: equal bytes need no second hash.
-          const left = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
-          if (left?.hash === expected && left.text === text) return;
+          if (leftText?.hash === expected && leftText.text === text) return remember();
           if (sha256(text) === expected) return;
         }
         let config: unknown;

@@ -9,6 +9,7 @@ import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/com
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import { diffKeyed, normalize, sameNormalized, sameValue } from "../differ.js";
+import { REDACTED_MARKER } from "../../secret.js";
 import { canonicalJson } from "../../model/serialize.js";
 import type { ApplyContext, Change, ChangeRecord, NodeReport, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
@@ -27,7 +28,7 @@ export class CaddyActual {
   readonly #memo: ActualMemo;
   readonly #down: DownNode[];
   readonly #left: Left | undefined;
-  #confirmed: { id: string; now: { value: unknown; text: string; etag: string } } | undefined;
+  #confirmed: { id: string; now: { value: unknown; text: string; etag: string }; targets: PatchTarget[] } | undefined;
   constructor(
     /** Hecate's part of the first node's config, normalized, secrets redacted. */
     readonly owned: OwnedConfig,
@@ -100,11 +101,11 @@ export class CaddyActual {
     return this.#left;
   }
   /** The one object the plan changes, as confirm read it back (its own Etag guards the PATCH). */
-  confirmed(): { id: string; now: { value: unknown; text: string; etag: string } } | undefined {
+  confirmed(): { id: string; now: { value: unknown; text: string; etag: string }; targets: PatchTarget[] } | undefined {
     return this.#confirmed;
   }
-  confirm(id: string, now: { value: unknown; text: string; etag: string }): void {
-    this.#confirmed = { id, now };
+  confirm(id: string, now: { value: unknown; text: string; etag: string }, targets: PatchTarget[]): void {
+    this.#confirmed = { id, now, targets };
   }
 }
 
@@ -179,7 +180,10 @@ interface LiveNode extends LiveConfig {
  */
 interface ReadMemo {
   server: string;
-  text: string;
+  /** The text read (after PATCHes: built on first use, see afterPatch; undefined if it cannot be). */
+  readonly text: string | undefined;
+  /** What gives text; keeps nothing of this memo alive. */
+  textOf: () => string | undefined;
   /** sha256 of text, when known (a PATCH left it). */
   hash?: string;
   /** sha256 of the object text sent by the PATCH that left this text (when one did). */
@@ -210,6 +214,7 @@ interface Left {
 }
 
 const leftKey = (endpoint: string) => `caddy.left ${endpoint}`;
+const REDACTED_TEXT = JSON.stringify(REDACTED_MARKER);
 
 /** What every CaddyActual read from one config text shares (derived from its `owned` only). */
 interface ActualMemo {
@@ -267,7 +272,7 @@ function replaceById(root: unknown, id: string, value: unknown): { root: unknown
   return found ? { root: out, old } : undefined;
 }
 
-/** PATCHes whose parse waits for a use: more, and the next one builds it (so no chain grows without end). */
+/** PATCHes whose parse and text wait for a use: past them, what the last write left is read again (no chain grows without end). */
 const LAZY_PATCHES = 16;
 
 /**
@@ -280,7 +285,10 @@ const LAZY_PATCHES = 16;
  * gets exactly this text, a fingerprint): the next apply, planned from what this one left, needs
  * neither, and walking 10,000 routes for them is most of what a one-route PATCH costs us.
  */
-function afterPatch(memo: ReadMemo, text: string, hash: string | undefined, id: string, body: string, sent: string): ReadMemo | undefined {
+function afterPatch(memo: ReadMemo, textOf: () => string | undefined, hash: string | undefined, id: string, body: string, sent: string): ReadMemo | undefined {
+  // A chain of PATCHes not built yet costs a walk each when something asks: past LAZY_PATCHES the
+  // memo goes, and the next plan reads Caddy again.
+  if ((memo.depth ?? 0) >= LAZY_PATCHES) return undefined;
   const value = JSON.parse(body) as unknown;
   const object = normalizeOwnedObject(value);
   const swapped = replaceById(memo.owned, id, object);
@@ -303,17 +311,39 @@ function afterPatch(memo: ReadMemo, text: string, hash: string | undefined, id: 
     return done.config;
   };
   const depth = (memo.depth ?? 0) + 1;
-  if (depth >= LAZY_PATCHES) parse();
-  return lazyMemo({ server: memo.server, text, ...(hash !== undefined ? { hash } : {}), sent, owned, actual, parse, depth: depth >= LAZY_PATCHES ? 0 : depth });
+  return lazyMemo({ server: memo.server, textOf, ...(hash !== undefined ? { hash } : {}), sent, owned, actual, parse, depth });
 }
 
-/** A ReadMemo whose `config` is parse() (or, should that fail, the text parsed). */
-function lazyMemo(m: Omit<ReadMemo, "config">): ReadMemo {
+/**
+ * `base()` with the one occurrence of `old` replaced by `neu`, built on first call (undefined
+ * when `old` is not there exactly once). Building a 1.6 MB string costs milliseconds here, and
+ * a plan resting on what the last PATCH left never needs it.
+ */
+function spliced(base: () => string | undefined, old: string, neu: string): () => string | undefined {
+  let from: (() => string | undefined) | undefined = base;
+  let done: { text: string | undefined } | undefined;
+  return () => {
+    if (!done) {
+      const t = from!();
+      const at = t === undefined ? -1 : t.indexOf(old);
+      done = { text: t !== undefined && at >= 0 && t.indexOf(old, at + 1) < 0 ? t.slice(0, at) + neu + t.slice(at + old.length) : undefined };
+      from = undefined; // built: the texts before it may go
+    }
+    return done.text;
+  };
+}
+
+/** A ReadMemo whose text is textOf() and config parse() (or, should that fail, the text parsed). */
+function lazyMemo(m: Omit<ReadMemo, "config" | "text">): ReadMemo {
   let parsed: unknown;
   return {
     ...m,
+    get text() {
+      return m.textOf();
+    },
     get config() {
-      return m.parse() ?? (parsed ??= JSON.parse(m.text));
+      const text = m.textOf();
+      return m.parse() ?? (parsed ??= text === undefined ? undefined : JSON.parse(text));
     },
   };
 }
@@ -405,6 +435,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   /** This provider's last compile: the config it started from and the objects it replaced (diff's shortcut). */
   let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[] } | undefined;
+  /** What deltaDiff found: the objects it compared, by @id, in the last write's desired config (`before`) and in `desired`. */
+  let lastDelta: { desired: CaddyOwned; before: Map<string, unknown> } | undefined;
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   /**
@@ -429,7 +461,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         }
         const owned = extractOwned(config, server);
         const memo: ActualMemo = { proven: new WeakMap() };
-        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, config, parse: () => config, owned, actual: memo } satisfies ReadMemo);
+        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, textOf: () => text, config, parse: () => config, owned, actual: memo } satisfies ReadMemo);
         return { endpoint, client, text, etag, config, owned, memo };
       }),
     );
@@ -482,7 +514,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const node: LiveNode = {
       endpoint,
       client: clientFor(endpoint, ctx),
-      text: m.text,
+      get text() {
+        return m.text;
+      },
       etag: "",
       // Built only if asked for (see afterPatch): planning one PATCH from here needs the owned part only.
       get config() {
@@ -507,6 +541,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const after = findByIds(desired.apps?.http?.servers ?? {}, ids);
     const before = findByIds(left.desired.apps?.http?.servers ?? {}, ids);
     if (!after || !before || after.size !== ids.size || before.size !== ids.size) return undefined;
+    lastDelta = { desired, before };
     const want: OwnedItem[] = [];
     const have: OwnedItem[] = [];
     for (const id of ids) {
@@ -601,7 +636,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
    * unless it is what the plan read, then PATCH /id/X guarded by that Etag, reporting each as
    * it completes.
    */
-  async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext, down: DownNode[]): Promise<void> {
+  async function applyPatches(actual: CaddyActual, targets: PatchTarget[], ctx: ApplyContext, down: DownNode[], desired: CaddyOwned): Promise<void> {
     const live = actual instanceof CaddyActual ? actual.live() : undefined;
     const assumed = actual instanceof CaddyActual && actual.assumed() !== undefined;
     const confirmed = actual instanceof CaddyActual ? actual.confirmed() : undefined;
@@ -617,9 +652,11 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // A fleet checks every node before the first write instead (GET /id/ below), so a node
         // that changed stops the apply before any node is written.
         // Planned from what the last write left: confirm read the object back, its Etag guards the PATCH.
-        if (confirmed && targets.length === 1 && targets[0]!.id === confirmed.id) return { endpoint, client, text, objects: [{ t: targets[0]!, now: confirmed.now }] };
+        if (confirmed && targets.length === 1 && targets[0]!.id === confirmed.id) {
+          return { endpoint, client, text: undefined, left: (actual as CaddyActual).assumed()!.read, objects: [{ t: targets[0]!, now: confirmed.now }] };
+        }
         const planned = !assumed && targets.length === 1 && actual.nodes.length === 1 ? fromPlanRead(node, targets[0]!) : undefined;
-        if (planned) return { endpoint, client, text, objects: [{ t: targets[0]!, now: planned }] };
+        if (planned) return { endpoint, client, text, left: undefined, objects: [{ t: targets[0]!, now: planned }] };
         const objects = await Promise.all(
           targets.map(async (t) => {
             const now = await client.getById(t.id);
@@ -633,7 +670,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
             return { t, now };
           }),
         );
-        return { endpoint, client, text, objects };
+        return { endpoint, client, text, left: undefined, objects };
       }),
     );
     const reads = settled.flatMap((r, i) => (r.status === "fulfilled" ? [r.value] : (goOnWithout(ctx, down, actual.nodes[i]!.endpoint, r.reason), [])));
@@ -642,8 +679,10 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
     for (const r of reads) {
       let text = r.text;
-      // The parse of the text the plan read, carried along each PATCH (see the end of the loop).
-      let memo = text !== undefined ? readMemo(ctx, r.endpoint, server, text) : undefined;
+      // The parse of the text the plan read (or, planned from what the last write left, that
+      // memo itself, its text not built), carried along each PATCH (see the end of the loop).
+      let memo = r.left ?? (text !== undefined ? readMemo(ctx, r.endpoint, server, text) : undefined);
+      const read = memo;
       for (const [k, { t, now }] of r.objects.entries()) {
         const body = bodies[k]!;
         if (body === now.text) continue; // same bytes: no reload
@@ -662,13 +701,18 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // verify's check of the whole config; a PATCH guarded by the object's own Etag is verified
         // by reading that object back instead.
         let configHash: string | undefined;
-        if (text !== undefined) {
-          const old = chomp(now.text);
-          const at = text.indexOf(old);
-          text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
-          if (text !== undefined && guard !== "object") configHash = sha256(text);
+        if (r.left) {
+          memo = memo ? afterPatch(memo, spliced(memo.textOf, chomp(now.text), chomp(body)), undefined, t.id, body, sentHash) : undefined;
+        } else {
+          if (text !== undefined) {
+            const old = chomp(now.text);
+            const at = text.indexOf(old);
+            text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
+            if (text !== undefined) configHash = sha256(text);
+          }
+          const left = text;
+          memo = left !== undefined && memo && configHash ? afterPatch(memo, () => left, configHash, t.id, body, sentHash) : undefined;
         }
-        memo = text !== undefined && memo && (configHash || guard === "object") ? afterPatch(memo, text, configHash, t.id, body, sentHash) : undefined;
         const undo: CaddyObjectUndo = {
           endpoint: r.endpoint,
           id: t.id,
@@ -677,18 +721,22 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           ...(configHash ? { configHash } : {}),
           ...(guard ? { guard } : {}),
         };
-        // The previous object may hold resolved secrets: sensitive.
+        // The previous object may hold resolved secrets: sensitive, unless it is what the last
+        // write made of a desired object that names none (deltaDiff found it).
+        const delta = lastDelta;
+        const made = r.left && delta?.desired === desired ? delta.before.get(t.id) : undefined;
         await ctx.report({
           change: { system: "caddy", action: "update", kind: "route", id: t.id, ...(t.resource ? { resource: t.resource } : {}) },
           ids: { endpoint: r.endpoint },
           undo,
           detail: { node: r.client.label, via: "PATCH /id/" },
-          sensitive: true,
+          sensitive: made === undefined || secretRefs(made).length > 0,
         });
       }
       // The node now holds `text` (if verify finds that): a next read of exactly these bytes
-      // reuses the parse instead of parsing 3 MB again.
-      if (memo && memo.text !== r.text) ctx.memo?.set(`caddy.read ${r.endpoint}`, memo);
+      // reuses the parse instead of parsing 3 MB again. (By identity: comparing the texts would
+      // copy and compare 1.6 MB.)
+      if (memo && memo !== read) ctx.memo?.set(`caddy.read ${r.endpoint}`, memo);
     }
   }
 
@@ -821,9 +869,11 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       if (targets?.length !== 1) return fresh();
       const t = targets[0]!;
       const now = await clientFor(endpoint, ctx).getById(t.id);
-      // As applyPatches checks: normalized as the plan saw it, and byte for byte in the text left (a changed secret redacts alike).
-      if (!now || !sameValue(t.planned, normalizeOwnedObject(now.value)) || !left.read.text.includes(chomp(now.text))) return fresh();
-      actual.confirm(t.id, now);
+      // As applyPatches checks: normalized as the plan saw it; and, where the object holds a secret
+      // (whose new value redacts like the old one), byte for byte in the text left.
+      if (!now || !sameValue(t.planned, normalizeOwnedObject(now.value))) return fresh();
+      if (JSON.stringify(t.planned).includes(REDACTED_TEXT) && !left.read.text?.includes(chomp(now.text))) return fresh();
+      actual.confirm(t.id, now, targets);
       return undefined;
     },
 
@@ -849,8 +899,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       desiredChecks(desired);
       const down = actual instanceof CaddyActual ? [...actual.down()] : [];
       noteBehind(ctx, down);
-      const targets = patchTargets(desired, actual, changes);
-      if (targets) return applyPatches(actual, targets, ctx, down);
+      // What confirm found for exactly these changes (the plan's), else found now.
+      const targets = (actual instanceof CaddyActual ? actual.confirmed()?.targets : undefined) ?? patchTargets(desired, actual, changes);
+      if (targets) return applyPatches(actual, targets, ctx, down, desired);
       // confirm keeps an assumed reading only for one PATCH: a swap must rest on a real read (its Etag).
       if (actual instanceof CaddyActual && actual.assumed()) throw new HecateError("internal", "caddy: a whole-config swap planned without reading Caddy; plan again");
       for (const e of endpoints) ctx.memo?.delete(leftKey(e));

@@ -65,7 +65,11 @@ describe("cert.expiring from the reconcile loop", () => {
       return { text, ok: Number(text.split("\n").find((l) => l.startsWith('hecate_reconcile_rounds_total{status="ok"}'))?.split(" ").pop() ?? 0) };
     };
     const seen = (await rounds()).ok;
-    await eventually(async () => (await rounds()).ok >= seen + 3, 20_000);
+    // Three more rounds that went through (300 ms apart); should they not come, say what the rounds did instead.
+    await eventually(async () => (await rounds()).ok >= seen + 3, 45_000).catch(async (e: Error) => {
+      const counters = (await rounds()).text.split("\n").filter((l) => l.startsWith("hecate_reconcile_rounds_total"));
+      throw new Error(`${e.message}; rounds so far: ${counters.join(", ")}; ok before: ${seen}`);
+    });
     await sleep(300);
     assert.equal(events().filter((e) => e.type === "cert.expiring").length, 1, "once, not every round");
     const { text } = await rounds();

@@ -130,9 +130,9 @@ function wantedVerb(argv: readonly string[] | undefined): string | undefined {
 }
 
 /**
- * The command tree. Given argv, only the command it names is built: defining every flag of every
- * command with commander is most of the CLI's start-up after Node itself (issue 17), and one
- * command needs none of the others. Without argv, or when argv names no known command, all of it.
+ * The command tree. Given argv, only the command it names is loaded and built: loading every
+ * command's module is most of the CLI's start-up after Node itself (issue 17), and one command
+ * needs none of the others. Without argv, or when argv names no known command, all of it.
  */
 export async function buildProgram(state: RunState, name = "hecate", argv?: readonly string[]): Promise<Command> {
   const verb = wantedVerb(argv);

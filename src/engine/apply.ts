@@ -45,12 +45,13 @@ function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefin
       { status: 409 },
     );
   }
-  // Most states protect nothing: one pass to see that, instead of two sets of 10,000 addresses.
-  if (!opts.allowProtected && live?.resources.some((r) => r.metadata.protected)) {
+  // Most states protect nothing: one pass finds that, instead of a set of 10,000 addresses.
+  const guarded = opts.allowProtected ? [] : (live?.resources.filter((r) => r.metadata.protected).map(address) ?? []);
+  if (guarded.length) {
     const keep = new Set(prep.target.resources.map(address));
-    const gone = live!.resources.filter((r) => r.metadata.protected && !keep.has(address(r))).map(address);
+    const gone = guarded.filter((a) => !keep.has(a));
     const deleting = new Set(plan.steps.flatMap((s) => s.changes.filter((c) => c.action === "delete" && c.resource).map((c) => c.resource!)));
-    const refused = [...new Set([...gone, ...[...deleting].filter((a) => live!.resources.some((r) => r.metadata.protected && address(r) === a))])];
+    const refused = [...new Set([...gone, ...[...deleting].filter((a) => guarded.includes(a))])];
     if (refused.length) {
       throw new HecateError("protected", `refusing to delete protected ${refused.join(", ")} (metadata.protected); pass --allow-protected to delete anyway`, { status: 409 });
     }

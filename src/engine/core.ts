@@ -143,19 +143,19 @@ export class Core {
   }
 
   /**
-   * What is live on these systems: the revision last applied to them when they all had the same
-   * one since it was applied to them alone (`apply --system`), else the revision applied to every
-   * system. It decides which systems are still in play and what a failed apply restores.
-   */
-  /**
    * The hash of the revision last applied to `system`: `live` when it was read for exactly that
    * system (`selected`), else the store's mark for it.
    */
-  async appliedTo(system: SystemName, selected: readonly SystemName[] | undefined, live: Revision | null | undefined): Promise<string | undefined> {
+  async appliedHash(system: SystemName, selected: readonly SystemName[] | undefined, live: Revision | null | undefined): Promise<string | undefined> {
     if (selected?.length === 1 && selected[0] === system && live !== undefined) return live?.hash;
     return (await this.store.lastApplied(system))?.hash;
   }
 
+  /**
+   * What is live on these systems: the revision last applied to them when they all had the same
+   * one since it was applied to them alone (`apply --system`), else the revision applied to every
+   * system. It decides which systems are still in play and what a failed apply restores.
+   */
   async liveFor(systems: readonly SystemName[] | undefined): Promise<Revision | null> {
     const all = (await this.store.lastApplied()) ?? null;
     if (!systems?.length) return all;
@@ -275,7 +275,7 @@ export class Core {
     // Only a provider that confirms what it assumed may answer from what it left (Provider.confirm).
     const { assume, ...reading } = ctx;
     const settled = await Promise.allSettled(
-      list.map((p) => withTimeout(`read of ${p.system}`, this.timeoutMs, ctx.signal, (signal) => p.read({ ...(p.confirm && assume ? { ...ctx } : reading), signal }))),
+      list.map((p) => withTimeout(`read of ${p.system}`, this.timeoutMs, ctx.signal, (signal) => p.read({ ...(p.confirm && assume ? ctx : reading), signal }))),
     );
     const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [{ system: list[i]!.system, error: errorText(r.reason) }] : []));
     if (failed.length) {

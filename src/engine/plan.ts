@@ -92,7 +92,7 @@ export async function prepare(core: Core, target: Target, sel: Pick<PlanOptions,
   // Reads first, compile while they run: a read is mostly the system's own work (Caddy
   // encoding 10,000 routes), compile is ours, so the two overlap instead of adding up.
   const ctx = core.ctx(target.resources);
-  if (opts.assume) ctx.assume = { applied: (system) => core.appliedTo(system, sel.systems, live) };
+  if (opts.assume) ctx.assume = { applied: (system) => core.appliedHash(system, sel.systems, live) };
   const reading = core.readAll(providers, ctx, diagnostics);
   reading.catch(() => undefined); // a compile that throws must not leave the read's failure unhandled
   await ioStarted();

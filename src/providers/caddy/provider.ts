@@ -333,7 +333,7 @@ function spliced(base: () => string | undefined, old: string, neu: string): () =
   };
 }
 
-/** A ReadMemo whose text is textOf() and config parse() (or, should that fail, the text parsed). */
+/** A ReadMemo whose text is textOf() and config parse() (or, should that fail, the text parsed): every memo is built here. */
 function lazyMemo(m: Omit<ReadMemo, "config" | "text">): ReadMemo {
   let parsed: unknown;
   return {
@@ -434,9 +434,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const target: CaddyTarget = opts.target ?? { version: settings.version, modules: settings.modules };
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   /** This provider's last compile: the config it started from and the objects it replaced (diff's shortcut). */
-  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[] } | undefined;
-  /** What deltaDiff found: the objects it compared, by @id, in the last write's desired config (`before`) and in `desired`. */
-  let lastDelta: { desired: CaddyOwned; before: Map<string, unknown> } | undefined;
+  /** `before`: set by deltaDiff, the replaced objects as the config compiled before had them, by @id. */
+  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[]; before?: Map<string, unknown> } | undefined;
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   /**
@@ -461,7 +460,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         }
         const owned = extractOwned(config, server);
         const memo: ActualMemo = { proven: new WeakMap() };
-        ctx.memo?.set(`caddy.read ${endpoint}`, { server, text, textOf: () => text, config, parse: () => config, owned, actual: memo } satisfies ReadMemo);
+        ctx.memo?.set(`caddy.read ${endpoint}`, lazyMemo({ server, textOf: () => text, parse: () => config, owned, actual: memo }));
         return { endpoint, client, text, etag, config, owned, memo };
       }),
     );
@@ -541,7 +540,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const after = findByIds(desired.apps?.http?.servers ?? {}, ids);
     const before = findByIds(left.desired.apps?.http?.servers ?? {}, ids);
     if (!after || !before || after.size !== ids.size || before.size !== ids.size) return undefined;
-    lastDelta = { desired, before };
+    c.before = before;
     const want: OwnedItem[] = [];
     const have: OwnedItem[] = [];
     for (const id of ids) {
@@ -550,6 +549,37 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     }
     const { creates, updates, deletes } = diffKeyed("caddy", want, have, sameNormalized);
     return [...creates, ...updates, ...deletes];
+  }
+
+  /** Every node's config, read now: Hecate's part of the first, and where the fleet disagrees or is down. */
+  async function readLive(ctx: ProviderContext): Promise<CaddyActual> {
+    const { up: nodes, down } = await readNodes(ctx);
+    const owned = nodes.map((n) => (n.owned ??= extractOwned(n.config, server)));
+    const diagnostics: Diagnostic[] = [];
+    const first = owned[0]!;
+    for (let i = 1; i < nodes.length; i++) {
+      const diff = diffOwned(first, owned[i]!);
+      nodes[i]!.differs = diff.length > 0;
+      if (diff.length) {
+        diagnostics.push({
+          severity: "warning",
+          code: "caddy-fleet-disagree",
+          message: `Caddy node ${nodes[i]!.client.label} differs from ${nodes[0]!.client.label} in ${diff.length} object(s) (${diff
+            .slice(0, 3)
+            .map((c) => `${c.kind} ${c.id}`)
+            .join(", ")}${diff.length > 3 ? ", …" : ""}); apply makes every node match`,
+        });
+      }
+    }
+    for (const d of down) {
+      diagnostics.push({
+        severity: "warning",
+        code: "caddy-node-down",
+        node: d.endpoint,
+        message: `Caddy node ${d.endpoint} is down (${d.error}); planned without it: once it answers, the reconcile loop loads the applied revision into it`,
+      });
+    }
+    return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo, down);
   }
 
   function desiredChecks(desired: CaddyOwned): void {
@@ -723,8 +753,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         };
         // The previous object may hold resolved secrets: sensitive, unless it is what the last
         // write made of a desired object that names none (deltaDiff found it).
-        const delta = lastDelta;
-        const made = r.left && delta?.desired === desired ? delta.before.get(t.id) : undefined;
+        const compiled = lastCompile;
+        const made = r.left && compiled?.to === desired ? compiled.before?.get(t.id) : undefined;
         await ctx.report({
           change: { system: "caddy", action: "update", kind: "route", id: t.id, ...(t.resource ? { resource: t.resource } : {}) },
           ids: { endpoint: r.endpoint },
@@ -802,35 +832,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     },
 
     async read(ctx) {
-      const assumed = await assumedActual(ctx);
-      if (assumed) return assumed;
-      const { up: nodes, down } = await readNodes(ctx);
-      const owned = nodes.map((n) => (n.owned ??= extractOwned(n.config, server)));
-      const diagnostics: Diagnostic[] = [];
-      const first = owned[0]!;
-      for (let i = 1; i < nodes.length; i++) {
-        const diff = diffOwned(first, owned[i]!);
-        nodes[i]!.differs = diff.length > 0;
-        if (diff.length) {
-          diagnostics.push({
-            severity: "warning",
-            code: "caddy-fleet-disagree",
-            message: `Caddy node ${nodes[i]!.client.label} differs from ${nodes[0]!.client.label} in ${diff.length} object(s) (${diff
-              .slice(0, 3)
-              .map((c) => `${c.kind} ${c.id}`)
-              .join(", ")}${diff.length > 3 ? ", …" : ""}); apply makes every node match`,
-          });
-        }
-      }
-      for (const d of down) {
-        diagnostics.push({
-          severity: "warning",
-          code: "caddy-node-down",
-          node: d.endpoint,
-          message: `Caddy node ${d.endpoint} is down (${d.error}); planned without it: once it answers, the reconcile loop loads the applied revision into it`,
-        });
-      }
-      return new CaddyActual(first, nodes.map((n) => ({ endpoint: n.endpoint, etag: n.etag })), diagnostics, nodes, nodes[0]!.memo, down);
+      return (await assumedActual(ctx)) ?? readLive(ctx);
     },
 
     describe(actual) {
@@ -860,10 +862,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       const left = actual instanceof CaddyActual ? actual.assumed() : undefined;
       if (!left) return undefined;
       const endpoint = endpoints[0]!;
-      const { assume: _assume, ...reading } = ctx;
       const fresh = () => {
         ctx.memo?.delete(leftKey(endpoint));
-        return provider.read(reading);
+        return readLive(ctx);
       };
       const targets = patchTargets(desired, actual, changes);
       if (targets?.length !== 1) return fresh();

@@ -95,6 +95,7 @@ export async function apply(core: Core, planOrOpts: Plan | PlanOptions, opts: Ap
     const live = await core.liveFor(saved ? (Object.keys(saved.fingerprints) as SystemName[]) : sel.systems);
     const prep = await prepareNow(live);
     checkRails(prep, o, live ?? undefined);
+    o.check?.(prep.plan);
     if (!prep.target.revision) {
       const revision = await headOrCommit(core, prep.target.hash, prep.target.resources, { ...(o.commit ?? {}), ...(o.actor ? { actor: o.actor } : {}) });
       prep.target = targetOf(revision);

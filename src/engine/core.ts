@@ -13,6 +13,7 @@ import { knownHash } from "../store/content.js";
 import { createSecretResolver } from "../store/secrets.js";
 import type { Fence, Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
+import { EngineMemory } from "./memory.js";
 import { resolveRevision } from "./revision-ref.js";
 import { errorText, withTimeout } from "./transaction.js";
 
@@ -35,6 +36,8 @@ export interface EngineOptions {
   holder?: string;
   /** The apply lock's lease (default 30 s, renewed every 10 s): how soon a dead holder's lock lapses. */
   lease?: { ttlMs?: number; renewEveryMs?: number };
+  /** What the engine keeps between calls; pass one to engines on the same store to share it (memory.ts). */
+  memory?: EngineMemory;
 }
 
 /** Desired state to plan or apply: a stored revision, or resources not stored (yet). */
@@ -53,17 +56,8 @@ export class Core {
   readonly lease: { ttlMs?: number; renewEveryMs?: number };
   readonly factory: ProviderFactory;
   private readonly secretsOpt: EngineOptions["secrets"];
-  private readonly states = new Map<string, ResolvedState>();
-  /** The last state resolved from stored bodies: its other resources' hashes, and its routes by body hash (see share). */
-  private shared?: { context: string; routes: Map<string, ResolvedRoute> };
-  /** Per system, the memo its provider returned from the last compile (see Provider.compile). */
-  private readonly compileMemos = new Map<SystemName, unknown>();
-  /** ProviderContext.memo: what providers keep between calls. */
-  private readonly providerMemo = new Map<string, unknown>();
-  /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */
-  private graces = new Map<string, string>();
-  /** When each rotated store Secret was last rotated (its version in compiled config). */
-  private versions = new Map<string, string>();
+  /** What this engine keeps between calls, perhaps shared with other engines on the same store. */
+  private readonly memory: EngineMemory;
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -73,6 +67,7 @@ export class Core {
     this.secretsOpt = opts.secrets;
     this.timeoutMs = opts.stepTimeoutMs ?? 120_000;
     this.lease = opts.lease ?? {};
+    this.memory = opts.memory ?? new EngineMemory();
   }
 
   revisionOrHead(ref?: string): Promise<Revision> {
@@ -81,7 +76,7 @@ export class Core {
 
   /** The resolved state of a target; throws "invalid" with the diagnostics when it does not resolve. */
   resolve(t: { hash: string; resources: Resource[] }): ResolvedState {
-    const cached = this.states.get(t.hash);
+    const cached = this.memory.states.get(t.hash);
     if (cached) return cached;
     const { state, diagnostics } = resolveState(t.resources);
     if (!state || hasErrors(diagnostics)) {
@@ -109,7 +104,7 @@ export class Core {
       else others.push(hash);
     }
     const context = others.sort().join(",");
-    const before = this.shared?.context === context ? this.shared.routes : undefined;
+    const before = this.memory.shared?.context === context ? this.memory.shared.routes : undefined;
     const byHash = new Map<string, ResolvedRoute>();
     state.routes.forEach((r, i) => {
       const hash = routes.get(r.name);
@@ -118,7 +113,7 @@ export class Core {
       if (seen && seen.name === r.name) state.routes[i] = seen;
       byHash.set(hash, state.routes[i]!);
     });
-    this.shared = { context, routes: byHash };
+    this.memory.shared = { context, routes: byHash };
   }
 
   /**
@@ -127,9 +122,9 @@ export class Core {
    */
   remember(hash: string, state: ResolvedState, resources?: readonly Resource[]): void {
     if (resources) this.share(resources, state);
-    this.states.delete(hash);
-    this.states.set(hash, state);
-    while (this.states.size > 4) this.states.delete(this.states.keys().next().value!);
+    this.memory.states.delete(hash);
+    this.memory.states.set(hash, state);
+    while (this.memory.states.size > 4) this.memory.states.delete(this.memory.states.keys().next().value!);
   }
 
   /** The state live before: `live` resolved, else nothing at all; undefined if it no longer resolves. */
@@ -206,9 +201,9 @@ export class Core {
    * compile only what changed since (the output is the same as without it).
    */
   compile(p: Provider, state: ResolvedState, issued?: IssuedView): { desired: unknown; diagnostics: Diagnostic[] } {
-    const c = p.compile(this.withIssued(state, issued), this.compileMemos.get(p.system));
-    if (c.memo !== undefined) this.compileMemos.set(p.system, c.memo);
-    else this.compileMemos.delete(p.system);
+    const c = p.compile(this.withIssued(state, issued), this.memory.compileMemos.get(p.system));
+    if (c.memo !== undefined) this.memory.compileMemos.set(p.system, c.memo);
+    else this.memory.compileMemos.delete(p.system);
     return { desired: c.desired, diagnostics: c.diagnostics };
   }
 
@@ -219,7 +214,7 @@ export class Core {
    * and Caddy's config names the generation it will get.
    */
   async refreshIssued(state: ResolvedState, opts: { obtain?: boolean; now?: number } = {}): Promise<IssuedView> {
-    if (state.secrets.some((s) => s.from === "store")) [this.graces, this.versions] = await Promise.all([openGraces(this.store), secretVersions(this.store)]);
+    if (state.secrets.some((s) => s.from === "store")) [this.memory.graces, this.memory.versions] = await Promise.all([openGraces(this.store), secretVersions(this.store)]);
     const view: IssuedView = { held: new Map(), obtain: opts.obtain ?? false, ...(opts.now !== undefined ? { now: opts.now } : {}) };
     if (!state.certificates.some(obtainedByHecate)) return view;
     return { ...view, held: new Map((await listIssued(this.store)).map((c) => [c.name, c])) };
@@ -241,13 +236,13 @@ export class Core {
 
   /** The state with open grace windows of rotated store Secrets filled in (src/secrets/rotate.ts). */
   private withGraces(state: ResolvedState): ResolvedState {
-    const until = new Map([...this.graces].filter(([, u]) => Date.parse(u) > Date.now()));
-    if (!state.secrets.some((s) => s.from === "store" && (until.has(s.name) || this.versions.has(s.name)))) return state;
+    const until = new Map([...this.memory.graces].filter(([, u]) => Date.parse(u) > Date.now()));
+    if (!state.secrets.some((s) => s.from === "store" && (until.has(s.name) || this.memory.versions.has(s.name)))) return state;
     return {
       ...state,
       secrets: state.secrets.map((s) => {
         if (s.from !== "store") return s;
-        const v = this.versions.get(s.name), u = until.get(s.name);
+        const v = this.memory.versions.get(s.name), u = until.get(s.name);
         return v || u ? { ...s, ...(v ? { version: v } : {}), ...(u ? { graceUntil: u } : {}) } : s;
       }),
     };
@@ -262,7 +257,7 @@ export class Core {
 
   /** `fence` and `actor`: an apply's, for providers that write to the store (held certificates). */
   ctx(resources: Resource[], signal?: AbortSignal, fence?: Fence, actor = this.actor): ProviderContext {
-    return { secrets: this.secretsFor(resources), memo: this.providerMemo, store: { store: this.store, actor, ...(fence ? { fence } : {}) }, ...(signal ? { signal } : {}) };
+    return { secrets: this.secretsFor(resources), memo: this.memory.providerMemo, store: { store: this.store, actor, ...(fence ? { fence } : {}) }, ...(signal ? { signal } : {}) };
   }
 
   /**

@@ -32,6 +32,7 @@
 // "no-revision", "unknown-revision", "locked", "stale-plan", "too-many-deletes", "protected",
 // "not-built", "bad-backup", "source" (git/dir could not be read).
 export { Engine, createEngine } from "./engine.js";
+export { EngineMemory } from "./memory.js";
 export type {
   EngineOptions,
   CommitMeta,

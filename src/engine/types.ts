@@ -76,6 +76,11 @@ export interface ApplyOptions {
   /** Allow deleting resources marked protected. */
   allowProtected?: boolean;
   dryRun?: boolean;
+  /**
+   * Called with the plan about to be applied, after the engine's own rails and before anything
+   * is stored or written (the lock held): throw to refuse it (e.g. deletes not confirmed).
+   */
+  check?: (plan: Plan) => void;
   /** How long to wait for the store lock (default 30 s). */
   lockTimeoutMs?: number;
   /** After applying, send an HTTP request through the proxy for each changed route. */

@@ -102,7 +102,7 @@ export function createActions(s: Server): Actions {
     if (systems) o.systems = systems;
     return o;
   };
-  /** Time an engine call and count it by the label its outcome gives (a throw counts as `failed`). */
+  /** Time an engine call and count it by the label its outcome gives (a throw counts as `failed`, a refusal not at all). */
   const timed = async <T>(seconds: { startTimer(): () => void }, count: (label: string) => void, label: (v: T) => string, fn: () => Promise<T>): Promise<T> => {
     const end = seconds.startTimer();
     try {
@@ -110,7 +110,7 @@ export function createActions(s: Server): Actions {
       count(label(v));
       return v;
     } catch (e) {
-      count("failed");
+      if (!(e instanceof HecateError && REFUSALS.has(e.code))) count("failed");
       throw e;
     } finally {
       end();
@@ -160,14 +160,35 @@ export function createActions(s: Server): Actions {
     async apply(c, b, retry = "POST /v1/plan", check) {
       const o = applyOpts(c, b);
       const engine = s.engine(c);
-      const plan = await timedPlan(() => engine.plan({ ...(b.revision ? { revision: b.revision } : {}), ...(o.systems ? { systems: o.systems } : {}) })).catch((e: unknown) => {
-        if (!b.dryRun) failedEvent(c, e);
-        throw e;
-      });
-      if (b.dryRun) return { result: applied(await engine.apply(plan, { ...o, dryRun: true })), plan };
-      check?.(plan);
-      if (plan.steps.length) confirmDeletes(plan, b.yes, retry);
-      return { result: applied(await timedApply(c, () => engine.apply(plan, o))), plan };
+      const target = b.revision ? { revision: b.revision } : {};
+      if (check) {
+        // The dashboard applies the plan its operator reviewed: planned here, checked against
+        // that review, then applied as a saved plan (refused if a system changed since).
+        const plan = await timedPlan(() => engine.plan({ ...target, ...(o.systems ? { systems: o.systems } : {}) })).catch((e: unknown) => {
+          failedEvent(c, e);
+          throw e;
+        });
+        check(plan);
+        if (plan.steps.length) confirmDeletes(plan, b.yes, retry);
+        return { result: applied(await timedApply(c, () => engine.apply(plan, o))), plan };
+      }
+      if (b.dryRun) {
+        let r: ApplyResult | undefined;
+        await timedPlan(async () => (r = await engine.apply(target, { ...o, dryRun: true })).plan!);
+        return { result: applied(r!), plan: r!.plan! };
+      }
+      // Planned and applied in one engine call, under one lock: the plan an apply makes may rest on
+      // what the last apply left (Provider.confirm), where a saved plan would read every system first.
+      let planned: Plan | undefined;
+      const endPlan = s.metrics.planSeconds.startTimer();
+      const rails = (plan: Plan): void => {
+        planned = plan;
+        endPlan();
+        s.metrics.plans.inc({ outcome: plan.steps.length ? "changes" : "no-changes" });
+        if (plan.steps.length) confirmDeletes(plan, b.yes, retry);
+      };
+      const r = await timedApply(c, () => engine.apply(target, { ...o, check: rails }));
+      return { result: applied(r), plan: r.plan ?? planned! };
     },
 
     async rollback(c, b, retry = `POST /v1/rollback with "dryRun": true`) {

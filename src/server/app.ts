@@ -7,7 +7,7 @@ import { routePath } from "hono/route";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { HecateError } from "../diag.js";
-import { createEngine, type Engine, type ProviderFactory } from "../engine/index.js";
+import { createEngine, EngineMemory, type Engine, type ProviderFactory } from "../engine/index.js";
 import type { AuditEntry, Store, TokenRecord, TokenScope } from "../store/store.js";
 import { errorAnswer, zodError } from "./errors.js";
 import { errors } from "./schemas.js";
@@ -125,8 +125,12 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+  // One memory for every engine of this server (an engine per request, acting as its token; the
+  // reconcile loop's): a request finds what the last one built, e.g. a one-route apply after
+  // another plans from what that one left on Caddy instead of reading it all again.
+  const memory = new EngineMemory();
   const engineAs = (st: Store, actor: string) =>
-    createEngine({ store: st, actor, ...(opts.providers ? { providers: opts.providers } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}) });
+    createEngine({ store: st, actor, memory, ...(opts.providers ? { providers: opts.providers } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}) });
   const server: Server = {
     actions: undefined as unknown as Actions,
     webhooks: new Webhooks(store, logger, opts.webhookRetry),

@@ -260,6 +260,34 @@ describe("the API", () => {
     assert.equal((await get(httpPort, "app.test", "/hello")).status, 200, "the applied route still answers");
   });
 
+  it("a one-route apply after another plans from what that one left (every request's engine shares one memory)", async () => {
+    const other = await startUpstream("api-backend-2");
+    try {
+      const names = ["w1", "w2", "w3"];
+      for (const n of names) assert.equal((await api.call("POST", "/v1/routes", { body: route(n) })).status, 201);
+      assert.equal((await api.call("POST", "/v1/apply", { body: {} })).body.status, "succeeded");
+      /** Move one route to the other upstream through the API and apply: the plan's Caddy fingerprint. */
+      const move = async (n: string): Promise<string> => {
+        const put = await api.call("PUT", `/v1/routes/${n}`, { body: route(n, { upstreams: [{ address: other.address }] }), pattern: "/v1/routes/{name}" });
+        assert.equal(put.status, 200, put.text);
+        const r = await api.call("POST", "/v1/apply", { body: {} });
+        assert.equal(r.body.status, "succeeded", r.text);
+        assert.deepEqual(r.body.plan.plan.steps.flatMap((s: { changes: { resource: string }[] }) => s.changes.map((c) => c.resource)), [`Route/${n}`]);
+        return String(r.body.plan.plan.fingerprints.caddy);
+      };
+      assert.doesNotMatch(await move("w1"), /^assumed/, "the first PATCH rests on a real read");
+      // A new engine for this request: only a memory shared with the last one knows what it left.
+      assert.match(await move("w2"), /^assumed/, "the second rests on what the first request's apply left");
+      for (const n of ["w1", "w2"]) assert.equal(JSON.parse((await get(httpPort, `${n}.test`, "/")).body).name, "api-backend-2", n);
+      assert.equal(JSON.parse((await get(httpPort, "w3.test", "/")).body).name, "api-backend");
+      assert.equal((await api.as(tokens.read).call("GET", "/v1/drift")).body.drifted, false);
+      for (const n of names) assert.equal((await api.call("DELETE", `/v1/routes/${n}`, { pattern: "/v1/routes/{name}" })).status, 200);
+      assert.equal((await api.call("POST", "/v1/apply", { body: { yes: true } })).body.status, "succeeded");
+    } finally {
+      await other.close();
+    }
+  });
+
   it("audits every change with the token's name and the client's address; verify finds a hand edit", async () => {
     const admin = api.as(tokens.admin);
     const log = await admin.call("GET", "/v1/audit?limit=100");

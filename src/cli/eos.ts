@@ -166,6 +166,11 @@ function route(argv: string[]): string[] | Translation {
     const t = secretLine(tail[0], tail.slice(1));
     return { ...t, argv: [...globals, ...t.argv] };
   }
+  // `apply|validate hecate config --file production.yaml` (seed 000): the file is hecate's PATHS.
+  if ((verb === "apply" || verb === "validate") && tail[0] === "config") {
+    const file = takeFlag(tail.slice(1), ["--file", "-f"]);
+    if (file.present) return [...globals, verb, file.value!, ...file.rest];
+  }
   for (const p of PHRASES) {
     if (p.eos[0] === verb && p.eos[1] === tail[0]) return [...globals, ...p.hecate, ...(p.hecate[0] === "secret" ? secretFlags(tail.slice(1)) : tail.slice(1))];
   }

@@ -1,7 +1,7 @@
 // Fingerprints of system state: sha256 of canonical JSON (the model's), so they depend on
 // content only, never on key order or formatting.
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../model/serialize.js";
+import { canonicalJson } from "../model/canonical-json.js";
 
 export { canonicalJson };
 

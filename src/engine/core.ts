@@ -9,11 +9,12 @@ import { openGraces, secretVersions } from "../secrets/rotate.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
-import { knownHash } from "../store/content.js";
+import { contentHash, knownHash } from "../store/content.js";
 import { createSecretResolver } from "../store/secrets.js";
 import type { Fence, Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
 import { EngineMemory } from "./memory.js";
+import type { DocumentCache } from "../model/doc-cache.js";
 import { resolveRevision } from "./revision-ref.js";
 import { errorText, withTimeout } from "./transaction.js";
 
@@ -69,6 +70,20 @@ export class Core {
     this.lease = opts.lease ?? {};
     this.memory = opts.memory ?? new EngineMemory();
   }
+
+  /** YAML documents read before (a source of files sent as text reuses them). */
+  get documents(): DocumentCache {
+    return this.memory.documents;
+  }
+
+  /** The content hash of resources not stored (yet); a frozen list hashed last is not hashed again (load, then plan or apply it). */
+  hashOf(resources: readonly Resource[]): string {
+    if (this.hashed?.resources === resources) return this.hashed.hash;
+    const hash = contentHash(resources);
+    if (Object.isFrozen(resources)) this.hashed = { resources, hash };
+    return hash;
+  }
+  private hashed?: { resources: readonly Resource[]; hash: string };
 
   revisionOrHead(ref?: string): Promise<Revision> {
     return resolveRevision(this.store, ref ?? "head");

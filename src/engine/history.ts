@@ -2,7 +2,6 @@
 // revisions on top of the head.
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
-import { hashResources } from "../model/serialize.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
 import type { Revision, RevisionSource } from "../store/store.js";
@@ -59,10 +58,12 @@ export interface Desired {
 
 /** Read a source once (each file parsed once), resolve and validate it; nothing is stored. */
 export async function loadDesired(core: Core, source: SourceSpec): Promise<Desired> {
-  const loaded = await loadSource(source);
+  const loaded = await loadSource(source, { documents: core.documents });
+  Object.freeze(loaded.resources); // hashed once (Core.hashOf), then planned and applied as it is
   const { state, diagnostics: all } = resolveChecked(loaded);
-  const hash = hashResources(loaded.resources);
-  core.remember(hash, state);
+  const hash = core.hashOf(loaded.resources);
+  // Documents a reader remembered are known bodies, as stored ones are: routes may be shared (Core.share).
+  core.remember(hash, state, loaded.resources);
   const message = loaded.source.type === "git" ? `from ${loaded.source.location}${loaded.source.commit ? ` at ${loaded.source.commit.slice(0, 12)}` : ""}` : `from ${loaded.source.location}`;
   return { hash, resources: loaded.resources, diagnostics: all, commit: { message, source: loaded.source } };
 }

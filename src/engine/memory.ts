@@ -3,6 +3,7 @@
 // Engines on one store may share one (the server builds an engine per request, acting as its
 // token): every request then finds what the last one built, as a long-running engine does.
 // Nothing in it is trusted blindly: a provider confirms what it assumes (Provider.confirm).
+import { DocumentCache } from "../model/doc-cache.js";
 import type { ResolvedRoute, ResolvedState } from "../model/resolved.js";
 import type { SystemName } from "../providers/provider.js";
 
@@ -15,6 +16,8 @@ export class EngineMemory {
   readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */
   readonly providerMemo = new Map<string, unknown>();
+  /** YAML documents read before, by text: files sent again are read only where they changed. */
+  readonly documents = new DocumentCache();
   /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */
   graces = new Map<string, string>();
   /** When each rotated store Secret was last rotated (its version in compiled config). */

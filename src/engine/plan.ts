@@ -2,7 +2,6 @@
 // holds now, as ordered steps of changes. A saved plan is checked against reality again before
 // it is applied.
 import { HecateError, type Diagnostic } from "../diag.js";
-import { hashResources } from "../model/serialize.js";
 import type { Resource } from "../model/schema.js";
 import { orderIndex } from "../providers/order.js";
 import { descriptorOf } from "../providers/registry.js";
@@ -75,7 +74,7 @@ export function orderSteps(perSystem: { system: SystemName; changes: Change[] }[
 
 /** The target a plan request names: resources given, or a stored revision (default head). */
 export async function targetFor(core: Core, opts: Pick<PlanOptions, "revision" | "resources">): Promise<Target> {
-  if (opts.resources) return { hash: hashResources(opts.resources), resources: opts.resources };
+  if (opts.resources) return { hash: core.hashOf(opts.resources), resources: opts.resources };
   return targetOf(await core.revisionOrHead(opts.revision));
 }
 

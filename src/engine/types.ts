@@ -62,6 +62,8 @@ export interface DriftReport {
 
 export type SourceSpec =
   | { type: "dir"; paths: string[] }
+  /** Files sent as text (the CLI's remote `apply DIR`): `name` is what diagnostics call each, `location` what the revision records. */
+  | { type: "files"; files: { name: string; text: string }[]; location: string }
   | { type: "git"; url: string; ref?: string; path?: string };
 
 export interface ApplyOptions {

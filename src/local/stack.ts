@@ -14,7 +14,7 @@ import { createEngine, renderPlan } from "../engine/index.js";
 import { proxyGet } from "../providers/caddy/probe.js";
 import { startCaddy, type RunningCaddy } from "../providers/caddy/run.js";
 import { initNginxPrefix, startNginx, type RunningNginx } from "../providers/nginx/run.js";
-import { canonicalJson } from "../model/serialize.js";
+import { canonicalJson } from "../model/canonical-json.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";
 import { startHttpDemo, startTcpEcho, type DemoServer } from "./demo.js";

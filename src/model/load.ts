@@ -1,10 +1,10 @@
 // Loading multi-document YAML from files, directory trees or text, keeping source positions so
 // every later diagnostic can point at the exact key or value an operator wrote.
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourcePos } from "../diag.js";
 import { fastYaml } from "./fast-yaml.js";
+import { readFailure, yamlFiles } from "./files.js";
 import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
 
 export type PathSeg = string | number;
@@ -27,8 +27,6 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-const YAML_EXT = /\.ya?ml$/i;
-
 /** Loads files and directory trees (recursively *.yaml / *.yml, in sorted order). */
 export async function loadPaths(paths: string[]): Promise<LoadResult> {
   const docs: Located[] = [];
@@ -36,11 +34,9 @@ export async function loadPaths(paths: string[]): Promise<LoadResult> {
   for (const p of paths) {
     let files: string[];
     try {
-      files = await expand(p);
+      files = await yamlFiles(p);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : String((err as Error).message);
-      diagnostics.push({ severity: "error", code: "read", message: `cannot read ${p}: ${why}` });
+      diagnostics.push({ severity: "error", code: "read", message: `cannot read ${p}: ${readFailure(err)}` });
       continue;
     }
     if (files.length === 0) {
@@ -62,20 +58,6 @@ export async function loadPaths(paths: string[]): Promise<LoadResult> {
   return { docs, diagnostics };
 }
 
-async function expand(p: string): Promise<string[]> {
-  const st = await stat(p);
-  if (!st.isDirectory()) return [p];
-  const out: string[] = [];
-  const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (e.name.startsWith(".")) continue; // .git and editor droppings
-    const full = join(p, e.name);
-    if (e.isDirectory()) out.push(...(await expand(full)));
-    else if (YAML_EXT.test(e.name)) out.push(full);
-  }
-  return out;
-}
-
 /** Parses YAML text (a file's content, stdin, an API body) into located documents. */
 export function parseYamlText(text: string, file: string): LoadResult {
   const fast = fastYaml(text);
@@ -87,7 +69,7 @@ export function parseYamlText(text: string, file: string): LoadResult {
  * Documents read by the fast path. Their positions come from the full parser, run on the same
  * text only when a diagnostic first asks for one, so every file:line:col is what it always was.
  */
-function fastResult(values: unknown[], text: string, file: string): LoadResult {
+export function fastResult(values: unknown[], text: string, file: string): LoadResult {
   let full: { docs: Document.Parsed[]; at: (o: number) => SourcePos } | undefined;
   const slow = new Map<number, Located>();
   const slowLocated = (docIndex: number): Located => {

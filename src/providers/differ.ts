@@ -1,7 +1,7 @@
 // The one differ every provider uses: normalize both sides (keys sorted, empty as absent), then
 // keyed items become create/update/delete changes with field-level before/after. A secret marker
 // equals any secret on the other side: values behind it are only known at apply time. Pure.
-import { canonicalJson } from "../model/serialize.js";
+import { canonicalJson } from "../model/canonical-json.js";
 import { isSecretMarker, REDACTED_MARKER } from "../secret.js";
 import type { Change, FieldChange, SystemName } from "./provider.js";
 

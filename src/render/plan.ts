@@ -206,5 +206,15 @@ export function renderDrift(report: DriftReport, opts: { color: boolean }): stri
 
 /** The machine form: the whole plan as JSON, secrets redacted in changes and actual state. */
 export function planToJson(plan: Plan): string {
-  return JSON.stringify({ ...plan, steps: redact(plan.steps), actual: redact(plan.actual), desired: redact(plan.desired) }, null, 2);
+  return JSON.stringify(planJson(plan), null, 2);
+}
+
+/**
+ * planToJson's value, not serialized. `configs: false` leaves out each system's desired and
+ * actual configs (megabytes at 10,000 routes), for an answer that only reports what was applied.
+ */
+export function planJson(plan: Plan, opts: { configs?: boolean } = {}): Record<string, unknown> {
+  const { desired, actual, ...rest } = plan;
+  const changes = { ...rest, steps: redact(plan.steps) };
+  return opts.configs === false ? changes : { ...changes, actual: redact(actual), desired: redact(desired) };
 }

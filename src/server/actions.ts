@@ -6,17 +6,33 @@ import type { Context } from "hono";
 import { HecateError, hasErrors } from "../diag.js";
 import * as model from "../model/index.js";
 import { addressOf, EditQueue, find, type Edit, type EditOutcome } from "../engine/edit.js";
-import { planToJson, renderDrift, renderPlan, resolveRevision } from "../engine/index.js";
+import { renderDrift, renderPlan, resolveRevision, type Desired, type Engine } from "../engine/index.js";
+import { planJson } from "../render/plan.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan } from "../engine/types.js";
 import type { Resource } from "../model/schema.js";
 import type { SystemName } from "../providers/provider.js";
 import { SYSTEMS } from "../providers/registry.js";
 import type { Env, Server } from "./app.js";
+import { NOUNS } from "../cli/nouns/index.js";
 import { withExtra } from "./errors.js";
 import type { DeliveryAction } from "../engine/delivery/actions.js";
 import type { Delivered } from "../engine/delivery/index.js";
 
 type C = Context<Env>;
+
+/** Kinds the API edits (the CLI's nouns); Settings and CompliancePolicy are recorded on the server. */
+const EDITABLE = new Set<string>(NOUNS.map((n) => n.kind));
+
+/** Refuse a state that changes a kind the API does not edit (Settings name the admin endpoints Hecate writes to). */
+export function assertEditable(before: readonly Resource[], after: readonly Resource[]): void {
+  const fixed = (list: readonly Resource[]) => new Map(list.filter((r) => !EDITABLE.has(r.kind)).map((r) => [addressOf(r), model.canonicalJson(r)]));
+  const a = fixed(before), b = fixed(after);
+  const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+  if (changed.length) {
+    const how = changed.map((k) => `${k} (${!a.has(k) ? "added" : !b.has(k) ? "removed" : "changed"})`).join(", ");
+    throw new HecateError("invalid", `${how}: cannot be changed through the API (record Settings and CompliancePolicy with \`hecate apply DIR\` on the server)`, { status: 400 });
+  }
+}
 
 /** Errors that refuse the request itself (nothing was tried): no apply.failed event. */
 const REFUSALS = new Set(["invalid", "usage", "confirmation-required", "stale-plan", "too-many-deletes", "protected", "not-found", "unknown-revision", "no-revision"]);
@@ -31,6 +47,16 @@ export interface ApplyRequest {
   allowProtected?: boolean | undefined;
   lockTimeoutMs?: number | undefined;
   probe?: boolean | undefined;
+  /** The desired state as YAML files (the CLI's remote `apply DIR`) instead of a stored revision. */
+  files?: SentFiles | undefined;
+  /** Message of the revision stored for `files`. */
+  message?: string | undefined;
+}
+
+/** YAML files sent as text, and what the revision made of them records as its source. */
+export interface SentFiles {
+  files: { name: string; text: string }[];
+  location?: string | undefined;
 }
 
 export function systemsOf(list: string[] | undefined): SystemName[] | undefined {
@@ -44,7 +70,7 @@ export function systemsOf(list: string[] | undefined): SystemName[] | undefined 
 }
 
 /** A plan as the API answers it: the JSON form and the printed one. */
-export const planBody = (p: Plan) => ({ plan: JSON.parse(planToJson(p)) as Record<string, unknown>, text: renderPlan(p, { color: false }) });
+export const planBody = (p: Plan, opts: { configs?: boolean } = {}) => ({ plan: planJson(p, opts), text: renderPlan(p, { color: false }) });
 
 /** An apply that did not leave reality matching: the CLI's "apply-failed" error, with the result. */
 export function applied(r: ApplyResult): Omit<ApplyResult, "plan"> {
@@ -80,7 +106,7 @@ function routeEvents(s: Server, c: C, out: EditOutcome): void {
 export interface Actions {
   /** An edit of the head, acting as the request's token: queued and group-committed (engine/edit.ts EditQueue). */
   edit(c: C, fn: Edit): Promise<EditOutcome>;
-  plan(c: C, opts?: { revision?: string | undefined; systems?: string[] | undefined; resources?: Resource[] }): Promise<Plan>;
+  plan(c: C, opts?: { revision?: string | undefined; systems?: string[] | undefined; resources?: Resource[]; files?: SentFiles | undefined }): Promise<Plan>;
   /** Plan and apply (confirmation rails as the CLI's): the result and the plan it applied. */
   apply(c: C, req: ApplyRequest, retry?: string, check?: (plan: Plan) => void): Promise<{ result: Omit<ApplyResult, "plan">; plan: Plan }>;
   rollback(c: C, req: ApplyRequest & { to: string; message?: string | undefined }, retry?: string): Promise<{ revision: { seq: number; hash: string } | null; result: Omit<ApplyResult, "plan">; plan?: Plan }>;
@@ -153,13 +179,23 @@ export function createActions(s: Server): Actions {
 
     async plan(c, opts = {}) {
       const systems = systemsOf(opts.systems);
-      const target = opts.resources ? { resources: opts.resources } : opts.revision ? { revision: opts.revision } : {};
-      return timedPlan(() => s.engine(c).plan({ ...target, ...(systems ? { systems } : {}) }));
+      const engine = s.engine(c);
+      const sent = opts.files ? await loadSent(engine, opts.files) : undefined;
+      const resources = sent?.resources ?? opts.resources;
+      const target = resources ? { resources } : opts.revision ? { revision: opts.revision } : {};
+      const plan = await timedPlan(() => engine.plan({ ...target, ...(systems ? { systems } : {}) }));
+      return sent?.diagnostics.length ? { ...plan, diagnostics: [...sent.diagnostics, ...plan.diagnostics] } : plan;
     },
 
     async apply(c, b, retry = "POST /v1/plan", check) {
       const o = applyOpts(c, b);
       const engine = s.engine(c);
+      if (b.files && b.revision) throw new HecateError("usage", "give either files or a revision, not both", { status: 400 });
+      const sent = b.files ? await loadSent(engine, b.files) : undefined;
+      if (sent) {
+        o.resources = sent.resources;
+        o.commit = { ...sent.commit, author: c.get("token").name, ...(b.message ? { message: b.message } : {}) };
+      }
       const target = b.revision ? { revision: b.revision } : {};
       if (check) {
         // The dashboard applies the plan its operator reviewed: planned here, checked against
@@ -243,6 +279,17 @@ export function createActions(s: Server): Actions {
       return body;
     },
   };
+}
+
+/**
+ * Files sent as text, read (documents seen before reused) and checked as `hecate plan DIR`
+ * checks them, with diagnostics at the names the client gave; what the API does not edit
+ * (Settings, CompliancePolicy) must be as the head has it.
+ */
+async function loadSent(engine: Engine, sent: SentFiles): Promise<Desired> {
+  const desired = await engine.load({ type: "files", files: sent.files, location: sent.location ?? sent.files.map((f) => f.name).join(",") });
+  assertEditable((await engine.store.head())?.resources ?? [], desired.resources);
+  return desired;
 }
 
 /** The drift.detected payload: per drifted system, what changed (kind, id, action; never values). */

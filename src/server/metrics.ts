@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { EngineEvent } from "../engine/types.js";
 import type { HealthReport } from "../engine/health.js";
 import type { Store } from "../store/store.js";
-import { canonicalJson } from "../model/serialize.js";
+import { canonicalJson } from "../model/canonical-json.js";
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

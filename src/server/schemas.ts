@@ -80,7 +80,7 @@ export const ApplyResult = z
 
 export const PlanBody = z
   .object({
-    plan: z.record(z.string(), z.unknown()).describe("The plan as `hecate plan -o json` prints it (format hecate-plan/1, secrets redacted)."),
+    plan: z.record(z.string(), z.unknown()).describe("The plan as `hecate plan -o json` prints it (format hecate-plan/1, secrets redacted); an apply sent `configs: false` leaves out each system's desired and actual config."),
     text: z.string().describe("The plan as `hecate plan` prints it."),
   })
   .meta({ id: "Plan" });
@@ -173,6 +173,16 @@ export const ApplyOptionsBody = z
     probe: z.boolean().optional(),
   })
   .meta({ id: "ApplyOptions" });
+
+/** YAML files sent as text: the desired state of `plan` and `apply` instead of a stored revision (the CLI's remote `plan DIR` / `apply DIR`). */
+export const SentFiles = {
+  files: z
+    .array(z.strictObject({ name: z.string().min(1).max(4096).describe("What diagnostics call the file (file:line:col)."), text: z.string().max(64 << 20) }))
+    .max(100_000)
+    .optional()
+    .describe("YAML files, read as `hecate plan DIR` reads them; Settings and CompliancePolicy in them must be as the head has them."),
+  location: z.string().max(4096).optional().describe("Where the files came from, recorded as the revision's source (default: their names)."),
+};
 
 /** Error answers of a route, by status, for /openapi.json. */
 export const errors = (...codes: number[]) =>

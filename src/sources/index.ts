@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
 import { promisify } from "node:util";
 import { HecateError, type Diagnostic } from "../diag.js";
-import { loadPaths, type Located } from "../model/load.js";
+import type { DocumentCache } from "../model/doc-cache.js";
+import { loadPaths, parseYamlText, type Located } from "../model/load.js";
 import type { Resource } from "../model/schema.js";
 import type { RevisionSource } from "../store/store.js";
 import type { SourceSpec } from "../engine/types.js";
@@ -48,7 +49,9 @@ export function relabel(diags: Diagnostic[], from: string, to: string): Diagnost
   }));
 }
 
-export async function loadSource(spec: SourceSpec): Promise<LoadedSource> {
+/** `documents`: reuse documents read before (a server sent the same files again). */
+export async function loadSource(spec: SourceSpec, opts: { documents?: DocumentCache } = {}): Promise<LoadedSource> {
+  if (spec.type === "files") return loadFiles(spec, opts.documents);
   if (spec.type === "dir") {
     const r = await loadPaths(spec.paths);
     return {
@@ -90,4 +93,21 @@ export async function loadSource(spec: SourceSpec): Promise<LoadedSource> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function loadFiles(spec: Extract<SourceSpec, { type: "files" }>, documents?: DocumentCache): LoadedSource {
+  const docs: Located[] = [];
+  const diagnostics: Diagnostic[] = [];
+  if (!spec.files.length) diagnostics.push({ severity: "warning", code: "empty", message: `${spec.location}: no *.yaml or *.yml files found` });
+  documents?.begin();
+  try {
+    for (const f of spec.files) {
+      const r = documents ? documents.parse(f.text, f.name) : parseYamlText(f.text, f.name);
+      docs.push(...r.docs);
+      diagnostics.push(...r.diagnostics);
+    }
+  } finally {
+    documents?.end();
+  }
+  return { docs, resources: docs.map((d) => d.resource), diagnostics, source: { type: "file", location: spec.location }, relabel: (d) => d };
 }

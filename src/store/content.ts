@@ -63,6 +63,26 @@ export function storedBody(hash: string, text: string, parsed: Resource): Resour
   return body;
 }
 
+/**
+ * A document read from YAML (plain JSON values), deep-frozen, remembered as a store's body is: a
+ * reader that hands out the same object again (model/doc-cache.ts) has it hashed once, and a
+ * revision of it shares routes with the last one (Core.share) as a stored revision does.
+ */
+export function knownDocument<T extends object>(value: T): T {
+  const body = deepFreeze(value);
+  if (!known.has(body)) {
+    const text = canonicalJson(body);
+    known.set(body, { text, hash: sha256(text) });
+  }
+  return body;
+}
+
+/** What hashResources gives, from the canonical texts known for bodies a store read back or a reader remembered. */
+export function contentHash(resources: readonly Resource[]): string {
+  // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization.
+  return sha256(`[${sortResources(resources).map((r) => known.get(r)?.text ?? canonicalJson(r)).join(",")}]`);
+}
+
 /** A body a store read back (so it is JSON already, and its canonical form is known). */
 export function isKnownBody(r: Resource): boolean {
   return known.has(r);

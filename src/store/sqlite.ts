@@ -8,7 +8,7 @@ import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { resealAll, SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
 import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
-import { isKnownBody, layout, storedBody, type Layout } from "./content.js";
+import { isKnownBody, knownHash, layout, storedBody, type Layout } from "./content.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
 import type {
@@ -419,6 +419,13 @@ export class SqliteStore implements Store {
         return head?.hash;
       });
       const parent = insert.immediate();
+      // Bodies known already (read back, or remembered by a reader of YAML) are what reading them
+      // back would give: the revision hands out those very objects, parsed nowhere again.
+      if (this.bodyCache.size > 100_000) this.bodyCache.clear();
+      for (const r of input.resources) {
+        const h = knownHash(r);
+        if (h !== undefined && !this.bodyCache.has(h)) this.bodyCache.set(h, r);
+      }
       return {
         seq: expected + 1,
         hash: lay.hash,

@@ -42,6 +42,9 @@ describe("eos-hecate", () => {
       [["list", "hecate", "routes", "-o", "yaml"], ["list", "routes", "-o", "yaml"]],
       [["read", "hecate", "route", "app"], ["read", "route", "app"]],
       [["validate", "hecate", "config", `${sb.dir}/none`], ["validate", `${sb.dir}/none`]],
+      // Seed 000: `eos apply hecate config --file production.yaml [--dry-run]`.
+      [["apply", "hecate", "config", "--file", "examples/", "--dry-run"], ["apply", "examples/", "--dry-run"]],
+      [["validate", "hecate", "config", "--file=examples/"], ["validate", "examples/"]],
       [["list", "hecate", "presets"], ["presets"]],
       [["update", "hecate", "reconcile", "--dry-run"], ["reconcile", "--dry-run"]],
       [["create", "hecate", "route", "x", "--bogus"], ["create", "route", "x", "--bogus"]],

@@ -15,7 +15,7 @@ import { startCaddy, type Caddy } from "../caddy-provider/caddy.js";
 import { startUpstream, type Upstream } from "../helpers/servers.js";
 import { freePort, tempDir } from "../helpers/proc.js";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite.js";
 import { storeWithCaddy } from "../server/setup.js";
 import { createToken } from "../../src/server/tokens.js";
@@ -180,6 +180,9 @@ const TABLE: { name: string; args: (side: "local" | "remote") => string[]; befor
   { name: "health", args: () => ["health"] },
   { name: "health json", args: () => ["health", "-o", "json"] },
   { name: "health, an unknown system", args: () => ["health", "--system", "ftp"] },
+  { name: "plan, an unknown system", args: () => ["plan", "--system", "caddy,ftp"] },
+  { name: "apply, an unknown system", args: () => ["apply", "--yes", "--system", "ftp"] },
+  { name: "drift, an unknown system", args: () => ["drift", "--system", "ftp"] },
   { name: "metrics", args: () => ["metrics"] },
   { name: "debug system caddy", args: () => ["debug", "system", "caddy"] },
   { name: "debug auth, a public route", args: () => ["debug", "auth", "blog"] },
@@ -224,7 +227,30 @@ const TABLE: { name: string; args: (side: "local" | "remote") => string[]; befor
   { name: "history after delivery", args: () => ["history"] },
   { name: "webhook rotate-secret", args: (side) => ["webhook", "rotate-secret", hooks[side]!, "--grace", "0"], before: (side) => onStore(side, async (st) => void (hooks[side] ??= (await new Webhooks(st, jsonLogger(() => undefined)).create({ url: "http://127.0.0.1:9/hook", events: ["*"] }, "ops")).webhook.id)) },
   { name: "webhook rotate-secret, missing", args: () => ["webhook", "rotate-secret", "wh_000000000000"] },
+  // PATHS: remotely the CLI sends the files and the server reads them (diagnostics at the names sent).
+  { name: "plan DIR (the head and one route more)", args: (side) => ["plan", dirOf(side)], before: (side) => writeDir(side) },
+  { name: "apply DIR", args: (side) => ["apply", dirOf(side), "--yes", "-m", "from the repository"] },
+  { name: "apply DIR, nothing to do", args: (side) => ["apply", dirOf(side)] },
+  { name: "plan DIR with a YAML error", args: (side) => ["plan", dirOf(side)], before: async (side) => writeFileSync(`${dirOf(side)}/zz-broken.yaml`, "apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: broken\nspec:\n  hosts: [broken.test\n") },
+  { name: "apply DIR with an unknown field", args: (side) => ["apply", dirOf(side), "--yes"], before: async (side) => writeFileSync(`${dirOf(side)}/zz-broken.yaml`, "apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: broken\nspec:\n  hosts: [broken.test]\n  upstreams: [{address: 127.0.0.1:9}]\n  public: true\n  colour: red\n") },
+  { name: "history after apply DIR", args: () => ["history", "-n", "3"], before: async (side) => rmSync(`${dirOf(side)}/zz-broken.yaml`) },
 ];
+
+/** Each side's directory of YAML files (the names of one length, masked alike). */
+const dirOf = (side: "local" | "remote") => `${dir.path}/${side === "local" ? "L" : "R"}-dir`;
+
+/** The side's head as files (as JSON documents, which YAML reads too), with one route more in block YAML. */
+async function writeDir(side: "local" | "remote"): Promise<void> {
+  mkdirSync(dirOf(side), { recursive: true });
+  await onStore(side, async (st) => {
+    const head = (await st.head())!;
+    writeFileSync(`${dirOf(side)}/head.yaml`, head.resources.map((r) => JSON.stringify(r)).join("\n---\n") + "\n");
+  });
+  writeFileSync(
+    `${dirOf(side)}/routes.yaml`,
+    `# kept in git\n---\napiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: gitops\nspec:\n  hosts: [gitops.test]\n  upstreams:\n    - address: ${UP()}\n  public: true\n  tls:\n    mode: "off"\n`,
+  );
+}
 
 /** Each side's webhook (registered on its own store). */
 const hooks: Partial<Record<"local" | "remote", string>> = {};
@@ -288,8 +314,12 @@ describe("remote mode prints what local mode prints", () => {
       assert.equal(r.code, 1, args.join(" "));
       assert.match(r.err, new RegExp(`\`hecate ${args.slice(0, args[0] === "sandbox" || args[0] === "secret" ? 2 : 1).join(" ")}\` [^\n]*, so it does not run through the API; HECATE_API_ENDPOINT \\(or --endpoint\\) says to use http://127\\.0\\.0\\.1:\\d+: unset it to run it here`), args.join(" "));
     }
-    const paths = await hecate(["plan", "examples/"], env);
-    assert.match(paths.err, /PATHS, --git and --out work on the local store/);
+    const git = await hecate(["plan", "--git", dir.path], env);
+    assert.match(git.err, /through the API, plan the head, --revision or YAML PATHS; --git and --out work on the local store/);
+    // Files sent may change what the API edits, never the Settings naming the systems it writes to.
+    const settings = await hecate(["plan", "examples/"], env);
+    assert.equal(settings.code, 1);
+    assert.match(settings.err, /Settings\/default \(added\), Settings\/settings \(removed\): cannot be changed through the API \(record Settings and CompliancePolicy with `hecate apply DIR` on the server\)/);
     const closed = await freePort();
     const flag = await hecate(["--endpoint", `http://127.0.0.1:${closed}`, "list", "routes"], { HECATE_API_TOKEN: token });
     assert.equal(flag.code, 1);

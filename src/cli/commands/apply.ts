@@ -1,8 +1,8 @@
 // `hecate apply [PATHS...|--git URL|PLANFILE]`: make every system match, as one transaction.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { HecateError, UsageError } from "../../diag.js";
-import type { RemoteApi } from "../core/remote.js";
-import type { ApplyOptions, ApplyResult, EngineEvent, Plan } from "../../engine/types.js";
+import { filesToSend, type RemoteApi } from "../core/remote.js";
+import type { ApplyOptions, ApplyResult, EngineEvent, Plan, SourceSpec } from "../../engine/types.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
@@ -47,7 +47,7 @@ export async function applyOptions(ctx: Context, opts: Record<string, unknown>):
   if (opts.allowProtected) o.allowProtected = true;
   if (opts.lockTimeout !== undefined) o.lockTimeoutMs = parseDurationMs(String(opts.lockTimeout), "--lock-timeout");
   if (opts.probe) o.probe = true;
-  const systems = await parseSystems(opts.system);
+  const systems = await parseSystems(opts.system, ctx);
   if (systems) o.systems = systems;
   return o;
 }
@@ -97,23 +97,36 @@ export async function confirmPlan(ctx: Context, plan: Plan, yes: boolean): Promi
 }
 
 /**
- * Apply through the API: the server's plan is shown (and confirmed, as locally), then the server
- * plans again and applies; progress is told from the result, step by step, as locally.
+ * Apply through the API: the head, or PATHS sent as files (the server reads and stores them). The
+ * server's plan is shown (and confirmed, as locally), then the server plans again and applies;
+ * with --yes that is one request, the plan shown from its answer. Progress is told from the
+ * result, step by step, as locally.
  */
-async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opts: Record<string, unknown>, hasSource: boolean): Promise<number> {
-  if (hasSource) throw new UsageError("through the API, apply stored revisions (the head); PATHS, --git and plan files work on the local store");
+async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opts: Record<string, unknown>, source: SourceSpec | undefined, planFile: string | undefined): Promise<number> {
+  if (planFile || source?.type === "git") throw new UsageError("through the API, apply the head or YAML PATHS; --git and plan files work on the local store");
+  const sent = source?.type === "dir" ? await filesToSend(source.paths) : undefined;
   const systems = o.systems ? { systems: o.systems } : {};
-  const plan = await remote.plan(systems);
+  const desired = sent ? { ...sent, ...(opts.message ? { message: String(opts.message) } : {}) } : {};
+  const rails = { ...systems, ...desired, ...(o.maxDeletes !== undefined ? { maxDeletes: o.maxDeletes } : {}), ...(o.allowProtected ? { allowProtected: true } : {}), ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: o.lockTimeoutMs } : {}), ...(o.probe ? { probe: true } : {}) };
+  const { replaySteps } = await import("../core/remote-store.js");
+  if (yesOf(opts) && !opts.dryRun) {
+    // The configs in the answer's plan only for -o json, which prints them as locally.
+    const r = await remote.apply({ ...rails, yes: true, configs: ctx.output === "json" });
+    // The answer carries the plan it applied as the API gives plans: { plan, text }.
+    const plan = (r.plan as { plan?: Plan } | undefined)?.plan;
+    if (plan) await printPlan(ctx, plan);
+    replaySteps((e) => progress(ctx, e), plan, r);
+    return reportResult(ctx, r, { planShown: plan !== undefined });
+  }
+  const plan = await remote.plan({ ...systems, ...(sent ?? {}) });
   await printPlan(ctx, plan);
-  const rails = { ...systems, ...(o.maxDeletes !== undefined ? { maxDeletes: o.maxDeletes } : {}), ...(o.allowProtected ? { allowProtected: true } : {}), ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: o.lockTimeoutMs } : {}), ...(o.probe ? { probe: true } : {}) };
   if (opts.dryRun) {
     await remote.apply({ ...rails, dryRun: true });
     ctx.say("dry run: nothing applied, nothing stored");
     return 0;
   }
   if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
-  const r = await remote.apply({ ...rails, yes: true });
-  const { replaySteps } = await import("../core/remote-store.js");
+  const r = await remote.apply({ ...rails, yes: true, configs: false });
   replaySteps((e) => progress(ctx, e), plan, r);
   return reportResult(ctx, r, { planShown: true });
 }
@@ -130,7 +143,7 @@ export const apply: CommandDef = {
     const planFile = list.length === 1 && isPlanFile(list[0]!) ? list[0]! : undefined;
     const source = planFile ? undefined : sourceFrom(list, opts);
     const o = await applyOptions(ctx, opts);
-    if (ctx.remote) return applyRemote(ctx, ctx.remote, o, opts, Boolean(planFile || source));
+    if (ctx.remote) return applyRemote(ctx, ctx.remote, o, opts, source, planFile);
     const m = await ctx.engineModule();
     const engine = await ctx.engine();
 

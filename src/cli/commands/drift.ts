@@ -12,7 +12,7 @@ export const drift: CommandDef = {
   examples: ["hecate drift", "hecate drift --system caddy -o json", "hecate drift --detailed-exitcode || hecate reconcile"],
   async run(ctx, _args, opts) {
     useTimeout(ctx, opts);
-    const systems = await parseSystems(opts.system);
+    const systems = await parseSystems(opts.system, ctx);
     const report = ctx.remote ? await ctx.remote.drift(systems) : await method(await ctx.engine(), "drift")(systems ? { systems } : {});
     const failed = report.systems.filter((s) => s.error !== undefined);
     // A node of a fleet that does not answer is an outage too (the others were read).

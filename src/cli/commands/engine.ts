@@ -23,10 +23,12 @@ export function method<K extends Methods>(engine: Engine, name: K): Engine[K] {
 }
 
 
-export async function parseSystems(v: unknown): Promise<SystemName[] | undefined> {
+export async function parseSystems(v: unknown, ctx?: Context): Promise<SystemName[] | undefined> {
   if (v === undefined) return undefined;
-  const SYSTEMS = await systemNames();
   const out = String(Array.isArray(v) ? v.join(",") : v).split(",").map((s) => s.trim()).filter(Boolean);
+  // Through the API the server checks the names, with the same words: no provider code loaded here.
+  if (ctx?.remote) return out as SystemName[];
+  const SYSTEMS = await systemNames();
   const bad = out.filter((s) => !SYSTEMS.includes(s as SystemName));
   if (bad.length) throw new UsageError(`unknown system ${bad.join(", ")}: expected ${SYSTEMS.join(", ")}`);
   return out as SystemName[];
@@ -43,7 +45,8 @@ export function sourceFrom(paths: string[] | undefined, opts: Record<string, unk
 }
 
 export async function printPlan(ctx: Context, plan: Plan): Promise<void> {
-  const m = await ctx.engineModule();
+  // The renderer alone: remote mode prints a plan without loading the engine.
+  const m = await import("../../render/plan.js");
   if (ctx.output === "json") ctx.out(m.planToJson(plan));
   else ctx.out(m.renderPlan(plan, { color: ctx.paint.enabled, verbose: ctx.verbose }));
 }

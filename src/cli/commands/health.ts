@@ -10,7 +10,7 @@ import { TIMEOUT, useTimeout } from "./shared-flags.js";
 
 async function read(ctx: Context, opts: Record<string, unknown>, systems?: string): Promise<HealthReport> {
   useTimeout(ctx, opts);
-  const only = await parseSystems(systems ?? opts.system);
+  const only = await parseSystems(systems ?? opts.system, ctx);
   return method(await ctx.engine(), "health")(only ? { systems: only } : {});
 }
 

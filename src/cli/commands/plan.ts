@@ -2,6 +2,7 @@
 import { hasErrors, UsageError } from "../../diag.js";
 import type { Plan } from "../../engine/types.js";
 import type { CommandDef } from "../core/define.js";
+import { filesToSend } from "../core/remote.js";
 import { method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { TIMEOUT, useTimeout } from "./shared-flags.js";
 import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
@@ -29,10 +30,12 @@ export const plan: CommandDef = {
   async run(ctx, [paths], opts) {
     useTimeout(ctx, opts);
     const source = sourceFrom(paths as string[] | undefined, opts);
-    const systems = await parseSystems(opts.system);
+    const systems = await parseSystems(opts.system, ctx);
     if (ctx.remote) {
-      if (source || opts.out) throw new UsageError("through the API, plan stored revisions (the head, or --revision); PATHS, --git and --out work on the local store");
-      const p = await ctx.remote.plan({ ...(opts.revision ? { revision: String(opts.revision) } : {}), ...(systems ? { systems } : {}) });
+      if (source?.type === "git" || opts.out) throw new UsageError("through the API, plan the head, --revision or YAML PATHS; --git and --out work on the local store");
+      if (source && opts.revision) throw new UsageError("give either PATHS or --revision, not both");
+      const sent = source?.type === "dir" ? await filesToSend(source.paths) : {};
+      const p = await ctx.remote.plan({ ...(opts.revision ? { revision: String(opts.revision) } : {}), ...(systems ? { systems } : {}), ...sent });
       await printPlan(ctx, p);
       if (hasErrors(p.diagnostics)) return 1;
       return opts.detailedExitcode && p.steps.length > 0 ? 2 : 0;

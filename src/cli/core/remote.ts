@@ -2,7 +2,10 @@
 // commands that support it talk to `hecate serve` instead of opening the local store, and print
 // what they print locally. This is only a client: every decision (validation, the edit on the
 // head, plan, apply, drift) is the server's, which runs the same engine.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { HecateError, type Diagnostic } from "../../diag.js";
+import { readFailure, yamlFiles } from "../../model/files.js";
 import type { Resource } from "../../model/schema.js";
 import type { ApplyResult, DriftReport, Plan } from "../../engine/types.js";
 import type { RevisionMeta } from "../../store/store.js";
@@ -80,7 +83,7 @@ export class RemoteApi {
     return (await this.call<{ items: (RevisionMeta & { applied?: boolean })[] }>("GET", `/v1/history?limit=${limit}`)).items;
   }
 
-  async plan(body: { revision?: string; systems?: string[] }): Promise<Plan> {
+  async plan(body: { revision?: string; systems?: string[] } & Partial<SentFiles>): Promise<Plan> {
     return (await this.call<{ plan: Plan }>("POST", "/v1/plan", body)).plan;
   }
 
@@ -110,6 +113,36 @@ export class RemoteApi {
       throw e;
     }
   }
+}
+
+/** YAML files as the API takes them (`files`, `location`): the desired state sent instead of a stored revision. */
+export interface SentFiles {
+  files: { name: string; text: string }[];
+  location: string;
+}
+
+/**
+ * PATHS read as `hecate plan DIR` reads them (a directory's *.yaml / *.yml files, recursively),
+ * to send: the server parses them, and its diagnostics name them as the operator wrote them.
+ */
+export async function filesToSend(paths: string[]): Promise<SentFiles> {
+  const files: SentFiles["files"] = [];
+  for (const p of paths) {
+    let names: string[];
+    try {
+      names = await yamlFiles(p);
+    } catch (err) {
+      throw new HecateError("read", `cannot read ${p}: ${readFailure(err)}`, { status: 400 });
+    }
+    for (const name of names) {
+      try {
+        files.push({ name, text: await readFile(name, "utf8") });
+      } catch (err) {
+        throw new HecateError("read", `cannot read ${name}: ${readFailure(err)}`, { status: 400 });
+      }
+    }
+  }
+  return { files, location: paths.map((p) => resolve(p)).join(",") };
 }
 
 /** The server to talk to, when remote mode is on (--endpoint, else HECATE_API_ENDPOINT). */

@@ -9,7 +9,7 @@
 //   "hecate-" tag (load_pem certificates) are; everything else there belongs to whoever wrote it.
 // - in logging.logs, only loggers whose name starts with "hecate" are (the split routes' access log);
 // Everything else (other servers, other apps, admin, other loggers, storage) is never touched.
-import { canonicalJson, sortedShared } from "../../model/serialize.js";
+import { canonicalJson, sortedShared } from "../../model/canonical-json.js";
 import type { CaddyOwned, CaddyServer } from "../../compile/caddy/types.js";
 import { isSecretMarker, looksSecret, REDACTED_MARKER } from "../../secret.js";
 import { isObject, normalize, type JsonObject, type NormalizeHooks } from "../differ.js";

@@ -10,7 +10,7 @@ import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import { diffKeyed, normalize, sameNormalized, sameValue } from "../differ.js";
 import { REDACTED_MARKER } from "../../secret.js";
-import { canonicalJson } from "../../model/serialize.js";
+import { canonicalJson } from "../../model/canonical-json.js";
 import type { ApplyContext, Change, ChangeRecord, NodeReport, Provider, ProviderContext } from "../provider.js";
 import { adminOptions, CaddyClient, CHANGED_MESSAGE, type LiveConfig } from "./client.js";
 import { diffOwned, objectItems, ownedItems, type OwnedItem } from "./diff.js";

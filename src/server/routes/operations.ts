@@ -8,14 +8,10 @@ import * as model from "../../model/index.js";
 import type { Resource } from "../../model/schema.js";
 import { resolveRevision } from "../../engine/index.js";
 import { op, sent, type App, type Server } from "../app.js";
-import { planBody } from "../actions.js";
+import { assertEditable, planBody } from "../actions.js";
 import { HecateError } from "../../diag.js";
 import { addressOf } from "../../engine/edit.js";
-import { NOUNS } from "../../cli/nouns/index.js";
 import { EditResult } from "../schemas.js";
-
-/** Kinds the API edits (the CLI's nouns); Settings and CompliancePolicy are recorded on the server. */
-const EDITABLE = new Set<string>(NOUNS.map((n) => n.kind));
 
 /** Addresses whose resource differs between two states (added, changed or removed). */
 function changedBetween(before: readonly Resource[], after: readonly Resource[]): string[] {
@@ -23,7 +19,7 @@ function changedBetween(before: readonly Resource[], after: readonly Resource[])
   const b = new Map(after.map((r) => [addressOf(r), model.canonicalJson(r)]));
   return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
 }
-import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, Systems } from "../schemas.js";
+import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, SentFiles, Systems } from "../schemas.js";
 import { addressIn } from "./resources.js";
 
 
@@ -35,6 +31,13 @@ export function validateDocuments(docs: unknown[]): { valid: boolean; resources:
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   return { valid: errors === 0, resources: docs.length, errors, warnings: diagnostics.length - errors, diagnostics };
 }
+
+const PlanRequest = z.strictObject({ revision: z.string().optional(), systems: Systems, ...SentFiles }).meta({ id: "PlanRequest" });
+const ApplyRequest = ApplyOptionsBody.extend({
+  ...SentFiles,
+  message: z.string().min(1).optional().describe("Message of the revision stored for `files`."),
+  configs: z.boolean().optional().describe("false: the answer's plan leaves out each system's desired and actual configs (megabytes at 10,000 routes); its changes stay."),
+}).meta({ id: "ApplyRequest" });
 
 export function operationRoutes(app: App, s: Server): void {
   app.openapi(
@@ -55,12 +58,13 @@ export function operationRoutes(app: App, s: Server): void {
       path: "/v1/plan",
       tags: ["operations"],
       summary: "What apply would change in each system (reads the systems, changes nothing)",
-      request: { body: { required: false, content: { "application/json": { schema: z.strictObject({ revision: z.string().optional(), systems: Systems }).meta({ id: "PlanRequest" }) } } } },
+      request: { body: { required: false, content: { "application/json": { schema: PlanRequest } } } },
       responses: { 200: json(PlanBody, "the plan"), ...errors(400, 401, 403, 404, 502) },
     }),
     async (c) => {
-      const b = (await c.req.json().catch(() => ({}))) as { revision?: string; systems?: string[] };
-      return c.json(planBody(await s.actions.plan(c, b)), 200);
+      const { files, location, ...b } = PlanRequest.parse(await c.req.json().catch(() => ({})));
+      if (files && b.revision) throw new HecateError("usage", "give either files or a revision, not both", { status: 400 });
+      return c.json(planBody(await s.actions.plan(c, { ...b, ...(files ? { files: { files, location } } : {}) })), 200);
     },
   );
 
@@ -70,13 +74,13 @@ export function operationRoutes(app: App, s: Server): void {
       path: "/v1/apply",
       tags: ["operations"],
       summary: "Apply a revision (default the head) to every system as one transaction",
-      request: { body: { required: false, content: { "application/json": { schema: ApplyOptionsBody } } } },
+      request: { body: { required: false, content: { "application/json": { schema: ApplyRequest } } } },
       responses: { 200: json(ApplyResultSchema.extend({ plan: PlanBody.optional() }), "applied, nothing to do, or a dry run"), ...errors(400, 401, 403, 404, 409, 502) },
     }),
     async (c) => {
-      const b = ApplyOptionsBody.parse(await c.req.json().catch(() => ({})));
-      const { result, plan } = await s.actions.apply(c, b);
-      return sent(c.json({ ...result, plan: planBody(plan) }, 200));
+      const { files, location, configs, ...b } = ApplyRequest.parse(await c.req.json().catch(() => ({})));
+      const { result, plan } = await s.actions.apply(c, { ...b, ...(files ? { files: { files, location } } : {}) });
+      return sent(c.json({ ...result, plan: planBody(plan, { configs: configs !== false }) }, 200));
     },
   );
 
@@ -162,8 +166,7 @@ export function operationRoutes(app: App, s: Server): void {
         if (seq !== b.parent) throw new HecateError("head-moved", `the head is #${base.seq}${base.pending ? ` and ${base.pending} more edit${base.pending === 1 ? " is" : "s are"} being stored` : ""}, not #${b.parent}: read it again and redo the change`, { status: 409 });
         const changed = changedBetween(resources, after);
         // Like a local edit, a state equal to the head is still stored (a new message).
-        const fixed = changed.filter((a) => !EDITABLE.has(a.split("/")[0]!));
-        if (fixed.length) throw new HecateError("invalid", `${fixed.join(", ")} cannot be changed through the API (record Settings and CompliancePolicy with \`hecate apply DIR\` on the server)`, { status: 400 });
+        assertEditable(resources, after);
         return { after, changed, message: b.message };
       });
       if (out.status !== "stored") return sent(c.json({ revision: null, changed: [], message: "no changes", warnings: [] }, 200));

@@ -119,7 +119,8 @@ async function main(): Promise<void> {
     }
     const raw = new CaddyClient(caddys[2]!.admin, { timeoutMs: 300_000 });
     const rss = join(dir.path, "rss");
-    const write = (side: Side, changed: number) => writeFileSync(join(side.conf, "routes.yaml"), routesYaml(args.routes, changed));
+    // Routes 0..moved on the other upstream port: moving one more is a one-route change (-1: none moved).
+    const write = (side: Side, moved: number) => writeFileSync(join(side.conf, "routes.yaml"), routesYaml(args.routes, (i) => i <= moved));
 
     // Set-up (not measured): both stores apply the first state; the long one then gets its
     // extra one-route revisions through the engine, as many CLI edits would have made them.
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     const growth: Record<string, number[]> = {};
     const rawMs: number[] = [];
     for (let round = 1; round <= args.repeat; round++) {
-      const changed = round; // a different route each round: every apply is a one-route change
+      const changed = round; // one route more moved each round: every apply is a one-route change
       const order = round % 2 ? sides : [...sides].reverse();
       for (const side of order) {
         write(side, changed);

@@ -30,7 +30,7 @@ export function assertEditable(before: readonly Resource[], after: readonly Reso
   const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
   if (changed.length) {
     const how = changed.map((k) => `${k} (${!a.has(k) ? "added" : !b.has(k) ? "removed" : "changed"})`).join(", ");
-    throw new HecateError("invalid", `${how}: cannot be changed through the API (record Settings and CompliancePolicy with \`hecate apply DIR\` on the server)`, { status: 400 });
+    throw new HecateError("invalid", `${how}: cannot be changed through the API: Settings and CompliancePolicy are changed on the server's machine, with \`hecate apply DIR\` on its store (HECATE_API_ENDPOINT unset)`, { status: 400 });
   }
 }
 

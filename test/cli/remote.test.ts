@@ -319,7 +319,7 @@ describe("remote mode prints what local mode prints", () => {
     // Files sent may change what the API edits, never the Settings naming the systems it writes to.
     const settings = await hecate(["plan", "examples/"], env);
     assert.equal(settings.code, 1);
-    assert.match(settings.err, /Settings\/default \(added\), Settings\/settings \(removed\): cannot be changed through the API \(record Settings and CompliancePolicy with `hecate apply DIR` on the server\)/);
+    assert.match(settings.err, /Settings\/default \(added\), Settings\/settings \(removed\): cannot be changed through the API: Settings and CompliancePolicy are changed on the server's machine, with `hecate apply DIR` on its store \(HECATE_API_ENDPOINT unset\)/);
     const closed = await freePort();
     const flag = await hecate(["--endpoint", `http://127.0.0.1:${closed}`, "list", "routes"], { HECATE_API_TOKEN: token });
     assert.equal(flag.code, 1);

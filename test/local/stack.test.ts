@@ -59,6 +59,10 @@ describe("local stack", () => {
     assert.match(again.join("\n"), /desired state: the store.s head revision #2 /, `settings unchanged: no new revision\n${again.join("\n")}`);
     const blog = await proxyGet(http, "blog.localhost");
     assert.equal(blog.status, 200, "the route made with the CLI survived the restart");
+    // Caddy's local CA stays in the stack's directory: the root is never installed into the
+    // system's trust store (which Caddy did on every config load, ~8 s per apply), applies and all.
+    const pki = (await (await fetch(`${stack.caddyAdmin}/config/apps/pki`)).json()) as { certificate_authorities?: { local?: { install_trust?: boolean } } };
+    assert.equal(pki.certificate_authorities?.local?.install_trust, false, JSON.stringify(pki));
   });
 
   it("`hecate up --help` says how to use it; a bad flag starts nothing", () => {

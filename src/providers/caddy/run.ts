@@ -22,7 +22,11 @@ export async function startCaddy(dir: string, opts: { binary?: string; timeoutMs
   const sock = opts.adminListen ? undefined : join(dir, "admin.sock");
   const file = join(dir, "caddy.json");
   // persist:false: Hecate's store is the source of truth, Caddy's autosave would be a second one.
-  writeFileSync(file, JSON.stringify({ admin: { listen: sock ? `unix/${sock}` : opts.adminListen, config: { persist: false } } }));
+  // install_trust:false: the local CA's root stays in `dir` (the stack prints where); installing it
+  // into the system's trust store ran on every config load and made each apply take ~8 s. The pki
+  // app is not Hecate's, so applies keep it.
+  const pki = { certificate_authorities: { local: { install_trust: false } } };
+  writeFileSync(file, JSON.stringify({ admin: { listen: sock ? `unix/${sock}` : opts.adminListen, config: { persist: false } }, apps: { pki } }));
   const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") };
   const child = spawn(opts.binary ?? "caddy", ["run", "--config", file], { env, stdio: ["ignore", "pipe", "pipe"], detached: false });
   let out = "";

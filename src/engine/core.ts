@@ -59,6 +59,8 @@ export class Core {
   private readonly secretsOpt: EngineOptions["secrets"];
   /** What this engine keeps between calls, perhaps shared with other engines on the same store. */
   private readonly memory: EngineMemory;
+  /** The frozen resource list hashOf hashed last, and its hash. */
+  private hashed?: { resources: readonly Resource[]; hash: string };
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -83,7 +85,6 @@ export class Core {
     if (Object.isFrozen(resources)) this.hashed = { resources, hash };
     return hash;
   }
-  private hashed?: { resources: readonly Resource[]; hash: string };
 
   revisionOrHead(ref?: string): Promise<Revision> {
     return resolveRevision(this.store, ref ?? "head");

@@ -1,12 +1,13 @@
 // Which YAML files a path names, for every reader of desired state (loadPaths here, the CLI's
 // remote mode sending them to a server): kept apart from the parser so a client need not load it.
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Diagnostic } from "../diag.js";
 
 const YAML_EXT = /\.ya?ml$/i;
 
 /** The file itself, or a directory's *.yaml / *.yml files, recursively, in sorted order. */
-export async function yamlFiles(p: string): Promise<string[]> {
+async function yamlFiles(p: string): Promise<string[]> {
   const st = await stat(p);
   if (!st.isDirectory()) return [p];
   const out: string[] = [];
@@ -18,6 +19,33 @@ export async function yamlFiles(p: string): Promise<string[]> {
     else if (YAML_EXT.test(e.name)) out.push(full);
   }
   return out;
+}
+
+/**
+ * Every YAML file PATHS name, read: what `plan DIR` parses here and what remote mode sends. A path
+ * or file that cannot be read is an error diagnostic, a path with no YAML file a warning.
+ */
+export async function readYamlFiles(paths: string[]): Promise<{ files: { name: string; text: string }[]; diagnostics: Diagnostic[] }> {
+  const files: { name: string; text: string }[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const p of paths) {
+    let names: string[];
+    try {
+      names = await yamlFiles(p);
+    } catch (err) {
+      diagnostics.push({ severity: "error", code: "read", message: `cannot read ${p}: ${readFailure(err)}` });
+      continue;
+    }
+    if (names.length === 0) diagnostics.push({ severity: "warning", code: "empty", message: `${p}: no *.yaml or *.yml files found` });
+    for (const name of names) {
+      try {
+        files.push({ name, text: await readFile(name, "utf8") });
+      } catch (err) {
+        diagnostics.push({ severity: "error", code: "read", message: `cannot read ${name}: ${readFailure(err)}` });
+      }
+    }
+  }
+  return { files, diagnostics };
 }
 
 /** Why a path could not be read, in an operator's words. */

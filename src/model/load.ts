@@ -1,10 +1,9 @@
 // Loading multi-document YAML from files, directory trees or text, keeping source positions so
 // every later diagnostic can point at the exact key or value an operator wrote.
-import { readFile } from "node:fs/promises";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourcePos } from "../diag.js";
 import { fastYaml } from "./fast-yaml.js";
-import { readFailure, yamlFiles } from "./files.js";
+import { readYamlFiles } from "./files.js";
 import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
 
 export type PathSeg = string | number;
@@ -29,31 +28,19 @@ export interface LoadResult {
 
 /** Loads files and directory trees (recursively *.yaml / *.yml, in sorted order). */
 export async function loadPaths(paths: string[]): Promise<LoadResult> {
+  const read = await readYamlFiles(paths);
+  const parsed = parseFiles(read.files);
+  return { docs: parsed.docs, diagnostics: [...read.diagnostics, ...parsed.diagnostics] };
+}
+
+/** Files read (or sent) as text, each parsed by `parse` (default parseYamlText), in order. */
+export function parseFiles(files: readonly { name: string; text: string }[], parse: (text: string, file: string) => LoadResult = parseYamlText): LoadResult {
   const docs: Located[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const p of paths) {
-    let files: string[];
-    try {
-      files = await yamlFiles(p);
-    } catch (err) {
-      diagnostics.push({ severity: "error", code: "read", message: `cannot read ${p}: ${readFailure(err)}` });
-      continue;
-    }
-    if (files.length === 0) {
-      diagnostics.push({ severity: "warning", code: "empty", message: `${p}: no *.yaml or *.yml files found` });
-    }
-    for (const f of files) {
-      let text: string;
-      try {
-        text = await readFile(f, "utf8");
-      } catch (err) {
-        diagnostics.push({ severity: "error", code: "read", message: `cannot read ${f}: ${(err as Error).message}` });
-        continue;
-      }
-      const r = parseYamlText(text, f);
-      docs.push(...r.docs);
-      diagnostics.push(...r.diagnostics);
-    }
+  for (const f of files) {
+    const r = parse(f.text, f.name);
+    docs.push(...r.docs);
+    diagnostics.push(...r.diagnostics);
   }
   return { docs, diagnostics };
 }

@@ -142,8 +142,10 @@ export function createActions(s: Server): Actions {
       end();
     }
   };
-  const timedPlan = (fn: () => Promise<Plan>) =>
-    timed(s.metrics.planSeconds, (outcome) => s.metrics.plans.inc({ outcome }), (p: Plan) => (hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes"), fn);
+  /** A plan counted by its outcome. */
+  const planOutcome = (p: Plan) => (hasErrors(p.diagnostics) ? "errors" : p.steps.length ? "changes" : "no-changes");
+  const timedPlan = <T>(fn: () => Promise<T>, planOf: (v: T) => Plan = (v) => v as Plan) =>
+    timed(s.metrics.planSeconds, (outcome) => s.metrics.plans.inc({ outcome }), (v: T) => planOutcome(planOf(v)), fn);
   /** apply.failed for an apply that could not run (a system unreadable, a lock held), not for a refusal of the request. */
   const failedEvent = (c: C, e: unknown) => {
     if (e instanceof HecateError && REFUSALS.has(e.code)) return;
@@ -209,22 +211,19 @@ export function createActions(s: Server): Actions {
         return { result: applied(await timedApply(c, () => engine.apply(plan, o))), plan };
       }
       if (b.dryRun) {
-        let r: ApplyResult | undefined;
-        await timedPlan(async () => (r = await engine.apply(target, { ...o, dryRun: true })).plan!);
-        return { result: applied(r!), plan: r!.plan! };
+        const r = await timedPlan(() => engine.apply(target, { ...o, dryRun: true }), (x) => x.plan!);
+        return { result: applied(r), plan: r.plan! };
       }
       // Planned and applied in one engine call, under one lock: the plan an apply makes may rest on
       // what the last apply left (Provider.confirm), where a saved plan would read every system first.
-      let planned: Plan | undefined;
       const endPlan = s.metrics.planSeconds.startTimer();
       const rails = (plan: Plan): void => {
-        planned = plan;
         endPlan();
-        s.metrics.plans.inc({ outcome: plan.steps.length ? "changes" : "no-changes" });
+        s.metrics.plans.inc({ outcome: planOutcome(plan) });
         if (plan.steps.length) confirmDeletes(plan, b.yes, retry);
       };
       const r = await timedApply(c, () => engine.apply(target, { ...o, check: rails }));
-      return { result: applied(r), plan: r.plan ?? planned! };
+      return { result: applied(r), plan: r.plan! };
     },
 
     async rollback(c, b, retry = `POST /v1/rollback with "dryRun": true`) {

@@ -8,7 +8,7 @@ import { join, resolve as resolvePath } from "node:path";
 import { promisify } from "node:util";
 import { HecateError, type Diagnostic } from "../diag.js";
 import type { DocumentCache } from "../model/doc-cache.js";
-import { loadPaths, parseYamlText, type Located } from "../model/load.js";
+import { loadPaths, parseFiles, type LoadResult, type Located } from "../model/load.js";
 import type { Resource } from "../model/schema.js";
 import type { RevisionSource } from "../store/store.js";
 import type { SourceSpec } from "../engine/types.js";
@@ -96,18 +96,13 @@ export async function loadSource(spec: SourceSpec, opts: { documents?: DocumentC
 }
 
 function loadFiles(spec: Extract<SourceSpec, { type: "files" }>, documents?: DocumentCache): LoadedSource {
-  const docs: Located[] = [];
-  const diagnostics: Diagnostic[] = [];
-  if (!spec.files.length) diagnostics.push({ severity: "warning", code: "empty", message: `${spec.location}: no *.yaml or *.yml files found` });
   documents?.begin();
+  let r: LoadResult;
   try {
-    for (const f of spec.files) {
-      const r = documents ? documents.parse(f.text, f.name) : parseYamlText(f.text, f.name);
-      docs.push(...r.docs);
-      diagnostics.push(...r.diagnostics);
-    }
+    r = parseFiles(spec.files, documents ? (text, file) => documents.parse(text, file) : undefined);
   } finally {
     documents?.end();
   }
-  return { docs, resources: docs.map((d) => d.resource), diagnostics, source: { type: "file", location: spec.location }, relabel: (d) => d };
+  const empty: Diagnostic[] = spec.files.length ? [] : [{ severity: "warning", code: "empty", message: `${spec.location}: no *.yaml or *.yml files found` }];
+  return { docs: r.docs, resources: r.docs.map((d) => d.resource), diagnostics: [...empty, ...r.diagnostics], source: { type: "file", location: spec.location }, relabel: (d) => d };
 }

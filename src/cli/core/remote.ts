@@ -2,10 +2,9 @@
 // commands that support it talk to `hecate serve` instead of opening the local store, and print
 // what they print locally. This is only a client: every decision (validation, the edit on the
 // head, plan, apply, drift) is the server's, which runs the same engine.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { HecateError, type Diagnostic } from "../../diag.js";
-import { readFailure, yamlFiles } from "../../model/files.js";
+import { readYamlFiles } from "../../model/files.js";
 import type { Resource } from "../../model/schema.js";
 import type { ApplyResult, DriftReport, Plan } from "../../engine/types.js";
 import type { RevisionMeta } from "../../store/store.js";
@@ -126,22 +125,9 @@ export interface SentFiles {
  * to send: the server parses them, and its diagnostics name them as the operator wrote them.
  */
 export async function filesToSend(paths: string[]): Promise<SentFiles> {
-  const files: SentFiles["files"] = [];
-  for (const p of paths) {
-    let names: string[];
-    try {
-      names = await yamlFiles(p);
-    } catch (err) {
-      throw new HecateError("read", `cannot read ${p}: ${readFailure(err)}`, { status: 400 });
-    }
-    for (const name of names) {
-      try {
-        files.push({ name, text: await readFile(name, "utf8") });
-      } catch (err) {
-        throw new HecateError("read", `cannot read ${name}: ${readFailure(err)}`, { status: 400 });
-      }
-    }
-  }
+  const { files, diagnostics } = await readYamlFiles(paths);
+  const unreadable = diagnostics.find((d) => d.severity === "error");
+  if (unreadable) throw new HecateError("read", unreadable.message, { status: 400 });
   return { files, location: paths.map((p) => resolve(p)).join(",") };
 }
 

@@ -128,11 +128,7 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
   // Resolving the last applied revision (10k routes: a quarter second) is needed only to restore a failed apply.
   let prevMemo: { s: ResolvedState | undefined } | undefined;
   const previous = () => (prevMemo ??= { s: core.previousState(live, state) }).s;
-  await core.store.beginApply({ applyId, revision: target.hash, holder: held.holder }, fence);
-  await core.store.journal(
-    { applyId, event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } },
-    fence,
-  );
+  const begin = { event: "begin", data: { revision: target.hash, previous: live?.hash ?? null, summary: plan.summary, systems: [...new Set(plan.steps.map((s) => s.system))], actor } };
   const ctx = { ...core.ctx(target.resources, held.signal, fence, actor), revision: target.hash };
   const systems = new Map<SystemName, TxSystem>(
     [...prep.providers.values()].map((provider) => [provider.system, txSystem(core, provider, plan.fingerprints[provider.system], previous)]),
@@ -151,16 +147,21 @@ async function execute(core: Core, prep: Prepared, o: ApplyOptions, live: Revisi
     ctx,
     timeoutMs: core.timeoutMs,
     systems,
+    // The apply is recorded with its first step's start: nothing has been touched before it.
+    begin: async (entries) => void (await core.store.beginApply({ applyId, revision: target.hash, holder: held.holder }, fence, [begin, ...entries])),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.probe
       ? { probe: (system: SystemName, changes) => descriptorOf(system)?.probe?.(state, changes, core.timeoutMs) ?? Promise.resolve([]) }
       : {}),
   });
-  await core.store.journal({ applyId, event: "end", data: { status: tx.status, steps: tx.steps } }, fence);
-  await core.store.endApply(applyId, tx.status, fence);
+  // The end in one write: the journal's last entries, the status, the applied mark, the audit entry.
+  const systemsApplied = tx.status === "succeeded" ? appliedTo(core, prep, filtered, live, state) : undefined;
+  await core.store.endApply(applyId, tx.status, fence, {
+    journal: [...tx.journal, { event: "end", data: { status: tx.status, steps: tx.steps } }],
+    ...(tx.status === "succeeded" ? { applied: { hash: target.hash, ...(systemsApplied ? { systems: systemsApplied } : {}) } } : {}),
+    audit: { actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } },
+  });
   await dropSealed(core.store, applyId, fence);
-  if (tx.status === "succeeded") await core.store.setApplied(target.hash, fence, appliedTo(core, prep, filtered, live, state));
-  await core.store.audit({ actor, action: "apply", target: target.hash, detail: { applyId, status: tx.status, summary: plan.summary, steps: tx.steps } });
   const usage = usageOf(prep.providers);
   return { applyId, revision: target.hash, status: tx.status, steps: tx.steps, diagnostics: plan.diagnostics, plan, ...(usage ? { usage } : {}) };
 }

@@ -15,6 +15,7 @@ import type { Fence, Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
 import { EngineMemory } from "./memory.js";
 import type { DocumentCache } from "../model/doc-cache.js";
+import type { ResolveMemo } from "../model/resolve.js";
 import { resolveRevision } from "./revision-ref.js";
 import { errorText, withTimeout } from "./transaction.js";
 
@@ -59,8 +60,6 @@ export class Core {
   private readonly secretsOpt: EngineOptions["secrets"];
   /** What this engine keeps between calls, perhaps shared with other engines on the same store. */
   private readonly memory: EngineMemory;
-  /** The frozen resource list hashOf hashed last, and its hash. */
-  private hashed?: { resources: readonly Resource[]; hash: string };
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -73,17 +72,19 @@ export class Core {
     this.memory = opts.memory ?? new EngineMemory();
   }
 
+  /** Documents checked and routes resolved before (resolveChecked reuses them). */
+  get resolveMemo(): ResolveMemo {
+    return this.memory.resolved;
+  }
+
   /** YAML documents read before (a source of files sent as text reuses them). */
   get documents(): DocumentCache {
     return this.memory.documents;
   }
 
-  /** The content hash of resources not stored (yet); a frozen list hashed last is not hashed again (load, then plan or apply it). */
+  /** The content hash of resources not stored (yet); a frozen list is hashed once (load, then plan, apply and store it). */
   hashOf(resources: readonly Resource[]): string {
-    if (this.hashed?.resources === resources) return this.hashed.hash;
-    const hash = contentHash(resources);
-    if (Object.isFrozen(resources)) this.hashed = { resources, hash };
-    return hash;
+    return contentHash(resources);
   }
 
   revisionOrHead(ref?: string): Promise<Revision> {
@@ -94,7 +95,7 @@ export class Core {
   resolve(t: { hash: string; resources: Resource[] }): ResolvedState {
     const cached = this.memory.states.get(t.hash);
     if (cached) return cached;
-    const { state, diagnostics } = resolveState(t.resources);
+    const { state, diagnostics } = resolveState(t.resources, { memo: this.memory.resolved });
     if (!state || hasErrors(diagnostics)) {
       throw new HecateError("invalid", `revision ${t.hash.slice(0, 12)} does not resolve`, { diagnostics });
     }

@@ -2,6 +2,7 @@
 // revisions on top of the head.
 import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
+import type { ResolveMemo } from "../model/resolve.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
 import type { Revision, RevisionSource } from "../store/store.js";
@@ -36,11 +37,11 @@ function invalid(diagnostics: Diagnostic[], what = "the desired state"): HecateE
  * and every diagnostic at its file position, or HecateError "invalid" with all of them at once.
  * `what` names it in the error ("the desired state", "revision #3").
  */
-export function resolveChecked(input: LoadedSource | { docs: readonly Resource[] }, what = "the desired state"): { state: ResolvedState; diagnostics: Diagnostic[] } {
+export function resolveChecked(input: LoadedSource | { docs: readonly Resource[] }, what = "the desired state", memo?: ResolveMemo): { state: ResolvedState; diagnostics: Diagnostic[] } {
   const known = "diagnostics" in input ? input.diagnostics : [];
   const relabel = "relabel" in input ? input.relabel : (d: Diagnostic[]) => d;
   if (hasErrors(known)) throw invalid(relabel(known), what); // what did not load cannot resolve
-  const { state, diagnostics } = resolveState(input.docs);
+  const { state, diagnostics } = resolveState(input.docs, memo ? { memo } : {});
   const all = relabel([...known, ...diagnostics]);
   if (hasErrors(all) || !state) throw invalid(all, what);
   return { state, diagnostics: all };
@@ -60,7 +61,7 @@ export interface Desired {
 export async function loadDesired(core: Core, source: SourceSpec): Promise<Desired> {
   const loaded = await loadSource(source, { documents: core.documents });
   Object.freeze(loaded.resources); // hashed once (Core.hashOf), then planned and applied as it is
-  const { state, diagnostics: all } = resolveChecked(loaded);
+  const { state, diagnostics: all } = resolveChecked(loaded, undefined, core.resolveMemo);
   const hash = core.hashOf(loaded.resources);
   // Documents a reader remembered are known bodies, as stored ones are: routes may be shared (Core.share).
   core.remember(hash, state, loaded.resources);
@@ -75,7 +76,7 @@ export async function commitFromSource(core: Core, source: SourceSpec, meta: Com
 }
 
 export async function commit(core: Core, resources: Resource[], meta: CommitMeta = {}): Promise<CommitResult> {
-  const { state, diagnostics } = resolveChecked({ docs: resources });
+  const { state, diagnostics } = resolveChecked({ docs: resources }, undefined, core.resolveMemo);
   const revision = await putRevision(core, resources, meta);
   // The stored bodies (the same hashes as `resources`): what lets a later revision share routes.
   core.remember(revision.hash, state, revision.resources);

@@ -4,6 +4,7 @@
 // token): every request then finds what the last one built, as a long-running engine does.
 // Nothing in it is trusted blindly: a provider confirms what it assumes (Provider.confirm).
 import { DocumentCache } from "../model/doc-cache.js";
+import { ResolveMemo } from "../model/resolve.js";
 import type { ResolvedRoute, ResolvedState } from "../model/resolved.js";
 import type { SystemName } from "../providers/provider.js";
 
@@ -16,6 +17,8 @@ export class EngineMemory {
   readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */
   readonly providerMemo = new Map<string, unknown>();
+  /** Documents checked and routes resolved before: a state that changed in one route resolves that route. */
+  readonly resolved = new ResolveMemo();
   /** YAML documents read before, by text: files sent again are read only where they changed. */
   readonly documents = new DocumentCache();
   /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */

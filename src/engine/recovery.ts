@@ -82,14 +82,10 @@ export async function recoverApply(
       return error ? { system: s, status: "undo-failed" as const, error } : { system: s, status: "undone" as const };
     }),
   };
-  await store.journal({ applyId: rec.applyId, event: "end", data: { status: report.status, recovered: true } }, fence);
-  await store.endApply(rec.applyId, report.status, fence);
-  await dropSealed(store, rec.applyId, fence);
-  await store.audit({
-    actor: o.actor,
-    action: "apply.recover",
-    target: rec.revision,
-    detail: { applyId: rec.applyId, holder: rec.holder, status: report.status, steps: report.steps },
+  await store.endApply(rec.applyId, report.status, fence, {
+    journal: [{ event: "end", data: { status: report.status, recovered: true } }],
+    audit: { actor: o.actor, action: "apply.recover", target: rec.revision, detail: { applyId: rec.applyId, holder: rec.holder, status: report.status, steps: report.steps } },
   });
+  await dropSealed(store, rec.applyId, fence);
   return report;
 }

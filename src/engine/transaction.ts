@@ -5,7 +5,7 @@
 // journal alone (recovery.ts).
 import { hasErrors, type Diagnostic } from "../diag.js";
 import { changeRef, type Change, type ChangeRecord, type Phase, type Provider, type ProviderContext, type SystemName } from "../providers/provider.js";
-import type { Fence, Store } from "../store/store.js";
+import type { ApplyJournalEntry, Fence, Store } from "../store/store.js";
 import { fingerprint } from "./canonical.js";
 import { sealRecord } from "./seal.js";
 import type { EngineEvent, StepOutcome } from "./types.js";
@@ -47,6 +47,11 @@ export interface TxOptions {
   onEvent?: (e: EngineEvent) => void | Promise<void>;
   /** Extra checks after verify (HTTP probes through the proxy), per system with its changes. */
   probe?: (system: SystemName, changes: Change[]) => Promise<Diagnostic[]>;
+  /**
+   * Begins the apply in the store with the transaction's first journal entries, in one write.
+   * Without it the apply was begun before.
+   */
+  begin?: (entries: ApplyJournalEntry[]) => Promise<void>;
 }
 
 export function errorText(e: unknown): string {
@@ -170,10 +175,40 @@ export async function undoChanges(
 export interface TxResult {
   status: "succeeded" | "rolled-back" | "failed";
   steps: StepOutcome[];
+  /** Journal entries not written yet (the last step's end): the caller writes them with the apply's end. */
+  journal: ApplyJournalEntry[];
+}
+
+/**
+ * The transaction's journal. An entry that announces something is written before it happens; one
+ * that only records an end (step.done) waits for the next write, so each store write (one sync)
+ * carries as much as is safe.
+ */
+class Journal {
+  private pending: ApplyJournalEntry[] = [];
+  private begin: TxOptions["begin"];
+  constructor(private readonly o: Pick<TxOptions, "store" | "applyId" | "fence" | "begin">) {
+    this.begin = o.begin;
+  }
+  async write(entry: ApplyJournalEntry): Promise<void> {
+    const entries = [...this.pending, entry];
+    this.pending = [];
+    const begin = this.begin;
+    this.begin = undefined;
+    if (begin) await begin(entries);
+    else await this.o.store.journal(entries.map((e) => ({ ...e, applyId: this.o.applyId })), this.o.fence);
+  }
+  later(entry: ApplyJournalEntry): void {
+    this.pending.push(entry);
+  }
+  rest(): ApplyJournalEntry[] {
+    return this.pending.splice(0);
+  }
 }
 
 export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxResult> {
   const { store, applyId, fence } = o;
+  const journal = new Journal(o);
   const outcomes: StepOutcome[] = steps.map((s) => ({ system: s.provider.system, phase: s.phase, status: "skipped" }));
   const done: DoneChange[] = [];
   const touched: SystemName[] = [];
@@ -185,27 +220,27 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
     const outcome = outcomes[i]!;
     // What is about to change, by name only: the plan holds the values, and a 10,000-route
     // create must not write every route's config into the journal before anything happens.
-    await store.journal({ applyId, event: "step.start", system, data: { phase: step.phase, changes: step.changes.map(changeRef), before: o.systems.get(system)?.before } }, fence);
+    await journal.write({ event: "step.start", system, data: { phase: step.phase, changes: step.changes.map(changeRef), before: o.systems.get(system)?.before } });
     if (!touched.includes(system)) touched.push(system);
     try {
       await o.onEvent?.({ type: "step.start", system, changes: step.changes.length });
       const report = async (record: ChangeRecord) => {
         const n = done.length;
-        await store.journal({ applyId, event: "change.done", system, data: { n, record: await sealRecord(store, applyId, n, record, fence) } }, fence);
+        await journal.write({ event: "change.done", system, data: { n, record: await sealRecord(store, applyId, n, record, fence) } });
         done.push({ n, system, record });
         await emit(o.onEvent, { type: "change.done", system, change: record.change });
       };
       // A system applied change by change (one API write each, paced by a rate limit) gets the step timeout per change.
       const budget = step.phase === "all" ? o.timeoutMs : o.timeoutMs * Math.max(1, step.changes.length);
       await withTimeout(`apply of ${system}`, budget, o.ctx.signal, (signal) => p.apply({ desired: step.desired, actual: step.actual, changes: step.changes, phase: step.phase }, { ...o.ctx, signal, report }));
-      await store.journal({ applyId, event: "step.done", system }, fence);
+      journal.later({ event: "step.done", system });
       outcome.status = "applied";
       await o.onEvent?.({ type: "step.done", system });
     } catch (e) {
       failure = { at: i, error: errorText(e) };
       outcome.status = "failed";
       outcome.error = failure.error;
-      await store.journal({ applyId, event: "step.failed", system, data: { error: failure.error } }, fence);
+      await journal.write({ event: "step.failed", system, data: { error: failure.error } });
       await emit(o.onEvent, { type: "step.failed", system, error: failure.error });
       break;
     }
@@ -235,11 +270,11 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       outcomes[at]!.status = "failed";
       outcomes[at]!.error = error;
       failure ??= { at, error };
-      await store.journal({ applyId, event: "step.failed", system, data: { error } }, fence);
+      await journal.write({ event: "step.failed", system, data: { error } });
       await emit(o.onEvent, { type: "step.failed", system, error });
     }
   }
-  if (!failure) return { status: "succeeded", steps: outcomes };
+  if (!failure) return { status: "succeeded", steps: outcomes, journal: journal.rest() };
 
   const undo = await undoChanges(done, touched, o.systems, { store, applyId, ...(fence ? { fence } : {}), ctx: o.ctx, timeoutMs: o.timeoutMs, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
   for (const outcome of outcomes) {
@@ -249,7 +284,7 @@ export async function runTransaction(steps: TxStep[], o: TxOptions): Promise<TxR
       outcome.error = outcome.error ? `${outcome.error}; ${problem}` : problem;
     } else if (outcome.status === "applied") outcome.status = "undone";
   }
-  return { status: undo.clean ? "rolled-back" : "failed", steps: outcomes };
+  return { status: undo.clean ? "rolled-back" : "failed", steps: outcomes, journal: journal.rest() };
 }
 
 /** The desired state a system's steps were applied toward (every step of a system carries it). */

@@ -13,6 +13,7 @@ import type { Diagnostic } from "../diag.js";
 import { hasErrors, sortDiagnostics } from "../diag.js";
 import { addressOf, checkDocument, type Where } from "./check.js";
 import { Reporter, type Entry } from "./ctx.js";
+import { deepFreeze } from "../store/rules.js";
 import type { Located } from "./load.js";
 import type { ResolvedRoute, ResolvedState } from "./resolved.js";
 import type { Resource, SecretResource } from "./schema.js";
@@ -21,12 +22,12 @@ import { resolveAuthPolicies } from "./resolve/auth.js";
 import { resolveCertificates } from "./resolve/certificates.js";
 import { checkCookieDomains, checkHostCollisions } from "./resolve/collisions.js";
 import { checkCompliance } from "./resolve/compliance.js";
-import { Catalog, type ResolveCtx } from "./resolve/context.js";
+import { Catalog, keepClean, type ResolveCtx } from "./resolve/context.js";
 import { resolveDns } from "./resolve/dns.js";
 import { resolveMiddleware } from "./resolve/middleware.js";
 import { byName } from "./resolve/order.js";
 import { resolveUpstreams } from "./resolve/pools.js";
-import { resolveRoute, routeUnits } from "./resolve/routes.js";
+import { resolveRoute, routeUnits, type RouteUnit } from "./resolve/routes.js";
 import { checkSecretRefs } from "./resolve/secrets.js";
 import { resolveSettings } from "./resolve/settings.js";
 import { checkStreamPorts, resolveStreams } from "./resolve/streams.js";
@@ -37,6 +38,34 @@ export { RATE_LIMIT_MODULE } from "./resolve/middleware.js";
 export interface ResolveOptions {
   /** Clock for compliance exemptions (default: now). */
   now?: Date;
+  /** What an earlier call left: documents checked and routes resolved then are not again. */
+  memo?: ResolveMemo;
+}
+
+/**
+ * What a resolver keeps between calls (a server's EngineMemory): work done for a document that
+ * reported nothing, keyed by the deep-frozen object it was read as (a YAML document read before,
+ * a body read back from the store), so a state that differs in one route costs one route's
+ * checks, not 10,000. Only clean work is kept, so no diagnostic is ever skipped, and a route's
+ * resolution only while every other resource is the very same object (its context: a route
+ * resolves from its own body and the non-route resources alone, see resolveEntries).
+ */
+export class ResolveMemo {
+  /** The checked (schema-parsed, deep-frozen) resource of a frozen document. */
+  readonly checked = new WeakMap<object, Resource>();
+  /** Checked resources whose strings passed checkStrings. */
+  readonly strings = new WeakSet<Resource>();
+  /** A route's unit parts (preset merged, hosts normalized): they depend on the route alone. */
+  readonly units = new WeakMap<Resource, Omit<RouteUnit, "entry">>();
+  /** Routes resolved in `context` (the non-route resources, in order), by checked resource. */
+  routes?: { context: readonly Resource[]; resolved: WeakMap<Resource, ResolvedRoute> };
+
+  /** The resolved routes of this context, forgetting those of another. */
+  routesIn(context: readonly Resource[]): WeakMap<Resource, ResolvedRoute> {
+    const same = this.routes && this.routes.context.length === context.length && this.routes.context.every((r, i) => r === context[i]);
+    if (!same) this.routes = { context, resolved: new WeakMap() };
+    return this.routes!.resolved;
+  }
 }
 
 export interface ResolveResult {
@@ -54,13 +83,22 @@ export function resolveState(input: readonly Located[] | readonly Resource[], op
     const raw = isLocated(item) ? item.resource : item;
     const address = addressOf(raw) ?? (isLocated(item) ? `${item.file}#${item.docIndex}` : "document");
     const w: Where = isLocated(item) ? { address, pos: (p) => item.pos(p), keyPos: (p) => (item.keyPos ? item.keyPos(p) : item.pos(p)) } : { address };
-    const r = checkDocument(raw, w);
+    const r = check(raw, w, opts.memo);
     rep.diagnostics.push(...r.diagnostics);
     if (r.resource) entries.push({ resource: r.resource, where: w, address });
   }
-  const state = resolveEntries(rep, entries, opts.now ?? new Date());
+  const state = resolveEntries(rep, entries, opts.now ?? new Date(), opts.memo);
   const diagnostics = sortDiagnostics(dedupe(rep.diagnostics));
   return hasErrors(diagnostics) ? { diagnostics } : { state, diagnostics };
+}
+
+function check(raw: unknown, w: Where, memo: ResolveMemo | undefined): ReturnType<typeof checkDocument> {
+  const frozen = memo && raw && typeof raw === "object" && Object.isFrozen(raw);
+  const seen = frozen ? memo.checked.get(raw) : undefined;
+  if (seen) return { resource: seen, diagnostics: [] };
+  const r = checkDocument(raw, w);
+  if (frozen && r.resource && !r.diagnostics.length) memo.checked.set(raw, deepFreeze(r.resource));
+  return r;
 }
 
 function dedupe(diags: Diagnostic[]): Diagnostic[] {
@@ -74,12 +112,14 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
 }
 
 /** The steps in dependency order: Settings first (others default from it), routes after what they refer to. */
-function resolveEntries(rep: Reporter, entries: Entry[], now: Date): ResolvedState {
+function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: ResolveMemo): ResolvedState {
   const catalog = new Catalog(rep, entries);
   const ctx: ResolveCtx = { rep, catalog, settings: resolveSettings(rep, catalog) };
   for (const e of entries) {
+    if (memo?.strings.has(e.resource)) continue;
     const kind = e.resource.kind;
-    checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings");
+    const strings = memo?.strings;
+    keepClean(rep, e.resource, strings && ((r) => strings.add(r)), () => checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings"));
   }
   checkSecretRefs(ctx, entries);
   const refs = {
@@ -88,8 +128,14 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date): ResolvedSta
     upstreams: resolveUpstreams(ctx),
     certificates: resolveCertificates(ctx),
   };
-  const units = routeUnits(ctx);
-  const routes = units.map((u) => resolveRoute(ctx, u, refs)).filter((r): r is ResolvedRoute => !!r);
+  const units = routeUnits(ctx, memo?.units);
+  // A route resolves from its own body and the resources that are not routes (settings,
+  // upstreams, middleware, auth policies, certificates): with those the same objects, a route
+  // resolved clean before resolves to what it did then.
+  const resolved = memo?.routesIn(entries.filter((e) => e.resource.kind !== "Route").map((e) => e.resource));
+  const routes = units
+    .map((u) => resolved?.get(u.entry.resource) ?? keepClean<ResolvedRoute | undefined>(rep, u.entry.resource, resolved && ((r, v) => v && resolved.set(r, v)), () => resolveRoute(ctx, u, refs)))
+    .filter((r): r is ResolvedRoute => !!r);
   checkHostCollisions(ctx, units);
   checkCookieDomains(ctx, units, refs.authPolicies);
   const streams = resolveStreams(ctx);

@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { HecateError } from "../diag.js";
 import { createEngine, EngineMemory, type Engine, type ProviderFactory } from "../engine/index.js";
-import type { AuditEntry, Store, TokenRecord, TokenScope } from "../store/store.js";
+import type { ApplyEnding, ApplyRecord, AuditEntry, Fence, Store, TokenRecord, TokenScope } from "../store/store.js";
 import { errorAnswer, zodError } from "./errors.js";
 import { errors } from "./schemas.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -121,6 +121,11 @@ export function createApp(opts: ServerOptions): { app: App; server: Server } {
     new Proxy(store, {
       get(target, prop) {
         if (prop === "audit") return (e: AuditEntry | readonly AuditEntry[]) => target.audit(([] as AuditEntry[]).concat(e).map((x) => ({ address, ...x })));
+        // An apply's audit entry is written with its end.
+        if (prop === "endApply") {
+          return (id: string, status: ApplyRecord["status"], fence?: Fence, ending?: ApplyEnding) =>
+            target.endApply(id, status, fence, ending?.audit ? { ...ending, audit: { address, ...ending.audit } } : ending);
+        }
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },

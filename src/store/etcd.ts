@@ -18,6 +18,8 @@ import type {
   Fence,
   JournalEntry,
   LockAttempt,
+  ApplyEnding,
+  ApplyJournalEntry,
   LockInfo,
   PutRevisionInput,
   Revision,
@@ -333,16 +335,20 @@ export class EtcdStore implements Store {
 
   setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void> {
     return this.run(async () => {
-      const doc = await this.newestWithHash(hash);
-      if (!doc) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the etcd store ${this.where}`);
-      // Applied to every system: the marker, and no system keeps one of its own any more.
-      const ops = systems?.length
-        ? systems.map((sys) => this.put(`${APPLIED_TO}${enc(sys)}`, String(doc.seq)))
-        : [this.put("applied", String(doc.seq)), { request_delete_range: { key: this.k(APPLIED_TO), range_end: prefixEnd(this.k(APPLIED_TO)) } }];
-      await this.fencedTxn(fence, [], ops, () => {
+      await this.fencedTxn(fence, [], await this.appliedOps(hash, systems), () => {
         throw new Error("unreachable: an applied marker without compares");
       });
     });
+  }
+
+  /** The writes that mark a revision applied (to every system, or to some alone). */
+  private async appliedOps(hash: string, systems?: readonly string[]): Promise<IRequestOp[]> {
+    const doc = await this.newestWithHash(hash);
+    if (!doc) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the etcd store ${this.where}`);
+    // Applied to every system: the marker, and no system keeps one of its own any more.
+    return systems?.length
+      ? systems.map((sys) => this.put(`${APPLIED_TO}${enc(sys)}`, String(doc.seq)))
+      : [this.put("applied", String(doc.seq)), { request_delete_range: { key: this.k(APPLIED_TO), range_end: prefixEnd(this.k(APPLIED_TO)) } }];
   }
 
   lastApplied(system?: string): Promise<Revision | undefined> {
@@ -367,19 +373,29 @@ export class EtcdStore implements Store {
   /** Chain to the recorded head and move it, in one transaction; a writer that raced retries. */
   private async appendAudit(row: Omit<ChainedFields, "id"> & { id?: number | null }, fence?: Fence): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const headKv = await this.get("audit-head");
-      const m = /^(\d+):([0-9a-f]+)$/.exec(text(headKv) ?? "");
-      const id = row.id ?? (m ? Number(m[1]) : 0) + 1;
-      const full: ChainedFields = { ...row, id };
-      const hash = entryHash(m?.[2] ?? GENESIS, full);
-      const doc: AuditDoc = { ...full, hash };
-      const guard = headKv ? this.cmp("audit-head", "Mod", "Equal", headKv.mod_revision) : this.cmp("audit-head", "Create", "Equal", 0);
-      const res = await this.fencedTxn(fence, [guard], [this.put(`audit/${pad(id)}`, JSON.stringify(doc)), this.put("audit-head", `${id}:${hash}`)], async () => {
-        if (attempt >= 50) throw new HecateError("store-busy", `the audit log of the etcd store ${this.where} kept moving under this writer; try again`, { status: 503 });
+      const { compare, ops } = await this.auditOps(row);
+      const res = await this.fencedTxn(fence, compare, ops, async () => {
+        if (attempt >= 50) throw this.busy("audit log");
         return undefined as never;
       });
       if (res?.succeeded) return;
     }
+  }
+
+  /** The writes that append one audit entry, and the compare that keeps the chain's head where it was read. */
+  private async auditOps(row: Omit<ChainedFields, "id"> & { id?: number | null }): Promise<{ compare: ICompare[]; ops: IRequestOp[] }> {
+    const headKv = await this.get("audit-head");
+    const m = /^(\d+):([0-9a-f]+)$/.exec(text(headKv) ?? "");
+    const id = row.id ?? (m ? Number(m[1]) : 0) + 1;
+    const full: ChainedFields = { ...row, id };
+    const hash = entryHash(m?.[2] ?? GENESIS, full);
+    const doc: AuditDoc = { ...full, hash };
+    const guard = headKv ? this.cmp("audit-head", "Mod", "Equal", headKv.mod_revision) : this.cmp("audit-head", "Create", "Equal", 0);
+    return { compare: [guard], ops: [this.put(`audit/${pad(id)}`, JSON.stringify(doc)), this.put("audit-head", `${id}:${hash}`)] };
+  }
+
+  private busy(what: string): HecateError {
+    return new HecateError("store-busy", `the ${what} of the etcd store ${this.where} kept moving under this writer; try again`, { status: 503 });
   }
 
   /** Newest first. */
@@ -464,29 +480,29 @@ export class EtcdStore implements Store {
 
   // ---- applies and their journal ------------------------------------------------------------
 
-  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord> {
+  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence, journal: readonly ApplyJournalEntry[] = []): Promise<ApplyRecord> {
     return this.run(async () => {
       const full: ApplyRecord = { applyId: rec.applyId, revision: rec.revision, status: "running", startedAt: new Date().toISOString(), holder: rec.holder };
       const key = `apply/${enc(rec.applyId)}`;
-      await this.fencedTxn(fence, [this.cmp(key, "Create", "Equal", 0)], [this.put(key, JSON.stringify(full))], () => {
+      // A new apply has no journal yet: its first entries are 1..n.
+      const entries = this.journalOps(journal.map((e) => ({ ...e, applyId: rec.applyId })), new Map([[rec.applyId, 0]]));
+      await this.fencedTxn(fence, [this.cmp(key, "Create", "Equal", 0)], [this.put(key, JSON.stringify(full)), ...entries.ops], () => {
         throw new HecateError("apply-exists", `an apply with id ${rec.applyId} is already recorded in the etcd store ${this.where}`, { status: 409 });
       });
       return full;
     });
   }
 
-  /** Appends with the next seq of that apply: the new key must not exist yet (a racing writer retries). */
-  journal(entry: JournalEntry, fence?: Fence): Promise<void> {
+  /** Appends with the next seq of that apply: the new keys must not exist yet (a racing writer retries). */
+  journal(entry: JournalEntry | readonly JournalEntry[], fence?: Fence): Promise<void> {
     return this.run(async () => {
-      const data = entry.data === undefined ? null : toJson(entry.data, `journal data of apply ${entry.applyId}`);
-      const apply = `apply/${enc(entry.applyId)}`;
+      const list = ([] as JournalEntry[]).concat(entry);
+      const ids = [...new Set(list.map((e) => e.applyId))];
       for (;;) {
-        const last = (await this.list(`journal/${enc(entry.applyId)}/`, { limit: 1, desc: true, keysOnly: true }))[0];
-        const seq = last ? Number(last.key.toString().split("/").pop()) + 1 : 1;
-        const key = `journal/${enc(entry.applyId)}/${pad(seq)}`;
-        const doc = { applyId: entry.applyId, seq, at: new Date().toISOString(), event: entry.event, system: entry.system ?? null, data };
-        const res = await this.fencedTxn(fence, [this.cmp(apply, "Version", "Greater", 0), this.cmp(key, "Create", "Equal", 0)], [this.put(key, JSON.stringify(doc))], async () => {
-          if (!(await this.get(apply))) throw new HecateError("unknown-apply", `cannot journal for apply ${entry.applyId}: it was never begun (beginApply)`, { status: 500 });
+        const last = new Map(await Promise.all(ids.map(async (id) => [id, await this.lastJournalSeq(id)] as const)));
+        const { compare, ops } = this.journalOps(list, last);
+        const res = await this.fencedTxn(fence, [...ids.map((id) => this.cmp(`apply/${enc(id)}`, "Version", "Greater", 0)), ...compare], ops, async () => {
+          for (const id of ids) if (!(await this.get(`apply/${enc(id)}`))) throw new HecateError("unknown-apply", `cannot journal for apply ${id}: it was never begun (beginApply)`, { status: 500 });
           return undefined as never;
         });
         if (res?.succeeded) return;
@@ -494,18 +510,53 @@ export class EtcdStore implements Store {
     });
   }
 
-  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence): Promise<void> {
+  private async lastJournalSeq(applyId: string): Promise<number> {
+    const last = (await this.list(`journal/${enc(applyId)}/`, { limit: 1, desc: true, keysOnly: true }))[0];
+    return last ? Number(last.key.toString().split("/").pop()) : 0;
+  }
+
+  /** Journal entries as keys after each apply's last seq; each key must not exist yet. */
+  private journalOps(entries: readonly JournalEntry[], last: Map<string, number>): { compare: ICompare[]; ops: IRequestOp[] } {
+    const next = new Map(last);
+    const compare: ICompare[] = [];
+    const ops: IRequestOp[] = [];
+    const at = new Date().toISOString();
+    for (const e of entries) {
+      const seq = (next.get(e.applyId) ?? 0) + 1;
+      next.set(e.applyId, seq);
+      const key = `journal/${enc(e.applyId)}/${pad(seq)}`;
+      const data = e.data === undefined ? null : toJson(e.data, `journal data of apply ${e.applyId}`);
+      compare.push(this.cmp(key, "Create", "Equal", 0));
+      ops.push(this.put(key, JSON.stringify({ applyId: e.applyId, seq, at, event: e.event, system: e.system ?? null, data })));
+    }
+    return { compare, ops };
+  }
+
+  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence, ending: ApplyEnding = {}): Promise<void> {
     return this.run(async () => {
       if (!STATUSES.includes(status)) throw new HecateError("store-value", `unknown apply status "${status}"`);
       const key = `apply/${enc(applyId)}`;
-      for (;;) {
+      const at = new Date().toISOString();
+      const audit = ending.audit && { at, actor: ending.audit.actor, action: ending.audit.action, target: ending.audit.target ?? null, detail: ending.audit.detail === undefined ? null : toJson(ending.audit.detail, "the audit detail"), address: ending.audit.address ?? null };
+      const applied = ending.applied ? await this.appliedOps(ending.applied.hash, ending.applied.systems) : [];
+      for (let attempt = 0; ; attempt++) {
         const kv = await this.get(key);
         if (!kv) {
           if (fence) await this.fencedTxn(fence, [], [], () => undefined as never); // a stale writer hears "fenced" first
           throw new HecateError("unknown-apply", `cannot end apply ${applyId}: no such apply in the etcd store ${this.where}`, { status: 404 });
         }
         const rec = parseJson<ApplyRecord>(text(kv)!, `apply ${applyId}`, this.where);
-        const res = await this.fencedTxn(fence, [this.cmp(key, "Mod", "Equal", kv.mod_revision)], [this.put(key, JSON.stringify({ ...rec, status, endedAt: new Date().toISOString() }))], () => undefined as never);
+        const entries = this.journalOps((ending.journal ?? []).map((e) => ({ ...e, applyId })), new Map([[applyId, await this.lastJournalSeq(applyId)]]));
+        const chain = audit ? await this.auditOps(audit) : { compare: [], ops: [] };
+        const res = await this.fencedTxn(
+          fence,
+          [this.cmp(key, "Mod", "Equal", kv.mod_revision), ...entries.compare, ...chain.compare],
+          [...entries.ops, this.put(key, JSON.stringify({ ...rec, status, endedAt: at })), ...applied, ...chain.ops],
+          async () => {
+            if (attempt >= 50) throw this.busy("apply record");
+            return undefined as never;
+          },
+        );
         if (res?.succeeded) return;
       }
     });

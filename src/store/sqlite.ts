@@ -17,6 +17,8 @@ import type {
   Fence,
   JournalEntry,
   LockAttempt,
+  ApplyEnding,
+  ApplyJournalEntry,
   LockInfo,
   PutRevisionInput,
   Revision,
@@ -194,6 +196,11 @@ function setAuditHead(db: Database.Database, head: { id: number; hash: string })
 }
 
 /** Append one audit row with the next id, chained to the newest one (inside the caller's write transaction). */
+function auditRow(e: AuditEntry, at: string): Omit<AuditRow, "id" | "hash"> {
+  const detail = e.detail === undefined ? null : toJson(e.detail, "the audit detail");
+  return { at, actor: e.actor, action: e.action, target: e.target ?? null, detail, address: e.address ?? null };
+}
+
 function appendAudit(db: Database.Database, row: Omit<AuditRow, "id" | "hash"> & { id?: number | null }): void {
   const last = db.prepare("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string | null } | undefined;
   // The next id after the newest (not AUTOINCREMENT's high-water mark): the chain checks ids are
@@ -585,16 +592,18 @@ export class SqliteStore implements Store {
   // ---- applied marker -----------------------------------------------------------------------
 
   setApplied(hash: string, fence?: Fence, systems?: readonly string[]): Promise<void> {
-    return this.run(() => this.fenced(fence, () => {
-      const seq = this.newestSeqWithHash(hash);
-      if (seq === undefined) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the store ${this.path}`);
-      const upsert = this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-      if (systems?.length) for (const s of systems) upsert.run(`${APPLIED_TO}${s}`, String(seq));
-      else {
-        upsert.run("applied", String(seq));
-        this.db.prepare("DELETE FROM meta WHERE key GLOB ?").run(`${APPLIED_TO}*`);
-      }
-    }));
+    return this.run(() => this.atomically(fence, () => this.markApplied(hash, systems)));
+  }
+
+  private markApplied(hash: string, systems?: readonly string[]): void {
+    const seq = this.newestSeqWithHash(hash);
+    if (seq === undefined) throw new HecateError("unknown-revision", `cannot mark ${hash} as applied: no such revision in the store ${this.path}`);
+    const upsert = this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (systems?.length) for (const s of systems) upsert.run(`${APPLIED_TO}${s}`, String(seq));
+    else {
+      upsert.run("applied", String(seq));
+      this.db.prepare("DELETE FROM meta WHERE key GLOB ?").run(`${APPLIED_TO}*`);
+    }
   }
 
   lastApplied(system?: string): Promise<Revision | undefined> {
@@ -609,10 +618,7 @@ export class SqliteStore implements Store {
   audit(entry: AuditEntry | readonly AuditEntry[]): Promise<void> {
     return this.run(() => {
       const at = new Date().toISOString();
-      const rows = ([] as AuditEntry[]).concat(entry).map((e) => {
-        const detail = e.detail === undefined ? null : toJson(e.detail, "the audit detail");
-        return { at, actor: e.actor, action: e.action, target: e.target ?? null, detail, address: e.address ?? null };
-      });
+      const rows = ([] as AuditEntry[]).concat(entry).map((e) => auditRow(e, at));
       // IMMEDIATE: reading the newest hash and appending to it is one step across processes.
       this.db.transaction(() => rows.forEach((row) => appendAudit(this.db, row))).immediate();
     });
@@ -683,37 +689,45 @@ export class SqliteStore implements Store {
 
   // ---- applies and their journal ------------------------------------------------------------
 
-  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord> {
-    return this.run(() => this.fenced(fence, (): ApplyRecord => {
+  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence, journal?: readonly ApplyJournalEntry[]): Promise<ApplyRecord> {
+    return this.run(() => this.atomically(fence, (): ApplyRecord => {
       const startedAt = new Date().toISOString();
       const info = this.db
         .prepare("INSERT INTO applies (apply_id, revision, status, started_at, holder) VALUES (?, ?, 'running', ?, ?) ON CONFLICT (apply_id) DO NOTHING")
         .run(rec.applyId, rec.revision, startedAt, rec.holder);
       if (info.changes === 0) throw new HecateError("apply-exists", `an apply with id ${rec.applyId} is already recorded in the store ${this.path}`, { status: 409 });
+      for (const e of journal ?? []) this.appendJournal({ ...e, applyId: rec.applyId });
       return { applyId: rec.applyId, revision: rec.revision, status: "running", startedAt, holder: rec.holder };
     }));
   }
 
   /** Appends with the next seq of that apply, atomically (one statement under SQLite's write lock). */
-  journal(entry: JournalEntry, fence?: Fence): Promise<void> {
-    return this.run(() => this.fenced(fence, () => {
-      const data = entry.data === undefined ? null : toJson(entry.data, `journal data of apply ${entry.applyId}`);
-      const info = this.db
-        .prepare(
-          `INSERT INTO journal (apply_id, seq, at, event, system, data)
-           SELECT @id, COALESCE((SELECT MAX(seq) FROM journal WHERE apply_id = @id), 0) + 1, @at, @event, @system, @data
-           WHERE EXISTS (SELECT 1 FROM applies WHERE apply_id = @id)`,
-        )
-        .run({ id: entry.applyId, at: new Date().toISOString(), event: entry.event, system: entry.system ?? null, data });
-      if (info.changes === 0) throw new HecateError("unknown-apply", `cannot journal for apply ${entry.applyId}: it was never begun (beginApply)`, { status: 500 });
+  journal(entry: JournalEntry | readonly JournalEntry[], fence?: Fence): Promise<void> {
+    return this.run(() => this.atomically(fence, () => {
+      for (const e of ([] as JournalEntry[]).concat(entry)) this.appendJournal(e);
     }));
   }
 
-  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence): Promise<void> {
-    return this.run(() => this.fenced(fence, () => {
+  private appendJournal(entry: JournalEntry): void {
+    const data = entry.data === undefined ? null : toJson(entry.data, `journal data of apply ${entry.applyId}`);
+    const info = this.db
+      .prepare(
+        `INSERT INTO journal (apply_id, seq, at, event, system, data)
+         SELECT @id, COALESCE((SELECT MAX(seq) FROM journal WHERE apply_id = @id), 0) + 1, @at, @event, @system, @data
+         WHERE EXISTS (SELECT 1 FROM applies WHERE apply_id = @id)`,
+      )
+      .run({ id: entry.applyId, at: new Date().toISOString(), event: entry.event, system: entry.system ?? null, data });
+    if (info.changes === 0) throw new HecateError("unknown-apply", `cannot journal for apply ${entry.applyId}: it was never begun (beginApply)`, { status: 500 });
+  }
+
+  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence, ending: ApplyEnding = {}): Promise<void> {
+    return this.run(() => this.atomically(fence, () => {
       if (!STATUSES.includes(status)) throw new HecateError("store-value", `unknown apply status "${status}"`);
+      for (const e of ending.journal ?? []) this.appendJournal({ ...e, applyId });
       const info = this.db.prepare("UPDATE applies SET status = ?, ended_at = ? WHERE apply_id = ?").run(status, new Date().toISOString(), applyId);
       if (info.changes === 0) throw new HecateError("unknown-apply", `cannot end apply ${applyId}: no such apply in the store ${this.path}`, { status: 404 });
+      if (ending.applied) this.markApplied(ending.applied.hash, ending.applied.systems);
+      if (ending.audit) appendAudit(this.db, auditRow(ending.audit, new Date().toISOString()));
     }));
   }
 
@@ -805,6 +819,11 @@ export class SqliteStore implements Store {
   }
 
   /** Run a write only while the fence's lease is live with its token: check and write in one IMMEDIATE transaction. */
+  /** Several writes as one transaction: fenced when a fence is given. */
+  private atomically<T>(fence: Fence | undefined, write: () => T): T {
+    return fence ? this.fenced(fence, write) : this.db.inTransaction ? write() : this.db.transaction(write).immediate();
+  }
+
   private fenced<T>(fence: Fence | undefined, write: () => T): T {
     if (!fence) return write();
     return this.db

@@ -88,6 +88,17 @@ export interface JournalEntry {
   data?: unknown;
 }
 
+/** A journal entry written with its apply's begin or end (the apply's id is that apply's). */
+export type ApplyJournalEntry = Omit<JournalEntry, "applyId">;
+
+/** What is written with an apply's end, in the same transaction. */
+export interface ApplyEnding {
+  journal?: readonly ApplyJournalEntry[];
+  /** The revision the apply leaves applied, as setApplied(hash, fence, systems) marks it. */
+  applied?: { hash: string; systems?: readonly string[] };
+  audit?: AuditEntry;
+}
+
 export interface ApplyRecord {
   applyId: string;
   revision: string; // hash
@@ -179,10 +190,16 @@ export interface Store {
    */
   setTokenSecret(id: string, expect: Pick<TokenRecord, "hash" | "previousUntil">, next: TokenSecret): Promise<TokenRecord | undefined>;
 
-  /** The write methods of an apply take the apply lock's fence; without one they are unconditional. */
-  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence): Promise<ApplyRecord>;
-  journal(entry: JournalEntry, fence?: Fence): Promise<void>;
-  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence): Promise<void>;
+  /**
+   * The write methods of an apply take the apply lock's fence; without one they are unconditional.
+   * Each is one transaction (one sync): an apply begins with its first journal entries, and ends
+   * with its last ones, the revision it leaves applied and its audit entry, so a crash leaves
+   * either all of an ending or none of it.
+   */
+  beginApply(rec: Omit<ApplyRecord, "status" | "startedAt">, fence?: Fence, journal?: readonly ApplyJournalEntry[]): Promise<ApplyRecord>;
+  /** Several entries of one apply are appended in order in one write. */
+  journal(entry: JournalEntry | readonly JournalEntry[], fence?: Fence): Promise<void>;
+  endApply(applyId: string, status: ApplyRecord["status"], fence?: Fence, ending?: ApplyEnding): Promise<void>;
   getApply(applyId: string): Promise<ApplyRecord | undefined>;
   listApplies(opts?: { status?: ApplyRecord["status"]; limit?: number }): Promise<ApplyRecord[]>;
   readJournal(applyId: string): Promise<JournalEntry[]>;

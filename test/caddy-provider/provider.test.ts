@@ -285,12 +285,11 @@ describe("caddy provider", () => {
       // object does not read back so falls back to the whole read and the diff.
       const other = v(up2.address, up2.address);
       assert.deepEqual(await provider.verify(other, records, { secrets: resolver() }), []);
-      const wrong = [{ ...rec, undo: { ...(rec.undo as object), sentHash: "0".repeat(64), configHash: "0".repeat(64) } }];
+      const wrong = [{ ...rec, undo: { ...(rec.undo as object), sentHash: "0".repeat(64) } }];
       assert.deepEqual(await provider.verify(v2, wrong, { secrets: resolver() }), []);
       assert.match((await provider.verify(other, wrong, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-app differs/);
-      // Without the whole-config guard (a saved plan's PATCH, guarded by the object's own Etag),
-      // verify compares the whole text: a hash that does not match falls back to the diff too.
-      const objectGuarded = [{ ...rec, undo: { ...(rec.undo as object), guard: undefined, configHash: "0".repeat(64) } }];
+      // Without a guard it can rely on, verify reads the whole config and diffs it.
+      const objectGuarded = [{ ...rec, undo: { ...(rec.undo as object), guard: undefined } }];
       assert.match((await provider.verify(other, objectGuarded, { secrets: resolver() })).map((d) => d.message).join("; "), /route hecate-route-app differs/);
       assert.deepEqual((await plan()).changes(v2), [], "no phantom diff after a PATCH");
       // The patched route no longer holds what was sent (edited since): the structural diff runs

@@ -310,6 +310,54 @@ export function storeConformance(name: string, backend: Backend): void {
       });
     });
 
+    describe("an apply's begin and end, each one write", () => {
+      it("begins with its first journal entries and ends with its last ones, the applied mark and the audit entry, all or nothing", async () => {
+        const t = await fresh();
+        const u = await backend.second(t);
+        opened.push(u);
+        const rev = await t.putRevision({ resources: [route("ending")], author: "a", message: "m", source: { type: "cli" }, expectedParent: 0 });
+        const got = await t.tryLock("apply", "alice", 60_000);
+        assert.ok(got.acquired);
+        const fence: Fence = { lock: "apply", token: got.lock.token };
+        await t.beginApply({ applyId: "e1", revision: rev.hash, holder: "alice" }, fence, [{ event: "begin", data: { revision: rev.hash } }, { event: "step.start", system: "caddy" }]);
+        await t.journal([{ applyId: "e1", event: "change.done", system: "caddy", data: { n: 0 } }, { applyId: "e1", event: "change.done", system: "caddy", data: { n: 1 } }], fence);
+        assert.deepEqual((await u.readJournal("e1")).map((e) => `${e.seq} ${e.event}`), ["1 begin", "2 step.start", "3 change.done", "4 change.done"]);
+        await rejectsWith(t.beginApply({ applyId: "e1", revision: rev.hash, holder: "alice" }, fence, [{ event: "begin" }]), "apply-exists");
+        assert.equal((await u.readJournal("e1")).length, 4, "a refused begin journals nothing");
+
+        // An ending that cannot be written (no such revision to mark) writes none of itself.
+        const auditBefore = (await u.listAudit()).length;
+        const ending = { journal: [{ event: "step.done", system: "caddy" }, { event: "end", data: { status: "succeeded" } }], audit: { actor: "alice", action: "apply", target: rev.hash } };
+        await rejectsWith(t.endApply("e1", "succeeded", fence, { ...ending, applied: { hash: "0".repeat(64) } }), "unknown-revision");
+        assert.equal((await u.getApply("e1"))?.status, "running");
+        assert.equal((await u.readJournal("e1")).length, 4);
+        assert.equal((await u.listAudit()).length, auditBefore);
+        // Nor does one carrying a stale fence.
+        await u.breakLock("apply");
+        const now = await u.tryLock("apply", "bob", 60_000);
+        assert.ok(now.acquired);
+        await rejectsWith(t.endApply("e1", "succeeded", fence, { ...ending, applied: { hash: rev.hash } }), "fenced");
+        assert.equal((await u.getApply("e1"))?.status, "running");
+        assert.equal((await u.readJournal("e1")).length, 4);
+        assert.equal((await u.listAudit()).length, auditBefore);
+        assert.equal(await u.lastApplied(), undefined);
+
+        const current: Fence = { lock: "apply", token: now.lock.token };
+        await u.endApply("e1", "succeeded", current, { ...ending, applied: { hash: rev.hash, systems: ["caddy"] } });
+        const ended = await t.getApply("e1");
+        assert.equal(ended?.status, "succeeded");
+        assert.ok(ended?.endedAt);
+        assert.deepEqual((await t.readJournal("e1")).map((e) => `${e.seq} ${e.event}`).slice(4), ["5 step.done", "6 end"]);
+        assert.equal((await t.lastApplied("caddy"))?.hash, rev.hash, "applied to the systems named");
+        assert.equal(await t.lastApplied(), undefined, "and to those alone");
+        const [newest] = await t.listAudit({ limit: 1 });
+        assert.equal(newest?.action, "apply");
+        assert.equal(newest?.target, rev.hash);
+        assert.ok((await t.verifyAudit()).ok, "the audit entry is chained like any other");
+        await u.unlock("apply", "bob");
+      });
+    });
+
     describe("audit, tokens, secrets, settings", () => {
       it("the audit log is a hash chain that verifies, with addresses, also when two instances append at once", async () => {
         await Promise.all([1, 2, 3, 4, 5, 6].map((i) => (i % 2 ? a : b).audit({ actor: "alice", action: "revision.create", target: `rev${i}`, detail: { seq: i }, ...(i === 3 ? { address: "127.0.0.1" } : {}) })));

@@ -53,3 +53,15 @@ export interface ResolveCtx {
   /** Resolved first, because middleware, certificates, routes, streams and DNS default from it. */
   readonly settings: ResolvedSettings;
 }
+
+/**
+ * Run one resource's check or resolution; `remember` gets the result when it reported nothing and
+ * the resource is deep-frozen (a document read before, a stored body: it cannot change under
+ * the memo), so work skipped later never hides a diagnostic.
+ */
+export function keepClean<T>(rep: Reporter, resource: Resource, remember: ((r: Resource, value: T) => void) | undefined, fn: () => T): T {
+  const n = rep.diagnostics.length;
+  const value = fn();
+  if (remember && rep.diagnostics.length === n && Object.isFrozen(resource)) remember(resource, value);
+  return value;
+}

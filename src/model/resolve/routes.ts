@@ -7,7 +7,7 @@ import type { ResolvedAuthPolicy, ResolvedCertificate, ResolvedMiddleware, Resol
 import type { RouteResource, UpstreamResource } from "../schema.js";
 import { checkHeaderOps, checkIpFilter } from "../validate.js";
 import type { Entry } from "../ctx.js";
-import type { ResolveCtx } from "./context.js";
+import { keepClean, type ResolveCtx } from "./context.js";
 import { checkDnsTarget } from "./dns.js";
 import { coversHost, hostList } from "./hosts.js";
 import { RATE_LIMIT_MODULE } from "./middleware.js";
@@ -34,22 +34,29 @@ export interface RouteRefs {
   certificates: Map<string, ResolvedCertificate>;
 }
 
-export function routeUnits(ctx: ResolveCtx): RouteUnit[] {
+/** `memo`: the parts of units that reported nothing before, by route (a unit depends on its route alone). */
+export function routeUnits(ctx: ResolveCtx, memo?: WeakMap<object, Omit<RouteUnit, "entry">>): RouteUnit[] {
   return ctx.catalog.list<RouteResource>("Route").map((entry) => {
-    let spec = entry.resource.spec;
-    let preset: RoutePreset | undefined;
-    if (spec.preset !== undefined) {
-      preset = routePreset(spec.preset);
-      if (!preset) {
-        const names = listRoutePresetNames();
-        const close = suggest(spec.preset, names);
-        ctx.rep.error("preset", `spec.preset: unknown route preset ${JSON.stringify(spec.preset)}${close ? ` (did you mean "${close}"?)` : ""}; known: ${names.join(", ")}`, entry, ["spec", "preset"]);
-      } else {
-        spec = deepMerge(preset.spec as RouteSpecT, spec);
-      }
-    }
-    return { entry, spec, ...(preset ? { preset } : {}), hosts: hostList(ctx.rep, entry, spec.hosts) };
+    const seen = memo?.get(entry.resource);
+    if (seen) return { entry, ...seen };
+    return keepClean(ctx.rep, entry.resource, memo && ((r, { entry: _, ...parts }) => memo.set(r, parts)), () => routeUnit(ctx, entry));
   });
+}
+
+function routeUnit(ctx: ResolveCtx, entry: Entry<RouteResource>): RouteUnit {
+  let spec = entry.resource.spec;
+  let preset: RoutePreset | undefined;
+  if (spec.preset !== undefined) {
+    preset = routePreset(spec.preset);
+    if (!preset) {
+      const names = listRoutePresetNames();
+      const close = suggest(spec.preset, names);
+      ctx.rep.error("preset", `spec.preset: unknown route preset ${JSON.stringify(spec.preset)}${close ? ` (did you mean "${close}"?)` : ""}; known: ${names.join(", ")}`, entry, ["spec", "preset"]);
+    } else {
+      spec = deepMerge(preset.spec as RouteSpecT, spec);
+    }
+  }
+  return { entry, spec, ...(preset ? { preset } : {}), hosts: hostList(ctx.rep, entry, spec.hosts) };
 }
 
 export function resolveRoute(ctx: ResolveCtx, u: RouteUnit, refs: RouteRefs): ResolvedRoute | undefined {

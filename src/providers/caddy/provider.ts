@@ -134,11 +134,6 @@ export interface CaddyObjectUndo {
   /** sha256 of the exact text PATCHed: undo refuses to overwrite an object that no longer is it. */
   sentHash: string;
   /**
-   * sha256 of the whole config text the node should hold after this PATCH (the text read for
-   * the plan with this object's text replaced), for verify's fast path; absent when unknown.
-   */
-  configHash?: string;
-  /**
    * "config": the PATCH was guarded by the whole config's Etag from the plan's read, so Caddy
    * held exactly that config when it took the PATCH, and verify need only read the object back.
    * "object": guarded by the object's own Etag, the plan resting on what this Engine's last
@@ -708,7 +703,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     // the desired object itself (the diff only lifted them out of its item).
     const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
     for (const r of reads) {
-      let text = r.text;
+      const text = r.text;
       // The parse of the text the plan read (or, planned from what the last write left, that
       // memo itself, its text not built), carried along each PATCH (see the end of the loop).
       let memo = r.left ?? (text !== undefined ? readMemo(ctx, r.endpoint, server, text) : undefined);
@@ -726,29 +721,15 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         ctx.log?.(`caddy: patched ${t.id} on ${r.client.label}`);
         const guard = "whole" in now ? ("config" as const) : confirmed?.now === now ? ("object" as const) : undefined;
         const sentHash = sha256(body);
-        // The whole text the node should now hold, for verify: the object's bytes appear exactly
-        // once in it (its @id is unique), so replacing them is what Caddy did. Its hash is for
-        // verify's check of the whole config; a PATCH guarded by the object's own Etag is verified
-        // by reading that object back instead.
-        let configHash: string | undefined;
-        if (r.left) {
-          memo = memo ? afterPatch(memo, spliced(memo.textOf, chomp(now.text), chomp(body)), undefined, t.id, body, sentHash) : undefined;
-        } else {
-          if (text !== undefined) {
-            const old = chomp(now.text);
-            const at = text.indexOf(old);
-            text = at >= 0 && text.indexOf(old, at + 1) < 0 ? text.slice(0, at) + chomp(body) + text.slice(at + old.length) : undefined;
-            if (text !== undefined) configHash = sha256(text);
-          }
-          const left = text;
-          memo = left !== undefined && memo && configHash ? afterPatch(memo, () => left, configHash, t.id, body, sentHash) : undefined;
-        }
+        // What the node holds now: the text read with the object's bytes replaced (they occur
+        // exactly once: its @id is unique), built only if something asks. Verify reads the
+        // object back instead; a next plan resting on what this write left needs neither.
+        memo = memo ? afterPatch(memo, spliced(memo.textOf, chomp(now.text), chomp(body)), undefined, t.id, body, sentHash) : undefined;
         const undo: CaddyObjectUndo = {
           endpoint: r.endpoint,
           id: t.id,
           previous: now.value,
           sentHash,
-          ...(configHash ? { configHash } : {}),
           ...(guard ? { guard } : {}),
         };
         // The previous object may hold resolved secrets: sensitive, unless it is what the last
@@ -788,10 +769,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   function expectedHash(records: readonly ChangeRecord[], endpoint: string): string | undefined {
     for (let i = records.length - 1; i >= 0; i--) {
       const r = records[i]!;
-      if (r.change.kind === "route") {
-        const u = r.undo as CaddyObjectUndo;
-        if (u.endpoint === endpoint) return u.configHash;
-      } else if (r.change.kind === "config" && r.change.id === endpoint) return (r.undo as CaddyUndo).appliedHash;
+      // After a PATCH the whole text is known only lazily (the object is read back instead).
+      if (r.change.kind === "route" && (r.undo as CaddyObjectUndo).endpoint === endpoint) return undefined;
+      if (r.change.kind === "config" && r.change.id === endpoint) return (r.undo as CaddyUndo).appliedHash;
     }
     return undefined;
   }
@@ -976,7 +956,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         const leftText = ctx.memo?.get(`caddy.read ${endpoint}`) as ReadMemo | undefined;
         // The next apply may plan from what these PATCHes left (Left): only when it is known to the byte.
         const remember = (): void => {
-          const known = expected !== undefined ? leftText?.hash === expected : only?.guard === "object" && leftText?.sent === only.sentHash;
+          // A PATCH guarded by the whole config's Etag or by the object's own, whose object reads
+          // back as sent: the memo it left is what the node holds.
+          const known = only?.guard !== undefined ? leftText?.sent === only.sentHash : expected !== undefined && leftText?.hash === expected;
           if (ctx.revision !== undefined && leftText && known && mine.every((r) => r.change.kind === "route")) {
             ctx.memo?.set(leftKey(endpoint), { revision: ctx.revision, desired: desired as CaddyOwned, read: leftText } satisfies Left);
           } else ctx.memo?.delete(leftKey(endpoint));

@@ -1,0 +1,59 @@
+// The resolver's memo (a server's EngineMemory): a state that differs in one route resolves that
+// route again and reuses the rest, yet reports exactly what a resolver without a memo reports.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveState, ResolveMemo } from "./resolve.js";
+import type { Resource } from "./schema.js";
+import { deepFreeze } from "../store/rules.js";
+
+const doc = (kind: string, name: string, spec: Record<string, unknown>) => deepFreeze({ apiVersion: "hecate.io/v1", kind, metadata: { name }, spec }) as unknown as Resource;
+const route = (name: string, spec: Record<string, unknown> = {}) => doc("Route", name, { hosts: [`${name}.example.com`], upstream: "pool", public: true, ...spec });
+const upstream = (address: string) => doc("Upstream", "pool", { upstreams: [{ address }] });
+const text = (r: ReturnType<typeof resolveState>) => r.diagnostics.map((d) => `${d.severity} ${d.address}: ${d.message}`);
+
+test("unchanged routes keep their resolved objects, a changed one is resolved again, and the result equals a resolve without memo", () => {
+  const memo = new ResolveMemo();
+  const up = upstream("10.0.0.1:80");
+  const first = [up, route("a"), route("b"), route("c")];
+  const one = resolveState(first, { memo });
+  assert.ok(one.state);
+  const second = [up, route("a") /* a new object, equal */, first[2]!, route("c", { hosts: ["c2.example.com"] })];
+  const two = resolveState(second, { memo });
+  assert.deepEqual(two, resolveState(second), "the same state and diagnostics as without the memo");
+  const byName = (r: typeof one, n: string) => r.state!.routes.find((x) => x.name === n)!;
+  assert.equal(byName(two, "b"), byName(one, "b"), "the very same document: its resolved route is reused");
+  assert.notEqual(byName(two, "a"), byName(one, "a"), "another object (even if equal) is resolved again");
+  assert.deepEqual(byName(two, "c").hosts, ["c2.example.com"]);
+
+  // A resource that is not a route changes: every route is resolved against it.
+  const three = resolveState([upstream("10.0.0.2:80"), ...second.slice(1)], { memo });
+  assert.notEqual(byName(three, "b"), byName(two, "b"));
+  assert.deepEqual(byName(three, "b").pool?.targets.map((t) => t.address), ["10.0.0.2:80"]);
+});
+
+test("a document that reported something is checked again each time, and cross-route checks see every route", () => {
+  const memo = new ResolveMemo();
+  const up = upstream("10.0.0.1:80");
+  const warned = doc("Route", "open", { hosts: ["open.example.com"], upstream: "pool" }); // neither authPolicy nor public
+  const a = route("a");
+  const once = resolveState([up, warned, a], { memo });
+  const again = resolveState([up, warned, a], { memo });
+  assert.match(text(once).join("\n"), /route "open" has neither authPolicy nor public/);
+  assert.deepEqual(text(again), text(once), "the warning is reported every time");
+  // A new route on a's host: the collision is found though a itself resolved clean before.
+  const clash = route("clash", { hosts: ["a.example.com"] });
+  const collided = resolveState([up, warned, a, clash], { memo });
+  assert.deepEqual(text(collided), text(resolveState([up, warned, a, clash])));
+  assert.ok(collided.diagnostics.some((d) => d.severity === "error" && /a\.example\.com/.test(d.message)), text(collided).join("\n"));
+  // Bad input is never remembered: the schema error comes back.
+  const broken = deepFreeze({ apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "bad" }, spec: { hosts: "not-a-list" } }) as unknown as Resource;
+  for (let i = 0; i < 2; i++) assert.ok(resolveState([up, broken], { memo }).diagnostics.some((d) => d.code === "schema"));
+});
+
+test("documents that are not frozen (they could change under the memo) are never remembered", () => {
+  const memo = new ResolveMemo();
+  const live = { apiVersion: "hecate.io/v1", kind: "Route", metadata: { name: "m" }, spec: { hosts: ["m.example.com"], upstreams: [{ address: "10.0.0.1:80" }], public: true } };
+  assert.ok(resolveState([live as unknown as Resource], { memo }).state);
+  live.spec.upstreams[0]!.address = "10.0.0.9:80";
+  assert.deepEqual(resolveState([live as unknown as Resource], { memo }).state!.routes[0]!.pool?.targets.map((t) => t.address), ["10.0.0.9:80"]);
+});

@@ -1,4 +1,4 @@
-// Where the embedded store and the secret key live by default (XDG base directories).
+// Where the embedded store, the secret key and caches live by default (XDG base directories).
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -13,4 +13,9 @@ export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
 export function defaultKeyFile(env: NodeJS.ProcessEnv = process.env): string {
   const config = env.XDG_CONFIG_HOME || join(homedir(), ".config");
   return join(config, "hecate", "secret.key");
+}
+
+/** `$XDG_CACHE_HOME/hecate` (XDG default ~/.cache): what can be rebuilt, kept to save time. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "hecate");
 }

@@ -3,11 +3,11 @@
 // create one from the form, review the plan, confirm and apply it, and reach it through Caddy;
 // history with its diff, rollback's confirmation, the audit page's scope, a phone-sized screen,
 // labels on every field, and forms refused without their CSRF token or from another origin.
-// Screenshots are kept in a temp dir whose path is printed.
+// Screenshots go to HECATE_SCREENSHOTS (a directory, kept) when set, else into the test's own
+// temp dir, removed with it.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -23,7 +23,7 @@ const CHROMIUM = process.env.HECATE_CHROMIUM ?? "/usr/bin/chromium";
 const missing = existsSync(CHROMIUM) ? false : `chromium is not installed at ${CHROMIUM} (apt-get install chromium; scripts/install.sh does it)`;
 
 const dir = tempDir("hecate-dash-");
-const shots = mkdtempSync(join(tmpdir(), "hecate-dashboard-screenshots-"));
+const shots = process.env.HECATE_SCREENSHOTS ?? join(dir.path, "screenshots");
 let store: SqliteStore;
 let caddy: Caddy;
 let up: Upstream;
@@ -53,7 +53,8 @@ before(async () => {
   server = await startServer({ store, listen: { type: "tcp", host: "127.0.0.1", port: 0 }, logger: jsonLogger(() => undefined) });
   // As root (CI), chromium's own sandbox cannot start; the test's pages are our own.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  console.log(`dashboard screenshots: ${shots}`);
+  mkdirSync(shots, { recursive: true });
+  if (process.env.HECATE_SCREENSHOTS) console.log(`dashboard screenshots: ${shots}`);
 });
 
 after(async () => {

@@ -1,12 +1,12 @@
 // The OpenAPI document shipped in @goauthentik/api: parsed once per process (lazily, with a JSON
-// copy in the OS temp dir so later processes skip the slow YAML parse), adjusted per version.
+// copy in the user's cache directory so later processes skip the slow YAML parse), adjusted per version.
 
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import type { VersionFeatures } from "./version.js";
+import { defaultCacheDir } from "../../store/paths.js";
 
 export type JsonSchema = Record<string, unknown>;
 export interface OpenApiParameter {
@@ -33,7 +33,11 @@ export function openApiDoc(): OpenApiDoc {
   if (cached) return cached;
   const file = schemaPath();
   const st = statSync(file);
-  const cacheFile = join(tmpdir(), `hecate-authentik-schema-${st.size}-${Math.trunc(st.mtimeMs)}.json`);
+  // Parsing the 1.4 MB schema takes about a second: its JSON form is kept in the user's cache
+  // directory, one per installed client (size and mtime), the others removed when it is written.
+  const dir = defaultCacheDir();
+  const name = `authentik-schema-${st.size}-${Math.trunc(st.mtimeMs)}.json`;
+  const cacheFile = join(dir, name);
   try {
     cached = JSON.parse(readFileSync(cacheFile, "utf8")) as OpenApiDoc;
     return cached;
@@ -42,9 +46,11 @@ export function openApiDoc(): OpenApiDoc {
   }
   cached = parse(readFileSync(file, "utf8"), { maxAliasCount: -1 }) as OpenApiDoc;
   try {
+    mkdirSync(dir, { recursive: true });
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(cached));
     renameSync(tmp, cacheFile);
+    for (const f of readdirSync(dir)) if (f.startsWith("authentik-schema-") && f.endsWith(".json") && f !== name) rmSync(join(dir, f), { force: true });
   } catch {
     // a read-only temp dir only costs speed
   }

@@ -9,3 +9,12 @@ export function usageLines(usage: Plan["usage"]): string[] {
     return `${system}: ${u!.calls} API call${u!.calls === 1 ? "" : "s"} (${u!.reads} read${u!.reads === 1 ? "" : "s"}, ${u!.writes} write${u!.writes === 1 ? "" : "s"}${limited})${budget}`;
   });
 }
+
+/**
+ * The usage lines of an apply whose plan was printed just before with its own: a system whose
+ * line is the plan's again (the apply neither wrote nor read more there) is not printed twice.
+ */
+export function usageAfter(planUsage: Plan["usage"], applyUsage: Plan["usage"]): string[] {
+  const shown = new Set(usageLines(planUsage));
+  return usageLines(applyUsage).filter((l) => !shown.has(l));
+}

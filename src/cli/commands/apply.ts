@@ -6,7 +6,7 @@ import type { ApplyOptions, ApplyResult, EngineEvent, Plan, SourceSpec } from ".
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
 import { int } from "../nouns/parse.js";
-import { usageLines } from "../../render/usage.js";
+import { usageAfter } from "../../render/usage.js";
 import { isDestructive, method, parseSystems, printPlan, sourceFrom } from "./engine.js";
 import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
 import { DRY_RUN, parseDurationMs, TIMEOUT, useTimeout, YES } from "./shared-flags.js";
@@ -68,17 +68,18 @@ function progress(ctx: Context, e: EngineEvent): void {
 }
 
 /**
- * Print the outcome; 0 when reality now matches, 1 otherwise. `planShown`: the plan was printed
- * just before, and its "No changes" already says all a no-op would.
+ * Print the outcome; 0 when reality now matches, 1 otherwise. `planShown`: the plan (this one) was
+ * printed just before: its "No changes" already says all a no-op would, and a system's API usage
+ * line is printed again only when the apply changed it (writes, or reads of its own).
  */
-export function reportResult(ctx: Context, r: ApplyResult, opts: { planShown?: boolean } = {}): number {
+export function reportResult(ctx: Context, r: ApplyResult, opts: { planShown?: Plan } = {}): number {
   if (ctx.output !== "json" && r.status === "no-op" && opts.planShown) return 0;
   if (ctx.output === "json") {
     const { plan: _plan, ...rest } = r;
     ctx.json(rest);
   } else if (r.status === "no-op") ctx.say(`nothing to apply: reality already matches revision ${r.revision.slice(0, 12)}`);
   else if (r.status === "succeeded") ctx.say(`${ctx.paint("green", "applied")} revision ${r.revision.slice(0, 12)} (${r.steps.map((s) => s.system).join(", ")})`);
-  if (ctx.output !== "json") for (const l of usageLines(r.usage)) ctx.say(l);
+  if (ctx.output !== "json") for (const l of usageAfter(opts.planShown?.usage, r.usage)) ctx.say(l);
   if (ctx.output === "json" || r.status === "no-op" || r.status === "succeeded") return 0;
   const failed = r.steps.filter((s) => s.error).map((s) => `${s.system}: ${s.error}`);
   throw new HecateError("apply-failed", `apply ${r.status}${r.status === "rolled-back" ? " (every system is back where it was)" : ""}${failed.length ? ": " + failed.join("; ") : ""}`);
@@ -116,7 +117,7 @@ async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opt
     const plan = (r.plan as { plan?: Plan } | undefined)?.plan;
     if (plan) await printPlan(ctx, plan);
     replaySteps((e) => progress(ctx, e), plan, r);
-    return reportResult(ctx, r, { planShown: plan !== undefined });
+    return reportResult(ctx, r, plan ? { planShown: plan } : {});
   }
   const plan = await remote.plan({ ...systems, ...(sent ?? {}) });
   await printPlan(ctx, plan);
@@ -128,7 +129,7 @@ async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opt
   if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
   const r = await remote.apply({ ...rails, yes: true, configs: false });
   replaySteps((e) => progress(ctx, e), plan, r);
-  return reportResult(ctx, r, { planShown: true });
+  return reportResult(ctx, r, { planShown: plan });
 }
 
 export const apply: CommandDef = {
@@ -165,6 +166,6 @@ export const apply: CommandDef = {
       return 0;
     }
     if (plan.steps.length && !(await confirmPlan(ctx, plan, yesOf(opts)))) return 1;
-    return reportResult(ctx, await method(engine, "apply")(plan, o), { planShown: true });
+    return reportResult(ctx, await method(engine, "apply")(plan, o), { planShown: plan });
   },
 };

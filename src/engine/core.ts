@@ -9,7 +9,7 @@ import { openGraces, secretVersions } from "../secrets/rotate.js";
 import type { Resource } from "../model/schema.js";
 import { providersFor, type ProvidersForOptions } from "../providers/index.js";
 import type { Provider, ProviderContext, SecretResolver, SystemName } from "../providers/provider.js";
-import { contentHash, knownHash } from "../store/content.js";
+import { knownHash } from "../store/content.js";
 import { createSecretResolver } from "../store/secrets.js";
 import type { Fence, Revision, Store } from "../store/store.js";
 import { newHolder } from "./lock.js";
@@ -74,17 +74,12 @@ export class Core {
 
   /** Documents checked and routes resolved before (resolveChecked reuses them). */
   get resolveMemo(): ResolveMemo {
-    return this.memory.resolved;
+    return this.memory.resolveMemo;
   }
 
   /** YAML documents read before (a source of files sent as text reuses them). */
   get documents(): DocumentCache {
     return this.memory.documents;
-  }
-
-  /** The content hash of resources not stored (yet); a frozen list is hashed once (load, then plan, apply and store it). */
-  hashOf(resources: readonly Resource[]): string {
-    return contentHash(resources);
   }
 
   revisionOrHead(ref?: string): Promise<Revision> {
@@ -95,7 +90,7 @@ export class Core {
   resolve(t: { hash: string; resources: Resource[] }): ResolvedState {
     const cached = this.memory.states.get(t.hash);
     if (cached) return cached;
-    const { state, diagnostics } = resolveState(t.resources, { memo: this.memory.resolved });
+    const { state, diagnostics } = resolveState(t.resources, { memo: this.memory.resolveMemo });
     if (!state || hasErrors(diagnostics)) {
       throw new HecateError("invalid", `revision ${t.hash.slice(0, 12)} does not resolve`, { diagnostics });
     }

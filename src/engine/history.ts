@@ -6,6 +6,7 @@ import type { ResolveMemo } from "../model/resolve.js";
 import type { ResolvedState } from "../model/resolved.js";
 import type { Resource } from "../model/schema.js";
 import type { Revision, RevisionSource } from "../store/store.js";
+import { contentHash } from "../store/content.js";
 import { loadSource, type LoadedSource } from "../sources/index.js";
 import type { Core } from "./core.js";
 import type { SourceSpec } from "./types.js";
@@ -60,9 +61,9 @@ export interface Desired {
 /** Read a source once (each file parsed once), resolve and validate it; nothing is stored. */
 export async function loadDesired(core: Core, source: SourceSpec): Promise<Desired> {
   const loaded = await loadSource(source, { documents: core.documents });
-  Object.freeze(loaded.resources); // hashed once (Core.hashOf), then planned and applied as it is
+  Object.freeze(loaded.resources); // hashed once (contentHash), then planned, applied and stored as it is
   const { state, diagnostics: all } = resolveChecked(loaded, undefined, core.resolveMemo);
-  const hash = core.hashOf(loaded.resources);
+  const hash = contentHash(loaded.resources);
   // Documents a reader remembered are known bodies, as stored ones are: routes may be shared (Core.share).
   core.remember(hash, state, loaded.resources);
   const message = loaded.source.type === "git" ? `from ${loaded.source.location}${loaded.source.commit ? ` at ${loaded.source.commit.slice(0, 12)}` : ""}` : `from ${loaded.source.location}`;

@@ -18,7 +18,7 @@ export class EngineMemory {
   /** ProviderContext.memo: what providers keep between calls. */
   readonly providerMemo = new Map<string, unknown>();
   /** Documents checked and routes resolved before: a state that changed in one route resolves that route. */
-  readonly resolved = new ResolveMemo();
+  readonly resolveMemo = new ResolveMemo();
   /** YAML documents read before, by text: files sent again are read only where they changed. */
   readonly documents = new DocumentCache();
   /** Open grace windows of rotated store Secrets: name -> until (read with the issued certificates). */

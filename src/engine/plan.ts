@@ -7,6 +7,7 @@ import { orderIndex } from "../providers/order.js";
 import { descriptorOf } from "../providers/registry.js";
 import type { Change, Provider, SystemName } from "../providers/provider.js";
 import type { Revision } from "../store/store.js";
+import { contentHash } from "../store/content.js";
 import { fingerprint } from "./canonical.js";
 import { Core, targetOf, type Target } from "./core.js";
 import { ioStarted } from "./transaction.js";
@@ -74,7 +75,7 @@ export function orderSteps(perSystem: { system: SystemName; changes: Change[] }[
 
 /** The target a plan request names: resources given, or a stored revision (default head). */
 export async function targetFor(core: Core, opts: Pick<PlanOptions, "revision" | "resources">): Promise<Target> {
-  if (opts.resources) return { hash: core.hashOf(opts.resources), resources: opts.resources };
+  if (opts.resources) return { hash: contentHash(opts.resources), resources: opts.resources };
   return targetOf(await core.revisionOrHead(opts.revision));
 }
 

@@ -2,6 +2,7 @@
 // printed, saved to a file, and applied later only if reality has not moved since.
 import type { Diagnostic } from "../diag.js";
 import type { Resource } from "../model/schema.js";
+import type { YamlFile } from "../model/files.js";
 import type { ApiUsage, Change, ChangeRef, NodeReport, Phase, SystemName } from "../providers/provider.js";
 import type { RevisionSource } from "../store/store.js";
 
@@ -63,7 +64,7 @@ export interface DriftReport {
 export type SourceSpec =
   | { type: "dir"; paths: string[] }
   /** Files sent as text (the CLI's remote `apply DIR`): `name` is what diagnostics call each, `location` what the revision records. */
-  | { type: "files"; files: { name: string; text: string }[]; location: string }
+  | { type: "files"; files: YamlFile[]; location: string }
   | { type: "git"; url: string; ref?: string; path?: string };
 
 export interface ApplyOptions {

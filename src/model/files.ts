@@ -6,6 +6,12 @@ import type { Diagnostic } from "../diag.js";
 
 const YAML_EXT = /\.ya?ml$/i;
 
+/** One YAML file as read (or sent to a server): `name` is what diagnostics call it. */
+export interface YamlFile {
+  name: string;
+  text: string;
+}
+
 /** The file itself, or a directory's *.yaml / *.yml files, recursively, in sorted order. */
 async function yamlFiles(p: string): Promise<string[]> {
   const st = await stat(p);
@@ -25,8 +31,8 @@ async function yamlFiles(p: string): Promise<string[]> {
  * Every YAML file PATHS name, read: what `plan DIR` parses here and what remote mode sends. A path
  * or file that cannot be read is an error diagnostic, a path with no YAML file a warning.
  */
-export async function readYamlFiles(paths: string[]): Promise<{ files: { name: string; text: string }[]; diagnostics: Diagnostic[] }> {
-  const files: { name: string; text: string }[] = [];
+export async function readYamlFiles(paths: string[]): Promise<{ files: YamlFile[]; diagnostics: Diagnostic[] }> {
+  const files: YamlFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const p of paths) {
     let names: string[];

@@ -3,7 +3,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourcePos } from "../diag.js";
 import { fastYaml } from "./fast-yaml.js";
-import { readYamlFiles } from "./files.js";
+import { readYamlFiles, type YamlFile } from "./files.js";
 import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
 
 export type PathSeg = string | number;
@@ -34,7 +34,7 @@ export async function loadPaths(paths: string[]): Promise<LoadResult> {
 }
 
 /** Files read (or sent) as text, each parsed by `parse` (default parseYamlText), in order. */
-export function parseFiles(files: readonly { name: string; text: string }[], parse: (text: string, file: string) => LoadResult = parseYamlText): LoadResult {
+export function parseFiles(files: readonly YamlFile[], parse: (text: string, file: string) => LoadResult = parseYamlText): LoadResult {
   const docs: Located[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const f of files) {

@@ -10,6 +10,7 @@ import { renderDrift, renderPlan, resolveRevision, type Desired, type Engine } f
 import { planJson } from "../render/plan.js";
 import type { ApplyOptions, ApplyResult, DriftReport, Plan } from "../engine/types.js";
 import type { Resource } from "../model/schema.js";
+import type { YamlFile } from "../model/files.js";
 import type { SystemName } from "../providers/provider.js";
 import { SYSTEMS } from "../providers/registry.js";
 import type { Env, Server } from "./app.js";
@@ -23,13 +24,20 @@ type C = Context<Env>;
 /** Kinds the API edits (the CLI's nouns); Settings and CompliancePolicy are recorded on the server. */
 const EDITABLE = new Set<string>(NOUNS.map((n) => n.kind));
 
+/** Addresses whose resource differs between two states (added, changed or removed). */
+export function changedBetween(before: readonly Resource[], after: readonly Resource[]): string[] {
+  const a = new Map(before.map((r) => [addressOf(r), model.canonicalJson(r)]));
+  const b = new Map(after.map((r) => [addressOf(r), model.canonicalJson(r)]));
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+}
+
 /** Refuse a state that changes a kind the API does not edit (Settings name the admin endpoints Hecate writes to). */
 export function assertEditable(before: readonly Resource[], after: readonly Resource[]): void {
-  const fixed = (list: readonly Resource[]) => new Map(list.filter((r) => !EDITABLE.has(r.kind)).map((r) => [addressOf(r), model.canonicalJson(r)]));
-  const a = fixed(before), b = fixed(after);
-  const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+  const fixed = (list: readonly Resource[]) => list.filter((r) => !EDITABLE.has(r.kind));
+  const changed = changedBetween(fixed(before), fixed(after));
   if (changed.length) {
-    const how = changed.map((k) => `${k} (${!a.has(k) ? "added" : !b.has(k) ? "removed" : "changed"})`).join(", ");
+    const had = new Set(fixed(before).map(addressOf)), has = new Set(fixed(after).map(addressOf));
+    const how = changed.map((k) => `${k} (${!had.has(k) ? "added" : !has.has(k) ? "removed" : "changed"})`).join(", ");
     throw new HecateError("invalid", `${how}: cannot be changed through the API: Settings and CompliancePolicy are changed on the server's machine, with \`hecate apply DIR\` on its store (HECATE_API_ENDPOINT unset)`, { status: 400 });
   }
 }
@@ -55,7 +63,7 @@ export interface ApplyRequest {
 
 /** YAML files sent as text, and what the revision made of them records as its source. */
 export interface SentFiles {
-  files: { name: string; text: string }[];
+  files: YamlFile[];
   location?: string | undefined;
 }
 
@@ -180,6 +188,7 @@ export function createActions(s: Server): Actions {
     },
 
     async plan(c, opts = {}) {
+      eitherFilesOrRevision(opts);
       const systems = systemsOf(opts.systems);
       const engine = s.engine(c);
       const sent = opts.files ? await loadSent(engine, opts.files) : undefined;
@@ -192,7 +201,7 @@ export function createActions(s: Server): Actions {
     async apply(c, b, retry = "POST /v1/plan", check) {
       const o = applyOpts(c, b);
       const engine = s.engine(c);
-      if (b.files && b.revision) throw new HecateError("usage", "give either files or a revision, not both", { status: 400 });
+      eitherFilesOrRevision(b);
       const sent = b.files ? await loadSent(engine, b.files) : undefined;
       if (sent) {
         o.resources = sent.resources;
@@ -278,6 +287,10 @@ export function createActions(s: Server): Actions {
       return body;
     },
   };
+}
+
+function eitherFilesOrRevision(b: { files?: unknown; revision?: string | undefined }): void {
+  if (b.files && b.revision) throw new HecateError("usage", "give either files or a revision, not both", { status: 400 });
 }
 
 /**

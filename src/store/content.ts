@@ -85,10 +85,15 @@ const hashedLists = new WeakMap<readonly Resource[], string>();
  * reader remembered; a frozen list is hashed once (hashing 10,000 routes is ~10 ms).
  */
 export function contentHash(resources: readonly Resource[]): string {
+  return listHash(resources, (r) => known.get(r)?.text ?? canonicalJson(r));
+}
+
+/** The hash of a list from its elements' canonical texts, once per frozen list. */
+function listHash(resources: readonly Resource[], textOf: (r: Resource) => string): string {
   const seen = hashedLists.get(resources);
   if (seen !== undefined) return seen;
   // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization.
-  const hash = sha256(`[${sortResources(resources).map((r) => known.get(r)?.text ?? canonicalJson(r)).join(",")}]`);
+  const hash = sha256(`[${sortResources(resources).map(textOf).join(",")}]`);
   if (Object.isFrozen(resources)) hashedLists.set(resources, hash);
   return hash;
 }
@@ -127,7 +132,6 @@ export function layout(resources: readonly Resource[]): Layout {
     if (current.length >= CHUNK_MAX || endsChunk(r)) close();
   }
   if (current.length > 0) close();
-  // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization.
-  const hash = hashedLists.get(resources) ?? sha256(`[${sortResources(resources).map((r) => textOf.get(r)!).join(",")}]`);
+  const hash = listHash(resources, (r) => textOf.get(r)!);
   return { hash, bodies, chunks, manifest: chunks.map((c) => c.hash) };
 }

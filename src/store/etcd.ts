@@ -11,7 +11,7 @@ import type { Resource } from "../model/schema.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification, type ChainedFields } from "./audit-chain.js";
 import { isKnownBody, layout, storedBody, type Layout } from "./content.js";
 import { resealAll, SecretBox, type DerivedKey } from "./crypto.js";
-import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
+import { auditEntryOf, auditRow, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
 import type {
   ApplyRecord,
   AuditEntry,
@@ -363,10 +363,7 @@ export class EtcdStore implements Store {
 
   audit(entry: AuditEntry | readonly AuditEntry[]): Promise<void> {
     return this.run(async () => {
-      for (const e of ([] as AuditEntry[]).concat(entry)) {
-        const detail = e.detail === undefined ? null : toJson(e.detail, "the audit detail");
-        await this.appendAudit({ at: new Date().toISOString(), actor: e.actor, action: e.action, target: e.target ?? null, detail, address: e.address ?? null });
-      }
+      for (const e of ([] as AuditEntry[]).concat(entry)) await this.appendAudit(auditRow(e, new Date().toISOString()));
     });
   }
 
@@ -537,7 +534,7 @@ export class EtcdStore implements Store {
       if (!STATUSES.includes(status)) throw new HecateError("store-value", `unknown apply status "${status}"`);
       const key = `apply/${enc(applyId)}`;
       const at = new Date().toISOString();
-      const audit = ending.audit && { at, actor: ending.audit.actor, action: ending.audit.action, target: ending.audit.target ?? null, detail: ending.audit.detail === undefined ? null : toJson(ending.audit.detail, "the audit detail"), address: ending.audit.address ?? null };
+      const audit = ending.audit && auditRow(ending.audit, at);
       const applied = ending.applied ? await this.appliedOps(ending.applied.hash, ending.applied.systems) : [];
       for (let attempt = 0; ; attempt++) {
         const kv = await this.get(key);

@@ -125,6 +125,12 @@ export function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/** The fields of an audit entry the chain hashes (all but its id), as every backend stores them. */
+export function auditRow(e: AuditEntry, at: string): Omit<ChainedFields, "id"> {
+  const detail = e.detail === undefined ? null : toJson(e.detail, "the audit detail");
+  return { at, actor: e.actor, action: e.action, target: e.target ?? null, detail, address: e.address ?? null };
+}
+
 /** An audit entry as stored (chained fields and hash) as the store hands it out. */
 export function auditEntryOf(r: ChainedFields & { hash: string | null }, where: string): AuditEntry {
   return {

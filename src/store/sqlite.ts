@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { resealAll, SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
-import { auditEntryOf, checkDump, checkExpectedParent, checkTtl, deepFreeze, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
+import { auditEntryOf, auditRow, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
 import { isKnownBody, knownHash, layout, storedBody, type Layout } from "./content.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
@@ -196,11 +196,6 @@ function setAuditHead(db: Database.Database, head: { id: number; hash: string })
 }
 
 /** Append one audit row with the next id, chained to the newest one (inside the caller's write transaction). */
-function auditRow(e: AuditEntry, at: string): Omit<AuditRow, "id" | "hash"> {
-  const detail = e.detail === undefined ? null : toJson(e.detail, "the audit detail");
-  return { at, actor: e.actor, action: e.action, target: e.target ?? null, detail, address: e.address ?? null };
-}
-
 function appendAudit(db: Database.Database, row: Omit<AuditRow, "id" | "hash"> & { id?: number | null }): void {
   const last = db.prepare("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string | null } | undefined;
   // The next id after the newest (not AUTOINCREMENT's high-water mark): the chain checks ids are

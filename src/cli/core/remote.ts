@@ -4,7 +4,7 @@
 // head, plan, apply, drift) is the server's, which runs the same engine.
 import { resolve } from "node:path";
 import { HecateError, type Diagnostic } from "../../diag.js";
-import { readYamlFiles } from "../../model/files.js";
+import { readYamlFiles, type YamlFile } from "../../model/files.js";
 import type { Resource } from "../../model/schema.js";
 import type { ApplyResult, DriftReport, Plan } from "../../engine/types.js";
 import type { RevisionMeta } from "../../store/store.js";
@@ -145,7 +145,7 @@ export class RemoteApi {
 
 /** YAML files as the API takes them (`files`, `location`): the desired state sent instead of a stored revision. */
 export interface SentFiles {
-  files: { name: string; text: string }[];
+  files: YamlFile[];
   location: string;
 }
 

@@ -280,7 +280,7 @@ const LAZY_PATCHES = 16;
  * gets exactly this text, a fingerprint): the next apply, planned from what this one left, needs
  * neither, and walking 10,000 routes for them is most of what a one-route PATCH costs us.
  */
-function afterPatch(memo: ReadMemo, textOf: () => string | undefined, hash: string | undefined, id: string, body: string, sent: string): ReadMemo | undefined {
+function afterPatch(memo: ReadMemo, textOf: () => string | undefined, id: string, body: string, sent: string): ReadMemo | undefined {
   // A chain of PATCHes not built yet costs a walk each when something asks: past LAZY_PATCHES the
   // memo goes, and the next plan reads Caddy again.
   if ((memo.depth ?? 0) >= LAZY_PATCHES) return undefined;
@@ -306,7 +306,7 @@ function afterPatch(memo: ReadMemo, textOf: () => string | undefined, hash: stri
     return done.config;
   };
   const depth = (memo.depth ?? 0) + 1;
-  return lazyMemo({ server: memo.server, textOf, ...(hash !== undefined ? { hash } : {}), sent, owned, actual, parse, depth });
+  return lazyMemo({ server: memo.server, textOf, sent, owned, actual, parse, depth });
 }
 
 /**
@@ -703,10 +703,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     // the desired object itself (the diff only lifted them out of its item).
     const bodies = await Promise.all(targets.map(async (t) => caddyText(secretRefs(t.desired).length ? await resolveSecrets(t.desired, ctx.secrets) : t.desired)));
     for (const r of reads) {
-      const text = r.text;
       // The parse of the text the plan read (or, planned from what the last write left, that
       // memo itself, its text not built), carried along each PATCH (see the end of the loop).
-      let memo = r.left ?? (text !== undefined ? readMemo(ctx, r.endpoint, server, text) : undefined);
+      let memo = r.left ?? (r.text !== undefined ? readMemo(ctx, r.endpoint, server, r.text) : undefined);
       const read = memo;
       for (const [k, { t, now }] of r.objects.entries()) {
         const body = bodies[k]!;
@@ -724,7 +723,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // What the node holds now: the text read with the object's bytes replaced (they occur
         // exactly once: its @id is unique), built only if something asks. Verify reads the
         // object back instead; a next plan resting on what this write left needs neither.
-        memo = memo ? afterPatch(memo, spliced(memo.textOf, chomp(now.text), chomp(body)), undefined, t.id, body, sentHash) : undefined;
+        memo = memo ? afterPatch(memo, spliced(memo.textOf, chomp(now.text), chomp(body)), t.id, body, sentHash) : undefined;
         const undo: CaddyObjectUndo = {
           endpoint: r.endpoint,
           id: t.id,

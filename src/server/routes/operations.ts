@@ -8,17 +8,10 @@ import * as model from "../../model/index.js";
 import type { Resource } from "../../model/schema.js";
 import { resolveRevision } from "../../engine/index.js";
 import { op, sent, type App, type Server } from "../app.js";
-import { assertEditable, planBody } from "../actions.js";
+import { assertEditable, changedBetween, planBody } from "../actions.js";
 import { HecateError } from "../../diag.js";
-import { addressOf } from "../../engine/edit.js";
 import { EditResult } from "../schemas.js";
 
-/** Addresses whose resource differs between two states (added, changed or removed). */
-function changedBetween(before: readonly Resource[], after: readonly Resource[]): string[] {
-  const a = new Map(before.map((r) => [addressOf(r), model.canonicalJson(r)]));
-  const b = new Map(after.map((r) => [addressOf(r), model.canonicalJson(r)]));
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-}
 import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, SentFiles, Systems } from "../schemas.js";
 import { addressIn } from "./resources.js";
 
@@ -63,7 +56,6 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const { files, location, ...b } = PlanRequest.parse(await c.req.json().catch(() => ({})));
-      if (files && b.revision) throw new HecateError("usage", "give either files or a revision, not both", { status: 400 });
       return c.json(planBody(await s.actions.plan(c, { ...b, ...(files ? { files: { files, location } } : {}) })), 200);
     },
   );

@@ -28,6 +28,17 @@ function address(r: Resource): string {
   return `${r.kind}/${r.metadata.name}`;
 }
 
+/** Addresses of a revision's protected resources, once per (frozen, shared) list a store hands out. */
+const protectedLists = new WeakMap<readonly Resource[], string[]>();
+function protectedIn(resources: readonly Resource[]): string[] {
+  let found = protectedLists.get(resources);
+  if (!found) {
+    found = resources.filter((r) => r.metadata.protected).map(address);
+    if (Object.isFrozen(resources)) protectedLists.set(resources, found);
+  }
+  return found;
+}
+
 function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefined): void {
   const { plan } = prep;
   if (hasErrors(plan.diagnostics)) {
@@ -46,7 +57,7 @@ function checkRails(prep: Prepared, opts: ApplyOptions, live: Revision | undefin
     );
   }
   // Most states protect nothing: one pass finds that, instead of a set of 10,000 addresses.
-  const guarded = opts.allowProtected ? [] : (live?.resources.filter((r) => r.metadata.protected).map(address) ?? []);
+  const guarded = opts.allowProtected || !live ? [] : protectedIn(live.resources);
   if (guarded.length) {
     const keep = new Set(prep.target.resources.map(address));
     const gone = guarded.filter((a) => !keep.has(a));
@@ -176,6 +187,9 @@ function appliedTo(core: Core, prep: Prepared, filtered: boolean, live: Revision
   if (!filtered) return undefined;
   const chosen = [...prep.providers.keys()];
   const target = state ?? core.resolve(prep.target);
+  // A system in play now and left out is enough to know (the last applied state, 10,000 routes to
+  // resolve in a fresh process, can only add systems).
+  if (systemsInPlay(target).some((s) => !chosen.includes(s))) return chosen;
   const opts: ProvidersForOptions = {};
   // The last applied state is resolved only if a system unused now must be asked whether it was used then.
   if (live && live.hash !== prep.target.hash) Object.defineProperty(opts, "previous", { enumerable: true, get: () => core.previousState(live, target) });

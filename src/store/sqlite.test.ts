@@ -34,6 +34,28 @@ describe("sqlite store", () => {
   const fresh = () => openSqliteStore({ path: join(dir.path, `s${++n}`, "hecate.db"), secretKey: key });
   after(() => dir.cleanup());
 
+  it("commits a lock's writes without a sync of their own, and every other write with one", async () => {
+    const s = await fresh();
+    const db = (s as unknown as { db: Database.Database }).db;
+    const seen: string[] = [];
+    // Which synchronous setting each commit ran under, from the statements the store runs.
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, opts?: Database.PragmaOptions) => (seen.push(source), pragma(source, opts))) as typeof db.pragma;
+    try {
+      const lock = await s.tryLock("apply", "me", 30_000);
+      assert.ok(lock.acquired);
+      assert.ok(await s.renewLock("apply", "me", lock.lock.token, 30_000));
+      await s.unlock("apply", "me");
+      assert.deepEqual(seen, Array(3).fill(["synchronous = NORMAL", "synchronous = FULL"]).flat(), "each lock write under NORMAL, FULL again after it");
+      seen.length = 0;
+      await s.putRevision({ resources: [route("a")], author: "t", message: "m", source: { type: "cli" }, expectedParent: 0 });
+      assert.deepEqual(seen, [], "a revision is committed as the connection is set: FULL");
+      assert.equal(pragma("synchronous", { simple: true }), 2, "FULL");
+    } finally {
+      await s.close();
+    }
+  });
+
   it("creates the file 0600 in a 0700 directory", async () => {
     const s = await fresh();
     try {

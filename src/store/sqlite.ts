@@ -797,7 +797,7 @@ export class SqliteStore implements Store {
         return { acquired: true, lock: toLock(taken) };
       });
       // IMMEDIATE takes SQLite's write lock before reading, so check-and-take is atomic across processes.
-      return take.immediate();
+      return this.unsynced(() => take.immediate());
     });
   }
 
@@ -806,9 +806,9 @@ export class SqliteStore implements Store {
       checkTtl(ttlMs);
       const now = Date.now();
       // One statement: the compare (holder, token, live) and the extension are atomic.
-      const info = this.db
-        .prepare("UPDATE locks SET expires_ms = ? WHERE name = ? AND holder = ? AND token = ? AND expires_ms > ?")
-        .run(now + Math.ceil(ttlMs), name, holder, token, now);
+      const info = this.unsynced(() =>
+        this.db.prepare("UPDATE locks SET expires_ms = ? WHERE name = ? AND holder = ? AND token = ? AND expires_ms > ?").run(now + Math.ceil(ttlMs), name, holder, token, now),
+      );
       return info.changes === 1;
     });
   }
@@ -834,8 +834,25 @@ export class SqliteStore implements Store {
   /** Releases only the holder's own lock; a lock since taken over by someone else is left alone. */
   unlock(name: string, holder: string): Promise<void> {
     return this.run(() => {
-      this.db.prepare("DELETE FROM locks WHERE name = ? AND holder = ?").run(name, holder);
+      this.unsynced(() => this.db.prepare("DELETE FROM locks WHERE name = ? AND holder = ?").run(name, holder));
     });
+  }
+
+  /**
+   * A lock's writes (take, renew, release) are committed without a sync of their own (WAL,
+   * synchronous = NORMAL): a lease only means something while its holder runs, and a holder does
+   * not outlive a power loss, after which every lease has expired anyway. What the holder then
+   * writes (an apply's journal) is committed with FULL, whose sync of the WAL carries the lock's
+   * commit before it along. Two syncs fewer per apply (≈ 3 ms of a one-route apply).
+   */
+  private unsynced<T>(write: () => T): T {
+    if (this.path === ":memory:" || this.db.inTransaction) return write();
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return write();
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
   }
 
   /** The live lock, or undefined when free or expired. */

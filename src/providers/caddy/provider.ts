@@ -430,7 +430,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   /** This provider's last compile: the config it started from and the objects it replaced (diff's shortcut). */
   /** `before`: set by deltaDiff, the replaced objects as the config compiled before had them, by @id. */
-  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[]; before?: Map<string, unknown> } | undefined;
+  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[]; before?: Map<string, unknown>; after?: Map<string, unknown> } | undefined;
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   /**
@@ -536,6 +536,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     const before = findByIds(left.desired.apps?.http?.servers ?? {}, ids);
     if (!after || !before || after.size !== ids.size || before.size !== ids.size) return undefined;
     c.before = before;
+    c.after = after;
     const want: OwnedItem[] = [];
     const have: OwnedItem[] = [];
     for (const id of ids) {
@@ -621,7 +622,9 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       if (!have[name] || a.length !== b.length || a.some((x, i) => x !== b[i])) return undefined;
     }
     const ids = new Set(changes.map((c) => c.id));
-    const wanted = findByIds(want, ids);
+    // The desired objects deltaDiff just found, when they are these (no second walk of 10,000 routes).
+    const compiled = lastCompile;
+    const wanted = compiled?.to === desired && compiled.after && [...ids].every((id) => compiled.after!.has(id)) ? compiled.after : findByIds(want, ids);
     const planned = findByIds(have, ids);
     if (!wanted || !planned) return undefined;
     const out: PatchTarget[] = [];
@@ -672,14 +675,15 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         // A client carrying this apply's signal: a step timeout must reach the writes.
         const client = clientFor(endpoint, ctx);
         const node = live?.find((n) => n.endpoint === endpoint);
+        // Planned from what the last write left: confirm read the object back, its Etag guards the
+        // PATCH. (Before node.text: for such a node that text is built on demand, ≈ 8 ms at 10,000 routes.)
+        if (confirmed && targets.length === 1 && targets[0]!.id === confirmed.id) {
+          return { endpoint, client, text: undefined, left: (actual as CaddyActual).assumed()!.read, objects: [{ t: targets[0]!, now: confirmed.now }] };
+        }
         const text = node?.text;
         // The whole-config Etag guards one write only: the config (and its Etag) changes with it.
         // A fleet checks every node before the first write instead (GET /id/ below), so a node
         // that changed stops the apply before any node is written.
-        // Planned from what the last write left: confirm read the object back, its Etag guards the PATCH.
-        if (confirmed && targets.length === 1 && targets[0]!.id === confirmed.id) {
-          return { endpoint, client, text: undefined, left: (actual as CaddyActual).assumed()!.read, objects: [{ t: targets[0]!, now: confirmed.now }] };
-        }
         const planned = !assumed && targets.length === 1 && actual.nodes.length === 1 ? fromPlanRead(node, targets[0]!) : undefined;
         if (planned) return { endpoint, client, text, left: undefined, objects: [{ t: targets[0]!, now: planned }] };
         const objects = await Promise.all(

@@ -50,14 +50,25 @@ export function sortedShared(v: unknown): unknown {
   return out ?? v;
 }
 
-const kindRank = (k: string) => {
-  const i = (KINDS as readonly string[]).indexOf(k);
-  return i < 0 ? KINDS.length : i;
-};
+const RANKS = new Map<string, number>(KINDS.map((k, i) => [k, i]));
+const kindRank = (k: string) => RANKS.get(k) ?? KINDS.length;
+const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
 
 /** Resources in a stable order: by kind (as KINDS lists them), then name. */
 export function sortResources<T extends { kind: string; metadata: { name: string } }>(resources: readonly T[]): T[] {
-  return [...resources].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  // What a stable sort by (kind, name) gives, in linear time for the usual input: grouped by kind
+  // in order, then each group sorted by name unless it is already (10,000 routes of a file are).
+  const groups: T[][] = [];
+  for (const r of resources) (groups[kindRank(r.kind)] ??= []).push(r);
+  const out: T[] = [];
+  for (const g of groups) {
+    if (!g) continue;
+    let sorted = true;
+    for (let i = 1; i < g.length && sorted; i++) sorted = byName(g[i - 1]!, g[i]!) <= 0;
+    if (!sorted) g.sort(byName);
+    for (const r of g) out.push(r);
+  }
+  return out;
 }
 
 /** sha256 (hex) of the canonical JSON of the resources, independent of document and key order. */

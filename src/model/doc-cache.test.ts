@@ -18,6 +18,12 @@ const TEXTS = [
   `apiVersion: hecate.io/v1\nkind: Route\nmetadata: {name: x}\nspec: {hosts: [x.test], upstreams: [{address: "10.0.0.1:80"}], public: true}\n`,
   "",
   "# only a comment\n",
+  `${route("a")}---\n---\n---\n${route("b")}`, // separators in a row
+  `${route("a")}---`, // a separator at the very end, no newline after it
+  `---\n${route("a")}----\n--- \n${route("b")}`, // "----" and "--- " separate nothing
+  `${route("a")}---\r\n${route("b")}`, // nor does "---" before a carriage return
+  "---",
+  "---\n---\n",
 ];
 
 test("reading through the cache gives what parseYamlText gives, documents and diagnostics", () => {

@@ -29,7 +29,6 @@ export class DocumentCache {
   /** As parseYamlText, reusing the values of documents seen before. */
   parse(text: string, file: string): LoadResult {
     const chunks = documentsOf(text);
-    if (!chunks) return parseYamlText(text, file);
     const values: unknown[] = [];
     for (const chunk of chunks) {
       let value = this.docs.get(chunk) ?? this.used?.get(chunk);
@@ -45,17 +44,25 @@ export class DocumentCache {
   }
 }
 
-/** The documents of `text` split at `---` lines; a leading part of comments only is not one. */
-function documentsOf(text: string): string[] | undefined {
-  const lines = text.split("\n");
+/**
+ * The documents of `text` split at `---` lines (a line that is exactly `---`); a leading part of
+ * comments only is not one. Found by searching the text for `---` rather than splitting it into
+ * lines: a 10,000-document file is 170,000 lines.
+ */
+function documentsOf(text: string): string[] {
   const chunks: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= lines.length; i++) {
-    if (i < lines.length && lines[i] !== "---") continue;
-    const part = lines.slice(start, i);
-    start = i + 1;
-    if (chunks.length === 0 && i < lines.length && part.every((l) => EMPTY_LINE.test(l))) continue; // before the first `---`
-    chunks.push(part.join("\n"));
+  let start = 0; // where the current document's first line starts
+  for (let from = 0; ; ) {
+    const at = text.indexOf("---", from);
+    if (at < 0) break;
+    from = at + 1;
+    if ((at > 0 && text.charCodeAt(at - 1) !== 10) || (at + 3 < text.length && text.charCodeAt(at + 3) !== 10)) continue;
+    // The lines before the separator, without the newline that ends the last of them.
+    const part = at > start ? text.slice(start, at - 1) : "";
+    start = at + 4;
+    if (chunks.length === 0 && part.split("\n").every((l) => EMPTY_LINE.test(l))) continue; // before the first `---`
+    chunks.push(part);
   }
-  return chunks.length ? chunks : undefined;
+  chunks.push(start <= text.length ? text.slice(start) : "");
+  return chunks;
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { canonicalJson, hashResources, toYaml } from "./serialize.js";
+import { sortResources } from "./canonical-json.js";
 import { parseYamlText } from "./load.js";
 import type { Resource } from "./schema.js";
 
@@ -28,4 +29,18 @@ test("toYaml writes canonical documents in schema key order that parse back to t
   const back = parseYamlText(text, "t.yaml").docs.map((d) => d.resource);
   assert.equal(hashResources(back), hashResources([a, s]));
   assert.equal(toYaml(back), text);
+});
+
+test("sortResources: by kind as KINDS lists them, then by name; kinds it does not list last", () => {
+  const r = (kind: string, name: string) => ({ kind, metadata: { name } });
+  const input = [r("Settings", "settings"), r("AuthPolicy", "staff"), r("Route", "b"), r("Zebra", "z2"), r("Route", "a"), r("Upstream", "u"), r("Zebra", "z1"), r("Route", "c")];
+  assert.deepEqual(
+    sortResources(input).map((x) => `${x.kind}/${x.metadata.name}`),
+    ["Route/a", "Route/b", "Route/c", "Upstream/u", "AuthPolicy/staff", "Settings/settings", "Zebra/z1", "Zebra/z2"],
+  );
+  // The input is left as it was; an input already in order gives the same order.
+  assert.equal(input[0]!.kind, "Settings");
+  const sorted = sortResources(input);
+  assert.deepEqual(sortResources(sorted), sorted);
+  assert.notEqual(sortResources(sorted), sorted, "a new array");
 });

@@ -5,7 +5,7 @@
 // resource rewrites one chunk (two when it was a boundary), whatever the size of the state.
 // At 10,000 routes a revision is ~160 chunk hashes (~10 KB), a chunk ~64 body hashes (~4 KB):
 // every value stays far below etcd's 1.5 MiB limit.
-import { hash as oneShot } from "node:crypto";
+import { createHash, hash as oneShot } from "node:crypto";
 import type { Resource } from "../model/schema.js";
 import { canonicalJson, sortResources } from "../model/canonical-json.js";
 import { deepFreeze } from "./rules.js";
@@ -92,8 +92,14 @@ export function contentHash(resources: readonly Resource[]): string {
 function listHash(resources: readonly Resource[], textOf: (r: Resource) => string): string {
   const seen = hashedLists.get(resources);
   if (seen !== undefined) return seen;
-  // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization.
-  const hash = sha256(`[${sortResources(resources).map(textOf).join(",")}]`);
+  // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization,
+  // and hashed piece by piece (joining 10,000 texts into one string first cost three times more).
+  const h = createHash("sha256").update("[");
+  sortResources(resources).forEach((r, i) => {
+    if (i > 0) h.update(",");
+    h.update(textOf(r));
+  });
+  const hash = h.update("]").digest("hex");
   if (Object.isFrozen(resources)) hashedLists.set(resources, hash);
   return hash;
 }
@@ -125,13 +131,13 @@ export function layout(resources: readonly Resource[]): Layout {
     if (text === undefined) {
       text = canonicalJson(r);
       textOf.set(r, text);
-    } else if (stored) textOf.set(r, text);
+    }
     const hash = stored?.hash ?? sha256(text);
     bodies.set(hash, text);
     current.push(hash);
     if (current.length >= CHUNK_MAX || endsChunk(r)) close();
   }
   if (current.length > 0) close();
-  const hash = listHash(resources, (r) => textOf.get(r)!);
+  const hash = listHash(resources, (r) => known.get(r)?.text ?? textOf.get(r)!);
   return { hash, bodies, chunks, manifest: chunks.map((c) => c.hash) };
 }

@@ -22,7 +22,8 @@ const argv = process.argv.slice(2);
 const opt = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1]! : d);
 const routes = Number(opt("--routes", "10000"));
 const rounds = Number(opt("--rounds", "3"));
-const out = opt("--out", mkdtempSync(join(tmpdir(), "hecate-profile-")));
+// A temp dir of its own only when --out names none (made eagerly, an empty one was left each run).
+const out = argv.includes("--out") ? opt("--out", "") : mkdtempSync(join(tmpdir(), "hecate-profile-"));
 mkdirSync(out, { recursive: true });
 const built = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 if (!existsSync(built)) throw new Error("run `npm run build` first (dist/ is missing)");

@@ -41,8 +41,10 @@ export async function startSlowAdmin(caddyAdmin: string): Promise<SlowAdmin> {
           });
         },
       );
-      up.on("error", (e) => {
-        if (!res.destroyed) res.writeHead(502).end(String(e));
+      // Caddy reset the connection (it replaces its admin listener on every config change): the
+      // client sees a reset too, as it would without the proxy, not an answer Caddy never gave.
+      up.on("error", () => {
+        res.destroy();
         done();
       });
       up.end(body);

@@ -115,10 +115,10 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
 function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: ResolveMemo): ResolvedState {
   const catalog = new Catalog(rep, entries);
   const ctx: ResolveCtx = { rep, catalog, settings: resolveSettings(rep, catalog) };
+  const strings = memo?.strings;
   for (const e of entries) {
-    if (memo?.strings.has(e.resource)) continue;
+    if (strings?.has(e.resource)) continue;
     const kind = e.resource.kind;
-    const strings = memo?.strings;
     keepClean(rep, e.resource, strings && ((r) => strings.add(r)), () => checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings"));
   }
   checkSecretRefs(ctx, entries);

@@ -34,9 +34,10 @@ export function changedBetween(before: readonly Resource[], after: readonly Reso
 /** Refuse a state that changes a kind the API does not edit (Settings name the admin endpoints Hecate writes to). */
 export function assertEditable(before: readonly Resource[], after: readonly Resource[]): void {
   const fixed = (list: readonly Resource[]) => list.filter((r) => !EDITABLE.has(r.kind));
-  const changed = changedBetween(fixed(before), fixed(after));
+  const was = fixed(before), is = fixed(after);
+  const changed = changedBetween(was, is);
   if (changed.length) {
-    const had = new Set(fixed(before).map(addressOf)), has = new Set(fixed(after).map(addressOf));
+    const had = new Set(was.map(addressOf)), has = new Set(is.map(addressOf));
     const how = changed.map((k) => `${k} (${!had.has(k) ? "added" : !has.has(k) ? "removed" : "changed"})`).join(", ");
     throw new HecateError("invalid", `${how}: cannot be changed through the API: Settings and CompliancePolicy are changed on the server's machine, with \`hecate apply DIR\` on its store (HECATE_API_ENDPOINT unset)`, { status: 400 });
   }

@@ -813,12 +813,12 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Run a write only while the fence's lease is live with its token: check and write in one IMMEDIATE transaction. */
   /** Several writes as one transaction: fenced when a fence is given. */
   private atomically<T>(fence: Fence | undefined, write: () => T): T {
     return fence ? this.fenced(fence, write) : this.db.inTransaction ? write() : this.db.transaction(write).immediate();
   }
 
+  /** Run a write only while the fence's lease is live with its token: check and write in one IMMEDIATE transaction. */
   private fenced<T>(fence: Fence | undefined, write: () => T): T {
     if (!fence) return write();
     return this.db
@@ -915,7 +915,7 @@ export class SqliteStore implements Store {
         for (const r of rows) upd.run(next.resealFrom(this.box, r.name, r.blob), now, r.name);
         return rows.length;
       };
-      const secrets = fence ? this.fenced(fence, write) : this.db.transaction(write).immediate();
+      const secrets = this.atomically(fence, write);
       this.box.useKey(newKey);
       return { secrets, keyId: next.keyId(), previousKeyId };
     });

@@ -179,8 +179,6 @@ interface ReadMemo {
   readonly text: string | undefined;
   /** What gives text; keeps nothing of this memo alive. */
   textOf: () => string | undefined;
-  /** sha256 of text, when known (a PATCH left it). */
-  hash?: string;
   /** sha256 of the object text sent by the PATCH that left this text (when one did). */
   sent?: string;
   /** The text parsed (after PATCHes: built on first use, see afterPatch). */
@@ -961,7 +959,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
         const remember = (): void => {
           // A PATCH guarded by the whole config's Etag or by the object's own, whose object reads
           // back as sent: the memo it left is what the node holds.
-          const known = only?.guard !== undefined ? leftText?.sent === only.sentHash : expected !== undefined && leftText?.hash === expected;
+          const known = only?.guard !== undefined && leftText?.sent === only.sentHash;
           if (ctx.revision !== undefined && leftText && known && mine.every((r) => r.change.kind === "route")) {
             ctx.memo?.set(leftKey(endpoint), { revision: ctx.revision, desired: desired as CaddyOwned, read: leftText } satisfies Left);
           } else ctx.memo?.delete(leftKey(endpoint));
@@ -972,13 +970,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
           if (now && sha256(now.text) === only.sentHash) return remember();
         }
         const { text } = await client.getConfigText();
-        // Exactly the text apply sent (or, after PATCHes, the text read with the patched
-        // objects' text replaced): the node runs what was meant, nothing to compare.
-        if (expected !== undefined) {
-          // The text the PATCH left, hashed when it was built: equal bytes need no second hash.
-          if (leftText?.hash === expected && leftText.text === text) return remember();
-          if (sha256(text) === expected) return;
-        }
+        // Exactly the text a whole-config swap sent: the node runs what was meant, nothing to compare.
+        if (expected !== undefined && sha256(text) === expected) return;
         let config: unknown;
         try {
           config = JSON.parse(text);

@@ -28,11 +28,20 @@ async function yamlFiles(p: string): Promise<string[]> {
 }
 
 /**
- * Every YAML file PATHS name, read: what `plan DIR` parses here and what remote mode sends. A path
- * or file that cannot be read is an error diagnostic, a path with no YAML file a warning.
+ * Every YAML file PATHS name, read: what `plan DIR` parses here. A path or file that cannot be
+ * read is an error diagnostic, a path with no YAML file a warning.
  */
-export async function readYamlFiles(paths: string[]): Promise<{ files: YamlFile[]; diagnostics: Diagnostic[] }> {
-  const files: YamlFile[] = [];
+export function readYamlFiles(paths: string[]): Promise<{ files: YamlFile[]; diagnostics: Diagnostic[] }> {
+  return readEach(paths, async (name) => ({ name, text: await readFile(name, "utf8") }));
+}
+
+/** The same files as bytes, as remote mode sends them (the server decodes them). */
+export function readYamlBytes(paths: string[]): Promise<{ files: { name: string; bytes: Buffer }[]; diagnostics: Diagnostic[] }> {
+  return readEach(paths, async (name) => ({ name, bytes: await readFile(name) }));
+}
+
+async function readEach<T>(paths: string[], read: (name: string) => Promise<T>): Promise<{ files: T[]; diagnostics: Diagnostic[] }> {
+  const files: T[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const p of paths) {
     let names: string[];
@@ -45,7 +54,7 @@ export async function readYamlFiles(paths: string[]): Promise<{ files: YamlFile[
     if (names.length === 0) diagnostics.push({ severity: "warning", code: "empty", message: `${p}: no *.yaml or *.yml files found` });
     for (const name of names) {
       try {
-        files.push({ name, text: await readFile(name, "utf8") });
+        files.push(await read(name));
       } catch (err) {
         diagnostics.push({ severity: "error", code: "read", message: `cannot read ${name}: ${readFailure(err)}` });
       }

@@ -184,6 +184,21 @@ export const SentFiles = {
   location: z.string().max(4096).optional().describe("Where the files came from, recorded as the revision's source (default: their names)."),
 };
 
+/**
+ * The same request as multipart/form-data (server/form-data.ts), as `hecate plan DIR` and `hecate apply DIR` send
+ * it: the YAML files as they are on disk instead of JSON strings. Described here for
+ * /openapi.json only: the handler reads the parts itself.
+ */
+export const SentForm = {
+  schema: {
+    type: "object" as const,
+    properties: {
+      options: { type: "string" as const, description: "The JSON body's other fields as one JSON object (Content-Type: application/json)." },
+      file: { type: "array" as const, items: { type: "string" as const, format: "binary" }, description: "A YAML file per part; its filename is what diagnostics call it." },
+    },
+  },
+};
+
 /** Error answers of a route, by status, for /openapi.json. */
 export const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, { description: ERROR_TEXT[code] ?? "error", content: { "application/json": { schema: ErrorBody } } }]));

@@ -356,6 +356,47 @@ describe("the API", () => {
     assert.ok(value('hecate_auth_failures_total{reason="missing"}') >= 1);
   });
 
+  it("YAML files sent as multipart/form-data (as curl -F sends them) are planned and applied; diagnostics name each file", async () => {
+    // Encoded by the platform's FormData (undici), not by Hecate's own encoder.
+    const form = async (options: Record<string, unknown>, files: Record<string, string>) => {
+      const fd = new FormData();
+      fd.append("options", JSON.stringify(options));
+      for (const [name, text] of Object.entries(files)) fd.append("file", new Blob([text]), name);
+      const req = new Request("http://form.invalid/", { method: "POST", body: fd });
+      return { bytes: new Uint8Array(await req.arrayBuffer()), type: req.headers.get("content-type")! };
+    };
+    // Settings cannot change through the API: the files carry them as the head has them (JSON is YAML).
+    const head = (await api.call("GET", "/v1/revisions/head", { pattern: "/v1/revisions/{ref}" })).body as { resources: Resource[] };
+    const settings = JSON.stringify(head.resources.find((r) => r.kind === "Settings"));
+    const yaml = (name: string, extra = "") => `apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: ${name}\nspec:\n  hosts: [${name}.test]\n  upstreams: [{address: "${up.address}"}]\n  public: true\n  tls: {mode: "off"}\n${extra}`;
+    const others = head.resources.filter((r) => r.kind !== "Settings").map((r) => JSON.stringify(r)).join("\n---\n");
+
+    const broken = await api.call("POST", "/v1/plan", { raw: await form({}, { "conf/settings.yaml": settings, "conf/others.yaml": others, "conf/form.yaml": yaml("form", "  colour: red\n") }) });
+    assert.equal(broken.status, 400, broken.text);
+    const unknown = (broken.body.error.diagnostics as { message: string; pos?: { file: string; line: number } }[]).find((d) => /colour/.test(d.message));
+    assert.deepEqual([unknown?.pos?.file, unknown?.pos?.line], ["conf/form.yaml", 10], JSON.stringify(broken.body.error));
+
+    const files = { "conf/settings.yaml": settings, "conf/others.yaml": others, "conf/form.yaml": yaml("form") };
+    const plan = await api.call("POST", "/v1/plan", { raw: await form({ systems: ["caddy"] }, files) });
+    assert.equal(plan.status, 200, plan.text);
+    assert.match(plan.body.text, /\+ create route hecate-route-form/);
+    const applied = await api.call("POST", "/v1/apply", { raw: await form({ yes: true, message: "sent by curl" }, files) });
+    assert.equal(applied.status, 200, applied.text);
+    assert.equal(applied.body.status, "succeeded", applied.text);
+    assert.equal((await get(httpPort, "form.test", "/hello")).status, 200, "the route sent as a file part serves");
+    const history = await api.as(tokens.read).call("GET", "/v1/history?limit=1");
+    assert.equal(history.body.items[0].message, "sent by curl");
+
+    const { bytes, type } = await form({ yes: true }, files);
+    const cut = await api.call("POST", "/v1/apply", { raw: { bytes: bytes.subarray(0, bytes.length - 40), type } });
+    assert.equal(cut.status, 400, cut.text);
+    assert.equal(cut.body.error.code, "bad-request");
+    assert.match(cut.body.error.message, /multipart body: the body ends inside a part/);
+    const stray = await api.call("POST", "/v1/apply", { raw: await form({ yes: true, files: [] }, files) });
+    assert.equal(stray.status, 400);
+    assert.match(stray.body.error.message, /files are sent as file parts, not in options/);
+  });
+
   it("/openapi.json is OpenAPI 3.1 with every path; logs carry request ids and never a token", async () => {
     const doc = (await api.as(tokens.read).call("GET", "/openapi.json")).body;
     assert.equal(doc.openapi, "3.1.0");

@@ -4,7 +4,7 @@
 // head, plan, apply, drift) is the server's, which runs the same engine.
 import { resolve } from "node:path";
 import { HecateError, type Diagnostic } from "../../diag.js";
-import { readYamlFiles, type YamlFile } from "../../model/files.js";
+import { readYamlBytes } from "../../model/files.js";
 import type { Resource } from "../../model/schema.js";
 import type { ApplyResult, DriftReport, Plan } from "../../engine/types.js";
 import type { RevisionMeta } from "../../store/store.js";
@@ -66,6 +66,21 @@ export class RemoteApi {
     return this.answer<T>(await this.send(method, path, body !== undefined ? { bytes: JSON.stringify(body), type: "application/json" } : undefined));
   }
 
+  /**
+   * A plan or apply: with files, sent as multipart/form-data (the files' bytes as read, the rest
+   * as the options part), else as JSON.
+   */
+  private async post<T>(path: string, body: { files?: SentFile[] } & Record<string, unknown>): Promise<T> {
+    const { files, ...options } = body;
+    if (!files) return this.call<T>("POST", path, options);
+    const { encodeFormData } = await import("../../server/form-data.js");
+    const form = encodeFormData([
+      { name: "options", type: "application/json", bytes: Buffer.from(JSON.stringify(options)) },
+      ...files.map((f) => ({ name: "file", filename: f.name, type: "application/yaml", bytes: f.bytes })),
+    ]);
+    return this.answer<T>(await this.send("POST", path, { bytes: form.body, type: form.type }));
+  }
+
   /** A POST of raw bytes (a backup archive) with a JSON answer. */
   async upload<T>(path: string, bytes: Buffer, type: string): Promise<T> {
     return this.answer<T>(await this.send("POST", path, { bytes, type }));
@@ -112,12 +127,12 @@ export class RemoteApi {
   }
 
   async plan(body: { revision?: string; systems?: string[] } & Partial<SentFiles>): Promise<Plan> {
-    return (await this.call<{ plan: Plan }>("POST", "/v1/plan", body)).plan;
+    return (await this.post<{ plan: Plan }>("/v1/plan", body)).plan;
   }
 
-  async apply(body: Record<string, unknown>): Promise<ApplyResult> {
+  async apply(body: Record<string, unknown> & Partial<SentFiles>): Promise<ApplyResult> {
     try {
-      return await this.call<ApplyResult>("POST", "/v1/apply", body);
+      return await this.post<ApplyResult>("/v1/apply", body);
     } catch (e) {
       // A rolled-back or failed apply: the CLI reports the result itself (reportResult).
       const result = (e as { answer?: { result?: ApplyResult } }).answer?.result;
@@ -143,9 +158,15 @@ export class RemoteApi {
   }
 }
 
+/** A YAML file as sent: the name diagnostics give it, its bytes as on disk. */
+export interface SentFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
 /** YAML files as the API takes them (`files`, `location`): the desired state sent instead of a stored revision. */
 export interface SentFiles {
-  files: YamlFile[];
+  files: SentFile[];
   location: string;
 }
 
@@ -154,7 +175,7 @@ export interface SentFiles {
  * to send: the server parses them, and its diagnostics name them as the operator wrote them.
  */
 export async function filesToSend(paths: string[]): Promise<SentFiles> {
-  const { files, diagnostics } = await readYamlFiles(paths);
+  const { files, diagnostics } = await readYamlBytes(paths);
   const unreadable = diagnostics.find((d) => d.severity === "error");
   if (unreadable) throw new HecateError("read", unreadable.message, { status: 400 });
   return { files, location: paths.map((p) => resolve(p)).join(",") };

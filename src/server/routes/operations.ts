@@ -12,7 +12,8 @@ import { assertEditable, changedBetween, planBody } from "../actions.js";
 import { HecateError } from "../../diag.js";
 import { EditResult } from "../schemas.js";
 
-import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, SentFiles, Systems } from "../schemas.js";
+import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, SentFiles, SentForm, Systems } from "../schemas.js";
+import { sentRequest } from "../form-data.js";
 import { addressIn } from "./resources.js";
 
 
@@ -31,6 +32,13 @@ const ApplyRequest = ApplyOptionsBody.extend({
   message: z.string().min(1).optional().describe("Message of the revision stored for `files`."),
   configs: z.boolean().optional().describe("false: the answer's plan leaves out each system's desired and actual configs (megabytes at 10,000 routes); its changes stay."),
 }).meta({ id: "ApplyRequest" });
+
+/** A plan or apply body: JSON, or multipart/form-data with the YAML files as file parts (form-data.ts). */
+async function sentBody(c: { req: { header(name: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; json(): Promise<unknown> } }): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (/^multipart\/form-data\s*;/i.test(type)) return sentRequest(Buffer.from(await c.req.arrayBuffer()), type);
+  return c.req.json().catch(() => ({}));
+}
 
 export function operationRoutes(app: App, s: Server): void {
   app.openapi(
@@ -51,11 +59,11 @@ export function operationRoutes(app: App, s: Server): void {
       path: "/v1/plan",
       tags: ["operations"],
       summary: "What apply would change in each system (reads the systems, changes nothing)",
-      request: { body: { required: false, content: { "application/json": { schema: PlanRequest } } } },
+      request: { body: { required: false, content: { "application/json": { schema: PlanRequest }, "multipart/form-data": SentForm } } },
       responses: { 200: json(PlanBody, "the plan"), ...errors(400, 401, 403, 404, 502) },
     }),
     async (c) => {
-      const { files, location, ...b } = PlanRequest.parse(await c.req.json().catch(() => ({})));
+      const { files, location, ...b } = PlanRequest.parse(await sentBody(c));
       return c.json(planBody(await s.actions.plan(c, { ...b, ...(files ? { files: { files, location } } : {}) })), 200);
     },
   );
@@ -66,11 +74,11 @@ export function operationRoutes(app: App, s: Server): void {
       path: "/v1/apply",
       tags: ["operations"],
       summary: "Apply a revision (default the head) to every system as one transaction",
-      request: { body: { required: false, content: { "application/json": { schema: ApplyRequest } } } },
+      request: { body: { required: false, content: { "application/json": { schema: ApplyRequest }, "multipart/form-data": SentForm } } },
       responses: { 200: json(ApplyResultSchema.extend({ plan: PlanBody.optional() }), "applied, nothing to do, or a dry run"), ...errors(400, 401, 403, 404, 409, 502) },
     }),
     async (c) => {
-      const { files, location, configs, ...b } = ApplyRequest.parse(await c.req.json().catch(() => ({})));
+      const { files, location, configs, ...b } = ApplyRequest.parse(await sentBody(c));
       const { result, plan } = await s.actions.apply(c, { ...b, ...(files ? { files: { files, location } } : {}) });
       return sent(c.json({ ...result, plan: planBody(plan, { configs: configs !== false }) }, 200));
     },

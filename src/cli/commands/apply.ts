@@ -114,13 +114,14 @@ async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opt
     // The configs in the answer's plan only for -o json, which prints them as locally.
     const r = await remote.apply({ ...rails, yes: true, configs: ctx.output === "json" });
     // The answer carries the plan it applied as the API gives plans: { plan, text }.
-    const plan = (r.plan as { plan?: Plan } | undefined)?.plan;
-    if (plan) await printPlan(ctx, plan);
+    const answered = r.plan as { plan?: Plan; text?: string } | undefined;
+    const plan = answered?.plan;
+    if (plan) await printPlan(ctx, plan, answered.text);
     replaySteps((e) => progress(ctx, e), plan, r);
     return reportResult(ctx, r, plan ? { planShown: plan } : {});
   }
-  const plan = await remote.plan({ ...systems, ...(sent ?? {}) });
-  await printPlan(ctx, plan);
+  const { plan, text } = await remote.plan({ ...systems, ...(sent ?? {}) });
+  await printPlan(ctx, plan, text);
   if (opts.dryRun) {
     await remote.apply({ ...rails, dryRun: true });
     ctx.say("dry run: nothing applied, nothing stored");

@@ -44,7 +44,12 @@ export function sourceFrom(paths: string[] | undefined, opts: Record<string, unk
   return paths?.length ? { type: "dir", paths } : undefined;
 }
 
-export async function printPlan(ctx: Context, plan: Plan): Promise<void> {
+/**
+ * `rendered`: the text a server answered with, rendered as this prints a plan without color or
+ * -v; printed as it is in that case, so remote mode does not load the renderer at all.
+ */
+export async function printPlan(ctx: Context, plan: Plan, rendered?: string): Promise<void> {
+  if (rendered !== undefined && ctx.output !== "json" && !ctx.paint.enabled && !ctx.verbose) return void ctx.out(rendered);
   // The renderer alone: remote mode prints a plan without loading the engine.
   const m = await import("../../render/plan.js");
   if (ctx.output === "json") ctx.out(m.planToJson(plan));

@@ -35,8 +35,8 @@ export const plan: CommandDef = {
       if (source?.type === "git" || opts.out) throw new UsageError("through the API, plan the head, --revision or YAML PATHS; --git and --out work on the local store");
       if (source && opts.revision) throw new UsageError("give either PATHS or --revision, not both");
       const sent = source?.type === "dir" ? await filesToSend(source.paths) : {};
-      const p = await ctx.remote.plan({ ...(opts.revision ? { revision: String(opts.revision) } : {}), ...(systems ? { systems } : {}), ...sent });
-      await printPlan(ctx, p);
+      const { plan: p, text } = await ctx.remote.plan({ ...(opts.revision ? { revision: String(opts.revision) } : {}), ...(systems ? { systems } : {}), ...sent });
+      await printPlan(ctx, p, text);
       if (hasErrors(p.diagnostics)) return 1;
       return opts.detailedExitcode && p.steps.length > 0 ? 2 : 0;
     }

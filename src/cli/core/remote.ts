@@ -126,8 +126,9 @@ export class RemoteApi {
     return (await this.call<{ items: (RevisionMeta & { applied?: boolean })[] }>("GET", `/v1/history?limit=${limit}`)).items;
   }
 
-  async plan(body: { revision?: string; systems?: string[] } & Partial<SentFiles>): Promise<Plan> {
-    return (await this.post<{ plan: Plan }>("/v1/plan", body)).plan;
+  /** The plan and the server's text of it (what `printPlan` prints without color or -v). */
+  async plan(body: { revision?: string; systems?: string[] } & Partial<SentFiles>): Promise<{ plan: Plan; text: string }> {
+    return this.post<{ plan: Plan; text: string }>("/v1/plan", body);
   }
 
   async apply(body: Record<string, unknown> & Partial<SentFiles>): Promise<ApplyResult> {

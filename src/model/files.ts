@@ -1,5 +1,6 @@
 // Which YAML files a path names, for every reader of desired state (loadPaths here, the CLI's
 // remote mode sending them to a server): kept apart from the parser so a client need not load it.
+import { isUtf8 } from "node:buffer";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Diagnostic } from "../diag.js";
@@ -32,12 +33,19 @@ async function yamlFiles(p: string): Promise<string[]> {
  * read is an error diagnostic, a path with no YAML file a warning.
  */
 export function readYamlFiles(paths: string[]): Promise<{ files: YamlFile[]; diagnostics: Diagnostic[] }> {
-  return readEach(paths, async (name) => ({ name, text: await readFile(name, "utf8") }));
+  return readEach(paths, async (name) => ({ name, text: (await readUtf8(name)).toString("utf8") }));
 }
 
 /** The same files as bytes, as remote mode sends them (the server decodes them). */
 export function readYamlBytes(paths: string[]): Promise<{ files: { name: string; bytes: Buffer }[]; diagnostics: Diagnostic[] }> {
-  return readEach(paths, async (name) => ({ name, bytes: await readFile(name) }));
+  return readEach(paths, async (name) => ({ name, bytes: await readUtf8(name) }));
+}
+
+/** A file's bytes, refused when they are not UTF-8 (read as UTF-8 anyway, "café" in Latin-1 would become "caf\uFFFD" unnoticed). */
+async function readUtf8(name: string): Promise<Buffer> {
+  const bytes = await readFile(name);
+  if (!isUtf8(bytes)) throw new Error("not UTF-8 text (save it as UTF-8)");
+  return bytes;
 }
 
 async function readEach<T>(paths: string[], read: (name: string) => Promise<T>): Promise<{ files: T[]; diagnostics: Diagnostic[] }> {

@@ -102,7 +102,8 @@ export function parseFormData(body: Buffer, contentType: string): FormPart[] {
   return parts;
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+// A leading BOM is kept, as reading the file locally keeps it (model/files.ts).
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * A plan or apply request sent as a form: its `options` part (the JSON body's fields but `files`,
@@ -131,7 +132,7 @@ export function sentRequest(body: Buffer, contentType: string): Record<string, u
       try {
         text = UTF8.decode(p.bytes);
       } catch {
-        throw new HecateError("bad-request", `${p.filename}: not UTF-8 text`, { status: 400 });
+        throw new HecateError("bad-request", `${p.filename}: not UTF-8 text (save it as UTF-8)`, { status: 400 });
       }
       files.push({ name: p.filename, text });
     } else throw bad(`unknown part "${p.name}" (expected options and file)`);

@@ -233,7 +233,8 @@ const TABLE: { name: string; args: (side: "local" | "remote") => string[]; befor
   { name: "apply DIR, nothing to do", args: (side) => ["apply", dirOf(side)] },
   { name: "plan DIR with a YAML error", args: (side) => ["plan", dirOf(side)], before: async (side) => writeFileSync(`${dirOf(side)}/zz-broken.yaml`, "apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: broken\nspec:\n  hosts: [broken.test\n") },
   { name: "apply DIR with an unknown field", args: (side) => ["apply", dirOf(side), "--yes"], before: async (side) => writeFileSync(`${dirOf(side)}/zz-broken.yaml`, "apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: broken\nspec:\n  hosts: [broken.test]\n  upstreams: [{address: 127.0.0.1:9}]\n  public: true\n  colour: red\n") },
-  { name: "history after apply DIR", args: () => ["history", "-n", "3"], before: async (side) => rmSync(`${dirOf(side)}/zz-broken.yaml`) },
+  { name: "plan DIR with a file that is not UTF-8", args: (side) => ["plan", dirOf(side)], before: async (side) => (rmSync(`${dirOf(side)}/zz-broken.yaml`), writeFileSync(`${dirOf(side)}/zz-latin1.yaml`, Buffer.from("apiVersion: hecate.io/v1\nkind: Route\nmetadata:\n  name: café\n", "latin1"))) },
+  { name: "history after apply DIR", args: () => ["history", "-n", "3"], before: async (side) => rmSync(`${dirOf(side)}/zz-latin1.yaml`) },
 ];
 
 /** Each side's directory of YAML files (the names of one length, masked alike). */

@@ -177,8 +177,9 @@ export interface SentFiles {
  */
 export async function filesToSend(paths: string[]): Promise<SentFiles> {
   const { files, diagnostics } = await readYamlBytes(paths);
-  const unreadable = diagnostics.find((d) => d.severity === "error");
-  if (unreadable) throw new HecateError("read", unreadable.message, { status: 400 });
+  // Refused as a local `plan DIR` refuses them (engine/history.ts), so both print the same.
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  if (errors) throw new HecateError("invalid", `the desired state has errors (${errors})`, { status: 400, diagnostics });
   return { files, location: paths.map((p) => resolve(p)).join(",") };
 }
 

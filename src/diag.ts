@@ -33,6 +33,11 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
 }
 
+/** The error of a state that does not validate, carrying every diagnostic (what `plan DIR` prints, locally and remotely). */
+export function invalidState(diagnostics: Diagnostic[], what = "the desired state"): HecateError {
+  return new HecateError("invalid", `${what} has errors (${diagnostics.filter((d) => d.severity === "error").length})`, { diagnostics });
+}
+
 /** Sort by file, line, col so output is stable and reads top to bottom. */
 export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
   return [...diags].sort((a, b) => {

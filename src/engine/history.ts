@@ -1,6 +1,6 @@
 // History: desired state read and validated (resolveChecked, for every surface), and stored as
 // revisions on top of the head.
-import { HecateError, hasErrors, type Diagnostic } from "../diag.js";
+import { HecateError, hasErrors, invalidState, type Diagnostic } from "../diag.js";
 import { resolveState } from "../model/index.js";
 import type { ResolveMemo } from "../model/resolve.js";
 import type { ResolvedState } from "../model/resolved.js";
@@ -29,10 +29,6 @@ export interface CommitResult {
   diagnostics: Diagnostic[];
 }
 
-function invalid(diagnostics: Diagnostic[], what = "the desired state"): HecateError {
-  return new HecateError("invalid", `${what} has errors (${diagnostics.filter((d) => d.severity === "error").length})`, { diagnostics });
-}
-
 /**
  * Resolve loaded files, a git checkout or stored resources without storing anything: the state
  * and every diagnostic at its file position, or HecateError "invalid" with all of them at once.
@@ -41,10 +37,10 @@ function invalid(diagnostics: Diagnostic[], what = "the desired state"): HecateE
 export function resolveChecked(input: LoadedSource | { docs: readonly Resource[] }, what = "the desired state", memo?: ResolveMemo): { state: ResolvedState; diagnostics: Diagnostic[] } {
   const known = "diagnostics" in input ? input.diagnostics : [];
   const relabel = "relabel" in input ? input.relabel : (d: Diagnostic[]) => d;
-  if (hasErrors(known)) throw invalid(relabel(known), what); // what did not load cannot resolve
+  if (hasErrors(known)) throw invalidState(relabel(known), what); // what did not load cannot resolve
   const { state, diagnostics } = resolveState(input.docs, memo ? { memo } : {});
   const all = relabel([...known, ...diagnostics]);
-  if (hasErrors(all) || !state) throw invalid(all, what);
+  if (hasErrors(all) || !state) throw invalidState(all, what);
   return { state, diagnostics: all };
 }
 

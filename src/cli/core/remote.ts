@@ -3,7 +3,7 @@
 // what they print locally. This is only a client: every decision (validation, the edit on the
 // head, plan, apply, drift) is the server's, which runs the same engine.
 import { resolve } from "node:path";
-import { HecateError, type Diagnostic } from "../../diag.js";
+import { HecateError, hasErrors, invalidState, type Diagnostic } from "../../diag.js";
 import { readYamlBytes } from "../../model/files.js";
 import type { Resource } from "../../model/schema.js";
 import type { ApplyResult, DriftReport, Plan } from "../../engine/types.js";
@@ -177,9 +177,8 @@ export interface SentFiles {
  */
 export async function filesToSend(paths: string[]): Promise<SentFiles> {
   const { files, diagnostics } = await readYamlBytes(paths);
-  // Refused as a local `plan DIR` refuses them (engine/history.ts), so both print the same.
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
-  if (errors) throw new HecateError("invalid", `the desired state has errors (${errors})`, { status: 400, diagnostics });
+  // Refused as a local `plan DIR` refuses them, so both print the same.
+  if (hasErrors(diagnostics)) throw invalidState(diagnostics);
   return { files, location: paths.map((p) => resolve(p)).join(",") };
 }
 

@@ -11,6 +11,8 @@
 //   does everything itself);
 // - raw: `POST /load` of the config the remote side left, on a third Caddy.
 // The built CLI (dist/) runs both sides, as bin/hecate.js does once `npm run build` has run.
+// BENCH_SETTLE_MS (default 150, as bench/engine/apply.ts): the pause before each timed command or
+// load, on every side, so that one side's Caddy collecting its last config is not timed in another.
 // BENCH_SERVER_NODE_ARGS and BENCH_CLI_NODE_ARGS (the remote side's CLI) pass node flags, e.g.
 // "--cpu-prof --cpu-prof-dir=DIR" to see where the time goes.
 import { spawn } from "node:child_process";
@@ -28,6 +30,8 @@ const argv = process.argv.slice(2);
 const opt = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1]! : d);
 const routes = Number(opt("--routes", "10000"));
 const repeat = Number(opt("--repeat", "5"));
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 150);
+const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 const main = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 if (!existsSync(main)) throw new Error("run `npm run build` first (dist/ is missing)");
 
@@ -44,6 +48,19 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ ms: n
   const ms = performance.now() - t;
   if (code !== 0) throw new Error(`hecate ${args.join(" ")} exited ${code}: ${out.slice(-2000)}`);
   return { ms, out };
+}
+
+/** `curl POST /load` of a file, its own process: wall time; a failure throws with curl's output. */
+async function curl(url: string, file: string): Promise<number> {
+  const t = performance.now();
+  const p = spawn("curl", ["-sS", "--fail-with-body", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", `@${file}`, url], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  p.stdout.on("data", (c: Buffer) => (out += String(c)));
+  p.stderr.on("data", (c: Buffer) => (out += String(c)));
+  const code = await new Promise<number>((r) => p.on("exit", (c) => r(c ?? 1)));
+  const ms = performance.now() - t;
+  if (code !== 0) throw new Error(`curl POST /load exited ${code}: ${out.slice(-2000)}`);
+  return ms;
 }
 
 const median = (xs: number[]) => {
@@ -78,25 +95,38 @@ try {
   const asRaw = async () => JSON.stringify({ ...((await new CaddyClient(remote.caddy.admin).getConfig()).config as object), admin: rawAdmin });
   await raw.call("POST", "/load", await asRaw());
 
-  const ms: Record<string, number[]> = { "remote first": [], remote: [], local: [], raw: [] };
+  const ms: Record<string, number[]> = { "remote first": [], remote: [], local: [], raw: [], curl: [] };
+  let lastText = await asRaw();
   for (let round = 0; round <= repeat; round++) {
     for (const side of sides) {
       // One route more moves each round, the earlier ones stay moved: a one-route change.
       writeFileSync(join(side.conf, "routes.yaml"), routesYaml(routes, (i) => i >= 1 && i <= round + 1));
+      await settle();
       const r = await cli(["apply", side.conf, "--yes", "--system", "caddy"], side === remote ? api : { HECATE_STORE: side.store });
       if (!/applied revision/.test(r.out)) throw new Error(`${side.name} apply did not apply: ${r.out.slice(-500)}`);
       // Round 0: the server's first apply since it started (it reads everything once).
       ms[side === remote ? (round === 0 ? "remote first" : "remote") : "local"]!.push(r.ms);
     }
     const text = await asRaw();
+    await settle();
     const t = performance.now();
     await raw.call("POST", "/load", text);
     ms.raw!.push(performance.now() - t);
+    // The same load as an operator's script sends it: curl, its own process, the config from a
+    // file, as the CLI side is its own process reading files. It loads the config of the round
+    // before, one route away from what Caddy runs now, as the load above was.
+    const file = join(dir.path, "config.json");
+    writeFileSync(file, lastText);
+    await settle();
+    ms.curl!.push(await curl(`${caddys[2]!.admin}/load`, file));
+    lastText = text;
   }
   const rawMs = median(ms.raw!);
   console.log(`routes: ${routes}; one-route change per round; medians of ${repeat} (the remote side's first apply apart); built CLI`);
   console.log(`raw POST /load of the same config       ${rawMs.toFixed(0).padStart(6)} ms`);
-  console.log(`apply DIR through hecate serve         ${median(ms.remote!).toFixed(0).padStart(6)} ms   ${(median(ms.remote!) / rawMs).toFixed(2)}x raw (target <= 2x)`);
+  const curlMs = median(ms.curl!);
+  console.log(`curl POST /load of it, a process        ${curlMs.toFixed(0).padStart(6)} ms`);
+  console.log(`apply DIR through hecate serve         ${median(ms.remote!).toFixed(0).padStart(6)} ms   ${(median(ms.remote!) / rawMs).toFixed(2)}x raw, ${(median(ms.remote!) / curlMs).toFixed(2)}x curl (target <= 2x)`);
   console.log(`  the server's first apply after start ${ms["remote first"]![0]!.toFixed(0).padStart(6)} ms   ${(ms["remote first"]![0]! / rawMs).toFixed(2)}x raw`);
   console.log(`apply DIR locally (a cold process)     ${median(ms.local!).toFixed(0).padStart(6)} ms   ${(median(ms.local!) / rawMs).toFixed(2)}x raw`);
   console.log(`samples (ms): ${JSON.stringify(ms)}`);

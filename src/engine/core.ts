@@ -107,6 +107,7 @@ export class Core {
    * (content hash known, no file positions) take part.
    */
   private share(resources: readonly Resource[], state: ResolvedState): void {
+    if (this.shareAligned(resources, state)) return;
     const others: string[] = [];
     const routes = new Map<string, string>();
     for (const r of resources) {
@@ -122,10 +123,60 @@ export class Core {
       const hash = routes.get(r.name);
       if (hash === undefined) return;
       const seen = before?.get(hash);
-      if (seen && seen.name === r.name) state.routes[i] = seen;
+      if (seen && seen.name === r.name) this.adopt(state, i, seen);
       byHash.set(hash, state.routes[i]!);
     });
-    this.memory.shared = { context, routes: byHash };
+    this.memory.shared = { context, routes: byHash, resources, list: state.routes };
+  }
+
+  /**
+   * share() for resources that differ from the last ones shared only in a few routes, each under
+   * the name it had (a one-route change): the state's routes line up by place with the last
+   * state's, so the unchanged ones are found by comparing pointers, not by a pass of hash
+   * lookups over 10,000 routes. False (nothing done) when the lists differ in any other way.
+   */
+  private shareAligned(resources: readonly Resource[], state: ResolvedState): boolean {
+    const last = this.memory.shared;
+    const routes = state.routes;
+    if (!last || last.resources.length !== resources.length || last.list.length !== routes.length) return false;
+    const changed = new Map<string, { now: string; was: string; at?: number }>(); // body hashes by route name, and where the route is
+    for (let i = 0; i < resources.length; i++) {
+      const now = resources[i]!;
+      const was = last.resources[i]!;
+      if (now === was) continue;
+      if (changed.size >= 64 || now.kind !== "Route" || was.kind !== "Route" || now.metadata.name !== was.metadata.name) return false;
+      const hashes = { now: knownHash(now), was: knownHash(was) };
+      if (hashes.now === undefined || hashes.was === undefined) return false;
+      changed.set(now.metadata.name, hashes as { now: string; was: string });
+    }
+    // The other resources are the same objects: the context is the last one, and so are the
+    // route names, so the routes are in the same places.
+    const found: [number, ResolvedRoute][] = [];
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      const before = last.list[i]!;
+      if (r === before) continue;
+      if (r.name !== before.name) return false;
+      const c = changed.get(r.name);
+      if (!c) found.push([i, before]); // the same body as then: the route the last state holds
+      else {
+        c.at = i;
+        const seen = last.routes.get(c.now);
+        if (seen && seen.name === r.name) found.push([i, seen]);
+      }
+    }
+    if ([...changed.values()].some((c) => c.at === undefined)) return false; // a changed body resolved to the route it had: not a change this path knows
+    for (const [i, r] of found) this.adopt(state, i, r);
+    for (const c of changed.values()) last.routes.delete(c.was);
+    for (const c of changed.values()) last.routes.set(c.now, routes[c.at!]!);
+    this.memory.shared = { context: last.context, routes: last.routes, resources, list: routes };
+    return true;
+  }
+
+  /** Route i of `state` becomes `r`, an equal route another state holds; the resolve memo hands that one out from now on. */
+  private adopt(state: ResolvedState, i: number, r: ResolvedRoute): void {
+    this.memory.resolveMemo.adopt(i, state.routes[i]!, r);
+    state.routes[i] = r;
   }
 
   /**

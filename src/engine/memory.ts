@@ -6,13 +6,17 @@
 import { DocumentCache } from "../model/doc-cache.js";
 import { ResolveMemo } from "../model/resolve.js";
 import type { ResolvedRoute, ResolvedState } from "../model/resolved.js";
+import type { Resource } from "../model/schema.js";
 import type { SystemName } from "../providers/provider.js";
 
 export class EngineMemory {
   /** A few resolved states by revision hash (Core.remember). */
   readonly states = new Map<string, ResolvedState>();
-  /** The last state resolved from stored bodies: its other resources' hashes, and its routes by body hash (Core.share). */
-  shared?: { context: string; routes: Map<string, ResolvedRoute> };
+  /**
+   * The last state shared (Core.share): its other resources' hashes, its routes by body hash, and
+   * the resources and routes themselves (in order) to line the next state up with.
+   */
+  shared?: { context: string; routes: Map<string, ResolvedRoute>; resources: readonly Resource[]; list: readonly ResolvedRoute[] };
   /** Per system, the memo its provider returned from the last compile (see Provider.compile). */
   readonly compileMemos = new Map<SystemName, unknown>();
   /** ProviderContext.memo: what providers keep between calls. */

@@ -9,7 +9,8 @@ import type { Resource } from "../model/schema.js";
 import { openSqliteStore } from "../store/index.js";
 import { tempDir } from "../../test/helpers/proc.js";
 import { Core } from "./core.js";
-import { commit } from "./history.js";
+import { commit, loadDesired } from "./history.js";
+import { stringify } from "yaml";
 
 const settings = { apiVersion: "hecate.io/v1", kind: "Settings", metadata: { name: "settings" }, spec: { authentik: { url: "http://127.0.0.1:9000", token: "env:T", outpost: "127.0.0.1:9000" } } } as Resource;
 const policy = (groups: string[]) => ({ apiVersion: "hecate.io/v1", kind: "AuthPolicy", metadata: { name: "staff" }, spec: { mode: "forward_single", groups } }) as Resource;
@@ -48,4 +49,43 @@ describe("resolved routes shared between stored revisions", () => {
       await store.close();
     }
   });
+
+  it("files sent again with a route changed share the other routes with the state before, by place, and equal a fresh resolve", async () => {
+    const store = await openSqliteStore({ path: join(dir.path, "b.db"), secretKey: randomBytes(32) });
+    try {
+      const core = new Core({ store, actor: "test" });
+      const stored = (await commit(core, [settings, policy(["staff"]), ...routes(-1)], { message: "a" })).revision;
+      let before = core.resolve((await store.getRevision(stored.hash))!);
+      let previous: Resource[] = [settings, policy(["staff"]), ...routes(-1)];
+      const yaml = (list: Resource[]) => list.map((r) => stringify(r)).join("---\n");
+      const renamed = routes(-1).map((r, i) => (i === 20 ? { ...r, metadata: { name: "r20-renamed" } } : r));
+      const steps: [string, Resource[]][] = [
+        ["the stored state as files", [settings, policy(["staff"]), ...routes(-1)]],
+        ["one route changed", [settings, policy(["staff"]), ...routes(7)]],
+        ["another route changed", [settings, policy(["staff"]), ...routes(12)]],
+        ["back to no change", [settings, policy(["staff"]), ...routes(-1)]],
+        ["a route renamed", [settings, policy(["staff"]), ...renamed]],
+        ["the policy changed", [settings, policy(["admins"]), ...renamed]],
+        ["one route changed again", [settings, policy(["admins"]), ...renamed.map((r, i) => (i === 3 ? routes(3)[3]! : r))]],
+      ];
+      for (const [what, list] of steps) {
+        const d = await loadDesired(core, { type: "files", files: [{ name: "conf.yaml", text: yaml(list) }], location: "conf" });
+        const state = core.resolve(d);
+        assert.deepEqual(state, resolveState(list).state, `${what}: the state a fresh resolve gives`);
+        // With the same policy, a route whose body is as it was is the very object resolved before.
+        const was = new Map(before.routes.map((r) => [r.name, r]));
+        const body = new Map(previous.map((r) => [r.metadata.name, JSON.stringify(r)]));
+        const unchanged = list.filter((r) => r.kind === "Route" && body.get(r.metadata.name) === JSON.stringify(r)).map((r) => r.metadata.name);
+        if (what !== "the policy changed") {
+          assert.ok(unchanged.length >= 38, `${what}: ${unchanged.length} unchanged routes`);
+          for (const name of unchanged) assert.equal(state.routes.find((r) => r.name === name), was.get(name), `${what}: ${name} is the object the state before holds`);
+        }
+        before = state;
+        previous = list;
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });
+

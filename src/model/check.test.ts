@@ -5,7 +5,7 @@ import { checkDocument, formatPath } from "./check.js";
 
 function check(yaml: string) {
   const d = parseYamlText(yaml, "c.yaml").docs[0]!;
-  return checkDocument(d.resource, { address: "x", pos: d.pos, keyPos: d.keyPos });
+  return checkDocument(d.resource, { address: "x", pos: (p) => d.pos(p), keyPos: (p) => d.keyPos!(p) });
 }
 const head = (kind: string, name = "a") => `apiVersion: hecate.io/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n`;
 

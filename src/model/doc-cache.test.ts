@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DocumentCache } from "./doc-cache.js";
+import { fastYaml } from "./fast-yaml.js";
 import { parseYamlText } from "./load.js";
 import { resolveState } from "./resolve.js";
 
@@ -72,4 +73,81 @@ test("a reused document's diagnostics point at where it is now, not where it was
   const want = resolveState(parseYamlText(text, "b.yaml").docs).diagnostics;
   assert.match(diagnostics.map((d) => d.message).join("\n"), /route "dup" \(b\.yaml:2\d:\d+\)/);
   assert.deepEqual(diagnostics, want);
+});
+
+test("files sent again as bytes, edited anywhere, read as parseYamlText reads them; unchanged documents keep their values", () => {
+  // Random edits of random files, as bytes: every result is checked against a fresh full read.
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const pieces = [
+    ...Array.from({ length: 12 }, (_, i) => route(`r${i}`, 8000 + i)),
+    "# a comment\n",
+    "",
+    `${route("é")}`.replace("10.0.0.1", "10.0.0.2"),
+    "kind: Route\nnote: |\n  ---\n  text\n",
+    "apiVersion: hecate.io/v1\nkind: Route\nmetadata: {name: flow}\nspec: {hosts: [flow.test], upstreams: [{address: \"10.0.0.1:80\"}], public: true}\n",
+  ];
+  const separators = ["---\n", "---\n", "---\n", "\n---\n", "----\n", "---\r\n"];
+  const file = (n: number) => {
+    let text = rand(4) === 0 ? "# header\n---\n" : "";
+    for (let i = 0; i < n; i++) text += (i ? separators[rand(separators.length)]! : "") + pieces[rand(pieces.length)]!;
+    return text;
+  };
+  const edit = (text: string) => {
+    const at = rand(text.length + 1);
+    const cut = rand(3) === 0 ? rand(40) : 0;
+    const insert = rand(2) === 0 ? "" : [separators[rand(separators.length)]!, pieces[rand(pieces.length)]!, "x", "\n"][rand(4)]!;
+    return text.slice(0, at) + insert + text.slice(at + cut);
+  };
+  const cache = new DocumentCache();
+  const load = (files: Record<string, string>) => {
+    cache.begin();
+    try {
+      return Object.fromEntries(Object.entries(files).map(([name, text]) => [name, cache.parse(Buffer.from(text), name)]));
+    } finally {
+      cache.end();
+    }
+  };
+  for (let round = 0; round < 250; round++) {
+    const a = file(rand(30));
+    const b = rand(2) ? edit(a) : edit(edit(a));
+    const first = load({ "a.yaml": a });
+    const second = load({ "a.yaml": b, ...(rand(3) === 0 ? { "c.yaml": a } : {}) });
+    for (const [name, got] of Object.entries(second)) {
+      const want = parseYamlText(name === "a.yaml" ? b : a, name);
+      const context = JSON.stringify({ a, b });
+      assert.deepEqual(got.docs.map((d) => d.resource), want.docs.map((d) => d.resource), context);
+      assert.deepEqual(got.diagnostics, want.diagnostics, context);
+      assert.deepEqual(got.docs.map((d) => d.pos(["metadata", "name"])), want.docs.map((d) => d.pos(["metadata", "name"])), context);
+    }
+    // A file sent unchanged hands out the very objects it did before (one the fast reader takes).
+    const same = load({ "a.yaml": b });
+    if (fastYaml(b)) second["a.yaml"]!.docs.forEach((d, i) => assert.equal(same["a.yaml"]!.docs[i]!.resource, d.resource));
+    void first;
+  }
+});
+
+test("a one-document edit of a large file reads that document only; the others are the same objects", () => {
+  const cache = new DocumentCache();
+  const names = Array.from({ length: 500 }, (_, i) => `r${i}`);
+  const text = (changed: number) => names.map((n, i) => route(n, i === changed ? 9999 : 8080)).join("---\n");
+  const read = (t: string) => {
+    cache.begin();
+    try {
+      return cache.parse(Buffer.from(t), "routes.yaml").docs.map((d) => d.resource);
+    } finally {
+      cache.end();
+    }
+  };
+  let before = read(text(-1));
+  for (const changed of [0, 1, 250, 498, 499]) {
+    const after = read(text(changed));
+    after.forEach((r, i) => (i === changed ? assert.notEqual(r, before[i]) : assert.equal(r, before[i], `document ${i} after an edit of ${changed}`)));
+    assert.equal((after[changed]!.spec as { upstreams: { address: string }[] }).upstreams[0]!.address, "10.0.0.1:9999");
+    // Back to the first text for the next edit (the edited document read anew: only the last load is kept).
+    before = read(text(-1));
+  }
+  // A document moved to another place is found by its text, not read anew.
+  const moved = [...names.slice(1, 250), names[0]!, ...names.slice(250)].map((n) => route(n)).join("---\n");
+  assert.equal(read(moved)[249], before[0]);
 });

@@ -7,11 +7,11 @@ import type { Diagnostic } from "../diag.js";
 
 const YAML_EXT = /\.ya?ml$/i;
 
-/** One YAML file as read (or sent to a server): `name` is what diagnostics call it. */
-export interface YamlFile {
-  name: string;
-  text: string;
-}
+/**
+ * One YAML file as read, or sent to a server: `name` is what diagnostics call it; its text, or
+ * its bytes as a server received them (checked to be UTF-8, decoded only where needed).
+ */
+export type YamlFile = { name: string; text: string } | { name: string; bytes: Uint8Array };
 
 /** The file itself, or a directory's *.yaml / *.yml files, recursively, in sorted order. */
 async function yamlFiles(p: string): Promise<string[]> {
@@ -32,7 +32,7 @@ async function yamlFiles(p: string): Promise<string[]> {
  * Every YAML file PATHS name, read: what `plan DIR` parses here. A path or file that cannot be
  * read is an error diagnostic, a path with no YAML file a warning.
  */
-export function readYamlFiles(paths: string[]): Promise<{ files: YamlFile[]; diagnostics: Diagnostic[] }> {
+export function readYamlFiles(paths: string[]): Promise<{ files: { name: string; text: string }[]; diagnostics: Diagnostic[] }> {
   return readEach(paths, async (name) => ({ name, text: (await readUtf8(name)).toString("utf8") }));
 }
 

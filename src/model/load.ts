@@ -34,11 +34,11 @@ export async function loadPaths(paths: string[]): Promise<LoadResult> {
 }
 
 /** Files read (or sent) as text, each parsed by `parse` (default parseYamlText), in order. */
-export function parseFiles(files: readonly YamlFile[], parse: (text: string, file: string) => LoadResult = parseYamlText): LoadResult {
+export function parseFiles(files: readonly YamlFile[], parse: (content: string | Uint8Array, file: string) => LoadResult = (c, file) => parseYamlText(typeof c === "string" ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("utf8"), file)): LoadResult {
   const docs: Located[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const f of files) {
-    const r = parse(f.text, f.name);
+    const r = parse("text" in f ? f.text : f.bytes, f.name);
     docs.push(...r.docs);
     diagnostics.push(...r.diagnostics);
   }
@@ -55,34 +55,58 @@ export function parseYamlText(text: string, file: string): LoadResult {
 /**
  * Documents read by the fast path. Their positions come from the full parser, run on the same
  * text only when a diagnostic first asks for one, so every file:line:col is what it always was.
+ * `text`: the text, or how to get it (decoded only then).
  */
-export function fastResult(values: unknown[], text: string, file: string): LoadResult {
-  let full: { docs: Document.Parsed[]; at: (o: number) => SourcePos } | undefined;
-  const slow = new Map<number, Located>();
-  const slowLocated = (docIndex: number): Located => {
-    let l = slow.get(docIndex);
-    if (!l) {
-      full ??= parseFull(text, file);
-      l = makeLocated(full.docs[docIndex]!, values[docIndex], docIndex, file, full.at);
-      slow.set(docIndex, l);
-    }
-    return l;
-  };
+export function fastResult(values: unknown[], text: string | (() => string), file: string): LoadResult {
+  const positions = new Positions(values, text, file);
   const docs: Located[] = [];
   const diagnostics: Diagnostic[] = [];
   values.forEach((value, docIndex) => {
-    const located: Located = {
-      resource: value as Resource,
-      file,
-      docIndex,
-      pos: (path) => slowLocated(docIndex).pos(path),
-      keyPos: (path) => slowLocated(docIndex).keyPos!(path),
-    };
-    const header = checkHeader(located.resource, (path) => located.pos(path));
+    const located = new FastDoc(value as Resource, file, docIndex, positions);
+    const header = checkHeader(located.resource, located);
     if (header) diagnostics.push(header);
     else docs.push(located);
   });
   return { docs, diagnostics };
+}
+
+/** Where the fast path's documents of one file are: the full parse of its text, made when first asked. */
+class Positions {
+  private full: { docs: Document.Parsed[]; at: (o: number) => SourcePos } | undefined;
+  private readonly slow = new Map<number, Located>();
+  constructor(
+    private readonly values: unknown[],
+    private readonly text: string | (() => string),
+    private readonly file: string,
+  ) {}
+
+  of(docIndex: number): Located {
+    let l = this.slow.get(docIndex);
+    if (!l) {
+      this.full ??= parseFull(typeof this.text === "string" ? this.text : this.text(), this.file);
+      l = makeLocated(this.full.docs[docIndex]!, this.values[docIndex], docIndex, this.file, this.full.at);
+      this.slow.set(docIndex, l);
+    }
+    return l;
+  }
+}
+
+/** A document read by the fast path; one object (no closures) per document, as there are 10,000 of them. */
+class FastDoc implements Located {
+  constructor(
+    readonly resource: Resource,
+    readonly file: string,
+    readonly docIndex: number,
+    private readonly positions: Positions,
+  ) {}
+
+  pos(path: PathSeg[]): SourcePos {
+    return this.positions.of(this.docIndex).pos(path);
+  }
+
+  keyPos(path: PathSeg[]): SourcePos {
+    return this.positions.of(this.docIndex).keyPos!(path);
+  }
 }
 
 function parseFull(text: string, file: string): { docs: Document.Parsed[]; at: (o: number) => SourcePos } {
@@ -116,7 +140,7 @@ function fullParse(text: string, file: string): LoadResult {
       return;
     }
     const located = makeLocated(doc, value.js, docIndex, file, at);
-    const header = checkHeader(located.resource, (path) => located.pos(path));
+    const header = checkHeader(located.resource, located);
     if (header) {
       diagnostics.push(header);
       return;
@@ -213,10 +237,11 @@ function makeLocated(doc: Document.Parsed, js: unknown, docIndex: number, file: 
 }
 
 /** Checks apiVersion and kind, the two fields every later step relies on. */
-export function checkHeader(raw: unknown, pos?: (path: PathSeg[]) => SourcePos | undefined, address?: string): Diagnostic | undefined {
+/** `at`: where a path of the document is (a Located). */
+export function checkHeader(raw: unknown, at?: { pos(path: PathSeg[]): SourcePos | undefined }, address?: string): Diagnostic | undefined {
   const mk = (message: string, path: PathSeg[]): Diagnostic => {
     const d: Diagnostic = { severity: "error", code: "header", message };
-    const p = pos?.(path);
+    const p = at?.pos(path);
     if (p) d.pos = p;
     if (address) d.address = address;
     return d;

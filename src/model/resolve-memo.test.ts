@@ -57,3 +57,30 @@ test("documents that are not frozen (they could change under the memo) are never
   live.spec.upstreams[0]!.address = "10.0.0.9:80";
   assert.deepEqual(resolveState([live as unknown as Resource], { memo }).state!.routes[0]!.pool?.targets.map((t) => t.address), ["10.0.0.9:80"]);
 });
+
+test("lists that shift, reorder and change back resolve as without the memo, reusing every unchanged route", () => {
+  const memo = new ResolveMemo();
+  const up = upstream("10.0.0.1:80");
+  const routes = Array.from({ length: 40 }, (_, i) => route(`r${String(i).padStart(2, "0")}`));
+  const changed = route("r07", { hosts: ["r07-new.example.com"] });
+  const lists = [
+    [up, ...routes],
+    [up, ...routes.slice(1)], // one fewer at the front: every later document moves
+    [...routes.slice(5), up, ...routes.slice(0, 5)], // reordered
+    [up, ...routes.slice(0, 7), changed, ...routes.slice(8)],
+    [up, ...routes], // changed back to the very first objects
+    [up, ...routes.slice(0, 7), doc("Route", "r07", { hosts: ["r01.example.com"], upstream: "pool", public: true }), ...routes.slice(8)], // a collision
+  ];
+  const seen = new Map<string, unknown>();
+  for (const list of lists) {
+    const got = resolveState(list, { memo });
+    assert.deepEqual(got, resolveState(list), "the same state and diagnostics as without the memo");
+    for (const r of got.state?.routes ?? []) {
+      const src = list.find((d) => d.kind === "Route" && d.metadata.name === r.name)!;
+      if (routes.includes(src)) {
+        if (seen.has(r.name)) assert.equal(r, seen.get(r.name), `route ${r.name} is the object resolved before`);
+        seen.set(r.name, r);
+      }
+    }
+  }
+});

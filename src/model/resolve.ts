@@ -9,12 +9,12 @@
 //   streams: tcp connect 5s idle 10m; udp idle 30s; mail ports at least 10m; maxFails 1, failTimeout 10s;
 //   auth policy mode forward_single, flow default-provider-authorization-implicit-consent, session 24h;
 //   Settings: see DEFAULT_SETTINGS below.
-import type { Diagnostic } from "../diag.js";
+import type { Diagnostic, SourcePos } from "../diag.js";
 import { hasErrors, sortDiagnostics } from "../diag.js";
 import { addressOf, checkDocument, type Where } from "./check.js";
 import { Reporter, type Entry } from "./ctx.js";
 import { deepFreeze } from "../store/rules.js";
-import type { Located } from "./load.js";
+import type { Located, PathSeg } from "./load.js";
 import type { ResolvedRoute, ResolvedState } from "./resolved.js";
 import type { Resource, SecretResource } from "./schema.js";
 import { checkStrings } from "./validate.js";
@@ -52,19 +52,71 @@ export interface ResolveOptions {
  */
 export class ResolveMemo {
   /** The checked (schema-parsed, deep-frozen) resource of a frozen document. */
-  readonly checked = new WeakMap<object, Resource>();
+  readonly checked = new ListMemo<Resource>();
   /** Checked resources whose strings passed checkStrings. */
-  readonly strings = new WeakSet<Resource>();
+  readonly strings = new ListMemo<true>();
   /** A route's unit parts (preset merged, hosts normalized): they depend on the route alone. */
-  readonly units = new WeakMap<Resource, Omit<RouteUnit, "entry">>();
+  readonly units = new ListMemo<Omit<RouteUnit, "entry">>();
   /** Routes resolved in `context` (the non-route resources, in order), by checked resource. */
-  routes?: { context: readonly Resource[]; resolved: WeakMap<Resource, ResolvedRoute> };
+  routes?: { context: readonly Resource[]; resolved: ListMemo<ResolvedRoute> };
+
+  /**
+   * Hand out `to` instead of `from`, the route resolved at place i of the last pass: an equal
+   * route another state holds (Core.share), so the next state holds it too.
+   */
+  adopt(i: number, from: ResolvedRoute, to: ResolvedRoute): void {
+    this.routes?.resolved.replace(i, from, to);
+  }
 
   /** The resolved routes of this context, forgetting those of another. */
-  routesIn(context: readonly Resource[]): WeakMap<Resource, ResolvedRoute> {
+  routesIn(context: readonly Resource[]): ListMemo<ResolvedRoute> {
     const same = this.routes && this.routes.context.length === context.length && this.routes.context.every((r, i) => r === context[i]);
-    if (!same) this.routes = { context, resolved: new WeakMap() };
+    if (!same) this.routes = { context, resolved: new ListMemo() };
     return this.routes!.resolved;
+  }
+}
+
+/**
+ * Work kept per object (a frozen document, a checked resource) between calls, for one list read
+ * in order: an object at the same place as in the last call's list is found by comparing
+ * pointers, any other through a WeakMap. At 10,000 routes a pass of WeakMap lookups costs
+ * ≈ 8 ms on a server's large heap, the comparisons a small fraction of that.
+ */
+export class ListMemo<V> {
+  private readonly byObject = new WeakMap<object, V>();
+  private last: { keys: readonly object[]; values: readonly (V | undefined)[] } = { keys: [], values: [] };
+  private keys: object[] = [];
+  private values: (V | undefined)[] = [];
+
+  /** What is kept for `key`, the i-th object of the list being read (undefined: nothing). */
+  get(i: number, key: object): V | undefined {
+    return this.last.keys[i] === key ? this.last.values[i] : this.byObject.get(key);
+  }
+
+  /** Keep `value` for `key` (work that reported nothing). */
+  set(key: object, value: V): void {
+    this.byObject.set(key, value);
+  }
+
+  /** What the last pass kept at place i becomes `to`, if it is `from`. */
+  replace(i: number, from: V, to: V): void {
+    if (this.last.values[i] !== from) return;
+    (this.last.values as (V | undefined)[])[i] = to;
+    this.byObject.set(this.last.keys[i]!, to);
+  }
+
+  /** Note the i-th object of this pass and what is kept for it, for the next pass's get(). */
+  note(i: number, key: object, value: V | undefined): void {
+    this.keys[i] = key;
+    this.values[i] = value;
+  }
+
+  /** The pass is over: its list is the one the next pass compares with. */
+  settle(length: number): void {
+    this.keys.length = this.values.length = length;
+    this.last = { keys: this.keys, values: this.values };
+    this.keys = [];
+    this.values = [];
   }
 }
 
@@ -73,31 +125,57 @@ export interface ResolveResult {
   diagnostics: Diagnostic[];
 }
 
+/** Where a located document is: one object per document (no closures), as there are 10,000. */
+class DocWhere implements Where {
+  constructor(
+    readonly address: string,
+    private readonly item: Located,
+  ) {}
+
+  pos(p: PathSeg[]): SourcePos {
+    return this.item.pos(p);
+  }
+
+  keyPos(p: PathSeg[]): SourcePos {
+    return this.item.keyPos ? this.item.keyPos(p) : this.item.pos(p);
+  }
+}
+
 const isLocated = (x: unknown): x is Located => !!x && typeof x === "object" && "pos" in x && "file" in x && "resource" in x;
 
 /** Checks every document (schema, then semantics) and builds the resolved state when there is no error. */
 export function resolveState(input: readonly Located[] | readonly Resource[], opts: ResolveOptions = {}): ResolveResult {
   const rep = new Reporter();
   const entries: Entry[] = [];
-  for (const item of input as readonly unknown[]) {
+  const list = input as readonly unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
     const raw = isLocated(item) ? item.resource : item;
     const address = addressOf(raw) ?? (isLocated(item) ? `${item.file}#${item.docIndex}` : "document");
-    const w: Where = isLocated(item) ? { address, pos: (p) => item.pos(p), keyPos: (p) => (item.keyPos ? item.keyPos(p) : item.pos(p)) } : { address };
-    const r = check(raw, w, opts.memo);
-    rep.diagnostics.push(...r.diagnostics);
+    const w: Where = isLocated(item) ? new DocWhere(address, item) : { address };
+    const r = check(raw, w, opts.memo, i);
+    if (r.diagnostics.length) rep.diagnostics.push(...r.diagnostics);
     if (r.resource) entries.push({ resource: r.resource, where: w, address });
   }
+  opts.memo?.checked.settle(list.length);
   const state = resolveEntries(rep, entries, opts.now ?? new Date(), opts.memo);
   const diagnostics = sortDiagnostics(dedupe(rep.diagnostics));
   return hasErrors(diagnostics) ? { diagnostics } : { state, diagnostics };
 }
 
-function check(raw: unknown, w: Where, memo: ResolveMemo | undefined): ReturnType<typeof checkDocument> {
-  const frozen = memo && raw && typeof raw === "object" && Object.isFrozen(raw);
-  const seen = frozen ? memo.checked.get(raw) : undefined;
-  if (seen) return { resource: seen, diagnostics: [] };
+/** `i`: the document's place in the list (ListMemo). */
+function check(raw: unknown, w: Where, memo: ResolveMemo | undefined, i: number): ReturnType<typeof checkDocument> {
+  if (!memo || !raw || typeof raw !== "object") return checkDocument(raw, w);
+  // Only a frozen document is ever kept, so one found kept is frozen still.
+  const seen = memo.checked.get(i, raw);
+  if (seen) {
+    memo.checked.note(i, raw, seen);
+    return { resource: seen, diagnostics: [] };
+  }
   const r = checkDocument(raw, w);
-  if (frozen && r.resource && !r.diagnostics.length) memo.checked.set(raw, deepFreeze(r.resource));
+  const clean = Object.isFrozen(raw) && r.resource && !r.diagnostics.length ? deepFreeze(r.resource) : undefined;
+  if (clean) memo.checked.set(raw, clean);
+  memo.checked.note(i, raw, clean);
   return r;
 }
 
@@ -116,11 +194,12 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: Resol
   const catalog = new Catalog(rep, entries);
   const ctx: ResolveCtx = { rep, catalog, settings: resolveSettings(rep, catalog) };
   const strings = memo?.strings;
-  for (const e of entries) {
-    if (strings?.has(e.resource)) continue;
+  entries.forEach((e, i) => {
+    if (strings?.get(i, e.resource)) return strings.note(i, e.resource, true);
     const kind = e.resource.kind;
-    keepClean(rep, e.resource, strings && ((r) => strings.add(r)), () => checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings"));
-  }
+    keepClean(rep, e.resource, strings && ((r) => (strings.set(r, true), strings.note(i, r, true))), () => checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings"));
+  });
+  strings?.settle(entries.length);
   checkSecretRefs(ctx, entries);
   const refs = {
     middleware: resolveMiddleware(ctx),
@@ -134,8 +213,17 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: Resol
   // resolved clean before resolves to what it did then.
   const resolved = memo?.routesIn(entries.filter((e) => e.resource.kind !== "Route").map((e) => e.resource));
   const routes = units
-    .map((u) => resolved?.get(u.entry.resource) ?? keepClean<ResolvedRoute | undefined>(rep, u.entry.resource, resolved && ((r, v) => v && resolved.set(r, v)), () => resolveRoute(ctx, u, refs)))
+    .map((u, i) => {
+      const key = u.entry.resource;
+      const seen = resolved?.get(i, key);
+      if (seen) {
+        resolved!.note(i, key, seen);
+        return seen;
+      }
+      return keepClean<ResolvedRoute | undefined>(rep, key, resolved && ((r, v) => v && (resolved.set(r, v), resolved.note(i, r, v))), () => resolveRoute(ctx, u, refs));
+    })
     .filter((r): r is ResolvedRoute => !!r);
+  resolved?.settle(units.length);
   checkHostCollisions(ctx, units);
   checkCookieDomains(ctx, units, refs.authPolicies);
   const streams = resolveStreams(ctx);

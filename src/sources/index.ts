@@ -99,7 +99,7 @@ function loadFiles(spec: Extract<SourceSpec, { type: "files" }>, documents?: Doc
   documents?.begin();
   let r: LoadResult;
   try {
-    r = parseFiles(spec.files, documents ? (text, file) => documents.parse(text, file) : undefined);
+    r = parseFiles(spec.files, documents ? (content, file) => documents.parse(content, file) : undefined);
   } finally {
     documents?.end();
   }

@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import type { Resource } from "../model/schema.js";
 import { hashResources } from "../model/serialize.js";
 import { tempDir } from "../../test/helpers/proc.js";
-import { layout } from "./content.js";
+import { knownDocument, layout } from "./content.js";
 import { MIGRATIONS, openSqliteStore } from "./sqlite.js";
 
 const route = (i: number, upstream = "10.0.0.1:8080"): Resource => ({
@@ -47,6 +47,28 @@ describe("revisions by content", () => {
       assert.equal(b.hash, hashResources(next));
       const fresh = b.manifest.filter((h) => !a.manifest.includes(h));
       assert.ok(fresh.length <= 2, `${fresh.length} new chunks`); // 2 when the change hit a boundary
+    }
+  });
+
+  it("a layout that reuses chunks laid out before is the layout made afresh", () => {
+    // Known bodies (as a store or the YAML reader hands out) take part in the reuse; copies of
+    // them (plain objects) are laid out from scratch: both must agree, chunk by chunk.
+    const base = routes(3000).map((r) => knownDocument(r));
+    const fresh = (list: readonly Resource[]) => layout(list.map((r) => structuredClone(r)));
+    const strip = (l: ReturnType<typeof layout>) => ({ hash: l.hash, manifest: l.manifest, chunks: l.chunks.map((c) => ({ ...c })), bodies: [...l.bodies] });
+    assert.deepEqual(strip(layout(base)), strip(fresh(base)));
+    const edits: Resource[][] = [
+      base.map((r, i) => (i === 1000 ? knownDocument(route(1000, "10.9.9.9:80")) : r)),
+      [...base.slice(0, 500), knownDocument(route(99_999)), ...base.slice(500)],
+      base.filter((_, i) => i !== 1500),
+      [...base, knownDocument(route(3000))],
+      base.slice(0, -1),
+      [...base.slice(1), base[0]!],
+      [...base.slice(0, 100), ...base.slice(100, 200).reverse(), ...base.slice(200)],
+    ];
+    for (const next of edits) {
+      assert.deepEqual(strip(layout(next)), strip(fresh(next)));
+      assert.deepEqual(strip(layout(base)), strip(fresh(base)));
     }
   });
 

@@ -19,6 +19,8 @@ export interface Chunk {
   hash: string;
   /** Body hashes in order. */
   bodies: string[];
+  /** The canonical JSON of each body, in the same order. */
+  texts: string[];
   /** The stored form: JSON list of the body hashes. */
   text: string;
 }
@@ -26,8 +28,8 @@ export interface Chunk {
 export interface Layout {
   /** The revision hash: sha256 of the canonical resources (what hashResources gives). */
   hash: string;
-  /** Body hash -> canonical JSON of the resource. */
-  bodies: Map<string, string>;
+  /** Body hash -> canonical JSON of the resource (built on first use: a write needs only its new chunks' bodies, Chunk.texts). */
+  readonly bodies: Map<string, string>;
   chunks: Chunk[];
   /** Chunk hashes in order: what the revision itself stores. */
   manifest: string[];
@@ -114,30 +116,55 @@ export function knownHash(r: Resource): string | undefined {
   return known.get(r)?.hash;
 }
 
+/**
+ * Chunks laid out before, by their first resource, with all their resources: the same known
+ * bodies again, in the same order, make the same chunk (its end depends on them alone), so a
+ * revision that changes one route of 10,000 lays out one chunk anew, not 160.
+ */
+const chunksFrom = new WeakMap<Resource, { members: readonly Resource[]; chunk: Chunk }>();
+
 /** The content-addressed form of a list of resources, in the order given. */
 export function layout(resources: readonly Resource[]): Layout {
-  const bodies = new Map<string, string>();
   const textOf = new Map<Resource, string>();
   const chunks: Chunk[] = [];
-  let current: string[] = [];
-  const close = () => {
-    const text = JSON.stringify(current);
-    chunks.push({ hash: sha256(text), bodies: current, text });
-    current = [];
-  };
-  for (const r of resources) {
-    const stored = known.get(r);
-    let text = stored?.text ?? textOf.get(r);
-    if (text === undefined) {
-      text = canonicalJson(r);
-      textOf.set(r, text);
+  for (let i = 0; i < resources.length; ) {
+    const seen = chunksFrom.get(resources[i]!);
+    if (seen && seen.members.every((m, k) => resources[i + k] === m)) {
+      chunks.push(seen.chunk);
+      i += seen.members.length;
+      continue;
     }
-    const hash = stored?.hash ?? sha256(text);
-    bodies.set(hash, text);
-    current.push(hash);
-    if (current.length >= CHUNK_MAX || endsChunk(r)) close();
+    const members: Resource[] = [];
+    const bodies: string[] = [];
+    const texts: string[] = [];
+    let ended = false;
+    while (i < resources.length && !ended) {
+      const r = resources[i++]!;
+      const stored = known.get(r);
+      let text = stored?.text ?? textOf.get(r);
+      if (text === undefined) {
+        text = canonicalJson(r);
+        textOf.set(r, text);
+      }
+      members.push(r);
+      bodies.push(stored?.hash ?? sha256(text));
+      texts.push(text);
+      ended = members.length >= CHUNK_MAX || endsChunk(r);
+    }
+    const text = JSON.stringify(bodies);
+    const chunk = { hash: sha256(text), bodies, texts, text };
+    chunks.push(chunk);
+    // Only a chunk its own resources ended (not the end of the list), of bodies that cannot change.
+    if (ended && members.every((m) => known.has(m))) chunksFrom.set(members[0]!, { members, chunk });
   }
-  if (current.length > 0) close();
   const hash = listHash(resources, (r) => known.get(r)?.text ?? textOf.get(r)!);
-  return { hash, bodies, chunks, manifest: chunks.map((c) => c.hash) };
+  let bodies: Map<string, string> | undefined;
+  return {
+    hash,
+    get bodies() {
+      return (bodies ??= new Map(chunks.flatMap((c) => c.bodies.map((b, k) => [b, c.texts[k]!] as const))));
+    },
+    chunks,
+    manifest: chunks.map((c) => c.hash),
+  };
 }

@@ -245,12 +245,12 @@ export class EtcdStore implements Store {
   private async putContent(lay: Layout): Promise<void> {
     const held = await this.getMany(lay.chunks.map((c) => `chunk/${c.hash}`));
     const ops: IRequestOp[] = [];
-    const bodies = new Set<string>();
+    const bodies = new Map<string, string>();
     for (const c of lay.chunks) {
       if (held.has(`chunk/${c.hash}`)) continue;
-      for (const b of c.bodies) bodies.add(b);
+      c.bodies.forEach((b, k) => bodies.set(b, c.texts[k]!));
     }
-    for (const b of bodies) ops.push(this.put(`body/${b}`, lay.bodies.get(b)!));
+    for (const [b, t] of bodies) ops.push(this.put(`body/${b}`, t));
     // Bodies land before the chunks that name them: a chunk seen means its bodies are there.
     await this.putAll(ops);
     await this.putAll(lay.chunks.filter((c) => !held.has(`chunk/${c.hash}`)).map((c) => this.put(`chunk/${c.hash}`, c.text)));

@@ -5,6 +5,7 @@
 // Every answer is checked against /openapi.json (client.ts).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { writeFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
@@ -395,6 +396,18 @@ describe("the API", () => {
     const stray = await api.call("POST", "/v1/apply", { raw: await form({ yes: true, files: [] }, files) });
     assert.equal(stray.status, 400);
     assert.match(stray.body.error.message, /files are sent as file parts, not in options/);
+    // Over the limit: refused from its Content-Length, before the body is read.
+    const big = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${api.url}/v1/apply`, { method: "POST", headers: { authorization: `Bearer ${api.token}`, "content-type": type, "content-length": String(64 * 1024 * 1024 + 1) } }, (res) => {
+        let b = "";
+        res.on("data", (c: Buffer) => (b += String(c)));
+        res.on("end", () => resolve({ status: res.statusCode!, body: b }));
+      });
+      req.on("error", reject);
+      req.write(bytes.subarray(0, 100));
+    });
+    assert.equal(big.status, 413, big.body);
+    assert.match(big.body, /"code":"too-large".*larger than 64 MiB/);
   });
 
   it("/openapi.json is OpenAPI 3.1 with every path; logs carry request ids and never a token", async () => {

@@ -30,7 +30,7 @@ export async function resourcesFromFile(ctx: Context, file: string, noun: NounDe
       diags.push({ severity: "error", code: "kind", message: `expected kind ${noun.kind} here (this is \`${noun.noun}\`), found ${String(d.resource.kind)}`, pos: d.pos(["kind"]) });
       continue;
     }
-    diags.push(...checkShape(model, d.resource, { pos: (path) => d.pos(path), ...(d.keyPos ? { keyPos: d.keyPos } : {}) }));
+    diags.push(...checkShape(model, d.resource, { pos: (path) => d.pos(path), ...(d.keyPos ? { keyPos: (path) => d.keyPos!(path) } : {}) }));
   }
   if (hasErrors(diags)) throw new HecateError("invalid", `${file} is not valid`, { diagnostics: diags.filter((d) => d.severity === "error") });
   if (!docs.length) throw new HecateError("invalid", `${file} holds no ${noun.kind} document`);

@@ -8,6 +8,7 @@ import type { RouteResource, UpstreamResource } from "../schema.js";
 import { checkHeaderOps, checkIpFilter } from "../validate.js";
 import type { Entry } from "../ctx.js";
 import { keepClean, type ResolveCtx } from "./context.js";
+import type { ListMemo } from "../resolve.js";
 import { checkDnsTarget } from "./dns.js";
 import { coversHost, hostList } from "./hosts.js";
 import { RATE_LIMIT_MODULE } from "./middleware.js";
@@ -35,12 +36,18 @@ export interface RouteRefs {
 }
 
 /** `memo`: the parts of units that reported nothing before, by route (a unit depends on its route alone). */
-export function routeUnits(ctx: ResolveCtx, memo?: WeakMap<object, Omit<RouteUnit, "entry">>): RouteUnit[] {
-  return ctx.catalog.list<RouteResource>("Route").map((entry) => {
-    const seen = memo?.get(entry.resource);
-    if (seen) return { entry, ...seen };
-    return keepClean(ctx.rep, entry.resource, memo && ((r, { entry: _, ...parts }) => memo.set(r, parts)), () => routeUnit(ctx, entry));
+export function routeUnits(ctx: ResolveCtx, memo?: ListMemo<Omit<RouteUnit, "entry">>): RouteUnit[] {
+  const list = ctx.catalog.list<RouteResource>("Route");
+  const units = list.map((entry, i) => {
+    const seen = memo?.get(i, entry.resource);
+    if (seen) {
+      memo!.note(i, entry.resource, seen);
+      return { entry, ...seen };
+    }
+    return keepClean<RouteUnit>(ctx.rep, entry.resource, memo && ((r, { entry: _, ...parts }) => (memo.set(r, parts), memo.note(i, r, parts))), () => routeUnit(ctx, entry));
   });
+  memo?.settle(list.length);
+  return units;
 }
 
 function routeUnit(ctx: ResolveCtx, entry: Entry<RouteResource>): RouteUnit {

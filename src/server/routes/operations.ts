@@ -2,6 +2,7 @@
 // history, one revision, rollback. Each is the engine call the CLI command makes, with the same
 // safety rails (a destructive plan needs yes, a failed apply is an error) and the same codes,
 // through the server's actions (actions.ts), which the dashboard uses too.
+import { IncomingMessage } from "node:http";
 import { z } from "zod";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../../diag.js";
 import * as model from "../../model/index.js";
@@ -13,6 +14,7 @@ import { HecateError } from "../../diag.js";
 import { EditResult } from "../schemas.js";
 
 import { ApplyOptionsBody, ApplyRecord, ApplyResult as ApplyResultSchema, Diagnostic as DiagnosticSchema, DriftReport, errors, json, PlanBody, RevisionMeta, RevisionRef, SentFiles, SentForm, Systems } from "../schemas.js";
+import type { YamlFile } from "../../model/files.js";
 import { sentRequest } from "../form-data.js";
 import { addressIn } from "./resources.js";
 
@@ -33,11 +35,51 @@ const ApplyRequest = ApplyOptionsBody.extend({
   configs: z.boolean().optional().describe("false: the answer's plan leaves out each system's desired and actual configs (megabytes at 10,000 routes); its changes stay."),
 }).meta({ id: "ApplyRequest" });
 
-/** A plan or apply body: JSON, or multipart/form-data with the YAML files as file parts (form-data.ts). */
-async function sentBody(c: { req: { header(name: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; json(): Promise<unknown> } }): Promise<unknown> {
+type BodyContext = { env: unknown; req: { header(name: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; json(): Promise<unknown> } };
+
+/**
+ * A plan or apply body: JSON, or multipart/form-data with the YAML files as file parts
+ * (form-data.ts), whose files are then not part of `options` (they are bytes, not the JSON
+ * body's text: the request schema does not see them).
+ */
+async function sentBody(c: BodyContext): Promise<{ options: unknown; files?: YamlFile[] }> {
   const type = c.req.header("content-type") ?? "";
-  if (/^multipart\/form-data\s*;/i.test(type)) return sentRequest(Buffer.from(await c.req.arrayBuffer()), type);
-  return c.req.json().catch(() => ({}));
+  if (/^multipart\/form-data\s*;/i.test(type)) return sentRequest(await requestBytes(c), type);
+  return { options: await c.req.json().catch(() => ({})) };
+}
+
+/** Largest form body taken (the YAML files of 10,000 routes are ≈ 1.7 MB). */
+export const MAX_FORM_BYTES = 64 * 1024 * 1024;
+
+function tooLarge(): HecateError {
+  return new HecateError("too-large", `the files sent are larger than ${MAX_FORM_BYTES / 1024 / 1024} MiB, the most a plan or apply takes`, { status: 413 });
+}
+
+/**
+ * The request's bytes, read from Node's request into one buffer of its Content-Length as they
+ * arrive (Hono's arrayBuffer() joins them after the last one and copies them once more: ≈ 15 ms
+ * for 1.7 MB here), or from the Request when there is no Node request (app.request in tests),
+ * it was read already, or it has no length (chunked).
+ */
+async function requestBytes(c: BodyContext): Promise<Buffer> {
+  const length = Number(c.req.header("content-length") ?? Number.NaN);
+  if (length > MAX_FORM_BYTES) throw tooLarge();
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!(incoming instanceof IncomingMessage) || incoming.readableDidRead || !Number.isSafeInteger(length) || length < 0) {
+    const bytes = Buffer.from(await c.req.arrayBuffer());
+    if (bytes.length > MAX_FORM_BYTES) throw tooLarge();
+    return bytes;
+  }
+  const bytes = Buffer.allocUnsafe(length);
+  let at = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    // Node's parser stops at Content-Length; a body that ends early is an aborted request.
+    if (at + chunk.length > length) throw new HecateError("bad-request", "the body is longer than its Content-Length", { status: 400 });
+    chunk.copy(bytes, at);
+    at += chunk.length;
+  }
+  if (at !== length) throw new HecateError("bad-request", "the body is shorter than its Content-Length", { status: 400 });
+  return bytes;
 }
 
 export function operationRoutes(app: App, s: Server): void {
@@ -60,10 +102,12 @@ export function operationRoutes(app: App, s: Server): void {
       tags: ["operations"],
       summary: "What apply would change in each system (reads the systems, changes nothing)",
       request: { body: { required: false, content: { "application/json": { schema: PlanRequest }, "multipart/form-data": SentForm } } },
-      responses: { 200: json(PlanBody, "the plan"), ...errors(400, 401, 403, 404, 502) },
+      responses: { 200: json(PlanBody, "the plan"), ...errors(400, 401, 403, 404, 413, 502) },
     }),
     async (c) => {
-      const { files, location, ...b } = PlanRequest.parse(await sentBody(c));
+      const body = await sentBody(c);
+      const { files: json, location, ...b } = PlanRequest.parse(body.options);
+      const files = body.files ?? json;
       return c.json(planBody(await s.actions.plan(c, { ...b, ...(files ? { files: { files, location } } : {}) })), 200);
     },
   );
@@ -75,10 +119,12 @@ export function operationRoutes(app: App, s: Server): void {
       tags: ["operations"],
       summary: "Apply a revision (default the head) to every system as one transaction",
       request: { body: { required: false, content: { "application/json": { schema: ApplyRequest }, "multipart/form-data": SentForm } } },
-      responses: { 200: json(ApplyResultSchema.extend({ plan: PlanBody.optional() }), "applied, nothing to do, or a dry run"), ...errors(400, 401, 403, 404, 409, 502) },
+      responses: { 200: json(ApplyResultSchema.extend({ plan: PlanBody.optional() }), "applied, nothing to do, or a dry run"), ...errors(400, 401, 403, 404, 409, 413, 502) },
     }),
     async (c) => {
-      const { files, location, configs, ...b } = ApplyRequest.parse(await sentBody(c));
+      const body = await sentBody(c);
+      const { files: json, location, configs, ...b } = ApplyRequest.parse(body.options);
+      const files = body.files ?? json;
       const { result, plan } = await s.actions.apply(c, { ...b, ...(files ? { files: { files, location } } : {}) });
       return sent(c.json({ ...result, plan: planBody(plan, { configs: configs !== false }) }, 200));
     },

@@ -70,11 +70,22 @@ test("lists that shift, reorder and change back resolve as without the memo, reu
     [up, ...routes.slice(0, 7), changed, ...routes.slice(8)],
     [up, ...routes], // changed back to the very first objects
     [up, ...routes.slice(0, 7), doc("Route", "r07", { hosts: ["r01.example.com"], upstream: "pool", public: true }), ...routes.slice(8)], // a collision
+    [up, ...routes],
+    [up, ...routes.slice(0, 5), route("r03", { hosts: ["dup.example.com"] }), ...routes.slice(6)], // a duplicate name where r05 was
+    [up, ...routes.slice(0, 5), route("r03", { hosts: ["dup.example.com"] }), ...routes.slice(6)], // and again: reported again
+    [up, ...routes],
+    [up, upstream("10.0.0.1:80"), ...routes], // a duplicate Upstream
+    [up, ...routes],
   ];
   const seen = new Map<string, unknown>();
+  let context: Resource[] = [];
   for (const list of lists) {
     const got = resolveState(list, { memo });
     assert.deepEqual(got, resolveState(list), "the same state and diagnostics as without the memo");
+    // Routes resolve against the other documents: another one of those, and every route is new.
+    const others = list.filter((d) => d.kind !== "Route");
+    if (others.length !== context.length || others.some((d, i) => d !== context[i])) seen.clear();
+    context = others;
     for (const r of got.state?.routes ?? []) {
       const src = list.find((d) => d.kind === "Route" && d.metadata.name === r.name)!;
       if (routes.includes(src)) {

@@ -57,7 +57,7 @@ export function addressOf(raw: unknown): string | undefined {
 
 /** Checks one document fully; returns the typed resource when it has no schema errors. */
 export function checkDocument(raw: unknown, where: Where): { resource?: Resource; diagnostics: Diagnostic[] } {
-  const header = checkHeader(raw, where.pos ? (where as Required<Pick<Where, "pos">>) : undefined, where.address);
+  const header = checkHeader(raw, where, where.address);
   if (header) return { diagnostics: [header] };
   const kind = (raw as { kind: Kind }).kind;
   const schema = DOC_BY_KIND[kind];

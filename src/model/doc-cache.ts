@@ -55,15 +55,11 @@ export class DocumentCache {
     const bytes = typeof content === "string" ? Buffer.from(content) : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     let text = typeof content === "string" ? content : undefined;
     // Decoded only when a diagnostic asks for a position, or the file is outside the fast subset.
-    const textOf = () => (text ??= bytes.toString("utf8"));
+    const decoded = () => (text ??= bytes.toString("utf8"));
     const docs = this.read(bytes, this.files.get(file));
-    if (!docs) return parseYamlText(textOf(), file);
+    if (!docs) return parseYamlText(decoded(), file);
     this.next?.set(file, { bytes, docs });
-    return fastResult(
-      docs.map((d) => d.value),
-      textOf,
-      file,
-    );
+    return fastResult(docs.map((d) => d.value), decoded, file);
   }
 
   /** The documents of `bytes` with their values; undefined when one is outside the fast subset. */

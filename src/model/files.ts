@@ -13,6 +13,11 @@ const YAML_EXT = /\.ya?ml$/i;
  */
 export type YamlFile = { name: string; text: string } | { name: string; bytes: Uint8Array };
 
+/** A file's content as text: itself, or its bytes (UTF-8, checked) decoded, a leading BOM kept. */
+export function textOf(content: string | Uint8Array): string {
+  return typeof content === "string" ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString("utf8");
+}
+
 /** The file itself, or a directory's *.yaml / *.yml files, recursively, in sorted order. */
 async function yamlFiles(p: string): Promise<string[]> {
   const st = await stat(p);

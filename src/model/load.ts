@@ -3,7 +3,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourcePos } from "../diag.js";
 import { fastYaml } from "./fast-yaml.js";
-import { readYamlFiles, type YamlFile } from "./files.js";
+import { readYamlFiles, textOf, type YamlFile } from "./files.js";
 import { API_VERSION, KINDS, type Kind, type Resource } from "./schema.js";
 
 export type PathSeg = string | number;
@@ -34,7 +34,7 @@ export async function loadPaths(paths: string[]): Promise<LoadResult> {
 }
 
 /** Files read (or sent) as text, each parsed by `parse` (default parseYamlText), in order. */
-export function parseFiles(files: readonly YamlFile[], parse: (content: string | Uint8Array, file: string) => LoadResult = (c, file) => parseYamlText(typeof c === "string" ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("utf8"), file)): LoadResult {
+export function parseFiles(files: readonly YamlFile[], parse: (content: string | Uint8Array, file: string) => LoadResult = (c, file) => parseYamlText(textOf(c), file)): LoadResult {
   const docs: Located[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const f of files) {
@@ -236,12 +236,11 @@ function makeLocated(doc: Document.Parsed, js: unknown, docIndex: number, file: 
   };
 }
 
-/** Checks apiVersion and kind, the two fields every later step relies on. */
-/** `at`: where a path of the document is (a Located). */
-export function checkHeader(raw: unknown, at?: { pos(path: PathSeg[]): SourcePos | undefined }, address?: string): Diagnostic | undefined {
+/** Checks apiVersion and kind, the two fields every later step relies on. `at`: where a path of the document is (a Located, a Where). */
+export function checkHeader(raw: unknown, at?: { pos?(path: PathSeg[]): SourcePos | undefined }, address?: string): Diagnostic | undefined {
   const mk = (message: string, path: PathSeg[]): Diagnostic => {
     const d: Diagnostic = { severity: "error", code: "header", message };
-    const p = at?.pos(path);
+    const p = at?.pos?.(path);
     if (p) d.pos = p;
     if (address) d.address = address;
     return d;

@@ -90,14 +90,17 @@ export class ListMemo<V> {
   private keys: object[] = [];
   private values: (V | undefined)[] = [];
 
-  /** What is kept for `key`, the i-th object of the list being read (undefined: nothing). */
+  /** What is kept for `key`, the i-th object of the list being read (undefined: nothing); found, it is kept for the next pass too. */
   get(i: number, key: object): V | undefined {
-    return this.last.keys[i] === key ? this.last.values[i] : this.byObject.get(key);
+    const value = this.last.keys[i] === key ? this.last.values[i] : this.byObject.get(key);
+    if (value !== undefined) this.note(i, key, value);
+    return value;
   }
 
-  /** Keep `value` for `key` (work that reported nothing). */
-  set(key: object, value: V): void {
+  /** Keep `value` for `key`, the i-th object of this pass (work that reported nothing). */
+  keep(i: number, key: object, value: V): void {
     this.byObject.set(key, value);
+    this.note(i, key, value);
   }
 
   /** What the last pass kept at place i becomes `to`, if it is `from`. */
@@ -108,7 +111,7 @@ export class ListMemo<V> {
   }
 
   /** Note the i-th object of this pass and what is kept for it, for the next pass's get(). */
-  note(i: number, key: object, value: V | undefined): void {
+  private note(i: number, key: object, value: V): void {
     this.keys[i] = key;
     this.values[i] = value;
   }
@@ -170,14 +173,9 @@ function check(raw: unknown, w: Where, memo: ResolveMemo | undefined, i: number)
   if (!memo || !raw || typeof raw !== "object") return checkDocument(raw, w);
   // Only a frozen document is ever kept, so one found kept is frozen still.
   const seen = memo.checked.get(i, raw);
-  if (seen) {
-    memo.checked.note(i, raw, seen);
-    return { resource: seen, diagnostics: [] };
-  }
+  if (seen) return { resource: seen, diagnostics: [] };
   const r = checkDocument(raw, w);
-  const clean = Object.isFrozen(raw) && r.resource && !r.diagnostics.length ? deepFreeze(r.resource) : undefined;
-  if (clean) memo.checked.set(raw, clean);
-  memo.checked.note(i, raw, clean);
+  if (Object.isFrozen(raw) && r.resource && !r.diagnostics.length) memo.checked.keep(i, raw, deepFreeze(r.resource));
   return r;
 }
 
@@ -197,9 +195,9 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: Resol
   const ctx: ResolveCtx = { rep, catalog, settings: resolveSettings(rep, catalog) };
   const strings = memo?.strings;
   entries.forEach((e, i) => {
-    if (strings?.get(i, e.resource)) return strings.note(i, e.resource, true);
+    if (strings?.get(i, e.resource)) return;
     const kind = e.resource.kind;
-    keepClean(rep, e.resource, strings && ((r) => (strings.set(r, true), strings.note(i, r, true))), () => checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings"));
+    keepClean(rep, e.resource, strings && ((r) => strings.keep(i, r, true)), () => checkStrings(rep, e, kind === "Route" || kind === "Upstream" || kind === "Middleware" || kind === "Settings"));
   });
   strings?.settle(entries.length);
   checkSecretRefs(ctx, entries);
@@ -215,15 +213,7 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: Resol
   // resolved clean before resolves to what it did then.
   const resolved = memo?.routesIn(entries.filter((e) => e.resource.kind !== "Route").map((e) => e.resource));
   const routes = units
-    .map((u, i) => {
-      const key = u.entry.resource;
-      const seen = resolved?.get(i, key);
-      if (seen) {
-        resolved!.note(i, key, seen);
-        return seen;
-      }
-      return keepClean<ResolvedRoute | undefined>(rep, key, resolved && ((r, v) => v && (resolved.set(r, v), resolved.note(i, r, v))), () => resolveRoute(ctx, u, refs));
-    })
+    .map((u, i) => resolved?.get(i, u.entry.resource) ?? keepClean<ResolvedRoute | undefined>(rep, u.entry.resource, resolved && ((r, v) => v && resolved.keep(i, r, v)), () => resolveRoute(ctx, u, refs)))
     .filter((r): r is ResolvedRoute => !!r);
   resolved?.settle(units.length);
   checkHostCollisions(ctx, units);

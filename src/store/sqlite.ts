@@ -559,9 +559,9 @@ export class SqliteStore implements Store {
 
   /**
    * Bring the bodies not cached yet into the cache: one query and one JSON.parse for all of them
-   * (at 10,000 routes, a third of the time of reading and parsing them one by one).
+   * (at 10,000 routes, a third of the time of reading and parsing them one by one). `lay`: a
+   * layout just written, whose bodies need no read back.
    */
-  /** `lay`: a layout just written, whose bodies need no read back. */
   private loadBodies(hashes: string[], what: string, lay?: Layout): void {
     const missing = [...new Set(hashes.filter((h) => !this.bodyCache.has(h)))];
     if (missing.length === 0) return;

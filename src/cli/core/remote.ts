@@ -30,7 +30,7 @@ export class RemoteApi {
    * One request; a network failure is "unreachable", naming the endpoint. node:http rather than
    * fetch: fetch loads undici, about a third of a remote command's own start-up.
    */
-  private async send(method: string, path: string, body?: { bytes: string | Uint8Array | Uint8Array[]; type: string }): Promise<Answer> {
+  private async send(method: string, path: string, body?: { bytes: string | Uint8Array; type: string } | { pieces: Uint8Array[]; length: number; type: string }): Promise<Answer> {
     const unreachable = (why: string) => new HecateError("unreachable", `cannot reach the Hecate server at ${this.endpoint}: ${why}`, { status: 502 });
     let url: URL;
     try {
@@ -40,9 +40,8 @@ export class RemoteApi {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw unreachable(`${url.protocol} is not http: or https:`);
     const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
-    // Pieces (a form's parts) are written one after another, with the length known up front.
-    const pieces = Array.isArray(body?.bytes) ? body.bytes : undefined;
-    const length: Record<string, string> = pieces ? { "content-length": String(pieces.reduce((n, p) => n + p.byteLength, 0)) } : {};
+    // Pieces (a form's parts) are written one after another, with their length known up front.
+    const length: Record<string, string> = body && "pieces" in body ? { "content-length": String(body.length) } : {};
     const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body ? { "content-type": body.type, ...length } : {}) };
     return new Promise<Answer>((resolve, reject) => {
       const fail = (e: Error) => reject(unreachable((e as NodeJS.ErrnoException).code ?? e.message));
@@ -60,8 +59,10 @@ export class RemoteApi {
         });
       });
       req.on("error", fail);
-      if (pieces) for (const p of pieces) req.write(p);
-      req.end(pieces ? undefined : (body?.bytes as string | Uint8Array | undefined));
+      if (body && "pieces" in body) {
+        for (const p of body.pieces) req.write(p);
+        req.end();
+      } else req.end(body?.bytes);
     });
   }
 
@@ -82,7 +83,7 @@ export class RemoteApi {
       { name: "options", type: "application/json", bytes: Buffer.from(JSON.stringify(options)) },
       ...files.map((f) => ({ name: "file", filename: f.name, type: "application/yaml", bytes: f.bytes })),
     ]);
-    return this.answer<T>(await this.send("POST", path, { bytes: form.chunks, type: form.type }));
+    return this.answer<T>(await this.send("POST", path, { pieces: form.chunks, length: form.length, type: form.type }));
   }
 
   /** A POST of raw bytes (a backup archive) with a JSON answer. */

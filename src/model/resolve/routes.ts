@@ -40,11 +40,8 @@ export function routeUnits(ctx: ResolveCtx, memo?: ListMemo<Omit<RouteUnit, "ent
   const list = ctx.catalog.list<RouteResource>("Route");
   const units = list.map((entry, i) => {
     const seen = memo?.get(i, entry.resource);
-    if (seen) {
-      memo!.note(i, entry.resource, seen);
-      return { entry, ...seen };
-    }
-    return keepClean<RouteUnit>(ctx.rep, entry.resource, memo && ((r, { entry: _, ...parts }) => (memo.set(r, parts), memo.note(i, r, parts))), () => routeUnit(ctx, entry));
+    if (seen) return { entry, ...seen };
+    return keepClean<RouteUnit>(ctx.rep, entry.resource, memo && ((r, { entry: _, ...parts }) => memo.keep(i, r, parts)), () => routeUnit(ctx, entry));
   });
   memo?.settle(list.length);
   return units;

@@ -49,7 +49,7 @@ async function sentBody(c: BodyContext): Promise<{ options: unknown; files?: Yam
 }
 
 /** Largest form body taken (the YAML files of 10,000 routes are ≈ 1.7 MB). */
-export const MAX_FORM_BYTES = 64 * 1024 * 1024;
+const MAX_FORM_BYTES = 64 * 1024 * 1024;
 
 function tooLarge(): HecateError {
   return new HecateError("too-large", `the files sent are larger than ${MAX_FORM_BYTES / 1024 / 1024} MiB, the most a plan or apply takes`, { status: 413 });
@@ -106,8 +106,8 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const body = await sentBody(c);
-      const { files: json, location, ...b } = PlanRequest.parse(body.options);
-      const files = body.files ?? json;
+      const { files: inJson, location, ...b } = PlanRequest.parse(body.options);
+      const files = body.files ?? inJson;
       return c.json(planBody(await s.actions.plan(c, { ...b, ...(files ? { files: { files, location } } : {}) })), 200);
     },
   );
@@ -123,8 +123,8 @@ export function operationRoutes(app: App, s: Server): void {
     }),
     async (c) => {
       const body = await sentBody(c);
-      const { files: json, location, configs, ...b } = ApplyRequest.parse(body.options);
-      const files = body.files ?? json;
+      const { files: inJson, location, configs, ...b } = ApplyRequest.parse(body.options);
+      const files = body.files ?? inJson;
       const { result, plan } = await s.actions.apply(c, { ...b, ...(files ? { files: { files, location } } : {}) });
       return sent(c.json({ ...result, plan: planBody(plan, { configs: configs !== false }) }, 200));
     },

@@ -28,7 +28,7 @@ export interface LoadResult {
 
 /** Loads files and directory trees (recursively *.yaml / *.yml, in sorted order). */
 export async function loadPaths(paths: string[]): Promise<LoadResult> {
-  const read = await readYamlFiles(paths);
+  const read = readYamlFiles(paths);
   const parsed = parseFiles(read.files);
   return { docs: parsed.docs, diagnostics: [...read.diagnostics, ...parsed.diagnostics] };
 }

@@ -95,3 +95,44 @@ test("lists that shift, reorder and change back resolve as without the memo, reu
     }
   }
 });
+
+test("host collisions checked against the last pass's index report exactly what a full check reports", () => {
+  // A small pool of hosts, wildcards and paths, so that random edits collide, repeat a path,
+  // shadow a wildcard, and stop doing so again.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const HOSTS = ["a.example.com", "b.example.com", "*.example.com", "c.example.com", "*.other.net", "x.other.net"];
+  const spec = (name: string) => {
+    const hosts = rnd(6) === 0 ? [HOSTS[rnd(HOSTS.length)]!] : [`${name}.example.com`];
+    const paths = rnd(5) === 0 ? [["/api"], ["/api", "/api/"], ["/web", "/api"]][rnd(3)]! : undefined;
+    return { hosts, ...(paths ? { paths } : {}) };
+  };
+  const up = upstream("10.0.0.1:80");
+  const names = Array.from({ length: 30 }, (_, i) => `h${String(i).padStart(2, "0")}`);
+  let routes = names.map((n) => route(n, { hosts: [`${n}.example.com`] }));
+  const memo = new ResolveMemo();
+  let incremental = 0;
+  let collided = 0;
+  for (let step = 0; step < 400; step++) {
+    const next = [...routes];
+    const edits = 1 + rnd(3);
+    for (let e = 0; e < edits; e++) {
+      const k = rnd(next.length);
+      next[k] = route(names[k]!, spec(names[k]!));
+    }
+    // Now and then a plain route again, so that states go back to clean.
+    if (rnd(4) === 0) {
+      const k = rnd(next.length);
+      next[k] = route(names[k]!, { hosts: [`${names[k]}.example.com`] });
+    }
+    routes = next;
+    const before = memo.hosts.served;
+    const withMemo = resolveState([up, ...routes], { memo });
+    assert.deepEqual(text(withMemo), text(resolveState([up, ...routes])), `step ${step}`);
+    assert.deepEqual(withMemo, resolveState([up, ...routes]), `step ${step}: the same state`);
+    if (memo.hosts.served === before && memo.hosts.clean) incremental++;
+    if (withMemo.diagnostics.some((d) => d.code === "duplicate-host" || d.code === "overlapping-wildcard" || d.code === "duplicate-path")) collided++;
+  }
+  assert.ok(incremental > 30, `the index was brought up to date in place ${incremental} times of 400`);
+  assert.ok(collided > 30, `a collision or repeated path was reported ${collided} times of 400`);
+});

@@ -20,7 +20,7 @@ import type { Resource, SecretResource } from "./schema.js";
 import { checkStrings } from "./validate.js";
 import { resolveAuthPolicies } from "./resolve/auth.js";
 import { resolveCertificates } from "./resolve/certificates.js";
-import { checkCookieDomains, checkHostCollisions } from "./resolve/collisions.js";
+import { checkCookieDomains, checkHostCollisions, HostIndex } from "./resolve/collisions.js";
 import { checkCompliance } from "./resolve/compliance.js";
 import { Catalog, keepClean, type CatalogMemo, type ResolveCtx } from "./resolve/context.js";
 import { resolveDns } from "./resolve/dns.js";
@@ -59,6 +59,8 @@ export class ResolveMemo {
   readonly units = new ListMemo<Omit<RouteUnit, "entry">>();
   /** Where each kind and name was in the last catalog. */
   readonly catalog: CatalogMemo = {};
+  /** Every host+path of the last clean pass over the routes, by the route serving it. */
+  readonly hosts = new HostIndex();
   /** Routes resolved in `context` (the non-route resources, in order), by checked resource. */
   routes?: { context: readonly Resource[]; resolved: ListMemo<ResolvedRoute> };
 
@@ -155,9 +157,16 @@ export function resolveState(input: readonly Located[] | readonly Resource[], op
   const list = input as readonly unknown[];
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    const raw = isLocated(item) ? item.resource : item;
-    const address = addressOf(raw) ?? (isLocated(item) ? `${item.file}#${item.docIndex}` : "document");
-    const w: Where = isLocated(item) ? new DocWhere(address, item) : { address };
+    const located = isLocated(item);
+    const raw = located ? item.resource : item;
+    const address = addressOf(raw) ?? (located ? `${item.file}#${item.docIndex}` : "document");
+    const w: Where = located ? new DocWhere(address, item) : { address };
+    // A document checked clean before (the usual case on a server): no result object per document.
+    const seen = opts.memo && raw && typeof raw === "object" ? opts.memo.checked.get(i, raw) : undefined;
+    if (seen) {
+      entries.push({ resource: seen, where: w, address });
+      continue;
+    }
     const r = check(raw, w, opts.memo, i);
     if (r.diagnostics.length) rep.diagnostics.push(...r.diagnostics);
     if (r.resource) entries.push({ resource: r.resource, where: w, address });
@@ -168,12 +177,9 @@ export function resolveState(input: readonly Located[] | readonly Resource[], op
   return hasErrors(diagnostics) ? { diagnostics } : { state, diagnostics };
 }
 
-/** `i`: the document's place in the list (ListMemo). */
+/** A document not found checked before; `i`: its place in the list (ListMemo). */
 function check(raw: unknown, w: Where, memo: ResolveMemo | undefined, i: number): ReturnType<typeof checkDocument> {
   if (!memo || !raw || typeof raw !== "object") return checkDocument(raw, w);
-  // Only a frozen document is ever kept, so one found kept is frozen still.
-  const seen = memo.checked.get(i, raw);
-  if (seen) return { resource: seen, diagnostics: [] };
   const r = checkDocument(raw, w);
   if (Object.isFrozen(raw) && r.resource && !r.diagnostics.length) memo.checked.keep(i, raw, deepFreeze(r.resource));
   return r;
@@ -216,7 +222,7 @@ function resolveEntries(rep: Reporter, entries: Entry[], now: Date, memo?: Resol
     .map((u, i) => resolved?.get(i, u.entry.resource) ?? keepClean<ResolvedRoute | undefined>(rep, u.entry.resource, resolved && ((r, v) => v && resolved.keep(i, r, v)), () => resolveRoute(ctx, u, refs)))
     .filter((r): r is ResolvedRoute => !!r);
   resolved?.settle(units.length);
-  checkHostCollisions(ctx, units);
+  checkHostCollisions(ctx, units, memo?.hosts);
   checkCookieDomains(ctx, units, refs.authPolicies);
   const streams = resolveStreams(ctx);
   checkStreamPorts(ctx, streams);

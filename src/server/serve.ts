@@ -7,6 +7,7 @@ import { pino, type Logger } from "pino";
 import { HecateError, UsageError } from "../diag.js";
 import type { Store } from "../store/store.js";
 import { createApp, type ServerOptions } from "./app.js";
+import { idleCollector } from "./idle-gc.js";
 import { startReconcile, type ReconcileOptions } from "./reconcile.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:7380";
@@ -50,6 +51,8 @@ export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen
   const h1 = http as import("node:http").Server;
   h1.keepAliveTimeout = 65_000;
   h1.headersTimeout = 66_000;
+  const idle = idleCollector();
+  h1.on("request", (_req, res: import("node:http").ServerResponse) => void res.once("close", idle.busy()));
   const l = opts.listen;
   if (l.type === "unix" && existsSync(l.path)) {
     // A socket left by a server that died; anything else at that path is not ours to remove.
@@ -72,6 +75,7 @@ export async function startServer(opts: Omit<ServerOptions, "logger"> & { listen
     url,
     close: async () => {
       state.draining = true;
+      idle.stop();
       await stopReconcile?.();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

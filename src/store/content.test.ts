@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import type { Resource } from "../model/schema.js";
 import { hashResources } from "../model/serialize.js";
 import { tempDir } from "../../test/helpers/proc.js";
-import { knownDocument, layout } from "./content.js";
+import { contentHash, knownDocument, layout, unknownBodies } from "./content.js";
 import { MIGRATIONS, openSqliteStore } from "./sqlite.js";
 
 const route = (i: number, upstream = "10.0.0.1:8080"): Resource => ({
@@ -157,5 +157,34 @@ describe("revisions by content", () => {
     } finally {
       check.close();
     }
+  });
+});
+
+describe("contentHash", () => {
+  it("is the hash of the list's canonical JSON, for bodies known or not, in any order, over many pieces", () => {
+    // 3,000 routes: about 400 KB of canonical JSON, hashed in several pieces.
+    const plain = routes(3000);
+    const known = routes(3000).map((r) => knownDocument(r));
+    const expected = hashResources(plain);
+    assert.equal(contentHash(plain), expected);
+    assert.equal(contentHash(Object.freeze([...known].reverse())), expected, "known bodies, another order");
+    assert.equal(contentHash([...known.slice(0, 10), ...plain.slice(10)]), expected, "known and not, mixed");
+    assert.notEqual(contentHash([...known.slice(0, 2999), route(2999, "10.0.0.2:8080")]), expected, "one body changed");
+    assert.equal(contentHash([route(1)]), hashResources([route(1)]), "a list of one");
+    assert.equal(contentHash([]), hashResources([]), "the empty list");
+  });
+});
+
+describe("unknownBodies", () => {
+  it("finds every body that is not known, whatever the last list was", () => {
+    const known = routes(50).map((r) => knownDocument(r));
+    assert.deepEqual(unknownBodies(known), [], "all known: the list the next one is compared with");
+    const plain = route(7, "10.0.0.9:80");
+    const withOne = [...known.slice(0, 7), plain, ...known.slice(8)];
+    assert.deepEqual(unknownBodies(withOne), [plain], "an unknown body where a known one was");
+    assert.deepEqual(unknownBodies([...known].reverse()), [], "known bodies at other places");
+    const more = [route(100), ...known, route(101)];
+    assert.deepEqual(unknownBodies(more), [more[0], more[51]], "unknown bodies before and after");
+    assert.deepEqual(unknownBodies(known.map((r) => ({ ...r }))).length, 50, "equal copies are not the known objects");
   });
 });

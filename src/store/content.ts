@@ -95,20 +95,40 @@ function listHash(resources: readonly Resource[], textOf: (r: Resource) => strin
   const seen = hashedLists.get(resources);
   if (seen !== undefined) return seen;
   // The canonical JSON of a list is its elements' canonical JSON joined: no second serialization,
-  // and hashed piece by piece (joining 10,000 texts into one string first cost three times more).
-  const h = createHash("sha256").update("[");
+  // hashed in pieces of about 64 KB (joining 10,000 texts into one string first cost three times
+  // more, and 20,000 calls of update() half as much again as the hashing itself).
+  const h = createHash("sha256");
+  let piece = "[";
   sortResources(resources).forEach((r, i) => {
-    if (i > 0) h.update(",");
-    h.update(textOf(r));
+    piece += i > 0 ? `,${textOf(r)}` : textOf(r);
+    if (piece.length >= 65_536) {
+      h.update(piece);
+      piece = "";
+    }
   });
-  const hash = h.update("]").digest("hex");
+  const hash = h.update(`${piece}]`).digest("hex");
   if (Object.isFrozen(resources)) hashedLists.set(resources, hash);
   return hash;
 }
 
-/** A body a store read back (so it is JSON already, and its canonical form is known). */
-export function isKnownBody(r: Resource): boolean {
-  return known.has(r);
+/** The last list unknownBodies found all known: a body at the same place in the next list is known without a lookup. */
+let lastAllKnown: readonly Resource[] = [];
+
+/**
+ * The resources that are not known bodies (a store read them back, or a reader remembered them:
+ * JSON already, their canonical form known), in order. Compared by place with the last list that
+ * was all known first: a revision that changed one route of 10,000 looks up one body, not
+ * 10,000 (a pass of lookups costs ≈ 2 ms on a server's large heap).
+ */
+export function unknownBodies(resources: readonly Resource[]): Resource[] {
+  const last = lastAllKnown;
+  const out: Resource[] = [];
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i]!;
+    if (r !== last[i] && !known.has(r)) out.push(r);
+  }
+  if (out.length === 0) lastAllKnown = resources;
+  return out;
 }
 
 /** The content hash of a body a store read back; undefined for any other object. */

@@ -9,7 +9,7 @@ import { Etcd3, type IKeyValue, type IOptions, type IRequestOp, type ICompare, t
 import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification, type ChainedFields } from "./audit-chain.js";
-import { isKnownBody, layout, storedBody, type Layout } from "./content.js";
+import { layout, storedBody, unknownBodies, type Layout } from "./content.js";
 import { resealAll, SecretBox, type DerivedKey } from "./crypto.js";
 import { auditEntryOf, auditRow, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, refLookups, resolveRef, STATUSES, toJson } from "./rules.js";
 import type {
@@ -212,7 +212,7 @@ export class EtcdStore implements Store {
     return this.run(async () => {
       const expected = input.expectedParent;
       checkExpectedParent(expected);
-      toJson(input.resources.filter((r) => !isKnownBody(r)), "the revision's resources");
+      toJson(unknownBodies(input.resources), "the revision's resources");
       toJson(input.source, "the revision's source");
       const lay = layout(input.resources);
       const head = expected > 0 ? await this.revisionDoc(expected) : undefined;

@@ -8,7 +8,7 @@ import { HecateError } from "../diag.js";
 import type { Resource } from "../model/schema.js";
 import { resealAll, SecretBox, type DerivedKey, type SecretBoxOptions } from "./crypto.js";
 import { auditEntryOf, auditRow, checkDump, checkExpectedParent, checkTtl, fenced, headMoved, parseJson, resolveRef, STATUSES, toJson } from "./rules.js";
-import { isKnownBody, knownHash, layout, storedBody, type Layout } from "./content.js";
+import { knownHash, layout, storedBody, unknownBodies, type Layout } from "./content.js";
 import { entryHash, GENESIS, verifyChain, type AuditVerification } from "./audit-chain.js";
 import { defaultStorePath } from "./paths.js";
 import type {
@@ -407,7 +407,8 @@ export class SqliteStore implements Store {
       const expected = input.expectedParent;
       checkExpectedParent(expected);
       // Refuse what JSON cannot hold, with a clear message (bodies read from the store are JSON already).
-      toJson(input.resources.filter((r) => !isKnownBody(r)), "the revision's resources");
+      const fresh = unknownBodies(input.resources);
+      toJson(fresh, "the revision's resources");
       const sourceJson = toJson(input.source, "the revision's source");
       const lay = layout(input.resources);
       const createdAt = new Date().toISOString();
@@ -423,11 +424,21 @@ export class SqliteStore implements Store {
       const parent = insert.immediate();
       // Bodies known already (read back, or remembered by a reader of YAML) are what reading them
       // back would give: the revision hands out those very objects, parsed nowhere again.
-      if (this.bodyCache.size > 100_000) this.bodyCache.clear();
-      for (const r of input.resources) {
+      if (this.bodyCache.size > 100_000) {
+        this.bodyCache.clear();
+        this.lastPut = [];
+      }
+      // A body at the same place as in the last revision written is in the cache already.
+      const last = this.lastPut;
+      input.resources.forEach((r, i) => {
+        if (r === last[i]) return;
         const h = knownHash(r);
         if (h !== undefined && !this.bodyCache.has(h)) this.bodyCache.set(h, r);
-      }
+      });
+      this.lastPut = input.resources;
+      // Every body known: reading the revision back would give these very objects, in this order
+      // (the layout keeps it), so the list is handed out as it is, not rebuilt from 10,000 hashes.
+      if (fresh.length === 0 && !this.parsed.has(lay.hash)) this.remember(lay.hash, Object.isFrozen(input.resources) ? input.resources : Object.freeze([...input.resources]));
       return {
         seq: expected + 1,
         hash: lay.hash,
@@ -518,6 +529,8 @@ export class SqliteStore implements Store {
    */
   private readonly parsed = new Map<string, Resource[]>();
   private readonly bodyCache = new Map<string, Resource>();
+  /** The resources of the last revision written (putRevision), by place. */
+  private lastPut: readonly Resource[] = [];
   private readonly chunkCache = new Map<string, string[]>();
 
   private toRevision(r: RevisionRow): Revision {
@@ -540,9 +553,14 @@ export class SqliteStore implements Store {
     const hashes = chunks.flatMap((c) => knownChunks.get(c) ?? this.chunk(c, what));
     this.loadBodies(hashes, what, known);
     resources = Object.freeze(hashes.map((h) => this.bodyCache.get(h)!)) as Resource[];
-    if (this.parsed.size >= 4) this.parsed.delete(this.parsed.keys().next().value!);
-    this.parsed.set(hash, resources);
+    this.remember(hash, resources);
     return resources;
+  }
+
+  /** The resources of revision `hash`, kept for the next read (a few revisions at a time). */
+  private remember(hash: string, resources: readonly Resource[]): void {
+    if (this.parsed.size >= 4) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(hash, resources as Resource[]);
   }
 
   private chunk(hash: string, what: string): string[] {

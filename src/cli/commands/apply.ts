@@ -105,7 +105,7 @@ export async function confirmPlan(ctx: Context, plan: Plan, yes: boolean): Promi
  */
 async function applyRemote(ctx: Context, remote: RemoteApi, o: ApplyOptions, opts: Record<string, unknown>, source: SourceSpec | undefined, planFile: string | undefined): Promise<number> {
   if (planFile || source?.type === "git") throw new UsageError("through the API, apply the head or YAML PATHS; --git and plan files work on the local store");
-  const sent = source?.type === "dir" ? await filesToSend(source.paths) : undefined;
+  const sent = source?.type === "dir" ? filesToSend(source.paths) : undefined;
   const systems = o.systems ? { systems: o.systems } : {};
   const desired = sent ? { ...sent, ...(opts.message ? { message: String(opts.message) } : {}) } : {};
   const rails = { ...systems, ...desired, ...(o.maxDeletes !== undefined ? { maxDeletes: o.maxDeletes } : {}), ...(o.allowProtected ? { allowProtected: true } : {}), ...(o.lockTimeoutMs !== undefined ? { lockTimeoutMs: o.lockTimeoutMs } : {}), ...(o.probe ? { probe: true } : {}) };

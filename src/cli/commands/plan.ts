@@ -34,7 +34,7 @@ export const plan: CommandDef = {
     if (ctx.remote) {
       if (source?.type === "git" || opts.out) throw new UsageError("through the API, plan the head, --revision or YAML PATHS; --git and --out work on the local store");
       if (source && opts.revision) throw new UsageError("give either PATHS or --revision, not both");
-      const sent = source?.type === "dir" ? await filesToSend(source.paths) : {};
+      const sent = source?.type === "dir" ? filesToSend(source.paths) : {};
       const { plan: p, text } = await ctx.remote.plan({ ...(opts.revision ? { revision: String(opts.revision) } : {}), ...(systems ? { systems } : {}), ...sent });
       await printPlan(ctx, p, text);
       if (hasErrors(p.diagnostics)) return 1;

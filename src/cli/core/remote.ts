@@ -180,8 +180,8 @@ export interface SentFiles {
  * PATHS read as `hecate plan DIR` reads them (a directory's *.yaml / *.yml files, recursively),
  * to send: the server parses them, and its diagnostics name them as the operator wrote them.
  */
-export async function filesToSend(paths: string[]): Promise<SentFiles> {
-  const { files, diagnostics } = await readYamlBytes(paths);
+export function filesToSend(paths: string[]): SentFiles {
+  const { files, diagnostics } = readYamlBytes(paths);
   // Refused as a local `plan DIR` refuses them, so both print the same.
   if (hasErrors(diagnostics)) throw invalidState(diagnostics);
   return { files, location: paths.map((p) => resolve(p)).join(",") };

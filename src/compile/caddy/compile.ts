@@ -526,10 +526,10 @@ function indexOf(memo: CaddyCompileMemo): NonNullable<CaddyCompileMemo["index"]>
  * the very output compileCaddy gives for `state` (incremental.test.ts checks it on random edits);
  * it shares the unchanged parts with the previous output, which nobody modifies.
  */
-function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; replaced: string[] } | undefined {
+function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; replaced: string[]; objects: ReplacedObjects } | undefined {
   if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
   const a = memo.state;
-  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [] };
+  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [], objects: new Map() };
   if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates) || !same(a.secrets, state.secrets)) return undefined;
   const changed: ResolvedRoute[] = [];
   for (let i = 0; i < state.routes.length; i++) {
@@ -540,7 +540,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
     if (changed.length >= INCREMENTAL_MAX_ROUTES || !same(layoutOf(x), layoutOf(y))) return undefined;
     changed.push(y);
   }
-  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [] };
+  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [], objects: new Map() };
   // Diagnostics of a changed route would have to be replaced in place: compile in full instead.
   const addresses = new Set(changed.map((r) => `Route/${r.name}`));
   if (memo.diagnostics.some((d) => d.address !== undefined && addresses.has(d.address))) return undefined;
@@ -548,6 +548,7 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
   const s = state.settings.caddy;
   let servers = memo.config.apps.http.servers;
   const replaced: string[] = [];
+  const objects: ReplacedObjects = new Map();
   for (const r of changed) {
     const tls = r.tls.mode !== "off";
     const { exact, wildcard } = splitParts([r], HECATE_ID_PREFIX);
@@ -573,8 +574,10 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
           const id = entryId(p.id, i);
           const k = i === 0 ? at.entry : mappings.findIndex((m) => m["@id"] === id);
           if (k < 0 || mappings[k]!["@id"] !== id) return undefined;
-          mappings[k] = canonical({ "@id": id, input: mappings[k]!.input, outputs: [literal(shaped.dial)] });
+          const before = mappings[k]!;
+          mappings[k] = canonical({ "@id": id, input: before.input, outputs: [literal(shaped.dial)] });
           replaced.push(id);
+          objects.set(id, { before, after: mappings[k] });
         }
         const routes = srv.routes.slice();
         routes[at.top] = { ...top, handle: [{ ...map, mappings }, ...rest] } as CaddyRoute;
@@ -589,13 +592,17 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
       const inner = sub.routes.slice();
       inner[at.inner] = canonical(obj);
       replaced.push(p.id);
+      objects.set(p.id, { before: sub.routes[at.inner], after: inner[at.inner] });
       const routes = srv.routes.slice();
       routes[at.top] = { ...top, handle: [{ ...sub, routes: inner }, ...rest] } as CaddyRoute;
       servers = { ...servers, [at.server]: { ...srv, routes } };
     }
   }
-  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys }, replaced };
+  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys }, replaced, objects };
 }
+
+/** The objects an incremental compile replaced, by @id: as the memo's config had them, and as the new config has them. */
+export type ReplacedObjects = Map<string, { before: unknown; after: unknown }>;
 
 /**
  * compileCaddy, starting from a previous compile's memo when one is given: a change of a few
@@ -614,6 +621,8 @@ export function compileCaddyFrom(
   incremental: boolean;
   /** Incremental only: the @ids of the objects that differ from the memo's config; all else is the memo's own objects. */
   replaced?: readonly string[];
+  /** Incremental only: those objects themselves, before and after (no walk of 10,000 routes to find them). */
+  objects?: ReplacedObjects;
 } {
   const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
   const modules = target.modules ?? state.settings.caddy.modules;

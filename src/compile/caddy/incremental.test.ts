@@ -94,6 +94,24 @@ function edit(r: Rand, s: ResolvedState): ResolvedState {
   return { ...s, routes };
 }
 
+/** The object carrying @id `id` in a config (the first in document order). */
+function objectWithId(v: unknown, id: string): unknown {
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const found = objectWithId(x, id);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!v || typeof v !== "object") return undefined;
+  if ((v as Record<string, unknown>)["@id"] === id) return v;
+  for (const x of Object.values(v)) {
+    const found = objectWithId(x, id);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 describe("compileCaddyFrom (incremental compile)", () => {
   it("gives exactly what a full compile gives, on random states and random edits", () => {
     let incremental = 0;
@@ -114,6 +132,12 @@ describe("compileCaddyFrom (incremental compile)", () => {
           const inside = (id: string) => inc.replaced!.some((x) => id === x || id.startsWith(`${x}_`));
           const outside = diffOwned(inc.config as unknown as OwnedConfig, memo.config as unknown as OwnedConfig).filter((c) => !inside(c.id));
           assert.deepEqual(outside.map((c) => `${c.action} ${c.kind} ${c.id}`), [], `seed ${seed} step ${step}: changed outside replaced ${JSON.stringify(inc.replaced)}`);
+          // The replaced objects handed out are those very objects of the old and the new config.
+          assert.deepEqual([...inc.objects!.keys()].sort(), [...inc.replaced!].sort(), `seed ${seed} step ${step}: objects named`);
+          for (const [id, o] of inc.objects!) {
+            assert.equal(o.before, objectWithId(memo.config, id), `seed ${seed} step ${step}: ${id} before`);
+            assert.equal(o.after, objectWithId(inc.config, id), `seed ${seed} step ${step}: ${id} after`);
+          }
         }
         state = next;
         memo = inc.memo;

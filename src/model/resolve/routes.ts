@@ -40,7 +40,8 @@ export function routeUnits(ctx: ResolveCtx, memo?: ListMemo<Omit<RouteUnit, "ent
   const list = ctx.catalog.list<RouteResource>("Route");
   const units = list.map((entry, i) => {
     const seen = memo?.get(i, entry.resource);
-    if (seen) return { entry, ...seen };
+    // Spelled out, not spread: this runs for each of 10,000 routes on every pass.
+    if (seen) return seen.preset ? { entry, spec: seen.spec, hosts: seen.hosts, preset: seen.preset } : { entry, spec: seen.spec, hosts: seen.hosts };
     return keepClean<RouteUnit>(ctx.rep, entry.resource, memo && ((r, { entry: _, ...parts }) => memo.keep(i, r, parts)), () => routeUnit(ctx, entry));
   });
   memo?.settle(list.length);

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Diagnostic } from "../../diag.js";
 import { HecateError } from "../../diag.js";
 import type { ResolvedSettings, ResolvedState } from "../../model/resolved.js";
-import { compileCaddyFrom, type CaddyCompileMemo } from "../../compile/caddy/compile.js";
+import { compileCaddyFrom, type CaddyCompileMemo, type ReplacedObjects } from "../../compile/caddy/compile.js";
 import { resolveSecrets, secretRefs } from "../../compile/caddy/secrets.js";
 import type { CaddyOwned, CaddyTarget } from "../../compile/caddy/types.js";
 import { diffKeyed, normalize, sameNormalized, sameValue } from "../differ.js";
@@ -428,7 +428,7 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   /** This provider's last compile: the config it started from and the objects it replaced (diff's shortcut). */
   /** `before`: set by deltaDiff, the replaced objects as the config compiled before had them, by @id. */
-  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[]; before?: Map<string, unknown>; after?: Map<string, unknown> } | undefined;
+  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[]; objects?: ReplacedObjects; before?: Map<string, unknown>; after?: Map<string, unknown> } | undefined;
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   /**
@@ -530,8 +530,10 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
     if (!c || c.to !== desired || c.from !== left.desired) return undefined;
     if (!c.replaced.length) return [];
     const ids = new Set(c.replaced);
-    const after = findByIds(desired.apps?.http?.servers ?? {}, ids);
-    const before = findByIds(left.desired.apps?.http?.servers ?? {}, ids);
+    // The compile handed out the objects it replaced (in `from`, which is left.desired, and in `to`).
+    const pick = (side: "before" | "after") => c.objects && c.objects.size === ids.size ? new Map([...c.objects].map(([id, o]) => [id, o[side]])) : undefined;
+    const after = pick("after") ?? findByIds(desired.apps?.http?.servers ?? {}, ids);
+    const before = pick("before") ?? findByIds(left.desired.apps?.http?.servers ?? {}, ids);
     if (!after || !before || after.size !== ids.size || before.size !== ids.size) return undefined;
     c.before = before;
     c.after = after;
@@ -807,8 +809,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       // Starting from the previous compile's output when only a few routes' own objects changed
       // (compileCaddyFrom checks that; the output is the same as a full compile's).
       const prior = isCompileMemo(memo) ? memo : undefined;
-      const { config, diagnostics, memo: next, replaced } = compileCaddyFrom(prior, state, target);
-      lastCompile = prior && replaced ? { from: prior.config, to: config, replaced } : undefined;
+      const { config, diagnostics, memo: next, replaced, objects } = compileCaddyFrom(prior, state, target);
+      lastCompile = prior && replaced ? { from: prior.config, to: config, replaced, ...(objects ? { objects } : {}) } : undefined;
       return { desired: config, diagnostics, memo: next };
     },
 

@@ -9,6 +9,8 @@ npx tsc -p tsconfig.json
 xdg=$(mktemp -d -t hecate-test-xdg-XXXXXX)
 trap 'rm -rf "$xdg"' EXIT
 export XDG_CONFIG_HOME="$xdg/config" XDG_STATE_HOME="$xdg/state" XDG_DATA_HOME="$xdg/data" XDG_CACHE_HOME="$xdg/cache"
+# `caddy hash-password` (Caddy's smallstep code) makes $HOME/.step unless STEPPATH points elsewhere.
+export STEPPATH="$xdg/step"
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
 # Compact output: a line per file, failures in full, a closing "N passed, N failed" line
 # (test/reporter.mjs). Node's exit status stays: any failing test fails the command.

@@ -1,7 +1,6 @@
 // run(argv, io): the whole CLI as a function: parse, dispatch, one top-level error handler,
 // an exit code back. main.ts and eos.ts call it; tests call it in-process.
 import type { RunState } from "./core/define.js";
-import { reportError } from "./core/errors.js";
 import { processIo, type Io } from "./core/io.js";
 import { buildProgram } from "./program.js";
 
@@ -18,6 +17,8 @@ export async function run(argv: string[], io: Partial<Io> = {}, name = "hecate")
   } catch (err) {
     const json = outputIsJson(argv);
     const color = full.isTTY && !full.env.NO_COLOR && !argv.includes("--no-color");
+    // Loaded only on the way out of a failure: a command that succeeds never needs it.
+    const { reportError } = await import("./core/errors.js");
     return reportError(err, full, { json, color });
   }
 }

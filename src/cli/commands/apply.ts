@@ -5,11 +5,9 @@ import { filesToSend, type RemoteApi } from "../core/remote.js";
 import type { ApplyOptions, ApplyResult, EngineEvent, Plan, SourceSpec } from "../../engine/types.js";
 import type { Context } from "../core/context.js";
 import type { CommandDef } from "../core/define.js";
-import { int } from "../nouns/parse.js";
 import { usageAfter } from "../../render/usage.js";
 import { isDestructive, method, parseSystems, printPlan, sourceFrom } from "./engine.js";
-import { SOURCE_FLAGS, SYSTEM_FLAG } from "./plan.js";
-import { DRY_RUN, parseDurationMs, TIMEOUT, useTimeout, YES } from "./shared-flags.js";
+import { DRY_RUN, int, parseDurationMs, SOURCE_FLAGS, SYSTEM_FLAG, TIMEOUT, useTimeout, YES } from "./shared-flags.js";
 
 /** A saved plan file (JSON with format hecate-plan/1), as opposed to YAML paths. */
 function isPlanFile(path: string): boolean {

@@ -2,7 +2,7 @@
 import { HecateError } from "../../diag.js";
 import type { CommandDef } from "../core/define.js";
 import { method, parseSystems } from "./engine.js";
-import { SYSTEM_FLAG } from "./plan.js";
+import { SYSTEM_FLAG } from "./shared-flags.js";
 import { TIMEOUT, useTimeout } from "./shared-flags.js";
 
 export const drift: CommandDef = {

@@ -4,15 +4,9 @@ import type { Plan } from "../../engine/types.js";
 import type { CommandDef } from "../core/define.js";
 import { filesToSend } from "../core/remote.js";
 import { method, parseSystems, printPlan, sourceFrom } from "./engine.js";
-import { TIMEOUT, useTimeout } from "./shared-flags.js";
+import { SOURCE_FLAGS, SYSTEM_FLAG, TIMEOUT, useTimeout } from "./shared-flags.js";
 import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
-export const SOURCE_FLAGS = [
-  { flags: "--git <url>", description: "take the desired state from this git repository" },
-  { flags: "--ref <ref>", description: "branch, tag or commit (with --git)" },
-  { flags: "--git-path <dir>", description: "directory inside the repository (with --git)" },
-];
-export const SYSTEM_FLAG = { flags: "--system <systems>", description: "only these systems (comma-separated: dns, certs, authentik, caddy, nginx)" };
 
 export const plan: CommandDef = {
   name: "plan",

@@ -4,7 +4,7 @@ import type { SystemName } from "../../providers/provider.js";
 import type { CommandDef } from "../core/define.js";
 import { revisionOf } from "../core/state.js";
 import { sourceFrom, systemNames } from "./engine.js";
-import { SOURCE_FLAGS } from "./plan.js";
+import { SOURCE_FLAGS } from "./shared-flags.js";
 import { REVISION_REF_HELP } from "../../engine/revision-ref.js";
 
 export const render: CommandDef = {

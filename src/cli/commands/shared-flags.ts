@@ -8,6 +8,13 @@ export const MESSAGE: Flag = { flags: "-m, --message <text>", description: "revi
 export const LABEL: Flag = { flags: "--label <key=value>", description: "set a label (repeatable)", repeatable: true };
 export const FILE: Flag = { flags: "-f, --file <file>", description: "take the resource(s) from a YAML file (- for stdin)" };
 export const YES: Flag = { flags: "-y, --yes", description: "do not ask for confirmation" };
+/** Where plan, apply and render take the desired state from, besides PATHS. */
+export const SOURCE_FLAGS: Flag[] = [
+  { flags: "--git <url>", description: "take the desired state from this git repository" },
+  { flags: "--ref <ref>", description: "branch, tag or commit (with --git)" },
+  { flags: "--git-path <dir>", description: "directory inside the repository (with --git)" },
+];
+export const SYSTEM_FLAG: Flag = { flags: "--system <systems>", description: "only these systems (comma-separated: dns, certs, authentik, caddy, nginx)" };
 export const TIMEOUT: Flag = {
   flags: "--timeout <duration>",
   description: "longest one request to Caddy's admin API, and one step of the engine, may take (default: Settings spec.caddy.timeout, else 120s)",
@@ -44,4 +51,12 @@ export function parseDurationMs(v: string, flag: string, examples = "30s, 5m or 
 /** --timeout for this command's engine: set before the engine is opened. */
 export function useTimeout(ctx: Context, opts: Record<string, unknown>): void {
   if (opts.timeout !== undefined) ctx.timeoutMs = parseDurationMs(String(opts.timeout), "--timeout");
+}
+
+/** A whole-number flag value (--max-deletes 5), or undefined when the flag was not given. */
+export function int(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v);
+  if (!/^-?\d+$/.test(s)) throw new UsageError(`${flag} expects a whole number, got "${s}"`);
+  return Number(s);
 }

@@ -4,7 +4,7 @@
 // up or restores runs its own code unchanged and prints what it prints locally. What the API does
 // not offer (settings, reading a secret's value, ...) is refused by name, so a new command works
 // remotely as soon as it uses only what is offered, and says clearly what is missing otherwise.
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { HecateError } from "../../diag.js";
 import type { ApplyOptions, ApplyResult, Plan } from "../../engine/types.js";
 import type { PlanOptions } from "../../engine/plan.js";
@@ -230,14 +230,14 @@ export function remoteEngine(api: RemoteApi): import("./context.js").Engine {
     async backup(file) {
       const { bytes, manifest } = await api.download(`/v1/backup?name=${encodeURIComponent(file)}`, "hecate-backup-manifest");
       const tmp = `${file}.tmp-${process.pid}`;
-      await writeFile(tmp, bytes, { mode: 0o600 });
-      await rename(tmp, file);
+      writeFileSync(tmp, bytes, { mode: 0o600 });
+      renameSync(tmp, file);
       return JSON.parse(manifest) as BackupManifest;
     },
     async restore(file, o = {}) {
       let bytes: Buffer;
       try {
-        bytes = await readFile(file);
+        bytes = readFileSync(file);
       } catch (e) {
         const { bad } = await import("../../engine/backup.js");
         throw bad(file, `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);

@@ -1,5 +1,6 @@
 // Turning flag strings into spec values, with usage errors that name the flag.
 import { UsageError } from "../../diag.js";
+export { int } from "../commands/shared-flags.js";
 
 export type Opts = Record<string, unknown>;
 
@@ -26,12 +27,6 @@ export function kv(v: unknown, flag: string): Record<string, string> | undefined
   return out;
 }
 
-export function int(v: unknown, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const s = String(v);
-  if (!/^-?\d+$/.test(s)) throw new UsageError(`${flag} expects a whole number, got "${s}"`);
-  return Number(s);
-}
 
 export interface Target {
   address: string;

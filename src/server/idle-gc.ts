@@ -40,9 +40,10 @@ export function idleCollector(collect: (() => void) | undefined = v8Collector(),
         if (inFlight > 0 || stopped || !collect) return;
         cancel();
         // unref: a pending collection never keeps the process alive.
+        // A request starting, or stop(), clears this timer: when it fires, the server is quiet.
         timer = setTimeout(() => {
           timer = undefined;
-          if (inFlight === 0 && !stopped) collect();
+          collect();
         }, quietMs).unref();
       };
     },

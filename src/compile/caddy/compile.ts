@@ -526,10 +526,10 @@ function indexOf(memo: CaddyCompileMemo): NonNullable<CaddyCompileMemo["index"]>
  * the very output compileCaddy gives for `state` (incremental.test.ts checks it on random edits);
  * it shares the unchanged parts with the previous output, which nobody modifies.
  */
-function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; replaced: string[]; objects: ReplacedObjects } | undefined {
+function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { config: CaddyOwned; diagnostics: Diagnostic[]; layout: CaddyLayout; objects: ReplacedObjects } | undefined {
   if (memo.version !== ctx.version || !same(memo.modules, ctx.modules)) return undefined;
   const a = memo.state;
-  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [], objects: new Map() };
+  if (a === state) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, objects: new Map() };
   if (a.routes.length !== state.routes.length || !same(a.settings, state.settings) || !same(a.certificates, state.certificates) || !same(a.secrets, state.secrets)) return undefined;
   const changed: ResolvedRoute[] = [];
   for (let i = 0; i < state.routes.length; i++) {
@@ -540,14 +540,13 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
     if (changed.length >= INCREMENTAL_MAX_ROUTES || !same(layoutOf(x), layoutOf(y))) return undefined;
     changed.push(y);
   }
-  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, replaced: [], objects: new Map() };
+  if (!changed.length) return { config: memo.config, diagnostics: [...memo.diagnostics], layout: memo.layout, objects: new Map() };
   // Diagnostics of a changed route would have to be replaced in place: compile in full instead.
   const addresses = new Set(changed.map((r) => `Route/${r.name}`));
   if (memo.diagnostics.some((d) => d.address !== undefined && addresses.has(d.address))) return undefined;
   const index = indexOf(memo);
   const s = state.settings.caddy;
   let servers = memo.config.apps.http.servers;
-  const replaced: string[] = [];
   const objects: ReplacedObjects = new Map();
   for (const r of changed) {
     const tls = r.tls.mode !== "off";
@@ -576,7 +575,6 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
           if (k < 0 || mappings[k]!["@id"] !== id) return undefined;
           const before = mappings[k]!;
           mappings[k] = canonical({ "@id": id, input: before.input, outputs: [literal(shaped.dial)] });
-          replaced.push(id);
           objects.set(id, { before, after: mappings[k] });
         }
         const routes = srv.routes.slice();
@@ -591,14 +589,13 @@ function incremental(memo: CaddyCompileMemo, state: ResolvedState, ctx: Ctx): { 
       const [sub, ...rest] = top.handle as [{ routes: CaddyRoute[] } & Record<string, unknown>, ...unknown[]];
       const inner = sub.routes.slice();
       inner[at.inner] = canonical(obj);
-      replaced.push(p.id);
       objects.set(p.id, { before: sub.routes[at.inner], after: inner[at.inner] });
       const routes = srv.routes.slice();
       routes[at.top] = { ...top, handle: [{ ...sub, routes: inner }, ...rest] } as CaddyRoute;
       servers = { ...servers, [at.server]: { ...srv, routes } };
     }
   }
-  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys }, replaced, objects };
+  return { config: { ...memo.config, apps: { ...memo.config.apps, http: { ...memo.config.apps.http, servers } } }, diagnostics: [...memo.diagnostics], layout: { decisions: memo.layout.decisions, keys: memo.layout.keys }, objects };
 }
 
 /** The objects an incremental compile replaced, by @id: as the memo's config had them, and as the new config has them. */
@@ -621,7 +618,7 @@ export function compileCaddyFrom(
   incremental: boolean;
   /** Incremental only: the @ids of the objects that differ from the memo's config; all else is the memo's own objects. */
   replaced?: readonly string[];
-  /** Incremental only: those objects themselves, before and after (no walk of 10,000 routes to find them). */
+  /** Incremental only: those objects by @id, before and after (no walk of 10,000 routes to find them). */
   objects?: ReplacedObjects;
 } {
   const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
@@ -630,7 +627,7 @@ export function compileCaddyFrom(
     const out = incremental(memo, state, newCtx(state, version, modules));
     if (out) {
       const next: CaddyCompileMemo = { state, version, modules, config: out.config, diagnostics: out.diagnostics, layout: out.layout, ...(memo.index ? { index: memo.index } : {}) };
-      return { ...out, memo: next, incremental: true };
+      return { ...out, replaced: [...out.objects.keys()], memo: next, incremental: true };
     }
   }
   const { config, diagnostics, layout } = compileCaddy(state, target);

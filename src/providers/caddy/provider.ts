@@ -426,9 +426,12 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   const endpoints = settings.admin.length ? settings.admin : ["http://127.0.0.1:2019"];
   const target: CaddyTarget = opts.target ?? { version: settings.version, modules: settings.modules };
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  /** This provider's last compile: the config it started from and the objects it replaced (diff's shortcut). */
-  /** `before`: set by deltaDiff, the replaced objects as the config compiled before had them, by @id. */
-  let lastCompile: { from: CaddyOwned; to: CaddyOwned; replaced: readonly string[]; objects?: ReplacedObjects; before?: Map<string, unknown>; after?: Map<string, unknown> } | undefined;
+  /**
+   * This provider's last compile, when incremental: the config it started from and the objects it
+   * replaced (diff's shortcut). `before`/`after`: set by deltaDiff once it found `from` to be what
+   * the last write left, those objects as that config and the new one have them, by @id.
+   */
+  let lastCompile: { from: CaddyOwned; to: CaddyOwned; objects: ReplacedObjects; before?: Map<string, unknown>; after?: Map<string, unknown> } | undefined;
   const clientFor = (endpoint: string, ctx?: ProviderContext) => new CaddyClient(endpoint, adminOptions(settings, { timeoutMs: opts.timeoutMs, signal: ctx?.signal }));
 
   /**
@@ -528,20 +531,15 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
   function deltaDiff(desired: CaddyOwned, left: Left): Change[] | undefined {
     const c = lastCompile;
     if (!c || c.to !== desired || c.from !== left.desired) return undefined;
-    if (!c.replaced.length) return [];
-    const ids = new Set(c.replaced);
-    // The compile handed out the objects it replaced (in `from`, which is left.desired, and in `to`).
-    const pick = (side: "before" | "after") => c.objects && c.objects.size === ids.size ? new Map([...c.objects].map(([id, o]) => [id, o[side]])) : undefined;
-    const after = pick("after") ?? findByIds(desired.apps?.http?.servers ?? {}, ids);
-    const before = pick("before") ?? findByIds(left.desired.apps?.http?.servers ?? {}, ids);
-    if (!after || !before || after.size !== ids.size || before.size !== ids.size) return undefined;
-    c.before = before;
-    c.after = after;
+    if (!c.objects.size) return [];
+    // The compile handed out the objects it replaced, in `from` (which is left.desired) and in `to`.
+    c.before = new Map([...c.objects].map(([id, o]) => [id, o.before]));
+    c.after = new Map([...c.objects].map(([id, o]) => [id, o.after]));
     const want: OwnedItem[] = [];
     const have: OwnedItem[] = [];
-    for (const id of ids) {
-      want.push(...objectItems(normalize(after.get(id)), id));
-      have.push(...objectItems(normalize(before.get(id)), id));
+    for (const [id, o] of c.objects) {
+      want.push(...objectItems(normalize(o.after), id));
+      have.push(...objectItems(normalize(o.before), id));
     }
     const { creates, updates, deletes } = diffKeyed("caddy", want, have, sameNormalized);
     return [...creates, ...updates, ...deletes];
@@ -809,8 +807,8 @@ export function createCaddyProvider(settings: ResolvedSettings["caddy"], opts: C
       // Starting from the previous compile's output when only a few routes' own objects changed
       // (compileCaddyFrom checks that; the output is the same as a full compile's).
       const prior = isCompileMemo(memo) ? memo : undefined;
-      const { config, diagnostics, memo: next, replaced, objects } = compileCaddyFrom(prior, state, target);
-      lastCompile = prior && replaced ? { from: prior.config, to: config, replaced, ...(objects ? { objects } : {}) } : undefined;
+      const { config, diagnostics, memo: next, objects } = compileCaddyFrom(prior, state, target);
+      lastCompile = prior && objects ? { from: prior.config, to: config, objects } : undefined;
       return { desired: config, diagnostics, memo: next };
     },
 

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     delete env.HECATE_API_ENDPOINT;
     // A store with a few routes, so `list routes` reads and prints something.
     for (let i = 0; i < 5; i++) await timed([bin, "create", "route", `app-${i}`, "--host", `app-${i}.example.com`, "--upstream", `127.0.0.1:${18000 + i}`, "--public", "-m", "bench"], env);
-    const commands: Record<string, string[]> = { "node -e 0": ["-e", "0"], "hecate --version": [bin, "--version"], "hecate list routes": [bin, "list", "routes"] };
+    const commands: Record<string, string[]> = { "node -e 0": ["-e", "0"], "hecate --version": [bin, "--version"], "hecate list routes": [bin, "list", "routes"], "hecate history -n 3": [bin, "history", "-n", "3"] };
     const names = Object.keys(commands);
     const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     for (const n of names) await timed(commands[n]!, env); // warm the file cache

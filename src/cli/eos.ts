@@ -4,13 +4,15 @@ import { Readable } from "node:stream";
 import { HecateError, UsageError } from "../diag.js";
 import { DNS_TYPES } from "../model/dns-types.js";
 import { EOS_NAME } from "./core/define.js";
+import { valueFlags } from "./core/flag-spec.js";
+import { GLOBAL_FLAGS } from "./core/globals.js";
 import { reportError } from "./core/errors.js";
 import { processIo, type Io } from "./core/io.js";
 import { isEntry } from "./main.js";
 import { run } from "./run.js";
 
 /** Global flags that take a value, so the verb can be found after them. */
-const VALUED = new Set(["--store", "-o", "--output", "--author"]);
+const VALUED = valueFlags(GLOBAL_FLAGS);
 
 /** eos phrases that are not `<verb> hecate <noun>` in hecate's own grammar. */
 const PHRASES: { eos: string[]; hecate: string[] }[] = [

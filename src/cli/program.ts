@@ -1,25 +1,15 @@
 // The command tree: global flags, verb-first commands, and the nouns under create/list/read/update/delete.
-import { Command, Option } from "./core/commander.js";
-import { addExamples, EOS_NAME, eosCommandUsage, register, type CommandDef, type RunState } from "./core/define.js";
+import { Command } from "./core/commander.js";
+import { addExamples, addFlag, EOS_NAME, eosCommandUsage, register, type CommandDef, type RunState } from "./core/define.js";
+import { valueFlags } from "./core/flag-spec.js";
+import { GLOBAL_FLAGS } from "./core/globals.js";
+import { pick, TOP_LEVEL, type Load } from "./top-level.js";
 import type { NounDef } from "./nouns/index.js";
 
 // The command table. Each entry names its command(s) and loads the module that defines them only
 // when argv asks for that command (start-up, issue 17): `hecate list routes` loads the list verb
-// and the nouns, not the engine, the server or the sandboxes. `load` checks the names it was
-// promised, so this table cannot drift from the modules.
-type Load = () => Promise<CommandDef[]>;
-
-/** The definitions named `names`, from a module's list of them, in that order; the lists must agree. */
-function pick(defs: readonly CommandDef[], names: readonly string[], where: string): CommandDef[] {
-  const extra = defs.find((d) => !names.includes(d.name));
-  if (extra) throw new Error(`internal: ${where} defines command "${extra.name}", which src/cli/program.ts does not list`);
-  return names.map((n) => {
-    const d = defs.find((x) => x.name === n);
-    if (!d) throw new Error(`internal: ${where} defines no command "${n}" (src/cli/program.ts lists it)`);
-    return d;
-  });
-}
-
+// and the nouns, not the engine, the server or the sandboxes. The commands without a noun are in
+// top-level.ts, which run.ts also reads without loading commander.
 const VERBS: { name: string; summary: string; make: () => Promise<(n: NounDef) => CommandDef>; example: string }[] = [
   { name: "create", summary: "add a resource to the desired state (a new revision)", make: async () => (await import("./commands/create.js")).createCommand, example: "hecate create route app --host app.example.com --upstream 10.0.0.5:8080 --public" },
   { name: "list", summary: "list resources of one kind", make: async () => (await import("./commands/list.js")).listCommand, example: "hecate list routes --selector env=prod" },
@@ -87,32 +77,8 @@ const GROUPS: { name: string; summary: string; load: Load; example: string }[] =
   },
 ];
 
-/** Commands without a noun, in the order help lists them; several may share one module. */
-const TOP_LEVEL: { names: string[]; load: Load }[] = [
-  { names: ["validate"], load: async () => [(await import("./commands/validate.js")).validate] },
-  { names: ["schema"], load: async () => [(await import("./commands/schema.js")).schema] },
-  { names: ["presets"], load: async () => [(await import("./commands/presets.js")).presets] },
-  { names: ["history"], load: async () => [(await import("./commands/history.js")).history] },
-  { names: ["show"], load: async () => [(await import("./commands/show.js")).show] },
-  { names: ["diff"], load: async () => [(await import("./commands/diff.js")).diff] },
-  { names: ["render"], load: async () => [(await import("./commands/render.js")).render] },
-  { names: ["plan"], load: async () => [(await import("./commands/plan.js")).plan] },
-  { names: ["apply"], load: async () => [(await import("./commands/apply.js")).apply] },
-  { names: ["drift"], load: async () => [(await import("./commands/drift.js")).drift] },
-  { names: ["reconcile"], load: async () => [(await import("./commands/reconcile.js")).reconcile] },
-  { names: ["rollback"], load: async () => [(await import("./commands/rollback.js")).rollback] },
-  { names: ["backup", "restore"], load: async () => { const m = await import("./commands/backup.js"); return [m.backup, m.restore]; } },
-  { names: ["canary", "switch", "disable", "enable", "block", "unblock", "bypass-auth"], load: async () => (await import("./commands/delivery.js")).DELIVERY_COMMANDS },
-  { names: ["health", "metrics"], load: async () => { const m = await import("./commands/health.js"); return [m.health, m.metrics]; } },
-  { names: ["migrate-store"], load: async () => [(await import("./commands/migrate-store.js")).migrateStore] },
-  { names: ["audit"], load: async () => [(await import("./commands/audit.js")).audit] },
-  { names: ["unlock"], load: async () => [(await import("./commands/unlock.js")).unlock] },
-  { names: ["serve"], load: async () => [(await import("./commands/serve.js")).serve] },
-  { names: ["up", "down", "status"], load: async () => { const m = await import("./commands/up.js"); return [m.up, m.down, m.status]; } },
-];
-
 /** Global flags that take a value: their value is not the verb. */
-const VALUE_FLAGS = new Set(["--store", "--endpoint", "-o", "--output", "--author"]);
+const VALUE_FLAGS = valueFlags(GLOBAL_FLAGS);
 
 /**
  * The verb argv asks for, "" when argv names none but asks for the version only (nothing to
@@ -139,15 +105,9 @@ export async function buildProgram(state: RunState, name = "hecate", argv?: read
   const known = verb === undefined || verb === "" || [...VERBS, ...GROUPS].some((c) => c.name === verb) || TOP_LEVEL.some((t) => t.names.includes(verb));
   const wanted = (n: string) => !known || verb === undefined || n === verb;
   const program = new Command(name);
+  program.description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams");
+  for (const f of GLOBAL_FLAGS) addFlag(program, f);
   program
-    .description("Hecate: one declarative control plane for Caddy, authentik, DNS and nginx streams")
-    .addOption(new Option("--store <path>", "store file or etcd://host:port[,host:port...] (env HECATE_STORE; default ~/.local/state/hecate/hecate.db)"))
-    .addOption(new Option("--endpoint <url>", "talk to this `hecate serve` instead of the store (env HECATE_API_ENDPOINT; token from HECATE_API_TOKEN)"))
-    .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
-    .option("--no-color", "no ANSI colors (also when NO_COLOR is set or output is not a terminal)")
-    .option("-q, --quiet", "print only results and errors")
-    .option("-v, --verbose", "plans list every object and field, not one line per resource")
-    .option("--author <name>", "author recorded on revisions (default $USER)")
     .version("0.1.0", "-V, --version")
     .exitOverride()
     .showSuggestionAfterError(true)

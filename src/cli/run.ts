@@ -2,7 +2,8 @@
 // an exit code back. main.ts and eos.ts call it; tests call it in-process.
 import type { RunState } from "./core/define.js";
 import { processIo, type Io } from "./core/io.js";
-import { buildProgram } from "./program.js";
+import { runCommand } from "./core/dispatch.js";
+import { directCommand } from "./direct.js";
 
 export type { Io } from "./core/io.js";
 
@@ -11,6 +12,13 @@ export async function run(argv: string[], io: Partial<Io> = {}, name = "hecate")
   if (!io.isTTY && io.stdout) full.isTTY = false;
   const state: RunState = { io: full, exitCode: 0 };
   try {
+    // A simple line of a command without a noun runs without commander (direct.ts).
+    const direct = await directCommand(argv);
+    if (direct) {
+      await runCommand(direct.def, state, `${name} ${direct.def.name}`, direct.globals, direct.args, direct.opts);
+      return state.exitCode;
+    }
+    const { buildProgram } = await import("./program.js");
     const program = await buildProgram(state, name, argv);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;

@@ -77,6 +77,8 @@ describe("eos-hecate", () => {
   it("maps the eos word order, keeping global flags in front", () => {
     assert.deepEqual(eosToHecate(["create", "hecate", "route", "a", "--public"]), ["create", "route", "a", "--public"]);
     assert.deepEqual(eosToHecate(["--store", "/tmp/s.db", "list", "hecate", "routes"]), ["--store", "/tmp/s.db", "list", "routes"]);
+    // Every global flag that takes a value (the list is hecate's own, src/cli/core/globals.ts).
+    assert.deepEqual(eosToHecate(["--endpoint", "http://127.0.0.1:7380", "read", "hecate", "history"]), ["--endpoint", "http://127.0.0.1:7380", "history"]);
     assert.deepEqual(eosToHecate(["update", "hecate", "reconcile", "--dry-run"]), ["reconcile", "--dry-run"]);
     assert.deepEqual(eosToHecate(["backup", "hecate", "--out", "f"]), ["backup", "--out", "f"]);
     assert.deepEqual(eosToHecate(["restore", "hecate", "--from", "f"]), ["restore", "--from", "f"]);

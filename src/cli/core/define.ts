@@ -1,8 +1,8 @@
 // Commands are data: a definition (name, arguments, flags, examples, handler) registered into
 // commander in one place, so every command gets the same context, help and error handling.
 import { Command, Option } from "./commander.js";
-import { HecateError } from "../../diag.js";
-import { Context, type GlobalFlags } from "./context.js";
+import type { Context, GlobalFlags } from "./context.js";
+import { runCommand } from "./dispatch.js";
 import type { Io } from "./io.js";
 
 export interface Flag {
@@ -65,18 +65,7 @@ export function register(parent: Command, def: CommandDef, state: RunState): Com
   for (const sub of def.subcommands ?? []) register(cmd, sub, state);
   cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
-    const ctx = new Context(state.io, self.optsWithGlobals() as GlobalFlags);
-    try {
-      if (def.local && ctx.remote) {
-        throw new HecateError(
-          "local-only",
-          `\`${commandPath(self)}\` ${def.local}, so it does not run through the API; HECATE_API_ENDPOINT (or --endpoint) says to use ${ctx.remote.endpoint}: unset it to run it here`,
-        );
-      }
-      state.exitCode = (await def.run(ctx, params.slice(0, -2), self.opts())) ?? 0;
-    } finally {
-      await ctx.close();
-    }
+    await runCommand(def, state, commandPath(self), self.optsWithGlobals() as GlobalFlags, params.slice(0, -2), self.opts());
   });
   return cmd;
 }

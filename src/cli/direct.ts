@@ -1,6 +1,6 @@
 // Simple command lines of the commands without a noun (`hecate apply DIR --yes`), parsed without
-// commander: loading commander and building its tree is about a fifth of a short command's own
-// time, and every remote command pays it (docs/benchmarks.md, `apply DIR` through hecate serve).
+// commander: loading commander and building its tree took ≈ 25 of the ≈ 90 ms a remote
+// `apply DIR` spent beyond Node's own start (docs/benchmarks.md, `apply DIR` through hecate serve).
 //
 // Only what reads one way is taken: known flags spelled out (`--max-deletes 5`, `-y`), values as
 // the next word, positional arguments. Anything else (help, --version, `--flag=value`, `-yq`,

@@ -13,6 +13,10 @@ import { flagSpec, type FlagSpec } from "./core/flag-spec.js";
 import { GLOBAL_FLAGS } from "./core/globals.js";
 import { pick, TOP_LEVEL } from "./top-level.js";
 
+/** The global flags by spelling, and the keys they parse to: the same for every command line. */
+const GLOBALS = specsOf(GLOBAL_FLAGS) ?? internal("a global flag in core/globals.ts has syntax only commander reads ([value] or <value...>)");
+const GLOBAL_ATTRS = new Set([...GLOBALS.values()].map((s) => s.attr));
+
 export interface DirectCommand {
   def: CommandDef;
   args: unknown[];
@@ -22,12 +26,10 @@ export interface DirectCommand {
 
 /** The command argv names and its parsed line, or undefined when commander should parse it. */
 export async function directCommand(argv: readonly string[]): Promise<DirectCommand | undefined> {
-  const globals = specsOf(GLOBAL_FLAGS);
-  if (!globals) return undefined;
   // The verb: the first word that is not a global flag or its value.
   let at = 0;
   while (at < argv.length && argv[at]!.startsWith("-")) {
-    const spec = globals.get(argv[at]!);
+    const spec = GLOBALS.get(argv[at]!);
     if (!spec) return undefined;
     at += spec.takesValue ? 2 : 1;
   }
@@ -41,13 +43,12 @@ export async function directCommand(argv: readonly string[]): Promise<DirectComm
 /** argv parsed for `def`, whose name is argv[verbAt]; undefined as directCommand says. */
 export function parseLine(def: CommandDef, argv: readonly string[], verbAt: number): DirectCommand | undefined {
   if (def.subcommands?.length) return undefined;
-  const globals = specsOf(GLOBAL_FLAGS);
+  const globals = GLOBALS;
   const own = specsOf(def.flags ?? []);
   const params = (def.args ?? []).map(argSpec);
-  if (!globals || !own || params.some((p) => !p)) return undefined;
+  if (!own || params.some((p) => !p)) return undefined;
   // A command flag that shares a global's name or key: commander decides which one it is.
-  const globalAttrs = new Set([...globals.values()].map((s) => s.attr));
-  if ([...own.keys()].some((k) => globals.has(k)) || [...own.values()].some((s) => globalAttrs.has(s.attr))) return undefined;
+  if ([...own.keys()].some((k) => globals.has(k)) || [...own.values()].some((s) => GLOBAL_ATTRS.has(s.attr))) return undefined;
 
   const opts = defaults(own);
   const given = defaults(globals);
@@ -78,8 +79,7 @@ export function parseLine(def: CommandDef, argv: readonly string[], verbAt: numb
     if (p!.variadic) {
       if (p!.required && !words.length) return undefined;
       args.push(words.splice(0));
-    }
-    else if (words.length) args.push(words.shift());
+    } else if (words.length) args.push(words.shift());
     else if (p!.required) return undefined;
     else args.push(undefined);
   }
@@ -107,6 +107,10 @@ function defaults(specs: Map<string, FlagSpec>): Opts {
     else if (s.negate) out[s.attr] = true;
   }
   return out;
+}
+
+function internal(message: string): never {
+  throw new Error(`internal: ${message}`);
 }
 
 /** `<name>`, `[name]`, `[paths...]`: required, variadic; undefined for anything else. */

@@ -2,8 +2,7 @@
 import { HecateError } from "../../diag.js";
 import type { CommandDef } from "../core/define.js";
 import { method, parseSystems } from "./engine.js";
-import { SYSTEM_FLAG } from "./shared-flags.js";
-import { TIMEOUT, useTimeout } from "./shared-flags.js";
+import { SYSTEM_FLAG, TIMEOUT, useTimeout } from "./shared-flags.js";
 
 export const drift: CommandDef = {
   name: "drift",

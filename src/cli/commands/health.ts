@@ -5,8 +5,7 @@ import type { HealthReport, SystemHealth } from "../../engine/health.js";
 import type { CommandDef } from "../core/define.js";
 import type { Context } from "../core/context.js";
 import { method, parseSystems } from "./engine.js";
-import { SYSTEM_FLAG } from "./shared-flags.js";
-import { TIMEOUT, useTimeout } from "./shared-flags.js";
+import { SYSTEM_FLAG, TIMEOUT, useTimeout } from "./shared-flags.js";
 
 async function read(ctx: Context, opts: Record<string, unknown>, systems?: string): Promise<HealthReport> {
   useTimeout(ctx, opts);

@@ -616,9 +616,10 @@ export function compileCaddyFrom(
   layout: CaddyLayout;
   memo: CaddyCompileMemo;
   incremental: boolean;
-  /** Incremental only: the @ids of the objects that differ from the memo's config; all else is the memo's own objects. */
-  replaced?: readonly string[];
-  /** Incremental only: those objects by @id, before and after (no walk of 10,000 routes to find them). */
+  /**
+   * Incremental only: the objects that differ from the memo's config, by @id, before and after (no
+   * walk of 10,000 routes to find them); all else is the memo's own objects.
+   */
   objects?: ReplacedObjects;
 } {
   const version = target.version ?? state.settings.caddy.version ?? DEFAULT_CADDY_VERSION;
@@ -627,7 +628,7 @@ export function compileCaddyFrom(
     const out = incremental(memo, state, newCtx(state, version, modules));
     if (out) {
       const next: CaddyCompileMemo = { state, version, modules, config: out.config, diagnostics: out.diagnostics, layout: out.layout, ...(memo.index ? { index: memo.index } : {}) };
-      return { ...out, replaced: [...out.objects.keys()], memo: next, incremental: true };
+      return { ...out, memo: next, incremental: true };
     }
   }
   const { config, diagnostics, layout } = compileCaddy(state, target);
